@@ -1,0 +1,120 @@
+/* arus.yml, loaded with libyaml into a small tree that remembers file and line of every node,
+ * with ${ENV_VAR} interpolation applied to every scalar. Connectors read their own settings
+ * through the accessors below, so their errors name file:line: key too. */
+#ifndef ARUS_CONFIG_H
+#define ARUS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arus_error;
+
+enum arus_cfg_kind { ARUS_CFG_SCALAR, ARUS_CFG_MAP, ARUS_CFG_LIST };
+
+/* A YAML node. For a map, children are its values and each child's key is set; for a list,
+ * children are the items (key NULL). Owned by the struct arus_config it came from. */
+struct arus_cfg_node {
+    enum arus_cfg_kind kind;
+    const char *key;       /* the key under which this node sits in its parent map, or NULL */
+    const char *scalar;    /* interpolated text for scalars, NULL otherwise */
+    const char *file;
+    int line;
+    struct arus_cfg_node **children;
+    size_t nchildren;
+};
+
+/* Child `key` of a map node, or NULL (also NULL when node is not a map). */
+const struct arus_cfg_node *arus_cfg_get(const struct arus_cfg_node *map, const char *key);
+
+/* Typed accessors on a map node. Each returns ARUS_OK and writes *out, leaves *out alone when
+ * the key is absent (the caller pre-sets the default), and returns ARUS_ECONFIG with a message
+ * "FILE:LINE: KEY: expected ..." when present but malformed. */
+int arus_cfg_str(const struct arus_cfg_node *map, const char *key, const char **out,
+                 struct arus_error *err);
+int arus_cfg_int(const struct arus_cfg_node *map, const char *key, int64_t *out,
+                 struct arus_error *err);
+int arus_cfg_bool(const struct arus_cfg_node *map, const char *key, bool *out,
+                  struct arus_error *err);
+/* Seconds, from an integer or a duration string: "30", "30s", "5m", "2h", "1d". */
+int arus_cfg_seconds(const struct arus_cfg_node *map, const char *key, double *out,
+                     struct arus_error *err);
+/* Like arus_cfg_str but fails with "FILE:LINE: KEY is required" when absent. */
+int arus_cfg_require_str(const struct arus_cfg_node *map, const char *key, const char **out,
+                         struct arus_error *err);
+/* Fail with "FILE:LINE: KEY: <why>" for a node. Returns ARUS_ECONFIG. */
+int arus_cfg_fail(const struct arus_cfg_node *node, const char *key, struct arus_error *err,
+                  const char *why);
+
+enum arus_load_mode {
+    ARUS_LOAD_NORMALIZED = 1,
+    ARUS_LOAD_RAW = 2,
+    ARUS_LOAD_RAW_AND_NORMALIZED = 3,
+};
+
+/* A per-table override inside a pipeline (`tables: [{name: orders, watermark_column: ...}]`). */
+struct arus_table_override {
+    const char *name;              /* table name or glob */
+    const char *watermark_column;  /* NULL = detect */
+    const char *primary_key;       /* comma-separated column list; NULL = the source's */
+    const char *sync_mode;         /* "incremental" | "full_refresh" | NULL = detect */
+    const char *deleted_at_column; /* NULL = detect */
+};
+
+struct arus_endpoint {
+    const char *name;
+    const char *type;                 /* registry name: sqlite, postgresql, mysql, ... */
+    const struct arus_cfg_node *node; /* the whole map, for connector-specific keys */
+};
+
+struct arus_pipeline {
+    const char *name;
+    const char *source;               /* endpoint name */
+    const char *destination;
+    const char **tables;              /* names or globs ("*" = every discovered table) */
+    size_t ntables;
+    struct arus_table_override *overrides;
+    size_t noverrides;
+    int64_t batch_size;               /* default 10000 */
+    enum arus_load_mode load_mode;    /* default normalized */
+    const char *target_schema;        /* NULL = destination default ("analytics") */
+    const char *raw_schema;           /* NULL = destination default ("staging") */
+    double lookback_seconds;          /* default 0 */
+    int64_t max_dead_letters;         /* default 0 */
+    const struct arus_cfg_node *node;
+};
+
+struct arus_config {
+    const char *path;
+    struct arus_endpoint *sources;
+    size_t nsources;
+    struct arus_endpoint *destinations;
+    size_t ndestinations;
+    struct arus_pipeline *pipelines;
+    size_t npipelines;
+    struct arus_cfg_node *root;
+    struct arus_arena *arena;         /* owns everything above */
+};
+
+/* Load and validate path: YAML syntax, top-level keys, every endpoint's `type` known to the
+ * registry, every pipeline's source/destination defined, ${VAR} set. On failure returns
+ * ARUS_ECONFIG with "FILE:LINE: what" in err and *out untouched. Caller frees with
+ * arus_config_destroy. */
+int arus_config_load(const char *path, struct arus_config **out, struct arus_error *err);
+/* Same, from an in-memory YAML text; `name` is used as the file name in messages. */
+int arus_config_load_string(const char *name, const char *yaml, size_t len,
+                            struct arus_config **out, struct arus_error *err);
+void arus_config_destroy(struct arus_config *cfg);
+
+const struct arus_endpoint *arus_config_source(const struct arus_config *cfg, const char *name);
+const struct arus_endpoint *arus_config_destination(const struct arus_config *cfg,
+                                                    const char *name);
+const struct arus_pipeline *arus_config_pipeline(const struct arus_config *cfg, const char *name);
+
+/* The override that applies to `table` (first match by exact name, then glob), or NULL. */
+const struct arus_table_override *arus_pipeline_override(const struct arus_pipeline *p,
+                                                         const char *table);
+/* fnmatch-style glob match used for table selection. */
+bool arus_glob_match(const char *pattern, const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+/* Leveled logging to stderr. The CLI sets the level from -v/-q or ARUS_LOG_LEVEL.
+ * Library code returns errors instead of logging them; logging is for progress and notices. */
+#ifndef ARUS_LOG_H
+#define ARUS_LOG_H
+
+enum arus_log_level {
+    ARUS_LOG_ERROR = 0,
+    ARUS_LOG_WARN = 1,
+    ARUS_LOG_INFO = 2,
+    ARUS_LOG_DEBUG = 3,
+    ARUS_LOG_TRACE = 4,
+};
+
+void arus_log_set_level(enum arus_log_level level);
+enum arus_log_level arus_log_get_level(void);
+/* Parse "error|warn|info|debug|trace"; returns -1 if unknown. */
+int arus_log_level_parse(const char *s);
+
+#define arus_log(level, component, ...)                                                 \
+    do {                                                                                \
+        if ((int)(level) <= (int)arus_log_get_level())                                  \
+            arus__log_write((level), (component), __VA_ARGS__);                         \
+    } while (0)
+
+void arus__log_write(enum arus_log_level level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Copy of a DSN/URL with any password replaced by "***" (user:pass@ and password=... forms).
+ * Caller frees with free(). */
+char *arus_redact(const char *dsn);
+
+#endif
