@@ -12,7 +12,8 @@
 #   mongo-test-server.sh status    PID and liveness; exit 1 if down
 #   mongo-test-server.sh env       print `export MONGO_TEST_URI=...`
 #
-# Environment: MONGO_TEST_DIR (default: $PWD/.mongo-test-server), MONGO_TEST_PORT (27018),
+# Environment: MONGO_TEST_DIR (default: $ARUS_SRV_ROOT/mongo, i.e. /tmp/arus-srv/mongo, next to the
+#              servers of scripts/servers.sh), MONGO_TEST_PORT (27018),
 #              MONGO_TEST_TIMEOUT (seconds to wait for readiness, 20).
 #
 # Why the odd install: smartmongo@2.2.0 declares dependencies (smartdata, mongodb-memory-server, ...)
@@ -29,7 +30,7 @@
 # store, lost on stop.
 set -euo pipefail
 
-DIR=${MONGO_TEST_DIR:-/tmp/arus-srv/mongo}
+DIR=${MONGO_TEST_DIR:-${ARUS_SRV_ROOT:-/tmp/arus-srv}/mongo}
 PORT=${MONGO_TEST_PORT:-27018}
 HOST=127.0.0.1
 TIMEOUT=${MONGO_TEST_TIMEOUT:-20}
@@ -132,5 +133,5 @@ case "${1:-}" in
   restart) do_stop; do_start ;;
   status) do_status ;;
   env) echo "export MONGO_TEST_URI=mongodb://$HOST:$PORT/" ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  *) sed -n '2,/^# Why/p' "$0" | sed '$d'; exit 2 ;;
 esac
