@@ -32,8 +32,10 @@ trap stop_started EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# (status output captured first: grep -q in a pipe would SIGPIPE the writer under pipefail)
 for s in pg mysql ch; do
-    if bash scripts/servers.sh status "$s" 2>/dev/null | grep -q "^$s  *running"; then
+    state=$(bash scripts/servers.sh status "$s" 2>/dev/null || true)
+    if grep -q "^$s  *running" <<<"$state"; then
         log "$s: already running, reused and left running"
     else
         STARTED+=("$s")    # before start: a start that fails halfway is cleaned up too
