@@ -1,0 +1,243 @@
+/* Validation of `pipelines:` into struct arus_pipeline: known keys only, source/destination
+ * defined, table selection (names, globs, per-table override maps), and typed options with
+ * their defaults and ranges. Every error names file:line and the full key path. */
+#include <stdio.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/config.h"
+#include "arus/error.h"
+#include "arus/strbuf.h"
+#include "core/config_internal.h"
+
+#define BATCH_MIN 1
+#define BATCH_MAX 10000000
+
+static const char *const pipeline_keys[] = {
+    "source",     "destination", "tables",   "batch_size",       "load_mode",
+    "target_schema", "raw_schema", "lookback", "max_dead_letters", NULL,
+};
+static const char *const override_keys[] = {
+    "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column", NULL,
+};
+
+/* Reject any key of map not in keys (NULL-terminated), listing the known ones. */
+static int check_keys(const struct arus_cfg_node *map, const char *prefix,
+                      const char *const *keys, const char *what, struct arus_error *err)
+{
+    for (size_t i = 0; i < map->nchildren; i++) {
+        const struct arus_cfg_node *n = map->children[i];
+        size_t k = 0;
+        while (keys[k] && strcmp(keys[k], n->key) != 0)
+            k++;
+        if (keys[k])
+            continue;
+        struct arus_strbuf sb;
+        arus_strbuf_init(&sb);
+        arus_strbuf_appendf(&sb, "unknown %s (known: ", what);
+        for (k = 0; keys[k]; k++)
+            arus_strbuf_appendf(&sb, "%s%s", k ? ", " : "", keys[k]);
+        arus_strbuf_putc(&sb, ')');
+        int rc = arus__cfg_fail(n, prefix, n->key, err, arus_strbuf_cstr(&sb));
+        arus_strbuf_cleanup(&sb);
+        return rc;
+    }
+    return ARUS_OK;
+}
+
+/* A non-empty optional string (schema or column name). */
+static int opt_name(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                    const char **out, struct arus_error *err)
+{
+    const char *v = NULL;
+    int rc = arus__cfg_str(map, prefix, key, &v, err);
+    if (rc == ARUS_OK && v && !v[0])
+        return arus__cfg_fail(arus_cfg_get(map, key), prefix, key, err, "must not be empty");
+    if (rc == ARUS_OK && v)
+        *out = v;
+    return rc;
+}
+
+/* `source:` / `destination:` naming an endpoint defined in the same file. */
+static int endpoint_ref(const struct arus_config *cfg, const struct arus_cfg_node *map,
+                        const char *prefix, const char *key, const char **out,
+                        struct arus_error *err)
+{
+    bool source = strcmp(key, "source") == 0;
+    const char *name;
+    int rc = arus__cfg_require_str(map, prefix, key, &name, err);
+    if (rc)
+        return rc;
+    if (source ? arus_config_source(cfg, name) : arus_config_destination(cfg, name)) {
+        *out = name;
+        return ARUS_OK;
+    }
+    char why[300];
+    snprintf(why, sizeof why, "%s \"%.200s\" is not defined under %s", key, name,
+             source ? "sources" : "destinations");
+    return arus__cfg_fail(arus_cfg_get(map, key), prefix, key, err, why);
+}
+
+/* primary_key: "a,b" or [a, b]; stored comma-separated. */
+static int primary_key(struct arus_arena *a, const struct arus_cfg_node *item,
+                       const char *prefix, const char **out, struct arus_error *err)
+{
+    static const char expected[] = "expected a column name, \"a,b\" or a list of column names";
+    const struct arus_cfg_node *n = arus_cfg_get(item, "primary_key");
+    if (!n)
+        return ARUS_OK;
+    if (n->kind == ARUS_CFG_SCALAR && n->scalar[0]) {
+        *out = n->scalar;
+        return ARUS_OK;
+    }
+    if (n->kind != ARUS_CFG_LIST || !n->nchildren)
+        return arus__cfg_fail(n, prefix, "primary_key", err, expected);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    for (size_t i = 0; i < n->nchildren; i++) {
+        const struct arus_cfg_node *c = n->children[i];
+        if (c->kind != ARUS_CFG_SCALAR || !c->scalar[0]) {
+            arus_strbuf_cleanup(&sb);
+            return arus__cfg_fail(c, prefix, "primary_key", err, expected);
+        }
+        arus_strbuf_appendf(&sb, "%s%s", i ? "," : "", c->scalar);
+    }
+    *out = arus_arena_memdup(a, arus_strbuf_cstr(&sb), sb.len);
+    arus_strbuf_cleanup(&sb);
+    return ARUS_OK;
+}
+
+/* One `tables:` item given as a map: selects `name` and records its override. */
+static int table_override(struct arus_arena *a, const struct arus_cfg_node *item,
+                          const char *prefix, struct arus_table_override *o,
+                          struct arus_error *err)
+{
+    int rc = check_keys(item, prefix, override_keys, "table setting", err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_require_str(item, prefix, "name", &o->name, err);
+    if (rc == ARUS_OK && !o->name[0])
+        rc = arus__cfg_fail(arus_cfg_get(item, "name"), prefix, "name", err,
+                            "must not be empty");
+    if (rc == ARUS_OK)
+        rc = opt_name(item, prefix, "watermark_column", &o->watermark_column, err);
+    if (rc == ARUS_OK)
+        rc = opt_name(item, prefix, "deleted_at_column", &o->deleted_at_column, err);
+    if (rc == ARUS_OK)
+        rc = primary_key(a, item, prefix, &o->primary_key, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_str(item, prefix, "sync_mode", &o->sync_mode, err);
+    if (rc == ARUS_OK && o->sync_mode && strcmp(o->sync_mode, "incremental") != 0 &&
+        strcmp(o->sync_mode, "full_refresh") != 0)
+        rc = arus__cfg_fail(arus_cfg_get(item, "sync_mode"), prefix, "sync_mode", err,
+                            "expected incremental or full_refresh");
+    return rc;
+}
+
+static int load_tables(struct arus_arena *a, struct arus_pipeline *p, const char *prefix,
+                       struct arus_error *err)
+{
+    const struct arus_cfg_node *list = arus_cfg_get(p->node, "tables");
+    if (!list) {
+        p->tables = arus_arena_alloc(a, sizeof *p->tables);
+        p->tables[0] = "*";
+        p->ntables = 1;
+        return ARUS_OK;
+    }
+    if (list->kind != ARUS_CFG_LIST || !list->nchildren)
+        return arus__cfg_fail(list, prefix, "tables", err,
+                              "expected a non-empty list of table names, globs or "
+                              "{name: ...} maps");
+    p->tables = arus_arena_calloc(a, list->nchildren, sizeof *p->tables);
+    p->overrides = arus_arena_calloc(a, list->nchildren, sizeof *p->overrides);
+    for (size_t i = 0; i < list->nchildren; i++) {
+        const struct arus_cfg_node *item = list->children[i];
+        char label[64];
+        snprintf(label, sizeof label, "tables[%zu]", i);
+        const char *item_prefix = arus__cfg_join(a, prefix, label);
+        if (item->kind == ARUS_CFG_MAP) {
+            struct arus_table_override *o = &p->overrides[p->noverrides++];
+            int rc = table_override(a, item, item_prefix, o, err);
+            if (rc)
+                return rc;
+            p->tables[p->ntables++] = o->name;
+        } else if (item->kind == ARUS_CFG_SCALAR && item->scalar[0]) {
+            p->tables[p->ntables++] = item->scalar;
+        } else {
+            return arus__cfg_fail(item, prefix, label, err,
+                                  "expected a table name, a glob or a {name: ...} map");
+        }
+    }
+    return ARUS_OK;
+}
+
+static int load_options(struct arus_pipeline *p, const char *prefix, struct arus_error *err)
+{
+    const char *mode = NULL;
+    int rc = arus__cfg_int(p->node, prefix, "batch_size", &p->batch_size, err);
+    if (rc == ARUS_OK && (p->batch_size < BATCH_MIN || p->batch_size > BATCH_MAX))
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "batch_size"), prefix, "batch_size", err,
+                            "expected an integer from 1 to 10000000");
+    if (rc == ARUS_OK)
+        rc = arus__cfg_str(p->node, prefix, "load_mode", &mode, err);
+    if (rc == ARUS_OK && mode) {
+        if (strcmp(mode, "normalized") == 0)
+            p->load_mode = ARUS_LOAD_NORMALIZED;
+        else if (strcmp(mode, "raw") == 0)
+            p->load_mode = ARUS_LOAD_RAW;
+        else if (strcmp(mode, "raw+normalized") == 0)
+            p->load_mode = ARUS_LOAD_RAW_AND_NORMALIZED;
+        else
+            rc = arus__cfg_fail(arus_cfg_get(p->node, "load_mode"), prefix, "load_mode", err,
+                                "expected normalized, raw or raw+normalized");
+    }
+    if (rc == ARUS_OK)
+        rc = opt_name(p->node, prefix, "target_schema", &p->target_schema, err);
+    if (rc == ARUS_OK)
+        rc = opt_name(p->node, prefix, "raw_schema", &p->raw_schema, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_seconds(p->node, prefix, "lookback", &p->lookback_seconds, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_int(p->node, prefix, "max_dead_letters", &p->max_dead_letters, err);
+    if (rc == ARUS_OK && p->max_dead_letters < 0)
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "max_dead_letters"), prefix,
+                            "max_dead_letters", err, "expected an integer >= 0");
+    return rc;
+}
+
+int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node *map,
+                             struct arus_error *err)
+{
+    if (map->kind != ARUS_CFG_MAP)
+        return arus__cfg_fail(map, NULL, "pipelines", err, "expected a map of name -> settings");
+    struct arus_pipeline *ps = arus_arena_calloc(cfg->arena, map->nchildren + 1, sizeof *ps);
+    for (size_t i = 0; i < map->nchildren; i++) {
+        const struct arus_cfg_node *n = map->children[i];
+        const char *prefix = arus__cfg_join(cfg->arena, "pipelines", n->key);
+        struct arus_pipeline *p = &ps[i];
+        int rc;
+        if (!n->key[0])
+            return arus__cfg_fail(n, NULL, "pipelines", err, "empty name");
+        if (n->kind != ARUS_CFG_MAP)
+            return arus__cfg_fail(n, NULL, prefix, err, "expected a map of settings");
+        *p = (struct arus_pipeline){
+            .name = n->key,
+            .node = n,
+            .batch_size = 10000,
+            .load_mode = ARUS_LOAD_NORMALIZED,
+        };
+        rc = check_keys(n, prefix, pipeline_keys, "pipeline setting", err);
+        if (rc == ARUS_OK)
+            rc = endpoint_ref(cfg, n, prefix, "source", &p->source, err);
+        if (rc == ARUS_OK)
+            rc = endpoint_ref(cfg, n, prefix, "destination", &p->destination, err);
+        if (rc == ARUS_OK)
+            rc = load_tables(cfg->arena, p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_options(p, prefix, err);
+        if (rc)
+            return rc;
+    }
+    cfg->pipelines = ps;
+    cfg->npipelines = map->nchildren;
+    return ARUS_OK;
+}
