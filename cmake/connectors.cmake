@@ -24,5 +24,6 @@ arus_connector(NAME mongodb OPTION ARUS_WITH_MONGODB
 
 arus_connector(NAME clickhouse OPTION ARUS_WITH_CLICKHOUSE
     DEST_OPS arus_destination_clickhouse
-    FILES src/destinations/clickhouse.c
-    PKGS libcurl)
+    FILES src/destinations/clickhouse.c src/destinations/ch_state.c src/destinations/ch_http.c
+          src/destinations/ch_text.c
+    PKGS libcurl zlib)

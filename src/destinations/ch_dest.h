@@ -1,0 +1,56 @@
+/* Private to the ClickHouse destination: the instance struct shared by clickhouse.c (tables,
+ * loads, lock) and ch_state.c (watermarks and run history), and the helpers both use. */
+#ifndef ARUS_CH_DEST_H
+#define ARUS_CH_DEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arus/destination.h"
+#include "arus/strbuf.h"
+#include "destinations/ch_http.h"
+
+struct ch_dest {
+    struct arus_destination base;
+    const char *name;            /* endpoint name, for messages */
+    struct ch_http_options opt;
+    struct ch_http http;
+    bool http_ready;
+    const char *raw_schema;      /* configured defaults (databases) */
+    const char *target_schema;
+    const char *state_schema;
+    int major, minor;            /* server version */
+    bool has_ttl;                /* TTL clause (19.6+) */
+    bool has_datetime64;         /* DateTime64 (20.1+) */
+    bool has_add_if_not_exists;  /* ALTER ... ADD COLUMN IF NOT EXISTS (19.3+) */
+    bool ttl_noticed;
+    uint64_t last_version;
+    int lock_fd;                 /* -1 when not locked */
+    struct arus_strbuf sql;      /* scratch: statements */
+    struct arus_strbuf body;     /* scratch: request bodies (one batch) */
+};
+
+/* Run stmt (with an optional body) and prefix a failure with "what" ("create table ...").
+ * The response stays in d->http.resp. */
+int ch_exec(struct ch_dest *d, const char *what, const char *stmt, const char *body,
+            size_t len, struct arus_error *err);
+/* A strictly increasing version for ReplacingMergeTree rows: microseconds since the epoch,
+ * bumped by one when the clock has not moved (or moved back) since the last call. */
+uint64_t ch_next_version(struct ch_dest *d);
+
+/* Slots implemented in ch_state.c. */
+int ch_ensure_state(struct arus_destination *dst, struct arus_error *err);
+int ch_update_watermark(struct arus_destination *dst, const struct arus_target *t,
+                        const struct arus_table_state *st, struct arus_error *err);
+int ch_get_watermark(struct arus_destination *dst, const char *pipeline, const char *table,
+                     struct arus_arena *a, struct arus_table_state *out, struct arus_error *err);
+int ch_record_run(struct arus_destination *dst, const struct arus_run_record *r,
+                  struct arus_error *err);
+int ch_list_runs(struct arus_destination *dst, const char *pipeline, size_t limit,
+                 struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                 struct arus_error *err);
+int ch_list_state(struct arus_destination *dst, const char *pipeline, struct arus_arena *a,
+                  const char ***tables, struct arus_table_state **states, size_t *n,
+                  struct arus_error *err);
+
+#endif

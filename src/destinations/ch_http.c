@@ -1,0 +1,224 @@
+/* ClickHouse HTTP client on one reused libcurl easy handle (see ch_http.h). Statements without
+ * data go in the POST body; INSERTs put the statement in the URL and stream the rows as the
+ * body. A server exception is recognised by HTTP status, the X-ClickHouse-Exception-Code header
+ * (newer servers) or an exception line inside a 200 body (older servers, mid-stream). */
+#include "destinations/ch_http.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "arus/arena.h"
+#include "arus/error.h"
+#include "destinations/ch_text.h"
+
+static size_t ch_on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct ch_http *h = ud;
+    arus_strbuf_append(&h->resp, p, size * n);
+    return size * n;
+}
+
+static size_t ch_on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct ch_http *h = ud;
+    static const char name[] = "X-ClickHouse-Exception-Code:";
+    size_t len = size * n;
+    if (len > sizeof name && strncasecmp(p, name, sizeof name - 1) == 0) {
+        const char *v = p + sizeof name - 1;
+        size_t vn = len - (sizeof name - 1);
+        while (vn && (*v == ' ')) {
+            v++;
+            vn--;
+        }
+        while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
+            vn--;
+        if (vn >= sizeof h->exception_code)
+            vn = sizeof h->exception_code - 1;
+        memcpy(h->exception_code, v, vn);
+        h->exception_code[vn] = '\0';
+    }
+    return len;
+}
+
+static struct curl_slist *ch_header(struct curl_slist *l, const char *name, const char *value)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_appendf(&sb, "%s: %s", name, value);
+    struct curl_slist *r = curl_slist_append(l, arus_strbuf_cstr(&sb));
+    arus_strbuf_cleanup(&sb);
+    return r;
+}
+
+int ch_http_init(struct ch_http *h, const struct ch_http_options *o, struct arus_error *err)
+{
+    memset(h, 0, sizeof *h);
+    arus_strbuf_init(&h->resp);
+    arus_strbuf_init(&h->url);
+    arus_strbuf_init(&h->zbody);
+    h->gzip = o->gzip;
+    CURL *c = curl_easy_init();
+    if (!c)
+        return arus_error_set(err, ARUS_EINTERNAL, "libcurl: cannot create a handle");
+    h->curl = c;
+
+    char *db = curl_easy_escape(c, o->database, 0);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_appendf(&sb, "%s://%s:%d/?database=%s", o->secure ? "https" : "http", o->host,
+                        o->port, db ? db : "");
+    curl_free(db);
+    h->base_url = arus_strbuf_detach(&sb);
+
+    /* Headers rather than basic auth or URL parameters: the URL is what proxies and server
+     * logs record. */
+    struct curl_slist *hd = ch_header(NULL, "X-ClickHouse-User", o->username);
+    if (o->password && *o->password)
+        hd = ch_header(hd, "X-ClickHouse-Key", o->password);
+    hd = curl_slist_append(hd, "Expect:"); /* no 100-continue round trip per INSERT */
+    h->headers = hd;
+    struct curl_slist *gz = ch_header(NULL, "X-ClickHouse-User", o->username);
+    if (o->password && *o->password)
+        gz = ch_header(gz, "X-ClickHouse-Key", o->password);
+    gz = curl_slist_append(gz, "Expect:");
+    gz = curl_slist_append(gz, "Content-Encoding: gzip");
+    h->gz_headers = gz;
+
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout * 1000));
+    if (o->timeout > 0)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
+    if (o->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ch_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ch_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    return ARUS_OK;
+}
+
+void ch_http_cleanup(struct ch_http *h)
+{
+    if (h->curl)
+        curl_easy_cleanup(h->curl);
+    curl_slist_free_all(h->headers);
+    curl_slist_free_all(h->gz_headers);
+    free(h->base_url);
+    arus_strbuf_cleanup(&h->resp);
+    arus_strbuf_cleanup(&h->url);
+    arus_strbuf_cleanup(&h->zbody);
+    memset(h, 0, sizeof *h);
+}
+
+/* gzip (RFC 1952) of p[0..n) into h->zbody. */
+static int ch_gzip(struct ch_http *h, const char *p, size_t n, struct arus_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return arus_error_set(err, ARUS_EINTERNAL, "zlib: cannot start gzip");
+    arus_strbuf_reset(&h->zbody);
+    size_t bound = deflateBound(&z, (uLong)n);
+    arus_strbuf_reserve(&h->zbody, bound + 1);
+    z.next_in = (Bytef *)(uintptr_t)p;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)h->zbody.data;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    h->zbody.len = z.total_out;
+    h->zbody.data[h->zbody.len] = '\0';
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END)
+        return arus_error_set(err, ARUS_EINTERNAL, "zlib: gzip failed (%d)", rc);
+    return ARUS_OK;
+}
+
+/* Classify a server exception: authentication (192 unknown user, 193 wrong password,
+ * 516 newer servers' authentication failure) and missing database/table get their own codes
+ * so the CLI can tell a connection problem from a refused statement. */
+static int ch_server_error(struct ch_http *h, const char *line, size_t len, struct arus_error *err)
+{
+    int code = ARUS_EQUERY;
+    long ch_code = strtol(line + 6, NULL, 10);
+    if (h->status == 401 || h->status == 403 || ch_code == 192 || ch_code == 193 ||
+        ch_code == 516)
+        code = ARUS_ECONNECT;
+    else if (ch_code == 81 || ch_code == 60)
+        code = ARUS_ENOTFOUND;
+    if (len > ARUS_ERROR_MSG_MAX - 64)
+        len = ARUS_ERROR_MSG_MAX - 64;
+    arus_error_set(err, code, "%.*s", (int)len, line);
+    if (err)
+        err->driver_code = (int)ch_code;
+    return code;
+}
+
+int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t len,
+                 struct arus_error *err)
+{
+    CURL *c = h->curl;
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+    arus_strbuf_reset(&h->resp);
+    arus_strbuf_reset(&h->url);
+    h->exception_code[0] = '\0';
+    h->status = 0;
+    arus_strbuf_puts(&h->url, h->base_url);
+    const char *post = stmt;
+    size_t post_len = strlen(stmt);
+    struct curl_slist *hd = h->headers;
+    if (body) {
+        char *q = curl_easy_escape(c, stmt, 0);
+        arus_strbuf_appendf(&h->url, "&query=%s", q ? q : "");
+        curl_free(q);
+        post = body;
+        post_len = len;
+        if (h->gzip) {
+            int rc = ch_gzip(h, body, len, err);
+            if (rc != ARUS_OK)
+                return rc;
+            post = h->zbody.data;
+            post_len = h->zbody.len;
+            hd = h->gz_headers;
+        }
+    }
+    curl_easy_setopt(c, CURLOPT_URL, arus_strbuf_cstr(&h->url));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    if (cc != CURLE_OK) {
+        int code = cc == CURLE_OPERATION_TIMEDOUT ? ARUS_ETIMEOUT : ARUS_ECONNECT;
+        arus_error_set(err, code, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        if (err)
+            err->driver_code = (int)cc;
+        return code;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->status);
+    const char *line;
+    size_t n;
+    if (ch_find_exception(h->resp.data ? h->resp.data : "", h->resp.len, &line, &n))
+        return ch_server_error(h, line, n, err);
+    if (h->status != 200 || h->exception_code[0]) {
+        /* An error without the usual text (a proxy page, an empty body): say what we got. */
+        const char *b = arus_strbuf_cstr(&h->resp);
+        const char *nl = strchr(b, '\n');
+        int bl = (int)(nl ? (size_t)(nl - b) : strlen(b));
+        if (bl > 200)
+            bl = 200;
+        if (h->status == 401 || h->status == 403)
+            return arus_error_set(err, ARUS_ECONNECT, "authentication failed (HTTP %ld)",
+                                  h->status);
+        return arus_error_set(err, ARUS_EQUERY, "HTTP %ld%s%s%s%.*s", h->status,
+                              h->exception_code[0] ? ", exception code " : "",
+                              h->exception_code, bl ? ": " : "", bl, b);
+    }
+    return ARUS_OK;
+}
