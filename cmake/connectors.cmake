@@ -19,7 +19,7 @@ arus_connector(NAME mysql OPTION ARUS_WITH_MYSQL ALIASES mariadb
 
 arus_connector(NAME mongodb OPTION ARUS_WITH_MONGODB
     SOURCE_OPS arus_source_mongodb
-    FILES src/sources/mongodb.c
+    FILES src/sources/mongodb.c src/sources/mongo_bson.c
     PKGS libmongoc-1.0)
 
 arus_connector(NAME clickhouse OPTION ARUS_WITH_CLICKHOUSE
