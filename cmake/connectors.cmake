@@ -14,7 +14,8 @@ arus_connector(NAME postgresql OPTION ARUS_WITH_POSTGRESQL
 
 arus_connector(NAME mysql OPTION ARUS_WITH_MYSQL ALIASES mariadb
     SOURCE_OPS arus_source_mysql DEST_OPS arus_destination_mysql
-    FILES src/sources/mysql.c src/destinations/mysql.c
+    FILES src/sources/mysql.c src/destinations/mysql.c src/destinations/my_conn.c
+          src/destinations/my_load.c
     PKGS libmariadb)
 
 arus_connector(NAME mongodb OPTION ARUS_WITH_MONGODB
