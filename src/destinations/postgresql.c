@@ -111,6 +111,15 @@ static unsigned pg_hash(const char *s)
     return h;
 }
 
+/* "<table>_pkey" as PostgreSQL would name it, or a hashed name when that would not fit. */
+static void pg_pk_name(char *out, const char *table, const char *suffix)
+{
+    if (strlen(table) + 5 <= PG_MAX_IDENT)
+        snprintf(out, PG_MAX_IDENT + 1, "%s_pkey", table);
+    else
+        snprintf(out, PG_MAX_IDENT + 1, "_arus_pk_%08x%s", pg_hash(table), suffix);
+}
+
 static int pg_names(const struct arus_target *t, struct pg_names *n, struct arus_error *err)
 {
     struct arus_strbuf sb;
@@ -134,8 +143,8 @@ static int pg_names(const struct arus_target *t, struct pg_names *n, struct arus
         snprintf(parts[i].dst, PG_MAX_IDENT + 1, "%s", arus_strbuf_cstr(&sb));
     }
     snprintf(n->table, sizeof n->table, "%s", t->shadow ? n->shadow : n->live);
-    snprintf(n->live_pk, sizeof n->live_pk, "_arus_pk_%08x", pg_hash(n->live));
-    snprintf(n->shadow_pk, sizeof n->shadow_pk, "_arus_pk_%08x_shadow", pg_hash(n->live));
+    pg_pk_name(n->live_pk, n->live, "");
+    pg_pk_name(n->shadow_pk, n->shadow, "_shadow");
     snprintf(n->pk, sizeof n->pk, "%s", t->shadow ? n->shadow_pk : n->live_pk);
 out:
     arus_strbuf_cleanup(&sb);
@@ -147,13 +156,16 @@ static void pg_ident(struct arus_strbuf *sb, const char *name)
     arus_sql_quote_ident(sb, name, '"', false);
 }
 
-/* "c1", "c2", ... of the schema's columns (or only its key columns). */
+enum pg_cols { PG_ALL, PG_KEY, PG_NONKEY };
+
+/* "c1", "c2", ... of the schema's columns (all, key only or non-key only), each prefixed. */
 static void pg_column_list(struct arus_strbuf *sb, const struct arus_table_schema *s,
-                           bool pk_only, const char *prefix)
+                           enum pg_cols which, const char *prefix)
 {
     const char *sep = "";
     for (size_t i = 0; i < s->ncolumns; i++) {
-        if (pk_only && s->columns[i].pk_ordinal == 0)
+        bool key = s->columns[i].pk_ordinal > 0;
+        if ((which == PG_KEY && !key) || (which == PG_NONKEY && key))
             continue;
         arus_strbuf_puts(sb, sep);
         if (prefix)
@@ -176,12 +188,12 @@ static void pg_pk_list(struct arus_strbuf *sb, const struct arus_table_schema *s
     free(idx);
 }
 
-static bool pg_has_pk(const struct arus_table_schema *s)
+static size_t pg_pk_count(const struct arus_table_schema *s)
 {
+    size_t n = 0;
     for (size_t i = 0; i < s->ncolumns; i++)
-        if (s->columns[i].pk_ordinal > 0)
-            return true;
-    return false;
+        n += s->columns[i].pk_ordinal > 0;
+    return n;
 }
 
 /* ---- transactions */
@@ -310,7 +322,7 @@ static void pg_create_sql(struct arus_strbuf *sql, const char *schema, const str
     }
     arus_strbuf_puts(sql, "\"_arus_run_id\" UUID NOT NULL, "
                           "\"_arus_synced_at\" TIMESTAMPTZ NOT NULL DEFAULT now()");
-    if (pg_has_pk(s)) {
+    if (pg_pk_count(s)) {
         arus_strbuf_puts(sql, ", CONSTRAINT ");
         pg_ident(sql, n->pk);
         arus_strbuf_puts(sql, " PRIMARY KEY (");
@@ -535,7 +547,7 @@ static int pg_stage(struct pg_dest *d, const struct arus_target *t, const char *
     arus_strbuf_reset(sql);
     arus_strbuf_puts(sql, "DROP TABLE IF EXISTS pg_temp._arus_stage;"
                           "CREATE TEMP TABLE _arus_stage ON COMMIT DROP AS SELECT ");
-    pg_column_list(sql, b->schema, pk_only, NULL);
+    pg_column_list(sql, b->schema, pk_only ? PG_KEY : PG_ALL, NULL);
     arus_strbuf_puts(sql, " FROM ");
     arus__pg_qualified(sql, schema, table);
     arus_strbuf_puts(sql, " WITH NO DATA");
@@ -543,7 +555,7 @@ static int pg_stage(struct pg_dest *d, const struct arus_target *t, const char *
         return rc;
     arus_strbuf_reset(sql);
     arus_strbuf_puts(sql, "COPY pg_temp._arus_stage (");
-    pg_column_list(sql, b->schema, pk_only, NULL);
+    pg_column_list(sql, b->schema, pk_only ? PG_KEY : PG_ALL, NULL);
     arus_strbuf_puts(sql, ") FROM STDIN");
     return arus__pg_copy_in(d->conn, arus_strbuf_cstr(sql), &d->data, what, err);
 }
@@ -559,23 +571,35 @@ static int pg_merge(struct pg_dest *d, const struct arus_target *t, const char *
     arus_strbuf_reset(sql);
     arus_strbuf_puts(sql, "INSERT INTO ");
     arus__pg_qualified(sql, schema, n->table);
-    arus_strbuf_puts(sql, " (");
-    pg_column_list(sql, b->schema, false, NULL);
+    arus_strbuf_puts(sql, " AS t (");
+    pg_column_list(sql, b->schema, PG_ALL, NULL);
     arus_strbuf_puts(sql, ", \"_arus_run_id\", \"_arus_synced_at\") SELECT ");
-    pg_column_list(sql, b->schema, false, NULL);
+    pg_column_list(sql, b->schema, PG_ALL, NULL);
     arus_strbuf_puts(sql, ", $1::uuid, now() FROM pg_temp._arus_stage ON CONFLICT (");
     pg_pk_list(sql, b->schema);
-    arus_strbuf_puts(sql, ") DO UPDATE SET ");
-    for (size_t i = 0; i < b->ncolumns; i++) {
-        if (b->schema->columns[i].pk_ordinal > 0)
-            continue;
-        pg_ident(sql, b->schema->columns[i].name);
-        arus_strbuf_puts(sql, " = EXCLUDED.");
-        pg_ident(sql, b->schema->columns[i].name);
-        arus_strbuf_puts(sql, ", ");
+    /* A key-only table has nothing to update. */
+    if (pg_pk_count(b->schema) == b->ncolumns) {
+        arus_strbuf_puts(sql, ") DO NOTHING");
+    } else {
+        arus_strbuf_puts(sql, ") DO UPDATE SET ");
+        for (size_t i = 0; i < b->ncolumns; i++) {
+            if (b->schema->columns[i].pk_ordinal > 0)
+                continue;
+            pg_ident(sql, b->schema->columns[i].name);
+            arus_strbuf_puts(sql, " = EXCLUDED.");
+            pg_ident(sql, b->schema->columns[i].name);
+            arus_strbuf_puts(sql, ", ");
+        }
+        /* Rows re-read from the inclusive watermark are usually unchanged: skipping them
+         * keeps reruns from rewriting (and bloating) the table, and "rows loaded" then counts
+         * changes only. */
+        arus_strbuf_puts(sql, "\"_arus_run_id\" = EXCLUDED.\"_arus_run_id\", "
+                              "\"_arus_synced_at\" = EXCLUDED.\"_arus_synced_at\" WHERE (");
+        pg_column_list(sql, b->schema, PG_NONKEY, "t.");
+        arus_strbuf_puts(sql, ") IS DISTINCT FROM (");
+        pg_column_list(sql, b->schema, PG_NONKEY, "EXCLUDED.");
+        arus_strbuf_putc(sql, ')');
     }
-    arus_strbuf_puts(sql, "\"_arus_run_id\" = EXCLUDED.\"_arus_run_id\", "
-                          "\"_arus_synced_at\" = EXCLUDED.\"_arus_synced_at\"");
     const char *params[1] = {t->run_id};
     PGresult *r;
     if ((rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 1, params, &r, what, err)))
@@ -598,7 +622,7 @@ static int pg_append(struct pg_dest *d, const struct arus_target *t, const char 
     arus_strbuf_puts(sql, "COPY ");
     arus__pg_qualified(sql, schema, n->table);
     arus_strbuf_puts(sql, " (");
-    pg_column_list(sql, b->schema, false, NULL);
+    pg_column_list(sql, b->schema, PG_ALL, NULL);
     arus_strbuf_puts(sql, ", \"_arus_run_id\") FROM STDIN");
     if ((rc = arus__pg_copy_in(d->conn, arus_strbuf_cstr(sql), &d->data, what, err)))
         return rc;
@@ -620,7 +644,7 @@ static int pg_load_normalized(struct arus_destination *base, const struct arus_t
     if ((rc = pg_names(t, &n, err)))
         return rc;
     snprintf(what, sizeof what, "load \"%s.%s\"", schema, n.table);
-    if (t->shadow || !pg_has_pk(b->schema))
+    if (t->shadow || !pg_pk_count(b->schema))
         return pg_append(d, t, schema, &n, b, loaded, what, err);
     if ((rc = pg_tx_enter(d, &own, err)))
         return rc;
@@ -641,7 +665,7 @@ static int pg_delete_rows(struct arus_destination *base, const struct arus_targe
     if ((rc = pg_names(t, &n, err)))
         return rc;
     snprintf(what, sizeof what, "delete from \"%s.%s\"", schema, n.table);
-    if (!pg_has_pk(b->schema))
+    if (!pg_pk_count(b->schema))
         return arus_error_set(err, ARUS_EINVAL, "%s: table has no primary key", what);
     if ((rc = pg_tx_enter(d, &own, err)))
         return rc;

@@ -110,7 +110,8 @@ static int pg_discover_schemas(struct arus_source *base, struct arus_arena *a, c
 /* Columns in attnum order with format_type() text and the position in the primary key. */
 static const char pg_columns_sql[] =
     "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-    "COALESCE(array_position(i.indkey::int2[], a.attnum), 0) "
+    "COALESCE((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(att, n) "
+    "WHERE k.att = a.attnum), 0) "
     "FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
     "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 
