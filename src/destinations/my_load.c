@@ -188,6 +188,7 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
             rc = my_conn_fail(ld->db, ARUS_EQUERY, err, what.data);
         }
     } else {
+        ld->written += (uint64_t)mysql_affected_rows(ld->db);
         rc = my_check_warnings(ld, mysql_warning_count(ld->db), table, err);
     }
     arus_strbuf_reset(&ld->payload);
@@ -198,17 +199,54 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
 
 /* ---- INSERT fallback ---- */
 
-static void my_odku(struct arus_strbuf *sql, const struct my_cols *cols)
+/* The row-unchanged test: every written column equal (NULL-safe) to the incoming value. */
+static void my_same(struct arus_strbuf *sql, const char *table, const struct my_cols *cols)
 {
-    arus_strbuf_puts(sql, " ON DUPLICATE KEY UPDATE ");
     for (size_t c = 0; c < cols->n; c++) {
+        arus_strbuf_puts(sql, c ? " AND " : "(");
+        arus_strbuf_appendf(sql, "%s.", table);
+        arus_sql_quote_ident(sql, cols->names[c], '`', false);
+        arus_strbuf_puts(sql, " <=> VALUES(");
+        arus_sql_quote_ident(sql, cols->names[c], '`', false);
+        arus_strbuf_putc(sql, ')');
+    }
+    arus_strbuf_puts(sql, cols->n ? ")" : "TRUE");
+}
+
+/* Merge clause. Assignments run left to right, so the bookkeeping columns come first and
+ * still compare against the old values: an unchanged row keeps its run id and sync time and
+ * counts as 0 affected rows (idempotent reruns write nothing). Target columns are qualified
+ * with the table because INSERT ... SELECT also has the staging table's names in scope. */
+static void my_odku(struct arus_strbuf *sql, const char *table, const struct my_cols *cols)
+{
+    arus_strbuf_appendf(sql, " ON DUPLICATE KEY UPDATE %s.`_arus_synced_at` = IF(", table);
+    my_same(sql, table, cols);
+    arus_strbuf_appendf(sql, ", %s.`_arus_synced_at`, CURRENT_TIMESTAMP(6)), %s.`_arus_run_id` = IF(",
+                        table, table);
+    my_same(sql, table, cols);
+    arus_strbuf_appendf(sql, ", %s.`_arus_run_id`, VALUES(`_arus_run_id`))", table);
+    for (size_t c = 0; c < cols->n; c++) {
+        arus_strbuf_appendf(sql, ", %s.", table);
         arus_sql_quote_ident(sql, cols->names[c], '`', false);
         arus_strbuf_puts(sql, " = VALUES(");
         arus_sql_quote_ident(sql, cols->names[c], '`', false);
-        arus_strbuf_puts(sql, "), ");
+        arus_strbuf_putc(sql, ')');
     }
-    arus_strbuf_puts(sql, "`_arus_run_id` = VALUES(`_arus_run_id`), `_arus_synced_at` = "
-                          "CURRENT_TIMESTAMP(6)");
+}
+
+/* Rows inserted or changed by the last statement. With ON DUPLICATE KEY UPDATE the server
+ * counts 1 per insert, 2 per changed row, 0 per unchanged row; mysql_info's "Records: N
+ * Duplicates: D" separates the inserts. */
+static uint64_t my_rows_written(MYSQL *db, uint64_t affected, size_t nrows)
+{
+    const char *info = mysql_info(db);
+    unsigned long long rec, dup, warn;
+    if (info && sscanf(info, "Records: %llu Duplicates: %llu Warnings: %llu", &rec, &dup,
+                       &warn) == 3 && rec >= dup && affected >= rec - dup)
+        return (rec - dup) + (affected - (rec - dup)) / 2;
+    if (nrows == 1)
+        return affected ? 1 : 0;
+    return affected < nrows ? affected : nrows;
 }
 
 static MYSQL_STMT *my_prepare_insert(struct my_loader *ld, const char *table,
@@ -226,7 +264,7 @@ static MYSQL_STMT *my_prepare_insert(struct my_loader *ld, const char *table,
         arus_strbuf_putc(&sql, ')');
     }
     if (merge)
-        my_odku(&sql, cols);
+        my_odku(&sql, table, cols);
     /* NULL only when out of memory; a failed prepare leaves its error on st */
     MYSQL_STMT *st = mysql_stmt_init(ld->db);
     if (st)
@@ -290,10 +328,12 @@ static int my_insert_rows(struct my_loader *ld, const char *table, const struct 
                 my_bind_cell(&b[c], &nl[c], &row[c], cols->types[c]);
             my_bind_cell(&b[cols->n], &nl[cols->n], &rid, ARUS_T_STRING);
         }
-        if (mysql_stmt_bind_param(st, bind) != 0 || mysql_stmt_execute(st) != 0)
+        if (mysql_stmt_bind_param(st, bind) != 0 || mysql_stmt_execute(st) != 0) {
             rc = my_conn_stmt_fail(st, err, what);
-        else
-            rc = my_check_warnings(ld, mysql_stmt_warning_count(st), table, err);
+            break;
+        }
+        ld->written += my_rows_written(ld->db, (uint64_t)mysql_stmt_affected_rows(st), k);
+        rc = my_check_warnings(ld, mysql_stmt_warning_count(st), table, err);
     }
     if (st)
         mysql_stmt_close(st);
@@ -354,6 +394,7 @@ static int my_merge_via_tmp(struct my_loader *ld, const struct my_load_target *t
         goto out;
     if ((rc = my_infile_load(ld, tmp.data, cols, run_id, refused, err)) != ARUS_OK || *refused)
         goto out;
+    ld->written = 0; /* the staging load does not count; the merge below does */
     arus_strbuf_reset(&sql);
     arus_strbuf_appendf(&sql, "INSERT INTO %s ", t->table);
     my_column_list(&sql, cols);
@@ -363,11 +404,14 @@ static int my_merge_via_tmp(struct my_loader *ld, const struct my_load_target *t
         arus_strbuf_puts(&sql, ", ");
     }
     arus_strbuf_appendf(&sql, "`_arus_run_id` FROM %s", tmp.data);
-    my_odku(&sql, cols);
-    if (mysql_real_query(ld->db, sql.data, sql.len) != 0)
+    my_odku(&sql, t->table, cols);
+    if (mysql_real_query(ld->db, sql.data, sql.len) != 0) {
         rc = my_conn_fail(ld->db, ARUS_EQUERY, err, "merge staged rows");
-    else
+    } else {
+        ld->written =
+            my_rows_written(ld->db, (uint64_t)mysql_affected_rows(ld->db), cols->nrows);
         rc = my_check_warnings(ld, mysql_warning_count(ld->db), t->table, err);
+    }
 out:
     if (rc != ARUS_OK && err && strncmp(err->msg, "load into", 9) != 0)
         arus_error_prefix(err, "table %s", t->table);
@@ -382,6 +426,7 @@ int my_load_rows(struct my_loader *ld, const struct my_load_target *t,
     struct my_cols cols;
     bool refused = false;
     int rc = ARUS_OK;
+    ld->written = 0;
     if (b->nrows == 0)
         return ARUS_OK;
     my_cols_from_batch(b, &cols);
@@ -400,6 +445,7 @@ int my_load_raw(struct my_loader *ld, const char *table, const struct arus_batch
     static const char *const names[] = {"_data"};
     static const enum arus_ltype types[] = {ARUS_T_JSON};
     struct arus_strbuf json;
+    ld->written = 0;
     if (b->nrows == 0)
         return ARUS_OK;
     size_t *ends = arus_xcalloc(b->nrows, sizeof *ends);

@@ -19,6 +19,7 @@ struct my_loader {
     bool no_local_infile;       /* the server refused LOCAL INFILE once: INSERT from now on */
     struct arus_strbuf payload; /* the LOAD DATA file of the current statement */
     size_t pos;                 /* read position of the infile handler */
+    uint64_t written;           /* rows inserted or changed by the last my_load_* call */
 };
 
 /* Install the in-memory infile handler on ld->db. */
@@ -34,8 +35,9 @@ struct my_load_target {
     bool merge;                 /* update rows whose key exists (ON DUPLICATE KEY UPDATE) */
 };
 
-/* Load a batch's cells plus _arus_run_id = run_id into t. Data-changing warnings fail the
- * call with ARUS_EDATA naming the table, row and column as the server reports them. */
+/* Load a batch's cells plus _arus_run_id = run_id into t; ld->written gets the rows inserted
+ * or changed (merges skip identical rows). Data-changing warnings fail the call with
+ * ARUS_EDATA naming the table, row and column as the server reports them. */
 int my_load_rows(struct my_loader *ld, const struct my_load_target *t,
                  const struct arus_batch *b, const char *run_id, struct arus_error *err);
 

@@ -413,7 +413,7 @@ static int my_dst_load_normalized(struct arus_destination *b, const struct arus_
     arus_strbuf_cleanup(&ref);
     arus_strbuf_cleanup(&tmp);
     if (rc == ARUS_OK)
-        *loaded = (int64_t)batch->nrows;
+        *loaded = (int64_t)d->ld.written;
     return rc;
 }
 
