@@ -37,7 +37,7 @@ static int unknown_type(const struct arus_cfg_node *type, const char *prefix, bo
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
     arus_strbuf_appendf(&sb, "unknown %s connector \"%s\" (known: ",
-                        source ? "source" : "destination", type->scalar);
+                        source ? "source" : "destination", arus__cfg_shown(type));
     size_t start = sb.len, i = 0;
     for (const char *name;; i++) {
         if (source) {

@@ -4,6 +4,7 @@
 #ifndef ARUS_CORE_CONFIG_INTERNAL_H
 #define ARUS_CORE_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,17 @@ struct arus__cfg_secret {
     int line;
     struct arus__cfg_secret *next;
 };
+
+/* Every node the parser makes is one of these. The flag keeps ${VAR} values (possibly
+ * secrets) out of messages even where a value is normally quoted back, like a connector type. */
+struct arus__cfg_node {
+    struct arus_cfg_node pub;
+    bool interpolated; /* scalar text contains at least one ${VAR} expansion */
+};
+
+/* A scalar's text for quoting in a message, or a placeholder when it came from ${VAR}.
+ * Only for nodes of a tree made by arus__cfg_parse. */
+const char *arus__cfg_shown(const struct arus_cfg_node *n);
 
 /* Parse yaml[0..len) into a node tree allocated in a, with ${VAR} interpolation applied to
  * every scalar value (keys are taken literally). `file` is used in messages and stored in every

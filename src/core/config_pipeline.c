@@ -72,10 +72,11 @@ static int endpoint_ref(const struct arus_config *cfg, const struct arus_cfg_nod
         *out = name;
         return ARUS_OK;
     }
+    const struct arus_cfg_node *n = arus_cfg_get(map, key);
     char why[300];
-    snprintf(why, sizeof why, "%s \"%.200s\" is not defined under %s", key, name,
-             source ? "sources" : "destinations");
-    return arus__cfg_fail(arus_cfg_get(map, key), prefix, key, err, why);
+    snprintf(why, sizeof why, "%s \"%.200s\" is not defined under %s", key,
+             arus__cfg_shown(n), source ? "sources" : "destinations");
+    return arus__cfg_fail(n, prefix, key, err, why);
 }
 
 /* primary_key: "a,b" or [a, b]; stored comma-separated. */

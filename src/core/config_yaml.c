@@ -173,7 +173,8 @@ static int take_key(struct parser *p, struct frame *f, const yaml_event_t *ev)
 static struct arus_cfg_node *add_value(struct parser *p, enum arus_cfg_kind kind,
                                        const yaml_event_t *ev, const char **path)
 {
-    struct arus_cfg_node *node = arus_arena_calloc(p->a, 1, sizeof *node);
+    struct arus__cfg_node *wrap = arus_arena_calloc(p->a, 1, sizeof *wrap);
+    struct arus_cfg_node *node = &wrap->pub;
     node->kind = kind;
     node->file = p->file;
     node->line = mark_line(ev->start_mark);
@@ -210,6 +211,7 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
     if (rc)
         return rc;
     node->scalar = text;
+    ((struct arus__cfg_node *)node)->interpolated = had_ref;
     if (node->key && strcasecmp(node->key, "password") == 0 && !had_ref && text[0]) {
         struct arus__cfg_secret *s = arus_arena_calloc(p->a, 1, sizeof *s);
         s->path = path;
@@ -241,6 +243,12 @@ static void on_end(struct parser *p)
     }
     free(f->kids);
     f->kids = NULL;
+}
+
+const char *arus__cfg_shown(const struct arus_cfg_node *n)
+{
+    return ((const struct arus__cfg_node *)n)->interpolated ? "<value from ${...} not shown>"
+                                                            : n->scalar;
 }
 
 static int yaml_failure(struct parser *p, const yaml_parser_t *yp, const char *yaml, size_t len)

@@ -301,6 +301,17 @@ static void test_interpolation(void)
                    &e2) == NULL);
     CHECK(strstr(e2.msg, "t.yml:6: pipelines.p.batch_size: expected") == e2.msg);
     CHECK(strstr(e2.msg, "hunter2") == NULL);
+    /* Nor where a value is normally quoted back (connector type, endpoint reference). */
+    expect_error_str("sources:\n  s: {type: \"x${ARUS_TEST_SECRET}\"}\n",
+                     "t.yml:2: sources.s.type: unknown source connector \"<value from ${...} "
+                     "not shown>\" (known: ");
+    CHECK(load_str("sources:\n  s: {type: \"${ARUS_TEST_SECRET}\"}\n", &e2) == NULL);
+    CHECK(strstr(e2.msg, "hunter2") == NULL);
+    CHECK(load_str("destinations:\n  d: {type: fakedst}\npipelines:\n  p:\n"
+                   "    source: ${ARUS_TEST_SECRET}\n    destination: d\n",
+                   &e2) == NULL);
+    CHECK(strstr(e2.msg, "t.yml:5: pipelines.p.source: source \"<value from") == e2.msg);
+    CHECK(strstr(e2.msg, "hunter2") == NULL);
 }
 
 static void test_accessors(void)
