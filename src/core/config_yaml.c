@@ -200,7 +200,7 @@ static struct arus_cfg_node *add_value(struct parser *p, enum arus_cfg_kind kind
 
 static int on_scalar(struct parser *p, const yaml_event_t *ev)
 {
-    const char *path, *text, *raw;
+    const char *path, *text = NULL, *raw;
     size_t n;
     bool had_ref;
     struct arus_cfg_node *node = add_value(p, ARUS_CFG_SCALAR, ev, &path);
