@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# PostgreSQL failures give one clear line, the documented exit code and leave state untouched:
+# bad credentials (and the password never printed), unreachable port, missing table, a pipeline
+# already running (advisory lock held elsewhere), and a destination table whose existing data
+# rejects a batch (the watermark must not move).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+
+pg_sql <<'SQL'
+CREATE SCHEMA src;
+CREATE TABLE src.t (id int PRIMARY KEY, v text, updated_at timestamptz NOT NULL);
+INSERT INTO src.t VALUES (1, 'a', '2024-01-01'), (2, 'b', '2024-01-02');
+SQL
+
+# expect_fail CODE PATTERN WHAT: the last arus call exited CODE with one stderr line matching
+# PATTERN.
+expect_fail() {
+    local rc=$1
+    [ "$rc" -eq "$2" ] || fail "$4: exit $rc, expected $2 ($(cat "$WORK/err"))"
+    grep -q -- "$3" "$WORK/err" || fail "$4: message '$(cat "$WORK/err")' lacks '$3'"
+    [ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "$4: expected one line, got: $(cat "$WORK/err")"
+}
+
+no_state() {
+    [ "$(pg_sql -c "SELECT to_regclass('arus_state.watermarks') IS NULL")" = t ] ||
+        assert_eq "$(pg_sql -c 'SELECT count(*) FROM arus_state.watermarks')" 0 "$1: state untouched"
+}
+
+# Bad credentials (the test server trusts local TCP, so an unknown role stands in for a wrong
+# password): one line naming endpoint and server, and the secret never printed.
+export ARUS_IT_BAD_PW="Sekr3t-$IT_ID"
+pg_write_config src "    tables: [t]"
+sed -i 's/username: [^,]*, password: "${ARUS_PG_PASSWORD}", database: \([^,}]*\), schema/username: nobody_x, password: "${ARUS_IT_BAD_PW}", database: \1, schema/' "$WORK/arus.yml"
+rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
+expect_fail "$rc" 4 "connect to \"pgsrc\" at $ARUS_PG_HOST:$ARUS_PG_PORT: role \"nobody_x\" does not exist" \
+    "bad credentials"
+grep -q -- "$ARUS_IT_BAD_PW" "$WORK/err" "$WORK/out" && fail "password printed"
+no_state "bad credentials"
+
+# Unreachable port.
+pg_write_config src "    tables: [t]"
+sed -i "0,/port: $ARUS_PG_PORT/s//port: 1/" "$WORK/arus.yml"
+rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
+expect_fail "$rc" 4 "connect to \"pgsrc\" at $ARUS_PG_HOST:1: " "unreachable port"
+no_state "unreachable port"
+
+# Missing table.
+pg_write_config src "    tables: [nope]"
+rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
+[ "$rc" -ne 0 ] || fail "missing table: exit 0"
+grep -q 'table "nope" not found' "$WORK/err" || fail "missing table: $(cat "$WORK/err")"
+no_state "missing table"
+
+# Pipeline busy: another session holds the advisory lock.
+pg_write_config src "    tables: [t]"
+pg_sql -c "SELECT pg_advisory_lock(hashtext('arus:p')), pg_sleep(60)" >/dev/null 2>&1 &
+holder=$!
+on_exit "kill $holder"
+for _ in $(seq 100); do
+    [ "$(pg_sql -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted")" = 1 ] && break
+    sleep 0.1
+done
+rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
+expect_fail "$rc" 6 'pipeline "p" is already running (advisory lock held on pgdst)' "busy"
+pg_sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$holder" 2>/dev/null || true
+
+# A batch the destination rejects (a CHECK constraint there): the run fails with the server's
+# reason and the watermark stays where it was.
+arus_ok -c "$WORK/arus.yml" sync p
+wm=$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeline = 'p'")
+pg_sql -c "ALTER TABLE analytics.t ADD CONSTRAINT no_x CHECK (v <> 'x')"
+pg_sql -c "INSERT INTO src.t VALUES (3, 'x', '2024-02-01')"
+rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
+[ "$rc" -ne 0 ] || fail "rejected batch: exit 0"
+grep -q 'no_x' "$WORK/err" || fail "rejected batch: $(cat "$WORK/err")"
+assert_eq "$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeline = 'p'")" "$wm" \
+    "watermark after a rejected batch"
+assert_eq "$(pg_sql -c "SELECT status FROM arus_state.runs ORDER BY started_at DESC LIMIT 1")" \
+    failed "run recorded as failed"
+echo "ok"
