@@ -54,16 +54,20 @@ static int bulk_insert(mongoc_collection_t *coll, bool (*next)(void *, bson_t *,
     }
 }
 
+struct line {
+    char *buf;
+    size_t cap;
+};
+
 static bool next_stdin_line(void *ctx, bson_t *doc, int *bad)
 {
-    char **line = ctx;
-    size_t cap = 0;
+    struct line *l = ctx;
     ssize_t len;
-    while ((len = getline(line, &cap, stdin)) > 0) {
+    while ((len = getline(&l->buf, &l->cap, stdin)) > 0) {
         if (len <= 1)
             continue;
         bson_error_t e;
-        if (!bson_init_from_json(doc, *line, len, &e)) {
+        if (!bson_init_from_json(doc, l->buf, len, &e)) {
             *bad = fail("parse document", &e);
             return false;
         }
@@ -131,9 +135,9 @@ int main(int argc, char **argv)
         rc = ok ? 0 : fail("command", &e);
     } else if (strcmp(argv[3], "insert") == 0) {
         mongoc_collection_t *coll = mongoc_client_get_collection(client, argv[2], argv[4]);
-        char *line = NULL;
-        rc = bulk_insert(coll, next_stdin_line, &line);
-        free(line);
+        struct line l = {0};
+        rc = bulk_insert(coll, next_stdin_line, &l);
+        free(l.buf);
         mongoc_collection_destroy(coll);
     } else if (strcmp(argv[3], "gen") == 0 && argc >= 6) {
         mongoc_collection_t *coll = mongoc_client_get_collection(client, argv[2], argv[4]);
