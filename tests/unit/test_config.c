@@ -1,6 +1,7 @@
 /* Config loader: a full valid config (defaults, overrides, globs, interpolation), every error
  * class as a one-line "FILE:LINE: ..." message, the typed accessors, and the warning for a
  * literal password in a file others can read. Fake connectors stand in for real ones. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const struct arus_destination_ops fake_dst = {.abi_version = ARUS_DESTINA
                                                      .name = "fakedst"};
 
 static char fixture_dir[4096];
+static char corpus_dir[4096];
 
 static const char *fixture(const char *name)
 {
@@ -452,12 +454,43 @@ static void test_literal_password_warning(void)
     unlink(path);
 }
 
+/* Every fuzz corpus input (crash reproducers included: drop them in the corpus) loads or fails
+ * with one ARUS_ECONFIG line, here under the normal ASan+UBSan unit build. */
+static void test_fuzz_corpus_replay(void)
+{
+    DIR *d = opendir(corpus_dir);
+    REQUIRE(d != NULL);
+    size_t files = 0;
+    static char buf[1 << 16];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", corpus_dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        REQUIRE(f != NULL);
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        struct arus_config *cfg = NULL;
+        struct arus_error err;
+        arus_error_clear(&err);
+        int rc = arus_config_load_string(e->d_name, buf, n, &cfg, &err);
+        CHECK(rc == ARUS_OK || (rc == ARUS_ECONFIG && err.msg[0] && !strchr(err.msg, '\n')));
+        arus_config_destroy(cfg);
+        files++;
+    }
+    closedir(d);
+    CHECK(files >= 10);
+}
+
 int main(void)
 {
     /* Fixtures are found next to this source file (CMake compiles it by absolute path). */
-    char src[4096];
+    char src[2048];
     snprintf(src, sizeof src, "%s", __FILE__);
-    snprintf(fixture_dir, sizeof fixture_dir, "%s/../fixtures/config", dirname(src));
+    const char *dir = dirname(src);
+    snprintf(fixture_dir, sizeof fixture_dir, "%s/../fixtures/config", dir);
+    snprintf(corpus_dir, sizeof corpus_dir, "%s/../fuzz/corpus/config", dir);
     arus_registry_add_source("fakesrc", &fake_src);
     arus_registry_add_destination("fakedst", &fake_dst);
 
@@ -471,5 +504,6 @@ int main(void)
     RUN(test_glob);
     RUN(test_empty_config);
     RUN(test_literal_password_warning);
+    RUN(test_fuzz_corpus_replay);
     return check_exit();
 }
