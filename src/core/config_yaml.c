@@ -24,7 +24,6 @@ struct frame {
     struct arus_cfg_node *node;
     struct arus_cfg_node **kids;
     size_t nkids, cap;
-    const char *path;   /* dotted path of node, "" for the root */
     const char *key;    /* map only: key read, value not yet seen */
     int key_line;
 };
@@ -44,21 +43,37 @@ static int mark_line(yaml_mark_t m)
     return m.line >= (size_t)INT32_MAX ? INT32_MAX : (int)m.line + 1;
 }
 
-/* Path of the value about to be added to the top frame: "parent.key" or "parent[i]". */
-static const char *child_path(struct parser *p, const struct frame *f)
+/* Dotted path ("sources.pg.hosts[1]") of the node at stack level `level` (0 = the root), or
+ * with level == depth of the value just added to the top frame. Each level's node is the last
+ * child of the level above, as containers are pushed when added. Built only for messages and
+ * secrets: a stored path per node would cost nesting x key length on hostile input. */
+static const char *path_of(struct parser *p, size_t level)
 {
-    if (f->node->kind == ARUS_CFG_MAP)
-        return arus__cfg_join(p->a, f->path, f->key);
-    size_t n = strlen(f->path) + 24;
-    char *s = arus_arena_alloc(p->a, n);
-    snprintf(s, n, "%s[%zu]", f->path, f->nkids);
-    return s;
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    for (size_t i = 1; i <= level; i++) {
+        const struct frame *parent = &p->stack[i - 1];
+        if (parent->node->kind == ARUS_CFG_MAP)
+            arus_strbuf_appendf(&sb, "%s%s", sb.len ? "." : "",
+                                parent->kids[parent->nkids - 1]->key);
+        else
+            arus_strbuf_appendf(&sb, "[%zu]", parent->nkids - 1);
+    }
+    const char *path = arus_arena_memdup(p->a, arus_strbuf_cstr(&sb), sb.len);
+    arus_strbuf_cleanup(&sb);
+    return path;
 }
 
-/* A key path for messages; the root has the empty path. */
+/* The path for messages; the root has the empty path. */
 static const char *label(const char *path)
 {
     return path[0] ? path : "(top level)";
+}
+
+/* Label of the value just added (scalar errors). */
+static const char *here(struct parser *p)
+{
+    return label(path_of(p, p->depth));
 }
 
 static bool is_var_start(char c)
@@ -73,8 +88,8 @@ static bool is_var_char(char c)
 
 /* Expand ${VAR} in s[0..n); "$${" stands for a literal "${". *had_ref tells whether any
  * variable was referenced. Messages name the key and the variable, never the value. */
-static int interpolate(struct parser *p, const char *s, size_t n, const char *path, int line,
-                       const char **out, bool *had_ref)
+static int interpolate(struct parser *p, const char *s, size_t n, int line, const char **out,
+                       bool *had_ref)
 {
     struct arus_strbuf sb;
     int rc = ARUS_OK;
@@ -103,14 +118,14 @@ static int interpolate(struct parser *p, const char *s, size_t n, const char *pa
             rc = arus_error_set(p->err, ARUS_ECONFIG,
                                 "%s:%d: %s: malformed ${...} reference (expected ${NAME} with "
                                 "NAME of letters, digits and _; write $${ for a literal ${)",
-                                p->file, line, label(path));
+                                p->file, line, here(p));
             goto out;
         }
         char name[256];
         if (end - start >= sizeof name) {
             rc = arus_error_set(p->err, ARUS_ECONFIG,
                                 "%s:%d: %s: environment variable name too long", p->file, line,
-                                label(path));
+                                here(p));
             goto out;
         }
         memcpy(name, s + start, end - start);
@@ -119,7 +134,7 @@ static int interpolate(struct parser *p, const char *s, size_t n, const char *pa
         if (!val) {
             rc = arus_error_set(p->err, ARUS_ECONFIG,
                                 "%s:%d: %s: environment variable %s is not set", p->file, line,
-                                label(path), name);
+                                here(p), name);
             goto out;
         }
         arus_strbuf_puts(&sb, val);
@@ -133,45 +148,75 @@ out:
 }
 
 /* Copy a scalar event's text; NUL bytes (YAML "\0") would silently truncate C strings. */
-static int scalar_text(struct parser *p, const yaml_event_t *ev, const char *path, int line,
+static int scalar_text(struct parser *p, const yaml_event_t *ev, size_t level, int line,
                        const char **s, size_t *n)
 {
     *s = (const char *)ev->data.scalar.value;
     *n = ev->data.scalar.length;
     if (memchr(*s, '\0', *n))
         return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: %s: NUL byte in text", p->file,
-                              line, label(path));
+                              line, label(path_of(p, level)));
     return ARUS_OK;
 }
 
-/* The top frame is a map and a key arrives: remember it, rejecting duplicates. */
+/* The top frame is a map and a key arrives: remember it until its value comes. Duplicates
+ * are found at the end of the map (sorting beats comparing every pair on huge maps). */
 static int take_key(struct parser *p, struct frame *f, const yaml_event_t *ev)
 {
     int line = mark_line(ev->start_mark);
     if (ev->type != YAML_SCALAR_EVENT)
         return arus_error_set(p->err, ARUS_ECONFIG,
                               "%s:%d: %s: only scalar keys are supported", p->file, line,
-                              label(f->path));
+                              label(path_of(p, p->depth - 1)));
     const char *s;
     size_t n;
-    int rc = scalar_text(p, ev, f->path, line, &s, &n);
+    int rc = scalar_text(p, ev, p->depth - 1, line, &s, &n);
     if (rc)
         return rc;
-    for (size_t i = 0; i < f->nkids; i++) {
-        if (strlen(f->kids[i]->key) == n && memcmp(f->kids[i]->key, s, n) == 0)
-            return arus_error_set(p->err, ARUS_ECONFIG,
-                                  "%s:%d: %s: duplicate key (first at line %d)", p->file, line,
-                                  arus__cfg_join(p->a, f->path, arus_arena_memdup(p->a, s, n)),
-                                  f->kids[i]->line);
-    }
     f->key = arus_arena_memdup(p->a, s, n);
     f->key_line = line;
     return ARUS_OK;
 }
 
+/* Orders pointers to kids slots by key, then by slot, i.e. by position in the file. */
+static int by_key_then_position(const void *a, const void *b)
+{
+    struct arus_cfg_node **const *x = a, **const *y = b;
+    int c = strcmp((**x)->key, (**y)->key);
+    return c ? c : (*x > *y) - (*x < *y);
+}
+
+/* The map on top of the stack is complete: reject a repeated key, naming the repeat that
+ * comes first in the file and the line of the key it repeats. */
+static int check_duplicates(struct parser *p, const struct frame *f)
+{
+    if (f->nkids < 2)
+        return ARUS_OK;
+    struct arus_cfg_node ***sorted = arus_xmalloc(f->nkids * sizeof *sorted);
+    for (size_t i = 0; i < f->nkids; i++)
+        sorted[i] = &f->kids[i];
+    qsort(sorted, f->nkids, sizeof *sorted, by_key_then_position);
+    struct arus_cfg_node **dup = NULL, **first = NULL;
+    for (size_t i = 1, run = 0; i < f->nkids; i++) {
+        if (strcmp((*sorted[i])->key, (*sorted[run])->key) != 0) {
+            run = i;
+        } else if (!dup || sorted[i] < dup) {
+            dup = sorted[i];
+            first = sorted[run];
+        }
+    }
+    free(sorted);
+    if (!dup)
+        return ARUS_OK;
+    return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: %s: duplicate key (first at line %d)",
+                          p->file, (*dup)->line,
+                          arus__cfg_join(p->a, path_of(p, p->depth - 1), (*dup)->key),
+                          (*first)->line);
+}
+
 /* Create the node for a value event and hang it under the top frame (or make it the root). */
 static struct arus_cfg_node *add_value(struct parser *p, enum arus_cfg_kind kind,
-                                       const yaml_event_t *ev, const char **path)
+                                       const yaml_event_t *ev)
 {
     struct arus__cfg_node *wrap = arus_arena_calloc(p->a, 1, sizeof *wrap);
     struct arus_cfg_node *node = &wrap->pub;
@@ -180,11 +225,9 @@ static struct arus_cfg_node *add_value(struct parser *p, enum arus_cfg_kind kind
     node->line = mark_line(ev->start_mark);
     if (p->depth == 0) {
         p->root = node;
-        *path = "";
         return node;
     }
     struct frame *f = &p->stack[p->depth - 1];
-    *path = child_path(p, f);
     if (f->node->kind == ARUS_CFG_MAP) {
         node->key = f->key;
         node->line = f->key_line;
@@ -200,21 +243,21 @@ static struct arus_cfg_node *add_value(struct parser *p, enum arus_cfg_kind kind
 
 static int on_scalar(struct parser *p, const yaml_event_t *ev)
 {
-    const char *path, *text = NULL, *raw;
+    const char *text = NULL, *raw;
     size_t n;
     bool had_ref;
-    struct arus_cfg_node *node = add_value(p, ARUS_CFG_SCALAR, ev, &path);
-    int rc = scalar_text(p, ev, path, node->line, &raw, &n);
+    struct arus_cfg_node *node = add_value(p, ARUS_CFG_SCALAR, ev);
+    int rc = scalar_text(p, ev, p->depth, node->line, &raw, &n);
     if (rc)
         return rc;
-    rc = interpolate(p, raw, n, path, node->line, &text, &had_ref);
+    rc = interpolate(p, raw, n, node->line, &text, &had_ref);
     if (rc)
         return rc;
     node->scalar = text;
     ((struct arus__cfg_node *)node)->interpolated = had_ref;
     if (node->key && strcasecmp(node->key, "password") == 0 && !had_ref && text[0]) {
         struct arus__cfg_secret *s = arus_arena_calloc(p->a, 1, sizeof *s);
-        s->path = path;
+        s->path = path_of(p, p->depth);
         s->line = node->line;
         s->next = p->secrets;
         p->secrets = s;
@@ -227,15 +270,19 @@ static int on_start(struct parser *p, enum arus_cfg_kind kind, const yaml_event_
     if (p->depth == CFG_MAX_DEPTH)
         return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: nesting deeper than %d levels",
                               p->file, mark_line(ev->start_mark), CFG_MAX_DEPTH);
-    const char *path;
-    struct arus_cfg_node *node = add_value(p, kind, ev, &path);
-    p->stack[p->depth++] = (struct frame){.node = node, .path = path};
+    struct arus_cfg_node *node = add_value(p, kind, ev);
+    p->stack[p->depth++] = (struct frame){.node = node};
     return ARUS_OK;
 }
 
-static void on_end(struct parser *p)
+static int on_end(struct parser *p)
 {
-    struct frame *f = &p->stack[--p->depth];
+    struct frame *f = &p->stack[p->depth - 1];
+    if (f->node->kind == ARUS_CFG_MAP) {
+        int rc = check_duplicates(p, f);
+        if (rc)
+            return rc; /* the frame stays on the stack; arus__cfg_parse frees it */
+    }
     f->node->nchildren = f->nkids;
     if (f->nkids) {
         f->node->children = arus_arena_alloc(p->a, f->nkids * sizeof *f->kids);
@@ -243,6 +290,8 @@ static void on_end(struct parser *p)
     }
     free(f->kids);
     f->kids = NULL;
+    p->depth--;
+    return ARUS_OK;
 }
 
 const char *arus__cfg_shown(const struct arus_cfg_node *n)
@@ -282,8 +331,7 @@ static int dispatch(struct parser *p, const yaml_event_t *ev, int *ndocs)
         return ARUS_OK;
     case YAML_MAPPING_END_EVENT:
     case YAML_SEQUENCE_END_EVENT:
-        on_end(p);
-        return ARUS_OK;
+        return on_end(p);
     case YAML_ALIAS_EVENT:
         return arus_error_set(p->err, ARUS_ECONFIG,
                               "%s:%d: YAML aliases (*name) are not supported", p->file, line);

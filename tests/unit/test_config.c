@@ -399,6 +399,45 @@ static void test_empty_config(void)
     arus_config_destroy(cfg);
 }
 
+/* Hostile sizes stay cheap: 100k keys in one map (duplicates are found by sorting, not by
+ * comparing every pair), and nesting is capped. */
+static void test_hostile_sizes(void)
+{
+    enum { NKEYS = 100000 };
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "sources:\n  s:\n    type: fakesrc\n");
+    for (int i = 0; i < NKEYS; i++)
+        arus_strbuf_appendf(&sb, "    k%d: %d\n", i, i);
+    struct arus_error err;
+    double t0 = arus_monotonic();
+    struct arus_config *cfg = NULL;
+    CHECK_INT(arus_config_load_string("t.yml", sb.data, sb.len, &cfg, &err), ARUS_OK);
+    CHECK(arus_monotonic() - t0 < 5.0);
+    REQUIRE(cfg != NULL);
+    CHECK_INT(cfg->sources[0].node->nchildren, NKEYS + 1);
+    CHECK_STR(arus_cfg_get(cfg->sources[0].node, "k99999")->scalar, "99999");
+    arus_config_destroy(cfg);
+
+    arus_strbuf_puts(&sb, "    k5: again\n    k7: again\n");
+    t0 = arus_monotonic();
+    CHECK_INT(arus_config_load_string("t.yml", sb.data, sb.len, &cfg, &err), ARUS_ECONFIG);
+    CHECK(arus_monotonic() - t0 < 5.0);
+    CHECK_STR(err.msg, "t.yml:100004: sources.s.k5: duplicate key (first at line 9)");
+    arus_strbuf_cleanup(&sb);
+
+    char deep[200];
+    memset(deep, '[', 65);
+    memset(deep + 65, ']', 65);
+    deep[130] = '\0';
+    expect_error_str(deep, "t.yml:1: nesting deeper than 64 levels");
+    deep[64] = '1';
+    memmove(deep + 65, deep + 66, 65);
+    struct arus_config *ok = load_str(deep, &err);
+    CHECK(ok == NULL); /* 64 levels parse; the top level is then not a map */
+    CHECK(strstr(err.msg, "expected a map") != NULL);
+}
+
 /* Load path with stderr captured; returns what arus_log wrote. */
 static char *load_capturing_stderr(const char *path)
 {
@@ -503,6 +542,7 @@ int main(void)
     RUN(test_accessors);
     RUN(test_glob);
     RUN(test_empty_config);
+    RUN(test_hostile_sizes);
     RUN(test_literal_password_warning);
     RUN(test_fuzz_corpus_replay);
     return check_exit();
