@@ -3,6 +3,8 @@
  *   mongo_load URI DB insert COLL     insert one extended-JSON document per stdin line (bulk)
  *   mongo_load URI DB command JSON    run a database command, print the reply as JSON
  *   mongo_load URI DB gen COLL N [T]  insert N generated bench documents (updated_at = T ms)
+ *   mongo_load URI DB read COLL B     read COLL sorted by (updated_at, _id) in batches of B and
+ *                                     print the count: the server's side of an arus extract
  * Exits 0 on success, 1 with one line on stderr otherwise. */
 #include <inttypes.h>
 #include <mongoc/mongoc.h>
@@ -103,10 +105,30 @@ static bool next_generated(void *ctx, bson_t *doc, int *bad)
     return true;
 }
 
+static int read_all(mongoc_collection_t *coll, int64_t batch)
+{
+    bson_t filter = BSON_INITIALIZER;
+    bson_t *opts = BCON_NEW("sort", "{", "updated_at", BCON_INT32(1), "_id", BCON_INT32(1), "}",
+                            "batchSize", BCON_INT64(batch));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &filter, opts, NULL);
+    const bson_t *doc;
+    int64_t n = 0;
+    while (mongoc_cursor_next(cur, &doc))
+        n++;
+    bson_error_t e;
+    int rc = mongoc_cursor_error(cur, &e) ? fail("read", &e) : 0;
+    if (rc == 0)
+        printf("%" PRId64 "\n", n);
+    mongoc_cursor_destroy(cur);
+    bson_destroy(opts);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: mongo_load URI DB insert COLL | command JSON | gen COLL N [T]\n");
+        fprintf(stderr, "usage: mongo_load URI DB insert COLL | command JSON | gen COLL N [T] | "
+                        "read COLL B\n");
         return 2;
     }
     mongoc_init();
@@ -145,6 +167,10 @@ int main(int argc, char **argv)
                         .updated_at = argc > 6 ? strtoll(argv[6], NULL, 10)
                                                : INT64_C(1700000000000)};
         rc = bulk_insert(coll, next_generated, &g);
+        mongoc_collection_destroy(coll);
+    } else if (strcmp(argv[3], "read") == 0 && argc >= 6) {
+        mongoc_collection_t *coll = mongoc_client_get_collection(client, argv[2], argv[4]);
+        rc = read_all(coll, strtoll(argv[5], NULL, 10));
         mongoc_collection_destroy(coll);
     } else {
         fprintf(stderr, "mongo_load: unknown action %s\n", argv[3]);
