@@ -14,15 +14,15 @@
 
 /* ---- type masks: bit = BSON type code (0x01..0x13), maxKey/minKey on bits 20/21 */
 
-#define TB(t) (1u << (t))
-#define TB_MAXKEY (1u << 20)
-#define TB_MINKEY (1u << 21)
+#define TB(t)      (1u << (t))
+#define TB_MAXKEY  (1u << 20)
+#define TB_MINKEY  (1u << 21)
 #define TB_NULLISH (TB(BSON_TYPE_NULL) | TB(BSON_TYPE_UNDEFINED))
-#define TB_INTS (TB(BSON_TYPE_INT32) | TB(BSON_TYPE_INT64))
+#define TB_INTS    (TB(BSON_TYPE_INT32) | TB(BSON_TYPE_INT64))
 /* Types that map to text on their own ("other -> text"); mixing them still gives text. */
-#define TB_TEXTLIKE                                                                          \
-    (TB(BSON_TYPE_UTF8) | TB(BSON_TYPE_OID) | TB(BSON_TYPE_REGEX) | TB(BSON_TYPE_DBPOINTER) |  \
-     TB(BSON_TYPE_CODE) | TB(BSON_TYPE_SYMBOL) | TB(BSON_TYPE_CODEWSCOPE) |                    \
+#define TB_TEXTLIKE                                                                                \
+    (TB(BSON_TYPE_UTF8) | TB(BSON_TYPE_OID) | TB(BSON_TYPE_REGEX) | TB(BSON_TYPE_DBPOINTER) |      \
+     TB(BSON_TYPE_CODE) | TB(BSON_TYPE_SYMBOL) | TB(BSON_TYPE_CODEWSCOPE) |                        \
      TB(BSON_TYPE_TIMESTAMP) | TB_MAXKEY | TB_MINKEY)
 
 static uint32_t mb_type_bit(bson_type_t t)
@@ -36,17 +36,27 @@ static uint32_t mb_type_bit(bson_type_t t)
 
 /* Names as MongoDB's $type operator spells them, indexed by bit. */
 static const char *const mb_type_names[22] = {
-    [BSON_TYPE_DOUBLE] = "double",         [BSON_TYPE_UTF8] = "string",
-    [BSON_TYPE_DOCUMENT] = "object",       [BSON_TYPE_ARRAY] = "array",
-    [BSON_TYPE_BINARY] = "binData",        [BSON_TYPE_UNDEFINED] = "undefined",
-    [BSON_TYPE_OID] = "objectId",          [BSON_TYPE_BOOL] = "bool",
-    [BSON_TYPE_DATE_TIME] = "date",        [BSON_TYPE_NULL] = "null",
-    [BSON_TYPE_REGEX] = "regex",           [BSON_TYPE_DBPOINTER] = "dbPointer",
-    [BSON_TYPE_CODE] = "javascript",       [BSON_TYPE_SYMBOL] = "symbol",
+    [BSON_TYPE_DOUBLE] = "double",
+    [BSON_TYPE_UTF8] = "string",
+    [BSON_TYPE_DOCUMENT] = "object",
+    [BSON_TYPE_ARRAY] = "array",
+    [BSON_TYPE_BINARY] = "binData",
+    [BSON_TYPE_UNDEFINED] = "undefined",
+    [BSON_TYPE_OID] = "objectId",
+    [BSON_TYPE_BOOL] = "bool",
+    [BSON_TYPE_DATE_TIME] = "date",
+    [BSON_TYPE_NULL] = "null",
+    [BSON_TYPE_REGEX] = "regex",
+    [BSON_TYPE_DBPOINTER] = "dbPointer",
+    [BSON_TYPE_CODE] = "javascript",
+    [BSON_TYPE_SYMBOL] = "symbol",
     [BSON_TYPE_CODEWSCOPE] = "javascriptWithScope",
-    [BSON_TYPE_INT32] = "int",             [BSON_TYPE_TIMESTAMP] = "timestamp",
-    [BSON_TYPE_INT64] = "long",            [BSON_TYPE_DECIMAL128] = "decimal",
-    [20] = "maxKey",                       [21] = "minKey",
+    [BSON_TYPE_INT32] = "int",
+    [BSON_TYPE_TIMESTAMP] = "timestamp",
+    [BSON_TYPE_INT64] = "long",
+    [BSON_TYPE_DECIMAL128] = "decimal",
+    [20] = "maxKey",
+    [21] = "minKey",
 };
 
 /* The widening rules of issue 4: one type maps by the spec's table; int32+int64 -> int64,

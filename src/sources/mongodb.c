@@ -73,7 +73,8 @@ static int mongo_cfg_uri(struct mongo_source *s, const struct arus_cfg_node *n,
             return ARUS_ECONFIG;
         }
     } else {
-        if ((rc = arus_cfg_str(n, "host", &host, err)) || (rc = arus_cfg_int(n, "port", &port, err)) ||
+        if ((rc = arus_cfg_str(n, "host", &host, err)) ||
+            (rc = arus_cfg_int(n, "port", &port, err)) ||
             (rc = arus_cfg_str(n, "username", &user, err)) ||
             (rc = arus_cfg_str(n, "password", &pass, err)))
             return rc;
@@ -278,26 +279,27 @@ static int mongo_sample(struct mongo_source *s, mongoc_collection_t *coll, int64
     if (estimate < 0 || estimate > s->sample_size) {
         bson_t *pipeline = BCON_NEW("pipeline", "[", "{", "$sample", "{", "size",
                                     BCON_INT64(s->sample_size), "}", "}", "]");
-        ok = mongo_feed(mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline, NULL,
-                                                    NULL),
+        ok = mongo_feed(mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline, NULL, NULL),
                         inf, &seen, &e);
         bson_destroy(pipeline);
         sampled = ok || seen > 0 || mongo_code(&e) == ARUS_ECONNECT;
         if (!sampled)
-            arus_log(ARUS_LOG_DEBUG, "mongodb", "$sample on \"%s\" failed (%s), reading the "
-                     "first documents instead", mongoc_collection_get_name(coll), e.message);
+            arus_log(ARUS_LOG_DEBUG, "mongodb",
+                     "$sample on \"%s\" failed (%s), reading the "
+                     "first documents instead",
+                     mongoc_collection_get_name(coll), e.message);
     }
     if (!sampled) {
         bson_t filter = BSON_INITIALIZER;
         bson_t *opts = BCON_NEW("limit", BCON_INT64(s->sample_size));
-        ok = mongo_feed(mongoc_collection_find_with_opts(coll, &filter, opts, NULL), inf, &seen,
-                        &e);
+        ok =
+            mongo_feed(mongoc_collection_find_with_opts(coll, &filter, opts, NULL), inf, &seen, &e);
         bson_destroy(opts);
         bson_destroy(&filter);
     }
     if (!ok)
-        return arus_error_set(err, mongo_code(&e), "sample collection \"%s.%s\": %s",
-                              s->dbname, mongoc_collection_get_name(coll), e.message);
+        return arus_error_set(err, mongo_code(&e), "sample collection \"%s.%s\": %s", s->dbname,
+                              mongoc_collection_get_name(coll), e.message);
     return ARUS_OK;
 }
 
@@ -344,8 +346,7 @@ static int mongo_cmp_names(const void *x, const void *y)
 }
 
 static int mongo_discover_tables(struct arus_source *base, struct arus_arena *a,
-                                 struct arus_table_schema **out, size_t *n,
-                                 struct arus_error *err)
+                                 struct arus_table_schema **out, size_t *n, struct arus_error *err)
 {
     struct mongo_source *s = (struct mongo_source *)base;
     char **names;
@@ -426,15 +427,16 @@ static int mongo_append_bound(bson_t *and, int idx, const struct arus_table_sche
     bson_append_document_end(&cond, &op);
     bson_append_document_end(and, &cond);
     if (!ok)
-        return arus_error_set(err, ARUS_EDATA, "watermark \"%s\" for column \"%s\" of \"%s\" is "
-                                               "not a valid %s", text, col, t->name,
-                              arus_ltype_name(lt));
+        return arus_error_set(err, ARUS_EDATA,
+                              "watermark \"%s\" for column \"%s\" of \"%s\" is "
+                              "not a valid %s",
+                              text, col, t->name, arus_ltype_name(lt));
     return ARUS_OK;
 }
 
 /* The extract query: filter and sort of the request, batchSize = batch size. */
-static int mongo_build_query(const struct arus_extract_request *req, bson_t *filter,
-                             bson_t *opts, struct arus_error *err)
+static int mongo_build_query(const struct arus_extract_request *req, bson_t *filter, bson_t *opts,
+                             struct arus_error *err)
 {
     const struct arus_sync_mode *m = req->mode;
     const char *wm = m->mode == ARUS_SYNC_INCREMENTAL ? m->watermark_column : NULL;
@@ -519,8 +521,7 @@ static int mongo_extract_soft_deletes(struct arus_source *base,
     return mongo_extract_open(base, &r, out, err);
 }
 
-static int mongo_extract_next(struct arus_extract *x, struct arus_batch *b,
-                              struct arus_error *err)
+static int mongo_extract_next(struct arus_extract *x, struct arus_batch *b, struct arus_error *err)
 {
     const bson_t *doc;
     while (!x->done && !arus_batch_full(b)) {
@@ -531,8 +532,7 @@ static int mongo_extract_next(struct arus_extract *x, struct arus_batch *b,
     }
     bson_error_t e;
     if (mongoc_cursor_error(x->cursor, &e))
-        return arus_error_set(err, mongo_code(&e), "read collection \"%s\": %s", x->ns,
-                              e.message);
+        return arus_error_set(err, mongo_code(&e), "read collection \"%s\": %s", x->ns, e.message);
     return ARUS_OK;
 }
 

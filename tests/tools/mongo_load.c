@@ -21,8 +21,7 @@ static int fail(const char *what, const bson_error_t *e)
 }
 
 /* Insert documents in unordered bulks of LOAD_BULK; next() yields them until false. */
-static int bulk_insert(mongoc_collection_t *coll, bool (*next)(void *, bson_t *, int *),
-                       void *ctx)
+static int bulk_insert(mongoc_collection_t *coll, bool (*next)(void *, bson_t *, int *), void *ctx)
 {
     mongoc_bulk_operation_t *bulk = NULL;
     bson_error_t e;
@@ -164,8 +163,8 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[3], "gen") == 0 && argc >= 6) {
         mongoc_collection_t *coll = mongoc_client_get_collection(client, argv[2], argv[4]);
         struct gen g = {.n = strtoll(argv[5], NULL, 10),
-                        .updated_at = argc > 6 ? strtoll(argv[6], NULL, 10)
-                                               : INT64_C(1700000000000)};
+                        .updated_at =
+                            argc > 6 ? strtoll(argv[6], NULL, 10) : INT64_C(1700000000000)};
         rc = bulk_insert(coll, next_generated, &g);
         mongoc_collection_destroy(coll);
     } else if (strcmp(argv[3], "read") == 0 && argc >= 6) {

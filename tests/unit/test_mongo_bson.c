@@ -125,17 +125,27 @@ static void test_infer_every_type(void)
         enum arus_ltype lt;
         const char *src;
     } want[] = {
-        {"dbl", ARUS_T_FLOAT64, "double"},     {"str", ARUS_T_STRING, "string"},
-        {"doc", ARUS_T_JSON, "object"},        {"arr", ARUS_T_JSON, "array"},
-        {"bin", ARUS_T_BYTES, "binData"},      {"undef", ARUS_T_STRING, "undefined"},
-        {"oid", ARUS_T_STRING, "objectId"},    {"flag", ARUS_T_BOOL, "bool"},
-        {"date", ARUS_T_TIMESTAMPTZ, "date"},  {"nul", ARUS_T_STRING, "null"},
-        {"re", ARUS_T_STRING, "regex"},        {"dbp", ARUS_T_STRING, "dbPointer"},
-        {"code", ARUS_T_STRING, "javascript"}, {"sym", ARUS_T_STRING, "symbol"},
+        {"dbl", ARUS_T_FLOAT64, "double"},
+        {"str", ARUS_T_STRING, "string"},
+        {"doc", ARUS_T_JSON, "object"},
+        {"arr", ARUS_T_JSON, "array"},
+        {"bin", ARUS_T_BYTES, "binData"},
+        {"undef", ARUS_T_STRING, "undefined"},
+        {"oid", ARUS_T_STRING, "objectId"},
+        {"flag", ARUS_T_BOOL, "bool"},
+        {"date", ARUS_T_TIMESTAMPTZ, "date"},
+        {"nul", ARUS_T_STRING, "null"},
+        {"re", ARUS_T_STRING, "regex"},
+        {"dbp", ARUS_T_STRING, "dbPointer"},
+        {"code", ARUS_T_STRING, "javascript"},
+        {"sym", ARUS_T_STRING, "symbol"},
         {"cws", ARUS_T_STRING, "javascriptWithScope"},
-        {"i32", ARUS_T_INT64, "int"},          {"ts", ARUS_T_STRING, "timestamp"},
-        {"i64", ARUS_T_INT64, "long"},         {"dec", ARUS_T_DECIMAL, "decimal"},
-        {"maxk", ARUS_T_STRING, "maxKey"},     {"mink", ARUS_T_STRING, "minKey"},
+        {"i32", ARUS_T_INT64, "int"},
+        {"ts", ARUS_T_STRING, "timestamp"},
+        {"i64", ARUS_T_INT64, "long"},
+        {"dec", ARUS_T_DECIMAL, "decimal"},
+        {"maxk", ARUS_T_STRING, "maxKey"},
+        {"mink", ARUS_T_STRING, "minKey"},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const struct arus_column *c = col(t, want[i].name);
@@ -154,13 +164,13 @@ static void test_infer_every_type(void)
 static void test_infer_widening(void)
 {
     struct arus_arena *a = arus_arena_create(0);
-    bson_t *d1 = BCON_NEW("ii", BCON_INT32(1), "id", BCON_INT32(1), "idec", BCON_INT32(1),
-                          "is", BCON_INT32(1), "bi", BCON_BOOL(true), "da", "{", "}",
-                          "dn", BCON_DATE_TIME(0), "os", BCON_UTF8("x"), "rs", BCON_SYMBOL("s"),
-                          "dd", BCON_DOUBLE(1.5), "nn", BCON_NULL);
-    bson_t *d2 = BCON_NEW("ii", BCON_INT64(INT64_C(1) << 40), "id", BCON_DOUBLE(0.5),
-                          "is", BCON_UTF8("one"), "bi", BCON_INT32(0), "da", "[", "]",
-                          "dn", BCON_NULL, "rs", BCON_REGEX("a", ""), "nn", BCON_UNDEFINED);
+    bson_t *d1 = BCON_NEW("ii", BCON_INT32(1), "id", BCON_INT32(1), "idec", BCON_INT32(1), "is",
+                          BCON_INT32(1), "bi", BCON_BOOL(true), "da", "{", "}", "dn",
+                          BCON_DATE_TIME(0), "os", BCON_UTF8("x"), "rs", BCON_SYMBOL("s"), "dd",
+                          BCON_DOUBLE(1.5), "nn", BCON_NULL);
+    bson_t *d2 = BCON_NEW("ii", BCON_INT64(INT64_C(1) << 40), "id", BCON_DOUBLE(0.5), "is",
+                          BCON_UTF8("one"), "bi", BCON_INT32(0), "da", "[", "]", "dn", BCON_NULL,
+                          "rs", BCON_REGEX("a", ""), "nn", BCON_UNDEFINED);
     add_decimal(d2, "idec", "2.50");
     add_decimal(d2, "dd", "1.5");
     bson_oid_t oid;
@@ -168,19 +178,19 @@ static void test_infer_widening(void)
     BSON_APPEND_OID(d2, "os", &oid);
     const bson_t *docs[] = {d1, d2};
     struct arus_table_schema *t = infer(a, docs, 2);
-    CHECK_INT(col(t, "ii")->type.ltype, ARUS_T_INT64);      /* int32 + int64 */
+    CHECK_INT(col(t, "ii")->type.ltype, ARUS_T_INT64); /* int32 + int64 */
     CHECK_STR(col(t, "ii")->source_type, "int|long");
-    CHECK_INT(col(t, "id")->type.ltype, ARUS_T_FLOAT64);    /* int + double */
-    CHECK_INT(col(t, "idec")->type.ltype, ARUS_T_DECIMAL);  /* int + decimal */
-    CHECK_INT(col(t, "is")->type.ltype, ARUS_T_STRING);     /* anything + string */
-    CHECK_INT(col(t, "bi")->type.ltype, ARUS_T_JSON);       /* mixed */
-    CHECK_INT(col(t, "da")->type.ltype, ARUS_T_JSON);       /* document + array */
-    CHECK_INT(col(t, "dn")->type.ltype, ARUS_T_TIMESTAMPTZ);/* null does not widen */
-    CHECK_INT(col(t, "os")->type.ltype, ARUS_T_STRING);     /* ObjectId + string */
+    CHECK_INT(col(t, "id")->type.ltype, ARUS_T_FLOAT64);     /* int + double */
+    CHECK_INT(col(t, "idec")->type.ltype, ARUS_T_DECIMAL);   /* int + decimal */
+    CHECK_INT(col(t, "is")->type.ltype, ARUS_T_STRING);      /* anything + string */
+    CHECK_INT(col(t, "bi")->type.ltype, ARUS_T_JSON);        /* mixed */
+    CHECK_INT(col(t, "da")->type.ltype, ARUS_T_JSON);        /* document + array */
+    CHECK_INT(col(t, "dn")->type.ltype, ARUS_T_TIMESTAMPTZ); /* null does not widen */
+    CHECK_INT(col(t, "os")->type.ltype, ARUS_T_STRING);      /* ObjectId + string */
     CHECK_INT(col(t, "os")->type.length, 0);
-    CHECK_INT(col(t, "rs")->type.ltype, ARUS_T_STRING);     /* text-like others */
-    CHECK_INT(col(t, "dd")->type.ltype, ARUS_T_JSON);       /* double + decimal */
-    CHECK_INT(col(t, "nn")->type.ltype, ARUS_T_STRING);     /* null only -> text nullable */
+    CHECK_INT(col(t, "rs")->type.ltype, ARUS_T_STRING); /* text-like others */
+    CHECK_INT(col(t, "dd")->type.ltype, ARUS_T_JSON);   /* double + decimal */
+    CHECK_INT(col(t, "nn")->type.ltype, ARUS_T_STRING); /* null only -> text nullable */
     CHECK(col(t, "nn")->nullable);
     /* _id never sampled: assumed ObjectId text */
     CHECK_INT(t->columns[0].type.length, 48);
@@ -216,11 +226,11 @@ static void test_numbers(void)
 {
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
-    bson_t *d = BCON_NEW("big", BCON_INT64(INT64_C(9007199254740993)),
-                         "min", BCON_INT64(INT64_MIN), "i32", BCON_INT32(-7),
-                         "tenth", BCON_DOUBLE(0.1), "third", BCON_DOUBLE(1.0 / 3),
-                         "whole", BCON_DOUBLE(3.0), "huge", BCON_DOUBLE(1e300),
-                         "nan", BCON_DOUBLE(NAN), "inf", BCON_DOUBLE(-INFINITY));
+    bson_t *d =
+        BCON_NEW("big", BCON_INT64(INT64_C(9007199254740993)), "min", BCON_INT64(INT64_MIN), "i32",
+                 BCON_INT32(-7), "tenth", BCON_DOUBLE(0.1), "third", BCON_DOUBLE(1.0 / 3), "whole",
+                 BCON_DOUBLE(3.0), "huge", BCON_DOUBLE(1e300), "nan", BCON_DOUBLE(NAN), "inf",
+                 BCON_DOUBLE(-INFINITY));
     CHECK_STR(cell_of(d, "big", ARUS_T_INT64, &sb), "9007199254740993");
     CHECK_STR(json_of(d, "big", &sb), "9007199254740993");
     CHECK_STR(cell_of(d, "min", ARUS_T_INT64, &sb), "-9223372036854775808");
@@ -284,12 +294,12 @@ static void test_dates(void)
 {
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
-    bson_t *d = BCON_NEW("epoch", BCON_DATE_TIME(0), "before", BCON_DATE_TIME(-1),
-                         "ms", BCON_DATE_TIME(INT64_C(1234567890123)),
-                         "old", BCON_DATE_TIME(INT64_C(-2208988800000)), /* 1900-01-01 */
-                         "first", BCON_DATE_TIME(INT64_C(-62135596800000)),
-                         "last", BCON_DATE_TIME(INT64_C(253402300799999)),
-                         "far", BCON_DATE_TIME(INT64_C(-62135596800001)));
+    bson_t *d = BCON_NEW("epoch", BCON_DATE_TIME(0), "before", BCON_DATE_TIME(-1), "ms",
+                         BCON_DATE_TIME(INT64_C(1234567890123)), "old",
+                         BCON_DATE_TIME(INT64_C(-2208988800000)), /* 1900-01-01 */
+                         "first", BCON_DATE_TIME(INT64_C(-62135596800000)), "last",
+                         BCON_DATE_TIME(INT64_C(253402300799999)), "far",
+                         BCON_DATE_TIME(INT64_C(-62135596800001)));
     CHECK_STR(cell_of(d, "epoch", ARUS_T_TIMESTAMPTZ, &sb), "1970-01-01 00:00:00");
     CHECK_STR(cell_of(d, "before", ARUS_T_TIMESTAMPTZ, &sb), "1969-12-31 23:59:59.999");
     CHECK_STR(cell_of(d, "ms", ARUS_T_TIMESTAMPTZ, &sb), "2009-02-13 23:31:30.123");
@@ -311,12 +321,10 @@ static void test_nested(void)
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
     bson_t *d = BCON_NEW("n", "{", "b", "[", BCON_INT32(1), "{", "c", BCON_UTF8("x\"y"), "}",
-                         BCON_INT64(INT64_C(-9007199254740993)), "]", "d", BCON_NULL,
-                         "e", BCON_DATE_TIME(-1000), "f", BCON_BOOL(false), "}",
-                         "empty", "[", "]");
-    CHECK_STR(json_of(d, "n", &sb),
-              "{\"b\":[1,{\"c\":\"x\\\"y\"},-9007199254740993],\"d\":null,"
-              "\"e\":\"1969-12-31T23:59:59Z\",\"f\":false}");
+                         BCON_INT64(INT64_C(-9007199254740993)), "]", "d", BCON_NULL, "e",
+                         BCON_DATE_TIME(-1000), "f", BCON_BOOL(false), "}", "empty", "[", "]");
+    CHECK_STR(json_of(d, "n", &sb), "{\"b\":[1,{\"c\":\"x\\\"y\"},-9007199254740993],\"d\":null,"
+                                    "\"e\":\"1969-12-31T23:59:59Z\",\"f\":false}");
     CHECK_STR(json_of(d, "empty", &sb), "[]");
     CHECK_STR(cell_of(d, "n", ARUS_T_JSON, &sb),
               "{\"b\":[1,{\"c\":\"x\\\"y\"},-9007199254740993],\"d\":null,"
@@ -371,15 +379,15 @@ static void test_other_types(void)
     CHECK_STR(cell_of(d, "flag", ARUS_T_BOOL, &sb), "true");
     CHECK_STR(cell_of(d, "re", ARUS_T_STRING, &sb),
               "{\"$regularExpression\":{\"pattern\":\"^a.*b$\",\"options\":\"i\"}}");
-    CHECK_STR(cell_of(d, "dbp", ARUS_T_STRING, &sb),
-              "{\"$dbPointer\":{\"$ref\":\"db.c\",\"$id\":{\"$oid\":\"5f1d7a3b9c8e4d2a1b0c9f8e\"}}}");
+    CHECK_STR(
+        cell_of(d, "dbp", ARUS_T_STRING, &sb),
+        "{\"$dbPointer\":{\"$ref\":\"db.c\",\"$id\":{\"$oid\":\"5f1d7a3b9c8e4d2a1b0c9f8e\"}}}");
     CHECK_STR(cell_of(d, "code", ARUS_T_STRING, &sb), "function(){return 1}");
     CHECK_STR(json_of(d, "code", &sb), "{\"$code\":\"function(){return 1}\"}");
     CHECK_STR(cell_of(d, "sym", ARUS_T_STRING, &sb), "sym1");
     CHECK_STR(json_of(d, "sym", &sb), "{\"$symbol\":\"sym1\"}");
     CHECK_STR(cell_of(d, "cws", ARUS_T_STRING, &sb), "{\"$code\":\"f(k)\",\"$scope\":{\"k\":7}}");
-    CHECK_STR(cell_of(d, "ts", ARUS_T_STRING, &sb),
-              "{\"$timestamp\":{\"t\":1700000000,\"i\":3}}");
+    CHECK_STR(cell_of(d, "ts", ARUS_T_STRING, &sb), "{\"$timestamp\":{\"t\":1700000000,\"i\":3}}");
     CHECK_STR(cell_of(d, "maxk", ARUS_T_STRING, &sb), "{\"$maxKey\":1}");
     CHECK_STR(cell_of(d, "mink", ARUS_T_JSON, &sb), "{\"$minKey\":1}");
     CHECK_STR(cell_of(d, "nul", ARUS_T_STRING, &sb), "(no)"); /* NULL cell */
@@ -425,8 +433,8 @@ static void test_doc_to_row(void)
     struct arus_arena *a = arus_arena_create(0);
     bson_oid_t oid;
     bson_oid_init_from_string(&oid, "5f1d7a3b9c8e4d2a1b0c9f8e");
-    bson_t *d1 = BCON_NEW("_id", BCON_OID(&oid), "n", BCON_INT32(5), "when",
-                          BCON_DATE_TIME(-1), "tags", "[", BCON_UTF8("a"), "]");
+    bson_t *d1 = BCON_NEW("_id", BCON_OID(&oid), "n", BCON_INT32(5), "when", BCON_DATE_TIME(-1),
+                          "tags", "[", BCON_UTF8("a"), "]");
     bson_t *d2 = BCON_NEW("_id", BCON_OID(&oid), "s", BCON_UTF8("x"));
     const bson_t *docs[] = {d1, d2};
     struct arus_table_schema *t = infer(a, docs, 2);
@@ -436,8 +444,8 @@ static void test_doc_to_row(void)
      * sample, a value that does not fit its column's type, an explicit null, and int64 above
      * 2^53 in an int column. */
     bson_t *r1 = BCON_NEW("s", BCON_UTF8("y"), "_id", BCON_OID(&oid), "n",
-                          BCON_INT64(INT64_C(9007199254740993)), "newf", "{", "k",
-                          BCON_INT32(1), "}", "when", BCON_NULL);
+                          BCON_INT64(INT64_C(9007199254740993)), "newf", "{", "k", BCON_INT32(1),
+                          "}", "when", BCON_NULL);
     bson_t *r2 = BCON_NEW("_id", BCON_OID(&oid), "n", BCON_UTF8("not a number"), "when",
                           BCON_DATE_TIME(INT64_C(1234567890123)), "tags", BCON_INT32(3));
     bson_t *r3 = BCON_NEW("_id", BCON_OID(&oid));
