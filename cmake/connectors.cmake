@@ -4,12 +4,13 @@
 
 arus_connector(NAME sqlite OPTION ARUS_WITH_SQLITE
     SOURCE_OPS arus_source_sqlite DEST_OPS arus_destination_sqlite
-    FILES src/sources/sqlite.c src/destinations/sqlite.c
+    FILES src/sources/sqlite.c src/destinations/sqlite.c src/sources/sqlite_conn.c
     PKGS sqlite3)
 
 arus_connector(NAME postgresql OPTION ARUS_WITH_POSTGRESQL
     SOURCE_OPS arus_source_postgresql DEST_OPS arus_destination_postgresql
-    FILES src/sources/postgresql.c src/destinations/postgresql.c src/destinations/pg_conn.c
+    FILES src/sources/postgresql.c src/sources/pg_reader.c src/destinations/postgresql.c
+          src/destinations/pg_conn.c
     PKGS libpq)
 
 arus_connector(NAME mysql OPTION ARUS_WITH_MYSQL ALIASES mariadb

@@ -33,7 +33,9 @@ struct arus_target {
 /* Per (pipeline, table) state in arus_state. Strings NULL when unset. */
 struct arus_table_state {
     const char *watermark;          /* highest committed watermark (canonical text) */
-    const char *deletes_watermark;  /* soft deletes applied up to here */
+    const char *deletes_watermark;  /* where the last COMPLETED run ended: soft deletes are
+                                       applied up to here, and when it equals watermark every
+                                       row at the watermark was delivered */
     const char *run_id;             /* run that wrote it */
     const char *updated_at;         /* UTC "YYYY-MM-DD HH:MM:SS" */
 };

@@ -1,0 +1,213 @@
+/* arus connectors | check | discover: what is registered, whether endpoints answer, and what a
+ * source holds. */
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cmd_connectors(const struct cli *cli)
+{
+    if (cli_wants_help(cli->argc, cli->argv)) {
+        puts("usage: arus connectors [--json]\nList registered connectors ("
+             "mariadb is an alias of mysql).");
+        return 0;
+    }
+    const char *name;
+    const struct arus_source_ops *sops;
+    const struct arus_destination_ops *dops;
+    if (cli->json) {
+        printf("{\"sources\":[");
+        for (size_t i = 0; (name = arus_registry_source_name(i, &sops)); i++) {
+            printf(i ? "," : "");
+            printf("{\"name\":");
+            json_str(stdout, name);
+            printf(",\"implementation\":");
+            json_str(stdout, sops->name);
+            printf("}");
+        }
+        printf("],\"destinations\":[");
+        for (size_t i = 0; (name = arus_registry_destination_name(i, &dops)); i++) {
+            printf(i ? "," : "");
+            printf("{\"name\":");
+            json_str(stdout, name);
+            printf(",\"implementation\":");
+            json_str(stdout, dops->name);
+            printf("}");
+        }
+        printf("]}\n");
+        return 0;
+    }
+    printf("%-12s %-12s %s\n", "KIND", "NAME", "IMPLEMENTATION");
+    for (size_t i = 0; (name = arus_registry_source_name(i, &sops)); i++)
+        printf("%-12s %-12s %s\n", "source", name, sops->name);
+    for (size_t i = 0; (name = arus_registry_destination_name(i, &dops)); i++)
+        printf("%-12s %-12s %s\n", "destination", name, dops->name);
+    return 0;
+}
+
+/* Connect + round trip one endpoint; fills err on failure. */
+static int check_endpoint(const struct arus_endpoint *ep, bool is_source, struct arus_error *err)
+{
+    int rc;
+    if (is_source) {
+        struct arus_source *s = NULL;
+        if ((rc = arus_source_create(ep, &s, err)) == ARUS_OK &&
+            (rc = arus_source_connect(s, err)) == ARUS_OK)
+            rc = arus_source_test_connection(s, err);
+        arus_source_close(s);
+    } else {
+        struct arus_destination *d = NULL;
+        if ((rc = arus_destination_create(ep, &d, err)) == ARUS_OK &&
+            (rc = arus_destination_connect(d, err)) == ARUS_OK)
+            rc = arus_destination_test_connection(d, err);
+        arus_destination_close(d);
+    }
+    return rc;
+}
+
+int cmd_check(const struct cli *cli)
+{
+    if (cli_wants_help(cli->argc, cli->argv)) {
+        puts("usage: arus check [--json]\nConnect to every source and destination of the config "
+             "and run a round trip.\nExit 4 if any fails.");
+        return 0;
+    }
+    struct arus_config *cfg = NULL;
+    int ec = cli_load_config(cli, &cfg);
+    if (ec)
+        return ec;
+    int worst = 0;
+    if (cli->json)
+        printf("[");
+    size_t total = cfg->nsources + cfg->ndestinations;
+    for (size_t i = 0; i < total; i++) {
+        bool is_source = i < cfg->nsources;
+        const struct arus_endpoint *ep =
+            is_source ? &cfg->sources[i] : &cfg->destinations[i - cfg->nsources];
+        struct arus_error err;
+        arus_error_clear(&err);
+        int rc = check_endpoint(ep, is_source, &err);
+        if (rc && !worst)
+            worst = cli_exit_code(rc);
+        if (cli->json) {
+            printf(i ? ",{" : "{");
+            json_key(stdout, "kind", true);
+            json_str(stdout, is_source ? "source" : "destination");
+            json_key(stdout, "name", false);
+            json_str(stdout, ep->name);
+            json_key(stdout, "type", false);
+            json_str(stdout, ep->type);
+            json_key(stdout, "ok", false);
+            printf(rc ? "false" : "true");
+            json_key(stdout, "error", false);
+            json_str(stdout, rc ? err.msg : NULL);
+            printf("}");
+        } else {
+            printf("%-12s %-20s %-12s %s\n", is_source ? "source" : "destination", ep->name,
+                   ep->type, rc ? err.msg : "ok");
+        }
+    }
+    if (cli->json)
+        printf("]\n");
+    arus_config_destroy(cfg);
+    return worst;
+}
+
+static void print_table_json(const struct arus_table_schema *t, const struct arus_sync_mode *m,
+                             bool first)
+{
+    printf(first ? "{" : ",{");
+    json_key(stdout, "schema", true);
+    json_str(stdout, t->schema_name);
+    json_key(stdout, "table", false);
+    json_str(stdout, t->name);
+    json_key(stdout, "row_estimate", false);
+    printf("%lld", (long long)t->row_count_estimate);
+    json_key(stdout, "sync_mode", false);
+    json_str(stdout, m->mode == ARUS_SYNC_INCREMENTAL ? "incremental" : "full_refresh");
+    json_key(stdout, "watermark_column", false);
+    json_str(stdout, m->watermark_column);
+    json_key(stdout, "deleted_at_column", false);
+    json_str(stdout, m->deleted_at_column);
+    json_key(stdout, "columns", false);
+    printf("[");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_column *c = &t->columns[i];
+        printf(i ? ",{" : "{");
+        json_key(stdout, "name", true);
+        json_str(stdout, c->name);
+        json_key(stdout, "source_type", false);
+        json_str(stdout, c->source_type);
+        json_key(stdout, "type", false);
+        json_str(stdout, arus_ltype_name(c->type.ltype));
+        json_key(stdout, "nullable", false);
+        printf(c->nullable ? "true" : "false");
+        json_key(stdout, "pk", false);
+        printf("%d", c->pk_ordinal);
+        printf("}");
+    }
+    printf("]}");
+}
+
+static void print_table_text(const struct arus_table_schema *t, const struct arus_sync_mode *m)
+{
+    printf("%s%s%s  (~%lld rows)  %s", t->schema_name ? t->schema_name : "",
+           t->schema_name ? "." : "", t->name, (long long)t->row_count_estimate,
+           m->mode == ARUS_SYNC_INCREMENTAL ? "incremental" : "full_refresh");
+    if (m->watermark_column)
+        printf(" on %s", m->watermark_column);
+    if (m->deleted_at_column)
+        printf(", soft deletes via %s", m->deleted_at_column);
+    printf("\n");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_column *c = &t->columns[i];
+        printf("    %-30s %-24s %-12s%s%s\n", c->name, c->source_type ? c->source_type : "",
+               arus_ltype_name(c->type.ltype), c->nullable ? "" : " not null",
+               c->pk_ordinal ? " pk" : "");
+    }
+}
+
+int cmd_discover(const struct cli *cli)
+{
+    if (cli_wants_help(cli->argc, cli->argv) || cli->argc < 2) {
+        puts("usage: arus discover SOURCE [--json]\nList the source's tables with columns "
+             "(native and logical type), primary key,\nrow estimate and the detected sync "
+             "mode.");
+        return cli->argc < 2 && !cli_wants_help(cli->argc, cli->argv) ? EXIT_USAGE : 0;
+    }
+    struct arus_config *cfg = NULL;
+    int ec = cli_load_config(cli, &cfg);
+    if (ec)
+        return ec;
+    struct arus_error err;
+    arus_error_clear(&err);
+    const struct arus_endpoint *ep = arus_config_source(cfg, cli->argv[1]);
+    struct arus_source *src = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_table_schema *tables = NULL;
+    size_t n = 0;
+    int rc;
+    if (!ep)
+        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no source named \"%s\"", cfg->path,
+                            cli->argv[1]);
+    else if ((rc = arus_source_create(ep, &src, &err)) == ARUS_OK &&
+             (rc = arus_source_connect(src, &err)) == ARUS_OK)
+        rc = arus_source_discover_tables(src, a, &tables, &n, &err);
+    if (rc == ARUS_OK) {
+        if (cli->json)
+            printf("[");
+        for (size_t i = 0; i < n; i++) {
+            struct arus_sync_mode m;
+            arus_source_detect_sync_mode(src, &tables[i], &m);
+            if (cli->json)
+                print_table_json(&tables[i], &m, i == 0);
+            else
+                print_table_text(&tables[i], &m);
+        }
+        if (cli->json)
+            printf("]\n");
+    }
+    arus_source_close(src);
+    arus_arena_destroy(a);
+    arus_config_destroy(cfg);
+    return rc ? cli_fail(&err) : 0;
+}

@@ -1,0 +1,166 @@
+/* arus state | runs PIPELINE: read watermarks and run history from the pipeline's
+ * destination. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Parse "VERB PIPELINE [--limit N]" and connect to the pipeline's destination. */
+static int open_destination(const struct cli *cli, const char *help, struct arus_config **cfg,
+                            struct arus_destination **dst, long *limit,
+                            struct arus_error *err)
+{
+    const char *pipeline = NULL;
+    for (int i = 1; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            puts(help);
+            return -1;
+        } else if (strcmp(a, "--limit") == 0 && i + 1 < cli->argc && limit) {
+            char *end;
+            *limit = strtol(cli->argv[++i], &end, 10);
+            if (*end || *limit <= 0) {
+                fprintf(stderr, "arus: %s: --limit needs a positive number\n", cli->argv[0]);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--json") == 0) {
+        } else if (a[0] != '-' && !pipeline) {
+            pipeline = a;
+        } else {
+            fprintf(stderr, "arus: %s: unexpected argument \"%s\"\n", cli->argv[0], a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!pipeline) {
+        fprintf(stderr, "arus: %s: missing PIPELINE\n", cli->argv[0]);
+        return EXIT_USAGE;
+    }
+    int ec = cli_load_config(cli, cfg);
+    if (ec)
+        return ec;
+    const struct arus_pipeline *p = arus_config_pipeline(*cfg, pipeline);
+    int rc;
+    if (!p)
+        rc = arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", (*cfg)->path,
+                            pipeline);
+    else if ((rc = arus_destination_create(arus_config_destination(*cfg, p->destination), dst,
+                                           err)) == ARUS_OK &&
+             (rc = arus_destination_connect(*dst, err)) == ARUS_OK)
+        rc = (*dst)->ops->ensure_state(*dst, err);
+    return rc ? cli_fail(err) : 0;
+}
+
+int cmd_state(const struct cli *cli)
+{
+    struct arus_config *cfg = NULL;
+    struct arus_destination *dst = NULL;
+    struct arus_error err;
+    arus_error_clear(&err);
+    int ec = open_destination(cli,
+                              "usage: arus state PIPELINE [--json]\nShow the stored watermark "
+                              "of every table of the pipeline.",
+                              &cfg, &dst, NULL, &err);
+    if (ec == 0) {
+        struct arus_arena *a = arus_arena_create(0);
+        const char **tables = NULL;
+        struct arus_table_state *st = NULL;
+        size_t n = 0;
+        int rc = dst->ops->list_state(dst, cli->argv[1], a, &tables, &st, &n, &err);
+        if (rc) {
+            ec = cli_fail(&err);
+        } else if (cli->json) {
+            printf("[");
+            for (size_t i = 0; i < n; i++) {
+                printf(i ? ",{" : "{");
+                json_key(stdout, "table", true);
+                json_str(stdout, tables[i]);
+                json_key(stdout, "watermark", false);
+                json_str(stdout, st[i].watermark);
+                json_key(stdout, "deletes_watermark", false);
+                json_str(stdout, st[i].deletes_watermark);
+                json_key(stdout, "run_id", false);
+                json_str(stdout, st[i].run_id);
+                json_key(stdout, "updated_at", false);
+                json_str(stdout, st[i].updated_at);
+                printf("}");
+            }
+            printf("]\n");
+        } else {
+            printf("%-32s %-28s %-28s %s\n", "TABLE", "WATERMARK", "UPDATED_AT", "RUN_ID");
+            for (size_t i = 0; i < n; i++)
+                printf("%-32s %-28s %-28s %s\n", tables[i],
+                       st[i].watermark ? st[i].watermark : "-",
+                       st[i].updated_at ? st[i].updated_at : "-", st[i].run_id ? st[i].run_id : "-");
+        }
+        arus_arena_destroy(a);
+    }
+    arus_destination_close(dst);
+    arus_config_destroy(cfg);
+    return ec < 0 ? 0 : ec;
+}
+
+static void print_run_json(const struct arus_run_record *r, bool first)
+{
+    printf(first ? "{" : ",{");
+    json_key(stdout, "run_id", true);
+    json_str(stdout, r->run_id);
+    json_key(stdout, "table", false);
+    json_str(stdout, r->table);
+    json_key(stdout, "mode", false);
+    json_str(stdout, r->mode);
+    json_key(stdout, "status", false);
+    json_str(stdout, r->status);
+    json_key(stdout, "started_at", false);
+    json_str(stdout, r->started_at);
+    json_key(stdout, "finished_at", false);
+    json_str(stdout, r->finished_at);
+    printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
+           "\"rows_dead_lettered\":%lld",
+           (long long)r->rows_extracted, (long long)r->rows_loaded, (long long)r->rows_deleted,
+           (long long)r->rows_dead_lettered);
+    json_key(stdout, "error", false);
+    json_str(stdout, r->error);
+    printf("}");
+}
+
+int cmd_runs(const struct cli *cli)
+{
+    struct arus_config *cfg = NULL;
+    struct arus_destination *dst = NULL;
+    struct arus_error err;
+    arus_error_clear(&err);
+    long limit = 20;
+    int ec = open_destination(cli,
+                              "usage: arus runs PIPELINE [--limit N] [--json]\nShow run history "
+                              "(one row per run and table), newest first; default 20 rows.",
+                              &cfg, &dst, &limit, &err);
+    if (ec == 0) {
+        struct arus_arena *a = arus_arena_create(0);
+        struct arus_run_record *runs = NULL;
+        size_t n = 0;
+        int rc = dst->ops->list_runs(dst, cli->argv[1], (size_t)limit, a, &runs, &n, &err);
+        if (rc) {
+            ec = cli_fail(&err);
+        } else if (cli->json) {
+            printf("[");
+            for (size_t i = 0; i < n; i++)
+                print_run_json(&runs[i], i == 0);
+            printf("]\n");
+        } else {
+            printf("%-36s %-24s %-12s %-7s %-26s %9s %9s %8s %s\n", "RUN_ID", "TABLE", "MODE",
+                   "STATUS", "STARTED_AT", "EXTRACTED", "LOADED", "DELETED", "ERROR");
+            for (size_t i = 0; i < n; i++) {
+                const struct arus_run_record *r = &runs[i];
+                printf("%-36s %-24s %-12s %-7s %-26s %9lld %9lld %8lld %s\n", r->run_id,
+                       r->table, r->mode ? r->mode : "-", r->status,
+                       r->started_at ? r->started_at : "-", (long long)r->rows_extracted,
+                       (long long)r->rows_loaded, (long long)r->rows_deleted,
+                       r->error ? r->error : "");
+            }
+        }
+        arus_arena_destroy(a);
+    }
+    arus_destination_close(dst);
+    arus_config_destroy(cfg);
+    return ec < 0 ? 0 : ec;
+}

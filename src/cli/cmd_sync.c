@@ -1,0 +1,131 @@
+/* arus sync PIPELINE: build the pipeline's source and destination from the config, run the
+ * engine, show live progress on a TTY and one summary line per table otherwise. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+struct progress {
+    bool tty;
+};
+
+static double rate(const struct arus_table_report *t)
+{
+    return t->seconds > 0 ? (double)t->rows_loaded / t->seconds : 0;
+}
+
+static void on_progress(void *ctx, const struct arus_table_report *t, bool done)
+{
+    struct progress *p = ctx;
+    if (!p->tty)
+        return;
+    fprintf(stderr, "\r\033[K%-32s %12lld rows  %10.0f rows/s%s", t->table,
+            (long long)t->rows_loaded, rate(t), done ? "\n" : "");
+}
+
+static void print_text(const struct arus_sync_report *r)
+{
+    for (size_t i = 0; i < r->ntables; i++) {
+        const struct arus_table_report *t = &r->tables[i];
+        printf("%-32s %-12s extracted=%lld loaded=%lld deleted=%lld %.2fs %.0f rows/s %s%s\n",
+               t->table, t->mode, (long long)t->rows_extracted, (long long)t->rows_loaded,
+               (long long)t->rows_deleted, t->seconds, rate(t), t->status ? "FAILED: " : "ok",
+               t->status ? t->error : "");
+    }
+}
+
+static void print_json(const struct arus_sync_report *r, const char *pipeline, int rc,
+                       const struct arus_error *err)
+{
+    printf("{");
+    json_key(stdout, "pipeline", true);
+    json_str(stdout, pipeline);
+    json_key(stdout, "run_id", false);
+    json_str(stdout, r->run_id);
+    json_key(stdout, "ok", false);
+    printf(rc ? "false" : "true");
+    json_key(stdout, "error", false);
+    json_str(stdout, rc ? err->msg : NULL);
+    json_key(stdout, "tables", false);
+    printf("[");
+    for (size_t i = 0; i < r->ntables; i++) {
+        const struct arus_table_report *t = &r->tables[i];
+        printf(i ? ",{" : "{");
+        json_key(stdout, "table", true);
+        json_str(stdout, t->table);
+        json_key(stdout, "mode", false);
+        json_str(stdout, t->mode);
+        printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
+               "\"seconds\":%.3f",
+               (long long)t->rows_extracted, (long long)t->rows_loaded,
+               (long long)t->rows_deleted, t->seconds);
+        json_key(stdout, "status", false);
+        json_str(stdout, t->status ? "failed" : "ok");
+        json_key(stdout, "error", false);
+        json_str(stdout, t->status ? t->error : NULL);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+int cmd_sync(const struct cli *cli)
+{
+    const char *pipeline = NULL;
+    struct arus_sync_options opt = {0};
+    for (int i = 1; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            puts("usage: arus sync PIPELINE [--table T] [--full-refresh] [--json]\n"
+                 "Sync the pipeline's tables (or only T). Incremental tables continue from\n"
+                 "their stored watermark; --full-refresh reloads every selected table into a\n"
+                 "shadow table and swaps it in atomically.");
+            return 0;
+        } else if (strcmp(a, "--table") == 0 && i + 1 < cli->argc) {
+            opt.table = cli->argv[++i];
+        } else if (strcmp(a, "--full-refresh") == 0) {
+            opt.full_refresh = true;
+        } else if (strcmp(a, "--json") == 0) {
+        } else if (a[0] != '-' && !pipeline) {
+            pipeline = a;
+        } else {
+            fprintf(stderr, "arus: sync: unexpected argument \"%s\"\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!pipeline) {
+        fprintf(stderr, "arus: sync: missing PIPELINE (see arus sync --help)\n");
+        return EXIT_USAGE;
+    }
+    struct arus_config *cfg = NULL;
+    int ec = cli_load_config(cli, &cfg);
+    if (ec)
+        return ec;
+    struct arus_error err;
+    arus_error_clear(&err);
+    struct arus_source *src = NULL;
+    struct arus_destination *dst = NULL;
+    struct arus_sync_report report = {0};
+    struct progress prog = {.tty = isatty(STDERR_FILENO) && !cli->json};
+    opt.progress = on_progress;
+    opt.progress_ctx = &prog;
+    int rc;
+    const struct arus_pipeline *p = arus_config_pipeline(cfg, pipeline);
+    if (!p)
+        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
+                            pipeline);
+    else if ((rc = arus_source_create(arus_config_source(cfg, p->source), &src, &err)) ==
+                 ARUS_OK &&
+             (rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst,
+                                           &err)) == ARUS_OK)
+        rc = arus_sync_run(src, dst, p, &opt, &report, &err);
+    if (cli->json)
+        print_json(&report, pipeline, rc, &err);
+    else
+        print_text(&report);
+    arus_sync_report_cleanup(&report);
+    arus_destination_close(dst);
+    arus_source_close(src);
+    arus_config_destroy(cfg);
+    return rc ? cli_fail(&err) : 0;
+}

@@ -1,0 +1,84 @@
+/* stderr logger with a process-wide level, and DSN redaction so connection strings can be
+ * logged without their passwords. */
+#include "arus/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "arus/arena.h"
+#include "arus/strbuf.h"
+
+static enum arus_log_level current_level = ARUS_LOG_WARN;
+
+void arus_log_set_level(enum arus_log_level level)
+{
+    current_level = level;
+}
+
+enum arus_log_level arus_log_get_level(void)
+{
+    return current_level;
+}
+
+int arus_log_level_parse(const char *s)
+{
+    static const char *names[] = {"error", "warn", "info", "debug", "trace"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void arus__log_write(enum arus_log_level level, const char *component, const char *fmt, ...)
+{
+    static const char *tags[] = {"error", "warn", "info", "debug", "trace"};
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
+}
+
+/* Replace the value after each "password=" (key=value DSNs) and the part between "user:" and
+ * "@" in URLs by "***". */
+char *arus_redact(const char *dsn)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    const char *p = dsn;
+    const char *scheme = strstr(dsn, "://");
+    if (scheme) {
+        const char *auth = scheme + 3;
+        const char *end = auth + strcspn(auth, "/?#");
+        const char *at = NULL;
+        for (const char *q = auth; q < end; q++)
+            if (*q == '@')
+                at = q;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            arus_strbuf_append(&sb, dsn, (size_t)(colon + 1 - dsn));
+            arus_strbuf_puts(&sb, "***");
+            p = at;
+        }
+    }
+    while (*p) {
+        const char *hit = strstr(p, "password=");
+        if (!hit) {
+            arus_strbuf_puts(&sb, p);
+            break;
+        }
+        hit += strlen("password=");
+        arus_strbuf_append(&sb, p, (size_t)(hit - p));
+        arus_strbuf_puts(&sb, "***");
+        p = hit + strcspn(hit, " &;");
+    }
+    return arus_strbuf_detach(&sb);
+}

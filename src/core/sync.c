@@ -1,0 +1,482 @@
+/* The sync engine (DESIGN.md §3). Per table: one ordered extract stream, each batch loaded and
+ * its watermark stored in ONE destination transaction; restart is inclusive from the stored
+ * watermark (merge by PK makes the re-read harmless); full refresh loads a shadow table and
+ * swaps it in; soft deletes run after the main stream with their own watermark so a crash
+ * between the two phases never skips a delete. */
+#include "arus/sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/log.h"
+#include "arus/strbuf.h"
+#include "arus/util.h"
+#include "core/sync_internal.h"
+
+struct table_job {
+    struct arus_source *src;
+    struct arus_destination *dst;
+    const struct arus_pipeline *p;
+    const struct arus_sync_options *opt;
+    struct arus_table_report *rep;
+    struct arus_arena *arena;
+    struct arus_table_schema *schema;
+    struct arus_sync_mode mode;
+    struct arus_target target;
+    int wm_index;            /* watermark column in the schema, -1 if none */
+    char *watermark;         /* newest committed watermark (heap), NULL if none */
+    char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
+    char *skip_at;           /* heap: watermark whose rows are all delivered already, or NULL */
+    double started;
+    char started_at[32];     /* wall clock, for run history */
+};
+
+static const struct arus_destination_ops *dops(const struct table_job *j)
+{
+    return j->dst->ops;
+}
+
+static void set_heap_str(char **slot, const char *p, size_t n)
+{
+    free(*slot);
+    *slot = NULL;
+    if (p) {
+        *slot = arus_xmalloc(n + 1);
+        memcpy(*slot, p, n);
+        (*slot)[n] = '\0';
+    }
+}
+
+static int inject(const char *point, struct arus_error *err)
+{
+    if (arus_fault(point))
+        return arus_error_set(err, ARUS_EFAULT, "injected fault at %s", point);
+    return ARUS_OK;
+}
+
+static void report_progress(const struct table_job *j, bool done)
+{
+    j->rep->seconds = arus_monotonic() - j->started;
+    if (j->opt && j->opt->progress)
+        j->opt->progress(j->opt->progress_ctx, j->rep, done);
+}
+
+/* Store the state of this table; called inside the batch transaction. */
+static int store_state(struct table_job *j, struct arus_error *err)
+{
+    char now[32];
+    arus_now_utc(now, sizeof now);
+    struct arus_table_state st = {
+        .watermark = j->watermark,
+        .deletes_watermark = j->deletes_watermark,
+        .run_id = j->target.run_id,
+        .updated_at = now,
+    };
+    return dops(j)->update_watermark(j->dst, &j->target, &st, err);
+}
+
+/* Roll back after a failure inside a transaction, keeping the first error. */
+static void rollback_quietly(struct table_job *j)
+{
+    struct arus_error ignored;
+    arus_error_clear(&ignored);
+    dops(j)->rollback(j->dst, &ignored);
+}
+
+/* Load one extracted batch and (incremental) its watermark in one transaction. */
+static int load_batch(struct table_job *j, const struct arus_batch *b, bool full_refresh,
+                      struct arus_error *err)
+{
+    int rc;
+    int64_t loaded = 0, raw_loaded = 0;
+    if ((rc = inject("after_extract", err)) || (rc = dops(j)->begin(j->dst, err)))
+        return rc;
+    struct arus_target raw_target = j->target;
+    raw_target.shadow = false;
+    if (j->p->load_mode & ARUS_LOAD_RAW) {
+        if ((rc = dops(j)->load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
+            goto fail;
+    }
+    if ((rc = inject("mid_load", err)))
+        goto fail;
+    if (j->p->load_mode & ARUS_LOAD_NORMALIZED) {
+        if ((rc = dops(j)->load_normalized(j->dst, &j->target, b, &loaded, err)))
+            goto fail;
+    } else {
+        loaded = raw_loaded;
+    }
+    if (!full_refresh && j->wm_index >= 0) {
+        /* Rows arrive ordered by watermark, NULLs first: the last non-NULL one is the max. */
+        for (size_t r = b->nrows; r-- > 0;) {
+            const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
+            if (c->data) {
+                set_heap_str(&j->watermark, c->data, c->len);
+                break;
+            }
+        }
+        if ((rc = store_state(j, err)))
+            goto fail;
+    }
+    if ((rc = inject("before_commit", err)) || (rc = dops(j)->commit(j->dst, err)))
+        goto fail;
+    j->rep->rows_loaded += loaded;
+    return inject("after_commit", err);
+fail:
+    rollback_quietly(j);
+    return rc;
+}
+
+/* Stream every batch of req through fn. */
+static int stream(struct table_job *j, const struct arus_extract_request *req,
+                  int (*fn)(struct table_job *, struct arus_batch *, void *,
+                            struct arus_error *),
+                  void *ctx, struct arus_error *err)
+{
+    struct arus_extract *x = NULL;
+    struct arus_batch *b = arus_batch_create(j->schema, req->batch_size);
+    int rc = req->deleted_only ? arus_source_extract_soft_deletes(j->src, req, &x, err)
+                               : arus_source_extract_open(j->src, req, &x, err);
+    while (rc == ARUS_OK) {
+        arus_batch_clear(b);
+        rc = arus_source_extract_next(j->src, x, b, err);
+        if (rc != ARUS_OK || b->nrows == 0)
+            break;
+        rc = fn(j, b, ctx, err);
+    }
+    arus_source_extract_close(j->src, x);
+    arus_batch_destroy(b);
+    return rc;
+}
+
+/* After a completed run every row at exactly the stored watermark was delivered; the inclusive
+ * re-read returns them first (rows arrive in watermark order), so drop that prefix instead of
+ * loading it again. */
+static void drop_delivered_prefix(struct table_job *j, struct arus_batch *b)
+{
+    if (!j->skip_at)
+        return;
+    size_t k = 0;
+    size_t wlen = strlen(j->skip_at);
+    while (k < b->nrows) {
+        const struct arus_cell *c = &arus_batch_row(b, k)[j->wm_index];
+        if (!c->data || c->len != wlen || memcmp(c->data, j->skip_at, wlen) != 0)
+            break;
+        k++;
+    }
+    if (k < b->nrows) {
+        free(j->skip_at); /* past the prefix: nothing further can match */
+        j->skip_at = NULL;
+    }
+    if (k == 0)
+        return;
+    memmove(b->cells, arus_batch_row(b, k), (b->nrows - k) * b->ncolumns * sizeof *b->cells);
+    b->nrows -= k;
+}
+
+static int on_batch(struct table_job *j, struct arus_batch *b, void *ctx,
+                    struct arus_error *err)
+{
+    struct full_refresh_max *max = ctx;
+    drop_delivered_prefix(j, b);
+    if (b->nrows == 0)
+        return ARUS_OK;
+    j->rep->rows_extracted += (int64_t)b->nrows;
+    int rc = load_batch(j, b, max != NULL, err);
+    if (rc == ARUS_OK && max)
+        arus__track_max(max, b);
+    if (rc == ARUS_OK)
+        report_progress(j, false);
+    return rc;
+}
+
+static int on_deleted_batch(struct table_job *j, struct arus_batch *b, void *ctx,
+                            struct arus_error *err)
+{
+    (void)ctx;
+    int64_t deleted = 0;
+    int rc;
+    if ((rc = dops(j)->begin(j->dst, err)))
+        return rc;
+    if ((rc = dops(j)->delete_rows(j->dst, &j->target, b, &deleted, err)) ||
+        (rc = inject("soft_delete", err)) || (rc = dops(j)->commit(j->dst, err))) {
+        rollback_quietly(j);
+        return rc;
+    }
+    j->rep->rows_deleted += deleted;
+    report_progress(j, false);
+    return ARUS_OK;
+}
+
+static int run_incremental(struct table_job *j, struct arus_error *err)
+{
+    char from[64];
+    const struct arus_column *wm_col = &j->schema->columns[j->wm_index];
+    struct arus_extract_request req = {
+        .table = j->schema,
+        .mode = &j->mode,
+        .watermark_from =
+            arus__lookback(j->watermark, wm_col, j->p->lookback_seconds, from, sizeof from),
+        .batch_size = (size_t)j->p->batch_size,
+    };
+    bool first_run = j->watermark == NULL && j->deletes_watermark == NULL;
+    /* The last run completed exactly at the stored watermark: its ties are all delivered.
+     * With a lookback window the re-read is deliberate (late commits), so nothing is skipped. */
+    if (j->watermark && j->deletes_watermark && strcmp(j->watermark, j->deletes_watermark) == 0 &&
+        req.watermark_from == j->watermark)
+        j->skip_at = arus_xstrdup(j->watermark);
+    int rc = stream(j, &req, on_batch, NULL, err);
+    if (rc != ARUS_OK)
+        return rc;
+    /* Rows soft-deleted after this point carry a watermark above the one the main stream
+     * reached, so the next delete phase may start there. */
+    char *reached = j->watermark ? arus_xstrdup(j->watermark) : NULL;
+    bool deletes = j->mode.deleted_at_column && !first_run;
+    if (deletes && (!j->src->ops->extract_soft_deletes || !dops(j)->delete_rows)) {
+        arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": soft deletes not propagated (%s)",
+                 j->target.table,
+                 !dops(j)->delete_rows ? "destination cannot delete rows"
+                                       : "source cannot extract soft deletes");
+        deletes = false;
+    }
+    /* A first run loaded only live rows, so it has no deletes to propagate. */
+    if (deletes) {
+        req.deleted_only = true;
+        req.watermark_from = arus__lookback(j->deletes_watermark, wm_col,
+                                            j->p->lookback_seconds, from, sizeof from);
+        rc = stream(j, &req, on_deleted_batch, NULL, err);
+    }
+    /* Mark the run complete: deletes_watermark == watermark tells the next run that every row
+     * at the watermark was delivered. */
+    if (rc == ARUS_OK && reached &&
+        !(j->deletes_watermark && strcmp(j->deletes_watermark, reached) == 0)) {
+        set_heap_str(&j->deletes_watermark, reached, strlen(reached));
+        if (!(rc = dops(j)->begin(j->dst, err)) && !(rc = store_state(j, err)))
+            rc = dops(j)->commit(j->dst, err);
+        if (rc != ARUS_OK)
+            rollback_quietly(j);
+    }
+    free(reached);
+    return rc;
+}
+
+static int run_full_refresh(struct table_job *j, struct arus_error *err)
+{
+    struct arus_extract_request req = {
+        .table = j->schema,
+        .mode = &j->mode,
+        .batch_size = (size_t)j->p->batch_size,
+    };
+    struct full_refresh_max max = {.column = j->wm_index};
+    int rc;
+    j->target.shadow = true;
+    if ((rc = dops(j)->ensure_schema(j->dst, &j->target, j->schema, err)))
+        goto fail;
+    if ((rc = stream(j, &req, on_batch, &max, err)))
+        goto fail;
+    /* The refreshed table replaces the old one and the state moves to the newest watermark
+     * seen, in one transaction (where the destination has them). */
+    if (max.value)
+        set_heap_str(&j->watermark, max.value, strlen(max.value));
+    set_heap_str(&j->deletes_watermark, j->watermark, j->watermark ? strlen(j->watermark) : 0);
+    if ((rc = dops(j)->begin(j->dst, err)))
+        goto fail;
+    if ((rc = dops(j)->swap_shadow(j->dst, &j->target, err)) || (rc = inject("swap", err)) ||
+        (rc = store_state(j, err)) || (rc = dops(j)->commit(j->dst, err))) {
+        rollback_quietly(j);
+        goto fail;
+    }
+    j->target.shadow = false;
+    free(max.value);
+    return ARUS_OK;
+fail:
+    free(max.value);
+    {
+        struct arus_error ignored;
+        arus_error_clear(&ignored);
+        dops(j)->drop_shadow(j->dst, &j->target, &ignored);
+    }
+    j->target.shadow = false;
+    return rc;
+}
+
+/* Apply the pipeline's per-table overrides (primary key, watermark, deleted_at, sync mode) and
+ * the --full-refresh flag on top of the detected mode. */
+static int resolve_mode(struct table_job *j, struct arus_error *err)
+{
+    const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
+    if (o && o->primary_key) {
+        int rc = arus__apply_primary_key(j->schema, o->primary_key, err);
+        if (rc)
+            return rc;
+    }
+    arus_source_detect_sync_mode(j->src, j->schema, &j->mode);
+    if (o && o->watermark_column) {
+        int i = arus_schema_find(j->schema, o->watermark_column);
+        if (i < 0)
+            return arus_error_set(err, ARUS_ECONFIG, "watermark_column \"%s\" not found",
+                                  o->watermark_column);
+        j->mode.watermark_column = j->schema->columns[i].name;
+        j->mode.mode = ARUS_SYNC_INCREMENTAL;
+    }
+    if (o && o->deleted_at_column) {
+        int i = arus_schema_find(j->schema, o->deleted_at_column);
+        if (i < 0)
+            return arus_error_set(err, ARUS_ECONFIG, "deleted_at_column \"%s\" not found",
+                                  o->deleted_at_column);
+        j->mode.deleted_at_column = j->schema->columns[i].name;
+    }
+    if (o && o->sync_mode && strcmp(o->sync_mode, "full_refresh") == 0)
+        j->mode.mode = ARUS_SYNC_FULL_REFRESH;
+    if (j->opt && j->opt->full_refresh)
+        j->mode.mode = ARUS_SYNC_FULL_REFRESH;
+    j->wm_index = j->mode.watermark_column ? arus_schema_find(j->schema, j->mode.watermark_column)
+                                           : -1;
+    if (j->mode.mode == ARUS_SYNC_INCREMENTAL && j->wm_index < 0)
+        j->mode.mode = ARUS_SYNC_FULL_REFRESH;
+    if (j->mode.mode == ARUS_SYNC_FULL_REFRESH)
+        j->mode.watermark_column = j->wm_index >= 0 ? j->mode.watermark_column : NULL;
+    return ARUS_OK;
+}
+
+static void record_run(struct table_job *j, const char *status, const char *error)
+{
+    char finished[32];
+    arus_now_utc(finished, sizeof finished);
+    struct arus_run_record r = {
+        .run_id = j->target.run_id,
+        .pipeline = j->p->name,
+        .table = j->target.table,
+        .mode = j->rep->mode,
+        .status = status,
+        .started_at = j->started_at,
+        .finished_at = strcmp(status, "running") == 0 ? NULL : finished,
+        .rows_extracted = j->rep->rows_extracted,
+        .rows_loaded = j->rep->rows_loaded,
+        .rows_deleted = j->rep->rows_deleted,
+        .error = error,
+    };
+    struct arus_error e;
+    arus_error_clear(&e);
+    if (dops(j)->begin(j->dst, &e) || dops(j)->record_run(j->dst, &r, &e) ||
+        dops(j)->commit(j->dst, &e)) {
+        rollback_quietly(j);
+        arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": run history not recorded: %s",
+                 j->target.table, e.msg);
+    }
+}
+
+static int sync_table(struct table_job *j, struct arus_error *err)
+{
+    int rc;
+    struct arus_table_state st;
+    memset(&st, 0, sizeof st);
+    if ((rc = arus_source_get_table_columns(j->src, j->target.table, j->arena, &j->schema, err)))
+        return rc;
+    if ((rc = resolve_mode(j, err)))
+        return rc;
+    j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
+    if ((rc = dops(j)->ensure_schema(j->dst, &j->target, j->schema, err)))
+        return rc;
+    if ((rc = dops(j)->get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st, err)))
+        return rc;
+    set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
+    set_heap_str(&j->deletes_watermark, st.deletes_watermark,
+                 st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
+    record_run(j, "running", NULL);
+    rc = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err)
+                                                : run_incremental(j, err);
+    return rc;
+}
+
+/* Sync one table end to end, filling its report; never stops the other tables. */
+static int run_table(struct arus_source *src, struct arus_destination *dst,
+                     const struct arus_pipeline *p, const struct arus_sync_options *opt,
+                     const char *run_id, const char *table, struct arus_table_report *rep)
+{
+    struct table_job j = {
+        .src = src,
+        .dst = dst,
+        .p = p,
+        .opt = opt,
+        .rep = rep,
+        .arena = arus_arena_create(0),
+        .target = {.pipeline = p->name,
+                   .source_name = src->endpoint->name,
+                   .table = table,
+                   .raw_schema = p->raw_schema,
+                   .target_schema = p->target_schema,
+                   .run_id = run_id},
+        .wm_index = -1,
+        .started = arus_monotonic(),
+    };
+    struct arus_error err;
+    arus_error_clear(&err);
+    arus_now_utc(j.started_at, sizeof j.started_at);
+    snprintf(rep->table, sizeof rep->table, "%s", table);
+    rep->mode = "incremental";
+    int rc = sync_table(&j, &err);
+    if (rc != ARUS_OK) {
+        arus_error_prefix(&err, "table \"%s\"", table);
+        snprintf(rep->error, sizeof rep->error, "%s", err.msg);
+    }
+    rep->status = rc;
+    if (j.schema)
+        record_run(&j, rc == ARUS_OK ? "ok" : "failed", rc == ARUS_OK ? NULL : err.msg);
+    report_progress(&j, true);
+    free(j.watermark);
+    free(j.deletes_watermark);
+    free(j.skip_at);
+    arus_arena_destroy(j.arena);
+    return rc;
+}
+
+int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
+                  const struct arus_pipeline *p, const struct arus_sync_options *opt,
+                  struct arus_sync_report *report, struct arus_error *err)
+{
+    memset(report, 0, sizeof *report);
+    arus_uuid_v4(report->run_id);
+    struct arus_arena *a = arus_arena_create(0);
+    const char **tables = NULL;
+    size_t ntables = 0;
+    bool locked = false;
+    int rc;
+    if ((rc = arus_source_connect(src, err)) || (rc = arus_destination_connect(dst, err)))
+        goto out;
+    if ((rc = dst->ops->ensure_state(dst, err)))
+        goto out;
+    if ((rc = dst->ops->lock(dst, p->name, err)))
+        goto out;
+    locked = true;
+    if ((rc = arus__select_tables(src, p, opt ? opt->table : NULL, a, &tables, &ntables, err)))
+        goto out;
+    report->tables = arus_xcalloc(ntables ? ntables : 1, sizeof *report->tables);
+    report->ntables = ntables;
+    for (size_t i = 0; i < ntables; i++) {
+        int trc = run_table(src, dst, p, opt, report->run_id, tables[i], &report->tables[i]);
+        report->rows_total += report->tables[i].rows_loaded;
+        if (trc != ARUS_OK) {
+            report->failed_tables++;
+            if (rc == ARUS_OK) {
+                rc = trc;
+                arus_error_set(err, trc, "%s", report->tables[i].error);
+            }
+        }
+    }
+out:
+    if (locked) {
+        struct arus_error ignored;
+        arus_error_clear(&ignored);
+        dst->ops->unlock(dst, p->name, &ignored);
+    }
+    arus_arena_destroy(a);
+    return rc;
+}
+
+void arus_sync_report_cleanup(struct arus_sync_report *r)
+{
+    free(r->tables);
+    memset(r, 0, sizeof *r);
+}
