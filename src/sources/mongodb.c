@@ -117,7 +117,7 @@ static int mongo_cfg_options(struct mongo_source *s, const struct arus_cfg_node 
         return arus_cfg_fail(arus_cfg_get(n, "connect_timeout"), "connect_timeout", err,
                              "expected 0 < seconds <= 86400");
     s->dbname = arus_xstrdup(db);
-    /* Options only fill in what the URI does not already say. */
+    /* Any TLS key turns TLS on; timeouts and the app name only fill in what the URI lacks. */
     if (tls || ca || tls_any_host)
         mongoc_uri_set_option_as_bool(s->uri, MONGOC_URI_TLS, true);
     if (ca)
