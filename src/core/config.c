@@ -36,8 +36,9 @@ static int unknown_type(const struct arus_cfg_node *type, const char *prefix, bo
 {
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
-    arus_strbuf_appendf(&sb, "unknown %s connector \"%s\" (known: ",
-                        source ? "source" : "destination", arus__cfg_shown(type));
+    arus_strbuf_appendf(&sb,
+                        "unknown %s connector \"%s\" (known: ", source ? "source" : "destination",
+                        arus__cfg_shown(type));
     size_t start = sb.len, i = 0;
     for (const char *name;; i++) {
         if (source) {
@@ -158,8 +159,7 @@ int arus_config_load(const char *path, struct arus_config **out, struct arus_err
     int rc = ARUS_OK;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0) {
-        rc = arus_error_set(err, ARUS_ECONFIG, "cannot read config %s: %s", path,
-                            strerror(errno));
+        rc = arus_error_set(err, ARUS_ECONFIG, "cannot read config %s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > CFG_MAX_FILE) {
@@ -218,8 +218,7 @@ const struct arus_endpoint *arus_config_source(const struct arus_config *cfg, co
     return find_endpoint(cfg->sources, cfg->nsources, name);
 }
 
-const struct arus_endpoint *arus_config_destination(const struct arus_config *cfg,
-                                                    const char *name)
+const struct arus_endpoint *arus_config_destination(const struct arus_config *cfg, const char *name)
 {
     return find_endpoint(cfg->destinations, cfg->ndestinations, name);
 }

@@ -39,8 +39,7 @@ int arus__cfg_fail(const struct arus_cfg_node *node, const char *prefix, const c
     const char *file = node && node->file ? node->file : "(config)";
     int line = node ? node->line : 0;
     if (prefix && prefix[0])
-        return arus_error_set(err, ARUS_ECONFIG, "%s:%d: %s.%s: %s", file, line, prefix, key,
-                              why);
+        return arus_error_set(err, ARUS_ECONFIG, "%s:%d: %s.%s: %s", file, line, prefix, key, why);
     return arus_error_set(err, ARUS_ECONFIG, "%s:%d: %s: %s", file, line, key, why);
 }
 
@@ -52,8 +51,7 @@ int arus_cfg_fail(const struct arus_cfg_node *node, const char *key, struct arus
 
 /* The scalar child `key`: ARUS_OK with *out NULL when absent, an error when not a scalar. */
 static int scalar(const struct arus_cfg_node *map, const char *prefix, const char *key,
-                  const char *expected, const struct arus_cfg_node **out,
-                  struct arus_error *err)
+                  const char *expected, const struct arus_cfg_node **out, struct arus_error *err)
 {
     const struct arus_cfg_node *n = arus_cfg_get(map, key);
     if (n && n->kind != ARUS_CFG_SCALAR)
@@ -79,8 +77,8 @@ int arus__cfg_require_str(const struct arus_cfg_node *map, const char *prefix, c
         const char *file = map && map->file ? map->file : "(config)";
         int line = map ? map->line : 0;
         if (prefix && prefix[0])
-            return arus_error_set(err, ARUS_ECONFIG, "%s:%d: %s.%s is required", file, line,
-                                  prefix, key);
+            return arus_error_set(err, ARUS_ECONFIG, "%s:%d: %s.%s is required", file, line, prefix,
+                                  key);
         return arus_error_set(err, ARUS_ECONFIG, "%s:%d: %s is required", file, line, key);
     }
     return arus__cfg_str(map, prefix, key, out, err);
@@ -126,12 +124,25 @@ int arus__cfg_seconds(const struct arus_cfg_node *map, const char *prefix, const
             v += (s[i] - '0') * frac;
     }
     switch (s[i]) {
-    case '\0': break;
-    case 's': i++; break;
-    case 'm': scale = 60; i++; break;
-    case 'h': scale = 3600; i++; break;
-    case 'd': scale = 86400; i++; break;
-    default: digits = 0;
+    case '\0':
+        break;
+    case 's':
+        i++;
+        break;
+    case 'm':
+        scale = 60;
+        i++;
+        break;
+    case 'h':
+        scale = 3600;
+        i++;
+        break;
+    case 'd':
+        scale = 86400;
+        i++;
+        break;
+    default:
+        digits = 0;
     }
     /* Over a century is a typo, and would overflow time arithmetic downstream. */
     if (!digits || s[i] || v * scale > 100 * 365.25 * 86400)

@@ -14,16 +14,16 @@
 #define BATCH_MAX 10000000
 
 static const char *const pipeline_keys[] = {
-    "source",     "destination", "tables",   "batch_size",       "load_mode",
-    "target_schema", "raw_schema", "lookback", "max_dead_letters", NULL,
+    "source",        "destination", "tables",   "batch_size",       "load_mode",
+    "target_schema", "raw_schema",  "lookback", "max_dead_letters", NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column", NULL,
 };
 
 /* Reject any key of map not in keys (NULL-terminated), listing the known ones. */
-static int check_keys(const struct arus_cfg_node *map, const char *prefix,
-                      const char *const *keys, const char *what, struct arus_error *err)
+static int check_keys(const struct arus_cfg_node *map, const char *prefix, const char *const *keys,
+                      const char *what, struct arus_error *err)
 {
     for (size_t i = 0; i < map->nchildren; i++) {
         const struct arus_cfg_node *n = map->children[i];
@@ -74,14 +74,14 @@ static int endpoint_ref(const struct arus_config *cfg, const struct arus_cfg_nod
     }
     const struct arus_cfg_node *n = arus_cfg_get(map, key);
     char why[300];
-    snprintf(why, sizeof why, "%s \"%.200s\" is not defined under %s", key,
-             arus__cfg_shown(n), source ? "sources" : "destinations");
+    snprintf(why, sizeof why, "%s \"%.200s\" is not defined under %s", key, arus__cfg_shown(n),
+             source ? "sources" : "destinations");
     return arus__cfg_fail(n, prefix, key, err, why);
 }
 
 /* primary_key: "a,b" or [a, b]; stored comma-separated. */
-static int primary_key(struct arus_arena *a, const struct arus_cfg_node *item,
-                       const char *prefix, const char **out, struct arus_error *err)
+static int primary_key(struct arus_arena *a, const struct arus_cfg_node *item, const char *prefix,
+                       const char **out, struct arus_error *err)
 {
     static const char expected[] = "expected a column name, \"a,b\" or a list of column names";
     const struct arus_cfg_node *n = arus_cfg_get(item, "primary_key");
@@ -110,15 +110,13 @@ static int primary_key(struct arus_arena *a, const struct arus_cfg_node *item,
 
 /* One `tables:` item given as a map: selects `name` and records its override. */
 static int table_override(struct arus_arena *a, const struct arus_cfg_node *item,
-                          const char *prefix, struct arus_table_override *o,
-                          struct arus_error *err)
+                          const char *prefix, struct arus_table_override *o, struct arus_error *err)
 {
     int rc = check_keys(item, prefix, override_keys, "table setting", err);
     if (rc == ARUS_OK)
         rc = arus__cfg_require_str(item, prefix, "name", &o->name, err);
     if (rc == ARUS_OK && !o->name[0])
-        rc = arus__cfg_fail(arus_cfg_get(item, "name"), prefix, "name", err,
-                            "must not be empty");
+        rc = arus__cfg_fail(arus_cfg_get(item, "name"), prefix, "name", err, "must not be empty");
     if (rc == ARUS_OK)
         rc = opt_name(item, prefix, "watermark_column", &o->watermark_column, err);
     if (rc == ARUS_OK)
@@ -200,8 +198,8 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
     if (rc == ARUS_OK)
         rc = arus__cfg_int(p->node, prefix, "max_dead_letters", &p->max_dead_letters, err);
     if (rc == ARUS_OK && p->max_dead_letters < 0)
-        rc = arus__cfg_fail(arus_cfg_get(p->node, "max_dead_letters"), prefix,
-                            "max_dead_letters", err, "expected an integer >= 0");
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "max_dead_letters"), prefix, "max_dead_letters",
+                            err, "expected an integer >= 0");
     return rc;
 }
 

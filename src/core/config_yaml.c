@@ -24,7 +24,7 @@ struct frame {
     struct arus_cfg_node *node;
     struct arus_cfg_node **kids;
     size_t nkids, cap;
-    const char *key;    /* map only: key read, value not yet seen */
+    const char *key; /* map only: key read, value not yet seen */
     int key_line;
 };
 
@@ -65,26 +65,17 @@ static const char *path_of(struct parser *p, size_t level)
 }
 
 /* The path for messages; the root has the empty path. */
-static const char *label(const char *path)
-{
-    return path[0] ? path : "(top level)";
-}
+static const char *label(const char *path) { return path[0] ? path : "(top level)"; }
 
 /* Label of the value just added (scalar errors). */
-static const char *here(struct parser *p)
-{
-    return label(path_of(p, p->depth));
-}
+static const char *here(struct parser *p) { return label(path_of(p, p->depth)); }
 
 static bool is_var_start(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
-static bool is_var_char(char c)
-{
-    return is_var_start(c) || (c >= '0' && c <= '9');
-}
+static bool is_var_char(char c) { return is_var_start(c) || (c >= '0' && c <= '9'); }
 
 /* Expand ${VAR} in s[0..n); "$${" stands for a literal "${". *had_ref tells whether any
  * variable was referenced. Messages name the key and the variable, never the value. */
@@ -154,8 +145,8 @@ static int scalar_text(struct parser *p, const yaml_event_t *ev, size_t level, i
     *s = (const char *)ev->data.scalar.value;
     *n = ev->data.scalar.length;
     if (memchr(*s, '\0', *n))
-        return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: %s: NUL byte in text", p->file,
-                              line, label(path_of(p, level)));
+        return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: %s: NUL byte in text", p->file, line,
+                              label(path_of(p, level)));
     return ARUS_OK;
 }
 
@@ -165,9 +156,8 @@ static int take_key(struct parser *p, struct frame *f, const yaml_event_t *ev)
 {
     int line = mark_line(ev->start_mark);
     if (ev->type != YAML_SCALAR_EVENT)
-        return arus_error_set(p->err, ARUS_ECONFIG,
-                              "%s:%d: %s: only scalar keys are supported", p->file, line,
-                              label(path_of(p, p->depth - 1)));
+        return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: %s: only scalar keys are supported",
+                              p->file, line, label(path_of(p, p->depth - 1)));
     const char *s;
     size_t n;
     int rc = scalar_text(p, ev, p->depth - 1, line, &s, &n);
@@ -208,10 +198,9 @@ static int check_duplicates(struct parser *p, const struct frame *f)
     free(sorted);
     if (!dup)
         return ARUS_OK;
-    return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: %s: duplicate key (first at line %d)",
-                          p->file, (*dup)->line,
-                          arus__cfg_join(p->a, path_of(p, p->depth - 1), (*dup)->key),
-                          (*first)->line);
+    return arus_error_set(
+        p->err, ARUS_ECONFIG, "%s:%d: %s: duplicate key (first at line %d)", p->file, (*dup)->line,
+        arus__cfg_join(p->a, path_of(p, p->depth - 1), (*dup)->key), (*first)->line);
 }
 
 /* Create the node for a value event and hang it under the top frame (or make it the root). */
@@ -268,8 +257,8 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
 static int on_start(struct parser *p, enum arus_cfg_kind kind, const yaml_event_t *ev)
 {
     if (p->depth == CFG_MAX_DEPTH)
-        return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: nesting deeper than %d levels",
-                              p->file, mark_line(ev->start_mark), CFG_MAX_DEPTH);
+        return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: nesting deeper than %d levels", p->file,
+                              mark_line(ev->start_mark), CFG_MAX_DEPTH);
     struct arus_cfg_node *node = add_value(p, kind, ev);
     p->stack[p->depth++] = (struct frame){.node = node};
     return ARUS_OK;
@@ -313,8 +302,7 @@ static int yaml_failure(struct parser *p, const yaml_parser_t *yp, const char *y
     if (yp->context)
         return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: invalid YAML: %s (%s at line %d)",
                               p->file, line, problem, yp->context, mark_line(yp->context_mark));
-    return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: invalid YAML: %s", p->file, line,
-                          problem);
+    return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: invalid YAML: %s", p->file, line, problem);
 }
 
 static int dispatch(struct parser *p, const yaml_event_t *ev, int *ndocs)
@@ -333,8 +321,8 @@ static int dispatch(struct parser *p, const yaml_event_t *ev, int *ndocs)
     case YAML_SEQUENCE_END_EVENT:
         return on_end(p);
     case YAML_ALIAS_EVENT:
-        return arus_error_set(p->err, ARUS_ECONFIG,
-                              "%s:%d: YAML aliases (*name) are not supported", p->file, line);
+        return arus_error_set(p->err, ARUS_ECONFIG, "%s:%d: YAML aliases (*name) are not supported",
+                              p->file, line);
     case YAML_SCALAR_EVENT:
     case YAML_MAPPING_START_EVENT:
     case YAML_SEQUENCE_START_EVENT:
@@ -346,8 +334,7 @@ static int dispatch(struct parser *p, const yaml_event_t *ev, int *ndocs)
         return take_key(p, top, ev);
     if (ev->type == YAML_SCALAR_EVENT)
         return on_scalar(p, ev);
-    return on_start(p, ev->type == YAML_MAPPING_START_EVENT ? ARUS_CFG_MAP : ARUS_CFG_LIST,
-                    ev);
+    return on_start(p, ev->type == YAML_MAPPING_START_EVENT ? ARUS_CFG_MAP : ARUS_CFG_LIST, ev);
 }
 
 int arus__cfg_parse(struct arus_arena *a, const char *file, const char *yaml, size_t len,

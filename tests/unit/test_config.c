@@ -13,8 +13,7 @@
 #include "arus/arus.h"
 #include "check.h"
 
-static const struct arus_source_ops fake_src = {.abi_version = ARUS_SOURCE_ABI,
-                                                .name = "fakesrc"};
+static const struct arus_source_ops fake_src = {.abi_version = ARUS_SOURCE_ABI, .name = "fakesrc"};
 static const struct arus_destination_ops fake_dst = {.abi_version = ARUS_DESTINATION_ABI,
                                                      .name = "fakedst"};
 
@@ -269,11 +268,11 @@ static void test_interpolation(void)
     struct arus_error err;
     setenv("ARUS_TEST_A", "x", 1);
     setenv("ARUS_TEST_EMPTY", "", 1);
-    struct arus_config *cfg =
-        load_str("sources:\n  s:\n    type: fakesrc\n    a: \"${ARUS_TEST_A}${ARUS_TEST_A}-$$\"\n"
-                 "    b: \"${ARUS_TEST_EMPTY}\"\n    c: \"$${ARUS_TEST_A} $ {x} $$ ${ARUS_TEST_A}\"\n"
-                 "    d: |\n      line ${ARUS_TEST_A}\n",
-                 &err);
+    struct arus_config *cfg = load_str(
+        "sources:\n  s:\n    type: fakesrc\n    a: \"${ARUS_TEST_A}${ARUS_TEST_A}-$$\"\n"
+        "    b: \"${ARUS_TEST_EMPTY}\"\n    c: \"$${ARUS_TEST_A} $ {x} $$ ${ARUS_TEST_A}\"\n"
+        "    d: |\n      line ${ARUS_TEST_A}\n",
+        &err);
     REQUIRE(cfg != NULL);
     const struct arus_cfg_node *s = cfg->sources[0].node;
     CHECK_STR(arus_cfg_get(s, "a")->scalar, "xx-$$");
@@ -298,9 +297,10 @@ static void test_interpolation(void)
     /* An interpolated value never appears in a message, even when it makes the value bad. */
     setenv("ARUS_TEST_SECRET", "hunter2", 1);
     struct arus_error e2;
-    CHECK(load_str("sources:\n  s: {type: fakesrc}\ndestinations:\n  d: {type: fakedst}\n"
-                   "pipelines:\n  p: {source: s, destination: d, batch_size: \"${ARUS_TEST_SECRET}\"}\n",
-                   &e2) == NULL);
+    CHECK(load_str(
+              "sources:\n  s: {type: fakesrc}\ndestinations:\n  d: {type: fakedst}\n"
+              "pipelines:\n  p: {source: s, destination: d, batch_size: \"${ARUS_TEST_SECRET}\"}\n",
+              &e2) == NULL);
     CHECK(strstr(e2.msg, "t.yml:6: pipelines.p.batch_size: expected") == e2.msg);
     CHECK(strstr(e2.msg, "hunter2") == NULL);
     /* Nor where a value is normally quoted back (connector type, endpoint reference). */
