@@ -1,0 +1,564 @@
+/* In-memory fake source and destination for engine unit tests (see fake.h). The destination
+ * keeps a snapshot at begin() and restores it on rollback, so failed batches leave no trace,
+ * exactly as a transactional database would. */
+#include "fake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sync_internal.h"
+
+struct fake_table fake_source_table;
+struct fake_table fake_dest_table;
+struct fake_dest_state fake_dest_state;
+int fake_fail_commit_at;
+int fake_fail_shadow_load_at;
+int fake_commits;
+
+static struct fake_table shadow_table;
+static bool shadow_exists;
+static int shadow_loads;
+
+/* Snapshot for rollback. */
+static struct fake_table snap_table, snap_shadow;
+static struct fake_dest_state snap_state;
+static bool in_tx;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? arus_xstrdup(s) : NULL;
+}
+
+static void table_clear(struct fake_table *t)
+{
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t c = 0; c < t->ncols; c++)
+            free(t->cells[r][c]);
+    for (size_t c = 0; c < t->ncols; c++)
+        free(t->col_names[c]);
+    memset(t, 0, sizeof *t);
+}
+
+static void table_copy(struct fake_table *dst, const struct fake_table *src)
+{
+    table_clear(dst);
+    dst->ncols = src->ncols;
+    dst->nrows = src->nrows;
+    for (size_t c = 0; c < src->ncols; c++) {
+        dst->col_names[c] = dup_or_null(src->col_names[c]);
+        dst->col_types[c] = src->col_types[c];
+    }
+    for (size_t r = 0; r < src->nrows; r++)
+        for (size_t c = 0; c < src->ncols; c++)
+            dst->cells[r][c] = dup_or_null(src->cells[r][c]);
+}
+
+static void state_set(struct fake_dest_state *dst, const struct fake_dest_state *src)
+{
+    free(dst->watermark);
+    free(dst->deletes_watermark);
+    dst->watermark = dup_or_null(src->watermark);
+    dst->deletes_watermark = dup_or_null(src->deletes_watermark);
+}
+
+void fake_reset(void)
+{
+    table_clear(&fake_source_table);
+    table_clear(&fake_dest_table);
+    table_clear(&shadow_table);
+    table_clear(&snap_table);
+    table_clear(&snap_shadow);
+    struct fake_dest_state empty = {0};
+    state_set(&fake_dest_state, &empty);
+    state_set(&snap_state, &empty);
+    shadow_exists = false;
+    in_tx = false;
+    fake_fail_commit_at = fake_fail_shadow_load_at = fake_commits = shadow_loads = 0;
+}
+
+void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *types)
+{
+    table_clear(&fake_source_table);
+    fake_source_table.ncols = ncols;
+    for (size_t c = 0; c < ncols; c++) {
+        fake_source_table.col_names[c] = arus_xstrdup(names[c]);
+        fake_source_table.col_types[c] = types[c];
+    }
+}
+
+void fake_add_column(const char *name, enum arus_ltype type)
+{
+    struct fake_table *t = &fake_source_table;
+    t->col_names[t->ncols] = arus_xstrdup(name);
+    t->col_types[t->ncols] = type;
+    t->ncols++;
+}
+
+static long find_row(const struct fake_table *t, const char *id)
+{
+    for (size_t r = 0; r < t->nrows; r++)
+        if (t->cells[r][0] && strcmp(t->cells[r][0], id) == 0)
+            return (long)r;
+    return -1;
+}
+
+void fake_put(const char *const *values)
+{
+    struct fake_table *t = &fake_source_table;
+    long r = find_row(t, values[0]);
+    if (r < 0)
+        r = (long)t->nrows++;
+    for (size_t c = 0; c < t->ncols; c++) {
+        free(t->cells[r][c]);
+        t->cells[r][c] = dup_or_null(values[c]);
+    }
+}
+
+char **fake_dest_row(const char *id)
+{
+    long r = find_row(&fake_dest_table, id);
+    return r < 0 ? NULL : fake_dest_table.cells[r];
+}
+
+int fake_dest_col(const char *name)
+{
+    for (size_t c = 0; c < fake_dest_table.ncols; c++)
+        if (strcmp(fake_dest_table.col_names[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+size_t fake_dest_duplicates(void)
+{
+    size_t dups = 0;
+    for (size_t r = 0; r < fake_dest_table.nrows; r++)
+        if (find_row(&fake_dest_table, fake_dest_table.cells[r][0]) != (long)r)
+            dups++;
+    return dups;
+}
+
+/* ---------------------------------------------------------------- source */
+
+struct arus_extract {
+    const struct arus_table_schema *schema;
+    size_t *order; /* matching source rows, sorted */
+    size_t n, pos;
+};
+
+static struct arus_source fake_src_instance;
+static struct arus_destination fake_dst_instance;
+
+static int src_create(const struct arus_endpoint *ep, struct arus_source **out,
+                      struct arus_error *err)
+{
+    (void)ep;
+    (void)err;
+    *out = &fake_src_instance;
+    return ARUS_OK;
+}
+
+static int ok_noop(struct arus_source *s, struct arus_error *err)
+{
+    (void)s;
+    (void)err;
+    return ARUS_OK;
+}
+
+static void src_close(struct arus_source *s)
+{
+    (void)s;
+}
+
+static int src_columns(struct arus_source *s, const char *table, struct arus_arena *a,
+                       struct arus_table_schema **out, struct arus_error *err)
+{
+    (void)s;
+    if (strcmp(table, "t") != 0)
+        return arus_error_set(err, ARUS_ENOTFOUND, "table \"%s\" not found", table);
+    struct arus_table_schema *t = arus_arena_calloc(a, 1, sizeof *t);
+    t->name = arus_arena_strdup(a, "t");
+    t->ncolumns = fake_source_table.ncols;
+    t->columns = arus_arena_calloc(a, t->ncolumns, sizeof *t->columns);
+    for (size_t c = 0; c < t->ncolumns; c++) {
+        t->columns[c].name = arus_arena_strdup(a, fake_source_table.col_names[c]);
+        t->columns[c].type.ltype = fake_source_table.col_types[c];
+        t->columns[c].nullable = c != 0;
+        t->columns[c].pk_ordinal = c == 0;
+    }
+    t->row_count_estimate = (int64_t)fake_source_table.nrows;
+    *out = t;
+    return ARUS_OK;
+}
+
+static int src_discover(struct arus_source *s, struct arus_arena *a,
+                        struct arus_table_schema **out, size_t *n, struct arus_error *err)
+{
+    *n = 1;
+    return src_columns(s, "t", a, out, err);
+}
+
+static const struct arus_extract_request *sort_req;
+
+/* Order by (watermark, pk) for incremental, pk for full refresh; NULL watermarks first. */
+static int row_cmp(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const struct arus_table_schema *t = sort_req->table;
+    if (sort_req->mode->mode == ARUS_SYNC_INCREMENTAL) {
+        int w = arus_schema_find(t, sort_req->mode->watermark_column);
+        const char *x = fake_source_table.cells[a][w], *y = fake_source_table.cells[b][w];
+        if (!x != !y)
+            return x ? 1 : -1;
+        if (x) {
+            int c = strcmp(x, y);
+            if (c)
+                return c;
+        }
+    }
+    return arus__cell_compare(ARUS_T_INT64, fake_source_table.cells[a][0],
+                              strlen(fake_source_table.cells[a][0]),
+                              fake_source_table.cells[b][0], strlen(fake_source_table.cells[b][0]));
+}
+
+static bool row_matches(const struct arus_extract_request *req, size_t r)
+{
+    const struct arus_sync_mode *m = req->mode;
+    const struct arus_table_schema *t = req->table;
+    int d = m->deleted_at_column ? arus_schema_find(t, m->deleted_at_column) : -1;
+    bool deleted = d >= 0 && fake_source_table.cells[r][d];
+    if (deleted != req->deleted_only)
+        return false;
+    if (m->mode != ARUS_SYNC_INCREMENTAL || !req->watermark_from)
+        return true;
+    const char *wm = fake_source_table.cells[r][arus_schema_find(t, m->watermark_column)];
+    if (wm && strcmp(wm, req->watermark_from) >= 0)
+        return true;
+    return req->deleted_only && strcmp(fake_source_table.cells[r][d], req->watermark_from) >= 0;
+}
+
+static int src_open(struct arus_source *s, const struct arus_extract_request *req,
+                    struct arus_extract **out, struct arus_error *err)
+{
+    (void)s;
+    (void)err;
+    struct arus_extract *x = arus_xcalloc(1, sizeof *x);
+    x->schema = req->table;
+    x->order = arus_xcalloc(fake_source_table.nrows + 1, sizeof *x->order);
+    for (size_t r = 0; r < fake_source_table.nrows; r++)
+        if (row_matches(req, r))
+            x->order[x->n++] = r;
+    sort_req = req;
+    qsort(x->order, x->n, sizeof *x->order, row_cmp);
+    *out = x;
+    return ARUS_OK;
+}
+
+static int src_next(struct arus_extract *x, struct arus_batch *b, struct arus_error *err)
+{
+    (void)err;
+    while (x->pos < x->n && !arus_batch_full(b)) {
+        size_t r = x->order[x->pos++];
+        struct arus_cell *row = arus_batch_add_row(b);
+        for (size_t c = 0; c < x->schema->ncolumns; c++) {
+            const char *v = fake_source_table.cells[r][c];
+            if (v)
+                arus_cell_set(b, &row[c], v, strlen(v));
+        }
+    }
+    return ARUS_OK;
+}
+
+static void src_close_x(struct arus_extract *x)
+{
+    if (!x)
+        return;
+    free(x->order);
+    free(x);
+}
+
+static const struct arus_source_ops fake_source_ops = {
+    .abi_version = ARUS_SOURCE_ABI,
+    .name = "fake",
+    .create = src_create,
+    .connect = ok_noop,
+    .close = src_close,
+    .test_connection = ok_noop,
+    .discover_tables = src_discover,
+    .get_table_columns = src_columns,
+    .extract_open = src_open,
+    .extract_next = src_next,
+    .extract_close = src_close_x,
+    .extract_soft_deletes = src_open,
+};
+
+/* ---------------------------------------------------------------- destination */
+
+static int dst_create(const struct arus_endpoint *ep, struct arus_destination **out,
+                      struct arus_error *err)
+{
+    (void)ep;
+    (void)err;
+    *out = &fake_dst_instance;
+    return ARUS_OK;
+}
+
+static int dst_ok(struct arus_destination *d, struct arus_error *err)
+{
+    (void)d;
+    (void)err;
+    return ARUS_OK;
+}
+
+static void dst_close(struct arus_destination *d)
+{
+    (void)d;
+}
+
+static int dst_lock(struct arus_destination *d, const char *p, struct arus_error *err)
+{
+    (void)d;
+    (void)p;
+    (void)err;
+    return ARUS_OK;
+}
+
+static void ensure_columns(struct fake_table *t, const struct arus_table_schema *s)
+{
+    for (size_t c = 0; c < s->ncolumns; c++) {
+        bool found = false;
+        for (size_t k = 0; k < t->ncols; k++)
+            found |= strcmp(t->col_names[k], s->columns[c].name) == 0;
+        if (!found) {
+            t->col_names[t->ncols] = arus_xstrdup(s->columns[c].name);
+            t->col_types[t->ncols] = s->columns[c].type.ltype;
+            t->ncols++;
+        }
+    }
+}
+
+static int dst_ensure_schema(struct arus_destination *d, const struct arus_target *t,
+                             const struct arus_table_schema *s, struct arus_error *err)
+{
+    (void)d;
+    (void)err;
+    if (t->shadow) {
+        shadow_loads = 0; /* fake_fail_shadow_load_at counts within one refresh */
+        table_clear(&shadow_table);
+        shadow_exists = true;
+        ensure_columns(&shadow_table, s);
+    } else {
+        ensure_columns(&fake_dest_table, s);
+    }
+    return ARUS_OK;
+}
+
+static int dst_begin(struct arus_destination *d, struct arus_error *err)
+{
+    (void)d;
+    (void)err;
+    table_copy(&snap_table, &fake_dest_table);
+    table_copy(&snap_shadow, &shadow_table);
+    state_set(&snap_state, &fake_dest_state);
+    in_tx = true;
+    return ARUS_OK;
+}
+
+static int dst_rollback(struct arus_destination *d, struct arus_error *err)
+{
+    (void)d;
+    (void)err;
+    if (in_tx) {
+        table_copy(&fake_dest_table, &snap_table);
+        table_copy(&shadow_table, &snap_shadow);
+        state_set(&fake_dest_state, &snap_state);
+    }
+    in_tx = false;
+    return ARUS_OK;
+}
+
+static int dst_commit(struct arus_destination *d, struct arus_error *err)
+{
+    if (++fake_commits == fake_fail_commit_at) {
+        dst_rollback(d, err);
+        return arus_error_set(err, ARUS_EQUERY, "injected commit failure %d", fake_commits);
+    }
+    in_tx = false;
+    return ARUS_OK;
+}
+
+static int dst_load_raw(struct arus_destination *d, const struct arus_target *t,
+                        const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
+{
+    (void)d;
+    (void)t;
+    (void)err;
+    *loaded = (int64_t)b->nrows;
+    return ARUS_OK;
+}
+
+static int dst_load(struct arus_destination *d, const struct arus_target *t,
+                    const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
+{
+    (void)d;
+    struct fake_table *tab = t->shadow ? &shadow_table : &fake_dest_table;
+    if (t->shadow && ++shadow_loads == fake_fail_shadow_load_at)
+        return arus_error_set(err, ARUS_EQUERY, "injected shadow load failure");
+    for (size_t r = 0; r < b->nrows; r++) {
+        const struct arus_cell *row = arus_batch_row(b, r);
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)row[0].len, row[0].data);
+        long at = find_row(tab, key);
+        if (at < 0)
+            at = (long)tab->nrows++;
+        for (size_t c = 0; c < b->ncolumns; c++) {
+            int k = -1;
+            for (size_t i = 0; i < tab->ncols; i++)
+                if (strcmp(tab->col_names[i], b->schema->columns[c].name) == 0)
+                    k = (int)i;
+            if (k < 0)
+                return arus_error_set(err, ARUS_EQUERY, "no column %s",
+                                      b->schema->columns[c].name);
+            free(tab->cells[at][k]);
+            tab->cells[at][k] = row[c].data ? arus_xstrdup(row[c].data) : NULL;
+        }
+    }
+    *loaded = (int64_t)b->nrows;
+    return ARUS_OK;
+}
+
+static int dst_delete(struct arus_destination *d, const struct arus_target *t,
+                      const struct arus_batch *b, int64_t *deleted, struct arus_error *err)
+{
+    (void)d;
+    (void)t;
+    (void)err;
+    int64_t n = 0;
+    for (size_t r = 0; r < b->nrows; r++) {
+        long at = find_row(&fake_dest_table, arus_batch_row(b, r)[0].data);
+        if (at < 0)
+            continue;
+        for (size_t c = 0; c < fake_dest_table.ncols; c++)
+            free(fake_dest_table.cells[at][c]);
+        size_t last = --fake_dest_table.nrows;
+        memmove(fake_dest_table.cells[at], fake_dest_table.cells[last],
+                sizeof fake_dest_table.cells[at]);
+        memset(fake_dest_table.cells[last], 0, sizeof fake_dest_table.cells[last]);
+        n++;
+    }
+    *deleted = n;
+    return ARUS_OK;
+}
+
+static int dst_update_wm(struct arus_destination *d, const struct arus_target *t,
+                         const struct arus_table_state *st, struct arus_error *err)
+{
+    (void)d;
+    (void)t;
+    (void)err;
+    struct fake_dest_state s = {(char *)st->watermark, (char *)st->deletes_watermark};
+    state_set(&fake_dest_state, &s);
+    return ARUS_OK;
+}
+
+static int dst_get_wm(struct arus_destination *d, const char *p, const char *table,
+                      struct arus_arena *a, struct arus_table_state *out, struct arus_error *err)
+{
+    (void)d;
+    (void)p;
+    (void)table;
+    (void)err;
+    memset(out, 0, sizeof *out);
+    out->watermark = arus_arena_strdup(a, fake_dest_state.watermark);
+    out->deletes_watermark = arus_arena_strdup(a, fake_dest_state.deletes_watermark);
+    return ARUS_OK;
+}
+
+static int dst_swap(struct arus_destination *d, const struct arus_target *t,
+                    struct arus_error *err)
+{
+    (void)d;
+    (void)t;
+    (void)err;
+    table_copy(&fake_dest_table, &shadow_table);
+    table_clear(&shadow_table);
+    shadow_exists = false;
+    return ARUS_OK;
+}
+
+static int dst_drop_shadow(struct arus_destination *d, const struct arus_target *t,
+                           struct arus_error *err)
+{
+    (void)d;
+    (void)t;
+    (void)err;
+    table_clear(&shadow_table);
+    shadow_exists = false;
+    return ARUS_OK;
+}
+
+static int dst_record_run(struct arus_destination *d, const struct arus_run_record *r,
+                          struct arus_error *err)
+{
+    (void)d;
+    (void)r;
+    (void)err;
+    return ARUS_OK;
+}
+
+static const struct arus_destination_ops fake_dest_ops = {
+    .abi_version = ARUS_DESTINATION_ABI,
+    .name = "fake",
+    .flags = ARUS_DST_TRANSACTIONS,
+    .create = dst_create,
+    .connect = dst_ok,
+    .close = dst_close,
+    .test_connection = dst_ok,
+    .ensure_state = dst_ok,
+    .lock = dst_lock,
+    .unlock = dst_lock,
+    .ensure_schema = dst_ensure_schema,
+    .begin = dst_begin,
+    .commit = dst_commit,
+    .rollback = dst_rollback,
+    .load_raw = dst_load_raw,
+    .load_normalized = dst_load,
+    .update_watermark = dst_update_wm,
+    .get_watermark = dst_get_wm,
+    .swap_shadow = dst_swap,
+    .drop_shadow = dst_drop_shadow,
+    .record_run = dst_record_run,
+    .delete_rows = dst_delete,
+};
+
+void fake_register(void)
+{
+    arus_registry_add_source("fake", &fake_source_ops);
+    arus_registry_add_destination("fake", &fake_dest_ops);
+}
+
+static struct arus_endpoint src_ep = {.name = "src", .type = "fake"};
+static struct arus_endpoint dst_ep = {.name = "dst", .type = "fake"};
+
+void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_size)
+{
+    memset(p, 0, sizeof *p);
+    p->name = "p";
+    p->source = "src";
+    p->destination = "dst";
+    p->tables = tables;
+    p->ntables = 1;
+    p->batch_size = batch_size;
+    p->load_mode = ARUS_LOAD_RAW_AND_NORMALIZED;
+}
+
+int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,
+              struct arus_error *err)
+{
+    struct arus_source *s = NULL;
+    struct arus_destination *d = NULL;
+    arus_source_create(&src_ep, &s, err);
+    arus_destination_create(&dst_ep, &d, err);
+    struct arus_sync_options opt = {.full_refresh = full_refresh};
+    return arus_sync_run(s, d, p, &opt, rep, err);
+}

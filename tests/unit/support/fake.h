@@ -1,0 +1,62 @@
+/* In-memory fake connectors for engine unit tests: a source holding one table of text cells and
+ * a transactional destination with state, shadow tables and injectable failures. Registered as
+ * "fake" by fake_register(). */
+#ifndef ARUS_TEST_FAKE_H
+#define ARUS_TEST_FAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arus/arus.h"
+
+#define FAKE_MAX_COLS 8
+#define FAKE_MAX_ROWS 4096
+
+/* A table: column 0 is the primary key (int64), the rest as declared. Cells are owned copies
+ * (NULL = SQL NULL). */
+struct fake_table {
+    size_t ncols;
+    char *col_names[FAKE_MAX_COLS];
+    enum arus_ltype col_types[FAKE_MAX_COLS];
+    size_t nrows;
+    char *cells[FAKE_MAX_ROWS][FAKE_MAX_COLS];
+};
+
+/* The one source table and the destination's live table, both process-wide. */
+extern struct fake_table fake_source_table;
+extern struct fake_table fake_dest_table;
+
+struct fake_dest_state {
+    char *watermark;
+    char *deletes_watermark;
+};
+extern struct fake_dest_state fake_dest_state;
+
+/* Failure injection: the Nth commit (1-based, counted from fake_reset) fails, 0 = never; the
+ * Nth load into the shadow table (counted within one full refresh) fails. */
+extern int fake_fail_commit_at;
+extern int fake_fail_shadow_load_at;
+extern int fake_commits;
+
+void fake_register(void);
+/* Clear both tables, state and counters. */
+void fake_reset(void);
+/* Define the source table's columns: names[i] with types[i]. */
+void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *types);
+/* Add a column to the source table (schema drift); existing rows get NULL. */
+void fake_add_column(const char *name, enum arus_ltype type);
+/* Insert or replace (by column 0) a source row; values may contain NULL. */
+void fake_put(const char *const *values);
+/* Row of the destination whose key is id, or NULL. */
+char **fake_dest_row(const char *id);
+/* Index of a destination column by name, -1 if missing. */
+int fake_dest_col(const char *name);
+/* Number of destination rows sharing a key with another row (must stay 0). */
+size_t fake_dest_duplicates(void);
+/* A pipeline config for tests (source "src", destination "dst"), batch size given. */
+void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_size);
+/* Run one sync of table "t"; returns the engine's code. */
+int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,
+              struct arus_error *err);
+
+#endif

@@ -1,0 +1,183 @@
+/* Core helpers: identifier and JSON quoting, timestamps, raw-zone JSON, DSN redaction, arena,
+ * sync-mode detection, and the SQLite type map table by table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arus.h"
+#include "arus/typemap.h"
+#include "check.h"
+#include "core/sync_internal.h"
+
+static void test_quote_ident(void)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_sql_quote_ident(&sb, "we\"ird; name", '"', false);
+    CHECK_STR(arus_strbuf_cstr(&sb), "\"we\"\"ird; name\"");
+    arus_strbuf_reset(&sb);
+    arus_sql_quote_ident(&sb, "a`b\\c", '`', true);
+    CHECK_STR(arus_strbuf_cstr(&sb), "`a``b\\\\c`");
+    arus_strbuf_cleanup(&sb);
+}
+
+static void test_json_quote(void)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_json_quote(&sb, "a\"b\\\n\t\x01\xff\xe2\x82\xac", 11);
+    CHECK_STR(arus_strbuf_cstr(&sb), "\"a\\\"b\\\\\\n\\t\\u0001\xEF\xBF\xBD\xe2\x82\xac\"");
+    arus_strbuf_reset(&sb);
+    arus_json_quote(&sb, "x\0y", 3);
+    CHECK_STR(arus_strbuf_cstr(&sb), "\"x\\u0000y\"");
+    arus_strbuf_cleanup(&sb);
+}
+
+static void test_timestamps(void)
+{
+    int64_t us;
+    char buf[40];
+    REQUIRE(arus_parse_timestamp("1969-12-31 23:59:59.5", 21, &us));
+    CHECK_INT(us, -500000);
+    arus_format_timestamp(us, buf, sizeof buf);
+    CHECK_STR(buf, "1969-12-31 23:59:59.5");
+    REQUIRE(arus_parse_timestamp("2024-02-29T12:00:00+02:00", 25, &us));
+    arus_format_timestamp(us, buf, sizeof buf);
+    CHECK_STR(buf, "2024-02-29 10:00:00");
+    REQUIRE(arus_parse_timestamp("0001-01-01 00:00:00", 19, &us));
+    arus_format_timestamp(us, buf, sizeof buf);
+    CHECK_STR(buf, "0001-01-01 00:00:00");
+    REQUIRE(arus_parse_timestamp("9999-12-31 23:59:59.999999Z", 27, &us));
+    arus_format_timestamp(us, buf, sizeof buf);
+    CHECK_STR(buf, "9999-12-31 23:59:59.999999");
+    CHECK(!arus_parse_timestamp("2024-13-01", 10, &us));
+    CHECK(!arus_parse_timestamp("yesterday", 9, &us));
+}
+
+static void test_row_json(void)
+{
+    struct arus_column cols[] = {
+        {.name = "i", .type = {ARUS_T_INT64}},      {.name = "d", .type = {ARUS_T_DECIMAL}},
+        {.name = "f", .type = {ARUS_T_FLOAT64}},    {.name = "b", .type = {ARUS_T_BOOL}},
+        {.name = "ts", .type = {ARUS_T_TIMESTAMPTZ}}, {.name = "j", .type = {ARUS_T_JSON}},
+        {.name = "y", .type = {ARUS_T_BYTES}},      {.name = "n", .type = {ARUS_T_STRING}},
+    };
+    struct arus_table_schema t = {.name = "t", .columns = cols, .ncolumns = 8};
+    struct arus_batch *b = arus_batch_create(&t, 2);
+    struct arus_cell *row = arus_batch_add_row(b);
+    const char *vals[] = {"9223372036854775807", "12345678901234567890123456789.123456789",
+                          "NaN", "true", "1960-01-01 00:00:00.000001", "{\"a\":[1,2]}", "\x00\xff"};
+    size_t lens[] = {19, 39, 3, 4, 26, 11, 2};
+    for (int i = 0; i < 7; i++)
+        arus_cell_set(b, &row[i], vals[i], lens[i]);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_row_to_json(b, 0, &sb);
+    CHECK_STR(arus_strbuf_cstr(&sb),
+              "{\"i\":9223372036854775807,\"d\":12345678901234567890123456789.123456789,"
+              "\"f\":\"NaN\",\"b\":true,\"ts\":\"1960-01-01T00:00:00.000001Z\","
+              "\"j\":{\"a\":[1,2]},\"y\":\"AP8=\",\"n\":null}");
+    arus_strbuf_cleanup(&sb);
+    arus_batch_destroy(b);
+}
+
+static void test_redact(void)
+{
+    char *r = arus_redact("postgresql://arus:s3cret@host:5432/db");
+    CHECK_STR(r, "postgresql://arus:***@host:5432/db");
+    free(r);
+    r = arus_redact("host=h password=s3cret user=u");
+    CHECK_STR(r, "host=h password=*** user=u");
+    free(r);
+}
+
+static void test_arena(void)
+{
+    struct arus_arena *a = arus_arena_create(1024);
+    for (int i = 0; i < 1000; i++)
+        CHECK(arus_arena_alloc(a, 100) != NULL);
+    void *big = arus_arena_alloc(a, 100000);
+    memset(big, 1, 100000);
+    arus_arena_reset(a);
+    CHECK_INT(arus_arena_used(a), 0);
+    CHECK_STR(arus_arena_strdup(a, "abc"), "abc");
+    arus_arena_destroy(a);
+}
+
+static void test_detect_sync_mode(void)
+{
+    struct arus_column cols[] = {
+        {.name = "id", .type = {ARUS_T_INT64}, .pk_ordinal = 1},
+        {.name = "created_at", .type = {ARUS_T_TIMESTAMP}},
+        {.name = "Modified_At", .type = {ARUS_T_TIMESTAMP}},
+        {.name = "updated", .type = {ARUS_T_BOOL}},
+        {.name = "deleted_at", .type = {ARUS_T_TIMESTAMP}},
+    };
+    struct arus_table_schema t = {.name = "t", .columns = cols, .ncolumns = 5};
+    struct arus_sync_mode m;
+    arus_detect_sync_mode(&t, &m);
+    CHECK_INT(m.mode, ARUS_SYNC_INCREMENTAL);
+    CHECK_STR(m.watermark_column, "Modified_At"); /* before created_at; boolean "updated" skipped */
+    CHECK_STR(m.deleted_at_column, "deleted_at");
+    t.ncolumns = 1;
+    arus_detect_sync_mode(&t, &m);
+    CHECK_INT(m.mode, ARUS_SYNC_FULL_REFRESH);
+    CHECK(m.watermark_column == NULL);
+}
+
+static void test_cell_compare(void)
+{
+    CHECK(arus__cell_compare(ARUS_T_INT64, "9", 1, "10", 2) < 0);
+    CHECK(arus__cell_compare(ARUS_T_INT64, "-10", 3, "-9", 2) < 0);
+    CHECK(arus__cell_compare(ARUS_T_UINT64, "18446744073709551615", 20, "18446744073709551614",
+                             20) > 0);
+    CHECK(arus__cell_compare(ARUS_T_TIMESTAMP, "2024-01-01 00:00:00", 19,
+                             "2024-01-01 00:00:00.5", 21) < 0);
+}
+
+static void check_sqlite_type(const char *native, enum arus_ltype lt, const char *back)
+{
+    struct arus_type t;
+    arus_type_from_sqlite(native, &t);
+    CHECK_STR(arus_ltype_name(t.ltype), arus_ltype_name(lt));
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_type_to_sqlite(&t, &sb);
+    CHECK_STR(arus_strbuf_cstr(&sb), back);
+    arus_strbuf_cleanup(&sb);
+}
+
+static void test_typemap_sqlite(void)
+{
+    check_sqlite_type("INTEGER", ARUS_T_INT64, "BIGINT");
+    check_sqlite_type("BOOLEAN", ARUS_T_BOOL, "BOOLEAN");
+    check_sqlite_type("tinyint(1)", ARUS_T_BOOL, "BOOLEAN");
+    check_sqlite_type("TINYINT", ARUS_T_INT16, "SMALLINT");
+    check_sqlite_type("DECIMAL(38,10)", ARUS_T_DECIMAL, "DECIMAL_TEXT(38,10)");
+    check_sqlite_type("U64_TEXT", ARUS_T_UINT64, "U64_TEXT");
+    check_sqlite_type("REAL", ARUS_T_FLOAT64, "DOUBLE");
+    check_sqlite_type("VARCHAR(20)", ARUS_T_STRING, "VARCHAR(20)");
+    check_sqlite_type("TEXT", ARUS_T_STRING, "TEXT");
+    check_sqlite_type("", ARUS_T_STRING, "TEXT");
+    check_sqlite_type("BLOB", ARUS_T_BYTES, "BLOB");
+    check_sqlite_type("DATE", ARUS_T_DATE, "DATE");
+    check_sqlite_type("DATETIME", ARUS_T_TIMESTAMP, "TIMESTAMP");
+    check_sqlite_type("TIMESTAMPTZ", ARUS_T_TIMESTAMPTZ, "TIMESTAMPTZ");
+    check_sqlite_type("TIME", ARUS_T_TIME, "TIME");
+    check_sqlite_type("JSON", ARUS_T_JSON, "JSON_TEXT");
+    check_sqlite_type("UUID", ARUS_T_UUID, "UUID");
+    check_sqlite_type("INTERVAL", ARUS_T_INTERVAL, "INTERVAL");
+}
+
+int main(void)
+{
+    RUN(test_quote_ident);
+    RUN(test_json_quote);
+    RUN(test_timestamps);
+    RUN(test_row_json);
+    RUN(test_redact);
+    RUN(test_arena);
+    RUN(test_detect_sync_mode);
+    RUN(test_cell_compare);
+    RUN(test_typemap_sqlite);
+    return check_exit();
+}

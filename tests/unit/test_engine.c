@@ -1,0 +1,209 @@
+/* Sync engine against the in-memory fake connectors: ties at batch boundaries, faults after
+ * every batch then a rerun, failed full refresh, soft deletes, schema drift, idempotent reruns. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "support/fake.h"
+
+static const char *names[] = {"id", "name", "updated_at", "deleted_at"};
+static const enum arus_ltype types[] = {ARUS_T_INT64, ARUS_T_STRING, ARUS_T_TIMESTAMP,
+                                        ARUS_T_TIMESTAMP};
+static const char *tables[] = {"t"};
+
+static void put(int id, const char *name, const char *updated_at, const char *deleted_at)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%d", id);
+    const char *row[] = {key, name, updated_at, deleted_at};
+    fake_put(row);
+}
+
+static void setup(void)
+{
+    fake_reset();
+    fake_define(4, names, types);
+}
+
+/* Every source row is in the destination with the same values, and nothing else is. */
+static bool dest_equals_source(void)
+{
+    size_t live = 0;
+    for (size_t r = 0; r < fake_source_table.nrows; r++) {
+        char **src = fake_source_table.cells[r];
+        if (src[3])
+            continue; /* soft-deleted */
+        live++;
+        char **dst = fake_dest_row(src[0]);
+        if (!dst)
+            return false;
+        for (size_t c = 0; c < fake_source_table.ncols; c++) {
+            int k = fake_dest_col(fake_source_table.col_names[c]);
+            if (k < 0 || !src[c] != !dst[k] || (src[c] && strcmp(src[c], dst[k]) != 0))
+                return false;
+        }
+    }
+    return live == fake_dest_table.nrows && fake_dest_duplicates() == 0;
+}
+
+static int sync_once(int64_t batch, bool full, struct arus_sync_report *rep)
+{
+    struct arus_pipeline p;
+    fake_pipeline(&p, tables, batch);
+    struct arus_error err;
+    arus_error_clear(&err);
+    int rc = fake_sync(&p, full, rep, &err);
+    if (rc)
+        fprintf(stderr, "  (sync: %s)\n", err.msg);
+    return rc;
+}
+
+static void test_ties_one_watermark_batch_7(void)
+{
+    setup();
+    for (int i = 1; i <= 1000; i++)
+        put(i, "x", "2024-01-01 00:00:00", NULL);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(7, false, &rep) == ARUS_OK);
+    CHECK_INT(rep.tables[0].rows_loaded, 1000);
+    CHECK_INT(fake_dest_table.nrows, 1000);
+    CHECK(dest_equals_source());
+    arus_sync_report_cleanup(&rep);
+    /* A rerun with no change moves nothing. */
+    REQUIRE(sync_once(7, false, &rep) == ARUS_OK);
+    CHECK_INT(rep.tables[0].rows_loaded, 0);
+    arus_sync_report_cleanup(&rep);
+}
+
+/* Watermark never ahead of committed data: every row at or below the stored watermark is in the
+ * destination. */
+static bool watermark_not_ahead(void)
+{
+    const char *wm = fake_dest_state.watermark;
+    if (!wm)
+        return true;
+    for (size_t r = 0; r < fake_source_table.nrows; r++) {
+        char **src = fake_source_table.cells[r];
+        if (!src[3] && strcmp(src[2], wm) < 0 && !fake_dest_row(src[0]))
+            return false;
+    }
+    return true;
+}
+
+static void test_fault_after_every_batch_then_rerun(void)
+{
+    for (int k = 1; k <= 20; k++) {
+        setup();
+        /* 200 rows, batch 10 = 20 batches; watermarks shared by groups of 15 rows so ties span
+         * batch boundaries. */
+        for (int i = 1; i <= 200; i++) {
+            char ts[32];
+            snprintf(ts, sizeof ts, "2024-01-01 00:%02d:00", (i - 1) / 15);
+            put(i, "v", ts, NULL);
+        }
+        struct arus_sync_report rep;
+        /* Commit 1 records the run as started; data batches commit from 2 on. */
+        fake_fail_commit_at = k + 1;
+        CHECK(sync_once(10, false, &rep) != ARUS_OK);
+        arus_sync_report_cleanup(&rep);
+        CHECK(watermark_not_ahead());
+        CHECK_INT(fake_dest_duplicates(), 0);
+        fake_fail_commit_at = 0;
+        REQUIRE(sync_once(10, false, &rep) == ARUS_OK);
+        arus_sync_report_cleanup(&rep);
+        if (!dest_equals_source())
+            fprintf(stderr, "  fault at commit %d: destination differs\n", k);
+        CHECK(dest_equals_source());
+    }
+}
+
+static void test_failed_full_refresh_keeps_old_table(void)
+{
+    setup();
+    for (int i = 1; i <= 50; i++)
+        put(i, "old", "2024-01-01 00:00:00", NULL);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(10, true, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    CHECK_INT(fake_dest_table.nrows, 50);
+    for (int i = 1; i <= 50; i++)
+        put(i, "new", "2024-01-02 00:00:00", NULL);
+    fake_fail_shadow_load_at = 3;
+    CHECK(sync_once(10, true, &rep) != ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    CHECK_INT(fake_dest_table.nrows, 50);
+    char **row = fake_dest_row("7");
+    REQUIRE(row != NULL);
+    CHECK_STR(row[fake_dest_col("name")], "old");
+    fake_fail_shadow_load_at = 0;
+    REQUIRE(sync_once(10, true, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    CHECK(dest_equals_source());
+}
+
+static void test_soft_delete_propagates(void)
+{
+    setup();
+    for (int i = 1; i <= 30; i++)
+        put(i, "a", "2024-01-01 00:00:00", NULL);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(8, false, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    REQUIRE(fake_dest_row("5") != NULL);
+    put(5, "a", "2024-01-02 00:00:00", "2024-01-02 00:00:00");
+    REQUIRE(sync_once(8, false, &rep) == ARUS_OK);
+    CHECK_INT(rep.tables[0].rows_deleted, 1);
+    arus_sync_report_cleanup(&rep);
+    CHECK(fake_dest_row("5") == NULL);
+    CHECK(dest_equals_source());
+}
+
+static void test_new_column_appears(void)
+{
+    setup();
+    for (int i = 1; i <= 10; i++)
+        put(i, "a", "2024-01-01 00:00:00", NULL);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(4, false, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    CHECK(fake_dest_col("tier") < 0);
+    fake_add_column("tier", ARUS_T_STRING);
+    const char *row[] = {"3", "a", "2024-01-03 00:00:00", NULL, "gold"};
+    fake_put(row);
+    REQUIRE(sync_once(4, false, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    int k = fake_dest_col("tier");
+    REQUIRE(k >= 0);
+    CHECK_STR(fake_dest_row("3")[k], "gold");
+    CHECK(dest_equals_source());
+}
+
+static void test_updates_merge_by_key(void)
+{
+    setup();
+    for (int i = 1; i <= 20; i++)
+        put(i, "a", "2024-01-01 00:00:00", NULL);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(6, false, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    put(4, "changed", "2024-01-05 00:00:00", NULL);
+    put(21, "new", "2024-01-05 00:00:00", NULL);
+    REQUIRE(sync_once(6, false, &rep) == ARUS_OK);
+    CHECK_INT(rep.tables[0].rows_loaded, 2);
+    arus_sync_report_cleanup(&rep);
+    CHECK_STR(fake_dest_row("4")[fake_dest_col("name")], "changed");
+    CHECK(dest_equals_source());
+}
+
+int main(void)
+{
+    fake_register();
+    RUN(test_ties_one_watermark_batch_7);
+    RUN(test_fault_after_every_batch_then_rerun);
+    RUN(test_failed_full_refresh_keeps_old_table);
+    RUN(test_soft_delete_propagates);
+    RUN(test_new_column_appears);
+    RUN(test_updates_merge_by_key);
+    fake_reset();
+    return check_exit();
+}
