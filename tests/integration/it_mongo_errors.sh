@@ -4,6 +4,7 @@
 # code); the password in a URI never shows up in the output.
 source "$(dirname "$0")/lib.sh"
 need_mongo
+"$ARUS" connectors | grep -q "^source *mongodb " || skip "mongodb source not built"
 
 # config SOURCE_BODY: $WORK/arus.yml with source "mongo" and a SQLite destination
 config() {

@@ -15,6 +15,7 @@
 # values of the updated document into plain objects, so "updates" here replace the document
 # (delete + insert with the same _id) instead.
 
+"$ARUS" connectors | grep -q "^source *mongodb " || skip "mongodb source not built"
 MONGO_LOAD="${ARUS_BUILD_DIR:-}/mongo_load"
 [ -x "$MONGO_LOAD" ] || fail "mongo_load not built (configure with -DARUS_WITH_MONGODB=ON)"
 MDB="$IT_ID"
