@@ -70,14 +70,15 @@ run_arus() {
     /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "$@" 2>"$WORK/time.txt" >/dev/null ||
         { cat "$WORK/time.txt" >&2; exit 1; }
     t1=$(date +%s.%N)
-    local secs rss n
+    local secs rss n cpu
     secs=$(echo "$t1 - $t0" | bc -l)
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$WORK/time.txt")
     n=$(psqlx -d "$DB" -c "SELECT count(*) FROM \"$schema\".bench")
     [ "$n" = "$ROWS" ] || { echo "arus $label loaded $n rows, expected $ROWS" >&2; exit 1; }
-    printf '%-28s %8.2f s %10.0f rows/s  ratio %.2f x pipe  peak RSS %6.1f MB\n' "arus $label" \
-        "$secs" "$(echo "$ROWS / $secs" | bc -l)" "$(echo "$pipe_s / $secs" | bc -l)" \
-        "$(echo "$rss / 1024" | bc -l)"
+    printf '%-28s %8.2f s %10.0f rows/s  ratio %.2f x pipe  peak RSS %6.1f MB  arus CPU %.1f s\n' \
+        "arus $label" "$secs" "$(echo "$ROWS / $secs" | bc -l)" "$(echo "$pipe_s / $secs" | bc -l)" \
+        "$(echo "$rss / 1024" | bc -l)" "$cpu"
 }
 
 echo

@@ -1,8 +1,8 @@
 /* PostgreSQL source (libpq): schema discovery from pg_catalog and streamed extraction.
- * Each extract is one `COPY (SELECT ... ORDER BY ...) TO STDOUT`, read row by row with
- * PQgetCopyData, so memory stays bounded by the batch; the watermark is bound through
- * set_config() because COPY takes no parameters. Cells are turned into canonical text
- * (types.h) in place: booleans, UTC timestamps, bytea hex; arrays come out of to_json(). */
+ * Each extract is one `COPY (SELECT ... ORDER BY ...) TO STDOUT`, read ahead by a thread into
+ * a bounded queue (pg_reader.c), so memory stays bounded by the batch; the watermark is bound
+ * through set_config() because COPY takes no parameters. Cells become canonical text (types.h)
+ * in place: booleans, UTC timestamps, bytea hex; arrays come out of to_json(). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "arus/strbuf.h"
 #include "arus/typemap.h"
 #include "destinations/pg_conn.h"
+#include "sources/pg_reader.h"
 
 struct pg_source {
     struct arus_source base;
@@ -22,9 +23,12 @@ struct pg_source {
     size_t ninclude;
 };
 
+/* Rows read ahead while the engine loads: one batch, and at most this many bytes. */
+#define PG_READ_AHEAD_BYTES (8u << 20)
+
 struct pg_extract {
-    struct pg_source *src;
     const struct arus_table_schema *table;
+    struct arus__pg_reader *reader;
     char what[320];              /* "extract \"table\"" for messages */
     bool done;
 };
@@ -366,9 +370,9 @@ static int pg_extract_open(struct arus_source *base, const struct arus_extract_r
     }
     PQclear(r);
     struct pg_extract *x = arus_xcalloc(1, sizeof *x);
-    x->src = s;
     x->table = req->table;
     snprintf(x->what, sizeof x->what, "extract \"%s\"", req->table->name);
+    x->reader = arus__pg_reader_start(s->conn, req->batch_size, PG_READ_AHEAD_BYTES, x->what);
     *out = (struct arus_extract *)x;
 out:
     arus_strbuf_cleanup(&sql);
@@ -494,34 +498,18 @@ static int pg_parse_row(struct pg_extract *x, struct arus_batch *b, const char *
     return ARUS_OK;
 }
 
-/* After PQgetCopyData reports the end: collect the COPY's final status. */
-static int pg_finish(struct pg_extract *x, struct arus_error *err)
-{
-    PGconn *c = x->src->conn;
-    PGresult *r;
-    int rc = ARUS_OK;
-    x->done = true;
-    while ((r = PQgetResult(c))) {
-        if (rc == ARUS_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
-            rc = arus__pg_fail(c, r, err, x->what);
-        PQclear(r);
-    }
-    return rc;
-}
-
 static int pg_extract_next(struct arus_extract *xx, struct arus_batch *b, struct arus_error *err)
 {
     struct pg_extract *x = (struct pg_extract *)xx;
     while (!x->done && !arus_batch_full(b)) {
-        char *line = NULL;
-        int len = PQgetCopyData(x->src->conn, &line, 0);
-        if (len < 0) {
-            int rc = pg_finish(x, err);
-            if (rc == ARUS_OK && len == -2)
-                rc = arus__pg_fail(x->src->conn, NULL, err, x->what);
+        char *line;
+        int len;
+        int rc = arus__pg_reader_next(x->reader, &line, &len, err);
+        if (rc <= 0) {
+            x->done = true;
             return rc;
         }
-        int rc = pg_parse_row(x, b, line, len, err);
+        rc = pg_parse_row(x, b, line, len, err);
         PQfreemem(line);
         if (rc)
             return rc;
@@ -529,28 +517,13 @@ static int pg_extract_next(struct arus_extract *xx, struct arus_batch *b, struct
     return ARUS_OK;
 }
 
-/* Closing mid-stream cancels the COPY and drains it so the connection is usable again. */
+/* Closing mid-stream cancels the COPY; either way the connection is idle afterwards. */
 static void pg_extract_close(struct arus_extract *xx)
 {
     struct pg_extract *x = (struct pg_extract *)xx;
     if (!x)
         return;
-    if (!x->done) {
-        PGconn *c = x->src->conn;
-        PGcancel *cancel = PQgetCancel(c);
-        char buf[256];
-        if (cancel) {
-            PQcancel(cancel, buf, sizeof buf);
-            PQfreeCancel(cancel);
-        }
-        char *line;
-        int len;
-        while ((len = PQgetCopyData(c, &line, 0)) >= 0)
-            PQfreemem(line);
-        PGresult *r;
-        while ((r = PQgetResult(c)))
-            PQclear(r);
-    }
+    arus__pg_reader_stop(x->reader);
     free(x);
 }
 

@@ -66,17 +66,28 @@ pg_sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
            WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
 wait "$holder" 2>/dev/null || true
 
-# A batch the destination rejects (a CHECK constraint there): the run fails with the server's
-# reason and the watermark stays where it was.
+# A batch the destination rejects (a CHECK constraint there) while the source is still
+# streaming: the run fails with the server's reason, the watermark stays where it was, and the
+# cancelled stream leaves the source connection usable for the next table.
+pg_sql <<'SQL'
+CREATE TABLE src.u (id int PRIMARY KEY, updated_at timestamptz NOT NULL);
+INSERT INTO src.u SELECT i, '2024-01-01'::timestamptz + i * interval '1 s' FROM generate_series(1, 5) i;
+SQL
+pg_write_config src "    tables: [t, u]
+    batch_size: 100"
 arus_ok -c "$WORK/arus.yml" sync p
-wm=$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeline = 'p'")
-pg_sql -c "ALTER TABLE analytics.t ADD CONSTRAINT no_x CHECK (v <> 'x')"
-pg_sql -c "INSERT INTO src.t VALUES (3, 'x', '2024-02-01')"
+wm=$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeline = 'p' AND table_name = 't'")
+pg_sql <<'SQL'
+ALTER TABLE analytics.t ADD CONSTRAINT no_x CHECK (v <> 'x');
+INSERT INTO src.t SELECT i, CASE WHEN i = 3 THEN 'x' ELSE 'ok' END,
+    '2024-02-01'::timestamptz + i * interval '1 s' FROM generate_series(3, 20002) i;
+INSERT INTO src.u SELECT i, '2024-02-01'::timestamptz + i * interval '1 s' FROM generate_series(6, 10) i;
+SQL
 rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
 [ "$rc" -ne 0 ] || fail "rejected batch: exit 0"
 grep -q 'no_x' "$WORK/err" || fail "rejected batch: $(cat "$WORK/err")"
-assert_eq "$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeline = 'p'")" "$wm" \
-    "watermark after a rejected batch"
-assert_eq "$(pg_sql -c "SELECT status FROM arus_state.runs ORDER BY started_at DESC LIMIT 1")" \
-    failed "run recorded as failed"
+assert_eq "$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeline = 'p' AND table_name = 't'")" \
+    "$wm" "watermark after a rejected batch"
+assert_eq "$(pg_last_run t | cut -d' ' -f4)" failed "run of t recorded as failed"
+assert_eq "$(pg_sql -c 'SELECT count(*) FROM analytics.u')" 10 "next table synced after the failure"
 echo "ok"
