@@ -33,9 +33,8 @@ struct arus_target {
 /* Per (pipeline, table) state in arus_state. Strings NULL when unset. */
 struct arus_table_state {
     const char *watermark;          /* highest committed watermark (canonical text) */
-    const char *deletes_watermark;  /* where the last COMPLETED run ended: soft deletes are
-                                       applied up to here, and when it equals watermark every
-                                       row at the watermark was delivered */
+    const char *deletes_watermark;  /* where the last completed run ended: soft deletes are
+                                       applied up to here */
     const char *run_id;             /* run that wrote it */
     const char *updated_at;         /* UTC "YYYY-MM-DD HH:MM:SS" */
 };
@@ -91,7 +90,10 @@ struct arus_destination_ops {
     int (*load_raw)(struct arus_destination *dst, const struct arus_target *t,
                     const struct arus_batch *b, int64_t *loaded, struct arus_error *err);
     /* Merge the batch into the normalized table by primary key (insert or update), append
-     * when there is no key; bulk path, never row by row. */
+     * when there is no key; bulk path, never row by row. *loaded counts rows inserted or
+     * changed: a row equal to the stored one (the inclusive re-read at the watermark) should not
+     * be rewritten or counted where the engine can tell, so a rerun without source changes
+     * reports 0. */
     int (*load_normalized)(struct arus_destination *dst, const struct arus_target *t,
                            const struct arus_batch *b, int64_t *loaded, struct arus_error *err);
     /* Upsert the state of (t->pipeline, t->table), inside the current transaction. */

@@ -28,7 +28,6 @@ struct table_job {
     int wm_index;            /* watermark column in the schema, -1 if none */
     char *watermark;         /* newest committed watermark (heap), NULL if none */
     char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
-    char *skip_at;           /* heap: watermark whose rows are all delivered already, or NULL */
     double started;
     char started_at[32];     /* wall clock, for run history */
 };
@@ -150,38 +149,10 @@ static int stream(struct table_job *j, const struct arus_extract_request *req,
     return rc;
 }
 
-/* After a completed run every row at exactly the stored watermark was delivered; the inclusive
- * re-read returns them first (rows arrive in watermark order), so drop that prefix instead of
- * loading it again. */
-static void drop_delivered_prefix(struct table_job *j, struct arus_batch *b)
-{
-    if (!j->skip_at)
-        return;
-    size_t k = 0;
-    size_t wlen = strlen(j->skip_at);
-    while (k < b->nrows) {
-        const struct arus_cell *c = &arus_batch_row(b, k)[j->wm_index];
-        if (!c->data || c->len != wlen || memcmp(c->data, j->skip_at, wlen) != 0)
-            break;
-        k++;
-    }
-    if (k < b->nrows) {
-        free(j->skip_at); /* past the prefix: nothing further can match */
-        j->skip_at = NULL;
-    }
-    if (k == 0)
-        return;
-    memmove(b->cells, arus_batch_row(b, k), (b->nrows - k) * b->ncolumns * sizeof *b->cells);
-    b->nrows -= k;
-}
-
 static int on_batch(struct table_job *j, struct arus_batch *b, void *ctx,
                     struct arus_error *err)
 {
     struct full_refresh_max *max = ctx;
-    drop_delivered_prefix(j, b);
-    if (b->nrows == 0)
-        return ARUS_OK;
     j->rep->rows_extracted += (int64_t)b->nrows;
     int rc = load_batch(j, b, max != NULL, err);
     if (rc == ARUS_OK && max)
@@ -221,11 +192,6 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
         .batch_size = (size_t)j->p->batch_size,
     };
     bool first_run = j->watermark == NULL && j->deletes_watermark == NULL;
-    /* The last run completed exactly at the stored watermark: its ties are all delivered.
-     * With a lookback window the re-read is deliberate (late commits), so nothing is skipped. */
-    if (j->watermark && j->deletes_watermark && strcmp(j->watermark, j->deletes_watermark) == 0 &&
-        req.watermark_from == j->watermark)
-        j->skip_at = arus_xstrdup(j->watermark);
     int rc = stream(j, &req, on_batch, NULL, err);
     if (rc != ARUS_OK)
         return rc;
@@ -247,8 +213,7 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
                                             j->p->lookback_seconds, from, sizeof from);
         rc = stream(j, &req, on_deleted_batch, NULL, err);
     }
-    /* Mark the run complete: deletes_watermark == watermark tells the next run that every row
-     * at the watermark was delivered. */
+    /* Mark the run complete: the next delete phase starts where this one ended. */
     if (rc == ARUS_OK && reached &&
         !(j->deletes_watermark && strcmp(j->deletes_watermark, reached) == 0)) {
         set_heap_str(&j->deletes_watermark, reached, strlen(reached));
@@ -427,7 +392,6 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
     report_progress(&j, true);
     free(j.watermark);
     free(j.deletes_watermark);
-    free(j.skip_at);
     arus_arena_destroy(j.arena);
     return rc;
 }

@@ -379,7 +379,15 @@ static void build_upsert(struct arus_strbuf *sql, const struct sq_dest *d,
         arus_strbuf_puts(sql, ", ");
     }
     arus_strbuf_puts(sql, "\"_arus_run_id\" = excluded.\"_arus_run_id\","
-                          " \"_arus_synced_at\" = excluded.\"_arus_synced_at\"");
+                          " \"_arus_synced_at\" = excluded.\"_arus_synced_at\" WHERE ");
+    /* Only rewrite rows whose data changed: re-read rows stay untouched and uncounted. */
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        if (i)
+            arus_strbuf_puts(sql, " OR ");
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+        arus_strbuf_puts(sql, " IS NOT excluded.");
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+    }
 }
 
 static int sqd_load_normalized(struct arus_destination *base, const struct arus_target *t,
@@ -396,6 +404,7 @@ static int sqd_load_normalized(struct arus_destination *base, const struct arus_
     arus_strbuf_cleanup(&sql);
     char now[32];
     arus_now_utc(now, sizeof now);
+    int64_t changed = 0;
     for (size_t r = 0; rc == ARUS_OK && r < b->nrows; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
         for (size_t i = 0; i < s->ncolumns; i++)
@@ -404,11 +413,12 @@ static int sqd_load_normalized(struct arus_destination *base, const struct arus_
         sqlite3_bind_text(st, (int)s->ncolumns + 2, now, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sq_fail(d->db, ARUS_EDATA, err, "insert row");
+        changed += sqlite3_changes(d->db);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     if (rc == ARUS_OK)
-        *loaded = (int64_t)b->nrows;
+        *loaded = changed;
     return rc ? arus_error_prefix(err, "load \"%s\" into %s", t->table, d->path) : rc;
 }
 

@@ -402,6 +402,7 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
 {
     (void)d;
     struct fake_table *tab = t->shadow ? &shadow_table : &fake_dest_table;
+    int64_t n = 0;
     if (t->shadow && ++shadow_loads == fake_fail_shadow_load_at)
         return arus_error_set(err, ARUS_EQUERY, "injected shadow load failure");
     for (size_t r = 0; r < b->nrows; r++) {
@@ -409,6 +410,7 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
         char key[64];
         snprintf(key, sizeof key, "%.*s", (int)row[0].len, row[0].data);
         long at = find_row(tab, key);
+        bool changed = at < 0;
         if (at < 0)
             at = (long)tab->nrows++;
         for (size_t c = 0; c < b->ncolumns; c++) {
@@ -419,11 +421,14 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
             if (k < 0)
                 return arus_error_set(err, ARUS_EQUERY, "no column %s",
                                       b->schema->columns[c].name);
+            const char *old = tab->cells[at][k];
+            changed |= !old != !row[c].data || (old && strcmp(old, row[c].data) != 0);
             free(tab->cells[at][k]);
             tab->cells[at][k] = row[c].data ? arus_xstrdup(row[c].data) : NULL;
         }
+        n += changed; /* like a real destination, unchanged re-reads are not counted */
     }
-    *loaded = (int64_t)b->nrows;
+    *loaded = n;
     return ARUS_OK;
 }
 
