@@ -1,22 +1,27 @@
 # The two commands of the README, plus the build they share.
-#   make demo   install missing build packages, build, run the SQLite -> SQLite demo (scripts/demo.sh)
-#   make test   install and start everything the tests need, run the whole suite (scripts/run-tests.sh)
-#   make build  configure and build into build/ (optimised, with debug info)
+#   make demo   install missing build packages, build arus, run the SQLite -> SQLite demo
+#               (scripts/demo.sh)
+#   make test   install and start everything the tests need, run the whole suite
+#               (scripts/run-tests.sh)
+#   make build  configure and build everything (arus, tests) into build/, optimised + debug info
 #   make clean  remove build/, build-asan/ and demo/
 JOBS ?= $(shell nproc)
+CONFIGURE = cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 .PHONY: all build demo test clean
 
 all: build
 
 build:
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	$(CONFIGURE)
 	cmake --build build -j $(JOBS)
 
 # Sequential on purpose: the packages must be there before the build starts, even under make -j.
+# Only the arus binary: the demo needs no test programs.
 demo:
 	bash scripts/install-deps.sh build
-	$(MAKE) --no-print-directory build
+	$(CONFIGURE)
+	cmake --build build -j $(JOBS) --target arus
 	bash scripts/demo.sh build/arus
 
 test:
