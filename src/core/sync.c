@@ -127,32 +127,16 @@ fail:
     return rc;
 }
 
-/* Stream every batch of req through fn. */
-static int stream(struct table_job *j, const struct arus_extract_request *req,
-                  int (*fn)(struct table_job *, struct arus_batch *, void *,
-                            struct arus_error *),
-                  void *ctx, struct arus_error *err)
-{
-    struct arus_extract *x = NULL;
-    struct arus_batch *b = arus_batch_create(j->schema, req->batch_size);
-    int rc = req->deleted_only ? arus_source_extract_soft_deletes(j->src, req, &x, err)
-                               : arus_source_extract_open(j->src, req, &x, err);
-    while (rc == ARUS_OK) {
-        arus_batch_clear(b);
-        rc = arus_source_extract_next(j->src, x, b, err);
-        if (rc != ARUS_OK || b->nrows == 0)
-            break;
-        rc = fn(j, b, ctx, err);
-    }
-    arus_source_extract_close(j->src, x);
-    arus_batch_destroy(b);
-    return rc;
-}
+/* Each stream's batches reach the table job through arus__stream with this context. */
+struct stream_ctx {
+    struct table_job *job;
+    struct full_refresh_max *max; /* full refresh only */
+};
 
-static int on_batch(struct table_job *j, struct arus_batch *b, void *ctx,
-                    struct arus_error *err)
+static int on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
 {
-    struct full_refresh_max *max = ctx;
+    struct table_job *j = ((struct stream_ctx *)ctx)->job;
+    struct full_refresh_max *max = ((struct stream_ctx *)ctx)->max;
     j->rep->rows_extracted += (int64_t)b->nrows;
     int rc = load_batch(j, b, max != NULL, err);
     if (rc == ARUS_OK && max)
@@ -162,10 +146,9 @@ static int on_batch(struct table_job *j, struct arus_batch *b, void *ctx,
     return rc;
 }
 
-static int on_deleted_batch(struct table_job *j, struct arus_batch *b, void *ctx,
-                            struct arus_error *err)
+static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
 {
-    (void)ctx;
+    struct table_job *j = ((struct stream_ctx *)ctx)->job;
     int64_t deleted = 0;
     int rc;
     if ((rc = dops(j)->begin(j->dst, err)))
@@ -192,7 +175,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
         .batch_size = (size_t)j->p->batch_size,
     };
     bool first_run = j->watermark == NULL && j->deletes_watermark == NULL;
-    int rc = stream(j, &req, on_batch, NULL, err);
+    struct stream_ctx sc = {.job = j};
+    int rc = arus__stream(j->src, &req, on_batch, &sc, err);
     if (rc != ARUS_OK)
         return rc;
     /* Rows soft-deleted after this point carry a watermark above the one the main stream
@@ -211,7 +195,7 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
         req.deleted_only = true;
         req.watermark_from = arus__lookback(j->deletes_watermark, wm_col,
                                             j->p->lookback_seconds, from, sizeof from);
-        rc = stream(j, &req, on_deleted_batch, NULL, err);
+        rc = arus__stream(j->src, &req, on_deleted_batch, &sc, err);
     }
     /* Mark the run complete: the next delete phase starts where this one ended. */
     if (rc == ARUS_OK && reached &&
@@ -238,7 +222,8 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     j->target.shadow = true;
     if ((rc = dops(j)->ensure_schema(j->dst, &j->target, j->schema, err)))
         goto fail;
-    if ((rc = stream(j, &req, on_batch, &max, err)))
+    struct stream_ctx sc = {.job = j, .max = &max};
+    if ((rc = arus__stream(j->src, &req, on_batch, &sc, err)))
         goto fail;
     /* The refreshed table replaces the old one and the state moves to the newest watermark
      * seen, in one transaction (where the destination has them). */
