@@ -1,5 +1,6 @@
 /* arus sync PIPELINE: build the pipeline's source and destination from the config, run the
  * engine, show live progress on a TTY and one summary line per table otherwise. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,9 +11,10 @@ struct progress {
     bool tty;
 };
 
+/* Rows read per second: what the user waits on (loaded counts only changed rows). */
 static double rate(const struct arus_table_report *t)
 {
-    return t->seconds > 0 ? (double)t->rows_loaded / t->seconds : 0;
+    return t->seconds > 0 ? (double)t->rows_extracted / t->seconds : 0;
 }
 
 static void on_progress(void *ctx, const struct arus_table_report *t, bool done)
@@ -20,8 +22,14 @@ static void on_progress(void *ctx, const struct arus_table_report *t, bool done)
     struct progress *p = ctx;
     if (!p->tty)
         return;
-    fprintf(stderr, "\r\033[K%-32s %12lld rows  %10.0f rows/s%s", t->table,
-            (long long)t->rows_loaded, rate(t), done ? "\n" : "");
+    char eta[32] = "";
+    /* Only a full refresh knows how much is left: the whole table. */
+    if (!done && strcmp(t->mode, "full_refresh") == 0 && rate(t) > 0 &&
+        t->rows_estimate > t->rows_extracted)
+        snprintf(eta, sizeof eta, "  ETA %.0fs",
+                 (double)(t->rows_estimate - t->rows_extracted) / rate(t));
+    fprintf(stderr, "\r\033[K%-32s %12lld rows  %10.0f rows/s%s%s", t->table,
+            (long long)t->rows_extracted, rate(t), eta, done ? "\n" : "");
 }
 
 static void print_text(const struct arus_sync_report *r)

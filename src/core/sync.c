@@ -327,6 +327,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     if ((rc = resolve_mode(j, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
+    j->rep->rows_estimate = j->schema->row_count_estimate;
     if ((rc = dops(j)->ensure_schema(j->dst, &j->target, j->schema, err)))
         return rc;
     if ((rc = dops(j)->get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st, err)))
