@@ -163,6 +163,14 @@ static void pg_ident(struct arus_strbuf *sb, const char *name)
     arus_sql_quote_ident(sb, name, '"', false);
 }
 
+/* A source column named like one of our metadata columns (the source is itself an arus
+ * destination, e.g. a chained pipeline) is dropped: the typed table's own _arus_run_id and
+ * _arus_synced_at describe this load. */
+static bool pg_is_meta(const struct arus_column *c)
+{
+    return strcmp(c->name, "_arus_run_id") == 0 || strcmp(c->name, "_arus_synced_at") == 0;
+}
+
 enum pg_cols { PG_ALL, PG_KEY, PG_NONKEY };
 
 /* "c1", "c2", ... of the schema's columns (all, key only or non-key only), each prefixed. */
@@ -172,7 +180,7 @@ static void pg_column_list(struct arus_strbuf *sb, const struct arus_table_schem
     const char *sep = "";
     for (size_t i = 0; i < s->ncolumns; i++) {
         bool key = s->columns[i].pk_ordinal > 0;
-        if ((which == PG_KEY && !key) || (which == PG_NONKEY && key))
+        if ((which == PG_KEY && !key) || (which == PG_NONKEY && key) || pg_is_meta(&s->columns[i]))
             continue;
         arus_strbuf_puts(sb, sep);
         if (prefix)
@@ -200,6 +208,14 @@ static size_t pg_pk_count(const struct arus_table_schema *s)
     size_t n = 0;
     for (size_t i = 0; i < s->ncolumns; i++)
         n += s->columns[i].pk_ordinal > 0;
+    return n;
+}
+
+static size_t pg_nonkey_count(const struct arus_table_schema *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ncolumns; i++)
+        n += s->columns[i].pk_ordinal == 0 && !pg_is_meta(&s->columns[i]);
     return n;
 }
 
@@ -320,6 +336,8 @@ static void pg_create_sql(struct arus_strbuf *sql, const char *schema, const str
     arus__pg_qualified(sql, schema, n->table);
     arus_strbuf_puts(sql, " (");
     for (size_t i = 0; i < s->ncolumns; i++) {
+        if (pg_is_meta(&s->columns[i]))
+            continue;
         pg_ident(sql, s->columns[i].name);
         arus_strbuf_putc(sql, ' ');
         arus_type_to_postgres(&s->columns[i].type, sql);
@@ -373,7 +391,7 @@ static int pg_add_missing_columns(struct pg_dest *d, const char *schema, const c
     PQclear(r);
     if (sql->len == prefix)
         return ARUS_OK;
-    char what[200];
+    char what[400];
     snprintf(what, sizeof what, "add new columns to \"%s.%s\"", schema, table);
     return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err);
 }
@@ -385,7 +403,7 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
     const char *raw_schema = pg_raw_schema(d, t), *target_schema = pg_target_schema(d, t);
     struct pg_names n;
     struct arus_strbuf *sql = &d->sql;
-    char what[200];
+    char what[400];
     int rc;
 
     if ((rc = pg_names(t, &n, err)) || (rc = pg_check_ident(raw_schema, err)) ||
@@ -455,22 +473,22 @@ static void pg_copy_bytea(struct arus_strbuf *sb, const unsigned char *p, size_t
 }
 
 /* PostgreSQL text cannot hold NUL; refuse the batch with a message naming the value's place. */
-static int pg_check_nul(const struct arus_target *t, const struct arus_batch *b, size_t r,
-                        size_t c, struct arus_error *err)
+static int pg_check_nul(const char *what, const struct arus_batch *b, size_t r, size_t c,
+                        struct arus_error *err)
 {
     const struct arus_cell *cell = &arus_batch_row(b, r)[c];
     enum arus_ltype lt = b->schema->columns[c].type.ltype;
     if (cell->data && lt != ARUS_T_BYTES && memchr(cell->data, '\0', cell->len))
         return arus_error_set(err, ARUS_EDATA,
-                              "load \"%s\": column \"%s\" (batch row %zu) contains a NUL byte, "
-                              "which postgresql text cannot store",
-                              t->table, b->schema->columns[c].name, r + 1);
+                              "%s: column \"%s\" (batch row %zu) contains a NUL byte, which "
+                              "postgresql text cannot store",
+                              what, b->schema->columns[c].name, r + 1);
     return ARUS_OK;
 }
 
 /* The batch as COPY text rows: each column (or only the key columns), then the run id when
  * run_id is set. */
-static int pg_copy_rows(const struct arus_target *t, const struct arus_batch *b, bool pk_only,
+static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_only,
                         const char *run_id, struct arus_strbuf *sb, struct arus_error *err)
 {
     const struct arus_table_schema *s = b->schema;
@@ -479,9 +497,9 @@ static int pg_copy_rows(const struct arus_target *t, const struct arus_batch *b,
         const struct arus_cell *row = arus_batch_row(b, r);
         const char *sep = "";
         for (size_t c = 0; c < b->ncolumns; c++) {
-            if (pk_only && s->columns[c].pk_ordinal == 0)
+            if ((pk_only && s->columns[c].pk_ordinal == 0) || pg_is_meta(&s->columns[c]))
                 continue;
-            int rc = pg_check_nul(t, b, r, c, err);
+            int rc = pg_check_nul(what, b, r, c, err);
             if (rc)
                 return rc;
             arus_strbuf_puts(sb, sep);
@@ -510,16 +528,17 @@ static int pg_load_raw(struct arus_destination *base, const struct arus_target *
     struct pg_dest *d = (struct pg_dest *)base;
     struct pg_names n;
     struct arus_strbuf json;
-    char what[200];
+    char what[400];
     int rc;
 
     if ((rc = pg_names(t, &n, err)))
         return rc;
+    snprintf(what, sizeof what, "load \"%s.%s\"", pg_raw_schema(d, t), n.raw);
     arus_strbuf_init(&json);
     arus_strbuf_reset(&d->data);
     for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
         for (size_t c = 0; c < b->ncolumns && rc == ARUS_OK; c++)
-            rc = pg_check_nul(t, b, r, c, err);
+            rc = pg_check_nul(what, b, r, c, err);
         arus_strbuf_reset(&json);
         arus_row_to_json(b, r, &json);
         arus_strbuf_puts(&d->data, t->run_id);
@@ -534,7 +553,6 @@ static int pg_load_raw(struct arus_destination *base, const struct arus_target *
     arus_strbuf_puts(&d->sql, "COPY ");
     arus__pg_qualified(&d->sql, pg_raw_schema(d, t), n.raw);
     arus_strbuf_puts(&d->sql, " (_arus_run_id, _data) FROM STDIN");
-    snprintf(what, sizeof what, "load raw \"%s\"", t->table);
     if ((rc = arus__pg_copy_in(d->conn, arus_strbuf_cstr(&d->sql), &d->data, what, err)))
         return rc;
     *loaded = (int64_t)b->nrows;
@@ -543,11 +561,11 @@ static int pg_load_raw(struct arus_destination *base, const struct arus_target *
 
 /* Stage the batch (or its keys) in an ON COMMIT DROP temporary table shaped like the target's
  * columns. */
-static int pg_stage(struct pg_dest *d, const struct arus_target *t, const char *schema,
-                    const char *table, const struct arus_batch *b, bool pk_only,
-                    const char *what, struct arus_error *err)
+static int pg_stage(struct pg_dest *d, const char *schema, const char *table,
+                    const struct arus_batch *b, bool pk_only, const char *what,
+                    struct arus_error *err)
 {
-    int rc = pg_copy_rows(t, b, pk_only, NULL, &d->data, err);
+    int rc = pg_copy_rows(what, b, pk_only, NULL, &d->data, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
@@ -571,7 +589,7 @@ static int pg_merge(struct pg_dest *d, const struct arus_target *t, const char *
                     const struct pg_names *n, const struct arus_batch *b, int64_t *loaded,
                     const char *what, struct arus_error *err)
 {
-    int rc = pg_stage(d, t, schema, n->table, b, false, what, err);
+    int rc = pg_stage(d, schema, n->table, b, false, what, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
@@ -585,12 +603,12 @@ static int pg_merge(struct pg_dest *d, const struct arus_target *t, const char *
     arus_strbuf_puts(sql, ", $1::uuid, now() FROM pg_temp._arus_stage ON CONFLICT (");
     pg_pk_list(sql, b->schema);
     /* A key-only table has nothing to update. */
-    if (pg_pk_count(b->schema) == b->ncolumns) {
+    if (pg_nonkey_count(b->schema) == 0) {
         arus_strbuf_puts(sql, ") DO NOTHING");
     } else {
         arus_strbuf_puts(sql, ") DO UPDATE SET ");
         for (size_t i = 0; i < b->ncolumns; i++) {
-            if (b->schema->columns[i].pk_ordinal > 0)
+            if (b->schema->columns[i].pk_ordinal > 0 || pg_is_meta(&b->schema->columns[i]))
                 continue;
             pg_ident(sql, b->schema->columns[i].name);
             arus_strbuf_puts(sql, " = EXCLUDED.");
@@ -621,7 +639,7 @@ static int pg_append(struct pg_dest *d, const struct arus_target *t, const char 
                      const struct pg_names *n, const struct arus_batch *b, int64_t *loaded,
                      const char *what, struct arus_error *err)
 {
-    int rc = pg_copy_rows(t, b, false, t->run_id, &d->data, err);
+    int rc = pg_copy_rows(what, b, false, t->run_id, &d->data, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
@@ -674,7 +692,7 @@ static int pg_load_normalized(struct arus_destination *base, const struct arus_t
     struct pg_dest *d = (struct pg_dest *)base;
     const char *schema = pg_target_schema(d, t);
     struct pg_names n;
-    char what[200];
+    char what[400];
     bool own;
     int rc;
 
@@ -695,7 +713,7 @@ static int pg_delete_rows(struct arus_destination *base, const struct arus_targe
     struct pg_dest *d = (struct pg_dest *)base;
     const char *schema = pg_target_schema(d, t);
     struct pg_names n;
-    char what[200];
+    char what[400];
     bool own;
     int rc;
 
@@ -706,7 +724,7 @@ static int pg_delete_rows(struct arus_destination *base, const struct arus_targe
         return arus_error_set(err, ARUS_EINVAL, "%s: table has no primary key", what);
     if ((rc = pg_tx_enter(d, &own, err)))
         return rc;
-    if ((rc = pg_stage(d, t, schema, n.table, b, true, what, err)))
+    if ((rc = pg_stage(d, schema, n.table, b, true, what, err)))
         return pg_tx_leave(d, own, rc, err);
     struct arus_strbuf *sql = &d->sql;
     arus_strbuf_reset(sql);
@@ -744,7 +762,7 @@ static int pg_swap_shadow(struct arus_destination *base, const struct arus_targe
     const char *schema = pg_target_schema(d, t);
     struct pg_names n;
     struct arus_strbuf *sql = &d->sql;
-    char what[200];
+    char what[400];
     int rc;
 
     if ((rc = pg_names(t, &n, err)))

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# PostgreSQL <-> SQLite: every type of src.alltypes goes PostgreSQL -> SQLite -> PostgreSQL and
+# compares equal to the original (the SQLite copy is checked on its own too); a rerun moves 0
+# rows both ways; text with a NUL byte from SQLite fails its load with one clear line naming
+# table and column (PostgreSQL text cannot store NUL), and leaves the state untouched.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+"$ARUS" connectors | grep -q '^source  *sqlite' || fail "sqlite connector not built"
+
+pg_create_alltypes
+WH="$WORK/wh.db"
+BAD="$WORK/bad.db"
+sqlite_sql "$BAD" "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, updated_at TEXT);
+    INSERT INTO notes VALUES (1, 'fine', '2024-01-01 00:00:00'),
+                             (2, CAST(X'6100620a' AS TEXT), '2024-01-02 00:00:00');"
+{
+    echo "sources:"
+    pg_endpoint pgsrc postgresql "schema: src"
+    echo "  wh: {type: sqlite, path: \"$WH\"}"
+    echo "  bad: {type: sqlite, path: \"$BAD\"}"
+    echo "destinations:"
+    pg_endpoint pgdst postgresql
+    echo "  whdst: {type: sqlite, path: \"$WH\"}"
+    echo "pipelines:"
+    echo "  out: {source: pgsrc, destination: whdst, tables: [alltypes], batch_size: 3}"
+    echo "  back: {source: wh, destination: pgdst, tables: [analytics__alltypes], target_schema: back, batch_size: 3}"
+    echo "  nul: {source: bad, destination: pgdst, tables: [notes]}"
+} >"$WORK/arus.yml"
+
+arus_ok -c "$WORK/arus.yml" sync out
+# Spot checks in SQLite itself: exact decimals, UTC timestamps, raw bytes, JSON arrays.
+assert_eq "$(sqlite_sql "$WH" "SELECT c_n38 FROM analytics__alltypes WHERE id = 1")" \
+    99999999999999999999999999999999999999 "38-digit numeric in SQLite"
+assert_eq "$(sqlite_sql "$WH" "SELECT c_tstz FROM analytics__alltypes WHERE id = 1")" \
+    "1900-12-31 19:00:00" "timestamptz in SQLite (UTC)"
+assert_eq "$(sqlite_sql "$WH" "SELECT hex(c_bytea) FROM analytics__alltypes WHERE id = 1")" \
+    00FF10 "bytea in SQLite"
+assert_eq "$(sqlite_sql "$WH" "SELECT c_arr FROM analytics__alltypes WHERE id = 1")" \
+    "[1,null,3]" "integer[] as JSON in SQLite"
+assert_eq "$(sqlite_sql "$WH" "SELECT c_text = 'q''\"\\ ' || char(9) || ' tab' || char(10) || 'nl ' || char(13) || ' cr 😀 \\N' FROM analytics__alltypes WHERE id = 1")" \
+    1 "hostile text in SQLite"
+
+arus_ok -c "$WORK/arus.yml" sync back
+assert_eq "$(pg_compare_alltypes back.analytics__alltypes)" 0 "rows differing after PG -> SQLite -> PG"
+
+arus_ok -c "$WORK/arus.yml" sync out
+arus_ok -c "$WORK/arus.yml" sync back
+assert_eq "$(pg_last_run analytics__alltypes | cut -d' ' -f2)" 0 "rows loaded into PG by the rerun"
+assert_eq "$(pg_compare_alltypes back.analytics__alltypes)" 0 "rows differing after the reruns"
+
+rc=0; arus -c "$WORK/arus.yml" sync nul || rc=$?
+[ "$rc" -ne 0 ] || fail "NUL byte: exit 0"
+grep -q 'load "analytics.notes": column "body" (batch row 2) contains a NUL byte' "$WORK/err" || fail "NUL byte: $(cat "$WORK/err")"
+[ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "NUL byte: expected one line: $(cat "$WORK/err")"
+assert_eq "$(pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE pipeline = 'nul'")" 0 \
+    "state after the NUL failure"
+echo "ok"
