@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# PostgreSQL source discovery and selection: schema_include globs limit the scanned schemas,
+# tables outside the configured schema are named "schema.table", row estimates come from
+# pg_class.reltuples, composite keys keep their order; `tables: ["*"]` syncs what discovery
+# found, a composite-key update merges, and `arus check` reaches both ends.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+
+pg_sql <<'SQL'
+CREATE SCHEMA app_a; CREATE SCHEMA app_b; CREATE SCHEMA other;
+CREATE TABLE app_a.t1 (id int PRIMARY KEY, v text);
+INSERT INTO app_a.t1 SELECT i, 'v' || i FROM generate_series(1, 1000) i;
+ANALYZE app_a.t1;
+CREATE TABLE app_b.t2 (a int, b text, v text, updated_at timestamptz NOT NULL, PRIMARY KEY (b, a));
+INSERT INTO app_b.t2 VALUES (1, 'x', 'one', '2024-01-01'), (2, 'x', 'two', '2024-01-01');
+CREATE VIEW app_b.not_a_table AS SELECT 1 AS one;
+CREATE TABLE other.t3 (id int PRIMARY KEY);
+SQL
+
+{
+    echo "sources:"
+    pg_endpoint pgsrc postgresql "schema: app_a" "schema_include: [\"app_*\"]"
+    echo "destinations:"
+    pg_endpoint pgdst postgresql
+    echo "pipelines:"
+    echo "  p: {source: pgsrc, destination: pgdst, tables: [\"*\"]}"
+} >"$WORK/arus.yml"
+
+arus_ok -c "$WORK/arus.yml" check
+arus_ok -c "$WORK/arus.yml" --json discover pgsrc
+assert_eq "$(jq -r '[.[].table] | join(",")' "$WORK/out")" "t1,app_b.t2" "discovered tables"
+assert_eq "$(jq -r '.[] | select(.table == "t1") | .row_estimate' "$WORK/out")" 1000 "t1 row estimate"
+assert_eq "$(jq -r '.[] | select(.table == "app_b.t2") | [.columns[] | "\(.name):\(.pk)"] | join(",")' "$WORK/out")" \
+    "a:2,b:1,v:0,updated_at:0" "composite key order"
+
+arus_ok -c "$WORK/arus.yml" sync p
+assert_eq "$(pg_sql -c 'SELECT count(*) FROM analytics.t1')" 1000 "t1 rows"
+assert_eq "$(pg_sql -c "SELECT string_agg(v, ',' ORDER BY a) FROM analytics.\"app_b.t2\"")" "one,two" "t2 rows"
+
+pg_sql -c "UPDATE app_b.t2 SET v = 'TWO', updated_at = '2024-02-01' WHERE a = 2"
+arus_ok -c "$WORK/arus.yml" sync p
+assert_eq "$(pg_sql -c "SELECT string_agg(v, ',' ORDER BY a) FROM analytics.\"app_b.t2\"")" "one,TWO" \
+    "composite-key update merged"
+assert_eq "$(pg_last_run app_b.t2 | cut -d' ' -f2)" 1 "rows loaded by the update"
+echo "ok"
