@@ -235,16 +235,16 @@ static void my_odku(struct arus_strbuf *sql, const char *table, const struct my_
 }
 
 /* Rows inserted or changed by the last statement. With ON DUPLICATE KEY UPDATE the server
- * counts 1 per insert, 2 per changed row, 0 per unchanged row; mysql_info's "Records: N
- * Duplicates: D" separates the inserts. */
+ * counts 1 per insert, 2 per changed row and 0 per unchanged row, and mysql_info's
+ * "Duplicates: D" counts the changed rows, so inserted + changed = affected - D. */
 static uint64_t my_rows_written(MYSQL *db, uint64_t affected, size_t nrows)
 {
     const char *info = mysql_info(db);
     unsigned long long rec, dup, warn;
     if (info && sscanf(info, "Records: %llu Duplicates: %llu Warnings: %llu", &rec, &dup,
-                       &warn) == 3 && rec >= dup && affected >= rec - dup)
-        return (rec - dup) + (affected - (rec - dup)) / 2;
-    if (nrows == 1)
+                       &warn) == 3 && affected >= dup)
+        return affected - dup;
+    if (nrows == 1) /* single-row statements report no info */
         return affected ? 1 : 0;
     return affected < nrows ? affected : nrows;
 }
