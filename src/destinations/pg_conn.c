@@ -3,11 +3,49 @@
  * Lives with the destination because core must not include driver headers. */
 #include "destinations/pg_conn.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "arus/log.h"
 #include "arus/strbuf.h"
+
+static const char *const pg_conn_keys[] = {
+    "type",     "url",     "host",        "port",            "username",          "password",
+    "database", "sslmode", "sslrootcert", "connect_timeout", "statement_timeout", NULL,
+};
+
+static bool pg_key_in(const char *key, const char *const *list)
+{
+    for (; list && *list; list++)
+        if (strcmp(key, *list) == 0)
+            return true;
+    return false;
+}
+
+int arus__pg_check_keys(const struct arus_endpoint *ep, const char *const *extra,
+                        struct arus_error *err)
+{
+    const struct arus_cfg_node *m = ep->node;
+    for (size_t i = 0; m && i < m->nchildren; i++) {
+        const char *key = m->children[i]->key;
+        if (pg_key_in(key, pg_conn_keys) || pg_key_in(key, extra))
+            continue;
+        struct arus_strbuf why;
+        arus_strbuf_init(&why);
+        arus_strbuf_puts(&why, "unknown key (known: ");
+        for (size_t k = 1; pg_conn_keys[k]; k++)
+            arus_strbuf_appendf(&why, "%s, ", pg_conn_keys[k]);
+        for (size_t k = 0; extra && extra[k]; k++)
+            arus_strbuf_appendf(&why, "%s, ", extra[k]);
+        why.len -= 2;
+        arus_strbuf_puts(&why, ")");
+        int rc = arus_cfg_fail(m->children[i], key, err, arus_strbuf_cstr(&why));
+        arus_strbuf_cleanup(&why);
+        return rc;
+    }
+    return ARUS_OK;
+}
 
 /* Values already validated by the config accessors; only the numeric ones need formatting. */
 int arus__pg_settings_read(const struct arus_endpoint *ep, struct arus__pg_settings *s,

@@ -28,6 +28,12 @@ struct arus__pg_settings {
     char where[256];         /* "host:port" for messages, from the keys or the URL */
 };
 
+/* Fail with "FILE:LINE: KEY: unknown key (known: ...)" for a key of ep's map that is neither a
+ * connection setting, `type`, nor one of `extra` (NULL-terminated): a misspelt key would
+ * otherwise silently fall back to a libpq default. */
+int arus__pg_check_keys(const struct arus_endpoint *ep, const char *const *extra,
+                        struct arus_error *err);
+
 /* Read host/port/username/password/database/url/sslmode/sslrootcert/connect_timeout/
  * statement_timeout from ep's config map into s. Returns ARUS_ECONFIG with "FILE:LINE: key:
  * ..." on malformed values. */

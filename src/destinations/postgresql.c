@@ -33,7 +33,9 @@ static int pg_create(const struct arus_endpoint *ep, struct arus_destination **o
     int rc;
     d->raw_schema = ARUS_DEFAULT_RAW_SCHEMA;
     d->target_schema = ARUS_DEFAULT_TARGET_SCHEMA;
-    if ((rc = arus__pg_settings_read(ep, &d->set, err)) ||
+    static const char *const keys[] = {"raw_schema", "target_schema", NULL};
+    if ((rc = arus__pg_check_keys(ep, keys, err)) ||
+        (rc = arus__pg_settings_read(ep, &d->set, err)) ||
         (rc = arus_cfg_str(ep->node, "raw_schema", &d->raw_schema, err)) ||
         (rc = arus_cfg_str(ep->node, "target_schema", &d->target_schema, err))) {
         free(d);

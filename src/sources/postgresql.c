@@ -38,8 +38,10 @@ static int pg_create(const struct arus_endpoint *ep, struct arus_source **out,
 {
     struct pg_source *s = arus_xcalloc(1, sizeof *s);
     int rc;
+    static const char *const keys[] = {"schema", "schema_include", NULL};
     s->schema = "public";
-    if ((rc = arus__pg_settings_read(ep, &s->set, err)) ||
+    if ((rc = arus__pg_check_keys(ep, keys, err)) ||
+        (rc = arus__pg_settings_read(ep, &s->set, err)) ||
         (rc = arus_cfg_str(ep->node, "schema", &s->schema, err)))
         goto fail;
     const struct arus_cfg_node *inc = arus_cfg_get(ep->node, "schema_include");

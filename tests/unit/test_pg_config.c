@@ -70,6 +70,11 @@ static void test_bad_values(void)
     CHECK_INT(try_connect("sources:\n  pg: {type: postgresql, schema_include: {a: b}}\n", &err),
               ARUS_ECONFIG);
     CHECK(strstr(err.msg, "schema_include") != NULL);
+    CHECK_INT(try_connect("sources:\n  pg: {type: postgresql,\n    usrname: arus}\n", &err),
+              ARUS_ECONFIG);
+    CHECK(strstr(err.msg, "t.yml:3") != NULL);
+    CHECK(strstr(err.msg, "usrname: unknown key (known: url, host,") != NULL);
+    CHECK(strstr(err.msg, "schema, schema_include)") != NULL);
 }
 
 int main(void)
