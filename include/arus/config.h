@@ -81,6 +81,9 @@ struct arus_pipeline {
     const char *raw_schema;           /* NULL = destination default ("staging") */
     double lookback_seconds;          /* default 0 */
     int64_t max_dead_letters;         /* default 0 */
+    int64_t max_retries;              /* connection failures retried this often; default 3 */
+    double initial_backoff_seconds;   /* first retry delay, doubled each time; default 2 */
+    double max_backoff_seconds;       /* cap of the delay; default 60 */
     const struct arus_cfg_node *node;
 };
 

@@ -53,4 +53,13 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
                   struct arus_sync_report *report, struct arus_error *err);
 void arus_sync_report_cleanup(struct arus_sync_report *r);
 
+/* Run pipeline `name` of cfg: create its source and destination from the config and call
+ * arus_sync_run; when a run fails because a server went away (ARUS_ECONNECT, ARUS_ETIMEOUT),
+ * close both, wait (initial_backoff doubling up to max_backoff) and run again, at most
+ * max_retries times. Each retry resumes from the committed watermarks, so nothing is lost or
+ * duplicated. The report is that of the last attempt. */
+int arus_sync_pipeline(const struct arus_config *cfg, const char *name,
+                       const struct arus_sync_options *opt, struct arus_sync_report *report,
+                       struct arus_error *err);
+
 #endif

@@ -111,29 +111,16 @@ int cmd_sync(const struct cli *cli)
         return ec;
     struct arus_error err;
     arus_error_clear(&err);
-    struct arus_source *src = NULL;
-    struct arus_destination *dst = NULL;
     struct arus_sync_report report = {0};
     struct progress prog = {.tty = isatty(STDERR_FILENO) && !cli->json};
     opt.progress = on_progress;
     opt.progress_ctx = &prog;
-    int rc;
-    const struct arus_pipeline *p = arus_config_pipeline(cfg, pipeline);
-    if (!p)
-        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
-                            pipeline);
-    else if ((rc = arus_source_create(arus_config_source(cfg, p->source), &src, &err)) ==
-                 ARUS_OK &&
-             (rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst,
-                                           &err)) == ARUS_OK)
-        rc = arus_sync_run(src, dst, p, &opt, &report, &err);
+    int rc = arus_sync_pipeline(cfg, pipeline, &opt, &report, &err);
     if (cli->json)
         print_json(&report, pipeline, rc, &err);
     else
         print_text(&report);
     arus_sync_report_cleanup(&report);
-    arus_destination_close(dst);
-    arus_source_close(src);
     arus_config_destroy(cfg);
     return rc ? cli_fail(&err) : 0;
 }

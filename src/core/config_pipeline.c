@@ -15,7 +15,8 @@
 
 static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
-    "target_schema", "raw_schema",  "lookback", "max_dead_letters", NULL,
+    "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
+    "initial_backoff", "max_backoff", NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column", NULL,
@@ -200,6 +201,16 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
     if (rc == ARUS_OK && p->max_dead_letters < 0)
         rc = arus__cfg_fail(arus_cfg_get(p->node, "max_dead_letters"), prefix, "max_dead_letters",
                             err, "expected an integer >= 0");
+    if (rc == ARUS_OK)
+        rc = arus__cfg_int(p->node, prefix, "max_retries", &p->max_retries, err);
+    if (rc == ARUS_OK && (p->max_retries < 0 || p->max_retries > 100))
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "max_retries"), prefix, "max_retries", err,
+                            "expected an integer from 0 to 100");
+    if (rc == ARUS_OK)
+        rc = arus__cfg_seconds(p->node, prefix, "initial_backoff", &p->initial_backoff_seconds,
+                               err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_seconds(p->node, prefix, "max_backoff", &p->max_backoff_seconds, err);
     return rc;
 }
 
@@ -223,6 +234,9 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             .node = n,
             .batch_size = 10000,
             .load_mode = ARUS_LOAD_NORMALIZED,
+            .max_retries = 3,
+            .initial_backoff_seconds = 2,
+            .max_backoff_seconds = 60,
         };
         rc = check_keys(n, prefix, pipeline_keys, "pipeline setting", err);
         if (rc == ARUS_OK)
