@@ -98,7 +98,10 @@ do_start() {
   if pid=$(our_pid); then log "already running, pid $pid"; return 0; fi
   rm -f "$PIDFILE"
   local t0; t0=$(date +%s%N)
-  nohup node "$DIR/server.mjs" --port "$PORT" --pidfile "$PIDFILE" > "$LOG" 2>&1 < /dev/null &
+  # Own session (setsid), like scripts/servers.sh: a Ctrl-C or a group kill aimed at the caller
+  # does not reach the server. setsid execs in place here (a script's background job is no group
+  # leader), so $! is the server's PID.
+  setsid node "$DIR/server.mjs" --port "$PORT" --pidfile "$PIDFILE" > "$LOG" 2>&1 < /dev/null &
   local bgpid=$!
   local deadline=$(( $(date +%s) + TIMEOUT ))
   until grep -q '^READY' "$LOG" 2>/dev/null; do
