@@ -343,7 +343,7 @@ int my_conn_query(MYSQL *db, const char *sql, const struct my_param *params, siz
                 continue;
             }
             nulls[i] = params[i].p == NULL;
-            bind[i].buffer_type = params[i].is_binary ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+            bind[i].buffer_type = MYSQL_TYPE_STRING;
             bind[i].buffer = (void *)(params[i].p ? params[i].p : "");
             bind[i].buffer_length = (unsigned long)params[i].n;
             bind[i].is_null = &nulls[i];

@@ -54,12 +54,11 @@ int my_conn_stmt_fail(MYSQL_STMT *st, struct arus_error *err, const char *what);
  * any result. */
 int my_conn_exec(MYSQL *db, const char *sql, struct arus_error *err, const char *what);
 
-/* One bound parameter: text/bytes (p == NULL is SQL NULL) or a signed integer. */
+/* One bound parameter: text (p == NULL is SQL NULL) or a signed integer. */
 struct my_param {
     const char *p;
     size_t n;
     bool is_int;
-    bool is_binary;
     long long i;
 };
 static inline struct my_param my_str(const char *s)

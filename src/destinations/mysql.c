@@ -18,6 +18,7 @@
 #define MY_PK_STRING_MANY "VARCHAR(255)"
 #define MY_PK_BYTES_ONE "VARBINARY(3072)"
 #define MY_PK_BYTES_MANY "VARBINARY(255)"
+#define MY_LOCK_NAME_MAX 64
 
 struct my_dest {
     struct arus_destination base;
@@ -131,6 +132,21 @@ static int my_dst_ensure_state(struct arus_destination *b, struct arus_error *er
     return rc;
 }
 
+/* "arus:<pipeline>". MySQL caps lock names at 64 characters: longer pipeline names keep a
+ * prefix and get a hash of the whole name so distinct pipelines never share a lock. */
+static void my_lock_name(const char *pipeline, struct arus_strbuf *sb)
+{
+    size_t n = strlen(pipeline);
+    if (n <= MY_LOCK_NAME_MAX - 5) {
+        arus_strbuf_appendf(sb, "arus:%s", pipeline);
+        return;
+    }
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)pipeline[i]) * 1099511628211ull;
+    arus_strbuf_appendf(sb, "arus:%.40s:%016llx", pipeline, (unsigned long long)h);
+}
+
 static int my_lock_call(struct my_dest *d, const char *fn, const char *pipeline,
                         struct arus_error *err, bool *got)
 {
@@ -138,7 +154,7 @@ static int my_lock_call(struct my_dest *d, const char *fn, const char *pipeline,
     struct arus_strbuf name;
     struct my_rows r;
     arus_strbuf_init(&name);
-    arus_strbuf_appendf(&name, "arus:%s", pipeline);
+    my_lock_name(pipeline, &name);
     snprintf(sql, sizeof sql, "SELECT %s(?%s)", fn, strcmp(fn, "GET_LOCK") == 0 ? ", 0" : "");
     struct my_param p = {.p = name.data, .n = name.len};
     int rc = my_conn_query(d->ld.db, sql, &p, 1, d->scratch, &r, NULL, err, "pipeline lock");
@@ -155,9 +171,9 @@ static int my_dst_lock(struct arus_destination *b, const char *pipeline, struct 
     int rc = my_lock_call(my_d(b), "GET_LOCK", pipeline, err, &got);
     if (rc == ARUS_OK && !got)
         return arus_error_set(err, ARUS_EBUSY,
-                              "pipeline \"%s\" is already running (lock \"arus:%s\" is held by "
+                              "pipeline \"%s\" is already running (its GET_LOCK lock is held by "
                               "another session)",
-                              pipeline, pipeline);
+                              pipeline);
     return rc;
 }
 
