@@ -14,7 +14,7 @@ BUILD_PKGS=(cmake gcc make pkg-config libyaml-dev libsqlite3-dev sqlite3 libpq-d
             libmariadb-dev libmongoc-dev libbson-dev libcurl4-openssl-dev)
 # clang + libclang-rt-14-dev: libFuzzer targets; time: /usr/bin/time -v in benchmarks.
 TEST_PKGS=(postgresql mariadb-server mariadb-client clickhouse-server clickhouse-client curl
-           clang libclang-rt-14-dev time)
+           clang libclang-rt-14-dev time openssl)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
