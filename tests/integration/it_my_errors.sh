@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MySQL/MariaDB failures are one clear line and the right exit code: wrong password, closed
 # port, unknown database, missing table, and a second run while the pipeline lock is held.
-# Passwords never show up in the output. Discovery reports the detected sync mode.
+# Passwords never show up in the output. Discovery reports the detected sync mode. (Retries
+# are off so each failure is one attempt and one line.)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/my_lib.sh"
 
@@ -13,7 +14,8 @@ one_line() { # exit-code want, message pattern, what
     ! grep -q "s3cr3t-pw" "$WORK/err" "$WORK/out" || fail "$3: password leaked"
 }
 
-my_write_config "    tables: [orders]"
+my_write_config "    tables: [orders]
+    max_retries: 0"
 arus_ok -c "$WORK/arus.yml" discover mysrc
 grep -q "incremental on updated_at" "$WORK/out" || fail "discover: $(cat "$WORK/out")"
 grep -q "soft deletes via deleted_at" "$WORK/out" || fail "discover: $(cat "$WORK/out")"
@@ -38,13 +40,15 @@ assert_eq "$rc" "4" "exit code for an unknown database"
 one_line 4 "Unknown database" "unknown database"
 
 # missing table
-my_write_config "    tables: [nosuch]"
+my_write_config "    tables: [nosuch]
+    max_retries: 0"
 rc=0; arus -c "$WORK/arus.yml" sync "$PIPE" || rc=$?
 [ "$rc" -ne 0 ] || fail "missing table: exit 0"
 one_line "$rc" "table \"nosuch\" not found in database \"$MY_SRC\"" "missing table"
 
 # pipeline lock held by another session -> exit 6, fast
-my_write_config "    tables: [orders]"
+my_write_config "    tables: [orders]
+    max_retries: 0"
 MYSQL_PWD=$ARUS_MY_PASSWORD mariadb --no-defaults --protocol=TCP -h "$ARUS_MY_HOST" -P "$ARUS_MY_PORT" -u "$ARUS_MY_USER" \
     -e "SELECT GET_LOCK('arus:$PIPE', 0); SELECT SLEEP(20)" >/dev/null 2>&1 &
 holder=$!
