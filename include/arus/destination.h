@@ -12,7 +12,7 @@
 #include "arus/error.h"
 #include "arus/types.h"
 
-#define ARUS_DESTINATION_ABI 1
+#define ARUS_DESTINATION_ABI 2
 
 struct arus_destination;
 
@@ -128,6 +128,12 @@ struct arus_destination_ops {
      * batch (soft-delete propagation). */
     int (*delete_rows)(struct arus_destination *dst, const struct arus_target *t,
                        const struct arus_batch *b, int64_t *deleted, struct arus_error *err);
+    /* Store one row the destination refused (load_* failed with ARUS_EDATA for it) in the dead
+     * letter table <raw_schema>._dead_letters (created if missing; columns: source, table_name,
+     * run_id, row_data (the row as JSON), error, created_at), inside the current transaction.
+     * Without this slot a refused row fails the run. (ABI 2) */
+    int (*write_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
+                             const char *row_json, const char *error, struct arus_error *err);
 };
 
 /* Base of every destination instance. */

@@ -18,6 +18,7 @@ struct arus_table_report {
     int64_t rows_extracted;
     int64_t rows_loaded;
     int64_t rows_deleted;
+    int64_t rows_dead_lettered;  /* rows the destination refused, kept in _dead_letters */
     int64_t rows_estimate;     /* the source's row estimate (0 = unknown), for an ETA */
     double seconds;
     int status;                /* ARUS_OK or the failure code */

@@ -147,15 +147,16 @@ int cmd_runs(const struct cli *cli)
                 print_run_json(&runs[i], i == 0);
             printf("]\n");
         } else {
-            printf("%-36s %-24s %-12s %-7s %-26s %9s %9s %8s %s\n", "RUN_ID", "TABLE", "MODE",
-                   "STATUS", "STARTED_AT", "EXTRACTED", "LOADED", "DELETED", "ERROR");
+            printf("%-36s %-24s %-12s %-7s %-26s %9s %9s %8s %5s %s\n", "RUN_ID", "TABLE",
+                   "MODE", "STATUS", "STARTED_AT", "EXTRACTED", "LOADED", "DELETED", "DEAD",
+                   "ERROR");
             for (size_t i = 0; i < n; i++) {
                 const struct arus_run_record *r = &runs[i];
-                printf("%-36s %-24s %-12s %-7s %-26s %9lld %9lld %8lld %s\n", r->run_id,
+                printf("%-36s %-24s %-12s %-7s %-26s %9lld %9lld %8lld %5lld %s\n", r->run_id,
                        r->table, r->mode ? r->mode : "-", r->status,
                        r->started_at ? r->started_at : "-", (long long)r->rows_extracted,
                        (long long)r->rows_loaded, (long long)r->rows_deleted,
-                       r->error ? r->error : "");
+                       (long long)r->rows_dead_lettered, r->error ? r->error : "");
             }
         }
         arus_arena_destroy(a);

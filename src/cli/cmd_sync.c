@@ -36,10 +36,11 @@ static void print_text(const struct arus_sync_report *r)
 {
     for (size_t i = 0; i < r->ntables; i++) {
         const struct arus_table_report *t = &r->tables[i];
-        printf("%-32s %-12s extracted=%lld loaded=%lld deleted=%lld %.2fs %.0f rows/s %s%s\n",
+        printf("%-32s %-12s extracted=%lld loaded=%lld deleted=%lld dead_letters=%lld %.2fs "
+               "%.0f rows/s %s%s\n",
                t->table, t->mode, (long long)t->rows_extracted, (long long)t->rows_loaded,
-               (long long)t->rows_deleted, t->seconds, rate(t), t->status ? "FAILED: " : "ok",
-               t->status ? t->error : "");
+               (long long)t->rows_deleted, (long long)t->rows_dead_lettered, t->seconds, rate(t),
+               t->status ? "FAILED: " : "ok", t->status ? t->error : "");
     }
 }
 
@@ -65,9 +66,9 @@ static void print_json(const struct arus_sync_report *r, const char *pipeline, i
         json_key(stdout, "mode", false);
         json_str(stdout, t->mode);
         printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
-               "\"seconds\":%.3f",
+               "\"rows_dead_lettered\":%lld,\"seconds\":%.3f",
                (long long)t->rows_extracted, (long long)t->rows_loaded,
-               (long long)t->rows_deleted, t->seconds);
+               (long long)t->rows_deleted, (long long)t->rows_dead_lettered, t->seconds);
         json_key(stdout, "status", false);
         json_str(stdout, t->status ? "failed" : "ok");
         json_key(stdout, "error", false);

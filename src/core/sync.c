@@ -84,37 +84,108 @@ static void rollback_quietly(struct table_job *j)
     dops(j)->rollback(j->dst, &ignored);
 }
 
+/* The watermark a batch reaches: rows arrive ordered by watermark, NULLs first, so the last
+ * non-NULL one is the highest. */
+static void advance_watermark(struct table_job *j, const struct arus_batch *b)
+{
+    for (size_t r = b->nrows; r-- > 0;) {
+        const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
+        if (c->data) {
+            set_heap_str(&j->watermark, c->data, c->len);
+            return;
+        }
+    }
+}
+
+/* Load rows of b (raw and/or normalized per load_mode) inside the current transaction. */
+static int load_rows(struct table_job *j, const struct arus_batch *b, int64_t *loaded,
+                     struct arus_error *err)
+{
+    int rc;
+    int64_t raw_loaded = 0;
+    struct arus_target raw_target = j->target;
+    raw_target.shadow = false;
+    if ((j->p->load_mode & ARUS_LOAD_RAW) &&
+        (rc = dops(j)->load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
+        return rc;
+    if ((rc = inject("mid_load", err)))
+        return rc;
+    *loaded = raw_loaded;
+    if (j->p->load_mode & ARUS_LOAD_NORMALIZED)
+        return dops(j)->load_normalized(j->dst, &j->target, b, loaded, err);
+    return ARUS_OK;
+}
+
+/* Rows [first, first + n) of b as a batch of their own (a view: no copy). */
+static struct arus_batch slice(const struct arus_batch *b, size_t first, size_t n)
+{
+    struct arus_batch s = *b;
+    s.cells = arus_batch_row(b, first);
+    s.nrows = n;
+    s.capacity = n;
+    return s;
+}
+
+/* A batch the destination refused: load it in halves, each in its own transaction, down to the
+ * single rows at fault, which go to the dead-letter table. Good rows commit without the
+ * watermark; a crash here only re-delivers them (merge makes that harmless). */
+static int load_bisecting(struct table_job *j, const struct arus_batch *b, struct arus_error *err)
+{
+    struct arus_error why;
+    arus_error_clear(&why);
+    int64_t loaded = 0;
+    int rc = dops(j)->begin(j->dst, err);
+    if (rc == ARUS_OK && (rc = load_rows(j, b, &loaded, &why)) == ARUS_OK)
+        rc = dops(j)->commit(j->dst, &why);
+    if (rc == ARUS_OK) {
+        j->rep->rows_loaded += loaded;
+        return ARUS_OK;
+    }
+    rollback_quietly(j);
+    if (rc != ARUS_EDATA) {
+        *err = why;
+        return rc;
+    }
+    if (b->nrows > 1) {
+        size_t half = b->nrows / 2;
+        struct arus_batch lo = slice(b, 0, half), hi = slice(b, half, b->nrows - half);
+        if ((rc = load_bisecting(j, &lo, err)))
+            return rc;
+        return load_bisecting(j, &hi, err);
+    }
+    struct arus_strbuf json;
+    arus_strbuf_init(&json);
+    arus_row_to_json(b, 0, &json);
+    if (!(rc = dops(j)->begin(j->dst, err)) &&
+        !(rc = dops(j)->write_dead_letter(j->dst, &j->target, arus_strbuf_cstr(&json), why.msg,
+                                          err)))
+        rc = dops(j)->commit(j->dst, err);
+    arus_strbuf_cleanup(&json);
+    if (rc != ARUS_OK) {
+        rollback_quietly(j);
+        return rc;
+    }
+    if (++j->rep->rows_dead_lettered > j->p->max_dead_letters)
+        return arus_error_set(err, ARUS_EDATA,
+                              "%lld row(s) refused by the destination, more than "
+                              "max_dead_letters %lld (rows kept in _dead_letters); last: %s",
+                              (long long)j->rep->rows_dead_lettered,
+                              (long long)j->p->max_dead_letters, why.msg);
+    return ARUS_OK;
+}
+
 /* Load one extracted batch and (incremental) its watermark in one transaction. */
 static int load_batch(struct table_job *j, const struct arus_batch *b, bool full_refresh,
                       struct arus_error *err)
 {
     int rc;
-    int64_t loaded = 0, raw_loaded = 0;
+    int64_t loaded = 0;
     if ((rc = inject("after_extract", err)) || (rc = dops(j)->begin(j->dst, err)))
         return rc;
-    struct arus_target raw_target = j->target;
-    raw_target.shadow = false;
-    if (j->p->load_mode & ARUS_LOAD_RAW) {
-        if ((rc = dops(j)->load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
-            goto fail;
-    }
-    if ((rc = inject("mid_load", err)))
+    if ((rc = load_rows(j, b, &loaded, err)))
         goto fail;
-    if (j->p->load_mode & ARUS_LOAD_NORMALIZED) {
-        if ((rc = dops(j)->load_normalized(j->dst, &j->target, b, &loaded, err)))
-            goto fail;
-    } else {
-        loaded = raw_loaded;
-    }
     if (!full_refresh && j->wm_index >= 0) {
-        /* Rows arrive ordered by watermark, NULLs first: the last non-NULL one is the max. */
-        for (size_t r = b->nrows; r-- > 0;) {
-            const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
-            if (c->data) {
-                set_heap_str(&j->watermark, c->data, c->len);
-                break;
-            }
-        }
+        advance_watermark(j, b);
         if ((rc = store_state(j, err)))
             goto fail;
     }
@@ -124,6 +195,18 @@ static int load_batch(struct table_job *j, const struct arus_batch *b, bool full
     return inject("after_commit", err);
 fail:
     rollback_quietly(j);
+    if (rc != ARUS_EDATA || !dops(j)->write_dead_letter)
+        return rc;
+    /* Some row was refused: find it, keep the rest, then store the watermark. */
+    if ((rc = load_bisecting(j, b, err)))
+        return rc;
+    if (full_refresh || j->wm_index < 0)
+        return ARUS_OK;
+    advance_watermark(j, b);
+    if (!(rc = dops(j)->begin(j->dst, err)) && !(rc = store_state(j, err)))
+        rc = dops(j)->commit(j->dst, err);
+    if (rc)
+        rollback_quietly(j);
     return rc;
 }
 
@@ -305,6 +388,7 @@ static void record_run(struct table_job *j, const char *status, const char *erro
         .rows_extracted = j->rep->rows_extracted,
         .rows_loaded = j->rep->rows_loaded,
         .rows_deleted = j->rep->rows_deleted,
+        .rows_dead_lettered = j->rep->rows_dead_lettered,
         .error = error,
     };
     struct arus_error e;

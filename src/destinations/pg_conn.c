@@ -168,6 +168,8 @@ int arus__pg_fail(PGconn *c, const PGresult *r, struct arus_error *err, const ch
         code = ARUS_ECONNECT;
     else if (state && strcmp(state, "57014") == 0)
         code = ARUS_ETIMEOUT;
+    else if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
+        code = ARUS_EDATA; /* data exception / integrity violation: the row is at fault */
     size_t len = strcspn(msg, "\n");
     arus_error_set(err, code, "%s: %.*s", what, (int)len, msg);
     if (err && state)

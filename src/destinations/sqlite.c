@@ -411,8 +411,10 @@ static int sqd_load_normalized(struct arus_destination *base, const struct arus_
             bind_cell(st, (int)i + 1, &s->columns[i], &row[i]);
         sqlite3_bind_text(st, (int)s->ncolumns + 1, t->run_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, (int)s->ncolumns + 2, now, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = sq_fail(d->db, ARUS_EDATA, err, "insert row");
+        int step = sqlite3_step(st);
+        if (step != SQLITE_DONE)
+            rc = sq_fail(d->db, (step & 0xff) == SQLITE_CONSTRAINT ? ARUS_EDATA : ARUS_EQUERY, err,
+                         "insert row");
         changed += sqlite3_changes(d->db);
         sqlite3_reset(st);
     }
@@ -667,6 +669,32 @@ static int sqd_drop_shadow(struct arus_destination *base, const struct arus_targ
     return rc;
 }
 
+static int sqd_write_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                 const char *row_json, const char *error,
+                                 struct arus_error *err)
+{
+    struct sq_dest *d = D(base);
+    const char *schema = t->raw_schema ? t->raw_schema : d->raw_schema;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+    prefixed(&sql, schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " (source TEXT NOT NULL, table_name TEXT NOT NULL, run_id TEXT NOT NULL,"
+                           " row_data TEXT NOT NULL, error TEXT NOT NULL, created_at TEXT NOT NULL"
+                           " DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))");
+    int rc = run(d, &sql, err);
+    if (rc == ARUS_OK) {
+        arus_strbuf_puts(&sql, "INSERT INTO ");
+        prefixed(&sql, schema, "_dead_letters");
+        arus_strbuf_puts(&sql, " (source, table_name, run_id, row_data, error)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5)");
+        const char *params[] = {t->source_name, t->table, t->run_id, row_json, error};
+        rc = sq_exec(d->db, arus_strbuf_cstr(&sql), params, 5, err);
+    }
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "store refused row of \"%s\"", t->table) : rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -692,4 +720,5 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .list_runs = sqd_list_runs,
     .list_state = sqd_list_state,
     .delete_rows = sqd_delete_rows,
+    .write_dead_letter = sqd_write_dead_letter,
 };

@@ -46,10 +46,13 @@ static bool dest_equals_source(void)
     return live == fake_dest_table.nrows && fake_dest_duplicates() == 0;
 }
 
+static int64_t max_dead_letters;
+
 static int sync_once(int64_t batch, bool full, struct arus_sync_report *rep)
 {
     struct arus_pipeline p;
     fake_pipeline(&p, tables, batch);
+    p.max_dead_letters = max_dead_letters;
     struct arus_error err;
     arus_error_clear(&err);
     int rc = fake_sync(&p, full, rep, &err);
@@ -195,6 +198,36 @@ static void test_updates_merge_by_key(void)
     CHECK(dest_equals_source());
 }
 
+static void test_refused_rows_become_dead_letters(void)
+{
+    setup();
+    char ts[32];
+    for (int i = 1; i <= 100; i++) {
+        snprintf(ts, sizeof ts, "2024-01-01 %02d:%02d:00", i / 60, i % 60);
+        put(i, i % 30 == 0 ? "BAD" : "ok", ts, NULL);
+    }
+    struct arus_sync_report rep;
+    /* Default max_dead_letters 0: the run fails in the batch holding row 30 (rows 17..32);
+     * the watermark stays at the end of the batch before it. */
+    max_dead_letters = 0;
+    CHECK(sync_once(16, false, &rep) == ARUS_EDATA);
+    arus_sync_report_cleanup(&rep);
+    CHECK_STR(fake_dest_state.watermark, "2024-01-01 00:16:00");
+    CHECK_INT(fake_dead_letters, 1);
+    /* Allowed: the three refused rows become dead letters, the other 97 load. */
+    max_dead_letters = 5;
+    fake_dead_letters = 0;
+    REQUIRE(sync_once(16, false, &rep) == ARUS_OK);
+    CHECK_INT(rep.tables[0].rows_dead_lettered, 3);
+    arus_sync_report_cleanup(&rep);
+    CHECK_INT(fake_dead_letters, 3);
+    CHECK_INT(fake_dest_table.nrows, 97);
+    CHECK(fake_dest_row("30") == NULL && fake_dest_row("31") != NULL);
+    CHECK_STR(fake_dest_state.watermark, "2024-01-01 01:40:00");
+    CHECK_INT(fake_dest_duplicates(), 0);
+    max_dead_letters = 0;
+}
+
 int main(void)
 {
     fake_register();
@@ -204,6 +237,7 @@ int main(void)
     RUN(test_soft_delete_propagates);
     RUN(test_new_column_appears);
     RUN(test_updates_merge_by_key);
+    RUN(test_refused_rows_become_dead_letters);
     fake_reset();
     return check_exit();
 }

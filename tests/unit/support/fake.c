@@ -13,6 +13,7 @@ struct fake_table fake_source_table;
 struct fake_table fake_dest_table;
 struct fake_dest_state fake_dest_state;
 int fake_fail_commit_at;
+size_t fake_dead_letters;
 int fake_fail_shadow_load_at;
 int fake_commits;
 
@@ -75,6 +76,7 @@ void fake_reset(void)
     shadow_exists = false;
     in_tx = false;
     fake_fail_commit_at = fake_fail_shadow_load_at = fake_commits = shadow_loads = 0;
+    fake_dead_letters = 0;
 }
 
 void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *types)
@@ -407,6 +409,12 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
         return arus_error_set(err, ARUS_EQUERY, "injected shadow load failure");
     for (size_t r = 0; r < b->nrows; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
+        /* A value "BAD" in column 1 is refused, like a value out of range for its column. */
+        if (b->ncolumns > 1 && row[1].data && strcmp(row[1].data, "BAD") == 0)
+            return arus_error_set(err, ARUS_EDATA, "value \"BAD\" refused (row %zu)", r + 1);
+    }
+    for (size_t r = 0; r < b->nrows; r++) {
+        const struct arus_cell *row = arus_batch_row(b, r);
         char key[64];
         snprintf(key, sizeof key, "%.*s", (int)row[0].len, row[0].data);
         long at = find_row(tab, key);
@@ -511,6 +519,17 @@ static int dst_record_run(struct arus_destination *d, const struct arus_run_reco
     return ARUS_OK;
 }
 
+static int dst_dead_letter(struct arus_destination *d, const struct arus_target *t,
+                           const char *row_json, const char *error, struct arus_error *err)
+{
+    (void)d;
+    (void)t;
+    (void)err;
+    if (strstr(row_json, "\"BAD\"") && strstr(error, "refused"))
+        fake_dead_letters++;
+    return ARUS_OK;
+}
+
 static const struct arus_destination_ops fake_dest_ops = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "fake",
@@ -534,6 +553,7 @@ static const struct arus_destination_ops fake_dest_ops = {
     .drop_shadow = dst_drop_shadow,
     .record_run = dst_record_run,
     .delete_rows = dst_delete,
+    .write_dead_letter = dst_dead_letter,
 };
 
 void fake_register(void)

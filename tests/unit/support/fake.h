@@ -37,6 +37,8 @@ extern struct fake_dest_state fake_dest_state;
 extern int fake_fail_commit_at;
 extern int fake_fail_shadow_load_at;
 extern int fake_commits;
+/* Rows the destination refused (column 1 == "BAD") and stored as dead letters. */
+extern size_t fake_dead_letters;
 
 void fake_register(void);
 /* Clear both tables, state and counters. */
