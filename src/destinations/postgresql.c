@@ -438,26 +438,32 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
 
 static const char pg_hexdigits[] = "0123456789abcdef";
 
-/* Append n bytes as one COPY text field: backslash, tab, newline and CR escaped. */
-static void pg_copy_text(struct arus_strbuf *sb, const char *p, size_t n)
+/* What each byte becomes in COPY text: 0 = itself, else the letter after a backslash; NUL
+ * (PG_NUL) cannot be stored at all. */
+#define PG_NUL 1
+static const char pg_copy_escape[256] = {
+    [0] = PG_NUL, ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r',
+};
+
+/* Append n bytes as one COPY text field. Returns false, leaving sb partly written, when the
+ * bytes hold a NUL. */
+static bool pg_copy_text(struct arus_strbuf *sb, const char *p, size_t n)
 {
     size_t start = 0;
     arus_strbuf_reserve(sb, n + 8);
     for (size_t i = 0; i < n; i++) {
-        char e;
-        switch (p[i]) {
-        case '\\': e = '\\'; break;
-        case '\t': e = 't'; break;
-        case '\n': e = 'n'; break;
-        case '\r': e = 'r'; break;
-        default: continue;
-        }
+        char e = pg_copy_escape[(unsigned char)p[i]];
+        if (!e)
+            continue;
+        if (e == PG_NUL)
+            return false;
         arus_strbuf_append(sb, p + start, i - start);
         arus_strbuf_putc(sb, '\\');
         arus_strbuf_putc(sb, e);
         start = i + 1;
     }
     arus_strbuf_append(sb, p + start, n - start);
+    return true;
 }
 
 /* bytea in COPY text: "\\x" then hex (the backslash itself escaped for COPY). */
@@ -474,18 +480,14 @@ static void pg_copy_bytea(struct arus_strbuf *sb, const unsigned char *p, size_t
     sb->data[sb->len] = '\0';
 }
 
-/* PostgreSQL text cannot hold NUL; refuse the batch with a message naming the value's place. */
-static int pg_check_nul(const char *what, const struct arus_batch *b, size_t r, size_t c,
+/* PostgreSQL text cannot hold NUL: refuse the batch with a message naming the value's place. */
+static int pg_nul_error(const char *what, const struct arus_batch *b, size_t r, size_t c,
                         struct arus_error *err)
 {
-    const struct arus_cell *cell = &arus_batch_row(b, r)[c];
-    enum arus_ltype lt = b->schema->columns[c].type.ltype;
-    if (cell->data && lt != ARUS_T_BYTES && memchr(cell->data, '\0', cell->len))
-        return arus_error_set(err, ARUS_EDATA,
-                              "%s: column \"%s\" (batch row %zu) contains a NUL byte, which "
-                              "postgresql text cannot store",
-                              what, b->schema->columns[c].name, r + 1);
-    return ARUS_OK;
+    return arus_error_set(err, ARUS_EDATA,
+                          "%s: column \"%s\" (batch row %zu) contains a NUL byte, which "
+                          "postgresql text cannot store",
+                          what, b->schema->columns[c].name, r + 1);
 }
 
 /* The batch as COPY text rows: each column (or only the key columns), then the run id when
@@ -494,24 +496,29 @@ static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_on
                         const char *run_id, struct arus_strbuf *sb, struct arus_error *err)
 {
     const struct arus_table_schema *s = b->schema;
+    /* Per column: 0 = skipped, 1 = text, 2 = bytea (decided once, not per cell). */
+    unsigned char *kind = arus_xcalloc(b->ncolumns + 1, 1);
+    for (size_t c = 0; c < b->ncolumns; c++)
+        if (!(pk_only && s->columns[c].pk_ordinal == 0) && !pg_is_meta(&s->columns[c]))
+            kind[c] = s->columns[c].type.ltype == ARUS_T_BYTES ? 2 : 1;
+    int rc = ARUS_OK;
     arus_strbuf_reset(sb);
-    for (size_t r = 0; r < b->nrows; r++) {
+    for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
         const char *sep = "";
         for (size_t c = 0; c < b->ncolumns; c++) {
-            if ((pk_only && s->columns[c].pk_ordinal == 0) || pg_is_meta(&s->columns[c]))
+            if (!kind[c])
                 continue;
-            int rc = pg_check_nul(what, b, r, c, err);
-            if (rc)
-                return rc;
             arus_strbuf_puts(sb, sep);
             sep = "\t";
-            if (!row[c].data)
+            if (!row[c].data) {
                 arus_strbuf_puts(sb, "\\N");
-            else if (s->columns[c].type.ltype == ARUS_T_BYTES)
+            } else if (kind[c] == 2) {
                 pg_copy_bytea(sb, (const unsigned char *)row[c].data, row[c].len);
-            else
-                pg_copy_text(sb, row[c].data, row[c].len);
+            } else if (!pg_copy_text(sb, row[c].data, row[c].len)) {
+                rc = pg_nul_error(what, b, r, c, err);
+                break;
+            }
         }
         if (run_id) {
             arus_strbuf_puts(sb, sep);
@@ -519,7 +526,8 @@ static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_on
         }
         arus_strbuf_putc(sb, '\n');
     }
-    return ARUS_OK;
+    free(kind);
+    return rc;
 }
 
 /* ---- loads */
@@ -539,8 +547,12 @@ static int pg_load_raw(struct arus_destination *base, const struct arus_target *
     arus_strbuf_init(&json);
     arus_strbuf_reset(&d->data);
     for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
-        for (size_t c = 0; c < b->ncolumns && rc == ARUS_OK; c++)
-            rc = pg_check_nul(what, b, r, c, err);
+        for (size_t c = 0; c < b->ncolumns && rc == ARUS_OK; c++) {
+            const struct arus_cell *cell = &arus_batch_row(b, r)[c];
+            if (cell->data && b->schema->columns[c].type.ltype != ARUS_T_BYTES &&
+                memchr(cell->data, '\0', cell->len))
+                rc = pg_nul_error(what, b, r, c, err);
+        }
         arus_strbuf_reset(&json);
         arus_row_to_json(b, r, &json);
         arus_strbuf_puts(&d->data, t->run_id);
@@ -674,7 +686,7 @@ static int pg_upsert(struct pg_dest *d, const struct arus_target *t, const char 
     if (rc)
         return rc;
     rc = pg_append(d, t, schema, n, b, loaded, what, &copy_err);
-    if (rc != ARUS_OK && (rc != ARUS_EQUERY || strcmp(copy_err.sqlstate, "23505") != 0)) {
+    if (rc != ARUS_OK && strcmp(copy_err.sqlstate, "23505") != 0) {
         if (err)
             *err = copy_err;
         return rc;

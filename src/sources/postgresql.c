@@ -404,8 +404,12 @@ static int pg_hex(char c)
 /* Undo COPY text escaping of p[0..n) in place; returns the new length. */
 static size_t pg_unescape(char *p, size_t n)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* Most fields have no escape at all: find the first one with memchr. */
+    const char *bs = memchr(p, '\\', n);
+    if (!bs)
+        return n;
+    size_t o = (size_t)(bs - p);
+    for (size_t i = o; i < n; i++) {
         char c = p[i];
         if (c != '\\' || i + 1 == n) {
             p[o++] = c;
@@ -477,22 +481,23 @@ static int pg_parse_row(struct pg_extract *x, struct arus_batch *b, const char *
     if (len > 0 && line[len - 1] == '\n')
         len--;
     char *p = arus_arena_memdup(b->arena, line, (size_t)len);
+    char *end = p + len;
     struct arus_cell *cells = arus_batch_add_row(b);
-    size_t col = 0, start = 0;
-    for (size_t i = 0; i <= (size_t)len; i++) {
-        if (i < (size_t)len && p[i] != '\t')
-            continue;
-        if (col == b->ncolumns)
-            break;
-        size_t n = i - start;
-        if (!(n == 2 && p[start] == '\\' && p[start + 1] == 'N')) {
-            int rc = pg_canonical(x, col, &cells[col], p + start,
-                                  pg_unescape(p + start, n), err);
+    size_t col = 0;
+    /* Tabs inside values are escaped, so every raw tab separates fields. */
+    for (char *f = p; col < b->ncolumns; col++) {
+        char *tab = memchr(f, '\t', (size_t)(end - f));
+        size_t n = (size_t)((tab ? tab : end) - f);
+        if (!(n == 2 && f[0] == '\\' && f[1] == 'N')) {
+            int rc = pg_canonical(x, col, &cells[col], f, pg_unescape(f, n), err);
             if (rc)
                 return rc;
         }
-        col++;
-        start = i + 1;
+        if (!tab) {
+            col++;
+            break;
+        }
+        f = tab + 1;
     }
     if (col != b->ncolumns)
         return arus_error_set(err, ARUS_EINTERNAL, "%s: row has %zu fields, expected %zu",

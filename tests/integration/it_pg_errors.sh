@@ -26,10 +26,12 @@ no_state() {
         assert_eq "$(pg_sql -c 'SELECT count(*) FROM arus_state.watermarks')" 0 "$1: state untouched"
 }
 
+# Connection failures run with max_retries: 0 (the engine would retry them with backoff).
 # Bad credentials (the test server trusts local TCP, so an unknown role stands in for a wrong
 # password): one line naming endpoint and server, and the secret never printed.
 export ARUS_IT_BAD_PW="Sekr3t-$IT_ID"
-pg_write_config src "    tables: [t]"
+pg_write_config src "    tables: [t]
+    max_retries: 0"
 sed -i 's/username: [^,]*, password: "${ARUS_PG_PASSWORD}", database: \([^,}]*\), schema/username: nobody_x, password: "${ARUS_IT_BAD_PW}", database: \1, schema/' "$WORK/arus.yml"
 rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
 expect_fail "$rc" 4 "connect to \"pgsrc\" at $ARUS_PG_HOST:$ARUS_PG_PORT: role \"nobody_x\" does not exist" \
@@ -38,7 +40,8 @@ grep -q -- "$ARUS_IT_BAD_PW" "$WORK/err" "$WORK/out" && fail "password printed"
 no_state "bad credentials"
 
 # Unreachable port.
-pg_write_config src "    tables: [t]"
+pg_write_config src "    tables: [t]
+    max_retries: 0"
 sed -i "0,/port: $ARUS_PG_PORT/s//port: 1/" "$WORK/arus.yml"
 rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
 expect_fail "$rc" 4 "connect to \"pgsrc\" at $ARUS_PG_HOST:1: " "unreachable port"
@@ -52,7 +55,8 @@ grep -q 'table "nope" not found' "$WORK/err" || fail "missing table: $(cat "$WOR
 no_state "missing table"
 
 # Pipeline busy: another session holds the advisory lock.
-pg_write_config src "    tables: [t]"
+pg_write_config src "    tables: [t]
+    max_retries: 0"
 pg_sql -c "SELECT pg_advisory_lock(hashtext('arus:p')), pg_sleep(60)" >/dev/null 2>&1 &
 holder=$!
 on_exit "kill $holder"
