@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arus/arena.h"
 
@@ -129,13 +130,14 @@ int my_conn_cfg_init(struct my_conn_cfg *c, const struct arus_endpoint *ep,
     c->database = my_dup_or_null(db);
     if (ssl_mode) {
         size_t i = 0;
-        while (ssl_modes[i] && strcmp(ssl_modes[i], ssl_mode) != 0)
+        /* any case: MySQL's own tools spell these VERIFY_IDENTITY etc. */
+        while (ssl_modes[i] && strcasecmp(ssl_modes[i], ssl_mode) != 0)
             i++;
         if (!ssl_modes[i])
             return arus_cfg_fail(arus_cfg_get(n, "ssl_mode"), "ssl_mode", err,
                                  "expected disabled, preferred, required, verify_ca or "
                                  "verify_identity");
-        c->ssl_mode = arus_xstrdup(ssl_mode);
+        c->ssl_mode = arus_xstrdup(ssl_modes[i]);
     }
     c->ssl_ca = my_dup_or_null(ssl_ca);
     /* url wins over the discrete keys it sets */
@@ -158,6 +160,9 @@ void my_conn_cfg_cleanup(struct my_conn_cfg *c)
 static void my_set_tls(MYSQL *db, const struct my_conn_cfg *c)
 {
     my_bool on = 1;
+    /* before any TLS option: setting ssl_ca alone already makes the driver use TLS */
+    if (c->ssl_mode && strcmp(c->ssl_mode, "disabled") == 0)
+        return;
     if (c->ssl_ca)
         mysql_optionsv(db, MYSQL_OPT_SSL_CA, c->ssl_ca);
     if (!c->ssl_mode)
@@ -177,6 +182,10 @@ int my_conn_open(const struct my_conn_cfg *c, bool local_infile, MYSQL **out,
                               c->endpoint, c->host, c->port);
     unsigned ct = c->connect_timeout, rt = c->read_timeout, wt = c->write_timeout;
     unsigned infile = local_infile ? 1 : 0;
+    /* always TCP: the driver would take host "localhost" to mean its default unix socket,
+     * ignoring the configured port (and TLS) */
+    unsigned proto = MYSQL_PROTOCOL_TCP;
+    mysql_optionsv(db, MYSQL_OPT_PROTOCOL, &proto);
     mysql_optionsv(db, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
     if (rt)
         mysql_optionsv(db, MYSQL_OPT_READ_TIMEOUT, &rt);
