@@ -159,10 +159,12 @@ static void my_column_list(struct arus_strbuf *sql, const struct my_cols *cols)
     arus_strbuf_puts(sql, "`_arus_run_id`)");
 }
 
-/* LOAD DATA LOCAL into table. *refused is set (and ARUS_OK returned) when the server has
- * LOCAL INFILE disabled, so the caller can switch to INSERTs. */
+/* LOAD DATA LOCAL into table (REPLACE: rows with an existing key replace it). *refused is set
+ * (and ARUS_OK returned) when the server has LOCAL INFILE disabled, so the caller can switch
+ * to INSERTs. */
 static int my_infile_load(struct my_loader *ld, const char *table, const struct my_cols *cols,
-                          const char *run_id, bool *refused, struct arus_error *err)
+                          const char *run_id, bool replace, bool *refused,
+                          struct arus_error *err)
 {
     struct arus_strbuf sql, what;
     int rc = ARUS_OK;
@@ -171,10 +173,10 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
     arus_strbuf_init(&sql);
     arus_strbuf_init(&what);
     arus_strbuf_appendf(&what, "load into %s", table);
-    arus_strbuf_appendf(&sql, "LOAD DATA LOCAL INFILE 'arus-batch' INTO TABLE %s CHARACTER SET "
+    arus_strbuf_appendf(&sql, "LOAD DATA LOCAL INFILE 'arus-batch' %sINTO TABLE %s CHARACTER SET "
                               "utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES "
                               "TERMINATED BY '\\n' ",
-                        table);
+                        replace ? "REPLACE " : "", table);
     my_column_list(&sql, cols);
     if (mysql_real_query(ld->db, sql.data, sql.len) != 0) {
         unsigned no = mysql_errno(ld->db);
@@ -188,7 +190,14 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
             rc = my_conn_fail(ld->db, ARUS_EQUERY, err, what.data);
         }
     } else {
-        ld->written += (uint64_t)mysql_affected_rows(ld->db);
+        /* a replaced row counts twice (delete + insert); info's "Deleted:" says how many */
+        const char *info = mysql_info(ld->db);
+        unsigned long long rec = 0, del = 0;
+        uint64_t affected = (uint64_t)mysql_affected_rows(ld->db);
+        if (info && sscanf(info, "Records: %llu Deleted: %llu", &rec, &del) == 2 &&
+            affected >= del)
+            affected -= del;
+        ld->written += affected;
         rc = my_check_warnings(ld, mysql_warning_count(ld->db), table, err);
     }
     arus_strbuf_reset(&ld->payload);
@@ -346,13 +355,14 @@ static int my_insert_rows(struct my_loader *ld, const char *table, const struct 
 
 /* ---- entry points ---- */
 
-/* The load path for one set of columns: LOAD DATA when allowed, INSERTs otherwise. */
+/* The load path for one set of columns: LOAD DATA when allowed (appends, or REPLACE merges),
+ * INSERTs otherwise (merging with ON DUPLICATE KEY UPDATE when merge is set). */
 static int my_write(struct my_loader *ld, const char *table, const struct my_cols *cols,
-                    const char *run_id, bool merge, struct arus_error *err)
+                    const char *run_id, bool merge, bool replace, struct arus_error *err)
 {
-    if (!ld->no_local_infile && !merge) {
+    if (!ld->no_local_infile && (!merge || replace)) {
         bool refused;
-        int rc = my_infile_load(ld, table, cols, run_id, &refused, err);
+        int rc = my_infile_load(ld, table, cols, run_id, replace, &refused, err);
         if (rc != ARUS_OK || !refused)
             return rc;
     }
@@ -392,7 +402,8 @@ static int my_merge_via_tmp(struct my_loader *ld, const struct my_load_target *t
     arus_strbuf_appendf(&sql, "CREATE TEMPORARY TABLE %s LIKE %s", tmp.data, t->table);
     if ((rc = my_conn_exec(ld->db, sql.data, err, "create staging table")) != ARUS_OK)
         goto out;
-    if ((rc = my_infile_load(ld, tmp.data, cols, run_id, refused, err)) != ARUS_OK || *refused)
+    if ((rc = my_infile_load(ld, tmp.data, cols, run_id, false, refused, err)) != ARUS_OK ||
+        *refused)
         goto out;
     ld->written = 0; /* the staging load does not count; the merge below does */
     arus_strbuf_reset(&sql);
@@ -430,10 +441,12 @@ int my_load_rows(struct my_loader *ld, const struct my_load_target *t,
     if (b->nrows == 0)
         return ARUS_OK;
     my_cols_from_batch(b, &cols);
-    if (t->merge && !ld->no_local_infile)
+    /* a table that was empty when the run began only meets each key once per stream, so
+     * LOAD DATA REPLACE merges it without the staging round trip */
+    if (t->merge && !t->fresh && !ld->no_local_infile)
         rc = my_merge_via_tmp(ld, t, &cols, run_id, &refused, err);
-    if (rc == ARUS_OK && (!t->merge || ld->no_local_infile))
-        rc = my_write(ld, t->table, &cols, run_id, t->merge, err);
+    if (rc == ARUS_OK && (!t->merge || t->fresh || ld->no_local_infile))
+        rc = my_write(ld, t->table, &cols, run_id, t->merge, t->fresh, err);
     free((void *)cols.names);
     free((void *)cols.types);
     return rc;
@@ -461,7 +474,7 @@ int my_load_raw(struct my_loader *ld, const char *table, const struct arus_batch
         cells[r] = (struct arus_cell){json.data + start, ends[r] - start};
     }
     struct my_cols cols = {1, names, types, cells, b->nrows};
-    int rc = my_write(ld, table, &cols, run_id, false, err);
+    int rc = my_write(ld, table, &cols, run_id, false, false, err);
     arus_strbuf_cleanup(&json);
     free(cells);
     free(ends);

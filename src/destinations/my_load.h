@@ -33,6 +33,8 @@ struct my_load_target {
     const char *db;
     const char *tmp_name;
     bool merge;                 /* update rows whose key exists (ON DUPLICATE KEY UPDATE) */
+    bool fresh;                 /* with merge: the table was empty when this run began, so
+                                   LOAD DATA REPLACE into it directly is the merge */
 };
 
 /* Load a batch's cells plus _arus_run_id = run_id into t; ld->written gets the rows inserted

@@ -27,6 +27,7 @@ struct my_dest {
     const char *raw_schema;    /* borrowed from the config */
     const char *target_schema;
     struct arus_arena *scratch; /* per-call query results, reset by each user */
+    char *fresh_table;         /* quoted normalized table found empty by ensure_schema */
 };
 
 static struct my_dest *my_d(struct arus_destination *b) { return (struct my_dest *)b; }
@@ -69,6 +70,7 @@ static void my_dst_close(struct arus_destination *b)
     if (d->ld.db)
         mysql_close(d->ld.db);
     arus_arena_destroy(d->scratch);
+    free(d->fresh_table);
     my_conn_cfg_cleanup(&d->cfg);
     free(d);
 }
@@ -317,6 +319,34 @@ static bool my_rows_has(const struct my_rows *r, const char *name)
     return false;
 }
 
+/* Remember (or forget) t's normalized table as empty at the start of this run. */
+static int my_note_fresh(struct my_dest *d, const struct arus_target *t, bool created,
+                         struct arus_error *err)
+{
+    struct arus_strbuf ref, sql;
+    int rc = ARUS_OK;
+    bool empty = created;
+    arus_strbuf_init(&ref);
+    arus_strbuf_init(&sql);
+    my_norm_ref(d, t, false, &ref);
+    if (!created) {
+        arus_strbuf_appendf(&sql, "SELECT 1 FROM %s LIMIT 1", ref.data);
+        if (mysql_real_query(d->ld.db, sql.data, sql.len) != 0) {
+            rc = my_conn_fail(d->ld.db, ARUS_EQUERY, err, "check for rows");
+        } else {
+            MYSQL_RES *res = mysql_store_result(d->ld.db);
+            empty = res && mysql_num_rows(res) == 0;
+            if (res)
+                mysql_free_result(res);
+        }
+    }
+    free(d->fresh_table);
+    d->fresh_table = rc == ARUS_OK && empty ? arus_strbuf_detach(&ref) : NULL;
+    arus_strbuf_cleanup(&ref);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 /* Normalized table: create, or add the columns the source gained (schema drift). */
 static int my_ensure_normalized(struct my_dest *d, const struct arus_target *t,
                                 const struct arus_table_schema *s, struct arus_error *err)
@@ -339,7 +369,8 @@ static int my_ensure_normalized(struct my_dest *d, const struct arus_target *t,
     }
     if (have.nrows == 0) {
         my_create_table_ddl(d, t, s, &sb);
-        rc = my_ddl(d, &sb, "create table", err);
+        if ((rc = my_ddl(d, &sb, "create table", err)) == ARUS_OK && !t->shadow)
+            rc = my_note_fresh(d, t, true, err);
         goto out;
     }
     for (size_t i = 0; i < s->ncolumns && rc == ARUS_OK; i++) {
@@ -351,6 +382,8 @@ static int my_ensure_normalized(struct my_dest *d, const struct arus_target *t,
         my_column_ddl(&s->columns[i], 0, true, &sb);
         rc = my_ddl(d, &sb, "add column", err);
     }
+    if (rc == ARUS_OK)
+        rc = my_note_fresh(d, t, false, err);
 out:
     if (rc != ARUS_OK)
         arus_error_prefix(err, "table `%s`.`%s`", my_target_db(d, t), arus_strbuf_cstr(&name));
@@ -423,8 +456,9 @@ static int my_dst_load_normalized(struct arus_destination *b, const struct arus_
     arus_strbuf_puts(&tmp, "__arus_load");
     /* a fresh shadow table or a keyless table needs no merge: load straight in */
     bool merge = !t->shadow && my_has_pk(batch->schema);
+    bool fresh = merge && d->fresh_table && strcmp(d->fresh_table, ref.data) == 0;
     struct my_load_target lt = {.table = ref.data, .db = my_target_db(d, t),
-                                .tmp_name = tmp.data, .merge = merge};
+                                .tmp_name = tmp.data, .merge = merge, .fresh = fresh};
     int rc = my_load_rows(&d->ld, &lt, batch, t->run_id, err);
     arus_strbuf_cleanup(&ref);
     arus_strbuf_cleanup(&tmp);
