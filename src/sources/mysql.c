@@ -296,26 +296,31 @@ static void my_bind_column(struct my_col *c, MYSQL_BIND *b, const MYSQL_FIELD *f
 }
 
 /* Bind the watermark with the column's own type: integers as integers so comparisons stay
- * exact past 2^53, everything else as text the server converts. */
+ * exact past 2^53, everything else (and integer text that does not parse) as text the server
+ * converts. */
 static void my_bind_watermark(const struct arus_extract_request *req, int wm_idx,
                               MYSQL_BIND *b, long long *ival, unsigned long *len)
 {
     const struct arus_column *col = &req->table->columns[wm_idx];
+    const char *s = req->watermark_from;
+    char *end = NULL;
     memset(b, 0, sizeof *b);
     if (my_is_int_type(col->type.ltype)) {
         errno = 0;
         if (col->type.ltype == ARUS_T_UINT64)
-            *ival = (long long)strtoull(req->watermark_from, NULL, 10);
+            *ival = (long long)strtoull(s, &end, 10);
         else
-            *ival = strtoll(req->watermark_from, NULL, 10);
-        b->buffer_type = MYSQL_TYPE_LONGLONG;
-        b->is_unsigned = col->type.ltype == ARUS_T_UINT64;
-        b->buffer = ival;
-        return;
+            *ival = strtoll(s, &end, 10);
+        if (errno == 0 && end != s && *end == '\0') {
+            b->buffer_type = MYSQL_TYPE_LONGLONG;
+            b->is_unsigned = col->type.ltype == ARUS_T_UINT64;
+            b->buffer = ival;
+            return;
+        }
     }
-    *len = (unsigned long)strlen(req->watermark_from);
+    *len = (unsigned long)strlen(s);
     b->buffer_type = MYSQL_TYPE_STRING;
-    b->buffer = (void *)req->watermark_from;
+    b->buffer = (void *)s;
     b->buffer_length = *len;
     b->length = len;
 }

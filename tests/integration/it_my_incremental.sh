@@ -18,9 +18,11 @@ FROM seq_1_to_50000;
 CREATE TABLE `we``ird; DROP TABLE orders; -- ü` (
   `k``ey` INT PRIMARY KEY, `sp ace` VARCHAR(20), `sel'ect` INT, created_at DATETIME NOT NULL);
 INSERT INTO `we``ird; DROP TABLE orders; -- ü` VALUES (1, 'a', 1, '2024-01-01'), (2, 'b', 2, '2024-01-02');
+CREATE TABLE seqs (id INT PRIMARY KEY, updated_at BIGINT UNSIGNED NOT NULL);
+INSERT INTO seqs VALUES (1, 18446744073709551613), (2, 18446744073709551614), (3, 18446744073709551615);
 SQL
 
-my_write_config "    tables: [orders, \"we\`ird; DROP TABLE orders; -- ü\"]
+my_write_config "    tables: [orders, seqs, \"we\`ird; DROP TABLE orders; -- ü\"]
     batch_size: 1000
     load_mode: raw+normalized"
 
@@ -77,4 +79,11 @@ run=$(my_last_run orders)
 assert_eq "${run#* }" "2496 0 ok" "fallback run (loaded deleted status)"
 assert_eq "$(dst_fp)" "$(src_fp)" "orders after fallback run"
 assert_eq "$(mys -e "SELECT COUNT(*) FROM \`$MY_STG\`.mysrc_orders_raw WHERE JSON_VALUE(_data, '\$.note') = 'fallback'")" "2495" "raw rows via fallback"
+
+# an unsigned bigint watermark compares exactly (bound as an integer, not through a double):
+# the rerun re-reads only the row at the stored watermark, not its neighbour 1 below
+assert_eq "$(mys -e "SELECT watermark FROM arus_state.watermarks WHERE pipeline = '$PIPE' AND table_name = 'seqs'")" "18446744073709551615" "unsigned watermark"
+arus_ok -c "$WORK/arus.yml" sync "$PIPE" --table seqs
+run=$(my_last_run seqs)
+assert_eq "${run%% *}" "1" "rows re-read at an unsigned bigint watermark"
 echo "ok"
