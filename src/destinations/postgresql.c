@@ -810,6 +810,41 @@ static int pg_drop_shadow(struct arus_destination *base, const struct arus_targe
     return arus__pg_exec(d->conn, arus_strbuf_cstr(&d->sql), "drop shadow table", err);
 }
 
+/* ---- dead letters */
+
+/* row_data is json, not jsonb: a row refused for a NUL byte holds "\u0000", which jsonb
+ * rejects. Runs inside the caller's transaction. */
+static int pg_write_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                const char *row_json, const char *error, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    const char *schema = pg_raw_schema(d, t);
+    char what[400];
+    int rc;
+
+    snprintf(what, sizeof what, "store refused row of \"%s\"", t->table);
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));"
+                          "CREATE TABLE IF NOT EXISTS ");
+    arus__pg_qualified(sql, schema, "_dead_letters");
+    arus_strbuf_puts(sql, " (source TEXT NOT NULL, table_name TEXT NOT NULL, run_id UUID NOT NULL,"
+                          " row_data JSON NOT NULL, error TEXT NOT NULL,"
+                          " created_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    if ((rc = arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err)))
+        return rc;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "INSERT INTO ");
+    arus__pg_qualified(sql, schema, "_dead_letters");
+    arus_strbuf_puts(sql, " (source, table_name, run_id, row_data, error)"
+                          " VALUES ($1, $2, $3::uuid, $4::json, $5)");
+    const char *params[5] = {t->source_name, t->table, t->run_id, row_json, error};
+    PGresult *r;
+    if ((rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 5, params, &r, what, err)) == 0)
+        PQclear(r);
+    return rc;
+}
+
 /* ---- state and history */
 
 static int pg_update_watermark(struct arus_destination *base, const struct arus_target *t,
@@ -993,4 +1028,5 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .list_runs = pg_list_runs,
     .list_state = pg_list_state,
     .delete_rows = pg_delete_rows,
+    .write_dead_letter = pg_write_dead_letter,
 };
