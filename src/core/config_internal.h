@@ -14,7 +14,8 @@ struct arus_arena;
 struct arus_error;
 
 /* A scalar under a key named "password" whose text came from the file itself, not from
- * ${VAR}: reported so arus_config_load can warn when the file is readable by others. */
+ * ${VAR}, or a "url" whose user-info holds such a password: reported so arus_config_load can
+ * warn when the file is readable by others. */
 struct arus__cfg_secret {
     const char *path; /* dotted key path, e.g. "sources.pg.password" */
     int line;

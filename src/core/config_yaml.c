@@ -230,6 +230,29 @@ static struct arus_cfg_node *add_value(struct parser *p, enum arus_cfg_kind kind
     return node;
 }
 
+/* True when a URL value (scheme://user:secret@host...) holds a password typed into the file:
+ * a non-empty secret in its user-info that is not a ${VAR} reference. */
+static bool url_has_literal_password(const char *raw, size_t n)
+{
+    size_t i = 0, at = 0, colon = 0;
+    while (i + 3 <= n && memcmp(raw + i, "://", 3) != 0)
+        i++;
+    if (i + 3 > n)
+        return false;
+    for (i += 3; i < n && !strchr("/?#", raw[i]); i++) {
+        if (raw[i] == '@')
+            at = i;
+        else if (raw[i] == ':' && !at && !colon)
+            colon = i;
+    }
+    if (!colon || !at || colon > at || at == colon + 1)
+        return false;
+    for (i = colon + 1; i + 1 < at; i++)
+        if (raw[i] == '$' && raw[i + 1] == '{')
+            return false;
+    return true;
+}
+
 static int on_scalar(struct parser *p, const yaml_event_t *ev)
 {
     const char *text = NULL, *raw;
@@ -244,7 +267,8 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
         return rc;
     node->scalar = text;
     ((struct arus__cfg_node *)node)->interpolated = had_ref;
-    if (node->key && strcasecmp(node->key, "password") == 0 && !had_ref && text[0]) {
+    if (node->key && ((strcasecmp(node->key, "password") == 0 && !had_ref && text[0]) ||
+                      (strcasecmp(node->key, "url") == 0 && url_has_literal_password(raw, n)))) {
         struct arus__cfg_secret *s = arus_arena_calloc(p->a, 1, sizeof *s);
         s->path = path_of(p, p->depth);
         s->line = node->line;
