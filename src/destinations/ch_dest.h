@@ -30,10 +30,12 @@ struct ch_dest {
     struct arus_strbuf body;     /* scratch: request bodies (one batch) */
 };
 
-/* Run stmt (with an optional body) and prefix a failure with "what" ("create table ...").
- * The response stays in d->http.resp. */
-int ch_exec(struct ch_dest *d, const char *what, const char *stmt, const char *body,
-            size_t len, struct arus_error *err);
+/* Run stmt (with an optional body); a failure is prefixed with "<what> on clickhouse \"name\"",
+ * what formatted from what_fmt (e.g. "create table \"db\".\"t\""). The response stays in
+ * d->http.resp. */
+int ch_exec(struct ch_dest *d, const char *stmt, const char *body, size_t len,
+            struct arus_error *err, const char *what_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* A strictly increasing version for ReplacingMergeTree rows: microseconds since the epoch,
  * bumped by one when the clock has not moved (or moved back) since the last call. */
 uint64_t ch_next_version(struct ch_dest *d);

@@ -21,7 +21,7 @@ int ch_ensure_state(struct arus_destination *dst, struct arus_error *err)
     arus_strbuf_reset(q);
     arus_strbuf_puts(q, "CREATE DATABASE IF NOT EXISTS ");
     ch_quote_ident(q, d->state_schema);
-    int rc = ch_exec(d, "create state database", q->data, NULL, 0, err);
+    int rc = ch_exec(d, q->data, NULL, 0, err, "create state database");
     if (rc != ARUS_OK)
         return rc;
     arus_strbuf_reset(q);
@@ -31,7 +31,7 @@ int ch_ensure_state(struct arus_destination *dst, struct arus_error *err)
                         "deletes_watermark Nullable(String), run_id String, updated_at String, "
                         "_arus_version UInt64) ENGINE = ReplacingMergeTree(_arus_version) "
                         "ORDER BY (pipeline, table_name)");
-    rc = ch_exec(d, "create state table", q->data, NULL, 0, err);
+    rc = ch_exec(d, q->data, NULL, 0, err, "create state table");
     if (rc != ARUS_OK)
         return rc;
     arus_strbuf_reset(q);
@@ -43,7 +43,7 @@ int ch_ensure_state(struct arus_destination *dst, struct arus_error *err)
                         "rows_dead_lettered Int64, error Nullable(String), "
                         "_arus_version UInt64) ENGINE = ReplacingMergeTree(_arus_version) "
                         "ORDER BY (run_id, table_name)");
-    return ch_exec(d, "create run history table", q->data, NULL, 0, err);
+    return ch_exec(d, q->data, NULL, 0, err, "create run history table");
 }
 
 /* One TabSeparated field (NULL as \N) followed by sep. */
@@ -77,7 +77,7 @@ int ch_update_watermark(struct arus_destination *dst, const struct arus_target *
     ch_quote_table(&d->sql, d->state_schema, "watermarks");
     arus_strbuf_puts(&d->sql, " (pipeline, table_name, watermark, deletes_watermark, run_id, "
                               "updated_at, _arus_version) FORMAT TabSeparated");
-    return ch_exec(d, "update watermark", d->sql.data, b->data, b->len, err);
+    return ch_exec(d, d->sql.data, b->data, b->len, err, "update watermark");
 }
 
 static const char *ch_dup(struct arus_arena *a, const char *s)
@@ -110,7 +110,7 @@ static int ch_select_state(struct ch_dest *d, const char *pipeline, const char *
         ch_quote_string(q, table);
     }
     arus_strbuf_puts(q, " ORDER BY table_name FORMAT TabSeparated");
-    return ch_exec(d, "read watermarks", q->data, NULL, 0, err);
+    return ch_exec(d, q->data, NULL, 0, err, "read watermarks");
 }
 
 static void ch_state_from(struct arus_arena *a, char **f, struct arus_table_state *st)
@@ -188,7 +188,7 @@ int ch_record_run(struct arus_destination *dst, const struct arus_run_record *r,
     arus_strbuf_puts(&d->sql, " (run_id, table_name, pipeline, mode, status, started_at, "
                               "finished_at, rows_extracted, rows_loaded, rows_deleted, "
                               "rows_dead_lettered, error, _arus_version) FORMAT TabSeparated");
-    return ch_exec(d, "record run", d->sql.data, b->data, b->len, err);
+    return ch_exec(d, d->sql.data, b->data, b->len, err, "record run");
 }
 
 int ch_list_runs(struct arus_destination *dst, const char *pipeline, size_t limit,
@@ -208,7 +208,7 @@ int ch_list_runs(struct arus_destination *dst, const char *pipeline, size_t limi
     ch_quote_string(q, pipeline);
     arus_strbuf_appendf(q, " ORDER BY started_at DESC, table_name LIMIT %zu FORMAT TabSeparated",
                         limit);
-    int rc = ch_exec(d, "read run history", q->data, NULL, 0, err);
+    int rc = ch_exec(d, q->data, NULL, 0, err, "read run history");
     if (rc != ARUS_OK)
         return rc;
     size_t rows = 0;

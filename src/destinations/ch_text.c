@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arus/arena.h"
 #include "arus/strbuf.h"
 
 void ch_quote_ident(struct arus_strbuf *sb, const char *name)
@@ -117,6 +118,7 @@ void ch_value_spec_init(struct ch_value_spec *vs, const struct arus_type *t, con
     vs->nullable = strncmp(ch_type, "Nullable(", 9) == 0;
     const char *base = vs->nullable ? ch_type + 9 : ch_type;
     vs->kind = CH_V_TEXT;
+    vs->scale = t->scale;
     if (t->ltype == ARUS_T_BOOL)
         vs->kind = CH_V_BOOL;
     else if (t->ltype == ARUS_T_FLOAT32 || t->ltype == ARUS_T_FLOAT64)
@@ -133,6 +135,46 @@ void ch_value_spec_init(struct ch_value_spec *vs, const struct arus_type *t, con
 static bool ch_date_in(const struct arus_cell *c, const char *lo, const char *hi)
 {
     return c->len >= 10 && memcmp(c->data, lo, 10) >= 0 && memcmp(c->data, hi, 10) <= 0;
+}
+
+/* A decimal with more fraction digits than the column's scale, rounded half away from zero
+ * (what PostgreSQL and MySQL do on insert; ClickHouse 18.16 refuses the value instead). Some
+ * sources deliver such values, e.g. SQLite's DECIMAL affinity stores binary doubles. */
+static void ch_decimal_rounded(struct arus_strbuf *sb, const char *p, size_t n, int scale)
+{
+    const char *dot = memchr(p, '.', n);
+    size_t keep = dot ? (size_t)(dot - p) + (scale > 0 ? 1 + (size_t)scale : 0) : n;
+    if (!dot || n - (size_t)(dot - p) - 1 <= (size_t)scale) {
+        arus_strbuf_append(sb, p, n);
+        return;
+    }
+    char next = dot[1 + scale];
+    char *buf = arus_xmalloc(keep + 2);
+    memcpy(buf + 1, p, keep);
+    buf[0] = '0';
+    if (next >= '5') {
+        size_t i = keep; /* buf index of the last kept char is keep */
+        for (; i > 0; i--) {
+            char *c = &buf[i];
+            if (*c == '.' || *c == '-')
+                continue;
+            if (*c == '9') {
+                *c = '0';
+                continue;
+            }
+            (*c)++;
+            break;
+        }
+        if (i == 0) { /* carried past the first digit: "9.99" -> "10.0" */
+            bool neg = buf[1] == '-';
+            arus_strbuf_puts(sb, neg ? "-1" : "1");
+            arus_strbuf_append(sb, buf + 1 + neg, keep - neg);
+            free(buf);
+            return;
+        }
+    }
+    arus_strbuf_append(sb, buf + 1, keep);
+    free(buf);
 }
 
 static bool ch_cell_is(const struct arus_cell *c, const char *s)
@@ -175,7 +217,8 @@ bool ch_tsv_cell(struct arus_strbuf *sb, const struct ch_value_spec *vs,
             *why = "NaN has no ClickHouse Decimal representation";
             return false;
         }
-        break;
+        ch_decimal_rounded(sb, c->data, c->len, vs->scale);
+        return true;
     case CH_V_DATE:
         /* 18.16 silently stores out-of-range dates as 0000-00-00; refuse instead. */
         if (c->len != 10 || !ch_date_in(c, "1970-01-01", "2105-12-31")) {

@@ -40,6 +40,7 @@ enum ch_value_kind {
 
 struct ch_value_spec {
     enum ch_value_kind kind;
+    int scale;     /* CH_V_DECIMAL: digits kept after the point (extra ones are rounded) */
     bool nullable; /* false: a NULL cell is an error (key or NOT NULL column) */
 };
 

@@ -5,6 +5,7 @@
  * transactions: writes go data first, watermark second, and re-delivery collapses by key. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,19 @@
 
 static struct ch_dest *ch_of(struct arus_destination *dst) { return (struct ch_dest *)dst; }
 
-int ch_exec(struct ch_dest *d, const char *what, const char *stmt, const char *body,
-            size_t len, struct arus_error *err)
+int ch_exec(struct ch_dest *d, const char *stmt, const char *body, size_t len,
+            struct arus_error *err, const char *what_fmt, ...)
 {
     arus_log(ARUS_LOG_TRACE, CH_COMPONENT, "%s", stmt);
     int rc = ch_http_exec(&d->http, stmt, body, len, err);
-    if (rc != ARUS_OK)
+    if (rc != ARUS_OK) {
+        char what[512];
+        va_list ap;
+        va_start(ap, what_fmt);
+        vsnprintf(what, sizeof what, what_fmt, ap);
+        va_end(ap);
         arus_error_prefix(err, "%s on clickhouse \"%s\"", what, d->name);
+    }
     return rc;
 }
 
@@ -187,7 +194,7 @@ static void ch_close(struct arus_destination *dst)
 
 static int ch_test_connection(struct arus_destination *dst, struct arus_error *err)
 {
-    return ch_exec(ch_of(dst), "select 1", "SELECT 1", NULL, 0, err);
+    return ch_exec(ch_of(dst), "SELECT 1", NULL, 0, err, "select 1");
 }
 
 /* ---- lock */
@@ -273,7 +280,7 @@ static int ch_create_database(struct ch_dest *d, const char *db, struct arus_err
     arus_strbuf_reset(&d->sql);
     arus_strbuf_puts(&d->sql, "CREATE DATABASE IF NOT EXISTS ");
     ch_quote_ident(&d->sql, db);
-    return ch_exec(d, "create database", d->sql.data, NULL, 0, err);
+    return ch_exec(d, d->sql.data, NULL, 0, err, "create database \"%s\"", db);
 }
 
 static int ch_ensure_raw(struct ch_dest *d, const struct arus_target *t, struct arus_error *err)
@@ -297,7 +304,8 @@ static int ch_ensure_raw(struct ch_dest *d, const struct arus_target *t, struct 
                  "(no 7-day expiry)",
                  d->name, d->major, d->minor);
     }
-    int rc = ch_exec(d, "create raw table", d->sql.data, NULL, 0, err);
+    int rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"",
+                     ch_raw_db(d, t), name.data);
     arus_strbuf_cleanup(&name);
     return rc;
 }
@@ -341,42 +349,29 @@ static void ch_table_ddl(struct ch_dest *d, const char *db, const char *table,
     free(pk);
 }
 
-/* Run a SELECT whose single column is a name and return how many rows it gave. */
-static int ch_count_rows(struct ch_dest *d, const char *what, size_t *n, struct arus_error *err)
-{
-    int rc = ch_exec(d, what, d->sql.data, NULL, 0, err);
-    if (rc != ARUS_OK)
-        return rc;
-    size_t rows = 0;
-    for (const char *p = d->http.resp.data; p && *p; p++)
-        rows += *p == '\n';
-    *n = rows;
-    return ARUS_OK;
-}
-
 /* (Re)create "<table>_current": the source's state, i.e. newest version of each key that is
  * not a tombstone. Views expand SELECT * when created, so this runs again after drift and
  * swaps. Tables without a key are plain MergeTree, where FINAL is not allowed. */
 static int ch_recreate_view(struct ch_dest *d, const char *db, const char *table,
                             struct arus_error *err)
 {
-    size_t replacing = 0;
     arus_strbuf_reset(&d->sql);
     arus_strbuf_puts(&d->sql, "SELECT 1 FROM system.tables WHERE database = ");
     ch_quote_string(&d->sql, db);
     arus_strbuf_puts(&d->sql, " AND name = ");
     ch_quote_string(&d->sql, table);
     arus_strbuf_puts(&d->sql, " AND engine = 'ReplacingMergeTree' FORMAT TabSeparated");
-    int rc = ch_count_rows(d, "inspect table", &replacing, err);
+    int rc = ch_exec(d, d->sql.data, NULL, 0, err, "inspect table \"%s\".\"%s\"", db, table);
     if (rc != ARUS_OK)
         return rc;
+    bool replacing = d->http.resp.len > 0;
     struct arus_strbuf view;
     arus_strbuf_init(&view);
     arus_strbuf_appendf(&view, "%s_current", table);
     arus_strbuf_reset(&d->sql);
     arus_strbuf_puts(&d->sql, "DROP TABLE IF EXISTS ");
     ch_quote_table(&d->sql, db, view.data);
-    rc = ch_exec(d, "drop view", d->sql.data, NULL, 0, err);
+    rc = ch_exec(d, d->sql.data, NULL, 0, err, "drop view \"%s\".\"%s\"", db, view.data);
     if (rc == ARUS_OK) {
         arus_strbuf_reset(&d->sql);
         arus_strbuf_puts(&d->sql, "CREATE VIEW ");
@@ -385,7 +380,8 @@ static int ch_recreate_view(struct ch_dest *d, const char *db, const char *table
         ch_quote_table(&d->sql, db, table);
         arus_strbuf_puts(&d->sql, replacing ? " FINAL WHERE _arus_deleted = 0"
                                             : " WHERE _arus_deleted = 0");
-        rc = ch_exec(d, "create view", d->sql.data, NULL, 0, err);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "create view \"%s\".\"%s\"", db,
+                     view.data);
     }
     arus_strbuf_cleanup(&view);
     return rc;
@@ -403,7 +399,7 @@ static int ch_add_missing_columns(struct ch_dest *d, const char *db, const char 
     arus_strbuf_puts(&d->sql, " AND table = ");
     ch_quote_string(&d->sql, table);
     arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
-    int rc = ch_exec(d, "read columns", d->sql.data, NULL, 0, err);
+    int rc = ch_exec(d, d->sql.data, NULL, 0, err, "read columns of \"%s\".\"%s\"", db, table);
     if (rc != ARUS_OK)
         return rc;
     /* Keep the names: the next statements reuse the response buffer. */
@@ -432,7 +428,8 @@ static int ch_add_missing_columns(struct ch_dest *d, const char *db, const char 
         ch_quote_ident(&d->sql, s->columns[i].name);
         arus_strbuf_putc(&d->sql, ' ');
         ch_column_type(d, &s->columns[i], &d->sql);
-        rc = ch_exec(d, "add column", d->sql.data, NULL, 0, err);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "add column \"%s\" to \"%s\".\"%s\"",
+                     s->columns[i].name, db, table);
         if (rc == ARUS_OK) {
             *added = true;
             arus_log(ARUS_LOG_INFO, CH_COMPONENT, "added column \"%s\" to \"%s\".\"%s\"",
@@ -464,13 +461,14 @@ static int ch_ensure_schema(struct arus_destination *dst, const struct arus_targ
         arus_strbuf_puts(&d->sql, "EXISTS TABLE ");
         ch_quote_table(&d->sql, tdb, main.data);
         arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
-        rc = ch_exec(d, "check table", d->sql.data, NULL, 0, err);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "check table \"%s\".\"%s\"", tdb, main.data);
         exists = rc == ARUS_OK && d->http.resp.data && d->http.resp.data[0] == '1';
     }
     bool changed = !exists;
     if (rc == ARUS_OK && !exists) {
         ch_table_ddl(d, tdb, main.data, schema, true);
-        rc = ch_exec(d, "create table", d->sql.data, NULL, 0, err);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"", tdb,
+                     main.data);
     } else if (rc == ARUS_OK) {
         rc = ch_add_missing_columns(d, tdb, main.data, schema, &changed, err);
     }
@@ -481,14 +479,14 @@ static int ch_ensure_schema(struct arus_destination *dst, const struct arus_targ
         arus_strbuf_reset(&d->sql);
         arus_strbuf_puts(&d->sql, "DROP TABLE IF EXISTS ");
         ch_quote_table(&d->sql, tdb, shadow.data);
-        rc = ch_exec(d, "drop shadow table", d->sql.data, NULL, 0, err);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "drop table \"%s\".\"%s\"", tdb,
+                     shadow.data);
         if (rc == ARUS_OK) {
             ch_table_ddl(d, tdb, shadow.data, schema, false);
-            rc = ch_exec(d, "create shadow table", d->sql.data, NULL, 0, err);
+            rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"", tdb,
+                         shadow.data);
         }
     }
-    if (rc != ARUS_OK)
-        arus_error_prefix(err, "table \"%s\".\"%s\"", tdb, main.data);
     arus_strbuf_cleanup(&main);
     arus_strbuf_cleanup(&shadow);
     return rc;
@@ -528,11 +526,10 @@ static int ch_load_raw(struct arus_destination *dst, const struct arus_target *t
     arus_strbuf_puts(&d->sql, " (_arus_run_id, _data) FORMAT TabSeparated");
     int rc = ARUS_OK;
     if (b->nrows)
-        rc = ch_exec(d, "insert into raw table", d->sql.data, d->body.data, d->body.len, err);
+        rc = ch_exec(d, d->sql.data, d->body.data, d->body.len, err,
+                     "insert into \"%s\".\"%s\"", ch_raw_db(d, t), name.data);
     if (rc == ARUS_OK)
         *loaded = (int64_t)b->nrows;
-    else
-        arus_error_prefix(err, "table \"%s\".\"%s\"", ch_raw_db(d, t), name.data);
     arus_strbuf_cleanup(&name);
     arus_strbuf_cleanup(&json);
     return rc;
@@ -586,10 +583,8 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
         arus_strbuf_append(&d->body, tail, (size_t)tn);
     }
     if (rc == ARUS_OK && b->nrows) {
-        rc = ch_exec(d, deleted ? "insert tombstones" : "insert rows", d->sql.data, d->body.data,
-                     d->body.len, err);
-        if (rc != ARUS_OK)
-            arus_error_prefix(err, "table \"%s\".\"%s\"", db, table);
+        rc = ch_exec(d, d->sql.data, d->body.data, d->body.len, err,
+                     "insert %s into \"%s\".\"%s\"", deleted ? "tombstones" : "rows", db, table);
     }
     arus_strbuf_cleanup(&type);
     free(vs);
@@ -641,7 +636,7 @@ static int ch_drop_table(struct ch_dest *d, const char *db, const char *table,
     arus_strbuf_reset(&d->sql);
     arus_strbuf_puts(&d->sql, "DROP TABLE IF EXISTS ");
     ch_quote_table(&d->sql, db, table);
-    return ch_exec(d, "drop table", d->sql.data, NULL, 0, err);
+    return ch_exec(d, d->sql.data, NULL, 0, err, "drop table \"%s\".\"%s\"", db, table);
 }
 
 /* RENAME of two tables in one statement: readers see the old or the new table, never none.
@@ -669,14 +664,13 @@ static int ch_swap_shadow(struct arus_destination *dst, const struct arus_target
         ch_quote_table(&d->sql, db, shadow.data);
         arus_strbuf_puts(&d->sql, " TO ");
         ch_quote_table(&d->sql, db, main.data);
-        rc = ch_exec(d, "swap shadow table", d->sql.data, NULL, 0, err);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "swap \"%s\".\"%s\" with its shadow", db,
+                     main.data);
     }
     if (rc == ARUS_OK)
         rc = ch_drop_table(d, db, old.data, err);
     if (rc == ARUS_OK)
         rc = ch_recreate_view(d, db, main.data, err);
-    if (rc != ARUS_OK)
-        arus_error_prefix(err, "table \"%s\".\"%s\"", db, main.data);
     arus_strbuf_cleanup(&main);
     arus_strbuf_cleanup(&shadow);
     arus_strbuf_cleanup(&old);

@@ -39,9 +39,10 @@ static void test_tsv_split(void)
     CHECK_INT(ch_tsv_split_row(&pos, end, f, 4), 0);
 }
 
-static const char *cell(enum arus_ltype lt, const char *ch_type, const char *v, const char **why)
+static const char *cell_s(enum arus_ltype lt, int scale, const char *ch_type, const char *v,
+                          const char **why)
 {
-    struct arus_type t = {.ltype = lt};
+    struct arus_type t = {.ltype = lt, .scale = scale};
     struct ch_value_spec vs;
     ch_value_spec_init(&vs, &t, ch_type);
     struct arus_cell c = {v, v ? strlen(v) : 0};
@@ -50,6 +51,25 @@ static const char *cell(enum arus_ltype lt, const char *ch_type, const char *v, 
     if (!ch_tsv_cell(&out, &vs, &c, why))
         return "<rejected>";
     return arus_strbuf_cstr(&out);
+}
+
+static const char *cell(enum arus_ltype lt, const char *ch_type, const char *v, const char **why)
+{
+    return cell_s(lt, 2, ch_type, v, why);
+}
+
+static void test_decimal_rounding(void)
+{
+    const char *why;
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 4, "Decimal(12, 4)", "12345678.123400001", &why),
+              "12345678.1234");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 4, "Decimal(12, 4)", "1.23455", &why), "1.2346");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 2, "Decimal(12, 2)", "-9.995", &why), "-10.00");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 2, "Decimal(12, 2)", "99.999", &why), "100.00");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Decimal(12, 0)", "7.5", &why), "8");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Decimal(12, 0)", "-7.4", &why), "-7");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "5.1", &why), "5.1");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "42", &why), "42");
 }
 
 static void test_values(void)
@@ -128,6 +148,7 @@ int main(void)
     RUN(test_tsv_escape);
     RUN(test_tsv_split);
     RUN(test_values);
+    RUN(test_decimal_rounding);
     RUN(test_quote_string);
     RUN(test_exception);
     RUN(test_version);
