@@ -4,7 +4,8 @@
 #   tls-certs.sh DIR    writes into DIR (created if missing):
 #     ca.pem, ca-key.pem           a test CA
 #     server.pem, server-key.pem   a server certificate signed by it, valid for
-#                                  DNS:localhost and IP:127.0.0.1 (10 days)
+#                                  DNS:localhost only (10 days): connecting by 127.0.0.1 with
+#                                  host name verification must fail, which the tests check
 #     wrong-ca.pem                 an unrelated CA that did NOT sign the server certificate
 #
 # Keys are mode 600. Nothing here is secret beyond the test: never use it for real servers.
@@ -29,7 +30,7 @@ rm -f wrong-ca-key.pem
 
 openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=localhost" \
     -keyout server-key.pem -out server.csr 2>/dev/null
-printf '%s\n' "subjectAltName = DNS:localhost, IP:127.0.0.1" \
+printf '%s\n' "subjectAltName = DNS:localhost" \
     "basicConstraints = CA:FALSE" "keyUsage = digitalSignature, keyEncipherment" \
     "extendedKeyUsage = serverAuth" >server.ext
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 10 \

@@ -6,7 +6,9 @@
 #  - MariaDB source and destination with ssl_mode VERIFY_IDENTITY (upper case, as MySQL's
 #    tools spell it) + ssl_ca, host localhost: the sync works as a user created REQUIRE SSL,
 #    and the server's TLS handshake counter grows by arus's connections;
-#  - the same endpoints with the wrong CA are refused: one clear line, exit 4.
+#  - the same endpoints with the wrong CA are refused: one clear line, exit 4;
+#  - host name verification: the certificate names localhost only, so connecting by
+#    127.0.0.1 is refused by verify-full / VERIFY_IDENTITY (PostgreSQL's verify-ca accepts it).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sec_lib.sh"
 sec_start pg mysql
@@ -106,4 +108,14 @@ rc=0; arus -c "$WORK/arus.yml" check || rc=$?
 assert_eq "$rc" 4 "wrong CA, check: exit code"
 assert_eq "$(grep -c 'certificate' "$WORK/out" "$WORK/err" | awk -F: '{ s += $2 } END { print s }')" 4 \
     "wrong CA, check: endpoints refused ($(cat "$WORK/out" "$WORK/err"))"
+# ---- host name verification: right CA, but the certificate does not name 127.0.0.1
+config "$CA" "$CA"
+sed -i 's/host: localhost/host: 127.0.0.1/' "$WORK/arus.yml"
+pattern="connect to \"pgs\" at 127.0.0.1:$SEC_PG_PORT: server certificate for \"localhost\".* does not match host name \"127.0.0.1\""
+expect_refused discover pgs
+pattern="connect to \"mys\" at 127.0.0.1:$SEC_MY_PORT: TLS/SSL error: Validation of SSL server certificate failed"
+expect_refused discover mys
+sed -i 's/sslmode: verify-full/sslmode: verify-ca/' "$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" discover pgs      # verify-ca checks the chain only
+
 echo "ok (TLS: PostgreSQL $n_ssl/$n_sess sessions $tls_version, MariaDB $((after - before)) TLS handshakes)"
