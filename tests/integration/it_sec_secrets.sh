@@ -131,13 +131,11 @@ grep -q "mgs" "$WORK/all.log" || fail "MongoDB endpoint never reported"
 # ---- 2. argv of a running sync: cmdline never holds the password; environ does (it is how
 # the password is meant to travel, and proves the probe reads the right process). A lock on
 # the source table keeps the sync running while we look.
-spg_sql -c "BEGIN; LOCK TABLE src.t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT" >/dev/null &
-locker=$!
-sleep 0.3
+sec_pg_lock src.t
 "$ARUS" -c "$WORK/arus.yml" sync --full-refresh "${P}_pm" >"$WORK/out" 2>"$WORK/err" &
 syncpid=$!
 seen=0
-for _ in $(seq 1 100); do
+for _ in $(seq 1 500); do
     if [ "$(readlink "/proc/$syncpid/exe" 2>/dev/null)" = "$(readlink -f "$ARUS")" ]; then
         tr '\0' ' ' <"/proc/$syncpid/cmdline" >"$WORK/cmdline"
         tr '\0' '\n' <"/proc/$syncpid/environ" >"$WORK/environ"
@@ -145,7 +143,7 @@ for _ in $(seq 1 100); do
     fi
     sleep 0.02
 done
-wait "$locker"; wait "$syncpid" || fail "locked sync failed: $(cat "$WORK/err")"
+sec_pg_unlock; wait "$syncpid" || fail "locked sync failed: $(cat "$WORK/err")"
 assert_eq "$seen" 1 "running arus process observed"
 grep -q "sync --full-refresh ${P}_pm" "$WORK/cmdline" || fail "probe read the wrong argv: $(cat "$WORK/cmdline")"
 if grep -qF -- "$SECRET" "$WORK/cmdline"; then fail "the password is in arus's argv"; fi

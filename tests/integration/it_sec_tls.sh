@@ -51,22 +51,17 @@ export SEC_PG_PW=arus
 # ---- PostgreSQL: sync while a lock holds the source table, so that arus's sessions can be
 # inspected in pg_stat_activity/pg_stat_ssl while they exist.
 config "$CA" "$CA"
-spg_sql -c "BEGIN; LOCK TABLE src.t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null &
-locker=$!
-for _ in $(seq 1 20); do   # until the lock is taken
-    [ "$(spg_sql -c "SELECT count(*) FROM pg_locks WHERE relation = 'src.t'::regclass AND granted")" = 0 ] || break
-    sleep 0.1
-done
+sec_pg_lock src.t
 "$ARUS" -c "$WORK/arus.yml" sync pp >"$WORK/out" 2>"$WORK/err" &
 syncpid=$!
 sessions=""
-for _ in $(seq 1 50); do
+for _ in $(seq 1 200); do
     sessions=$(spg_sql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE s.ssl) || ' ' || coalesce(min(s.version), '-')
         FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'arus'")
     [ "${sessions%% *}" -ge 2 ] && break   # source and destination connected
     sleep 0.05
 done
-wait "$locker"
+sec_pg_unlock
 wait "$syncpid" || fail "TLS sync pp exited $?: $(cat "$WORK/err")"
 read -r n_sess n_ssl tls_version <<<"$sessions"
 [ "$n_sess" -ge 2 ] || fail "arus sessions not seen in pg_stat_activity ($sessions)"

@@ -43,3 +43,21 @@ smy_sql() {
     mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$SEC_MY_PORT" -u root --skip-ssl \
         --batch --skip-column-names "$@"
 }
+
+# sec_pg_lock TABLE: hold an exclusive lock on TABLE of the private PostgreSQL (from a
+# background session, at most 30 s) so that an arus run touching it waits, and can be looked
+# at meanwhile; sec_pg_unlock ends that session, which releases the lock at once.
+sec_pg_lock() {
+    PGAPPNAME=sec_locker spg_sql -c "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30)" \
+        >/dev/null 2>&1 &
+    SEC_LOCKER=$!
+    for _ in $(seq 1 100); do
+        [ "$(spg_sql -c "SELECT count(*) FROM pg_locks WHERE relation = '$1'::regclass AND granted")" = 0 ] || return 0
+        sleep 0.05
+    done
+    fail "lock on $1 not taken"
+}
+sec_pg_unlock() {
+    spg_sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sec_locker'" >/dev/null
+    wait "$SEC_LOCKER" || true
+}
