@@ -157,6 +157,14 @@ int arus__pg_connect(const struct arus__pg_settings *s, PGconn **out, struct aru
     return ARUS_OK;
 }
 
+/* A server shutting down ends its sessions with 57P01..57P03 (or a class 08 error) while the
+ * connection can still look OK: those are lost connections (retried), not query errors. */
+static bool pg_state_lost(const char *state)
+{
+    return state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+                     strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0);
+}
+
 int arus__pg_fail(PGconn *c, const PGresult *r, struct arus_error *err, const char *what)
 {
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -164,7 +172,7 @@ int arus__pg_fail(PGconn *c, const PGresult *r, struct arus_error *err, const ch
     int code = ARUS_EQUERY;
     if (!msg)
         msg = PQerrorMessage(c);
-    if (PQstatus(c) != CONNECTION_OK)
+    if (PQstatus(c) != CONNECTION_OK || pg_state_lost(state))
         code = ARUS_ECONNECT;
     else if (state && strcmp(state, "57014") == 0)
         code = ARUS_ETIMEOUT;
