@@ -1,0 +1,178 @@
+# Shared helpers for the fault tests (sourced by it_fault_*.sh and it_serial_*.sh after lib.sh):
+# one table `items` (id, payload, qty, updated_at, deleted_at) created and changed the same way
+# in any source engine (sqlite, pg, mysql), endpoints for any destination (sqlite, pg, mysql, ch),
+# and the evidence the fault tests need in any engine: the live rows as canonical text
+# "id<TAB>payload<TAB>qty" ordered by id, their fingerprint, duplicate keys, and a check that
+# the stored watermark is never ahead of the committed rows.
+source "$(dirname "${BASH_SOURCE[0]}")/pg_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/my_lib.sh"
+
+FL_CH_HAVE=0
+if "$ARUS" connectors | grep -q '^destination *clickhouse ' &&
+    curl -sf "http://$ARUS_CH_HOST:$ARUS_CH_HTTP_PORT/ping" >/dev/null; then
+    FL_CH_HAVE=1
+    FL_CH_RAW="arus_${IT_ID}_raw"
+    FL_CH_AN="arus_${IT_ID}_an"
+    on_exit "ch_sql 'DROP DATABASE IF EXISTS $FL_CH_RAW'"
+    on_exit "ch_sql 'DROP DATABASE IF EXISTS $FL_CH_AN'"
+    on_exit "ch_sql \"ALTER TABLE arus_state.watermarks DELETE WHERE pipeline LIKE '${PIPE}%'\""
+    on_exit "ch_sql \"ALTER TABLE arus_state.runs DELETE WHERE pipeline LIKE '${PIPE}%'\""
+fi
+export ARUS_PG_PASSWORD ARUS_MY_PASSWORD ARUS_CH_PASSWORD
+export PGOPTIONS="-c client_min_messages=warning"
+
+# MariaDB client for the fault tables: UTC, and ANSI || so the same SQL text serves every engine.
+fl_my() { my_sql --init-command="SET time_zone = '+00:00', sql_mode = 'PIPES_AS_CONCAT'" "$@"; }
+
+# fl_sql ENGINE ROLE SQL: run SQL in the source (ROLE src) or destination (ROLE dst) store.
+fl_sql() {
+    case $1 in
+    sqlite) sqlite_sql -separator $'\t' "$WORK/$2.db" "$3" ;;
+    pg) pg_sql -F $'\t' -c "$3" ;;
+    mysql) fl_my -D "$([ "$2" = src ] && echo "$MY_SRC" || echo "$MY_AN")" -e "$3" ;;
+    ch) ch_sql "$3 FORMAT TSV" ;;
+    esac
+}
+
+# fl_ts ENGINE SECONDS_EXPR: SQL for the timestamp 2024-01-01 00:00:00 + SECONDS_EXPR seconds.
+fl_ts() {
+    case $1 in
+    sqlite) echo "datetime('2024-01-01 00:00:00', '+' || ($2) || ' seconds')" ;;
+    pg) echo "(timestamp '2024-01-01 00:00:00' + ($2) * interval '1 second')" ;;
+    mysql) echo "(TIMESTAMP '2024-01-01 00:00:00' + INTERVAL ($2) SECOND)" ;;
+    esac
+}
+
+# fl_series ENGINE FROM TO: a subquery with one column i = FROM..TO.
+fl_series() {
+    case $1 in
+    sqlite) echo "(WITH RECURSIVE r(i) AS (SELECT $2 UNION ALL SELECT i + 1 FROM r WHERE i < $3) SELECT i FROM r)" ;;
+    pg) echo "(SELECT i FROM generate_series($2, $3) i)" ;;
+    mysql) echo "(SELECT seq AS i FROM seq_$2_to_$3)" ;;
+    esac
+}
+
+# fl_src_create ENGINE ROWS: a fresh source table items with ids 1..ROWS.
+fl_src_create() {
+    local ts=timestamp
+    [ "$1" = mysql ] && ts=datetime
+    case $1 in
+    sqlite) rm -f "$WORK/src.db" ;;
+    pg) pg_sql -c "DROP SCHEMA IF EXISTS src CASCADE; CREATE SCHEMA src" ;;
+    mysql) fl_my -e "DROP DATABASE IF EXISTS \`$MY_SRC\`; CREATE DATABASE \`$MY_SRC\`" ;;
+    esac
+    local t=items
+    [ "$1" = pg ] && t=src.items
+    fl_sql "$1" src "CREATE TABLE $t (id bigint PRIMARY KEY, payload varchar(100) NOT NULL,
+        qty integer, updated_at $ts NOT NULL, deleted_at $ts NULL)"
+    fl_sql "$1" src "INSERT INTO $t SELECT i, 'p' || i || '-0', i % 1000, $(fl_ts "$1" i), NULL
+        FROM $(fl_series "$1" 1 "$2") s"
+}
+
+# fl_src_change ENGINE ROUND ROWS: a round of changes after the first ROWS ids (ROUND >= 1):
+# updates ~10% of the rows, inserts 50 rows, soft-deletes ~1%, all later than any earlier round.
+fl_src_change() {
+    local e=$1 r=$2 n=$3 t=items
+    [ "$e" = pg ] && t=src.items
+    local when
+    when=$(fl_ts "$e" "$r * 1000000 + id")
+    local first=$((n + (r - 1) * 50 + 1))
+    fl_sql "$e" src "UPDATE $t SET payload = payload || '+$r', qty = qty + 1, updated_at = $when
+        WHERE id % 10 = $((r % 10)) AND deleted_at IS NULL"
+    fl_sql "$e" src "INSERT INTO $t SELECT i, 'p' || i || '-$r', i % 1000,
+        $(fl_ts "$e" "$r * 1000000 + i"), NULL FROM $(fl_series "$e" "$first" $((first + 49))) s"
+    fl_sql "$e" src "UPDATE $t SET deleted_at = $when, updated_at = $when
+        WHERE id % 97 = $((r % 97)) AND deleted_at IS NULL"
+}
+
+# fl_src_rows ENGINE [WHERE]: the live source rows as canonical text, ordered by id.
+fl_src_rows() {
+    local t=items
+    [ "$1" = pg ] && t=src.items
+    fl_sql "$1" src "SELECT id, payload, qty FROM $t WHERE deleted_at IS NULL ${2:+AND $2} ORDER BY id"
+}
+
+# fl_dst_rows ENGINE: the typed table's rows as canonical text, ordered by id; ClickHouse reads the
+# newest version of each key (FINAL) without tombstones (README, ClickHouse section).
+fl_dst_rows() {
+    case $1 in
+    sqlite) fl_sql sqlite dst "SELECT id, payload, qty FROM analytics__items ORDER BY id" ;;
+    pg) fl_sql pg dst "SELECT id, payload, qty FROM analytics.items ORDER BY id" ;;
+    mysql) fl_sql mysql dst "SELECT id, payload, qty FROM items ORDER BY id" ;;
+    ch) fl_sql ch dst "SELECT id, payload, qty FROM $FL_CH_AN.items FINAL WHERE _arus_deleted = 0 ORDER BY id" ;;
+    esac
+}
+
+# fl_fingerprint: "rows md5" of canonical rows on stdin.
+fl_fingerprint() { local rows; rows=$(cat); echo "$(printf '%s' "$rows" | grep -c .) $(printf '%s' "$rows" | md5sum | cut -d' ' -f1)"; }
+
+# fl_dst_reset ENGINE: an empty destination (no tables, no state of earlier pairs' pipelines).
+fl_dst_reset() {
+    case $1 in
+    sqlite) rm -f "$WORK/dst.db" ;;
+    pg) pg_sql -c "DROP SCHEMA IF EXISTS analytics CASCADE; DROP SCHEMA IF EXISTS staging CASCADE" ;;
+    mysql) for db in "$MY_STG" "$MY_AN"; do fl_my -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\`"; done ;;
+    ch) ch_sql "DROP DATABASE IF EXISTS $FL_CH_RAW" && ch_sql "DROP DATABASE IF EXISTS $FL_CH_AN" ;;
+    esac
+}
+
+# fl_endpoint ENGINE NAME ROLE [extra flow entries]: one endpoint line for arus.yml (ROLE src/dst).
+fl_endpoint() {
+    local e=$1 name=$2 role=$3
+    shift 3
+    local extra=""
+    for kv in "$@"; do extra+=", $kv"; done
+    case $e in
+    sqlite) echo "  $name: {type: sqlite, path: $WORK/$role.db$extra}" ;;
+    pg) if [ "$role" = src ]; then pg_endpoint "$name" postgresql "schema: src" "$@"; else pg_endpoint "$name" postgresql "$@"; fi ;;
+    mysql)
+        if [ "$role" = src ]; then my_endpoint "$name" mysql "$MY_SRC" "$@"
+        else echo "  $name: {type: mysql, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN$extra}"
+        fi ;;
+    ch) echo "  $name: {type: clickhouse, host: $ARUS_CH_HOST, port: $ARUS_CH_HTTP_PORT, username: $ARUS_CH_USER, password: \"\${ARUS_CH_PASSWORD}\", raw_schema: $FL_CH_RAW, target_schema: $FL_CH_AN$extra}" ;;
+    esac
+}
+
+# fl_write_config SRC DST PIPELINE [pipeline body lines...]: $WORK/arus.yml with source `s`,
+# destination `d` and one pipeline over table items, batches of $FL_BATCH (default 100).
+fl_write_config() {
+    local s=$1 d=$2 p=$3
+    shift 3
+    {
+        echo "sources:"
+        fl_endpoint "$s" s src
+        echo "destinations:"
+        fl_endpoint "$d" d dst
+        echo "pipelines:"
+        echo "  $p:"
+        echo "    source: s"
+        echo "    destination: d"
+        echo "    tables: [items]"
+        echo "    batch_size: ${FL_BATCH:-100}"
+        echo "    load_mode: raw+normalized"
+        echo "    initial_backoff: 0.5"
+        printf '    %s\n' "$@"
+    } >"$WORK/arus.yml"
+}
+
+# fl_assert_equal SRC DST WHAT: destination rows equal the live source rows, no duplicate keys.
+fl_assert_equal() {
+    local want got
+    want=$(fl_src_rows "$1" | fl_fingerprint)
+    got=$(fl_dst_rows "$2" | fl_fingerprint)
+    assert_eq "$got" "$want" "$1 -> $2 rows and checksum $3"
+    assert_eq "$(fl_dst_rows "$2" | cut -f1 | uniq -d | wc -l)" 0 "$1 -> $2 duplicate keys $3"
+}
+
+# fl_assert_watermark SRC DST PIPELINE WHAT: every live source row older than the stored
+# watermark is in the destination as it is in the source (rows at the watermark itself may
+# still be pending: the next run re-reads them inclusively).
+fl_assert_watermark() {
+    arus_ok -c "$WORK/arus.yml" --json state "$3"
+    local wm missing
+    wm=$(jq -r '.. | objects | select(.table? == "items") | .watermark // empty' "$WORK/out" | head -1)
+    [ -n "$wm" ] || return 0
+    [[ $wm =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:.]+$ ]] || fail "$1 -> $2 unexpected watermark '$wm' $4"
+    missing=$(comm -23 <(fl_src_rows "$1" "updated_at < '$wm'" | sort) <(fl_dst_rows "$2" | sort) | wc -l)
+    assert_eq "$missing" 0 "$1 -> $2 rows older than watermark $wm missing $4"
+}
