@@ -9,7 +9,7 @@ arus_connector(NAME sqlite OPTION ARUS_WITH_SQLITE
 
 arus_connector(NAME postgresql OPTION ARUS_WITH_POSTGRESQL
     SOURCE_OPS arus_source_postgresql DEST_OPS arus_destination_postgresql
-    FILES src/sources/postgresql.c src/sources/pg_reader.c src/destinations/postgresql.c
+    FILES src/sources/postgresql.c src/destinations/postgresql.c
           src/destinations/pg_conn.c
     PKGS libpq)
 

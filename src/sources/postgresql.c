@@ -1,7 +1,8 @@
 /* PostgreSQL source (libpq): schema discovery from pg_catalog and streamed extraction.
- * Each extract is one `COPY (SELECT ... ORDER BY ...) TO STDOUT`, read ahead by a thread into
- * a bounded queue (pg_reader.c), so memory stays bounded by the batch; the watermark is bound
- * through set_config() because COPY takes no parameters. Cells become canonical text (types.h)
+ * Each extract is one `COPY (SELECT ... ORDER BY ...) TO STDOUT` read row by row with
+ * PQgetCopyData, so memory stays bounded by the batch (the engine's extract thread keeps the
+ * stream flowing while batches load); the watermark is bound through set_config() because
+ * COPY takes no parameters. Cells become canonical text (types.h)
  * in place: booleans, UTC timestamps, bytea hex; arrays come out of to_json(). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 #include "arus/strbuf.h"
 #include "arus/typemap.h"
 #include "destinations/pg_conn.h"
-#include "sources/pg_reader.h"
 
 struct pg_source {
     struct arus_source base;
@@ -23,12 +23,9 @@ struct pg_source {
     size_t ninclude;
 };
 
-/* Rows read ahead while the engine loads: one batch, and at most this many bytes. */
-#define PG_READ_AHEAD_BYTES (8u << 20)
-
 struct pg_extract {
+    PGconn *conn;
     const struct arus_table_schema *table;
-    struct arus__pg_reader *reader;
     char what[320];              /* "extract \"table\"" for messages */
     bool done;
 };
@@ -372,9 +369,9 @@ static int pg_extract_open(struct arus_source *base, const struct arus_extract_r
     }
     PQclear(r);
     struct pg_extract *x = arus_xcalloc(1, sizeof *x);
+    x->conn = s->conn;
     x->table = req->table;
     snprintf(x->what, sizeof x->what, "extract \"%s\"", req->table->name);
-    x->reader = arus__pg_reader_start(s->conn, req->batch_size, PG_READ_AHEAD_BYTES, x->what);
     *out = (struct arus_extract *)x;
 out:
     arus_strbuf_cleanup(&sql);
@@ -505,18 +502,32 @@ static int pg_parse_row(struct pg_extract *x, struct arus_batch *b, const char *
     return ARUS_OK;
 }
 
+/* After PQgetCopyData reports the end (len -1) or a failure (-2): collect the COPY's final
+ * status so the connection is idle again. */
+static int pg_finish(struct pg_extract *x, int len, struct arus_error *err)
+{
+    PGresult *r;
+    int rc = ARUS_OK;
+    x->done = true;
+    while ((r = PQgetResult(x->conn))) {
+        if (rc == ARUS_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = arus__pg_fail(x->conn, r, err, x->what);
+        PQclear(r);
+    }
+    if (rc == ARUS_OK && len == -2)
+        rc = arus__pg_fail(x->conn, NULL, err, x->what);
+    return rc;
+}
+
 static int pg_extract_next(struct arus_extract *xx, struct arus_batch *b, struct arus_error *err)
 {
     struct pg_extract *x = (struct pg_extract *)xx;
     while (!x->done && !arus_batch_full(b)) {
-        char *line;
-        int len;
-        int rc = arus__pg_reader_next(x->reader, &line, &len, err);
-        if (rc <= 0) {
-            x->done = true;
-            return rc;
-        }
-        rc = pg_parse_row(x, b, line, len, err);
+        char *line = NULL;
+        int len = PQgetCopyData(x->conn, &line, 0);
+        if (len < 0)
+            return pg_finish(x, len, err);
+        int rc = pg_parse_row(x, b, line, len, err);
         PQfreemem(line);
         if (rc)
             return rc;
@@ -524,13 +535,26 @@ static int pg_extract_next(struct arus_extract *xx, struct arus_batch *b, struct
     return ARUS_OK;
 }
 
-/* Closing mid-stream cancels the COPY; either way the connection is idle afterwards. */
+/* Closing mid-stream cancels the COPY and drains it so the connection is usable again. */
 static void pg_extract_close(struct arus_extract *xx)
 {
     struct pg_extract *x = (struct pg_extract *)xx;
     if (!x)
         return;
-    arus__pg_reader_stop(x->reader);
+    if (!x->done) {
+        PGcancel *cancel = PQgetCancel(x->conn);
+        char buf[256];
+        if (cancel) {
+            PQcancel(cancel, buf, sizeof buf);
+            PQfreeCancel(cancel);
+        }
+        char *line;
+        int len;
+        while ((len = PQgetCopyData(x->conn, &line, 0)) >= 0)
+            PQfreemem(line);
+        struct arus_error ignored;
+        pg_finish(x, len, &ignored);
+    }
     free(x);
 }
 

@@ -18,7 +18,7 @@ expect_fail() {
     local rc=$1
     [ "$rc" -eq "$2" ] || fail "$4: exit $rc, expected $2 ($(cat "$WORK/err"))"
     grep -q -- "$3" "$WORK/err" || fail "$4: message '$(cat "$WORK/err")' lacks '$3'"
-    [ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "$4: expected one line, got: $(cat "$WORK/err")"
+    [ "$(arus_err_lines)" -eq 1 ] || fail "$4: expected one line, got: $(cat "$WORK/err")"
 }
 
 no_state() {

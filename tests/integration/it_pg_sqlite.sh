@@ -55,7 +55,7 @@ rc=0; arus -c "$WORK/arus.yml" sync nul || rc=$?
 assert_eq "$rc" 5 "NUL byte exit"
 grep -q 'load "analytics.notes": column "body" (batch row 1) contains a NUL byte' "$WORK/err" ||
     fail "NUL byte: $(cat "$WORK/err")"
-[ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "NUL byte: expected one line: $(cat "$WORK/err")"
+[ "$(arus_err_lines)" -eq 1 ] || fail "NUL byte: expected one line: $(cat "$WORK/err")"
 assert_eq "$(pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE pipeline = 'nul'")" 0 \
     "state after the NUL failure"
 sed -i 's/  nul: {source: bad, destination: pgdst, tables: \[notes\]}/  nul: {source: bad, destination: pgdst, tables: [notes], max_dead_letters: 1}/' "$WORK/arus.yml"

@@ -93,3 +93,9 @@ WHERE s.id IS NULL OR d.id IS NULL OR
    d.c_jsonb, d.c_arr, d.c_tarr, d.c_enum, d.c_iv, d.c_inet::inet, d.updated_at)
 SQL
 }
+
+# Lines arus wrote to stderr, not counting libmongoc's start-up warning when /dev/shm counters
+# are unavailable (printed by the library itself, outside arus's control).
+arus_err_lines() {
+    grep -v ' mongoc: Falling back to malloc for counters' "$WORK/err" | grep -c . || true
+}
