@@ -18,6 +18,7 @@
 /* Placeholders per prepared statement are limited to 65535. */
 #define MY_MAX_PARAMS 65535
 #define MY_MAX_INSERT_ROWS 1000
+#define MY_MAX_INSERT_BYTES (4u << 20)
 /* MySQL 8 flags VALUES() in ON DUPLICATE KEY UPDATE as deprecated: not a data problem. */
 #define MY_WARN_DEPRECATED 1287
 
@@ -298,6 +299,24 @@ static void my_bind_cell(MYSQL_BIND *b, my_bool *is_null, const struct arus_cell
     b->buffer_length = (unsigned long)c->len;
 }
 
+/* Rows from r0 that one INSERT carries: at most max, and few enough that the parameters stay
+ * well under max_allowed_packet (large values otherwise fail the statement). */
+static size_t my_chunk_rows(const struct my_cols *cols, size_t r0, size_t max)
+{
+    size_t k = 0, bytes = 0;
+    while (r0 + k < cols->nrows && k < max) {
+        const struct arus_cell *row = cols->cells + (r0 + k) * cols->n;
+        size_t rb = 64;
+        for (size_t c = 0; c < cols->n; c++)
+            rb += row[c].len + 9;
+        if (k > 0 && bytes + rb > MY_MAX_INSERT_BYTES)
+            break;
+        bytes += rb;
+        k++;
+    }
+    return k;
+}
+
 static int my_insert_rows(struct my_loader *ld, const char *table, const struct my_cols *cols,
                           const char *run_id, bool merge, struct arus_error *err)
 {
@@ -313,9 +332,9 @@ static int my_insert_rows(struct my_loader *ld, const char *table, const struct 
     int rc = ARUS_OK;
     const char *what = "insert rows";
 
-    for (size_t r0 = 0; r0 < cols->nrows && rc == ARUS_OK; r0 += chunk) {
-        size_t k = cols->nrows - r0 < chunk ? cols->nrows - r0 : chunk;
-        if (!st || st_rows != k) { /* full chunks share one statement; the tail gets its own */
+    for (size_t r0 = 0, k = 0; r0 < cols->nrows && rc == ARUS_OK; r0 += k) {
+        k = my_chunk_rows(cols, r0, chunk);
+        if (!st || st_rows != k) { /* full chunks share one statement; others get their own */
             if (st)
                 mysql_stmt_close(st);
             st = my_prepare_insert(ld, table, cols, k, merge);

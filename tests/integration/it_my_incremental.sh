@@ -18,11 +18,12 @@ FROM seq_1_to_50000;
 CREATE TABLE `we``ird; DROP TABLE orders; -- ü` (
   `k``ey` INT PRIMARY KEY, `sp ace` VARCHAR(20), `sel'ect` INT, created_at DATETIME NOT NULL);
 INSERT INTO `we``ird; DROP TABLE orders; -- ü` VALUES (1, 'a', 1, '2024-01-01'), (2, 'b', 2, '2024-01-02');
+CREATE TABLE big (id INT PRIMARY KEY, b LONGBLOB, updated_at DATETIME NOT NULL);
 CREATE TABLE seqs (id INT PRIMARY KEY, updated_at BIGINT UNSIGNED NOT NULL);
 INSERT INTO seqs VALUES (1, 18446744073709551613), (2, 18446744073709551614), (3, 18446744073709551615);
 SQL
 
-my_write_config "    tables: [orders, seqs, \"we\`ird; DROP TABLE orders; -- ü\"]
+my_write_config "    tables: [orders, seqs, big, \"we\`ird; DROP TABLE orders; -- ü\"]
     batch_size: 1000
     load_mode: raw+normalized"
 
@@ -72,13 +73,18 @@ on_exit "my_sql -e 'SET GLOBAL local_infile = $orig'"
 mys -e "SET GLOBAL local_infile = 0"
 mys -e "UPDATE \`$MY_SRC\`.orders SET note = 'fallback', updated_at = '2024-01-05 00:00:00' WHERE id BETWEEN 20 AND 2519; INSERT INTO \`$MY_SRC\`.orders (id, amount, note, updated_at) VALUES (60000, 1.5, 'new', '2024-01-05 00:00:00')"
 arus_ok -c "$WORK/arus.yml" sync "$PIPE" --table orders
-mys -e "SET GLOBAL local_infile = $orig"
 grep -q "refused LOAD DATA LOCAL INFILE" "$WORK/err" || fail "fallback path not taken: $(cat "$WORK/err")"
 run=$(my_last_run orders)
 # 2500 updated minus the 5 soft-deleted ones in that range, plus the new row
 assert_eq "${run#* }" "2496 0 ok" "fallback run (loaded deleted status)"
 assert_eq "$(dst_fp)" "$(src_fp)" "orders after fallback run"
 assert_eq "$(mys -e "SELECT COUNT(*) FROM \`$MY_STG\`.mysrc_orders_raw WHERE JSON_VALUE(_data, '\$.note') = 'fallback'")" "2495" "raw rows via fallback"
+# 96 MB of values in one batch: more than max_allowed_packet, so INSERTs must be split by size
+mys "$MY_SRC" -e "INSERT INTO big SELECT seq, CONCAT(REPEAT(CHAR(seq), 4194300), X'005C0927'), '2024-01-01' FROM seq_1_to_24"
+arus_ok -c "$WORK/arus.yml" sync "$PIPE" --table big
+grep -q "refused LOAD DATA LOCAL INFILE" "$WORK/err" || fail "fallback path not taken for big: $(cat "$WORK/err")"
+mys -e "SET GLOBAL local_infile = $orig"
+assert_eq "$(my_fp "SELECT id, MD5(b) FROM \`$MY_AN\`.big ORDER BY id")" "$(my_fp "SELECT id, MD5(b) FROM \`$MY_SRC\`.big ORDER BY id")" "large values via fallback"
 
 # an unsigned bigint watermark compares exactly (bound as an integer, not through a double):
 # the rerun re-reads only the row at the stored watermark, not its neighbour 1 below
