@@ -25,7 +25,6 @@ sec_servers() {
 sec_start() {
     command -v openssl >/dev/null || fail "openssl missing (scripts/install-deps.sh test)"
     bash "$ARUS_SOURCE_DIR/scripts/tls-certs.sh" "$SEC_TLS"
-    chmod 755 "$WORK"      # the test CA is read by arus only, but keep paths traversable
     # ports from a PID-derived base so that parallel tests rarely probe the same ones
     SEC_PG_PORT=$(sec_free_port $((21000 + $$ % 2000 * 4)))
     SEC_MY_PORT=$(sec_free_port $((SEC_PG_PORT + 1)))
@@ -37,7 +36,7 @@ sec_start() {
 # SQL on the private instance as the superuser arus (password via the environment; TLS on)
 spg_sql() {
     PGPASSWORD=arus PGSSLMODE=require psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 \
-        -p "$SEC_PG_PORT" -U arus -d "${SPGDB:-arus_test}" "$@"
+        -p "$SEC_PG_PORT" -U arus -d arus_test "$@"
 }
 smy_sql() {
     mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$SEC_MY_PORT" -u root --skip-ssl \
