@@ -12,6 +12,7 @@
 
 #include "arus/arena.h"
 #include "arus/error.h"
+#include "arus/util.h"
 #include "destinations/ch_text.h"
 
 static size_t ch_on_body(char *p, size_t size, size_t n, void *ud)
@@ -90,8 +91,7 @@ int ch_http_init(struct ch_http *h, const struct ch_http_options *o, struct arus
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout * 1000));
-    if (o->timeout > 0)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
+    ch_http_set_timeout(h, o->timeout);
     if (o->ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ch_on_body);
@@ -100,6 +100,11 @@ int ch_http_init(struct ch_http *h, const struct ch_http_options *o, struct arus
     curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     return ARUS_OK;
+}
+
+void ch_http_set_timeout(struct ch_http *h, double seconds)
+{
+    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, seconds > 0 ? (long)(seconds * 1000) : 0L);
 }
 
 void ch_http_cleanup(struct ch_http *h)
@@ -192,7 +197,11 @@ int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t l
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    double t0 = arus_monotonic();
     CURLcode cc = curl_easy_perform(c);
+    h->seconds += arus_monotonic() - t0;
+    h->requests++;
+    h->bytes_sent += (double)post_len;
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
     if (cc != CURLE_OK) {
         int code = cc == CURLE_OPERATION_TIMEDOUT ? ARUS_ETIMEOUT : ARUS_ECONNECT;

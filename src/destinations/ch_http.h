@@ -35,12 +35,18 @@ struct ch_http {
     struct arus_strbuf url;     /* scratch */
     struct arus_strbuf zbody;   /* scratch: gzip-compressed request body */
     char exception_code[16];    /* X-ClickHouse-Exception-Code of the last response */
+    long requests;              /* totals, for the debug log at close */
+    double seconds;
+    double bytes_sent;
 };
 
 /* Set up the handle (no network traffic). Caller releases with ch_http_cleanup, also after a
  * failure. Returns ARUS_OK or ARUS_EINTERNAL. */
 int ch_http_init(struct ch_http *h, const struct ch_http_options *o, struct arus_error *err);
 void ch_http_cleanup(struct ch_http *h);
+
+/* Limit every following request to `seconds` in total (0 = no limit). */
+void ch_http_set_timeout(struct ch_http *h, double seconds);
 
 /* Run one statement. Without body the statement is POSTed as the request body (DDL, SELECT);
  * with body (len bytes, e.g. TabSeparated rows) the statement goes in the URL's query=

@@ -136,7 +136,11 @@ static int ch_connect(struct arus_destination *dst, struct arus_error *err)
             goto out;
         d->http_ready = true;
     }
+    /* The TCP connect alone is bounded by CURLOPT_CONNECTTIMEOUT: a server that accepts and
+     * never answers must also fail within connect_timeout, not the (long) query timeout. */
+    ch_http_set_timeout(&d->http, d->opt.connect_timeout);
     rc = ch_http_exec(&d->http, "SELECT version()", NULL, 0, err);
+    ch_http_set_timeout(&d->http, d->opt.timeout);
     if (rc != ARUS_OK) {
         /* Every failure here (refused, auth, unknown database) means "cannot connect". */
         if (rc != ARUS_ETIMEOUT)
@@ -185,8 +189,12 @@ static void ch_close(struct arus_destination *dst)
         return;
     struct ch_dest *d = ch_of(dst);
     ch_unlock(dst, NULL, NULL);
-    if (d->http_ready)
+    if (d->http_ready) {
+        arus_log(ARUS_LOG_DEBUG, CH_COMPONENT,
+                 "destination \"%s\": %ld requests, %.3f s waiting for the server, %.1f MB sent",
+                 d->name, d->http.requests, d->http.seconds, d->http.bytes_sent / 1e6);
         ch_http_cleanup(&d->http);
+    }
     arus_strbuf_cleanup(&d->sql);
     arus_strbuf_cleanup(&d->body);
     free(d);
