@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # PostgreSQL failures give one clear line, the documented exit code and leave state untouched:
-# bad credentials (and the password never printed), unreachable port, missing table, a pipeline
-# already running (advisory lock held elsewhere), and a destination table whose existing data
-# rejects a batch (the watermark must not move).
+# bad credentials (and the password never printed), unreachable port, statement timeout,
+# missing table, a pipeline already running (advisory lock held elsewhere), and a destination
+# table whose existing data rejects a batch (the watermark must not move).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 
@@ -46,6 +46,17 @@ sed -i "0,/port: $ARUS_PG_PORT/s//port: 1/" "$WORK/arus.yml"
 rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
 expect_fail "$rc" 4 "connect to \"pgsrc\" at $ARUS_PG_HOST:1: " "unreachable port"
 no_state "unreachable port"
+
+# Statement timeout: a view that sleeps longer than the endpoint's statement_timeout.
+pg_sql -c "CREATE VIEW src.slow AS SELECT 1 AS id, pg_sleep(5)::text AS z"
+pg_write_config src "    tables: [slow]
+    max_retries: 0"
+sed -i '0,/schema: "src"}/s//schema: "src", statement_timeout: 1s}/' "$WORK/arus.yml"
+rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
+[ "$rc" -ne 0 ] || fail "statement timeout: exit 0"
+grep -q 'extract "slow": canceling statement due to statement timeout' "$WORK/err" ||
+    fail "statement timeout: $(cat "$WORK/err")"
+no_state "statement timeout"
 
 # Missing table.
 pg_write_config src "    tables: [nope]"

@@ -34,6 +34,13 @@ assert_eq "$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE pipeli
 
 arus_ok -c "$WORK/arus.yml" sync p
 assert_eq "$(pg_last_run events | cut -d' ' -f2-)" "0 0 ok" "loaded/deleted by the unchanged rerun"
+# The same through the CLI (list_runs / list_state of the destination).
+arus_ok -c "$WORK/arus.yml" runs p --json
+assert_eq "$(jq -r '.[0] | "\(.table) \(.status) \(.rows_loaded)"' "$WORK/out")" "events ok 0" "arus runs --json"
+assert_eq "$(jq -r '.[1].rows_loaded' "$WORK/out")" 50000 "arus runs --json, first run"
+arus_ok -c "$WORK/arus.yml" state p --json
+assert_eq "$(jq -r '.[0] | "\(.table)|\(.watermark)"' "$WORK/out")" "events|2024-03-01 12:00:00.123456" \
+    "arus state --json"
 
 pg_sql <<'SQL'
 UPDATE src.events SET v = 'changed', updated_at = '2024-03-02 00:00:00+00' WHERE id % 5000 = 0;
