@@ -1,8 +1,9 @@
 /* PostgreSQL destination (libpq): raw JSONB landing tables and typed tables loaded with
- * COPY FROM STDIN (text format). Tables with a primary key are merged: COPY into a temporary
- * table, then INSERT ... ON CONFLICT (pk) DO UPDATE; tables without one, and the empty shadow
- * table of a full refresh, take the COPY directly. State, run history and the pipeline's
- * advisory lock live in the same database, so a batch and its watermark commit together. */
+ * COPY FROM STDIN (text format). Tables with a primary key take a plain COPY until a batch
+ * meets an existing key, then merge: COPY into a temporary table, INSERT ... ON CONFLICT (pk)
+ * DO UPDATE. Tables without a key and the empty shadow table of a full refresh are appended.
+ * State, run history, dead letters and the pipeline's advisory lock live in the same database,
+ * so a batch and its watermark commit together. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
