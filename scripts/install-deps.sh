@@ -12,9 +12,10 @@ set -euo pipefail
 
 BUILD_PKGS=(cmake gcc make pkg-config libyaml-dev libsqlite3-dev sqlite3 libpq-dev
             libmariadb-dev libmongoc-dev libbson-dev libcurl4-openssl-dev)
-# clang + libclang-rt-14-dev: libFuzzer targets; time: /usr/bin/time -v in benchmarks.
+# clang + libclang-rt-14-dev: libFuzzer targets; valgrind: leak runs; openssl: TLS test
+# certificates; jq, python3, bc, procps: used by the test and bench scripts; time: time -v.
 TEST_PKGS=(postgresql mariadb-server mariadb-client clickhouse-server clickhouse-client curl
-           clang libclang-rt-14-dev time openssl)
+           clang libclang-rt-14-dev valgrind openssl jq python3 bc procps time)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
