@@ -229,6 +229,9 @@ int my_conn_fail(MYSQL *db, int code, struct arus_error *err, const char *what)
 int my_conn_stmt_fail(MYSQL_STMT *st, struct arus_error *err, const char *what)
 {
     unsigned no = mysql_stmt_errno(st);
+    /* a connection lost mid-statement is recorded on the connection, not the statement */
+    if (no == 0 && st->mysql && mysql_errno(st->mysql) != 0)
+        return my_conn_fail(st->mysql, ARUS_EQUERY, err, what);
     int code = my_code_for(no, ARUS_EQUERY);
     arus_error_set(err, code, "%s: %s", what, mysql_stmt_error(st));
     if (err) {
