@@ -92,14 +92,16 @@ fl_src_rows() {
     fl_sql "$1" src "SELECT id, payload, qty FROM $t WHERE deleted_at IS NULL ${2:+AND $2} ORDER BY id"
 }
 
-# fl_dst_rows ENGINE: the typed table's rows as canonical text, ordered by id; ClickHouse reads the
-# newest version of each key (FINAL) without tombstones (README, ClickHouse section).
+# fl_dst_rows ENGINE [TABLE]: the typed table's (default items) rows as canonical text, ordered
+# by id; ClickHouse reads the newest version of each key (FINAL) without tombstones (README,
+# ClickHouse section).
 fl_dst_rows() {
+    local t=${2:-items} q="SELECT id, payload, qty FROM"
     case $1 in
-    sqlite) fl_sql sqlite dst "SELECT id, payload, qty FROM analytics__items ORDER BY id" ;;
-    pg) fl_sql pg dst "SELECT id, payload, qty FROM analytics.items ORDER BY id" ;;
-    mysql) fl_sql mysql dst "SELECT id, payload, qty FROM items ORDER BY id" ;;
-    ch) fl_sql ch dst "SELECT id, payload, qty FROM $FL_CH_AN.items FINAL WHERE _arus_deleted = 0 ORDER BY id" ;;
+    sqlite) fl_sql sqlite dst "$q analytics__$t ORDER BY id" ;;
+    pg) fl_sql pg dst "$q analytics.$t ORDER BY id" ;;
+    mysql) fl_sql mysql dst "$q $t ORDER BY id" ;;
+    ch) fl_sql ch dst "$q $FL_CH_AN.$t FINAL WHERE _arus_deleted = 0 ORDER BY id" ;;
     esac
 }
 
