@@ -18,21 +18,39 @@ static bool ch_decimal_fits(const struct arus_type *t)
 static void ch_base_type(const struct arus_type *t, bool datetime64, struct arus_strbuf *sb)
 {
     switch (t->ltype) {
-    case ARUS_T_BOOL: arus_strbuf_puts(sb, "UInt8"); return;
-    case ARUS_T_INT16: arus_strbuf_puts(sb, "Int16"); return;
-    case ARUS_T_INT32: arus_strbuf_puts(sb, "Int32"); return;
-    case ARUS_T_INT64: arus_strbuf_puts(sb, "Int64"); return;
-    case ARUS_T_UINT64: arus_strbuf_puts(sb, "UInt64"); return;
-    case ARUS_T_FLOAT32: arus_strbuf_puts(sb, "Float32"); return;
-    case ARUS_T_FLOAT64: arus_strbuf_puts(sb, "Float64"); return;
+    case ARUS_T_BOOL:
+        arus_strbuf_puts(sb, "UInt8");
+        return;
+    case ARUS_T_INT16:
+        arus_strbuf_puts(sb, "Int16");
+        return;
+    case ARUS_T_INT32:
+        arus_strbuf_puts(sb, "Int32");
+        return;
+    case ARUS_T_INT64:
+        arus_strbuf_puts(sb, "Int64");
+        return;
+    case ARUS_T_UINT64:
+        arus_strbuf_puts(sb, "UInt64");
+        return;
+    case ARUS_T_FLOAT32:
+        arus_strbuf_puts(sb, "Float32");
+        return;
+    case ARUS_T_FLOAT64:
+        arus_strbuf_puts(sb, "Float64");
+        return;
     case ARUS_T_DECIMAL:
         if (ch_decimal_fits(t))
             arus_strbuf_appendf(sb, "Decimal(%d, %d)", t->precision, t->scale);
         else
             arus_strbuf_puts(sb, "String");
         return;
-    case ARUS_T_UUID: arus_strbuf_puts(sb, "UUID"); return;
-    case ARUS_T_DATE: arus_strbuf_puts(sb, "Date"); return;
+    case ARUS_T_UUID:
+        arus_strbuf_puts(sb, "UUID");
+        return;
+    case ARUS_T_DATE:
+        arus_strbuf_puts(sb, "Date");
+        return;
     case ARUS_T_TIMESTAMP:
     case ARUS_T_TIMESTAMPTZ:
         arus_strbuf_puts(sb, datetime64 ? "DateTime64(6, 'UTC')" : "String");

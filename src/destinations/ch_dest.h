@@ -12,22 +12,22 @@
 
 struct ch_dest {
     struct arus_destination base;
-    const char *name;            /* endpoint name, for messages */
+    const char *name; /* endpoint name, for messages */
     struct ch_http_options opt;
     struct ch_http http;
     bool http_ready;
-    const char *raw_schema;      /* configured defaults (databases) */
+    const char *raw_schema; /* configured defaults (databases) */
     const char *target_schema;
     const char *state_schema;
-    int major, minor;            /* server version */
-    bool has_ttl;                /* TTL clause (19.6+) */
-    bool has_datetime64;         /* DateTime64 (20.1+) */
-    bool has_add_if_not_exists;  /* ALTER ... ADD COLUMN IF NOT EXISTS (19.3+) */
+    int major, minor;           /* server version */
+    bool has_ttl;               /* TTL clause (19.6+) */
+    bool has_datetime64;        /* DateTime64 (20.1+) */
+    bool has_add_if_not_exists; /* ALTER ... ADD COLUMN IF NOT EXISTS (19.3+) */
     bool ttl_noticed;
     uint64_t last_version;
-    int lock_fd;                 /* -1 when not locked */
-    struct arus_strbuf sql;      /* scratch: statements */
-    struct arus_strbuf body;     /* scratch: request bodies (one batch) */
+    int lock_fd;             /* -1 when not locked */
+    struct arus_strbuf sql;  /* scratch: statements */
+    struct arus_strbuf body; /* scratch: request bodies (one batch) */
 };
 
 /* Run stmt (with an optional body); a failure is prefixed with "<what> on clickhouse \"name\"",

@@ -150,8 +150,7 @@ static int ch_server_error(struct ch_http *h, const char *line, size_t len, stru
 {
     int code = ARUS_EQUERY;
     long ch_code = strtol(line + 6, NULL, 10);
-    if (h->status == 401 || h->status == 403 || ch_code == 192 || ch_code == 193 ||
-        ch_code == 516)
+    if (h->status == 401 || h->status == 403 || ch_code == 192 || ch_code == 193 || ch_code == 516)
         code = ARUS_ECONNECT;
     else if (ch_code == 81 || ch_code == 60)
         code = ARUS_ENOTFOUND;
@@ -226,8 +225,8 @@ int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t l
             return arus_error_set(err, ARUS_ECONNECT, "authentication failed (HTTP %ld)",
                                   h->status);
         return arus_error_set(err, ARUS_EQUERY, "HTTP %ld%s%s%s%.*s", h->status,
-                              h->exception_code[0] ? ", exception code " : "",
-                              h->exception_code, bl ? ": " : "", bl, b);
+                              h->exception_code[0] ? ", exception code " : "", h->exception_code,
+                              bl ? ": " : "", bl, b);
     }
     return ARUS_OK;
 }

@@ -21,21 +21,21 @@ struct ch_http_options {
     const char *ca_file;  /* may be NULL */
     bool gzip;            /* compress request bodies */
     double connect_timeout;
-    double timeout;       /* 0 = none */
+    double timeout; /* 0 = none */
 };
 
 struct ch_http {
-    void *curl;                 /* CURL * (kept opaque so only ch_http.c sees curl.h) */
-    void *headers;              /* struct curl_slist *: credentials */
-    void *gz_headers;           /* the same plus Content-Encoding: gzip */
-    char *base_url;             /* "http[s]://host:port/?database=<escaped>" */
+    void *curl;       /* CURL * (kept opaque so only ch_http.c sees curl.h) */
+    void *headers;    /* struct curl_slist *: credentials */
+    void *gz_headers; /* the same plus Content-Encoding: gzip */
+    char *base_url;   /* "http[s]://host:port/?database=<escaped>" */
     bool gzip;
-    long status;                /* HTTP status of the last request */
-    struct arus_strbuf resp;    /* body of the last response */
-    struct arus_strbuf url;     /* scratch */
-    struct arus_strbuf zbody;   /* scratch: gzip-compressed request body */
-    char exception_code[16];    /* X-ClickHouse-Exception-Code of the last response */
-    long requests;              /* totals, for the debug log at close */
+    long status;              /* HTTP status of the last request */
+    struct arus_strbuf resp;  /* body of the last response */
+    struct arus_strbuf url;   /* scratch */
+    struct arus_strbuf zbody; /* scratch: gzip-compressed request body */
+    char exception_code[16];  /* X-ClickHouse-Exception-Code of the last response */
+    long requests;            /* totals, for the debug log at close */
     double seconds;
     double bytes_sent;
 };

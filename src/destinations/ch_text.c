@@ -45,12 +45,23 @@ void ch_tsv_escape(struct arus_strbuf *sb, const char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *esc = NULL;
         switch (p[i]) {
-        case '\\': esc = "\\\\"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\0': esc = "\\0"; break;
-        default: continue;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\0':
+            esc = "\\0";
+            break;
+        default:
+            continue;
         }
         arus_strbuf_append(sb, p + run, i - run);
         arus_strbuf_append(sb, esc, 2);
@@ -67,13 +78,26 @@ size_t ch_tsv_unescape(char *p, size_t n)
         if (c == '\\' && i + 1 < n) {
             c = p[++i];
             switch (c) {
-            case 't': c = '\t'; break;
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case '0': c = '\0'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            default: break; /* \\ \' and unknown escapes stand for the character itself */
+            case 't':
+                c = '\t';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case '0':
+                c = '\0';
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            default:
+                break; /* \\ \' and unknown escapes stand for the character itself */
             }
         }
         p[o++] = c;
@@ -183,8 +207,8 @@ static bool ch_cell_is(const struct arus_cell *c, const char *s)
     return c->len == n && memcmp(c->data, s, n) == 0;
 }
 
-bool ch_tsv_cell(struct arus_strbuf *sb, const struct ch_value_spec *vs,
-                 const struct arus_cell *c, const char **why)
+bool ch_tsv_cell(struct arus_strbuf *sb, const struct ch_value_spec *vs, const struct arus_cell *c,
+                 const char **why)
 {
     if (!c->data) {
         if (!vs->nullable) {

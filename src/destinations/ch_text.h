@@ -51,8 +51,8 @@ void ch_value_spec_init(struct ch_value_spec *vs, const struct arus_type *t, con
 /* Append one canonical cell as a TabSeparated field. Returns false with a static reason in
  * *why (e.g. "outside ClickHouse's Date range 1970-01-01..2105-12-31") when the value cannot be
  * stored; nothing is appended then. */
-bool ch_tsv_cell(struct arus_strbuf *sb, const struct ch_value_spec *vs,
-                 const struct arus_cell *c, const char **why);
+bool ch_tsv_cell(struct arus_strbuf *sb, const struct ch_value_spec *vs, const struct arus_cell *c,
+                 const char **why);
 
 /* Find a server exception in a response body: a line starting with "Code: <digits>" followed
  * by ", e.displayText() = " (old servers) or ". DB::Exception" (new servers). ClickHouse

@@ -157,8 +157,8 @@ static int ch_connect(struct arus_destination *dst, struct arus_error *err)
     d->has_ttl = ch_at_least(d, 19, 6);
     d->has_datetime64 = ch_at_least(d, 20, 1);
     d->has_add_if_not_exists = ch_at_least(d, 19, 3);
-    arus_log(ARUS_LOG_DEBUG, CH_COMPONENT, "destination \"%s\": server %d.%d", d->name,
-             d->major, d->minor);
+    arus_log(ARUS_LOG_DEBUG, CH_COMPONENT, "destination \"%s\": server %d.%d", d->name, d->major,
+             d->minor);
     if (!d->has_datetime64)
         arus_log(ARUS_LOG_INFO, CH_COMPONENT,
                  "destination \"%s\": server %d.%d has no DateTime64; timestamps are stored as "
@@ -239,8 +239,8 @@ static int ch_lock(struct arus_destination *dst, const char *pipeline, struct ar
     int rc = ARUS_OK;
     int fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        rc = arus_error_set(err, ARUS_EIO, "lock pipeline \"%s\": open %s: %s", pipeline,
-                            path.data, strerror(errno));
+        rc = arus_error_set(err, ARUS_EIO, "lock pipeline \"%s\": open %s: %s", pipeline, path.data,
+                            strerror(errno));
         goto out;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -312,8 +312,8 @@ static int ch_ensure_raw(struct ch_dest *d, const struct arus_target *t, struct 
                  "(no 7-day expiry)",
                  d->name, d->major, d->minor);
     }
-    int rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"",
-                     ch_raw_db(d, t), name.data);
+    int rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"", ch_raw_db(d, t),
+                     name.data);
     arus_strbuf_cleanup(&name);
     return rc;
 }
@@ -386,10 +386,9 @@ static int ch_recreate_view(struct ch_dest *d, const char *db, const char *table
         ch_quote_table(&d->sql, db, view.data);
         arus_strbuf_puts(&d->sql, " AS SELECT * FROM ");
         ch_quote_table(&d->sql, db, table);
-        arus_strbuf_puts(&d->sql, replacing ? " FINAL WHERE _arus_deleted = 0"
-                                            : " WHERE _arus_deleted = 0");
-        rc = ch_exec(d, d->sql.data, NULL, 0, err, "create view \"%s\".\"%s\"", db,
-                     view.data);
+        arus_strbuf_puts(&d->sql,
+                         replacing ? " FINAL WHERE _arus_deleted = 0" : " WHERE _arus_deleted = 0");
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "create view \"%s\".\"%s\"", db, view.data);
     }
     arus_strbuf_cleanup(&view);
     return rc;
@@ -431,8 +430,8 @@ static int ch_add_missing_columns(struct ch_dest *d, const char *db, const char 
         arus_strbuf_reset(&d->sql);
         arus_strbuf_puts(&d->sql, "ALTER TABLE ");
         ch_quote_table(&d->sql, db, table);
-        arus_strbuf_puts(&d->sql, d->has_add_if_not_exists ? " ADD COLUMN IF NOT EXISTS "
-                                                           : " ADD COLUMN ");
+        arus_strbuf_puts(&d->sql,
+                         d->has_add_if_not_exists ? " ADD COLUMN IF NOT EXISTS " : " ADD COLUMN ");
         ch_quote_ident(&d->sql, s->columns[i].name);
         arus_strbuf_putc(&d->sql, ' ');
         ch_column_type(d, &s->columns[i], &d->sql);
@@ -475,8 +474,7 @@ static int ch_ensure_schema(struct arus_destination *dst, const struct arus_targ
     bool changed = !exists;
     if (rc == ARUS_OK && !exists) {
         ch_table_ddl(d, tdb, main.data, schema, true);
-        rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"", tdb,
-                     main.data);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"", tdb, main.data);
     } else if (rc == ARUS_OK) {
         rc = ch_add_missing_columns(d, tdb, main.data, schema, &changed, err);
     }
@@ -487,8 +485,7 @@ static int ch_ensure_schema(struct arus_destination *dst, const struct arus_targ
         arus_strbuf_reset(&d->sql);
         arus_strbuf_puts(&d->sql, "DROP TABLE IF EXISTS ");
         ch_quote_table(&d->sql, tdb, shadow.data);
-        rc = ch_exec(d, d->sql.data, NULL, 0, err, "drop table \"%s\".\"%s\"", tdb,
-                     shadow.data);
+        rc = ch_exec(d, d->sql.data, NULL, 0, err, "drop table \"%s\".\"%s\"", tdb, shadow.data);
         if (rc == ARUS_OK) {
             ch_table_ddl(d, tdb, shadow.data, schema, false);
             rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"%s\"", tdb,
@@ -534,8 +531,8 @@ static int ch_load_raw(struct arus_destination *dst, const struct arus_target *t
     arus_strbuf_puts(&d->sql, " (_arus_run_id, _data) FORMAT TabSeparated");
     int rc = ARUS_OK;
     if (b->nrows)
-        rc = ch_exec(d, d->sql.data, d->body.data, d->body.len, err,
-                     "insert into \"%s\".\"%s\"", ch_raw_db(d, t), name.data);
+        rc = ch_exec(d, d->sql.data, d->body.data, d->body.len, err, "insert into \"%s\".\"%s\"",
+                     ch_raw_db(d, t), name.data);
     if (rc == ARUS_OK)
         *loaded = (int64_t)b->nrows;
     arus_strbuf_cleanup(&name);
@@ -577,11 +574,15 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
         for (size_t i = 0; i < b->ncolumns; i++) {
             const char *why = NULL;
             if (!ch_tsv_cell(&d->body, &vs[i], &row[i], &why)) {
+                /* escaped and cut, so the message stays one short line */
                 const struct arus_cell *c = &row[i];
-                rc = arus_error_set(err, ARUS_EDATA,
-                                    "table \"%s\".\"%s\" column \"%s\": value \"%.*s\" %s", db,
-                                    table, s->columns[i].name, c->data ? (int)(c->len > 64 ? 64 : c->len) : 4,
-                                    c->data ? c->data : "NULL", why);
+                arus_strbuf_reset(&type);
+                if (c->data)
+                    ch_tsv_escape(&type, c->data, c->len > 64 ? 64 : c->len);
+                rc = arus_error_set(
+                    err, ARUS_EDATA, "table \"%s\".\"%s\" column \"%s\": value %s%s%s %s", db,
+                    table, s->columns[i].name, c->data ? "\"" : "",
+                    c->data ? arus_strbuf_cstr(&type) : "NULL", c->data ? "\"" : "", why);
                 break;
             }
             arus_strbuf_putc(&d->body, '\t');
@@ -591,8 +592,8 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
         arus_strbuf_append(&d->body, tail, (size_t)tn);
     }
     if (rc == ARUS_OK && b->nrows) {
-        rc = ch_exec(d, d->sql.data, d->body.data, d->body.len, err,
-                     "insert %s into \"%s\".\"%s\"", deleted ? "tombstones" : "rows", db, table);
+        rc = ch_exec(d, d->sql.data, d->body.data, d->body.len, err, "insert %s into \"%s\".\"%s\"",
+                     deleted ? "tombstones" : "rows", db, table);
     }
     arus_strbuf_cleanup(&type);
     free(vs);

@@ -91,8 +91,7 @@ static void test_values(void)
     CHECK_STR(cell(ARUS_T_DATE, "Nullable(Date)", "1969-12-31", &why), "<rejected>");
     CHECK(why && strstr(why, "1970-01-01..2105-12-31"));
     CHECK_STR(cell(ARUS_T_DATE, "Date", "2106-01-01", &why), "<rejected>");
-    CHECK_STR(cell(ARUS_T_TIMESTAMP, "String", "0001-01-01 00:00:00", &why),
-              "0001-01-01 00:00:00");
+    CHECK_STR(cell(ARUS_T_TIMESTAMP, "String", "0001-01-01 00:00:00", &why), "0001-01-01 00:00:00");
     CHECK_STR(cell(ARUS_T_TIMESTAMP, "DateTime64(6, 'UTC')", "1900-01-01 00:00:00", &why),
               "<rejected>");
     CHECK_STR(cell(ARUS_T_STRING, "Nullable(String)", NULL, &why), "\\N");
