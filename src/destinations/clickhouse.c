@@ -637,6 +637,36 @@ static int ch_delete_rows(struct arus_destination *dst, const struct arus_target
     return rc;
 }
 
+/* A refused row (see ch_tsv_cell) kept as JSON with the reason, next to the raw tables. */
+static int ch_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                const char *row_json, const char *error, struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_raw_db(d, t);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "CREATE TABLE IF NOT EXISTS ");
+    ch_quote_table(&d->sql, db, "_dead_letters");
+    arus_strbuf_puts(&d->sql, " (source String, table_name String, run_id String, "
+                              "row_data String, error String, created_at DateTime DEFAULT now()) "
+                              "ENGINE = MergeTree() ORDER BY (table_name, created_at)");
+    int rc = ch_exec(d, d->sql.data, NULL, 0, err, "create table \"%s\".\"_dead_letters\"", db);
+    if (rc != ARUS_OK)
+        return rc;
+    const char *fields[] = {t->source_name, t->table, t->run_id, row_json, error};
+    arus_strbuf_reset(&d->body);
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const char *f = fields[i] ? fields[i] : "";
+        ch_tsv_escape(&d->body, f, strlen(f));
+        arus_strbuf_putc(&d->body, i + 1 < sizeof fields / sizeof *fields ? '\t' : '\n');
+    }
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "INSERT INTO ");
+    ch_quote_table(&d->sql, db, "_dead_letters");
+    arus_strbuf_puts(&d->sql, " (source, table_name, run_id, row_data, error) FORMAT TabSeparated");
+    return ch_exec(d, d->sql.data, d->body.data, d->body.len, err,
+                   "insert into \"%s\".\"_dead_letters\"", db);
+}
+
 /* ---- full refresh */
 
 static int ch_drop_table(struct ch_dest *d, const char *db, const char *table,
@@ -725,4 +755,5 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .list_runs = ch_list_runs,
     .list_state = ch_list_state,
     .delete_rows = ch_delete_rows,
+    .write_dead_letter = ch_write_dead_letter,
 };

@@ -126,15 +126,22 @@ grep -q '"table":"typed","watermark":"2024-03-01 00:00:00"' "$WORK/out" || fail 
 arus_ok "${cfg[@]}" --json runs p
 [ "$(grep -o '"status":"ok"' "$WORK/out" | wc -l)" -ge 10 ] || fail "runs: $(cat "$WORK/out")"
 
-# A date outside ClickHouse's Date range fails the table with one line naming it, and its
-# watermark does not move.
+# A date outside ClickHouse's Date range is refused with one line naming table, column and
+# value; the row is kept in <raw_schema>._dead_letters; with max_dead_letters 0 the table fails
+# and its watermark does not move, with a budget the good rows load.
 sqlite_sql "$SRC" "CREATE TABLE early (id INTEGER PRIMARY KEY, day DATE, updated_at TIMESTAMP);
-  INSERT INTO early VALUES (1, '1969-12-31', '2024-01-01 00:00:00');"
+  INSERT INTO early VALUES (1, '1969-12-31', '2024-01-01 00:00:00'), (2, '1999-01-01', '2024-01-01 00:00:00');"
 rc=0; arus "${cfg[@]}" sync p --table early || rc=$?
 assert_eq "$rc" 5 "exit code for an out-of-range date"
 grep -q 'column "day": value "1969-12-31" outside ClickHouse.s Date range 1970-01-01..2105-12-31' "$WORK/err" \
   || fail "date range message: $(cat "$WORK/err")"
 assert_eq "$(q "SELECT count() FROM $ST.watermarks FINAL WHERE table_name = 'early'")" 0 "no watermark for the failed table"
+assert_eq "$(q "SELECT table_name, visitParamExtractString(row_data, 'day') FROM $RAW._dead_letters")" \
+  "early	1969-12-31" "dead letter"
+sed -i 's/^    load_mode: raw+normalized/    load_mode: raw+normalized\n    max_dead_letters: 5/' "$WORK/arus.yml"
+arus_ok "${cfg[@]}" sync p --table early
+assert_eq "$(q "SELECT id, day FROM $AN.early_current")" "2	1999-01-01" "good row loaded next to a dead letter"
+assert_eq "$(q "SELECT watermark FROM $ST.watermarks FINAL WHERE table_name = 'early'")" "2024-01-01 00:00:00" "watermark after dead letters"
 
 # One run per pipeline: while another process holds the lock, sync fails fast with exit 6.
 lock="${TMPDIR:-/tmp}/arus-ch-$ARUS_CH_HOST-$ARUS_CH_HTTP_PORT-$ST-p.lock"
