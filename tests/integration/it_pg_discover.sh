@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # PostgreSQL source discovery and selection: schema_include globs limit the scanned schemas,
-# tables outside the configured schema are named "schema.table", row estimates come from
-# pg_class.reltuples, composite keys keep their order; `tables: ["*"]` syncs what discovery
-# found, a composite-key update merges, and `arus check` reaches both ends.
+# partitioned tables appear once (not their partitions), views not at all, tables outside the
+# configured schema are named "schema.table", row estimates come from pg_class.reltuples,
+# composite keys keep their order; `tables: ["*"]` syncs what discovery found, a composite-key
+# update merges, and `arus check` reaches both ends.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 
@@ -15,6 +16,10 @@ CREATE TABLE app_b.t2 (a int, b text, v text, updated_at timestamptz NOT NULL, P
 INSERT INTO app_b.t2 VALUES (1, 'x', 'one', '2024-01-01'), (2, 'x', 'two', '2024-01-01');
 CREATE VIEW app_b.not_a_table AS SELECT 1 AS one;
 CREATE TABLE other.t3 (id int PRIMARY KEY);
+CREATE TABLE app_a.parted (id int, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);
+CREATE TABLE app_a.parted_1 PARTITION OF app_a.parted FOR VALUES FROM (0) TO (10);
+CREATE TABLE app_a.parted_2 PARTITION OF app_a.parted FOR VALUES FROM (10) TO (20);
+INSERT INTO app_a.parted SELECT i, i FROM generate_series(0, 19) i;
 SQL
 
 {
@@ -28,13 +33,15 @@ SQL
 
 arus_ok -c "$WORK/arus.yml" check
 arus_ok -c "$WORK/arus.yml" --json discover pgsrc
-assert_eq "$(jq -r '[.[].table] | join(",")' "$WORK/out")" "t1,app_b.t2" "discovered tables"
+assert_eq "$(jq -r '[.[].table] | join(",")' "$WORK/out")" "parted,t1,app_b.t2" \
+    "discovered tables (partitioned parent, not its partitions; no views, no other schemas)"
 assert_eq "$(jq -r '.[] | select(.table == "t1") | .row_estimate' "$WORK/out")" 1000 "t1 row estimate"
 assert_eq "$(jq -r '.[] | select(.table == "app_b.t2") | [.columns[] | "\(.name):\(.pk)"] | join(",")' "$WORK/out")" \
     "a:2,b:1,v:0,updated_at:0" "composite key order"
 
 arus_ok -c "$WORK/arus.yml" sync p
 assert_eq "$(pg_sql -c 'SELECT count(*) FROM analytics.t1')" 1000 "t1 rows"
+assert_eq "$(pg_sql -c 'SELECT count(*) FROM analytics.parted')" 20 "partitioned table rows"
 assert_eq "$(pg_sql -c "SELECT string_agg(v, ',' ORDER BY a) FROM analytics.\"app_b.t2\"")" "one,two" "t2 rows"
 
 pg_sql -c "UPDATE app_b.t2 SET v = 'TWO', updated_at = '2024-02-01' WHERE a = 2"
