@@ -3,7 +3,7 @@
 # partitioned tables appear once (not their partitions), views not at all, tables outside the
 # configured schema are named "schema.table", row estimates come from pg_class.reltuples,
 # composite keys keep their order; `tables: ["*"]` syncs what discovery found, a composite-key
-# update merges, and `arus check` reaches both ends.
+# update merges, and `arus check` reaches both ends (the destination given as a URL).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 
@@ -26,7 +26,8 @@ SQL
     echo "sources:"
     pg_endpoint pgsrc postgresql "schema: app_a" "schema_include: [\"app_*\"]"
     echo "destinations:"
-    pg_endpoint pgdst postgresql
+    # The destination connects by URL (the password stays a separate key).
+    echo "  pgdst: {type: postgresql, url: \"postgresql://$ARUS_PG_USER@$ARUS_PG_HOST:$ARUS_PG_PORT/$PG_IT_DB?connect_timeout=5\", password: \"\${ARUS_PG_PASSWORD}\"}"
     echo "pipelines:"
     echo "  p: {source: pgsrc, destination: pgdst, tables: [\"*\"]}"
 } >"$WORK/arus.yml"
