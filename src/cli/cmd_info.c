@@ -150,8 +150,11 @@ static void print_table_json(const struct arus_table_schema *t, const struct aru
 
 static void print_table_text(const struct arus_table_schema *t, const struct arus_sync_mode *m)
 {
-    printf("%s%s%s  (~%lld rows)  %s", t->schema_name ? t->schema_name : "",
-           t->schema_name ? "." : "", t->name, (long long)t->row_count_estimate,
+    /* Sources name tables outside their default namespace "schema.table" already. */
+    size_t sl = t->schema_name ? strlen(t->schema_name) : 0;
+    bool qualified = !sl || (strncmp(t->name, t->schema_name, sl) == 0 && t->name[sl] == '.');
+    printf("%s%s%s  (~%lld rows)  %s", qualified ? "" : t->schema_name, qualified ? "" : ".",
+           t->name, (long long)t->row_count_estimate,
            m->mode == ARUS_SYNC_INCREMENTAL ? "incremental" : "full_refresh");
     if (m->watermark_column)
         printf(" on %s", m->watermark_column);
