@@ -15,16 +15,20 @@ SRC_FP=$(my_fp "SELECT id, payload, updated_at FROM \`$MY_SRC\`.events ORDER BY 
 dst_fp() { my_fp "SELECT id, payload, updated_at FROM \`$MY_AN\`.events ORDER BY id"; }
 dst_count() { mys -e "SELECT COUNT(*) FROM \`$MY_AN\`.events"; }
 
-# 1. die just before the 3rd batch commits: exactly 2 batches are in
-rc=0; ARUS_FAULT=before_commit:3 ARUS_FAULT_ACTION=abort arus -c "$WORK/arus.yml" sync "$PIPE" || rc=$?
-assert_eq "$rc" "99" "aborted run exit code"
-assert_eq "$(dst_count)" "1000" "rows after abort before the 3rd commit"
+# 1. die just before the 3rd batch commits: exactly 2 batches are in (needs the fault hook)
+if grep -q "^ARUS_FAULT_INJECTION:BOOL=OFF" "${ARUS_BUILD_DIR:-/nonexistent}/CMakeCache.txt" 2>/dev/null; then
+    echo "note: built without ARUS_FAULT_INJECTION; abort-before-commit step skipped"
+else
+    rc=0; ARUS_FAULT=before_commit:3 ARUS_FAULT_ACTION=abort arus -c "$WORK/arus.yml" sync "$PIPE" || rc=$?
+    assert_eq "$rc" "99" "aborted run exit code"
+    assert_eq "$(dst_count)" "1000" "rows after abort before the 3rd commit"
+fi
 
-# 2. SIGKILL once some batches are committed
+# 2. SIGKILL once some batches are committed (the table exists once the first batch is in)
 "$ARUS" -c "$WORK/arus.yml" sync "$PIPE" >"$WORK/kill.out" 2>&1 &
 pid=$!
 for _ in $(seq 300); do
-    n=$(dst_count)
+    n=$(dst_count 2>/dev/null || echo 0)
     [ "$n" -gt 20000 ] && break
     sleep 0.05
 done
