@@ -25,7 +25,13 @@ struct ch_dest {
     bool has_add_if_not_exists; /* ALTER ... ADD COLUMN IF NOT EXISTS (19.3+) */
     bool ttl_noticed;
     uint64_t last_version;
-    int lock_fd;             /* -1 when not locked */
+    int lock_fd; /* -1 when not locked */
+    /* Watermark writes are coalesced (see ch_update_watermark): the newest state not yet
+     * written, heap strings [pipeline, table, watermark, deletes_watermark, run_id,
+     * updated_at], and when state was last written (arus_monotonic). */
+    bool state_pending;
+    char *pending[6];
+    double state_written_at;
     struct arus_strbuf sql;  /* scratch: statements */
     struct arus_strbuf body; /* scratch: request bodies (one batch) */
 };
@@ -39,6 +45,12 @@ int ch_exec(struct ch_dest *d, const char *stmt, const char *body, size_t len,
 /* A strictly increasing version for ReplacingMergeTree rows: microseconds since the epoch,
  * bumped by one when the clock has not moved (or moved back) since the last call. */
 uint64_t ch_next_version(struct ch_dest *d);
+
+/* Write a coalesced watermark now, if one is pending. Called before state is read, at the
+ * end of a table (record_run), on unlock and close. */
+int ch_flush_state(struct ch_dest *d, struct arus_error *err);
+/* Drop a pending watermark without writing it (close after a failed flush). */
+void ch_discard_state(struct ch_dest *d);
 
 /* Slots implemented in ch_state.c. */
 int ch_ensure_state(struct arus_destination *dst, struct arus_error *err);

@@ -56,6 +56,52 @@ static void ch_field(struct arus_strbuf *sb, const char *s, char sep)
     arus_strbuf_putc(sb, sep);
 }
 
+/* INSERT one watermarks row from f = [pipeline, table, watermark, deletes_watermark, run_id,
+ * updated_at]. */
+static int ch_write_state(struct ch_dest *d, char *const f[6], struct arus_error *err)
+{
+    struct arus_strbuf *b = &d->body;
+    arus_strbuf_reset(b);
+    for (size_t i = 0; i < 6; i++)
+        ch_field(b, f[i], '\t');
+    arus_strbuf_appendf(b, "%llu\n", (unsigned long long)ch_next_version(d));
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "INSERT INTO ");
+    ch_quote_table(&d->sql, d->state_schema, "watermarks");
+    arus_strbuf_puts(&d->sql, " (pipeline, table_name, watermark, deletes_watermark, run_id, "
+                              "updated_at, _arus_version) FORMAT TabSeparated");
+    int rc = ch_exec(d, d->sql.data, b->data, b->len, err, "update watermark");
+    if (rc == ARUS_OK)
+        d->state_written_at = arus_monotonic();
+    return rc;
+}
+
+void ch_discard_state(struct ch_dest *d)
+{
+    for (size_t i = 0; i < 6; i++) {
+        free(d->pending[i]);
+        d->pending[i] = NULL;
+    }
+    d->state_pending = false;
+}
+
+int ch_flush_state(struct ch_dest *d, struct arus_error *err)
+{
+    if (!d->state_pending)
+        return ARUS_OK;
+    int rc = ch_write_state(d, d->pending, err);
+    if (rc == ARUS_OK)
+        ch_discard_state(d);
+    return rc;
+}
+
+/* Every INSERT makes a part on disk, and one watermark row per batch cost as much server time
+ * as a third of the data. So within CH_STATE_INTERVAL of the last state write the new state is
+ * only remembered and written with the next one, or by ch_flush_state. That keeps the order
+ * that makes a crash harmless: the remembered state only covers data already inserted, so the
+ * stored watermark can lag (a rerun re-reads a little more) but never run ahead of the data. */
+#define CH_STATE_INTERVAL 1.0
+
 int ch_update_watermark(struct arus_destination *dst, const struct arus_target *t,
                         const struct arus_table_state *st, struct arus_error *err)
 {
@@ -63,21 +109,28 @@ int ch_update_watermark(struct arus_destination *dst, const struct arus_target *
     char now[32];
     arus_now_utc(now, sizeof now);
     now[19] = '\0'; /* "YYYY-MM-DD HH:MM:SS" */
-    struct arus_strbuf *b = &d->body;
-    arus_strbuf_reset(b);
-    ch_field(b, t->pipeline, '\t');
-    ch_field(b, t->table, '\t');
-    ch_field(b, st->watermark, '\t');
-    ch_field(b, st->deletes_watermark, '\t');
-    ch_field(b, st->run_id ? st->run_id : t->run_id ? t->run_id : "", '\t');
-    ch_field(b, st->updated_at ? st->updated_at : now, '\t');
-    arus_strbuf_appendf(b, "%llu\n", (unsigned long long)ch_next_version(d));
-    arus_strbuf_reset(&d->sql);
-    arus_strbuf_puts(&d->sql, "INSERT INTO ");
-    ch_quote_table(&d->sql, d->state_schema, "watermarks");
-    arus_strbuf_puts(&d->sql, " (pipeline, table_name, watermark, deletes_watermark, run_id, "
-                              "updated_at, _arus_version) FORMAT TabSeparated");
-    return ch_exec(d, d->sql.data, b->data, b->len, err, "update watermark");
+    const char *f[6] = {t->pipeline,
+                        t->table,
+                        st->watermark,
+                        st->deletes_watermark,
+                        st->run_id  ? st->run_id
+                        : t->run_id ? t->run_id
+                                    : "",
+                        st->updated_at ? st->updated_at : now};
+    /* another table's pending state goes first */
+    if (d->state_pending &&
+        (strcmp(d->pending[0], f[0]) != 0 || strcmp(d->pending[1], f[1]) != 0)) {
+        int rc = ch_flush_state(d, err);
+        if (rc != ARUS_OK)
+            return rc;
+    }
+    ch_discard_state(d);
+    for (size_t i = 0; i < 6; i++)
+        d->pending[i] = f[i] ? arus_xstrdup(f[i]) : NULL;
+    d->state_pending = true;
+    if (d->state_written_at > 0 && arus_monotonic() - d->state_written_at < CH_STATE_INTERVAL)
+        return ARUS_OK;
+    return ch_flush_state(d, err);
 }
 
 static const char *ch_dup(struct arus_arena *a, const char *s)
@@ -125,7 +178,9 @@ int ch_get_watermark(struct arus_destination *dst, const char *pipeline, const c
                      struct arus_arena *a, struct arus_table_state *out, struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
-    int rc = ch_select_state(d, pipeline, table, err);
+    int rc = ch_flush_state(d, err);
+    if (rc == ARUS_OK)
+        rc = ch_select_state(d, pipeline, table, err);
     if (rc != ARUS_OK)
         return rc;
     struct arus_table_state st = {0};
@@ -142,7 +197,9 @@ int ch_list_state(struct arus_destination *dst, const char *pipeline, struct aru
                   struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
-    int rc = ch_select_state(d, pipeline, NULL, err);
+    int rc = ch_flush_state(d, err);
+    if (rc == ARUS_OK)
+        rc = ch_select_state(d, pipeline, NULL, err);
     if (rc != ARUS_OK)
         return rc;
     size_t rows = 0;
@@ -168,6 +225,10 @@ int ch_record_run(struct arus_destination *dst, const struct arus_run_record *r,
                   struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
+    /* the end of a table's run: its newest watermark is written before its history row */
+    int rc = ch_flush_state(d, err);
+    if (rc != ARUS_OK)
+        return rc;
     struct arus_strbuf *b = &d->body;
     arus_strbuf_reset(b);
     ch_field(b, r->run_id, '\t');

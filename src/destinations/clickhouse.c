@@ -173,14 +173,15 @@ out:
 static int ch_unlock(struct arus_destination *dst, const char *pipeline, struct arus_error *err)
 {
     (void)pipeline;
-    (void)err;
     struct ch_dest *d = ch_of(dst);
+    /* the run's last watermark goes out while the lock still keeps other runs away */
+    int rc = ch_flush_state(d, err);
     if (d->lock_fd >= 0) {
         /* The file stays: unlinking a lock file races with a process that just opened it. */
         close(d->lock_fd);
         d->lock_fd = -1;
     }
-    return ARUS_OK;
+    return rc;
 }
 
 static void ch_close(struct arus_destination *dst)
@@ -188,7 +189,14 @@ static void ch_close(struct arus_destination *dst)
     if (!dst)
         return;
     struct ch_dest *d = ch_of(dst);
-    ch_unlock(dst, NULL, NULL);
+    struct arus_error e;
+    arus_error_clear(&e);
+    if (ch_unlock(dst, NULL, &e) != ARUS_OK)
+        arus_log(ARUS_LOG_WARN, CH_COMPONENT,
+                 "destination \"%s\": last watermark not stored (the next run re-reads from "
+                 "the previous one): %s",
+                 d->name, e.msg);
+    ch_discard_state(d);
     if (d->http_ready) {
         arus_log(ARUS_LOG_DEBUG, CH_COMPONENT,
                  "destination \"%s\": %ld requests, %.3f s waiting for the server, %.1f MB sent",
