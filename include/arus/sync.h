@@ -42,6 +42,7 @@ struct arus_sync_report {
     size_t ntables;
     int64_t rows_total;
     int failed_tables;
+    bool connected;            /* both connections were established during the run */
 };
 
 /* Run pipeline p with already-created, unconnected source and destination instances (the CLI
@@ -55,10 +56,11 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
 void arus_sync_report_cleanup(struct arus_sync_report *r);
 
 /* Run pipeline `name` of cfg: create its source and destination from the config and call
- * arus_sync_run; when a run fails because a server went away (ARUS_ECONNECT, ARUS_ETIMEOUT),
- * close both, wait (initial_backoff doubling up to max_backoff) and run again, at most
- * max_retries times. Each retry resumes from the committed watermarks, so nothing is lost or
- * duplicated. The report is that of the last attempt. */
+ * arus_sync_run; when a run that had connected fails because a server went away
+ * (ARUS_ECONNECT, ARUS_ETIMEOUT), close both, wait (initial_backoff doubling up to max_backoff)
+ * and run again, at most max_retries times. A first attempt that cannot connect at all (wrong
+ * password, unknown host) fails at once. Each retry resumes from the committed watermarks, so
+ * nothing is lost or duplicated. The report is that of the last attempt. */
 int arus_sync_pipeline(const struct arus_config *cfg, const char *name,
                        const struct arus_sync_options *opt, struct arus_sync_report *report,
                        struct arus_error *err);

@@ -45,9 +45,13 @@ int arus_sync_pipeline(const struct arus_config *cfg, const char *name,
         return arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
                               name);
     double delay = p->initial_backoff_seconds;
+    /* Only a server that answered before is worth waiting for; a first attempt that cannot
+     * connect (wrong password, wrong host) is a configuration problem. */
+    bool reached = false;
     for (int64_t tries = 0;; tries++) {
         int rc = attempt(cfg, p, opt, report, err);
-        if (rc == ARUS_OK || !retryable(rc) || tries >= p->max_retries)
+        reached |= report->connected;
+        if (rc == ARUS_OK || !retryable(rc) || !reached || tries >= p->max_retries)
             return rc;
         arus_log(ARUS_LOG_WARN, "sync", "pipeline \"%s\": %s; retry %lld of %lld in %.1fs",
                  p->name, err->msg, (long long)tries + 1, (long long)p->max_retries, delay);

@@ -479,6 +479,7 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
     int rc;
     if ((rc = arus_source_connect(src, err)) || (rc = arus_destination_connect(dst, err)))
         goto out;
+    report->connected = true;
     if ((rc = dst->ops->ensure_state(dst, err)))
         goto out;
     if ((rc = dst->ops->lock(dst, p->name, err)))
