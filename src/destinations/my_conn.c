@@ -206,18 +206,21 @@ int my_conn_open(const struct my_conn_cfg *c, bool local_infile, MYSQL **out,
     return ARUS_OK;
 }
 
-static int my_code_for(unsigned no, int code)
+static int my_code_for(unsigned no, const char *sqlstate, int code)
 {
     if (no == CR_SERVER_GONE_ERROR || no == CR_SERVER_LOST || no == CR_CONN_HOST_ERROR ||
         no == CR_CONNECTION_ERROR)
         return ARUS_ECONNECT;
+    /* Data exception / integrity violation: the row is at fault (dead-letter candidate). */
+    if (sqlstate && (strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0))
+        return ARUS_EDATA;
     return code;
 }
 
 int my_conn_fail(MYSQL *db, int code, struct arus_error *err, const char *what)
 {
     unsigned no = mysql_errno(db);
-    code = my_code_for(no, code);
+    code = my_code_for(no, mysql_sqlstate(db), code);
     arus_error_set(err, code, "%s: %s", what, mysql_error(db));
     if (err) {
         err->driver_code = (int)no;
@@ -232,7 +235,7 @@ int my_conn_stmt_fail(MYSQL_STMT *st, struct arus_error *err, const char *what)
     /* a connection lost mid-statement is recorded on the connection, not the statement */
     if (no == 0 && st->mysql && mysql_errno(st->mysql) != 0)
         return my_conn_fail(st->mysql, ARUS_EQUERY, err, what);
-    int code = my_code_for(no, ARUS_EQUERY);
+    int code = my_code_for(no, mysql_stmt_sqlstate(st), ARUS_EQUERY);
     arus_error_set(err, code, "%s: %s", what, mysql_stmt_error(st));
     if (err) {
         err->driver_code = (int)no;

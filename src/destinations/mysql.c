@@ -687,6 +687,38 @@ static int my_dst_delete_rows(struct arus_destination *b, const struct arus_targ
     return rc;
 }
 
+/* Refused rows land in <raw db>._dead_letters. The row is kept as text, not JSON, so that
+ * storing it can never be refused in turn. (The CREATE commits implicitly; the engine writes
+ * dead letters in a transaction of their own, so nothing else is affected.) */
+static int my_dst_write_dead_letter(struct arus_destination *b, const struct arus_target *t,
+                                    const char *row_json, const char *error,
+                                    struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "CREATE TABLE IF NOT EXISTS ");
+    my_qualified(&sb, my_raw_db(d, t), "_dead_letters");
+    arus_strbuf_puts(&sb, " (`_arus_id` BIGINT AUTO_INCREMENT PRIMARY KEY, `source` VARCHAR(255) "
+                          "NOT NULL, `table_name` VARCHAR(255) NOT NULL, `run_id` CHAR(36) NOT "
+                          "NULL, `row_data` LONGTEXT NOT NULL, `error` TEXT NOT NULL, "
+                          "`created_at` DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) "
+                          "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    int rc = my_ddl(d, &sb, "create dead-letter table", err);
+    if (rc == ARUS_OK) {
+        arus_strbuf_puts(&sb, "INSERT INTO ");
+        my_qualified(&sb, my_raw_db(d, t), "_dead_letters");
+        arus_strbuf_puts(&sb, " (`source`, `table_name`, `run_id`, `row_data`, `error`) VALUES "
+                              "(?, ?, ?, ?, ?)");
+        struct my_param p[5] = {my_str(t->source_name), my_str(t->table), my_str(t->run_id),
+                                my_str(row_json), my_str(error)};
+        rc = my_conn_query(d->ld.db, arus_strbuf_cstr(&sb), p, 5, NULL, NULL, NULL, err,
+                           "store refused row");
+    }
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -712,4 +744,5 @@ const struct arus_destination_ops arus_destination_mysql = {
     .list_runs = my_dst_list_runs,
     .list_state = my_dst_list_state,
     .delete_rows = my_dst_delete_rows,
+    .write_dead_letter = my_dst_write_dead_letter,
 };
