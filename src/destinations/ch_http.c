@@ -90,6 +90,9 @@ int ch_http_init(struct ch_http *h, const struct ch_http_options *o, struct arus
 
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* ClickHouse closes idle keep-alive connections after keep_alive_timeout (3 s by default);
+     * reusing one just as the server closes it fails the request, so idle ones are replaced. */
+    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 2L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout * 1000));
     ch_http_set_timeout(h, o->timeout);
     if (o->ca_file)
