@@ -82,13 +82,16 @@ run_arus() { # label pipeline [args]
     local label=$1 pipeline=$2
     shift 2
     echo "arus: $label ..."
-    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "$pipeline" "$@" 2>"$WORK/$label.time" >/dev/null ||
+    # -v -v: the destination's debug line says how long it waited for ClickHouse
+    /usr/bin/time -v "$ARUS" -v -v -c "$WORK/arus.yml" sync "$pipeline" "$@" 2>"$WORK/$label.time" >/dev/null ||
         { cat "$WORK/$label.time" >&2; exit 1; }
     local n
     n=$(chq "SELECT count() FROM ${B}_$label.orders FINAL")
     [ "$n" = "$ROWS" ] || { echo "arus $label loaded $n rows, expected $ROWS" >&2; exit 1; }
 }
 elapsed() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/$1.time"; }
+ch_wait() { grep -o '[0-9.]* s waiting for the server' "$WORK/$1.time" | cut -d' ' -f1; }
+cpu_s() { awk -F': ' '/(User|System) time/ {s += $2} END {printf "%.2f", s}' "$WORK/$1.time"; }
 rss_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/$1.time"; }
 
 run_arus incremental "${B}_incremental"
@@ -102,11 +105,13 @@ for label in incremental refresh; do
     [ "$(fp "${B}_$label.orders FINAL" "assumeNotNull")" = "$want" ] || echo "WARNING: $label data differs from the pipe's copy" >&2
 done
 
-printf '\n%-40s %8s %12s %8s %10s\n' "method ($ROWS rows)" "seconds" "rows/s" "ratio" "peak RSS"
-printf '%-40s %8.2f %12.0f %8s %10s\n' "mariadb --batch | clickhouse-client TSV" "$pipe_s" "$(echo "$ROWS / $pipe_s" | bc -l)" "1.00" "-"
+printf '\n%-40s %8s %12s %8s %10s %9s %8s\n' "method ($ROWS rows)" "seconds" "rows/s" "ratio" "peak RSS" "CH wait" "arus CPU"
+printf '%-40s %8.2f %12.0f %8s %10s %9s %8s\n' "mariadb --batch | clickhouse-client TSV" "$pipe_s" "$(echo "$ROWS / $pipe_s" | bc -l)" "1.00" "-" "-" "-"
 for label in incremental refresh; do
     s=$(elapsed "$label")
-    printf '%-40s %8.2f %12.0f %8.2f %9sMB\n' "arus sync ($label)" "$s" "$(echo "$ROWS / $s" | bc -l)" \
-        "$(echo "$pipe_s / $s" | bc -l)" "$(rss_mb "$label")"
+    printf '%-40s %8.2f %12.0f %8.2f %9sMB %8ss %7ss\n' "arus sync ($label)" "$s" "$(echo "$ROWS / $s" | bc -l)" \
+        "$(echo "$pipe_s / $s" | bc -l)" "$(rss_mb "$label")" "$(ch_wait "$label")" "$(cpu_s "$label")"
 done
-echo "(ratio = pipe seconds / method seconds; > 1 means faster than the pipe)"
+echo "(ratio = pipe seconds / method seconds; > 1 means faster than the pipe. CH wait = time"
+echo " arus spent in HTTP requests to ClickHouse; the rest of the wall time is the MySQL source"
+echo " and the engine, which today run one after the other, not overlapped)"
