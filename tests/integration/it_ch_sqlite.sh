@@ -61,6 +61,8 @@ INSERT INTO typed VALUES
 CREATE TABLE big (id INTEGER PRIMARY KEY, payload TEXT, updated_at TIMESTAMP);
 CREATE TABLE nokey (msg TEXT, n INTEGER);
 INSERT INTO nokey VALUES ('a', 1), ('b', 2);
+CREATE TABLE "we""ird; tbl \ ü" ("col "" 1" INTEGER PRIMARY KEY, "sp ace;--" TEXT, "it's" TEXT);
+INSERT INTO "we""ird; tbl \ ü" VALUES (1, 'a', 'b'), (2, 'c', NULL);
 SQL
 sqlite_sql "$SRC" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 3000)
   INSERT INTO big SELECT i, printf('row-%d', i), printf('2024-01-01 00:%02d:00', i % 50) FROM n;"
@@ -84,6 +86,9 @@ assert_eq "$(q "SELECT engine_full LIKE 'ReplacingMergeTree(_arus_version)%' FRO
 assert_eq "$(q "SELECT count(), uniqExact(id) FROM $AN.big FINAL")" "3000	3000" "big rows"
 assert_eq "$(q "SELECT engine FROM system.tables WHERE database = '$AN' AND name = 'nokey'")" "MergeTree" "keyless engine"
 assert_eq "$(q "SELECT count() FROM $AN.nokey_current")" 2 "keyless rows"
+# hostile names: quotes, semicolons, backslash, unicode (backslash doubled inside `...`)
+hq='SELECT `sp ace;--`, ifNull(`it'"'"'s`, '"'"'NULL'"'"') FROM '"$AN"'.`we"ird; tbl \\ ü_current` ORDER BY `col " 1`'
+assert_eq "$(q "$hq" | tr '\n\t' ' /')" "a/b c/NULL " "hostile identifiers"
 
 # Raw zone: one JSON row per extracted row, numbers exact, spec layout.
 assert_eq "$(q "SELECT count() FROM $RAW.lite_typed_raw")" 3 "raw rows"
