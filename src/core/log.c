@@ -47,22 +47,19 @@ void arus__log_write(enum arus_log_level level, const char *component, const cha
     fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
 }
 
-/* Replace the value after each "password=" (key=value DSNs) and the part between "user:" and
- * "@" in URLs by "***". */
+/* Replace the value after each "password=" (key=value DSNs) and, in URLs, everything between
+ * the user name's ':' and the last '@' by "***". The last '@' is used so that a password holding
+ * '@' or "://" is still covered; over-redacting a malformed URL is the safe side. */
 char *arus_redact(const char *dsn)
 {
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
     const char *p = dsn;
     const char *scheme = strstr(dsn, "://");
-    if (scheme) {
+    const char *at = strrchr(dsn, '@');
+    if (scheme && at && at > scheme) {
         const char *auth = scheme + 3;
-        const char *end = auth + strcspn(auth, "/?#");
-        const char *at = NULL;
-        for (const char *q = auth; q < end; q++)
-            if (*q == '@')
-                at = q;
-        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        const char *colon = memchr(auth, ':', (size_t)(at - auth));
         if (colon) {
             arus_strbuf_append(&sb, dsn, (size_t)(colon + 1 - dsn));
             arus_strbuf_puts(&sb, "***");

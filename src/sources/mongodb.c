@@ -34,6 +34,9 @@ static pthread_once_t mongo_once = PTHREAD_ONCE_INIT;
 
 static void mongo_global_init(void)
 {
+    /* libmongoc's counters live in /dev/shm/mongoc-<pid> files that a killed process leaves
+     * behind (and a reused pid then warns about); arus does not read them. */
+    setenv("MONGOC_DISABLE_SHM", "1", 0);
     mongoc_init();
     atexit(mongoc_cleanup);
 }

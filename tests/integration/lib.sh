@@ -23,7 +23,12 @@ trap it_cleanup EXIT
 on_exit() { IT_CLEANUPS+=("$*"); }
 
 fail() { echo "FAIL [$IT_NAME]: $*" >&2; exit 1; }
-skip() { echo "SKIP [$IT_NAME]: $*" >&2; exit 77; }
+# Under make test (ARUS_IT_REQUIRE_SERVERS=1) a missing server is a failure, never a skip.
+skip() {
+    if [ "${ARUS_IT_REQUIRE_SERVERS:-0}" = 1 ]; then fail "required but unavailable: $*"; fi
+    echo "SKIP [$IT_NAME]: $*" >&2
+    exit 77
+}
 assert_eq() { # actual expected what
     [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"
 }

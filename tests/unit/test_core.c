@@ -85,6 +85,13 @@ static void test_redact(void)
     char *r = arus_redact("postgresql://arus:s3cret@host:5432/db");
     CHECK_STR(r, "postgresql://arus:***@host:5432/db");
     free(r);
+    r = arus_redact("mongodb://u:p@ss://x@h:27017/db?authSource=admin");
+    CHECK_STR(r, "mongodb://u:***@h:27017/db?authSource=admin");
+    free(r);
+    /* found by fuzz_values: a second "://" inside the password */
+    r = arus_redact("stgresql\x02stgresql://u:SECRETP://u:SECRETPW@h/db");
+    CHECK(strstr(r, "SECRETP") == NULL);
+    free(r);
     r = arus_redact("host=h password=s3cret user=u");
     CHECK_STR(r, "host=h password=*** user=u");
     free(r);
