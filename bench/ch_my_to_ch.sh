@@ -4,11 +4,12 @@
 # TabSeparated over the native port) on the same 1,000,000-row `orders` table of mixed columns,
 # in one run: rows/s, the ratio, and arus's peak RSS (/usr/bin/time -v). arus is measured as a
 # first incremental load (typed ReplacingMergeTree table) and as a full refresh (shadow table
-# + RENAME), both TabSeparated over HTTP keep-alive, batch 10,000.
+# + RENAME), both TabSeparated over HTTP keep-alive.
 # The pipe's table takes the timestamp/date columns as String (mariadb --batch prints NULL as
 # the word NULL, which ClickHouse's Date would refuse); arus stores timestamps as String on
 # 18.16 too (no DateTime64), so both sides parse the same kinds of values.
-# Usage: bench/ch_my_to_ch.sh [ROWS]   (ARUS=path/to/arus, default build/arus; needs the servers
+# Usage: bench/ch_my_to_ch.sh [ROWS]   (ARUS=path/to/arus, default build/arus; BATCH=batch_size,
+# default 10000: every batch is one INSERT, i.e. one part on disk; needs the servers
 # from scripts/servers.sh). Not a test: prints figures, drops its databases at the end.
 set -euo pipefail
 
@@ -74,8 +75,8 @@ sources:
 destinations:
   ch: {type: clickhouse, host: $ARUS_CH_HOST, port: $ARUS_CH_HTTP_PORT, username: $ARUS_CH_USER, password: "\${ARUS_CH_PASSWORD}", raw_schema: ${B}_stg, state_schema: ${B}_state}
 pipelines:
-  ${B}_refresh: {source: mysrc, destination: ch, tables: [orders], target_schema: ${B}_refresh, batch_size: 10000}
-  ${B}_incremental: {source: mysrc, destination: ch, tables: [orders], target_schema: ${B}_incremental, batch_size: 10000}
+  ${B}_refresh: {source: mysrc, destination: ch, tables: [orders], target_schema: ${B}_refresh, batch_size: ${BATCH:-10000}}
+  ${B}_incremental: {source: mysrc, destination: ch, tables: [orders], target_schema: ${B}_incremental, batch_size: ${BATCH:-10000}}
 YML
 
 run_arus() { # label pipeline [args]
@@ -113,5 +114,5 @@ for label in incremental refresh; do
         "$(echo "$pipe_s / $s" | bc -l)" "$(rss_mb "$label")" "$(ch_wait "$label")" "$(cpu_s "$label")"
 done
 echo "(ratio = pipe seconds / method seconds; > 1 means faster than the pipe. CH wait = time"
-echo " arus spent in HTTP requests to ClickHouse; the rest of the wall time is the MySQL source"
-echo " and the engine, which today run one after the other, not overlapped)"
+echo " arus's loader thread spent in HTTP requests to ClickHouse, while the extract thread reads"
+echo " MySQL; every batch is one INSERT and so one part on disk: larger BATCH means fewer parts)"
