@@ -136,7 +136,8 @@ fl_endpoint() {
 }
 
 # fl_write_config SRC DST PIPELINE [pipeline body lines...]: $WORK/arus.yml with source `s`,
-# destination `d` and one pipeline over table items, batches of $FL_BATCH (default 100).
+# destination `d` (with the flow entries of $FL_DST_OPTS, if set) and one pipeline over table
+# items, batches of $FL_BATCH (default 100).
 fl_write_config() {
     local s=$1 d=$2 p=$3
     shift 3
@@ -144,7 +145,7 @@ fl_write_config() {
         echo "sources:"
         fl_endpoint "$s" s src
         echo "destinations:"
-        fl_endpoint "$d" d dst
+        fl_endpoint "$d" d dst ${FL_DST_OPTS:+"$FL_DST_OPTS"}
         echo "pipelines:"
         echo "  $p:"
         echo "    source: s"
