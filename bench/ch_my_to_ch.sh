@@ -30,6 +30,7 @@ chq() { curl -sS --fail-with-body -H "X-ClickHouse-User: $ARUS_CH_USER" -H "X-Cl
 cleanup() {
     mysqlx -e "DROP DATABASE IF EXISTS \`${B}_src\`" || true
     for db in pipe stg refresh incremental state; do chq "DROP DATABASE IF EXISTS ${B}_$db" || true; done
+    rm -f "${TMPDIR:-/tmp}"/arus-ch-*-"${B}"_state-*.lock
     rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -8,6 +8,7 @@ need_ch
 S="ch_${IT_ID}"
 RAW=${S}_raw AN=${S}_an ST=${S}_state
 for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
+on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
 SRC=$WORK/src.db
 export IT_CH_PORT=$ARUS_CH_HTTP_PORT IT_CH_DB=$ARUS_CH_DB IT_CH_PW=$ARUS_CH_PASSWORD
 cat >"$WORK/arus.yml" <<YML

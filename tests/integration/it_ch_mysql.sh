@@ -11,6 +11,7 @@ source "$(dirname "$0")/my_lib.sh"
 S="ch_${IT_ID}"
 RAW=${S}_raw AN=${S}_an ST=${S}_state
 for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
+on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
 export ARUS_MY_PASSWORD ARUS_CH_PASSWORD
 {
     echo "sources:"

@@ -10,6 +10,7 @@ need_ch
 S="ch_${IT_ID}"
 RAW=${S}_raw AN=${S}_an ST=${S}_state
 for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
+on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
 SRC=$WORK/src.db
 export ARUS_CH_PASSWORD
 cat >"$WORK/arus.yml" <<YML
