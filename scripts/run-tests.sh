@@ -5,7 +5,7 @@
 #      reused and left running, the ones started here are stopped at the end, also on failure;
 #   3. build/ (warnings as errors): the unit tests;
 #   4. build-asan/ (ASan+UBSan, warnings as errors): every test, unit and integration.
-#   5. only with ARUS_FUZZ_SECONDS=N: each libFuzzer target for N seconds (scripts/fuzz.sh).
+#   5. each libFuzzer target for ARUS_FUZZ_SECONDS seconds (default 15; scripts/fuzz.sh).
 # Exit status 0 only when both builds succeed and every test passes. ARUS_TEST_JOBS sets the
 # build and ctest parallelism (default: the number of cores).
 set -euo pipefail
@@ -100,9 +100,10 @@ cmake --build build-asan -j "$JOBS"
 log "all tests on the ASan+UBSan build"
 run_ctest build-asan
 
-# Opt-in: every libFuzzer target (scripts/fuzz.sh, clang) for ARUS_FUZZ_SECONDS seconds each,
-# counted as one test; needs no servers.
-if [ "${ARUS_FUZZ_SECONDS:-0}" -gt 0 ]; then
+# Every libFuzzer target (scripts/fuzz.sh, clang) for ARUS_FUZZ_SECONDS seconds each (default
+# 15; 0 turns it off), counted as one test; needs no servers.
+if [ "${ARUS_FUZZ_SECONDS:-15}" -gt 0 ]; then
+    ARUS_FUZZ_SECONDS=${ARUS_FUZZ_SECONDS:-15}
     log "fuzzing each target for ${ARUS_FUZZ_SECONDS}s"
     if bash scripts/fuzz.sh -t "$ARUS_FUZZ_SECONDS"; then
         passed=$((passed + 1))

@@ -61,8 +61,11 @@ static void fuzz_text(const char *s, size_t n)
     int a = arus__cell_compare(ARUS_T_INT64, s, half, s + half, n - half);
     int b = arus__cell_compare(ARUS_T_INT64, s + half, n - half, s, half);
     check((a > 0) == (b < 0) && (a == 0) == (b == 0));
+    /* A URL's password never survives redaction (checked when the input holds the password
+     * once, as the user-info of a URL; text outside URLs is not redaction's business). */
     char *r = arus_redact(s);
-    if (strstr(s, "://u:SECRETPW@") && !strchr(s, '\n'))
+    const char *pw = strstr(s, "://u:SECRETPW@");
+    if (pw && strstr(s, "SECRETPW") == pw + 5 && !strstr(pw + 6, "SECRETPW"))
         check(strstr(r, "SECRETPW") == NULL);
     free(r);
 }
