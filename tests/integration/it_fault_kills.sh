@@ -18,8 +18,7 @@ export FL_BATCH=2000
 # settle DST: wait until the killed run's server sessions are gone (they may hold the pipeline
 # lock until the server notices the closed socket).
 settle() {
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         case $1 in
         pg) [ "$(pg_sql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
                 AND application_name = 'arus'")" = 0 ] && return 0 ;;

@@ -11,8 +11,7 @@ export FL_BATCH=500
 
 # wait_rows DST N: poll until the destination holds at least N rows (30 s at most).
 wait_rows() {
-    local i
-    for i in $(seq 300); do
+    for _ in $(seq 300); do
         [ "$(fl_dst_rows "$1" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
         sleep 0.1
     done
