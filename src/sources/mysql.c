@@ -514,9 +514,6 @@ static int my_src_extract_next(struct arus_extract *x, struct arus_batch *b,
             x->done = true;
             break;
         }
-        /* a connection lost mid-stream is reported on the connection, not the statement */
-        if (f == 1 && mysql_stmt_errno(x->st) == 0)
-            return my_conn_fail(x->src->db, ARUS_EQUERY, err, "read rows");
         if (f == 1)
             return my_conn_stmt_fail(x->st, err, "read rows");
         struct arus_cell *row = arus_batch_add_row(b);
