@@ -38,6 +38,8 @@ bool cli_wants_help(int argc, char **argv);
 /* JSON output helpers: a string value (or null), and "key": prefixes. */
 void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool first);
+/* "key": "value" (value may be NULL: null), preceded by a comma unless first. */
+void json_field(FILE *f, const char *key, const char *value, bool first);
 
 int cmd_connectors(const struct cli *cli);
 int cmd_check(const struct cli *cli);

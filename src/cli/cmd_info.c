@@ -4,6 +4,23 @@
 
 #include "cli/cli.h"
 
+/* Registered name and implementation name of entry i of one registry, NULL past the end. */
+static const char *source_entry(size_t i, const char **impl)
+{
+    const struct arus_source_ops *ops = NULL;
+    const char *name = arus_registry_source_name(i, &ops);
+    *impl = name ? ops->name : NULL;
+    return name;
+}
+
+static const char *destination_entry(size_t i, const char **impl)
+{
+    const struct arus_destination_ops *ops = NULL;
+    const char *name = arus_registry_destination_name(i, &ops);
+    *impl = name ? ops->name : NULL;
+    return name;
+}
+
 int cmd_connectors(const struct cli *cli)
 {
     if (cli_wants_help(cli->argc, cli->argv)) {
@@ -11,36 +28,33 @@ int cmd_connectors(const struct cli *cli)
              "mariadb is an alias of mysql).");
         return 0;
     }
-    const char *name;
-    const struct arus_source_ops *sops;
-    const struct arus_destination_ops *dops;
-    if (cli->json) {
-        printf("{\"sources\":[");
-        for (size_t i = 0; (name = arus_registry_source_name(i, &sops)); i++) {
-            printf(i ? "," : "");
-            printf("{\"name\":");
-            json_str(stdout, name);
-            printf(",\"implementation\":");
-            json_str(stdout, sops->name);
+    static const struct {
+        const char *kind;
+        const char *(*entry)(size_t, const char **);
+    } registries[] = {{"source", source_entry}, {"destination", destination_entry}};
+    if (cli->json)
+        printf("{");
+    else
+        printf("%-12s %-12s %s\n", "KIND", "NAME", "IMPLEMENTATION");
+    for (size_t k = 0; k < 2; k++) {
+        const char *name, *impl;
+        if (cli->json)
+            printf("%s\"%ss\":[", k ? "," : "", registries[k].kind);
+        for (size_t i = 0; (name = registries[k].entry(i, &impl)); i++) {
+            if (!cli->json) {
+                printf("%-12s %-12s %s\n", registries[k].kind, name, impl);
+                continue;
+            }
+            printf(i ? ",{" : "{");
+            json_field(stdout, "name", name, true);
+            json_field(stdout, "implementation", impl, false);
             printf("}");
         }
-        printf("],\"destinations\":[");
-        for (size_t i = 0; (name = arus_registry_destination_name(i, &dops)); i++) {
-            printf(i ? "," : "");
-            printf("{\"name\":");
-            json_str(stdout, name);
-            printf(",\"implementation\":");
-            json_str(stdout, dops->name);
-            printf("}");
-        }
-        printf("]}\n");
-        return 0;
+        if (cli->json)
+            printf("]");
     }
-    printf("%-12s %-12s %s\n", "KIND", "NAME", "IMPLEMENTATION");
-    for (size_t i = 0; (name = arus_registry_source_name(i, &sops)); i++)
-        printf("%-12s %-12s %s\n", "source", name, sops->name);
-    for (size_t i = 0; (name = arus_registry_destination_name(i, &dops)); i++)
-        printf("%-12s %-12s %s\n", "destination", name, dops->name);
+    if (cli->json)
+        printf("}\n");
     return 0;
 }
 
@@ -90,16 +104,12 @@ int cmd_check(const struct cli *cli)
             worst = cli_exit_code(rc);
         if (cli->json) {
             printf(i ? ",{" : "{");
-            json_key(stdout, "kind", true);
-            json_str(stdout, is_source ? "source" : "destination");
-            json_key(stdout, "name", false);
-            json_str(stdout, ep->name);
-            json_key(stdout, "type", false);
-            json_str(stdout, ep->type);
+            json_field(stdout, "kind", is_source ? "source" : "destination", true);
+            json_field(stdout, "name", ep->name, false);
+            json_field(stdout, "type", ep->type, false);
             json_key(stdout, "ok", false);
             printf(rc ? "false" : "true");
-            json_key(stdout, "error", false);
-            json_str(stdout, rc ? err.msg : NULL);
+            json_field(stdout, "error", rc ? err.msg : NULL, false);
             printf("}");
         } else {
             printf("%-12s %-20s %-12s %s\n", is_source ? "source" : "destination", ep->name,
@@ -116,29 +126,21 @@ static void print_table_json(const struct arus_table_schema *t, const struct aru
                              bool first)
 {
     printf(first ? "{" : ",{");
-    json_key(stdout, "schema", true);
-    json_str(stdout, t->schema_name);
-    json_key(stdout, "table", false);
-    json_str(stdout, t->name);
+    json_field(stdout, "schema", t->schema_name, true);
+    json_field(stdout, "table", t->name, false);
     json_key(stdout, "row_estimate", false);
     printf("%lld", (long long)t->row_count_estimate);
-    json_key(stdout, "sync_mode", false);
-    json_str(stdout, m->mode == ARUS_SYNC_INCREMENTAL ? "incremental" : "full_refresh");
-    json_key(stdout, "watermark_column", false);
-    json_str(stdout, m->watermark_column);
-    json_key(stdout, "deleted_at_column", false);
-    json_str(stdout, m->deleted_at_column);
+    json_field(stdout, "sync_mode", m->mode == ARUS_SYNC_INCREMENTAL ? "incremental" : "full_refresh", false);
+    json_field(stdout, "watermark_column", m->watermark_column, false);
+    json_field(stdout, "deleted_at_column", m->deleted_at_column, false);
     json_key(stdout, "columns", false);
     printf("[");
     for (size_t i = 0; i < t->ncolumns; i++) {
         const struct arus_column *c = &t->columns[i];
         printf(i ? ",{" : "{");
-        json_key(stdout, "name", true);
-        json_str(stdout, c->name);
-        json_key(stdout, "source_type", false);
-        json_str(stdout, c->source_type);
-        json_key(stdout, "type", false);
-        json_str(stdout, arus_ltype_name(c->type.ltype));
+        json_field(stdout, "name", c->name, true);
+        json_field(stdout, "source_type", c->source_type, false);
+        json_field(stdout, "type", arus_ltype_name(c->type.ltype), false);
         json_key(stdout, "nullable", false);
         printf(c->nullable ? "true" : "false");
         json_key(stdout, "pk", false);

@@ -72,16 +72,11 @@ int cmd_state(const struct cli *cli)
             printf("[");
             for (size_t i = 0; i < n; i++) {
                 printf(i ? ",{" : "{");
-                json_key(stdout, "table", true);
-                json_str(stdout, tables[i]);
-                json_key(stdout, "watermark", false);
-                json_str(stdout, st[i].watermark);
-                json_key(stdout, "deletes_watermark", false);
-                json_str(stdout, st[i].deletes_watermark);
-                json_key(stdout, "run_id", false);
-                json_str(stdout, st[i].run_id);
-                json_key(stdout, "updated_at", false);
-                json_str(stdout, st[i].updated_at);
+                json_field(stdout, "table", tables[i], true);
+                json_field(stdout, "watermark", st[i].watermark, false);
+                json_field(stdout, "deletes_watermark", st[i].deletes_watermark, false);
+                json_field(stdout, "run_id", st[i].run_id, false);
+                json_field(stdout, "updated_at", st[i].updated_at, false);
                 printf("}");
             }
             printf("]\n");
@@ -102,24 +97,17 @@ int cmd_state(const struct cli *cli)
 static void print_run_json(const struct arus_run_record *r, bool first)
 {
     printf(first ? "{" : ",{");
-    json_key(stdout, "run_id", true);
-    json_str(stdout, r->run_id);
-    json_key(stdout, "table", false);
-    json_str(stdout, r->table);
-    json_key(stdout, "mode", false);
-    json_str(stdout, r->mode);
-    json_key(stdout, "status", false);
-    json_str(stdout, r->status);
-    json_key(stdout, "started_at", false);
-    json_str(stdout, r->started_at);
-    json_key(stdout, "finished_at", false);
-    json_str(stdout, r->finished_at);
+    json_field(stdout, "run_id", r->run_id, true);
+    json_field(stdout, "table", r->table, false);
+    json_field(stdout, "mode", r->mode, false);
+    json_field(stdout, "status", r->status, false);
+    json_field(stdout, "started_at", r->started_at, false);
+    json_field(stdout, "finished_at", r->finished_at, false);
     printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
            "\"rows_dead_lettered\":%lld",
            (long long)r->rows_extracted, (long long)r->rows_loaded, (long long)r->rows_deleted,
            (long long)r->rows_dead_lettered);
-    json_key(stdout, "error", false);
-    json_str(stdout, r->error);
+    json_field(stdout, "error", r->error, false);
     printf("}");
 }
 

@@ -48,31 +48,24 @@ static void print_json(const struct arus_sync_report *r, const char *pipeline, i
                        const struct arus_error *err)
 {
     printf("{");
-    json_key(stdout, "pipeline", true);
-    json_str(stdout, pipeline);
-    json_key(stdout, "run_id", false);
-    json_str(stdout, r->run_id);
+    json_field(stdout, "pipeline", pipeline, true);
+    json_field(stdout, "run_id", r->run_id, false);
     json_key(stdout, "ok", false);
     printf(rc ? "false" : "true");
-    json_key(stdout, "error", false);
-    json_str(stdout, rc ? err->msg : NULL);
+    json_field(stdout, "error", rc ? err->msg : NULL, false);
     json_key(stdout, "tables", false);
     printf("[");
     for (size_t i = 0; i < r->ntables; i++) {
         const struct arus_table_report *t = &r->tables[i];
         printf(i ? ",{" : "{");
-        json_key(stdout, "table", true);
-        json_str(stdout, t->table);
-        json_key(stdout, "mode", false);
-        json_str(stdout, t->mode);
+        json_field(stdout, "table", t->table, true);
+        json_field(stdout, "mode", t->mode, false);
         printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
                "\"rows_dead_lettered\":%lld,\"seconds\":%.3f",
                (long long)t->rows_extracted, (long long)t->rows_loaded,
                (long long)t->rows_deleted, (long long)t->rows_dead_lettered, t->seconds);
-        json_key(stdout, "status", false);
-        json_str(stdout, t->status ? "failed" : "ok");
-        json_key(stdout, "error", false);
-        json_str(stdout, t->status ? t->error : NULL);
+        json_field(stdout, "status", t->status ? "failed" : "ok", false);
+        json_field(stdout, "error", t->status ? t->error : NULL, false);
         printf("}");
     }
     printf("]}\n");

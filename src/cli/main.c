@@ -85,6 +85,12 @@ void json_key(FILE *f, const char *key, bool first)
     fputc(':', f);
 }
 
+void json_field(FILE *f, const char *key, const char *value, bool first)
+{
+    json_key(f, key, first);
+    json_str(f, value);
+}
+
 static const struct {
     const char *name;
     int (*fn)(const struct cli *);
