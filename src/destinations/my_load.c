@@ -21,6 +21,8 @@
 #define MY_MAX_INSERT_BYTES (4u << 20)
 /* MySQL 8 flags VALUES() in ON DUPLICATE KEY UPDATE as deprecated: not a data problem. */
 #define MY_WARN_DEPRECATED 1287
+/* "Data truncated": a Note, not a Warning, when DECIMAL rounds away digits beyond its scale. */
+#define MY_WARN_DATA_TRUNCATED 1265
 
 /* The columns one bulk statement writes, besides _arus_run_id. */
 struct my_cols {
@@ -74,7 +76,8 @@ void my_loader_cleanup(struct my_loader *ld) { arus_strbuf_cleanup(&ld->payload)
 /* ---- warnings ---- */
 
 /* MySQL reports coerced values as warnings (LOCAL implies IGNORE): any Warning or Error
- * level row fails the batch rather than keep silently changed data. */
+ * level row, or a Note that data was truncated, fails the batch rather than keep silently
+ * changed data. */
 static int my_check_warnings(struct my_loader *ld, unsigned count, const char *table,
                              struct arus_error *err)
 {
@@ -89,7 +92,8 @@ static int my_check_warnings(struct my_loader *ld, unsigned count, const char *t
     MYSQL_ROW row;
     while ((row = mysql_fetch_row(res)) != NULL) {
         long code = row[1] ? strtol(row[1], NULL, 10) : 0;
-        if (!row[0] || strcmp(row[0], "Note") == 0 || code == MY_WARN_DEPRECATED)
+        bool note = row[0] && strcmp(row[0], "Note") == 0;
+        if (!row[0] || (note && code != MY_WARN_DATA_TRUNCATED) || code == MY_WARN_DEPRECATED)
             continue;
         rc = arus_error_set(err, ARUS_EDATA, "load into %s: %s %ld: %s", table, row[0], code,
                             row[2] ? row[2] : "");

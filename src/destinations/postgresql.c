@@ -491,17 +491,44 @@ static int pg_nul_error(const char *what, const struct arus_batch *b, size_t r, 
                           what, b->schema->columns[c].name, r + 1);
 }
 
+/* A decimal with a nonzero digit beyond the column's scale: numeric(p,s) would round it
+ * silently, so the row is refused instead (as MySQL does). */
+static bool pg_decimal_rounds(const struct arus_cell *c, int scale)
+{
+    const char *dot = memchr(c->data, '.', c->len);
+    if (!dot)
+        return false;
+    for (size_t i = (size_t)(dot - c->data) + 1 + (size_t)scale; i < c->len; i++)
+        if (c->data[i] != '0')
+            return true;
+    return false;
+}
+
+enum { PG_COPY_TEXT = 1, PG_COPY_BYTEA, PG_COPY_SCALED };
+
+/* How a column's cells go into COPY; PG_COPY_SCALED is a numeric(p,s) column (the bounds of
+ * arus_type_to_postgres), whose cells are checked with pg_decimal_rounds. */
+static unsigned char pg_copy_kind(const struct arus_type *t)
+{
+    if (t->ltype == ARUS_T_BYTES)
+        return PG_COPY_BYTEA;
+    if (t->ltype == ARUS_T_DECIMAL && t->precision > 0 && t->precision <= 1000 && t->scale >= 0 &&
+        t->scale <= t->precision)
+        return PG_COPY_SCALED;
+    return PG_COPY_TEXT;
+}
+
 /* The batch as COPY text rows: each column (or only the key columns), then the run id when
  * run_id is set. */
 static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_only,
                         const char *run_id, struct arus_strbuf *sb, struct arus_error *err)
 {
     const struct arus_table_schema *s = b->schema;
-    /* Per column: 0 = skipped, 1 = text, 2 = bytea (decided once, not per cell). */
+    /* Per column: 0 = skipped, else its PG_COPY_* kind (decided once, not per cell). */
     unsigned char *kind = arus_xcalloc(b->ncolumns + 1, 1);
     for (size_t c = 0; c < b->ncolumns; c++)
         if (!(pk_only && s->columns[c].pk_ordinal == 0) && !pg_is_meta(&s->columns[c]))
-            kind[c] = s->columns[c].type.ltype == ARUS_T_BYTES ? 2 : 1;
+            kind[c] = pg_copy_kind(&s->columns[c].type);
     int rc = ARUS_OK;
     arus_strbuf_reset(sb);
     for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
@@ -514,8 +541,16 @@ static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_on
             sep = "\t";
             if (!row[c].data) {
                 arus_strbuf_puts(sb, "\\N");
-            } else if (kind[c] == 2) {
+            } else if (kind[c] == PG_COPY_BYTEA) {
                 pg_copy_bytea(sb, (const unsigned char *)row[c].data, row[c].len);
+            } else if (kind[c] == PG_COPY_SCALED &&
+                       pg_decimal_rounds(&row[c], s->columns[c].type.scale)) {
+                rc = arus_error_set(err, ARUS_EDATA,
+                                    "%s: column \"%s\" (batch row %zu): value has more fraction "
+                                    "digits than numeric(%d,%d) keeps",
+                                    what, s->columns[c].name, r + 1, s->columns[c].type.precision,
+                                    s->columns[c].type.scale);
+                break;
             } else if (!pg_copy_text(sb, row[c].data, row[c].len)) {
                 rc = pg_nul_error(what, b, r, c, err);
                 break;
