@@ -1,6 +1,7 @@
 # Shared helpers for the fault tests (sourced by it_fault_*.sh and it_serial_*.sh after lib.sh):
 # one table `items` (id, payload, qty, updated_at, deleted_at) created and changed the same way
-# in any source engine (sqlite, pg, mysql), endpoints for any destination (sqlite, pg, mysql, ch),
+# in any source engine (sqlite, pg, mysql; mongo when the test sourced mongo_lib.sh first),
+# endpoints for any destination (sqlite, pg, mysql, ch),
 # and the evidence the fault tests need in any engine: the live rows as canonical text
 # "id<TAB>payload<TAB>qty" ordered by id, their fingerprint, duplicate keys, and a check that
 # the stored watermark is never ahead of the committed rows.
@@ -54,6 +55,7 @@ fl_series() {
 
 # fl_src_create ENGINE ROWS: a fresh source table items with ids 1..ROWS.
 fl_src_create() {
+    [ "$1" = mongo ] && { fl_mongo_create "$2"; return; }
     local ts=timestamp
     [ "$1" = mysql ] && ts=datetime
     case $1 in
@@ -72,6 +74,7 @@ fl_src_create() {
 # fl_src_change ENGINE ROUND ROWS: a round of changes after the first ROWS ids (ROUND >= 1):
 # updates ~10% of the rows, inserts 50 rows, soft-deletes ~1%, all later than any earlier round.
 fl_src_change() {
+    [ "$1" = mongo ] && { fl_mongo_change "$2" "$3"; return; }
     local e=$1 r=$2 n=$3 t=items
     [ "$e" = pg ] && t=src.items
     local when
@@ -85,11 +88,74 @@ fl_src_change() {
         WHERE id % 97 = $((r % 97)) AND deleted_at IS NULL"
 }
 
-# fl_src_rows ENGINE [WHERE]: the live source rows as canonical text, ordered by id.
+# fl_src_rows ENGINE [WATERMARK]: the live source rows (only those with updated_at earlier than
+# WATERMARK, when given) as canonical text, ordered by id.
 fl_src_rows() {
+    [ "$1" = mongo ] && { fl_mongo_rows "${2:-}"; return; }
     local t=items
     [ "$1" = pg ] && t=src.items
-    fl_sql "$1" src "SELECT id, payload, qty FROM $t WHERE deleted_at IS NULL ${2:+AND $2} ORDER BY id"
+    fl_sql "$1" src "SELECT id, payload, qty FROM $t WHERE deleted_at IS NULL ${2:+AND updated_at < '$2'} ORDER BY id"
+}
+
+# MongoDB (mongo_lib.sh's mload): the collection items mirrors the SQL table; its documents are
+# kept in a model file too ($WORK/fl_mongo.tsv: id, payload, qty, updated_at and deleted_at as
+# seconds after 2024-01-01, deleted_at empty when live), because the test server's update
+# mangles documents (mongo_lib.sh): a round deletes the changed documents and re-inserts them
+# with the same ObjectId. Document 0 is soft-deleted from the start so that sampling types
+# deleted_at as a date.
+FL_MONGO_MODEL="$WORK/fl_mongo.tsv"
+
+# fl_mongo_insert: insert the model lines on stdin as documents (numbers int32, dates in ms).
+fl_mongo_insert() {
+    awk -F'\t' 'function d(s) { return sprintf("{\"$date\": {\"$numberLong\": \"%.0f\"}}", 1704067200000 + s * 1000) }
+        { printf "{\"_id\": {\"$oid\": \"%024x\"}, \"id\": %d, \"payload\": \"%s\", \"qty\": %d, \"updated_at\": %s, \"deleted_at\": %s}\n",
+              $1, $1, $2, $3, d($4), $5 == "" ? "null" : d($5) }' | mload insert items ||
+        fail "insert into mongo items"
+}
+
+# fl_mongo_create ROWS: a fresh collection items with ids 1..ROWS (+ the deleted document 0).
+fl_mongo_create() {
+    mload command '{"drop": "items"}' >/dev/null 2>&1 || true
+    awk -v n="$1" 'BEGIN { OFS = "\t"; print 0, "p0-0", 0, 0, 0
+        for (i = 1; i <= n; i++) print i, "p" i "-0", i % 1000, i, "" }' >"$FL_MONGO_MODEL"
+    fl_mongo_insert <"$FL_MONGO_MODEL"
+}
+
+# fl_mongo_change ROUND ROWS: fl_src_change's round applied to the model, then to the collection.
+fl_mongo_change() {
+    awk -F'\t' -v r="$1" -v n="$2" -v changed="$WORK/fl_changed.tsv" 'BEGIN { OFS = "\t" }
+        { id[NR] = $1; p[NR] = $2; q[NR] = $3; u[NR] = $4; del[NR] = $5; old = NR }
+        END {
+            for (k = 1; k <= old; k++)
+                if (id[k] % 10 == r % 10 && del[k] == "") {
+                    p[k] = p[k] "+" r; q[k]++; u[k] = r * 1000000 + id[k]; ch[k] = 1 }
+            first = n + (r - 1) * 50 + 1
+            for (i = first; i < first + 50; i++) {
+                k = old + i - first + 1
+                id[k] = i; p[k] = "p" i "-" r; q[k] = i % 1000; u[k] = r * 1000000 + i; del[k] = ""; ch[k] = 1 }
+            for (k = 1; k <= old + 50; k++) {
+                if (id[k] % 97 == r % 97 && del[k] == "") {
+                    u[k] = del[k] = r * 1000000 + id[k]; ch[k] = 1 }
+                print id[k], p[k], q[k], u[k], del[k]
+                if (ch[k]) print id[k], p[k], q[k], u[k], del[k], (k <= old) > changed
+            }
+        }' "$FL_MONGO_MODEL" >"$FL_MONGO_MODEL.new"
+    mv "$FL_MONGO_MODEL.new" "$FL_MONGO_MODEL"
+    local ids
+    ids=$(awk -F'\t' '$6 == 1 { printf "%s%s", sep, $1; sep = ", " }' "$WORK/fl_changed.tsv")
+    [ -z "$ids" ] || mcmd "{\"delete\": \"items\", \"deletes\": [{\"q\": {\"id\": {\"\$in\": [$ids]}}, \"limit\": 0}]}"
+    cut -f1-5 "$WORK/fl_changed.tsv" | fl_mongo_insert
+    rm -f "$WORK/fl_changed.tsv"
+}
+
+# fl_mongo_rows [WATERMARK]: the live documents (updated_at earlier than WATERMARK, when given)
+# read back from the server as "id<TAB>payload<TAB>qty", ordered by id.
+fl_mongo_rows() {
+    local filter='"deleted_at": null'
+    [ -z "$1" ] || filter+=", \"updated_at\": {\"\$lt\": {\"\$date\": \"${1/ /T}Z\"}}"
+    mload command "{\"find\": \"items\", \"filter\": {$filter}, \"batchSize\": 1000000}" |
+        jq -r '.cursor | if .id != 0 then error("reply not complete") else .firstBatch[] end |
+            [.id, .payload, .qty] | @tsv' | sort -n -k1,1
 }
 
 # fl_dst_rows ENGINE [TABLE]: the typed table's (default items) rows as canonical text, ordered
@@ -126,6 +192,7 @@ fl_endpoint() {
     for kv in "$@"; do extra+=", $kv"; done
     case $e in
     sqlite) echo "  $name: {type: sqlite, path: $WORK/$role.db$extra}" ;;
+    mongo) echo "  $name: {type: mongodb, url: \"\${MONGO_URL}\", sample_size: 100000$extra}" ;;
     pg) if [ "$role" = src ]; then pg_endpoint "$name" postgresql "schema: src" "$@"; else pg_endpoint "$name" postgresql "$@"; fi ;;
     mysql)
         if [ "$role" = src ]; then my_endpoint "$name" mysql "$MY_SRC" "$@"
@@ -176,6 +243,45 @@ fl_assert_watermark() {
     wm=$(jq -r '.. | objects | select(.table? == "items") | .watermark // empty' "$WORK/out" | head -1)
     [ -n "$wm" ] || return 0
     [[ $wm =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:.]+$ ]] || fail "$1 -> $2 unexpected watermark '$wm' $4"
-    missing=$(comm -23 <(fl_src_rows "$1" "updated_at < '$wm'" | sort) <(fl_dst_rows "$2" | sort) | wc -l)
+    missing=$(comm -23 <(fl_src_rows "$1" "$wm" | sort) <(fl_dst_rows "$2" | sort) | wc -l)
     assert_eq "$missing" 0 "$1 -> $2 rows older than watermark $wm missing $4"
 }
+
+# fl_fault_points ROWS PAIR...: for each "src:dst" pair, a first sync of ROWS rows, then per
+# fault point a round of source changes and a run that the engine's fault hook kills (exit 99,
+# no clean-up); after each crash the stored watermark is not ahead of the committed rows, and
+# after a clean rerun the destination equals the source without duplicate keys. Points are
+# point:hit pairs: batches hit a point once each (the 2nd hit is mid-run); a round deletes
+# fewer rows than a batch, and a full refresh swaps once.
+fl_fault_points() {
+    local rows=$1 pair s d pipe round pt rc extra
+    local points="after_extract:2 mid_load:2 before_commit:2 after_commit:2 soft_delete:1 swap:1"
+    shift
+    for pair in "$@"; do
+        s=${pair%:*} d=${pair#*:}
+        pipe="${PIPE}_${s}_$d"
+        fl_src_create "$s" "$rows"
+        fl_dst_reset "$d"
+        fl_write_config "$s" "$d" "$pipe"
+        arus_ok -c "$WORK/arus.yml" sync "$pipe"
+        fl_assert_equal "$s" "$d" "after the first sync"
+        round=0
+        for pt in $points; do
+            round=$((round + 1))
+            fl_src_change "$s" "$round" "$rows"
+            extra=()
+            [ "${pt%:*}" = swap ] && extra=(--full-refresh)
+            rc=0
+            ARUS_FAULT=$pt ARUS_FAULT_ACTION=abort "$ARUS" -c "$WORK/arus.yml" sync "$pipe" "${extra[@]}" \
+                >"$WORK/out" 2>"$WORK/err" || rc=$?
+            assert_eq "$rc" 99 "$s -> $d exit at fault ${pt%:*} ($(tail -1 "$WORK/err"))"
+            fl_assert_watermark "$s" "$d" "$pipe" "after a crash at ${pt%:*}"
+            arus_ok -c "$WORK/arus.yml" sync "$pipe"
+            fl_assert_equal "$s" "$d" "after a crash at ${pt%:*} and a rerun"
+        done
+        echo "pass $s -> $d: $points"
+    done
+}
+
+# fl_dsts: the destinations this build and these servers offer.
+fl_dsts() { echo "sqlite pg mysql"; [ "$FL_CH_HAVE" = 0 ] || echo ch; }
