@@ -4,7 +4,10 @@
  * BSON -> cell/JSON conversion lives in mongo_bson.c. */
 #include <mongoc/mongoc.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "arus/arena.h"
@@ -32,11 +35,19 @@ struct arus_extract {
 
 static pthread_once_t mongo_once = PTHREAD_ONCE_INIT;
 
+/* Debian's libmongoc initialises itself when the library loads, in every arus process, and keeps
+ * its performance counters in /dev/shm/mongoc-<pid>, a file it never removes: each run would
+ * leave one behind (and a later process with the same pid warns about it). The mapping stays
+ * valid once the name is gone. Runs after the library's own constructor. */
+__attribute__((constructor)) static void mongo_unlink_counters(void)
+{
+    char name[32];
+    snprintf(name, sizeof name, "/mongoc-%u", (unsigned)getpid());
+    shm_unlink(name);
+}
+
 static void mongo_global_init(void)
 {
-    /* libmongoc's counters live in /dev/shm/mongoc-<pid> files that a killed process leaves
-     * behind (and a reused pid then warns about); arus does not read them. */
-    setenv("MONGOC_DISABLE_SHM", "1", 0);
     mongoc_init();
     atexit(mongoc_cleanup);
 }
