@@ -10,6 +10,19 @@
 #include "arus/strbuf.h"
 #include "destinations/ch_http.h"
 
+/* An INSERT kept open across batches (see ch_load_rows in clickhouse.c). */
+struct ch_insert_stream {
+    struct ch_stream s;
+    char *stmt; /* the open INSERT; NULL when none is open */
+    char *what; /* "insert rows into ..." prefix for its errors */
+    int64_t rows;
+    double opened_at; /* arus_monotonic() */
+    bool due;         /* finish at the next commit */
+    bool warm;        /* this kind had a stream since the table's ensure_schema */
+};
+
+enum { CH_STREAM_RAW, CH_STREAM_TYPED, CH_NSTREAMS };
+
 struct ch_dest {
     struct arus_destination base;
     const char *name; /* endpoint name, for messages */
@@ -32,6 +45,9 @@ struct ch_dest {
     bool state_pending;
     char *pending[6];
     double state_written_at;
+    /* Open INSERTs of raw and typed rows, and whether the engine loaded rows since begin. */
+    struct ch_insert_stream streams[CH_NSTREAMS];
+    bool loaded;
     struct arus_strbuf sql;  /* scratch: statements */
     struct arus_strbuf body; /* scratch: request bodies (one batch) */
 };
@@ -42,6 +58,11 @@ struct ch_dest {
 int ch_exec(struct ch_dest *d, const char *stmt, const char *body, size_t len,
             struct arus_error *err, const char *what_fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Finish every open INSERT stream and check the server's answers. On failure the pending
+ * watermark is dropped: it may cover the refused rows. */
+int ch_finish_streams(struct ch_dest *d, struct arus_error *err);
+bool ch_streams_open(const struct ch_dest *d);
+
 /* A strictly increasing version for ReplacingMergeTree rows: microseconds since the epoch,
  * bumped by one when the clock has not moved (or moved back) since the last call. */
 uint64_t ch_next_version(struct ch_dest *d);

@@ -165,46 +165,17 @@ static int ch_server_error(struct ch_http *h, const char *line, size_t len, stru
     return code;
 }
 
-int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t len,
-                 struct arus_error *err)
+/* The outcome of a finished request. A server exception in the body wins over a transport
+ * error: a server that refuses a streamed INSERT answers before the upload ends, and the
+ * upload may then fail on the closed connection. */
+static int ch_verdict(struct ch_http *h, CURLcode cc, const char *errbuf, struct arus_error *err)
 {
-    CURL *c = h->curl;
-    char errbuf[CURL_ERROR_SIZE];
-    errbuf[0] = '\0';
-    arus_strbuf_reset(&h->resp);
-    arus_strbuf_reset(&h->url);
-    h->exception_code[0] = '\0';
-    h->status = 0;
-    arus_strbuf_puts(&h->url, h->base_url);
-    const char *post = stmt;
-    size_t post_len = strlen(stmt);
-    struct curl_slist *hd = h->headers;
-    if (body) {
-        char *q = curl_easy_escape(c, stmt, 0);
-        arus_strbuf_appendf(&h->url, "&query=%s", q ? q : "");
-        curl_free(q);
-        post = body;
-        post_len = len;
-        if (h->gzip) {
-            int rc = ch_gzip(h, body, len, err);
-            if (rc != ARUS_OK)
-                return rc;
-            post = h->zbody.data;
-            post_len = h->zbody.len;
-            hd = h->gz_headers;
-        }
-    }
-    curl_easy_setopt(c, CURLOPT_URL, arus_strbuf_cstr(&h->url));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    double t0 = arus_monotonic();
-    CURLcode cc = curl_easy_perform(c);
-    h->seconds += arus_monotonic() - t0;
-    h->requests++;
-    h->bytes_sent += (double)post_len;
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    const char *line;
+    size_t n;
+    if (cc == CURLE_OK || h->resp.len)
+        curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &h->status);
+    if (ch_find_exception(h->resp.data ? h->resp.data : "", h->resp.len, &line, &n))
+        return ch_server_error(h, line, n, err);
     if (cc != CURLE_OK) {
         int code = cc == CURLE_OPERATION_TIMEDOUT ? ARUS_ETIMEOUT : ARUS_ECONNECT;
         arus_error_set(err, code, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -212,11 +183,6 @@ int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t l
             err->driver_code = (int)cc;
         return code;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->status);
-    const char *line;
-    size_t n;
-    if (ch_find_exception(h->resp.data ? h->resp.data : "", h->resp.len, &line, &n))
-        return ch_server_error(h, line, n, err);
     if (h->status != 200 || h->exception_code[0]) {
         /* An error without the usual text (a proxy page, an empty body): say what we got. */
         const char *b = arus_strbuf_cstr(&h->resp);
@@ -232,4 +198,265 @@ int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t l
                               bl ? ": " : "", bl, b);
     }
     return ARUS_OK;
+}
+
+/* Reset the response state and point the handle at base_url, with the statement in query=
+ * when a body follows. */
+static void ch_request_start(struct ch_http *h, const char *stmt, bool with_body)
+{
+    arus_strbuf_reset(&h->resp);
+    arus_strbuf_reset(&h->url);
+    h->exception_code[0] = '\0';
+    h->status = 0;
+    arus_strbuf_puts(&h->url, h->base_url);
+    if (with_body) {
+        char *q = curl_easy_escape(h->curl, stmt, 0);
+        arus_strbuf_appendf(&h->url, "&query=%s", q ? q : "");
+        curl_free(q);
+    }
+    curl_easy_setopt(h->curl, CURLOPT_URL, arus_strbuf_cstr(&h->url));
+}
+
+int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t len,
+                 struct arus_error *err)
+{
+    CURL *c = h->curl;
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+    ch_request_start(h, stmt, body != NULL);
+    const char *post = stmt;
+    size_t post_len = strlen(stmt);
+    struct curl_slist *hd = h->headers;
+    if (body) {
+        post = body;
+        post_len = len;
+        if (h->gzip) {
+            int rc = ch_gzip(h, body, len, err);
+            if (rc != ARUS_OK)
+                return rc;
+            post = h->zbody.data;
+            post_len = h->zbody.len;
+            hd = h->gz_headers;
+        }
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    double t0 = arus_monotonic();
+    CURLcode cc = curl_easy_perform(c);
+    h->seconds += arus_monotonic() - t0;
+    h->requests++;
+    h->bytes_sent += (double)post_len;
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    return ch_verdict(h, cc, errbuf, err);
+}
+
+/* ---- streamed INSERTs */
+
+/* libcurl asks for more body: hand over the current write, end the body at eof, or pause the
+ * upload until ch_stream_write has more. */
+static size_t ch_on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    struct ch_stream *s = ud;
+    size_t room = size * n, left = s->len - s->off;
+    if (left) {
+        size_t k = left < room ? left : room;
+        memcpy(buf, s->data + s->off, k);
+        s->off += k;
+        return k;
+    }
+    if (s->eof)
+        return 0;
+    s->paused = true;
+    return CURL_READFUNC_PAUSE;
+}
+
+static int ch_stream_setup(struct ch_stream *s, const struct ch_http_options *o,
+                           struct arus_error *err)
+{
+    int rc = ch_http_init(&s->http, o, err);
+    if (rc != ARUS_OK)
+        return rc;
+    s->multi = curl_multi_init();
+    if (!s->multi)
+        return arus_error_set(err, ARUS_EINTERNAL, "libcurl: cannot create a multi handle");
+    CURL *c = s->http.curl;
+    /* POST without a size: libcurl sends the body with chunked transfer encoding */
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, ch_on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, s);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, o->gzip ? s->http.gz_headers : s->http.headers);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
+    return ARUS_OK;
+}
+
+/* Run the transfer until it finishes, or (until_done false) until libcurl has taken all of
+ * the current write and paused for more. */
+static void ch_stream_drive(struct ch_stream *s, bool until_done)
+{
+    CURLM *m = s->multi;
+    double t0 = arus_monotonic();
+    while (!s->done) {
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left)))
+            if (msg->msg == CURLMSG_DONE) {
+                s->done = true;
+                s->result = (int)msg->data.result;
+            }
+        if (mc != CURLM_OK && !s->done) {
+            s->done = true;
+            s->result = (int)CURLE_SEND_ERROR;
+            snprintf(s->errbuf, sizeof s->errbuf, "libcurl: %s", curl_multi_strerror(mc));
+        }
+        if (s->done || (!until_done && s->paused && s->off == s->len))
+            break;
+        curl_multi_poll(m, NULL, 0, 1000, NULL);
+    }
+    s->http.seconds += arus_monotonic() - t0;
+}
+
+/* The transfer is over (finished or given up): collect its outcome and close the stream. */
+static int ch_stream_end(struct ch_stream *s, struct arus_error *err)
+{
+    int rc = ARUS_OK;
+    if (s->done)
+        rc = ch_verdict(&s->http, (CURLcode)s->result, s->errbuf, err);
+    curl_multi_remove_handle(s->multi, s->http.curl);
+    if (s->z) {
+        deflateEnd(s->z);
+        free(s->z);
+        s->z = NULL;
+    }
+    s->open = false;
+    s->data = NULL;
+    s->len = s->off = 0;
+    return rc;
+}
+
+int ch_stream_open(struct ch_stream *s, const struct ch_http_options *o, const char *stmt,
+                   struct arus_error *err)
+{
+    if (!s->multi) {
+        int rc = ch_stream_setup(s, o, err);
+        if (rc != ARUS_OK)
+            return rc;
+    }
+    ch_request_start(&s->http, stmt, true);
+    s->paused = s->eof = s->done = false;
+    s->result = CURLE_OK;
+    s->errbuf[0] = '\0';
+    s->data = NULL;
+    s->len = s->off = 0;
+    if (o->gzip) {
+        z_stream *z = arus_xcalloc(1, sizeof *z);
+        if (deflateInit2(z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            free(z);
+            return arus_error_set(err, ARUS_EINTERNAL, "zlib: cannot start gzip");
+        }
+        s->z = z;
+    }
+    if (curl_multi_add_handle(s->multi, s->http.curl) != CURLM_OK) {
+        s->open = true;
+        ch_stream_end(s, NULL);
+        return arus_error_set(err, ARUS_EINTERNAL, "libcurl: cannot start a request");
+    }
+    s->open = true;
+    s->http.requests++;
+    return ARUS_OK;
+}
+
+/* Compress p[0..n) into s->http.zbody, flushed (Z_SYNC_FLUSH) so every write leaves at once,
+ * or ended (Z_FINISH). */
+static int ch_stream_deflate(struct ch_stream *s, const char *p, size_t n, int flush,
+                             struct arus_error *err)
+{
+    z_stream *z = s->z;
+    struct arus_strbuf *out = &s->http.zbody;
+    arus_strbuf_reset(out);
+    z->next_in = (Bytef *)(uintptr_t)p;
+    z->avail_in = (uInt)n;
+    int rc;
+    do {
+        arus_strbuf_reserve(out, n / 2 + 4096);
+        size_t room = out->cap - out->len - 1;
+        z->next_out = (Bytef *)out->data + out->len;
+        z->avail_out = (uInt)room;
+        rc = deflate(z, flush);
+        out->len += room - z->avail_out;
+        if (rc == Z_STREAM_ERROR)
+            return arus_error_set(err, ARUS_EINTERNAL, "zlib: gzip failed (%d)", rc);
+    } while (z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+    out->data[out->len] = '\0';
+    return ARUS_OK;
+}
+
+/* Hand p[0..n) to libcurl (eof: as the end of the body) and run the transfer. */
+static void ch_stream_send(struct ch_stream *s, const char *p, size_t n, bool eof)
+{
+    s->data = p;
+    s->len = n;
+    s->off = 0;
+    s->eof = eof;
+    s->http.bytes_sent += (double)n;
+    if (s->paused) {
+        s->paused = false;
+        curl_easy_pause(s->http.curl, CURLPAUSE_CONT);
+    }
+    ch_stream_drive(s, eof);
+    s->data = NULL;
+    s->len = s->off = 0;
+}
+
+int ch_stream_write(struct ch_stream *s, const char *p, size_t n, struct arus_error *err)
+{
+    if (s->z) {
+        int rc = ch_stream_deflate(s, p, n, Z_SYNC_FLUSH, err);
+        if (rc != ARUS_OK) {
+            ch_stream_end(s, NULL);
+            return rc;
+        }
+        p = s->http.zbody.data;
+        n = s->http.zbody.len;
+    }
+    ch_stream_send(s, p, n, false);
+    if (!s->done)
+        return ARUS_OK;
+    int rc = ch_stream_end(s, err);
+    if (rc == ARUS_OK) /* an answer before the end of the body cannot be a success */
+        rc = arus_error_set(err, ARUS_EQUERY, "server ended the insert early (HTTP %ld)",
+                            s->http.status);
+    return rc;
+}
+
+int ch_stream_finish(struct ch_stream *s, struct arus_error *err)
+{
+    if (!s->open)
+        return ARUS_OK;
+    const char *p = "";
+    size_t n = 0;
+    if (s->z && !s->done) {
+        int rc = ch_stream_deflate(s, "", 0, Z_FINISH, err);
+        if (rc != ARUS_OK) {
+            ch_stream_end(s, NULL);
+            return rc;
+        }
+        p = s->http.zbody.data;
+        n = s->http.zbody.len;
+    }
+    if (!s->done)
+        ch_stream_send(s, p, n, true);
+    return ch_stream_end(s, err);
+}
+
+void ch_stream_cleanup(struct ch_stream *s)
+{
+    if (s->open)
+        ch_stream_end(s, NULL);
+    if (s->multi)
+        curl_multi_cleanup(s->multi);
+    ch_http_cleanup(&s->http);
+    memset(s, 0, sizeof *s);
 }

@@ -58,4 +58,37 @@ void ch_http_set_timeout(struct ch_http *h, double seconds);
 int ch_http_exec(struct ch_http *h, const char *stmt, const char *body, size_t len,
                  struct arus_error *err);
 
+/* One INSERT whose rows are uploaded as they come (HTTP/1.1 chunked transfer encoding), so one
+ * request, and one part on the server, can span many batches while memory holds only the
+ * batch being written. It has its own handle and keep-alive connection, driven by a libcurl
+ * multi handle: between writes the upload is paused and the caller keeps control. */
+struct ch_stream {
+    struct ch_http http; /* own handle; resp/status/exception_code of the request */
+    void *multi;         /* CURLM * */
+    void *z;             /* z_stream * of an open gzip request */
+    bool open;           /* a request is in flight */
+    bool paused;         /* libcurl sent everything written so far and waits for more */
+    bool eof;            /* the body is complete */
+    bool done;           /* the transfer finished, with curl code `result` */
+    int result;
+    const char *data; /* the write being handed to libcurl */
+    size_t len, off;
+    char errbuf[256]; /* CURL_ERROR_SIZE */
+};
+
+/* Start "stmt" (an INSERT ... FORMAT ...) with an empty body to be written. The handle is set
+ * up from o on first use. Fails only on setup (ARUS_EINTERNAL). */
+int ch_stream_open(struct ch_stream *s, const struct ch_http_options *o, const char *stmt,
+                   struct arus_error *err);
+/* Send p[0..n) (gzip-compressed when o->gzip) and return once libcurl has handed it to the
+ * socket. A server that ended the request early (an exception) fails here, with the errors of
+ * ch_http_exec; the stream is then closed. */
+int ch_stream_write(struct ch_stream *s, const char *p, size_t n, struct arus_error *err);
+/* End the body and wait for the server's answer: ARUS_OK once it accepted every row (no-op
+ * when no request is open); otherwise the errors of ch_http_exec, also for an exception
+ * inside a 200 body. The stream is closed either way. */
+int ch_stream_finish(struct ch_stream *s, struct arus_error *err);
+/* Abort an open request (the server drops the unfinished INSERT) and free everything. */
+void ch_stream_cleanup(struct ch_stream *s);
+
 #endif

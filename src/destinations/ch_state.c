@@ -128,6 +128,9 @@ int ch_update_watermark(struct arus_destination *dst, const struct arus_target *
     for (size_t i = 0; i < 6; i++)
         d->pending[i] = f[i] ? arus_xstrdup(f[i]) : NULL;
     d->state_pending = true;
+    /* rows still streaming: ch_commit writes this once the server has accepted them */
+    if (ch_streams_open(d))
+        return ARUS_OK;
     if (d->state_written_at > 0 && arus_monotonic() - d->state_written_at < CH_STATE_INTERVAL)
         return ARUS_OK;
     return ch_flush_state(d, err);
