@@ -9,7 +9,7 @@
 # the word NULL, which ClickHouse's Date would refuse); arus stores timestamps as String on
 # 18.16 too (no DateTime64), so both sides parse the same kinds of values.
 # Usage: bench/ch_my_to_ch.sh [ROWS]   (ARUS=path/to/arus, default build/arus; BATCH=batch_size,
-# default 10000: every batch is one INSERT, i.e. one part on disk; needs the servers
+# default 10000: a table's batches stream into one INSERT per second or so; needs the servers
 # from scripts/servers.sh). Not a test: prints figures, drops its databases at the end.
 set -euo pipefail
 
@@ -116,4 +116,4 @@ for label in incremental refresh; do
 done
 echo "(ratio = pipe seconds / method seconds; > 1 means faster than the pipe. CH wait = time"
 echo " arus's loader thread spent in HTTP requests to ClickHouse, while the extract thread reads"
-echo " MySQL; every batch is one INSERT and so one part on disk: larger BATCH means fewer parts)"
+echo " MySQL; batches stream into one INSERT (one part on disk) per second or 500,000 rows)"
