@@ -280,9 +280,10 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
                                             j->p->lookback_seconds, from, sizeof from);
         rc = arus__stream(j->src, &req, on_deleted_batch, &sc, err);
     }
-    /* Mark the run complete: the next delete phase starts where this one ended. */
-    if (rc == ARUS_OK && reached &&
-        !(j->deletes_watermark && strcmp(j->deletes_watermark, reached) == 0)) {
+    /* Mark the run complete: the next delete phase starts where this one ended. Written even
+     * when unchanged: this last commit is where a destination that buffers writes
+     * (ClickHouse streams batches into one INSERT) must show that everything arrived. */
+    if (rc == ARUS_OK && reached) {
         set_heap_str(&j->deletes_watermark, reached, strlen(reached));
         if (!(rc = dops(j)->begin(j->dst, err)) && !(rc = store_state(j, err)))
             rc = dops(j)->commit(j->dst, err);

@@ -4,6 +4,7 @@
 #include "destinations/ch_text.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arus/arena.h"
@@ -147,8 +148,12 @@ void ch_value_spec_init(struct ch_value_spec *vs, const struct arus_type *t, con
         vs->kind = CH_V_BOOL;
     else if (t->ltype == ARUS_T_FLOAT32 || t->ltype == ARUS_T_FLOAT64)
         vs->kind = CH_V_FLOAT;
-    else if (strncmp(base, "Decimal", 7) == 0)
+    else if (strncmp(base, "Decimal", 7) == 0) {
         vs->kind = CH_V_DECIMAL;
+        /* The DDL type is authoritative: "Decimal(P, S)". */
+        if (sscanf(base, "Decimal(%d,%d)", &vs->precision, &vs->scale) != 2)
+            vs->precision = 38;
+    }
     else if (strncmp(base, "Date", 4) == 0 && (base[4] == '\0' || base[4] == ')'))
         vs->kind = CH_V_DATE;
     else if (strncmp(base, "DateTime64", 10) == 0)
@@ -161,44 +166,36 @@ static bool ch_date_in(const struct arus_cell *c, const char *lo, const char *hi
     return c->len >= 10 && memcmp(c->data, lo, 10) >= 0 && memcmp(c->data, hi, 10) <= 0;
 }
 
-/* A decimal with more fraction digits than the column's scale, rounded half away from zero
- * (what PostgreSQL and MySQL do on insert; ClickHouse 18.16 refuses the value instead). Some
- * sources deliver such values, e.g. SQLite's DECIMAL affinity stores binary doubles. */
-static void ch_decimal_rounded(struct arus_strbuf *sb, const char *p, size_t n, int scale)
+/* Append a canonical decimal as Decimal(P,S) text, exactly or not at all: fraction digits
+ * beyond S are dropped only when they are zeros, and the integer part must fit in P - S digits.
+ * Anything else would change the value (18.16 would refuse or round it), so it is refused and
+ * the row goes to the dead letters like PostgreSQL and MySQL refusals. */
+static bool ch_decimal_exact(struct arus_strbuf *sb, const char *p, size_t n, int precision,
+                             int scale, const char **why)
 {
     const char *dot = memchr(p, '.', n);
-    size_t keep = dot ? (size_t)(dot - p) + (scale > 0 ? 1 + (size_t)scale : 0) : n;
-    if (!dot || n - (size_t)(dot - p) - 1 <= (size_t)scale) {
-        arus_strbuf_append(sb, p, n);
-        return;
+    size_t int_end = dot ? (size_t)(dot - p) : n;
+    size_t i = (n && p[0] == '-') ? 1 : 0;
+    while (i + 1 < int_end && p[i] == '0')
+        i++;
+    size_t int_digits = int_end - i;
+    if (int_digits == 1 && p[i] == '0')
+        int_digits = 0;
+    if ((long)int_digits > (long)precision - scale) {
+        *why = "has more integer digits than the column's Decimal(P,S) holds";
+        return false;
     }
-    char next = dot[1 + scale];
-    char *buf = arus_xmalloc(keep + 2);
-    memcpy(buf + 1, p, keep);
-    buf[0] = '0';
-    if (next >= '5') {
-        size_t i = keep; /* buf index of the last kept char is keep */
-        for (; i > 0; i--) {
-            char *c = &buf[i];
-            if (*c == '.' || *c == '-')
-                continue;
-            if (*c == '9') {
-                *c = '0';
-                continue;
+    size_t keep = n;
+    if (dot && n - int_end - 1 > (size_t)scale) {
+        keep = int_end + (scale > 0 ? 1 + (size_t)scale : 0);
+        for (size_t k = keep; k < n; k++)
+            if (p[k] >= '1' && p[k] <= '9') {
+                *why = "has more fraction digits than the column's Decimal(P,S) keeps";
+                return false;
             }
-            (*c)++;
-            break;
-        }
-        if (i == 0) { /* carried past the first digit: "9.99" -> "10.0" */
-            bool neg = buf[1] == '-';
-            arus_strbuf_puts(sb, neg ? "-1" : "1");
-            arus_strbuf_append(sb, buf + 1 + neg, keep - neg);
-            free(buf);
-            return;
-        }
     }
-    arus_strbuf_append(sb, buf + 1, keep);
-    free(buf);
+    arus_strbuf_append(sb, p, keep);
+    return true;
 }
 
 static bool ch_cell_is(const struct arus_cell *c, const char *s)
@@ -241,8 +238,7 @@ bool ch_tsv_cell(struct arus_strbuf *sb, const struct ch_value_spec *vs, const s
             *why = "NaN has no ClickHouse Decimal representation";
             return false;
         }
-        ch_decimal_rounded(sb, c->data, c->len, vs->scale);
-        return true;
+        return ch_decimal_exact(sb, c->data, c->len, vs->precision, vs->scale, why);
     case CH_V_DATE:
         /* 18.16 silently stores out-of-range dates as 0000-00-00; refuse instead. */
         if (c->len != 10 || !ch_date_in(c, "1970-01-01", "2105-12-31")) {

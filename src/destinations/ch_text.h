@@ -40,7 +40,8 @@ enum ch_value_kind {
 
 struct ch_value_spec {
     enum ch_value_kind kind;
-    int scale;     /* CH_V_DECIMAL: digits kept after the point (extra ones are rounded) */
+    int precision; /* CH_V_DECIMAL: total digits the column holds */
+    int scale;     /* CH_V_DECIMAL: digits after the point; others must be zeros */
     bool nullable; /* false: a NULL cell is an error (key or NOT NULL column) */
 };
 

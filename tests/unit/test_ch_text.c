@@ -58,18 +58,30 @@ static const char *cell(enum arus_ltype lt, const char *ch_type, const char *v, 
     return cell_s(lt, 2, ch_type, v, why);
 }
 
-static void test_decimal_rounding(void)
+static void test_decimal_exact(void)
 {
     const char *why;
-    CHECK_STR(cell_s(ARUS_T_DECIMAL, 4, "Decimal(12, 4)", "12345678.123400001", &why),
+    /* Zeros beyond the scale go; anything else would change the value and is refused. */
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 4, "Decimal(12, 4)", "12345678.123400000", &why),
               "12345678.1234");
-    CHECK_STR(cell_s(ARUS_T_DECIMAL, 4, "Decimal(12, 4)", "1.23455", &why), "1.2346");
-    CHECK_STR(cell_s(ARUS_T_DECIMAL, 2, "Decimal(12, 2)", "-9.995", &why), "-10.00");
-    CHECK_STR(cell_s(ARUS_T_DECIMAL, 2, "Decimal(12, 2)", "99.999", &why), "100.00");
-    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Decimal(12, 0)", "7.5", &why), "8");
-    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Decimal(12, 0)", "-7.4", &why), "-7");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 4, "Decimal(12, 4)", "1.23455", &why), "<rejected>");
+    CHECK(why && strstr(why, "fraction digits"));
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 2, "Decimal(12, 2)", "-9.995", &why), "<rejected>");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Decimal(12, 0)", "7.0", &why), "7");
     CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "5.1", &why), "5.1");
     CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "42", &why), "42");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "-0.5", &why), "-0.5");
+    /* P - S = 9 integer digits at most. */
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "-999999999.999", &why),
+              "-999999999.999");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 3, "Decimal(12, 3)", "1000000000", &why), "<rejected>");
+    CHECK(why && strstr(why, "integer digits"));
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Nullable(Decimal(38, 0))",
+                     "10000000000000000000000000000000000000", &why),
+              "10000000000000000000000000000000000000");
+    CHECK_STR(cell_s(ARUS_T_DECIMAL, 0, "Decimal(38, 0)",
+                     "100000000000000000000000000000000000000", &why),
+              "<rejected>");
 }
 
 static void test_values(void)
@@ -147,7 +159,7 @@ int main(void)
     RUN(test_tsv_escape);
     RUN(test_tsv_split);
     RUN(test_values);
-    RUN(test_decimal_rounding);
+    RUN(test_decimal_exact);
     RUN(test_quote_string);
     RUN(test_exception);
     RUN(test_version);
