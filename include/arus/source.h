@@ -18,8 +18,9 @@ struct arus_source;
 struct arus_extract;
 
 /* What one extract stream reads. Rows come back ordered by (watermark column, primary key)
- * for incremental tables and by primary key for full refresh, as ONE streamed query per call
- * of extract_open, so batch boundaries can never split or drop rows that share a watermark. */
+ * for incremental tables, as ONE streamed query per call of extract_open, so batch boundaries
+ * can never split or drop rows that share a watermark. A full refresh may return rows in any
+ * order (the refreshed table replaces the old one whole). */
 struct arus_extract_request {
     const struct arus_table_schema *table;  /* columns to read, in batch order (borrowed) */
     const struct arus_sync_mode *mode;

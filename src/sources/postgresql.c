@@ -322,6 +322,10 @@ static int pg_build_query(struct pg_source *s, const struct arus_extract_request
         arus_strbuf_puts(sql, " >= current_setting('arus.watermark')::");
         pg_put_type(sql, &t->columns[wm]);
     }
+    /* A full refresh replaces the table whole, so its rows need no order: skipping the sort
+     * lets the server stream a plain sequential scan. */
+    if (wm < 0)
+        npk = 0;
     glue = " ORDER BY ";
     if (wm >= 0) {
         arus_strbuf_puts(sql, glue);
