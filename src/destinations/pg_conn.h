@@ -24,7 +24,7 @@ struct arus__pg_settings {
     const char *sslrootcert;
     char port[16];           /* "" when unset */
     char connect_timeout[16];/* seconds */
-    char options[96];        /* "-c TimeZone=UTC ..." session settings */
+    char options[192];       /* "-c TimeZone=UTC ..." session settings */
     char where[256];         /* "host:port" for messages, from the keys or the URL */
 };
 
