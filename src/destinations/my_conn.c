@@ -14,10 +14,11 @@
 #define MY_DEFAULT_PORT 3306
 #define MY_DEFAULT_CONNECT_TIMEOUT 10
 /* Strict so bad values fail instead of being coerced; no NO_BACKSLASH_ESCAPES because LOAD DATA
- * payloads use backslash escapes. */
+ * payloads use backslash escapes. A 256 MB sort buffer keeps the ordered extract's filesort in
+ * memory (MySQL -> PostgreSQL first load measured 0.96x -> 1.01-1.10x of the engines' pipe). */
 #define MY_SESSION_INIT                                                                  \
     "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO," \
-    "NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
+    "NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', sort_buffer_size = 268435456"
 
 static char *my_dup_or_null(const char *s) { return s ? arus_xstrdup(s) : NULL; }
 
