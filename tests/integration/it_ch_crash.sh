@@ -5,29 +5,16 @@
 # per key, newest values. After each crash the stored watermark is never ahead of the data
 # (ClickHouse has no transactions: data is written first, then the watermark).
 source "$(dirname "$0")/lib.sh"
-need_ch
 
-S="ch_${IT_ID}"
-RAW=${S}_raw AN=${S}_an ST=${S}_state
-for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
-on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
+source "$(dirname "$0")/ch_lib.sh"
 SRC=$WORK/src.db
-export ARUS_CH_PASSWORD
 cat >"$WORK/arus.yml" <<YML
 sources:
   lite:
     type: sqlite
     path: $SRC
 destinations:
-  ch:
-    type: clickhouse
-    host: $ARUS_CH_HOST
-    port: $ARUS_CH_HTTP_PORT
-    username: $ARUS_CH_USER
-    password: \${ARUS_CH_PASSWORD}
-    raw_schema: $RAW
-    target_schema: $AN
-    state_schema: $ST
+$(ch_destination)
 pipelines:
   p:
     source: lite
@@ -38,7 +25,6 @@ pipelines:
     max_retries: 0
 YML
 cfg=(-c "$WORK/arus.yml")
-q() { ch_sql "$1 FORMAT TSV"; }
 
 sqlite_sql "$SRC" "CREATE TABLE items (id INTEGER PRIMARY KEY, payload TEXT, updated_at TIMESTAMP);
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 50000)

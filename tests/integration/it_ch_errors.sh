@@ -3,12 +3,8 @@
 # statement the server refuses mid-sync. Each is one clear line on stderr, a non-zero exit, no
 # password in the output, and the stored watermark does not move.
 source "$(dirname "$0")/lib.sh"
-need_ch
 
-S="ch_${IT_ID}"
-RAW=${S}_raw AN=${S}_an ST=${S}_state
-for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
-on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
+source "$(dirname "$0")/ch_lib.sh"
 SRC=$WORK/src.db
 export IT_CH_PORT=$ARUS_CH_HTTP_PORT IT_CH_DB=$ARUS_CH_DB IT_CH_PW=$ARUS_CH_PASSWORD
 cat >"$WORK/arus.yml" <<YML

@@ -5,28 +5,16 @@
 # datetimes, TIME beyond 24h, YEAR, JSON, ENUM/SET, BIT, zero dates (read as NULL); an update
 # collapses to one row per key and a soft delete is hidden in <table>_current.
 source "$(dirname "$0")/lib.sh"
-need_ch
 source "$(dirname "$0")/my_lib.sh"
 
-S="ch_${IT_ID}"
-RAW=${S}_raw AN=${S}_an ST=${S}_state
-for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
-on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
-export ARUS_MY_PASSWORD ARUS_CH_PASSWORD
+source "$(dirname "$0")/ch_lib.sh"
+export ARUS_MY_PASSWORD
 {
     echo "sources:"
     my_endpoint mysrc mysql "$MY_SRC"
     cat <<YML
 destinations:
-  ch:
-    type: clickhouse
-    host: $ARUS_CH_HOST
-    port: $ARUS_CH_HTTP_PORT
-    username: $ARUS_CH_USER
-    password: \${ARUS_CH_PASSWORD}
-    raw_schema: $RAW
-    target_schema: $AN
-    state_schema: $ST
+$(ch_destination)
 pipelines:
   p:
     source: mysrc
@@ -37,7 +25,6 @@ pipelines:
 YML
 } >"$WORK/arus.yml"
 cfg=(-c "$WORK/arus.yml")
-q() { ch_sql "$1 FORMAT TSV"; }
 
 mys "$MY_SRC" <<'SQL'
 CREATE TABLE every (

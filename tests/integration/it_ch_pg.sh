@@ -5,28 +5,16 @@
 # key and a soft delete is hidden in <table>_current. (Subnormal doubles below ~1e-320, e.g.
 # 5e-324, are read as 0 by ClickHouse 18.16's float parser: a server limit, not tested here.)
 source "$(dirname "$0")/lib.sh"
-need_ch
 source "$(dirname "$0")/pg_lib.sh"
 
-S="ch_${IT_ID}"
-RAW=${S}_raw AN=${S}_an ST=${S}_state
-for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
-on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
-export ARUS_PG_PASSWORD ARUS_CH_PASSWORD
+source "$(dirname "$0")/ch_lib.sh"
+export ARUS_PG_PASSWORD
 {
     echo "sources:"
     pg_endpoint pgsrc postgresql "schema: src"
     cat <<YML
 destinations:
-  ch:
-    type: clickhouse
-    host: $ARUS_CH_HOST
-    port: $ARUS_CH_HTTP_PORT
-    username: $ARUS_CH_USER
-    password: \${ARUS_CH_PASSWORD}
-    raw_schema: $RAW
-    target_schema: $AN
-    state_schema: $ST
+$(ch_destination)
 pipelines:
   p:
     source: pgsrc
@@ -36,7 +24,6 @@ pipelines:
 YML
 } >"$WORK/arus.yml"
 cfg=(-c "$WORK/arus.yml")
-q() { ch_sql "$1 FORMAT TSV"; }
 
 pg_sql <<'SQL'
 CREATE SCHEMA src;

@@ -5,31 +5,16 @@
 # columns, full refresh swaps a shadow table in, out-of-range dates fail the table with a
 # clear message, and the local pipeline lock makes a second run fail fast.
 source "$(dirname "$0")/lib.sh"
-need_ch
 
-S="ch_${IT_ID}"
-RAW=${S}_raw AN=${S}_an ST=${S}_state
-for db in $RAW $AN $ST; do on_exit "ch_sql 'DROP DATABASE IF EXISTS $db'"; done
-on_exit "rm -f ${TMPDIR:-/tmp}/arus-ch-*-$ST-*.lock"
+source "$(dirname "$0")/ch_lib.sh"
 SRC=$WORK/src.db
-export ARUS_CH_PASSWORD
 cat >"$WORK/arus.yml" <<YML
 sources:
   lite:
     type: sqlite
     path: $SRC
 destinations:
-  ch:
-    type: clickhouse
-    host: $ARUS_CH_HOST
-    port: $ARUS_CH_HTTP_PORT
-    username: $ARUS_CH_USER
-    password: \${ARUS_CH_PASSWORD}
-    database: $ARUS_CH_DB
-    raw_schema: $RAW
-    target_schema: $AN
-    state_schema: $ST
-    compression: gzip
+$(ch_destination "database: $ARUS_CH_DB" "compression: gzip")
 pipelines:
   p:
     source: lite
@@ -39,7 +24,6 @@ pipelines:
     load_mode: raw+normalized
 YML
 cfg=(-c "$WORK/arus.yml")
-q() { ch_sql "$1 FORMAT TSV"; }
 
 sqlite_sql "$SRC" <<'SQL'
 CREATE TABLE typed (
