@@ -1,5 +1,5 @@
 /* The sync engine: runs a pipeline (all selected tables, or one) from its source into its
- * destination under the correctness contract of DESIGN.md §3. */
+ * destination under the correctness contract of docs/design.md. */
 #ifndef ARUS_SYNC_H
 #define ARUS_SYNC_H
 

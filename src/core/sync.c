@@ -1,4 +1,4 @@
-/* The sync engine (DESIGN.md §3). Per table: one ordered extract stream, each batch loaded and
+/* The sync engine (docs/design.md, "Correctness contract"). Per table: one ordered extract stream, each batch loaded and
  * its watermark stored in ONE destination transaction; restart is inclusive from the stored
  * watermark (merge by PK makes the re-read harmless); full refresh loads a shadow table and
  * swaps it in; soft deletes run after the main stream with their own watermark so a crash

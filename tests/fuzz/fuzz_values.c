@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "arus/arus.h"
-#include "arus/typemap.h"
+#include "connectors/clickhouse/typemap.h"
+#include "connectors/mysql/typemap.h"
+#include "connectors/postgresql/typemap.h"
+#include "connectors/sqlite/typemap.h"
 #include "core/sync_internal.h"
 
 static void check(bool ok)
@@ -33,17 +36,17 @@ static void fuzz_types(const char *s)
 {
     struct arus_type t;
     void (*from[])(const char *, struct arus_type *) = {
-        arus_type_from_postgres, arus_type_from_mysql, arus_type_from_sqlite};
+        arus__pg_type_from_native, arus__my_type_from_native, arus__sqlite_type_from_native};
     for (size_t i = 0; i < sizeof from / sizeof *from; i++) {
         from[i](s, &t);
         check((unsigned)t.ltype < ARUS_T__COUNT);
         struct arus_strbuf sb;
         arus_strbuf_init(&sb);
-        arus_type_to_postgres(&t, &sb);
-        arus_type_to_mysql(&t, &sb);
-        arus_type_to_sqlite(&t, &sb);
-        arus_type_to_clickhouse(&t, true, true, &sb);
-        arus_type_to_clickhouse(&t, false, false, &sb);
+        arus__pg_type_to_native(&t, &sb);
+        arus__my_type_to_native(&t, &sb);
+        arus__sqlite_type_to_native(&t, &sb);
+        arus__ch_type_to_native(&t, true, true, &sb);
+        arus__ch_type_to_native(&t, false, false, &sb);
         arus_strbuf_cleanup(&sb);
     }
 }

@@ -11,7 +11,7 @@
 #
 # The test server (CongoDB) narrows int64 values below 2^53 and whole doubles to int32 on
 # the way back, so the data here has no int64 and no whole doubles; those types are covered
-# by tests/unit/test_mongo_bson.c. Its update command also rewrites Decimal128 and binary
+# by tests/unit/mongodb/test_mongo_bson.c. Its update command also rewrites Decimal128 and binary
 # values of the updated document into plain objects, so "updates" here replace the document
 # (delete + insert with the same _id) instead.
 

@@ -26,10 +26,7 @@ static struct fake_table snap_table, snap_shadow;
 static struct fake_dest_state snap_state;
 static bool in_tx;
 
-static char *dup_or_null(const char *s)
-{
-    return s ? arus_xstrdup(s) : NULL;
-}
+static char *dup_or_null(const char *s) { return s ? arus_xstrdup(s) : NULL; }
 
 static void table_clear(struct fake_table *t)
 {
@@ -167,10 +164,7 @@ static int ok_noop(struct arus_source *s, struct arus_error *err)
     return ARUS_OK;
 }
 
-static void src_close(struct arus_source *s)
-{
-    (void)s;
-}
+static void src_close(struct arus_source *s) { (void)s; }
 
 static int src_columns(struct arus_source *s, const char *table, struct arus_arena *a,
                        struct arus_table_schema **out, struct arus_error *err)
@@ -193,8 +187,8 @@ static int src_columns(struct arus_source *s, const char *table, struct arus_are
     return ARUS_OK;
 }
 
-static int src_discover(struct arus_source *s, struct arus_arena *a,
-                        struct arus_table_schema **out, size_t *n, struct arus_error *err)
+static int src_discover(struct arus_source *s, struct arus_arena *a, struct arus_table_schema **out,
+                        size_t *n, struct arus_error *err)
 {
     *n = 1;
     return src_columns(s, "t", a, out, err);
@@ -219,8 +213,8 @@ static int row_cmp(const void *pa, const void *pb)
         }
     }
     return arus__cell_compare(ARUS_T_INT64, fake_source_table.cells[a][0],
-                              strlen(fake_source_table.cells[a][0]),
-                              fake_source_table.cells[b][0], strlen(fake_source_table.cells[b][0]));
+                              strlen(fake_source_table.cells[a][0]), fake_source_table.cells[b][0],
+                              strlen(fake_source_table.cells[b][0]));
 }
 
 static bool row_matches(const struct arus_extract_request *req, size_t r)
@@ -312,10 +306,7 @@ static int dst_ok(struct arus_destination *d, struct arus_error *err)
     return ARUS_OK;
 }
 
-static void dst_close(struct arus_destination *d)
-{
-    (void)d;
-}
+static void dst_close(struct arus_destination *d) { (void)d; }
 
 static int dst_lock(struct arus_destination *d, const char *p, struct arus_error *err)
 {
@@ -427,8 +418,7 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
                 if (strcmp(tab->col_names[i], b->schema->columns[c].name) == 0)
                     k = (int)i;
             if (k < 0)
-                return arus_error_set(err, ARUS_EQUERY, "no column %s",
-                                      b->schema->columns[c].name);
+                return arus_error_set(err, ARUS_EQUERY, "no column %s", b->schema->columns[c].name);
             const char *old = tab->cells[at][k];
             changed |= !old != !row[c].data || (old && strcmp(old, row[c].data) != 0);
             free(tab->cells[at][k]);
@@ -487,8 +477,7 @@ static int dst_get_wm(struct arus_destination *d, const char *p, const char *tab
     return ARUS_OK;
 }
 
-static int dst_swap(struct arus_destination *d, const struct arus_target *t,
-                    struct arus_error *err)
+static int dst_swap(struct arus_destination *d, const struct arus_target *t, struct arus_error *err)
 {
     (void)d;
     (void)t;

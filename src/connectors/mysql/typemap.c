@@ -1,0 +1,223 @@
+/* MySQL/MariaDB type mapping: information_schema.COLUMN_TYPE text -> logical type, and logical
+ * type -> MySQL DDL. Faithful where the spec's table would lose data (docs/design.md, "Types"):
+ * tinyint(1) is BOOL but other tinyints stay integers, unsigned widths move up one size (unsigned
+ * bigint has its own UINT64), DECIMAL keeps precision/scale, temporal types keep microseconds. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arus/strbuf.h"
+#include "connectors/mysql/typemap.h"
+
+/* MySQL's DECIMAL limits; an unconstrained or wider source numeric gets the widest type. */
+#define MY_DECIMAL_MAX_PRECISION 65
+#define MY_DECIMAL_MAX_SCALE     30
+#define MY_DECIMAL_WIDE_SCALE    30
+
+/* The leading type word, lower-cased, into buf; returns a pointer just past it. */
+static const char *my_type_word(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    while (*s == ' ')
+        s++;
+    while ((isalnum((unsigned char)*s) || *s == '_') && i + 1 < n)
+        buf[i++] = (char)tolower((unsigned char)*s++);
+    buf[i] = '\0';
+    return s;
+}
+
+/* "(a[,b])" after the type word: returns how many numbers were read (0 when absent). */
+static int my_type_args(const char *s, int *a, int *b)
+{
+    char *end;
+    while (*s == ' ')
+        s++;
+    if (*s != '(')
+        return 0;
+    long x = strtol(s + 1, &end, 10);
+    if (end == s + 1)
+        return 0;
+    *a = (int)x;
+    if (*end != ',')
+        return 1;
+    const char *p = end + 1;
+    long y = strtol(p, &end, 10);
+    if (end == p)
+        return 1;
+    *b = (int)y;
+    return 2;
+}
+
+/* Case-insensitive search for a whole modifier word ("unsigned") after the arguments. */
+static bool my_has_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = s; *p; p++) {
+        if (strncasecmp(p, word, n) == 0 && (p == s || !isalnum((unsigned char)p[-1])) &&
+            !isalnum((unsigned char)p[n]))
+            return true;
+    }
+    return false;
+}
+
+static void my_set(struct arus_type *out, enum arus_ltype t, int length, int precision, int scale)
+{
+    out->ltype = t;
+    out->length = length;
+    out->precision = precision;
+    out->scale = scale;
+}
+
+static bool my_is(const char *w, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(w, *names) == 0)
+            return true;
+    return false;
+}
+
+/* Integer families: signed width, and the logical type one size up for unsigned. */
+static bool my_integer_type(const char *w, int args, int a, bool is_unsigned, struct arus_type *out)
+{
+    if (strcmp(w, "tinyint") == 0) {
+        /* tinyint(1) is MySQL's BOOL; wider display widths hold real small numbers. */
+        my_set(out, args >= 1 && a == 1 && !is_unsigned ? ARUS_T_BOOL : ARUS_T_INT16, 0, 0, 0);
+    } else if (strcmp(w, "smallint") == 0) {
+        my_set(out, is_unsigned ? ARUS_T_INT32 : ARUS_T_INT16, 0, 0, 0);
+    } else if (strcmp(w, "mediumint") == 0) {
+        my_set(out, ARUS_T_INT32, 0, 0, 0);
+    } else if (strcmp(w, "int") == 0 || strcmp(w, "integer") == 0) {
+        my_set(out, is_unsigned ? ARUS_T_INT64 : ARUS_T_INT32, 0, 0, 0);
+    } else if (strcmp(w, "bigint") == 0) {
+        my_set(out, is_unsigned ? ARUS_T_UINT64 : ARUS_T_INT64, 0, 0, 0);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void arus__my_type_from_native(const char *native, struct arus_type *out)
+{
+    static const char *const texts[] = {"text", "mediumtext", "longtext", NULL};
+    static const char *const blobs[] = {"tinyblob", "blob", "mediumblob", "longblob", NULL};
+    static const char *const doubles[] = {"double", "real", NULL};
+    static const char *const decimals[] = {"decimal", "numeric", "dec", "fixed", NULL};
+    char w[32];
+    int a = 0, b = 0;
+    const char *rest = my_type_word(native ? native : "", w, sizeof w);
+    int args = my_type_args(rest, &a, &b);
+    bool is_unsigned = my_has_word(rest, "unsigned");
+
+    if (my_integer_type(w, args, a, is_unsigned, out))
+        return;
+    if (strcmp(w, "bool") == 0 || strcmp(w, "boolean") == 0)
+        my_set(out, ARUS_T_BOOL, 0, 0, 0);
+    else if (my_is(w, decimals))
+        my_set(out, ARUS_T_DECIMAL, 0, args >= 1 ? a : 10, args >= 2 ? b : 0);
+    else if (strcmp(w, "float") == 0)
+        my_set(out, ARUS_T_FLOAT32, 0, 0, 0);
+    else if (my_is(w, doubles))
+        my_set(out, ARUS_T_FLOAT64, 0, 0, 0);
+    else if (strcmp(w, "char") == 0 || strcmp(w, "varchar") == 0)
+        my_set(out, ARUS_T_STRING, args >= 1 ? a : 1, 0, 0);
+    else if (strcmp(w, "tinytext") == 0)
+        my_set(out, ARUS_T_STRING, 255, 0, 0);
+    else if (strcmp(w, "json") == 0)
+        my_set(out, ARUS_T_JSON, 0, 0, 0);
+    else if (my_is(w, texts))
+        my_set(out, ARUS_T_STRING, 0, 0, 0);
+    else if (strcmp(w, "binary") == 0 || strcmp(w, "varbinary") == 0)
+        my_set(out, ARUS_T_BYTES, args >= 1 ? a : 1, 0, 0);
+    else if (my_is(w, blobs))
+        my_set(out, ARUS_T_BYTES, 0, 0, 0);
+    else if (strcmp(w, "date") == 0)
+        my_set(out, ARUS_T_DATE, 0, 0, 0);
+    else if (strcmp(w, "datetime") == 0)
+        my_set(out, ARUS_T_TIMESTAMP, 0, 0, 0);
+    else if (strcmp(w, "timestamp") == 0) /* stored as UTC instants; the session is +00:00 */
+        my_set(out, ARUS_T_TIMESTAMPTZ, 0, 0, 0);
+    else if (strcmp(w, "time") == 0)
+        my_set(out, ARUS_T_TIME, 0, 0, 0);
+    else if (strcmp(w, "year") == 0)
+        my_set(out, ARUS_T_INT16, 0, 0, 0);
+    else if (strcmp(w, "bit") == 0)
+        my_set(out, ARUS_T_INT64, 0, 0, 0);
+    else if (strcmp(w, "uuid") == 0) /* MariaDB >= 10.7 */
+        my_set(out, ARUS_T_UUID, 0, 0, 0);
+    else /* enum, set, inet4/6 and anything unknown keep their text */
+        my_set(out, ARUS_T_STRING, 0, 0, 0);
+}
+
+void arus__my_type_to_native(const struct arus_type *t, struct arus_strbuf *sb)
+{
+    switch (t->ltype) {
+    case ARUS_T_BOOL:
+        arus_strbuf_puts(sb, "TINYINT(1)");
+        break;
+    case ARUS_T_INT16:
+        arus_strbuf_puts(sb, "SMALLINT");
+        break;
+    case ARUS_T_INT32:
+        arus_strbuf_puts(sb, "INT");
+        break;
+    case ARUS_T_INT64:
+        arus_strbuf_puts(sb, "BIGINT");
+        break;
+    case ARUS_T_UINT64:
+        arus_strbuf_puts(sb, "BIGINT UNSIGNED");
+        break;
+    case ARUS_T_DECIMAL:
+        if (t->precision > 0 && t->precision <= MY_DECIMAL_MAX_PRECISION && t->scale >= 0 &&
+            t->scale <= MY_DECIMAL_MAX_SCALE && t->scale <= t->precision)
+            arus_strbuf_appendf(sb, "DECIMAL(%d,%d)", t->precision, t->scale);
+        else
+            arus_strbuf_appendf(sb, "DECIMAL(%d,%d)", MY_DECIMAL_MAX_PRECISION,
+                                MY_DECIMAL_WIDE_SCALE);
+        break;
+    case ARUS_T_FLOAT32:
+        arus_strbuf_puts(sb, "FLOAT");
+        break;
+    case ARUS_T_FLOAT64:
+        arus_strbuf_puts(sb, "DOUBLE");
+        break;
+    case ARUS_T_STRING:
+        /* VARCHAR counts 4 bytes a character against the 64 KiB row limit: only short
+         * strings stay VARCHAR, the rest go to TEXT types that live off-row. */
+        if (t->length > 0 && t->length <= 255)
+            arus_strbuf_appendf(sb, "VARCHAR(%d)", t->length);
+        else if (t->length > 0 && t->length <= 16383)
+            arus_strbuf_puts(sb, "TEXT");
+        else
+            arus_strbuf_puts(sb, "LONGTEXT");
+        break;
+    case ARUS_T_BYTES:
+        if (t->length > 0 && t->length <= 255)
+            arus_strbuf_appendf(sb, "VARBINARY(%d)", t->length);
+        else
+            arus_strbuf_puts(sb, "LONGBLOB");
+        break;
+    case ARUS_T_UUID:
+        arus_strbuf_puts(sb, "CHAR(36)");
+        break;
+    case ARUS_T_DATE:
+        arus_strbuf_puts(sb, "DATE");
+        break;
+    case ARUS_T_TIME:
+        arus_strbuf_puts(sb, "TIME(6)");
+        break;
+    case ARUS_T_TIMESTAMP:
+    case ARUS_T_TIMESTAMPTZ:
+        arus_strbuf_puts(sb, "DATETIME(6)");
+        break; /* UTC for TZ */
+    case ARUS_T_JSON:
+        arus_strbuf_puts(sb, "JSON");
+        break;
+    case ARUS_T_INTERVAL:
+        arus_strbuf_puts(sb, "VARCHAR(64)");
+        break;
+    case ARUS_T__COUNT:
+        arus_strbuf_puts(sb, "LONGTEXT");
+        break;
+    }
+}

@@ -1,0 +1,1066 @@
+/* PostgreSQL destination (libpq): raw JSONB landing tables and typed tables loaded with
+ * COPY FROM STDIN (text format). Tables with a primary key take a plain COPY until a batch
+ * meets an existing key, then merge: COPY into a temporary table, INSERT ... ON CONFLICT (pk)
+ * DO UPDATE. Tables without a key and the empty shadow table of a full refresh are appended.
+ * State, run history, dead letters and the pipeline's advisory lock live in the same database,
+ * so a batch and its watermark commit together. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/destination.h"
+#include "arus/strbuf.h"
+#include "connectors/postgresql/conn.h"
+#include "connectors/postgresql/typemap.h"
+
+#define PG_MAX_IDENT 63 /* NAMEDATALEN - 1: longer names would be truncated silently */
+
+struct pg_dest {
+    struct arus_destination base;
+    struct pg_settings set;
+    PGconn *conn;
+    const char *raw_schema;
+    const char *target_schema;
+    struct arus_strbuf sql;             /* statement text, reused */
+    struct arus_strbuf data;            /* COPY payload of one batch, reused */
+    char merging[2 * PG_MAX_IDENT + 2]; /* "schema.table" whose direct COPY hit an existing key */
+};
+
+static int pg_create(const struct arus_endpoint *ep, struct arus_destination **out,
+                     struct arus_error *err)
+{
+    struct pg_dest *d = arus_xcalloc(1, sizeof *d);
+    int rc;
+    d->raw_schema = ARUS_DEFAULT_RAW_SCHEMA;
+    d->target_schema = ARUS_DEFAULT_TARGET_SCHEMA;
+    static const char *const keys[] = {"raw_schema", "target_schema", NULL};
+    if ((rc = arus__pg_check_keys(ep, keys, err)) ||
+        (rc = arus__pg_settings_read(ep, &d->set, err)) ||
+        (rc = arus_cfg_str(ep->node, "raw_schema", &d->raw_schema, err)) ||
+        (rc = arus_cfg_str(ep->node, "target_schema", &d->target_schema, err))) {
+        free(d);
+        return rc;
+    }
+    arus_strbuf_init(&d->sql);
+    arus_strbuf_init(&d->data);
+    d->base.endpoint = ep;
+    *out = &d->base;
+    return ARUS_OK;
+}
+
+/* synchronous_commit off: a batch and its watermark still commit atomically, and a server
+ * crash can only lose the newest commits as a whole, which the next run re-reads; in exchange
+ * no batch waits for a WAL flush. */
+static int pg_connect(struct arus_destination *base, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    int rc = arus__pg_connect(&d->set, &d->conn, err);
+    if (rc == ARUS_OK)
+        rc = arus__pg_exec(d->conn, "SET synchronous_commit = off", "configure session", err);
+    return rc;
+}
+
+/* Closing the session also releases the advisory lock and drops temporary tables. */
+static void pg_close(struct arus_destination *base)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    if (!d)
+        return;
+    PQfinish(d->conn);
+    arus_strbuf_cleanup(&d->sql);
+    arus_strbuf_cleanup(&d->data);
+    free(d);
+}
+
+static int pg_test_connection(struct arus_destination *base, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    return arus__pg_exec(d->conn, "SELECT 1", "test connection", err);
+}
+
+/* ---- names */
+
+static const char *pg_raw_schema(const struct pg_dest *d, const struct arus_target *t)
+{
+    return t->raw_schema ? t->raw_schema : d->raw_schema;
+}
+
+static const char *pg_target_schema(const struct pg_dest *d, const struct arus_target *t)
+{
+    return t->target_schema ? t->target_schema : d->target_schema;
+}
+
+static int pg_check_ident(const char *name, struct arus_error *err)
+{
+    if (strlen(name) > PG_MAX_IDENT)
+        return arus_error_set(err, ARUS_EINVAL,
+                              "name \"%s\" is longer than postgresql's %d-byte identifier limit",
+                              name, PG_MAX_IDENT);
+    return ARUS_OK;
+}
+
+/* Table names of one target: raw, normalized (or shadow), the live normalized name, and the
+ * primary-key constraint names. Constraint names are fixed so that a swapped-in shadow can
+ * take the live table's name without colliding with the next refresh's shadow. */
+struct pg_names {
+    char raw[PG_MAX_IDENT + 1];
+    char table[PG_MAX_IDENT + 1]; /* where normalized writes go */
+    char live[PG_MAX_IDENT + 1];  /* normalized name without the shadow suffix */
+    char shadow[PG_MAX_IDENT + 1];
+    char pk[PG_MAX_IDENT + 1]; /* constraint of `table` */
+    char live_pk[PG_MAX_IDENT + 1];
+    char shadow_pk[PG_MAX_IDENT + 1];
+};
+
+static unsigned pg_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* "<table>_pkey" as PostgreSQL would name it, or a hashed name when that would not fit. */
+static void pg_pk_name(char *out, const char *table, const char *suffix)
+{
+    if (strlen(table) + 5 <= PG_MAX_IDENT)
+        snprintf(out, PG_MAX_IDENT + 1, "%s_pkey", table);
+    else
+        snprintf(out, PG_MAX_IDENT + 1, "_arus_pk_%08x%s", pg_hash(table), suffix);
+}
+
+static int pg_names(const struct arus_target *t, struct pg_names *n, struct arus_error *err)
+{
+    struct arus_strbuf sb;
+    struct arus_target live = *t, shadow = *t;
+    int rc;
+    live.shadow = false;
+    shadow.shadow = true;
+    arus_strbuf_init(&sb);
+    const struct {
+        char *dst;
+        const struct arus_target *tt;
+        void (*fn)(struct arus_strbuf *, const struct arus_target *);
+    } parts[] = {{n->raw, t, arus_raw_table_name},
+                 {n->live, &live, arus_normalized_table_name},
+                 {n->shadow, &shadow, arus_normalized_table_name}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        arus_strbuf_reset(&sb);
+        parts[i].fn(&sb, parts[i].tt);
+        if ((rc = pg_check_ident(arus_strbuf_cstr(&sb), err)))
+            goto out;
+        snprintf(parts[i].dst, PG_MAX_IDENT + 1, "%s", arus_strbuf_cstr(&sb));
+    }
+    snprintf(n->table, sizeof n->table, "%s", t->shadow ? n->shadow : n->live);
+    pg_pk_name(n->live_pk, n->live, "");
+    pg_pk_name(n->shadow_pk, n->shadow, "_shadow");
+    snprintf(n->pk, sizeof n->pk, "%s", t->shadow ? n->shadow_pk : n->live_pk);
+out:
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
+static void pg_ident(struct arus_strbuf *sb, const char *name)
+{
+    arus_sql_quote_ident(sb, name, '"', false);
+}
+
+/* A source column named like one of our metadata columns (the source is itself an arus
+ * destination, e.g. a chained pipeline) is dropped: the typed table's own _arus_run_id and
+ * _arus_synced_at describe this load. */
+static bool pg_is_meta(const struct arus_column *c)
+{
+    return strcmp(c->name, "_arus_run_id") == 0 || strcmp(c->name, "_arus_synced_at") == 0;
+}
+
+enum pg_cols { PG_ALL, PG_KEY, PG_NONKEY };
+
+/* "c1", "c2", ... of the schema's columns (all, key only or non-key only), each prefixed. */
+static void pg_column_list(struct arus_strbuf *sb, const struct arus_table_schema *s,
+                           enum pg_cols which, const char *prefix)
+{
+    const char *sep = "";
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        bool key = s->columns[i].pk_ordinal > 0;
+        if ((which == PG_KEY && !key) || (which == PG_NONKEY && key) || pg_is_meta(&s->columns[i]))
+            continue;
+        arus_strbuf_puts(sb, sep);
+        if (prefix)
+            arus_strbuf_puts(sb, prefix);
+        pg_ident(sb, s->columns[i].name);
+        sep = ", ";
+    }
+}
+
+/* Key columns in key order. */
+static void pg_pk_list(struct arus_strbuf *sb, const struct arus_table_schema *s)
+{
+    size_t *idx = arus_xcalloc(s->ncolumns + 1, sizeof *idx);
+    size_t n = arus_schema_pk(s, idx);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            arus_strbuf_puts(sb, ", ");
+        pg_ident(sb, s->columns[idx[i]].name);
+    }
+    free(idx);
+}
+
+static size_t pg_pk_count(const struct arus_table_schema *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ncolumns; i++)
+        n += s->columns[i].pk_ordinal > 0;
+    return n;
+}
+
+static size_t pg_nonkey_count(const struct arus_table_schema *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ncolumns; i++)
+        n += s->columns[i].pk_ordinal == 0 && !pg_is_meta(&s->columns[i]);
+    return n;
+}
+
+/* ---- transactions */
+
+static int pg_begin(struct arus_destination *base, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    return arus__pg_exec(d->conn, "BEGIN", "begin transaction", err);
+}
+
+/* COMMIT of a failed transaction "succeeds" with the tag ROLLBACK: report that as a failure
+ * so the engine never believes a rolled-back batch is stored. */
+static int pg_commit(struct arus_destination *base, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    PGresult *r = PQexec(d->conn, "COMMIT");
+    int rc = ARUS_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        rc = arus__pg_fail(d->conn, r, err, "commit");
+    else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+        rc = arus_error_set(err, ARUS_EQUERY, "commit: the transaction was rolled back");
+    PQclear(r);
+    return rc;
+}
+
+static int pg_rollback(struct arus_destination *base, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    if (PQtransactionStatus(d->conn) == PQTRANS_IDLE)
+        return ARUS_OK;
+    return arus__pg_exec(d->conn, "ROLLBACK", "rollback", err);
+}
+
+/* Loads use ON COMMIT DROP temporary tables, so they need a transaction; open one when the
+ * caller has not. */
+static int pg_tx_enter(struct pg_dest *d, bool *own, struct arus_error *err)
+{
+    *own = PQtransactionStatus(d->conn) == PQTRANS_IDLE;
+    return *own ? pg_begin(&d->base, err) : ARUS_OK;
+}
+
+static int pg_tx_leave(struct pg_dest *d, bool own, int rc, struct arus_error *err)
+{
+    if (!own)
+        return rc;
+    if (rc == ARUS_OK)
+        return pg_commit(&d->base, err);
+    struct arus_error ignored;
+    pg_rollback(&d->base, &ignored);
+    return rc;
+}
+
+/* ---- state, lock */
+
+/* Concurrent first runs would race on the catalog; the transaction-scoped advisory lock makes
+ * the CREATEs take turns. The whole string runs as one implicit transaction. */
+static const char pg_state_sql[] =
+    "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));"
+    "CREATE SCHEMA IF NOT EXISTS arus_state;"
+    "CREATE TABLE IF NOT EXISTS arus_state.watermarks ("
+    " pipeline TEXT NOT NULL, table_name TEXT NOT NULL, watermark TEXT,"
+    " deletes_watermark TEXT, run_id UUID, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+    " PRIMARY KEY (pipeline, table_name));"
+    "CREATE TABLE IF NOT EXISTS arus_state.runs ("
+    " run_id UUID NOT NULL, table_name TEXT NOT NULL, pipeline TEXT NOT NULL,"
+    " mode TEXT NOT NULL, status TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL,"
+    " finished_at TIMESTAMPTZ, rows_extracted BIGINT NOT NULL DEFAULT 0,"
+    " rows_loaded BIGINT NOT NULL DEFAULT 0, rows_deleted BIGINT NOT NULL DEFAULT 0,"
+    " rows_dead_lettered BIGINT NOT NULL DEFAULT 0, error TEXT,"
+    " PRIMARY KEY (run_id, table_name));"
+    "CREATE INDEX IF NOT EXISTS runs_pipeline_started ON arus_state.runs"
+    " (pipeline, started_at DESC)";
+
+static int pg_ensure_state(struct arus_destination *base, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    return arus__pg_exec(d->conn, pg_state_sql, "create arus_state tables", err);
+}
+
+static int pg_lock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *params[1] = {pipeline};
+    PGresult *r;
+    int rc = arus__pg_query(d->conn, "SELECT pg_try_advisory_lock(hashtext('arus:' || $1))", 1,
+                            params, &r, "take pipeline lock", err);
+    if (rc)
+        return rc;
+    if (PQgetvalue(r, 0, 0)[0] != 't')
+        rc = arus_error_set(err, ARUS_EBUSY,
+                            "pipeline \"%s\" is already running (advisory lock held on %s)",
+                            pipeline, d->set.endpoint);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_unlock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *params[1] = {pipeline};
+    PGresult *r;
+    int rc = arus__pg_query(d->conn, "SELECT pg_advisory_unlock(hashtext('arus:' || $1))", 1,
+                            params, &r, "release pipeline lock", err);
+    if (rc == ARUS_OK)
+        PQclear(r);
+    return rc;
+}
+
+/* ---- DDL */
+
+/* Column definitions of the typed table: source columns, NOT NULL where the source has it,
+ * the arus columns and the key under a fixed constraint name. */
+static void pg_create_sql(struct arus_strbuf *sql, const char *schema, const struct pg_names *n,
+                          const struct arus_table_schema *s, bool if_not_exists)
+{
+    arus_strbuf_puts(sql, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
+    arus__pg_qualified(sql, schema, n->table);
+    arus_strbuf_puts(sql, " (");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        if (pg_is_meta(&s->columns[i]))
+            continue;
+        pg_ident(sql, s->columns[i].name);
+        arus_strbuf_putc(sql, ' ');
+        arus__pg_type_to_native(&s->columns[i].type, sql);
+        if (!s->columns[i].nullable)
+            arus_strbuf_puts(sql, " NOT NULL");
+        arus_strbuf_puts(sql, ", ");
+    }
+    arus_strbuf_puts(sql, "\"_arus_run_id\" UUID NOT NULL, "
+                          "\"_arus_synced_at\" TIMESTAMPTZ NOT NULL DEFAULT now()");
+    if (pg_pk_count(s)) {
+        arus_strbuf_puts(sql, ", CONSTRAINT ");
+        pg_ident(sql, n->pk);
+        arus_strbuf_puts(sql, " PRIMARY KEY (");
+        pg_pk_list(sql, s);
+        arus_strbuf_putc(sql, ')');
+    }
+    arus_strbuf_puts(sql, ");");
+}
+
+/* Schema drift: add the source columns the table lacks (nullable: old rows have no value). */
+static int pg_add_missing_columns(struct pg_dest *d, const char *schema, const char *table,
+                                  const struct arus_table_schema *s, struct arus_error *err)
+{
+    const char *params[2] = {schema, table};
+    PGresult *r;
+    int rc = arus__pg_query(
+        d->conn,
+        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
+        "AND a.attnum > 0 AND NOT a.attisdropped",
+        2, params, &r, "read destination columns", err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "ALTER TABLE ");
+    arus__pg_qualified(sql, schema, table);
+    size_t prefix = sql->len;
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        bool have = false;
+        for (int k = 0; k < PQntuples(r) && !have; k++)
+            have = strcmp(PQgetvalue(r, k, 0), s->columns[i].name) == 0;
+        if (have)
+            continue;
+        arus_strbuf_puts(sql, sql->len > prefix ? ", ADD COLUMN IF NOT EXISTS "
+                                                : " ADD COLUMN IF NOT EXISTS ");
+        pg_ident(sql, s->columns[i].name);
+        arus_strbuf_putc(sql, ' ');
+        arus__pg_type_to_native(&s->columns[i].type, sql);
+    }
+    PQclear(r);
+    if (sql->len == prefix)
+        return ARUS_OK;
+    char what[400];
+    snprintf(what, sizeof what, "add new columns to \"%s.%s\"", schema, table);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err);
+}
+
+static int pg_ensure_schema(struct arus_destination *base, const struct arus_target *t,
+                            const struct arus_table_schema *s, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *raw_schema = pg_raw_schema(d, t), *target_schema = pg_target_schema(d, t);
+    struct pg_names n;
+    struct arus_strbuf *sql = &d->sql;
+    char what[400];
+    int rc;
+
+    if ((rc = pg_names(t, &n, err)) || (rc = pg_check_ident(raw_schema, err)) ||
+        (rc = pg_check_ident(target_schema, err)))
+        return rc;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));");
+    arus_strbuf_puts(sql, "CREATE SCHEMA IF NOT EXISTS ");
+    pg_ident(sql, raw_schema);
+    arus_strbuf_puts(sql, ";CREATE SCHEMA IF NOT EXISTS ");
+    pg_ident(sql, target_schema);
+    arus_strbuf_puts(sql, ";CREATE TABLE IF NOT EXISTS ");
+    arus__pg_qualified(sql, raw_schema, n.raw);
+    arus_strbuf_puts(sql, " (_arus_id BIGSERIAL PRIMARY KEY, _arus_run_id UUID NOT NULL, "
+                          "_arus_extracted TIMESTAMPTZ NOT NULL DEFAULT NOW(), "
+                          "_data JSONB NOT NULL);");
+    if (t->shadow) {
+        arus_strbuf_puts(sql, "DROP TABLE IF EXISTS ");
+        arus__pg_qualified(sql, target_schema, n.shadow);
+        arus_strbuf_putc(sql, ';');
+    }
+    pg_create_sql(sql, target_schema, &n, s, !t->shadow);
+    snprintf(what, sizeof what, "create tables for \"%s\" in \"%s\"", t->table, target_schema);
+    if ((rc = arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err)))
+        return rc;
+    return t->shadow ? ARUS_OK : pg_add_missing_columns(d, target_schema, n.table, s, err);
+}
+
+/* ---- COPY payloads */
+
+static const char pg_hexdigits[] = "0123456789abcdef";
+
+/* What each byte becomes in COPY text: 0 = itself, else the letter after a backslash; NUL
+ * (PG_NUL) cannot be stored at all. */
+#define PG_NUL 1
+static const char pg_copy_escape[256] = {
+    [0] = PG_NUL, ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r',
+};
+
+/* Append n bytes as one COPY text field. Returns false, leaving sb partly written, when the
+ * bytes hold a NUL. */
+static bool pg_copy_text(struct arus_strbuf *sb, const char *p, size_t n)
+{
+    size_t start = 0;
+    arus_strbuf_reserve(sb, n + 8);
+    for (size_t i = 0; i < n; i++) {
+        char e = pg_copy_escape[(unsigned char)p[i]];
+        if (!e)
+            continue;
+        if (e == PG_NUL)
+            return false;
+        arus_strbuf_append(sb, p + start, i - start);
+        arus_strbuf_putc(sb, '\\');
+        arus_strbuf_putc(sb, e);
+        start = i + 1;
+    }
+    arus_strbuf_append(sb, p + start, n - start);
+    return true;
+}
+
+/* bytea in COPY text: "\\x" then hex (the backslash itself escaped for COPY). */
+static void pg_copy_bytea(struct arus_strbuf *sb, const unsigned char *p, size_t n)
+{
+    arus_strbuf_reserve(sb, 3 + 2 * n);
+    arus_strbuf_puts(sb, "\\\\x");
+    char *o = sb->data + sb->len;
+    for (size_t i = 0; i < n; i++) {
+        *o++ = pg_hexdigits[p[i] >> 4];
+        *o++ = pg_hexdigits[p[i] & 15];
+    }
+    sb->len += 2 * n;
+    sb->data[sb->len] = '\0';
+}
+
+/* PostgreSQL text cannot hold NUL: refuse the batch with a message naming the value's place. */
+static int pg_nul_error(const char *what, const struct arus_batch *b, size_t r, size_t c,
+                        struct arus_error *err)
+{
+    return arus_error_set(err, ARUS_EDATA,
+                          "%s: column \"%s\" (batch row %zu) contains a NUL byte, which "
+                          "postgresql text cannot store",
+                          what, b->schema->columns[c].name, r + 1);
+}
+
+/* A decimal with a nonzero digit beyond the column's scale: numeric(p,s) would round it
+ * silently, so the row is refused instead (as MySQL does). */
+static bool pg_decimal_rounds(const struct arus_cell *c, int scale)
+{
+    const char *dot = memchr(c->data, '.', c->len);
+    if (!dot)
+        return false;
+    for (size_t i = (size_t)(dot - c->data) + 1 + (size_t)scale; i < c->len; i++)
+        if (c->data[i] != '0')
+            return true;
+    return false;
+}
+
+enum { PG_COPY_TEXT = 1, PG_COPY_BYTEA, PG_COPY_SCALED };
+
+/* How a column's cells go into COPY; PG_COPY_SCALED is a numeric(p,s) column (the bounds of
+ * arus__pg_type_to_native), whose cells are checked with pg_decimal_rounds. */
+static unsigned char pg_copy_kind(const struct arus_type *t)
+{
+    if (t->ltype == ARUS_T_BYTES)
+        return PG_COPY_BYTEA;
+    if (t->ltype == ARUS_T_DECIMAL && t->precision > 0 && t->precision <= 1000 && t->scale >= 0 &&
+        t->scale <= t->precision)
+        return PG_COPY_SCALED;
+    return PG_COPY_TEXT;
+}
+
+/* The batch as COPY text rows: each column (or only the key columns), then the run id when
+ * run_id is set. */
+static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_only,
+                        const char *run_id, struct arus_strbuf *sb, struct arus_error *err)
+{
+    const struct arus_table_schema *s = b->schema;
+    /* Per column: 0 = skipped, else its PG_COPY_* kind (decided once, not per cell). */
+    unsigned char *kind = arus_xcalloc(b->ncolumns + 1, 1);
+    for (size_t c = 0; c < b->ncolumns; c++)
+        if (!(pk_only && s->columns[c].pk_ordinal == 0) && !pg_is_meta(&s->columns[c]))
+            kind[c] = pg_copy_kind(&s->columns[c].type);
+    int rc = ARUS_OK;
+    arus_strbuf_reset(sb);
+    for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
+        const struct arus_cell *row = arus_batch_row(b, r);
+        const char *sep = "";
+        for (size_t c = 0; c < b->ncolumns; c++) {
+            if (!kind[c])
+                continue;
+            arus_strbuf_puts(sb, sep);
+            sep = "\t";
+            if (!row[c].data) {
+                arus_strbuf_puts(sb, "\\N");
+            } else if (kind[c] == PG_COPY_BYTEA) {
+                pg_copy_bytea(sb, (const unsigned char *)row[c].data, row[c].len);
+            } else if (kind[c] == PG_COPY_SCALED &&
+                       pg_decimal_rounds(&row[c], s->columns[c].type.scale)) {
+                rc = arus_error_set(err, ARUS_EDATA,
+                                    "%s: column \"%s\" (batch row %zu): value has more fraction "
+                                    "digits than numeric(%d,%d) keeps",
+                                    what, s->columns[c].name, r + 1, s->columns[c].type.precision,
+                                    s->columns[c].type.scale);
+                break;
+            } else if (!pg_copy_text(sb, row[c].data, row[c].len)) {
+                rc = pg_nul_error(what, b, r, c, err);
+                break;
+            }
+        }
+        if (run_id) {
+            arus_strbuf_puts(sb, sep);
+            arus_strbuf_puts(sb, run_id);
+        }
+        arus_strbuf_putc(sb, '\n');
+    }
+    free(kind);
+    return rc;
+}
+
+/* ---- loads */
+
+static int pg_load_raw(struct arus_destination *base, const struct arus_target *t,
+                       const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    struct arus_strbuf json;
+    char what[400];
+    int rc;
+
+    if ((rc = pg_names(t, &n, err)))
+        return rc;
+    snprintf(what, sizeof what, "load \"%s.%s\"", pg_raw_schema(d, t), n.raw);
+    arus_strbuf_init(&json);
+    arus_strbuf_reset(&d->data);
+    for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
+        for (size_t c = 0; c < b->ncolumns && rc == ARUS_OK; c++) {
+            const struct arus_cell *cell = &arus_batch_row(b, r)[c];
+            if (cell->data && b->schema->columns[c].type.ltype != ARUS_T_BYTES &&
+                memchr(cell->data, '\0', cell->len))
+                rc = pg_nul_error(what, b, r, c, err);
+        }
+        arus_strbuf_reset(&json);
+        arus_row_to_json(b, r, &json);
+        arus_strbuf_puts(&d->data, t->run_id);
+        arus_strbuf_putc(&d->data, '\t');
+        pg_copy_text(&d->data, json.data, json.len);
+        arus_strbuf_putc(&d->data, '\n');
+    }
+    arus_strbuf_cleanup(&json);
+    if (rc)
+        return rc;
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "COPY ");
+    arus__pg_qualified(&d->sql, pg_raw_schema(d, t), n.raw);
+    arus_strbuf_puts(&d->sql, " (_arus_run_id, _data) FROM STDIN");
+    if ((rc = arus__pg_copy_in(d->conn, arus_strbuf_cstr(&d->sql), &d->data, what, err)))
+        return rc;
+    *loaded = (int64_t)b->nrows;
+    return ARUS_OK;
+}
+
+/* Stage the batch (or its keys) in an ON COMMIT DROP temporary table shaped like the target's
+ * columns. */
+static int pg_stage(struct pg_dest *d, const char *schema, const char *table,
+                    const struct arus_batch *b, bool pk_only, const char *what,
+                    struct arus_error *err)
+{
+    int rc = pg_copy_rows(what, b, pk_only, NULL, &d->data, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DROP TABLE IF EXISTS pg_temp._arus_stage;"
+                          "CREATE TEMP TABLE _arus_stage ON COMMIT DROP AS SELECT ");
+    pg_column_list(sql, b->schema, pk_only ? PG_KEY : PG_ALL, NULL);
+    arus_strbuf_puts(sql, " FROM ");
+    arus__pg_qualified(sql, schema, table);
+    arus_strbuf_puts(sql, " WITH NO DATA");
+    if ((rc = arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err)))
+        return rc;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "COPY pg_temp._arus_stage (");
+    pg_column_list(sql, b->schema, pk_only ? PG_KEY : PG_ALL, NULL);
+    arus_strbuf_puts(sql, ") FROM STDIN");
+    return arus__pg_copy_in(d->conn, arus_strbuf_cstr(sql), &d->data, what, err);
+}
+
+static int pg_merge(struct pg_dest *d, const struct arus_target *t, const char *schema,
+                    const struct pg_names *n, const struct arus_batch *b, int64_t *loaded,
+                    const char *what, struct arus_error *err)
+{
+    int rc = pg_stage(d, schema, n->table, b, false, what, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "INSERT INTO ");
+    arus__pg_qualified(sql, schema, n->table);
+    arus_strbuf_puts(sql, " AS t (");
+    pg_column_list(sql, b->schema, PG_ALL, NULL);
+    arus_strbuf_puts(sql, ", \"_arus_run_id\", \"_arus_synced_at\") SELECT ");
+    pg_column_list(sql, b->schema, PG_ALL, NULL);
+    arus_strbuf_puts(sql, ", $1::uuid, now() FROM pg_temp._arus_stage ON CONFLICT (");
+    pg_pk_list(sql, b->schema);
+    /* A key-only table has nothing to update. */
+    if (pg_nonkey_count(b->schema) == 0) {
+        arus_strbuf_puts(sql, ") DO NOTHING");
+    } else {
+        arus_strbuf_puts(sql, ") DO UPDATE SET ");
+        for (size_t i = 0; i < b->ncolumns; i++) {
+            if (b->schema->columns[i].pk_ordinal > 0 || pg_is_meta(&b->schema->columns[i]))
+                continue;
+            pg_ident(sql, b->schema->columns[i].name);
+            arus_strbuf_puts(sql, " = EXCLUDED.");
+            pg_ident(sql, b->schema->columns[i].name);
+            arus_strbuf_puts(sql, ", ");
+        }
+        /* Rows re-read from the inclusive watermark are usually unchanged: skipping them
+         * keeps reruns from rewriting (and bloating) the table, and "rows loaded" then counts
+         * changes only. */
+        arus_strbuf_puts(sql, "\"_arus_run_id\" = EXCLUDED.\"_arus_run_id\", "
+                              "\"_arus_synced_at\" = EXCLUDED.\"_arus_synced_at\" WHERE (");
+        pg_column_list(sql, b->schema, PG_NONKEY, "t.");
+        arus_strbuf_puts(sql, ") IS DISTINCT FROM (");
+        pg_column_list(sql, b->schema, PG_NONKEY, "EXCLUDED.");
+        arus_strbuf_putc(sql, ')');
+    }
+    const char *params[1] = {t->run_id};
+    PGresult *r;
+    if ((rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 1, params, &r, what, err)))
+        return rc;
+    *loaded = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return ARUS_OK;
+}
+
+/* Append straight into the table: no key to merge on, or the empty shadow of a refresh. */
+static int pg_append(struct pg_dest *d, const struct arus_target *t, const char *schema,
+                     const struct pg_names *n, const struct arus_batch *b, int64_t *loaded,
+                     const char *what, struct arus_error *err)
+{
+    int rc = pg_copy_rows(what, b, false, t->run_id, &d->data, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "COPY ");
+    arus__pg_qualified(sql, schema, n->table);
+    arus_strbuf_puts(sql, " (");
+    pg_column_list(sql, b->schema, PG_ALL, NULL);
+    arus_strbuf_puts(sql, ", \"_arus_run_id\") FROM STDIN");
+    if ((rc = arus__pg_copy_in(d->conn, arus_strbuf_cstr(sql), &d->data, what, err)))
+        return rc;
+    *loaded = (int64_t)b->nrows;
+    return ARUS_OK;
+}
+
+/* Tables with a key: while no batch has met an existing key (a first load), a plain COPY
+ * under a savepoint is the fast path; the first unique violation rolls it back, merges that
+ * batch, and makes every later batch of the table merge. */
+static int pg_upsert(struct pg_dest *d, const struct arus_target *t, const char *schema,
+                     const struct pg_names *n, const struct arus_batch *b, int64_t *loaded,
+                     const char *what, struct arus_error *err)
+{
+    char key[sizeof d->merging];
+    snprintf(key, sizeof key, "%s.%s", schema, n->table);
+    if (strcmp(d->merging, key) == 0)
+        return pg_merge(d, t, schema, n, b, loaded, what, err);
+    struct arus_error copy_err;
+    arus_error_clear(&copy_err);
+    int rc = arus__pg_exec(d->conn, "SAVEPOINT arus_copy", what, err);
+    if (rc)
+        return rc;
+    rc = pg_append(d, t, schema, n, b, loaded, what, &copy_err);
+    if (rc != ARUS_OK && strcmp(copy_err.sqlstate, "23505") != 0) {
+        if (err)
+            *err = copy_err;
+        return rc;
+    }
+    if (rc == ARUS_OK)
+        return ARUS_OK;
+    snprintf(d->merging, sizeof d->merging, "%s", key);
+    if ((rc = arus__pg_exec(d->conn, "ROLLBACK TO SAVEPOINT arus_copy", what, err)))
+        return rc;
+    return pg_merge(d, t, schema, n, b, loaded, what, err);
+}
+
+static int pg_load_normalized(struct arus_destination *base, const struct arus_target *t,
+                              const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *schema = pg_target_schema(d, t);
+    struct pg_names n;
+    char what[400];
+    bool own;
+    int rc;
+
+    if ((rc = pg_names(t, &n, err)))
+        return rc;
+    snprintf(what, sizeof what, "load \"%s.%s\"", schema, n.table);
+    if (t->shadow || !pg_pk_count(b->schema))
+        return pg_append(d, t, schema, &n, b, loaded, what, err);
+    if ((rc = pg_tx_enter(d, &own, err)))
+        return rc;
+    rc = pg_upsert(d, t, schema, &n, b, loaded, what, err);
+    return pg_tx_leave(d, own, rc, err);
+}
+
+static int pg_delete_rows(struct arus_destination *base, const struct arus_target *t,
+                          const struct arus_batch *b, int64_t *deleted, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *schema = pg_target_schema(d, t);
+    struct pg_names n;
+    char what[400];
+    bool own;
+    int rc;
+
+    if ((rc = pg_names(t, &n, err)))
+        return rc;
+    snprintf(what, sizeof what, "delete from \"%s.%s\"", schema, n.table);
+    if (!pg_pk_count(b->schema))
+        return arus_error_set(err, ARUS_EINVAL, "%s: table has no primary key", what);
+    if ((rc = pg_tx_enter(d, &own, err)))
+        return rc;
+    if ((rc = pg_stage(d, schema, n.table, b, true, what, err)))
+        return pg_tx_leave(d, own, rc, err);
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DELETE FROM ");
+    arus__pg_qualified(sql, schema, n.table);
+    arus_strbuf_puts(sql, " AS t USING pg_temp._arus_stage AS s WHERE ");
+    const char *glue = "";
+    for (size_t i = 0; i < b->ncolumns; i++) {
+        if (b->schema->columns[i].pk_ordinal == 0)
+            continue;
+        arus_strbuf_puts(sql, glue);
+        arus_strbuf_puts(sql, "t.");
+        pg_ident(sql, b->schema->columns[i].name);
+        arus_strbuf_puts(sql, " = s.");
+        pg_ident(sql, b->schema->columns[i].name);
+        glue = " AND ";
+    }
+    PGresult *r;
+    if ((rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 0, NULL, &r, what, err)) == 0) {
+        *deleted = strtoll(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+    }
+    return pg_tx_leave(d, own, rc, err);
+}
+
+/* ---- full refresh */
+
+/* The old table is dropped and the shadow renamed inside the caller's transaction, so readers
+ * see either the old or the new table; the key constraint takes the live name so the next
+ * refresh can create its shadow again. */
+static int pg_swap_shadow(struct arus_destination *base, const struct arus_target *t,
+                          struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *schema = pg_target_schema(d, t);
+    struct pg_names n;
+    struct arus_strbuf *sql = &d->sql;
+    char what[400];
+    int rc;
+
+    if ((rc = pg_names(t, &n, err)))
+        return rc;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DROP TABLE IF EXISTS ");
+    arus__pg_qualified(sql, schema, n.live);
+    arus_strbuf_puts(sql, ";ALTER TABLE ");
+    arus__pg_qualified(sql, schema, n.shadow);
+    arus_strbuf_puts(sql, " RENAME TO ");
+    pg_ident(sql, n.live);
+    arus_strbuf_puts(sql, ";ALTER INDEX IF EXISTS ");
+    arus__pg_qualified(sql, schema, n.shadow_pk);
+    arus_strbuf_puts(sql, " RENAME TO ");
+    pg_ident(sql, n.live_pk);
+    snprintf(what, sizeof what, "swap in refreshed \"%s.%s\"", schema, n.live);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err);
+}
+
+static int pg_drop_shadow(struct arus_destination *base, const struct arus_target *t,
+                          struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc;
+    if ((rc = pg_names(t, &n, err)))
+        return rc;
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "DROP TABLE IF EXISTS ");
+    arus__pg_qualified(&d->sql, pg_target_schema(d, t), n.shadow);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(&d->sql), "drop shadow table", err);
+}
+
+/* ---- dead letters */
+
+/* row_data is json, not jsonb: a row refused for a NUL byte holds "\u0000", which jsonb
+ * rejects. Runs inside the caller's transaction. */
+static int pg_write_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                const char *row_json, const char *error, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    const char *schema = pg_raw_schema(d, t);
+    char what[400];
+    int rc;
+
+    snprintf(what, sizeof what, "store refused row of \"%s\"", t->table);
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));"
+                          "CREATE TABLE IF NOT EXISTS ");
+    arus__pg_qualified(sql, schema, "_dead_letters");
+    arus_strbuf_puts(sql, " (source TEXT NOT NULL, table_name TEXT NOT NULL, run_id UUID NOT NULL,"
+                          " row_data JSON NOT NULL, error TEXT NOT NULL,"
+                          " created_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    if ((rc = arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err)))
+        return rc;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "INSERT INTO ");
+    arus__pg_qualified(sql, schema, "_dead_letters");
+    arus_strbuf_puts(sql, " (source, table_name, run_id, row_data, error)"
+                          " VALUES ($1, $2, $3::uuid, $4::json, $5)");
+    const char *params[5] = {t->source_name, t->table, t->run_id, row_json, error};
+    PGresult *r;
+    if ((rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 5, params, &r, what, err)) == 0)
+        PQclear(r);
+    return rc;
+}
+
+/* ---- state and history */
+
+static int pg_update_watermark(struct arus_destination *base, const struct arus_target *t,
+                               const struct arus_table_state *st, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *params[6] = {t->pipeline,           t->table,   st->watermark,
+                             st->deletes_watermark, st->run_id, st->updated_at};
+    PGresult *r;
+    int rc = arus__pg_query(
+        d->conn,
+        "INSERT INTO arus_state.watermarks (pipeline, table_name, watermark, deletes_watermark, "
+        "run_id, updated_at) VALUES ($1, $2, $3, $4, $5::uuid, COALESCE($6::timestamptz, now())) "
+        "ON CONFLICT (pipeline, table_name) DO UPDATE SET watermark = EXCLUDED.watermark, "
+        "deletes_watermark = EXCLUDED.deletes_watermark, run_id = EXCLUDED.run_id, "
+        "updated_at = EXCLUDED.updated_at",
+        6, params, &r, "store watermark", err);
+    if (rc == ARUS_OK)
+        PQclear(r);
+    return rc;
+}
+
+static const char *pg_value(const PGresult *r, int row, int col, struct arus_arena *a)
+{
+    return PQgetisnull(r, row, col) ? NULL : arus_arena_strdup(a, PQgetvalue(r, row, col));
+}
+
+static const char pg_state_cols[] =
+    "watermark, deletes_watermark, run_id::text, "
+    "to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') FROM arus_state.watermarks";
+
+static void pg_state_row(const PGresult *r, int row, int col, struct arus_arena *a,
+                         struct arus_table_state *st)
+{
+    st->watermark = pg_value(r, row, col, a);
+    st->deletes_watermark = pg_value(r, row, col + 1, a);
+    st->run_id = pg_value(r, row, col + 2, a);
+    st->updated_at = pg_value(r, row, col + 3, a);
+}
+
+static int pg_get_watermark(struct arus_destination *base, const char *pipeline, const char *table,
+                            struct arus_arena *a, struct arus_table_state *out,
+                            struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *params[2] = {pipeline, table};
+    PGresult *r;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT %s WHERE pipeline = $1 AND table_name = $2", pg_state_cols);
+    int rc = arus__pg_query(d->conn, sql, 2, params, &r, "read watermark", err);
+    if (rc)
+        return rc;
+    memset(out, 0, sizeof *out);
+    if (PQntuples(r) > 0)
+        pg_state_row(r, 0, 0, a, out);
+    PQclear(r);
+    return ARUS_OK;
+}
+
+static int pg_list_state(struct arus_destination *base, const char *pipeline, struct arus_arena *a,
+                         const char ***tables, struct arus_table_state **states, size_t *n,
+                         struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *params[1] = {pipeline};
+    PGresult *r;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT table_name, %s WHERE pipeline = $1 ORDER BY table_name",
+             pg_state_cols);
+    int rc = arus__pg_query(d->conn, sql, 1, params, &r, "read state", err);
+    if (rc)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    const char **names = arus_arena_calloc(a, rows + 1, sizeof *names);
+    struct arus_table_state *st = arus_arena_calloc(a, rows + 1, sizeof *st);
+    for (size_t i = 0; i < rows; i++) {
+        names[i] = pg_value(r, (int)i, 0, a);
+        pg_state_row(r, (int)i, 1, a, &st[i]);
+    }
+    PQclear(r);
+    *tables = names;
+    *states = st;
+    *n = rows;
+    return ARUS_OK;
+}
+
+static int pg_record_run(struct arus_destination *base, const struct arus_run_record *rec,
+                         struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    char counts[4][24];
+    snprintf(counts[0], sizeof counts[0], "%lld", (long long)rec->rows_extracted);
+    snprintf(counts[1], sizeof counts[1], "%lld", (long long)rec->rows_loaded);
+    snprintf(counts[2], sizeof counts[2], "%lld", (long long)rec->rows_deleted);
+    snprintf(counts[3], sizeof counts[3], "%lld", (long long)rec->rows_dead_lettered);
+    const char *params[12] = {rec->run_id, rec->table,      rec->pipeline,    rec->mode,
+                              rec->status, rec->started_at, rec->finished_at, counts[0],
+                              counts[1],   counts[2],       counts[3],        rec->error};
+    PGresult *r;
+    int rc = arus__pg_query(
+        d->conn,
+        "INSERT INTO arus_state.runs (run_id, table_name, pipeline, mode, status, started_at, "
+        "finished_at, rows_extracted, rows_loaded, rows_deleted, rows_dead_lettered, error) "
+        "VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8::bigint, "
+        "$9::bigint, $10::bigint, $11::bigint, $12) ON CONFLICT (run_id, table_name) DO UPDATE "
+        "SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, "
+        "rows_extracted = EXCLUDED.rows_extracted, rows_loaded = EXCLUDED.rows_loaded, "
+        "rows_deleted = EXCLUDED.rows_deleted, rows_dead_lettered = EXCLUDED.rows_dead_lettered, "
+        "error = EXCLUDED.error",
+        12, params, &r, "record run", err);
+    if (rc == ARUS_OK)
+        PQclear(r);
+    return rc;
+}
+
+static int pg_list_runs(struct arus_destination *base, const char *pipeline, size_t limit,
+                        struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                        struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    char lim[24];
+    snprintf(lim, sizeof lim, "%zu", limit);
+    const char *params[2] = {pipeline, lim};
+    PGresult *r;
+    int rc = arus__pg_query(
+        d->conn,
+        "SELECT run_id::text, pipeline, table_name, mode, status, "
+        "to_char(started_at, 'YYYY-MM-DD HH24:MI:SS.US'), "
+        "to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS.US'), rows_extracted, rows_loaded, "
+        "rows_deleted, rows_dead_lettered, error FROM arus_state.runs WHERE pipeline = $1 "
+        "ORDER BY started_at DESC, table_name LIMIT $2::bigint",
+        2, params, &r, "read run history", err);
+    if (rc)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    struct arus_run_record *recs = arus_arena_calloc(a, rows + 1, sizeof *recs);
+    for (size_t i = 0; i < rows; i++) {
+        int k = (int)i;
+        recs[i].run_id = pg_value(r, k, 0, a);
+        recs[i].pipeline = pg_value(r, k, 1, a);
+        recs[i].table = pg_value(r, k, 2, a);
+        recs[i].mode = pg_value(r, k, 3, a);
+        recs[i].status = pg_value(r, k, 4, a);
+        recs[i].started_at = pg_value(r, k, 5, a);
+        recs[i].finished_at = pg_value(r, k, 6, a);
+        recs[i].rows_extracted = strtoll(PQgetvalue(r, k, 7), NULL, 10);
+        recs[i].rows_loaded = strtoll(PQgetvalue(r, k, 8), NULL, 10);
+        recs[i].rows_deleted = strtoll(PQgetvalue(r, k, 9), NULL, 10);
+        recs[i].rows_dead_lettered = strtoll(PQgetvalue(r, k, 10), NULL, 10);
+        recs[i].error = pg_value(r, k, 11, a);
+    }
+    PQclear(r);
+    *out = recs;
+    *n = rows;
+    return ARUS_OK;
+}
+
+const struct arus_destination_ops arus_destination_postgresql = {
+    .abi_version = ARUS_DESTINATION_ABI,
+    .name = "postgresql",
+    .flags = ARUS_DST_TRANSACTIONS,
+    .create = pg_create,
+    .connect = pg_connect,
+    .close = pg_close,
+    .test_connection = pg_test_connection,
+    .ensure_state = pg_ensure_state,
+    .lock = pg_lock,
+    .unlock = pg_unlock,
+    .ensure_schema = pg_ensure_schema,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .load_raw = pg_load_raw,
+    .load_normalized = pg_load_normalized,
+    .update_watermark = pg_update_watermark,
+    .get_watermark = pg_get_watermark,
+    .swap_shadow = pg_swap_shadow,
+    .drop_shadow = pg_drop_shadow,
+    .record_run = pg_record_run,
+    .list_runs = pg_list_runs,
+    .list_state = pg_list_state,
+    .delete_rows = pg_delete_rows,
+    .write_dead_letter = pg_write_dead_letter,
+};

@@ -1,0 +1,590 @@
+/* PostgreSQL source (libpq): schema discovery from pg_catalog and streamed extraction.
+ * Each extract is one `COPY (SELECT ... ORDER BY ...) TO STDOUT` read row by row with
+ * PQgetCopyData, so memory stays bounded by the batch (the engine's extract thread keeps the
+ * stream flowing while batches load); the watermark is bound through set_config() because
+ * COPY takes no parameters. Cells become canonical text (types.h)
+ * in place: booleans, UTC timestamps, bytea hex; arrays come out of to_json(). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/source.h"
+#include "arus/strbuf.h"
+#include "connectors/postgresql/conn.h"
+#include "connectors/postgresql/typemap.h"
+
+struct pg_source {
+    struct arus_source base;
+    struct pg_settings set;
+    PGconn *conn;
+    const char *schema;   /* tables here keep their plain name */
+    const char **include; /* schema_include globs (malloc'ed array, borrowed strings) */
+    size_t ninclude;
+};
+
+struct pg_extract {
+    PGconn *conn;
+    const struct arus_table_schema *table;
+    char what[320]; /* "extract \"table\"" for messages */
+    bool done;
+};
+
+static int pg_create(const struct arus_endpoint *ep, struct arus_source **out,
+                     struct arus_error *err)
+{
+    struct pg_source *s = arus_xcalloc(1, sizeof *s);
+    int rc;
+    static const char *const keys[] = {"schema", "schema_include", NULL};
+    s->schema = "public";
+    if ((rc = arus__pg_check_keys(ep, keys, err)) ||
+        (rc = arus__pg_settings_read(ep, &s->set, err)) ||
+        (rc = arus_cfg_str(ep->node, "schema", &s->schema, err)))
+        goto fail;
+    const struct arus_cfg_node *inc = arus_cfg_get(ep->node, "schema_include");
+    if (inc && inc->kind == ARUS_CFG_SCALAR) {
+        s->include = arus_xcalloc(1, sizeof *s->include);
+        s->include[s->ninclude++] = inc->scalar;
+    } else if (inc && inc->kind == ARUS_CFG_LIST) {
+        s->include = arus_xcalloc(inc->nchildren + 1, sizeof *s->include);
+        for (size_t i = 0; i < inc->nchildren; i++) {
+            if (inc->children[i]->kind != ARUS_CFG_SCALAR) {
+                rc = arus_cfg_fail(inc, "schema_include", err, "expected a list of names");
+                goto fail;
+            }
+            s->include[s->ninclude++] = inc->children[i]->scalar;
+        }
+    } else if (inc) {
+        rc = arus_cfg_fail(inc, "schema_include", err, "expected a name or a list of names");
+        goto fail;
+    }
+    s->base.endpoint = ep;
+    *out = &s->base;
+    return ARUS_OK;
+fail:
+    free(s->include);
+    free(s);
+    return rc;
+}
+
+static int pg_connect(struct arus_source *base, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    return arus__pg_connect(&s->set, &s->conn, err);
+}
+
+static void pg_close(struct arus_source *base)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    if (!s)
+        return;
+    PQfinish(s->conn);
+    free(s->include);
+    free(s);
+}
+
+static int pg_test_connection(struct arus_source *base, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    return arus__pg_exec(s->conn, "SELECT 1", "test connection", err);
+}
+
+static int pg_discover_schemas(struct arus_source *base, struct arus_arena *a, char ***out,
+                               size_t *n, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    PGresult *r;
+    int rc = arus__pg_query(s->conn,
+                            "SELECT nspname FROM pg_namespace WHERE nspname <> "
+                            "'information_schema' AND nspname NOT LIKE 'pg\\_%' ORDER BY 1",
+                            0, NULL, &r, "discover schemas", err);
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    char **names = arus_arena_calloc(a, (size_t)rows + 1, sizeof *names);
+    for (int i = 0; i < rows; i++)
+        names[i] = arus_arena_strdup(a, PQgetvalue(r, i, 0));
+    PQclear(r);
+    *out = names;
+    *n = (size_t)rows;
+    return ARUS_OK;
+}
+
+/* Columns in attnum order with format_type() text and the position in the primary key. */
+static const char pg_columns_sql[] =
+    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+    "COALESCE((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(att, n) "
+    "WHERE k.att = a.attnum), 0) "
+    "FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
+    "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+
+/* Tables outside the configured schema are named "schema.table" so that two schemas' tables
+ * cannot land on the same destination table. */
+static int pg_load_table(struct pg_source *s, const char *oid, const char *nsp, const char *rel,
+                         const char *estimate, struct arus_arena *a, struct arus_table_schema *t,
+                         struct arus_error *err)
+{
+    PGresult *r;
+    const char *params[1] = {oid};
+    char what[320];
+    snprintf(what, sizeof what, "read columns of \"%s.%s\"", nsp, rel);
+    int rc = arus__pg_query(s->conn, pg_columns_sql, 1, params, &r, what, err);
+    if (rc)
+        return rc;
+    memset(t, 0, sizeof *t);
+    t->schema_name = arus_arena_strdup(a, nsp);
+    if (strcmp(nsp, s->schema) == 0) {
+        t->name = arus_arena_strdup(a, rel);
+    } else {
+        size_t nl = strlen(nsp), rl = strlen(rel);
+        t->name = arus_arena_alloc(a, nl + rl + 2);
+        memcpy(t->name, nsp, nl);
+        t->name[nl] = '.';
+        memcpy(t->name + nl + 1, rel, rl + 1);
+    }
+    t->row_count_estimate = strtoll(estimate, NULL, 10);
+    t->ncolumns = (size_t)PQntuples(r);
+    t->columns = arus_arena_calloc(a, t->ncolumns ? t->ncolumns : 1, sizeof *t->columns);
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        struct arus_column *c = &t->columns[i];
+        c->name = arus_arena_strdup(a, PQgetvalue(r, (int)i, 0));
+        c->source_type = arus_arena_strdup(a, PQgetvalue(r, (int)i, 1));
+        arus__pg_type_from_native(c->source_type, &c->type);
+        c->nullable = PQgetvalue(r, (int)i, 2)[0] != 't';
+        c->pk_ordinal = (int)strtol(PQgetvalue(r, (int)i, 3), NULL, 10);
+    }
+    PQclear(r);
+    return ARUS_OK;
+}
+
+static bool pg_schema_selected(const struct pg_source *s, const char *nsp)
+{
+    if (s->ninclude == 0)
+        return strcmp(nsp, s->schema) == 0;
+    for (size_t i = 0; i < s->ninclude; i++)
+        if (arus_glob_match(s->include[i], nsp))
+            return true;
+    return false;
+}
+
+/* reltuples is -1 for never-analysed tables (PostgreSQL 14+): report 0 then. */
+static const char pg_tables_sql[] =
+    "SELECT c.oid, n.nspname, c.relname, GREATEST(c.reltuples, 0)::bigint "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+    "AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3";
+
+static int pg_discover_tables(struct arus_source *base, struct arus_arena *a,
+                              struct arus_table_schema **out, size_t *n, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    PGresult *r;
+    int rc = arus__pg_query(s->conn, pg_tables_sql, 0, NULL, &r, "discover tables", err);
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    struct arus_table_schema *tables = arus_arena_calloc(a, (size_t)rows + 1, sizeof *tables);
+    size_t count = 0;
+    for (int i = 0; i < rows && rc == ARUS_OK; i++) {
+        if (!pg_schema_selected(s, PQgetvalue(r, i, 1)))
+            continue;
+        rc = pg_load_table(s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                           PQgetvalue(r, i, 3), a, &tables[count++], err);
+    }
+    PQclear(r);
+    if (rc)
+        return rc;
+    *out = tables;
+    *n = count;
+    return ARUS_OK;
+}
+
+/* "name" is a relation of the configured schema or "schema.relation"; the exact match in the
+ * configured schema wins, so a table whose own name contains a dot still resolves. */
+static const char pg_resolve_sql[] =
+    "SELECT c.oid, n.nspname, c.relname, GREATEST(c.reltuples, 0)::bigint "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+    "AND ((n.nspname = $1 AND c.relname = $2) OR n.nspname || '.' || c.relname = $2) "
+    "ORDER BY (n.nspname = $1 AND c.relname = $2) DESC LIMIT 1";
+
+static int pg_get_table_columns(struct arus_source *base, const char *table, struct arus_arena *a,
+                                struct arus_table_schema **out, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    const char *params[2] = {s->schema, table};
+    PGresult *r;
+    char what[320];
+    snprintf(what, sizeof what, "look up table \"%s\"", table);
+    int rc = arus__pg_query(s->conn, pg_resolve_sql, 2, params, &r, what, err);
+    if (rc)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return arus_error_set(err, ARUS_ENOTFOUND, "table \"%s\" not found in schema \"%s\"", table,
+                              s->schema);
+    }
+    struct arus_table_schema *t = arus_arena_calloc(a, 1, sizeof *t);
+    rc = pg_load_table(s, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+                       PQgetvalue(r, 0, 3), a, t, err);
+    PQclear(r);
+    if (rc == ARUS_OK)
+        *out = t;
+    return rc;
+}
+
+/* The relation name behind a table name produced by pg_load_table. */
+static const char *pg_relname(const struct pg_source *s, const struct arus_table_schema *t)
+{
+    size_t nl = t->schema_name ? strlen(t->schema_name) : 0;
+    if (nl && strcmp(t->schema_name, s->schema) != 0 && strncmp(t->name, t->schema_name, nl) == 0 &&
+        t->name[nl] == '.')
+        return t->name + nl + 1;
+    return t->name;
+}
+
+static void pg_put_ident(struct arus_strbuf *sb, const char *name)
+{
+    arus_sql_quote_ident(sb, name, '"', false);
+}
+
+/* The column's type for casting the bound watermark text. */
+static void pg_put_type(struct arus_strbuf *sb, const struct arus_column *c)
+{
+    if (c->source_type && *c->source_type)
+        arus_strbuf_puts(sb, c->source_type);
+    else
+        arus__pg_type_to_native(&c->type, sb);
+}
+
+static bool pg_is_json_type(const char *source_type)
+{
+    return source_type && (strcmp(source_type, "json") == 0 || strcmp(source_type, "jsonb") == 0);
+}
+
+/* The streamed query: SELECT list in batch order (non-JSON types mapped to JSON, i.e. arrays,
+ * go through to_json), the watermark/soft-delete filters, keyset order (watermark, pk). */
+static int pg_build_query(struct pg_source *s, const struct arus_extract_request *req,
+                          struct arus_strbuf *sql, struct arus_error *err)
+{
+    const struct arus_table_schema *t = req->table;
+    const struct arus_sync_mode *m = req->mode;
+    bool incremental = m->mode == ARUS_SYNC_INCREMENTAL && m->watermark_column;
+    int wm = -1, del = -1;
+    size_t *pk = arus_xcalloc(t->ncolumns + 1, sizeof *pk);
+    size_t npk = arus_schema_pk(t, pk);
+    int rc = ARUS_OK;
+
+    if (m->deleted_at_column && (del = arus_schema_find(t, m->deleted_at_column)) < 0) {
+        rc = arus_error_set(err, ARUS_ENOTFOUND, "column \"%s\" not found in table \"%s\"",
+                            m->deleted_at_column, t->name);
+        goto out;
+    }
+    if (req->deleted_only && del < 0) {
+        rc = arus_error_set(err, ARUS_EINVAL, "table \"%s\" has no deleted_at column", t->name);
+        goto out;
+    }
+    /* Soft deletes are tracked by the watermark column, else by deleted_at itself. */
+    if (incremental)
+        wm = arus_schema_find(t, m->watermark_column);
+    else if (req->deleted_only)
+        wm = del;
+    if ((incremental || req->deleted_only) && wm < 0) {
+        rc = arus_error_set(err, ARUS_ENOTFOUND, "column \"%s\" not found in table \"%s\"",
+                            m->watermark_column, t->name);
+        goto out;
+    }
+
+    arus_strbuf_puts(sql, "COPY (SELECT ");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_column *c = &t->columns[i];
+        bool to_json = c->type.ltype == ARUS_T_JSON && !pg_is_json_type(c->source_type);
+        if (i)
+            arus_strbuf_puts(sql, ", ");
+        arus_strbuf_puts(sql, to_json ? "to_json(" : "");
+        pg_put_ident(sql, c->name);
+        arus_strbuf_puts(sql, to_json ? ")" : "");
+    }
+    arus_strbuf_puts(sql, " FROM ");
+    arus__pg_qualified(sql, t->schema_name ? t->schema_name : s->schema, pg_relname(s, t));
+
+    const char *glue = " WHERE ";
+    if (del >= 0) {
+        arus_strbuf_puts(sql, glue);
+        pg_put_ident(sql, t->columns[del].name);
+        arus_strbuf_puts(sql, req->deleted_only ? " IS NOT NULL" : " IS NULL");
+        glue = " AND ";
+    }
+    if (wm >= 0 && req->watermark_from) {
+        arus_strbuf_puts(sql, glue);
+        pg_put_ident(sql, t->columns[wm].name);
+        arus_strbuf_puts(sql, " >= current_setting('arus.watermark')::");
+        pg_put_type(sql, &t->columns[wm]);
+    }
+    /* A full refresh replaces the table whole, so its rows need no order: skipping the sort
+     * lets the server stream a plain sequential scan. */
+    if (wm < 0)
+        npk = 0;
+    glue = " ORDER BY ";
+    if (wm >= 0) {
+        arus_strbuf_puts(sql, glue);
+        pg_put_ident(sql, t->columns[wm].name);
+        arus_strbuf_puts(sql, " NULLS FIRST");
+        glue = ", ";
+    }
+    for (size_t i = 0; i < npk; i++) {
+        arus_strbuf_puts(sql, glue);
+        pg_put_ident(sql, t->columns[pk[i]].name);
+        glue = ", ";
+    }
+    arus_strbuf_puts(sql, ") TO STDOUT");
+out:
+    free(pk);
+    return rc;
+}
+
+static int pg_extract_open(struct arus_source *base, const struct arus_extract_request *req,
+                           struct arus_extract **out, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    struct arus_strbuf sql;
+    PGresult *r = NULL;
+    int rc;
+
+    arus_strbuf_init(&sql);
+    if ((rc = pg_build_query(s, req, &sql, err)))
+        goto out;
+    if (req->watermark_from) {
+        const char *params[1] = {req->watermark_from};
+        rc = arus__pg_query(s->conn, "SELECT set_config('arus.watermark', $1, false)", 1, params,
+                            &r, "bind watermark", err);
+        PQclear(r);
+        if (rc)
+            goto out;
+    }
+    r = PQexec(s->conn, arus_strbuf_cstr(&sql));
+    if (PQresultStatus(r) != PGRES_COPY_OUT) {
+        char what[320];
+        snprintf(what, sizeof what, "extract \"%s\"", req->table->name);
+        rc = arus__pg_fail(s->conn, r, err, what);
+        PQclear(r);
+        goto out;
+    }
+    PQclear(r);
+    struct pg_extract *x = arus_xcalloc(1, sizeof *x);
+    x->conn = s->conn;
+    x->table = req->table;
+    snprintf(x->what, sizeof x->what, "extract \"%s\"", req->table->name);
+    *out = (struct arus_extract *)x;
+out:
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+static int pg_extract_soft_deletes(struct arus_source *base, const struct arus_extract_request *req,
+                                   struct arus_extract **out, struct arus_error *err)
+{
+    struct arus_extract_request r = *req;
+    r.deleted_only = true;
+    return pg_extract_open(base, &r, out, err);
+}
+
+static int pg_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Undo COPY text escaping of p[0..n) in place; returns the new length. */
+static size_t pg_unescape(char *p, size_t n)
+{
+    /* Most fields have no escape at all: find the first one with memchr. */
+    const char *bs = memchr(p, '\\', n);
+    if (!bs)
+        return n;
+    size_t o = (size_t)(bs - p);
+    for (size_t i = o; i < n; i++) {
+        char c = p[i];
+        if (c != '\\' || i + 1 == n) {
+            p[o++] = c;
+            continue;
+        }
+        c = p[++i];
+        switch (c) {
+        case 'b':
+            p[o++] = '\b';
+            break;
+        case 'f':
+            p[o++] = '\f';
+            break;
+        case 'n':
+            p[o++] = '\n';
+            break;
+        case 'r':
+            p[o++] = '\r';
+            break;
+        case 't':
+            p[o++] = '\t';
+            break;
+        case 'v':
+            p[o++] = '\v';
+            break;
+        default:
+            if (c >= '0' && c <= '7') {
+                int v = c - '0';
+                for (int k = 0; k < 2 && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '7'; k++)
+                    v = v * 8 + (p[++i] - '0');
+                p[o++] = (char)v;
+            } else {
+                p[o++] = c;
+            }
+        }
+    }
+    return o;
+}
+
+/* Turn one field (already unescaped, in the batch arena) into canonical text. */
+static int pg_canonical(struct pg_extract *x, size_t col, struct arus_cell *cell, char *p, size_t n,
+                        struct arus_error *err)
+{
+    switch (x->table->columns[col].type.ltype) {
+    case ARUS_T_BOOL:
+        if (n == 1 && (p[0] == 't' || p[0] == 'f')) {
+            arus_cell_set_borrowed(cell, p[0] == 't' ? "true" : "false", p[0] == 't' ? 4 : 5);
+            return ARUS_OK;
+        }
+        break;
+    case ARUS_T_TIMESTAMPTZ:
+        /* The session runs in UTC, so the offset is always "+00". */
+        if (n > 3 && memcmp(p + n - 3, "+00", 3) == 0)
+            n -= 3;
+        break;
+    case ARUS_T_BYTES:
+        if (n >= 2 && p[0] == '\\' && p[1] == 'x' && n % 2 == 0) {
+            size_t o = 0;
+            for (size_t i = 2; i < n; i += 2) {
+                int hi = pg_hex(p[i]), lo = pg_hex(p[i + 1]);
+                if (hi < 0 || lo < 0)
+                    return arus_error_set(err, ARUS_EDATA, "%s: column \"%s\": bad bytea text",
+                                          x->what, x->table->columns[col].name);
+                p[o++] = (char)(hi << 4 | lo);
+            }
+            n = o;
+        }
+        break;
+    default:
+        break;
+    }
+    p[n] = '\0';
+    arus_cell_set_borrowed(cell, p, n);
+    return ARUS_OK;
+}
+
+/* Split one COPY text row (copied into the batch arena) into cells. */
+static int pg_parse_row(struct pg_extract *x, struct arus_batch *b, const char *line, int len,
+                        struct arus_error *err)
+{
+    if (len > 0 && line[len - 1] == '\n')
+        len--;
+    char *p = arus_arena_memdup(b->arena, line, (size_t)len);
+    char *end = p + len;
+    struct arus_cell *cells = arus_batch_add_row(b);
+    size_t col = 0;
+    /* Tabs inside values are escaped, so every raw tab separates fields. */
+    for (char *f = p; col < b->ncolumns; col++) {
+        char *tab = memchr(f, '\t', (size_t)(end - f));
+        size_t n = (size_t)((tab ? tab : end) - f);
+        if (!(n == 2 && f[0] == '\\' && f[1] == 'N')) {
+            int rc = pg_canonical(x, col, &cells[col], f, pg_unescape(f, n), err);
+            if (rc)
+                return rc;
+        }
+        if (!tab) {
+            col++;
+            break;
+        }
+        f = tab + 1;
+    }
+    if (col != b->ncolumns)
+        return arus_error_set(err, ARUS_EINTERNAL, "%s: row has %zu fields, expected %zu", x->what,
+                              col, b->ncolumns);
+    return ARUS_OK;
+}
+
+/* After PQgetCopyData reports the end (len -1) or a failure (-2): collect the COPY's final
+ * status so the connection is idle again. */
+static int pg_finish(struct pg_extract *x, int len, struct arus_error *err)
+{
+    PGresult *r;
+    int rc = ARUS_OK;
+    x->done = true;
+    while ((r = PQgetResult(x->conn))) {
+        if (rc == ARUS_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = arus__pg_fail(x->conn, r, err, x->what);
+        PQclear(r);
+    }
+    if (rc == ARUS_OK && len == -2)
+        rc = arus__pg_fail(x->conn, NULL, err, x->what);
+    return rc;
+}
+
+static int pg_extract_next(struct arus_extract *xx, struct arus_batch *b, struct arus_error *err)
+{
+    struct pg_extract *x = (struct pg_extract *)xx;
+    while (!x->done && !arus_batch_full(b)) {
+        char *line = NULL;
+        int len = PQgetCopyData(x->conn, &line, 0);
+        if (len < 0)
+            return pg_finish(x, len, err);
+        int rc = pg_parse_row(x, b, line, len, err);
+        PQfreemem(line);
+        if (rc)
+            return rc;
+    }
+    return ARUS_OK;
+}
+
+/* Closing mid-stream cancels the COPY and drains it so the connection is usable again. */
+static void pg_extract_close(struct arus_extract *xx)
+{
+    struct pg_extract *x = (struct pg_extract *)xx;
+    if (!x)
+        return;
+    if (!x->done) {
+        PGcancel *cancel = PQgetCancel(x->conn);
+        char buf[256];
+        if (cancel) {
+            PQcancel(cancel, buf, sizeof buf);
+            PQfreeCancel(cancel);
+        }
+        char *line;
+        int len;
+        while ((len = PQgetCopyData(x->conn, &line, 0)) >= 0)
+            PQfreemem(line);
+        struct arus_error ignored;
+        pg_finish(x, len, &ignored);
+    }
+    free(x);
+}
+
+const struct arus_source_ops arus_source_postgresql = {
+    .abi_version = ARUS_SOURCE_ABI,
+    .name = "postgresql",
+    .flags = ARUS_SRC_SOFT_DELETES | ARUS_SRC_SCHEMAS,
+    .create = pg_create,
+    .connect = pg_connect,
+    .close = pg_close,
+    .test_connection = pg_test_connection,
+    .discover_tables = pg_discover_tables,
+    .get_table_columns = pg_get_table_columns,
+    .extract_open = pg_extract_open,
+    .extract_next = pg_extract_next,
+    .extract_close = pg_extract_close,
+    .extract_soft_deletes = pg_extract_soft_deletes,
+    .discover_schemas = pg_discover_schemas,
+};

@@ -1,0 +1,26 @@
+/* What the SQLite source and destination share: opening a database file named by an
+ * endpoint's `path`, driver-error messages, and running a statement with bound text. */
+#ifndef ARUS_SQLITE_CONN_H
+#define ARUS_SQLITE_CONN_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "arus/config.h"
+#include "arus/error.h"
+
+/* Read `path` (required) from the endpoint. */
+int arus__sqlite_config_path(const struct arus_endpoint *ep, const char **path,
+                             struct arus_error *err);
+/* Open path (read-only or read-write/create) with a busy timeout; errors name the endpoint. */
+int arus__sqlite_open(const struct arus_endpoint *ep, const char *path, bool writable,
+                      sqlite3 **out, struct arus_error *err);
+/* Set err from the connection's last error: "<what>: <sqlite message>". Returns code. */
+int arus__sqlite_fail(sqlite3 *db, int code, struct arus_error *err, const char *what);
+/* Prepare sql; on failure err says what failed. */
+int arus__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct arus_error *err);
+/* Run sql (no result rows) with up to n text parameters (NULL pointers bind NULL). */
+int arus__sqlite_exec(sqlite3 *db, const char *sql, const char *const *params, int n,
+                      struct arus_error *err);
+
+#endif

@@ -1,0 +1,727 @@
+/* SQLite destination, the embedded default. SQLite has no schemas, so the spec's schemas become
+ * table-name prefixes: <target_schema>__<table>, <raw_schema>__<source>_<table>_raw and
+ * arus_state__watermarks / arus_state__runs. Every batch and its watermark commit in one
+ * transaction; the pipeline lock is an flock(2) on "<path>.<pipeline>.arus-lock". */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "arus/arena.h"
+#include "arus/destination.h"
+#include "arus/strbuf.h"
+#include "arus/util.h"
+#include "connectors/sqlite/conn.h"
+#include "connectors/sqlite/typemap.h"
+
+struct sqlite_dest {
+    struct arus_destination base;
+    const char *path;
+    const char *raw_schema;
+    const char *target_schema;
+    sqlite3 *db;
+    int lock_fd;
+};
+
+static struct sqlite_dest *D(struct arus_destination *d) { return (struct sqlite_dest *)d; }
+
+static int sqlite_create(const struct arus_endpoint *ep, struct arus_destination **out,
+                         struct arus_error *err)
+{
+    const char *path = NULL, *raw = ARUS_DEFAULT_RAW_SCHEMA, *target = ARUS_DEFAULT_TARGET_SCHEMA;
+    int rc;
+    if ((rc = arus__sqlite_config_path(ep, &path, err)) ||
+        (rc = arus_cfg_str(ep->node, "raw_schema", &raw, err)) ||
+        (rc = arus_cfg_str(ep->node, "target_schema", &target, err)))
+        return rc;
+    struct sqlite_dest *d = arus_xcalloc(1, sizeof *d);
+    d->path = path;
+    d->raw_schema = raw;
+    d->target_schema = target;
+    d->lock_fd = -1;
+    *out = &d->base;
+    return ARUS_OK;
+}
+
+static int sqlite_connect(struct arus_destination *base, struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    int rc = arus__sqlite_open(base->endpoint, d->path, true, &d->db, err);
+    if (rc)
+        return rc;
+    /* WAL lets readers query the warehouse while a sync writes to it. */
+    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    return ARUS_OK;
+}
+
+static void sqlite_close(struct arus_destination *base)
+{
+    struct sqlite_dest *d = D(base);
+    sqlite3_close(d->db);
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
+    free(d);
+}
+
+static int sqlite_test(struct arus_destination *base, struct arus_error *err)
+{
+    return arus__sqlite_exec(D(base)->db, "SELECT 1", NULL, 0, err);
+}
+
+/* "<prefix>__<name>" quoted. */
+static void prefixed(struct arus_strbuf *sql, const char *prefix, const char *name)
+{
+    struct arus_strbuf n;
+    arus_strbuf_init(&n);
+    arus_strbuf_appendf(&n, "%s__%s", prefix, name);
+    arus_sql_quote_ident(sql, arus_strbuf_cstr(&n), '"', false);
+    arus_strbuf_cleanup(&n);
+}
+
+static void normalized_ident(struct arus_strbuf *sql, const struct sqlite_dest *d,
+                             const struct arus_target *t)
+{
+    struct arus_strbuf n;
+    arus_strbuf_init(&n);
+    arus_normalized_table_name(&n, t);
+    prefixed(sql, t->target_schema ? t->target_schema : d->target_schema, arus_strbuf_cstr(&n));
+    arus_strbuf_cleanup(&n);
+}
+
+static void raw_ident(struct arus_strbuf *sql, const struct sqlite_dest *d,
+                      const struct arus_target *t)
+{
+    struct arus_strbuf n;
+    arus_strbuf_init(&n);
+    arus_raw_table_name(&n, t);
+    prefixed(sql, t->raw_schema ? t->raw_schema : d->raw_schema, arus_strbuf_cstr(&n));
+    arus_strbuf_cleanup(&n);
+}
+
+/* Run a statement built in sql, then reset sql. */
+static int run(struct sqlite_dest *d, struct arus_strbuf *sql, struct arus_error *err)
+{
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(sql), NULL, 0, err);
+    arus_strbuf_reset(sql);
+    return rc;
+}
+
+static int sqlite_ensure_state(struct arus_destination *base, struct arus_error *err)
+{
+    int rc = arus__sqlite_exec(D(base)->db,
+                               "CREATE TABLE IF NOT EXISTS arus_state__watermarks ("
+                               " pipeline TEXT NOT NULL, table_name TEXT NOT NULL, watermark TEXT,"
+                               " deletes_watermark TEXT, run_id TEXT, updated_at TEXT,"
+                               " PRIMARY KEY (pipeline, table_name))",
+                               NULL, 0, err);
+    if (rc == ARUS_OK)
+        rc = arus__sqlite_exec(
+            D(base)->db,
+            "CREATE TABLE IF NOT EXISTS arus_state__runs ("
+            " run_id TEXT NOT NULL, pipeline TEXT NOT NULL, table_name TEXT NOT NULL,"
+            " mode TEXT, status TEXT NOT NULL, started_at TEXT, finished_at TEXT,"
+            " rows_extracted INTEGER, rows_loaded INTEGER, rows_deleted INTEGER,"
+            " rows_dead_lettered INTEGER, error TEXT, PRIMARY KEY (run_id, table_name))",
+            NULL, 0, err);
+    return rc ? arus_error_prefix(err, "create arus_state tables in %s", D(base)->path) : rc;
+}
+
+static int sqlite_lock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    struct arus_strbuf p;
+    arus_strbuf_init(&p);
+    arus_strbuf_appendf(&p, "%s.", d->path);
+    /* The pipeline name becomes part of a file name: keep it to safe characters. */
+    for (const char *c = pipeline; *c; c++)
+        arus_strbuf_putc(&p, (strchr("/\\ \t\n", *c) || *c == '\0') ? '_' : *c);
+    arus_strbuf_puts(&p, ".arus-lock");
+    int fd = open(arus_strbuf_cstr(&p), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int rc = ARUS_OK;
+    if (fd < 0)
+        rc = arus_error_set(err, ARUS_EIO, "lock pipeline \"%s\": open %s: %s", pipeline,
+                            arus_strbuf_cstr(&p), strerror(errno));
+    else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = arus_error_set(err, ARUS_EBUSY,
+                            "pipeline \"%s\" is already running (lock %s held by another run)",
+                            pipeline, arus_strbuf_cstr(&p));
+        close(fd);
+    } else {
+        d->lock_fd = fd;
+    }
+    arus_strbuf_cleanup(&p);
+    return rc;
+}
+
+static int sqlite_unlock(struct arus_destination *base, const char *pipeline,
+                         struct arus_error *err)
+{
+    (void)pipeline;
+    (void)err;
+    struct sqlite_dest *d = D(base);
+    if (d->lock_fd >= 0) {
+        close(d->lock_fd);
+        d->lock_fd = -1;
+    }
+    return ARUS_OK;
+}
+
+static void column_def(struct arus_strbuf *sql, const struct arus_column *c, bool allow_not_null)
+{
+    arus_sql_quote_ident(sql, c->name, '"', false);
+    arus_strbuf_putc(sql, ' ');
+    arus__sqlite_type_to_native(&c->type, sql);
+    if (allow_not_null && !c->nullable)
+        arus_strbuf_puts(sql, " NOT NULL");
+}
+
+static int create_normalized(struct sqlite_dest *d, const struct arus_target *t,
+                             const struct arus_table_schema *s, struct arus_error *err)
+{
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+    normalized_ident(&sql, d, t);
+    arus_strbuf_puts(&sql, " (");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        column_def(&sql, &s->columns[i], true);
+        arus_strbuf_puts(&sql, ", ");
+    }
+    arus_strbuf_puts(&sql, "\"_arus_run_id\" TEXT NOT NULL, \"_arus_synced_at\" TEXT NOT NULL");
+    size_t pk[s->ncolumns ? s->ncolumns : 1];
+    size_t npk = arus_schema_pk(s, pk);
+    for (size_t i = 0; i < npk; i++) {
+        arus_strbuf_puts(&sql, i ? ", " : ", PRIMARY KEY (");
+        arus_sql_quote_ident(&sql, s->columns[pk[i]].name, '"', false);
+    }
+    arus_strbuf_puts(&sql, npk ? "))" : ")");
+    int rc = run(d, &sql, err);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+/* Schema drift: add the source columns the table lacks (nullable: old rows have no value). */
+static int add_missing_columns(struct sqlite_dest *d, const struct arus_target *t,
+                               const struct arus_table_schema *s, struct arus_error *err)
+{
+    struct arus_strbuf name, sql;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&sql);
+    arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
+    arus_normalized_table_name(&name, t);
+    int rc = ARUS_OK;
+    for (size_t i = 0; rc == ARUS_OK && i < s->ncolumns; i++) {
+        sqlite3_stmt *st = NULL;
+        if ((rc = arus__sqlite_prepare(d->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+                                       &st, err)))
+            break;
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&name), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, s->columns[i].name, -1, SQLITE_STATIC);
+        bool exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (exists)
+            continue;
+        arus_strbuf_puts(&sql, "ALTER TABLE ");
+        normalized_ident(&sql, d, t);
+        arus_strbuf_puts(&sql, " ADD COLUMN ");
+        column_def(&sql, &s->columns[i], false);
+        rc = run(d, &sql, err);
+    }
+    arus_strbuf_cleanup(&name);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+static int sqlite_ensure_schema(struct arus_destination *base, const struct arus_target *t,
+                                const struct arus_table_schema *s, struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    int rc = ARUS_OK;
+    if (t->shadow) {
+        arus_strbuf_puts(&sql, "DROP TABLE IF EXISTS ");
+        normalized_ident(&sql, d, t);
+        rc = run(d, &sql, err);
+    } else {
+        arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+        raw_ident(&sql, d, t);
+        arus_strbuf_puts(&sql, " (\"_arus_id\" INTEGER PRIMARY KEY AUTOINCREMENT,"
+                               " \"_arus_run_id\" TEXT NOT NULL,"
+                               " \"_arus_extracted\" TEXT NOT NULL DEFAULT"
+                               " (strftime('%Y-%m-%d %H:%M:%f', 'now')),"
+                               " \"_data\" TEXT NOT NULL)");
+        rc = run(d, &sql, err);
+    }
+    if (rc == ARUS_OK)
+        rc = create_normalized(d, t, s, err);
+    if (rc == ARUS_OK && !t->shadow)
+        rc = add_missing_columns(d, t, s, err);
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "create tables for \"%s\" in %s", t->table, d->path) : rc;
+}
+
+static int sqlite_begin(struct arus_destination *base, struct arus_error *err)
+{
+    return arus__sqlite_exec(D(base)->db, "BEGIN IMMEDIATE", NULL, 0, err);
+}
+
+static int sqlite_commit(struct arus_destination *base, struct arus_error *err)
+{
+    return arus__sqlite_exec(D(base)->db, "COMMIT", NULL, 0, err);
+}
+
+static int sqlite_rollback(struct arus_destination *base, struct arus_error *err)
+{
+    if (sqlite3_get_autocommit(D(base)->db))
+        return ARUS_OK;
+    return arus__sqlite_exec(D(base)->db, "ROLLBACK", NULL, 0, err);
+}
+
+static int sqlite_load_raw(struct arus_destination *base, const struct arus_target *t,
+                           const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    struct arus_strbuf sql, json;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&json);
+    arus_strbuf_puts(&sql, "INSERT INTO ");
+    raw_ident(&sql, d, t);
+    arus_strbuf_puts(&sql, " (\"_arus_run_id\", \"_data\") VALUES (?1, ?2)");
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
+    for (size_t r = 0; rc == ARUS_OK && r < b->nrows; r++) {
+        arus_strbuf_reset(&json);
+        arus_row_to_json(b, r, &json);
+        sqlite3_bind_text(st, 1, t->run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, json.data, (int)json.len, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "insert raw row");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&sql);
+    arus_strbuf_cleanup(&json);
+    if (rc == ARUS_OK)
+        *loaded = (int64_t)b->nrows;
+    return rc;
+}
+
+/* Bind one canonical cell with the storage class that keeps it exact (see typemap.c). */
+static void bind_cell(sqlite3_stmt *st, int i, const struct arus_column *col,
+                      const struct arus_cell *c)
+{
+    if (!c->data) {
+        sqlite3_bind_null(st, i);
+        return;
+    }
+    switch (col->type.ltype) {
+    case ARUS_T_BOOL:
+        sqlite3_bind_int(st, i, c->data[0] == 't' || c->data[0] == '1');
+        return;
+    case ARUS_T_INT16:
+    case ARUS_T_INT32:
+    case ARUS_T_INT64:
+        sqlite3_bind_int64(st, i, strtoll(c->data, NULL, 10));
+        return;
+    case ARUS_T_FLOAT32:
+    case ARUS_T_FLOAT64: {
+        /* NaN has no REAL representation in SQLite (it becomes NULL): keep it as text. */
+        double v = strtod(c->data, NULL);
+        if (!isnan(v) && strcmp(c->data, "NaN") != 0)
+            sqlite3_bind_double(st, i, v);
+        else
+            sqlite3_bind_text(st, i, "NaN", 3, SQLITE_STATIC);
+        return;
+    }
+    case ARUS_T_BYTES:
+        sqlite3_bind_blob(st, i, c->data, (int)c->len, SQLITE_STATIC);
+        return;
+    default:
+        sqlite3_bind_text(st, i, c->data, (int)c->len, SQLITE_STATIC);
+        return;
+    }
+}
+
+static void build_upsert(struct arus_strbuf *sql, const struct sqlite_dest *d,
+                         const struct arus_target *t, const struct arus_table_schema *s)
+{
+    arus_strbuf_puts(sql, "INSERT INTO ");
+    normalized_ident(sql, d, t);
+    arus_strbuf_puts(sql, " (");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+        arus_strbuf_puts(sql, ", ");
+    }
+    arus_strbuf_puts(sql, "\"_arus_run_id\", \"_arus_synced_at\") VALUES (");
+    for (size_t i = 0; i < s->ncolumns + 2; i++)
+        arus_strbuf_appendf(sql, i ? ", ?%zu" : "?%zu", i + 1);
+    arus_strbuf_puts(sql, ")");
+    size_t pk[s->ncolumns ? s->ncolumns : 1];
+    size_t npk = arus_schema_pk(s, pk);
+    if (npk == 0)
+        return;
+    arus_strbuf_puts(sql, " ON CONFLICT (");
+    for (size_t i = 0; i < npk; i++) {
+        if (i)
+            arus_strbuf_puts(sql, ", ");
+        arus_sql_quote_ident(sql, s->columns[pk[i]].name, '"', false);
+    }
+    arus_strbuf_puts(sql, ") DO UPDATE SET ");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+        arus_strbuf_puts(sql, " = excluded.");
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+        arus_strbuf_puts(sql, ", ");
+    }
+    arus_strbuf_puts(sql, "\"_arus_run_id\" = excluded.\"_arus_run_id\","
+                          " \"_arus_synced_at\" = excluded.\"_arus_synced_at\" WHERE ");
+    /* Only rewrite rows whose data changed: re-read rows stay untouched and uncounted. */
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        if (i)
+            arus_strbuf_puts(sql, " OR ");
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+        arus_strbuf_puts(sql, " IS NOT excluded.");
+        arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
+    }
+}
+
+static int sqlite_load_normalized(struct arus_destination *base, const struct arus_target *t,
+                                  const struct arus_batch *b, int64_t *loaded,
+                                  struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    const struct arus_table_schema *s = b->schema;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    build_upsert(&sql, d, t, s);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
+    arus_strbuf_cleanup(&sql);
+    char now[32];
+    arus_now_utc(now, sizeof now);
+    int64_t changed = 0;
+    for (size_t r = 0; rc == ARUS_OK && r < b->nrows; r++) {
+        const struct arus_cell *row = arus_batch_row(b, r);
+        for (size_t i = 0; i < s->ncolumns; i++)
+            bind_cell(st, (int)i + 1, &s->columns[i], &row[i]);
+        sqlite3_bind_text(st, (int)s->ncolumns + 1, t->run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, (int)s->ncolumns + 2, now, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step != SQLITE_DONE)
+            rc = arus__sqlite_fail(d->db,
+                                   (step & 0xff) == SQLITE_CONSTRAINT ? ARUS_EDATA : ARUS_EQUERY,
+                                   err, "insert row");
+        changed += sqlite3_changes(d->db);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == ARUS_OK)
+        *loaded = changed;
+    return rc ? arus_error_prefix(err, "load \"%s\" into %s", t->table, d->path) : rc;
+}
+
+static int sqlite_delete_rows(struct arus_destination *base, const struct arus_target *t,
+                              const struct arus_batch *b, int64_t *deleted, struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    const struct arus_table_schema *s = b->schema;
+    size_t pk[s->ncolumns ? s->ncolumns : 1];
+    size_t npk = arus_schema_pk(s, pk);
+    if (npk == 0)
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "cannot propagate deletes of \"%s\": it has no primary key",
+                              t->table);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "DELETE FROM ");
+    normalized_ident(&sql, d, t);
+    for (size_t i = 0; i < npk; i++) {
+        arus_strbuf_puts(&sql, i ? " AND " : " WHERE ");
+        arus_sql_quote_ident(&sql, s->columns[pk[i]].name, '"', false);
+        arus_strbuf_appendf(&sql, " = ?%zu", i + 1);
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
+    arus_strbuf_cleanup(&sql);
+    int64_t n = 0;
+    for (size_t r = 0; rc == ARUS_OK && r < b->nrows; r++) {
+        const struct arus_cell *row = arus_batch_row(b, r);
+        for (size_t i = 0; i < npk; i++)
+            bind_cell(st, (int)i + 1, &s->columns[pk[i]], &row[pk[i]]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "delete row");
+        n += sqlite3_changes(d->db);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == ARUS_OK)
+        *deleted = n;
+    return rc;
+}
+
+static int sqlite_update_watermark(struct arus_destination *base, const struct arus_target *t,
+                                   const struct arus_table_state *st, struct arus_error *err)
+{
+    const char *params[] = {t->pipeline,           t->table,   st->watermark,
+                            st->deletes_watermark, st->run_id, st->updated_at};
+    return arus__sqlite_exec(
+        D(base)->db,
+        "INSERT INTO arus_state__watermarks (pipeline, table_name, watermark,"
+        " deletes_watermark, run_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT (pipeline, table_name) DO UPDATE SET"
+        " watermark = excluded.watermark, deletes_watermark = excluded.deletes_watermark,"
+        " run_id = excluded.run_id, updated_at = excluded.updated_at",
+        params, 6, err);
+}
+
+static const char *col_dup(struct arus_arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *p = sqlite3_column_text(st, i);
+    return p ? arus_arena_strdup(a, (const char *)p) : NULL;
+}
+
+static void read_state(struct arus_arena *a, sqlite3_stmt *st, int first,
+                       struct arus_table_state *out)
+{
+    out->watermark = col_dup(a, st, first);
+    out->deletes_watermark = col_dup(a, st, first + 1);
+    out->run_id = col_dup(a, st, first + 2);
+    out->updated_at = col_dup(a, st, first + 3);
+}
+
+static int sqlite_get_watermark(struct arus_destination *base, const char *pipeline,
+                                const char *table, struct arus_arena *a,
+                                struct arus_table_state *out, struct arus_error *err)
+{
+    sqlite3 *db = D(base)->db;
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(db,
+                                  "SELECT watermark, deletes_watermark, run_id, updated_at FROM"
+                                  " arus_state__watermarks WHERE pipeline = ?1 AND table_name = ?2",
+                                  &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
+    memset(out, 0, sizeof *out);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        read_state(a, st, 0, out);
+    else if (step != SQLITE_DONE)
+        rc = arus__sqlite_fail(db, ARUS_EQUERY, err, "read watermark");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_list_state(struct arus_destination *base, const char *pipeline,
+                             struct arus_arena *a, const char ***tables,
+                             struct arus_table_state **states, size_t *n, struct arus_error *err)
+{
+    sqlite3 *db = D(base)->db;
+    sqlite3_stmt *st = NULL;
+    int rc =
+        arus__sqlite_prepare(db,
+                             "SELECT table_name, watermark, deletes_watermark, run_id, updated_at"
+                             " FROM arus_state__watermarks WHERE pipeline = ?1 ORDER BY table_name",
+                             &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+    size_t cap = 16, count = 0;
+    const char **names = arus_arena_calloc(a, cap, sizeof *names);
+    struct arus_table_state *sts = arus_arena_calloc(a, cap, sizeof *sts);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (count == cap) {
+            const char **nn = arus_arena_calloc(a, cap * 2, sizeof *nn);
+            struct arus_table_state *ns = arus_arena_calloc(a, cap * 2, sizeof *ns);
+            memcpy(nn, names, cap * sizeof *nn);
+            memcpy(ns, sts, cap * sizeof *ns);
+            names = nn;
+            sts = ns;
+            cap *= 2;
+        }
+        names[count] = col_dup(a, st, 0);
+        read_state(a, st, 1, &sts[count]);
+        count++;
+    }
+    sqlite3_finalize(st);
+    *tables = names;
+    *states = sts;
+    *n = count;
+    return ARUS_OK;
+}
+
+static int sqlite_record_run(struct arus_destination *base, const struct arus_run_record *r,
+                             struct arus_error *err)
+{
+    sqlite3 *db = D(base)->db;
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(
+        db,
+        "INSERT INTO arus_state__runs (run_id, pipeline, table_name, mode, status, started_at,"
+        " finished_at, rows_extracted, rows_loaded, rows_deleted, rows_dead_lettered, error)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        " ON CONFLICT (run_id, table_name) DO UPDATE SET mode = excluded.mode,"
+        " status = excluded.status, finished_at = excluded.finished_at,"
+        " rows_extracted = excluded.rows_extracted, rows_loaded = excluded.rows_loaded,"
+        " rows_deleted = excluded.rows_deleted, rows_dead_lettered = excluded.rows_dead_lettered,"
+        " error = excluded.error",
+        &st, err);
+    if (rc)
+        return rc;
+    const char *texts[] = {r->run_id, r->pipeline,   r->table,      r->mode,
+                           r->status, r->started_at, r->finished_at};
+    for (int i = 0; i < 7; i++)
+        if (texts[i])
+            sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, r->rows_extracted);
+    sqlite3_bind_int64(st, 9, r->rows_loaded);
+    sqlite3_bind_int64(st, 10, r->rows_deleted);
+    sqlite3_bind_int64(st, 11, r->rows_dead_lettered);
+    if (r->error)
+        sqlite3_bind_text(st, 12, r->error, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = arus__sqlite_fail(db, ARUS_EQUERY, err, "record run");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_list_runs(struct arus_destination *base, const char *pipeline, size_t limit,
+                            struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                            struct arus_error *err)
+{
+    sqlite3 *db = D(base)->db;
+    sqlite3_stmt *st = NULL;
+    int rc =
+        arus__sqlite_prepare(db,
+                             "SELECT run_id, pipeline, table_name, mode, status, started_at,"
+                             " finished_at, rows_extracted, rows_loaded, rows_deleted,"
+                             " rows_dead_lettered, error FROM arus_state__runs WHERE pipeline = ?1"
+                             " ORDER BY started_at DESC, table_name LIMIT ?2",
+                             &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    struct arus_run_record *runs = arus_arena_calloc(a, limit ? limit : 1, sizeof *runs);
+    size_t count = 0;
+    while (count < limit && sqlite3_step(st) == SQLITE_ROW) {
+        struct arus_run_record *r = &runs[count++];
+        r->run_id = col_dup(a, st, 0);
+        r->pipeline = col_dup(a, st, 1);
+        r->table = col_dup(a, st, 2);
+        r->mode = col_dup(a, st, 3);
+        r->status = col_dup(a, st, 4);
+        r->started_at = col_dup(a, st, 5);
+        r->finished_at = col_dup(a, st, 6);
+        r->rows_extracted = sqlite3_column_int64(st, 7);
+        r->rows_loaded = sqlite3_column_int64(st, 8);
+        r->rows_deleted = sqlite3_column_int64(st, 9);
+        r->rows_dead_lettered = sqlite3_column_int64(st, 10);
+        r->error = col_dup(a, st, 11);
+    }
+    sqlite3_finalize(st);
+    *out = runs;
+    *n = count;
+    return ARUS_OK;
+}
+
+static int sqlite_swap_shadow(struct arus_destination *base, const struct arus_target *t,
+                              struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    struct arus_target live = *t, shadow = *t;
+    live.shadow = false;
+    shadow.shadow = true;
+    struct arus_strbuf sql, name;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&name);
+    arus_strbuf_puts(&sql, "DROP TABLE IF EXISTS ");
+    normalized_ident(&sql, d, &live);
+    int rc = run(d, &sql, err);
+    if (rc == ARUS_OK) {
+        arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
+        arus_normalized_table_name(&name, &live);
+        arus_strbuf_puts(&sql, "ALTER TABLE ");
+        normalized_ident(&sql, d, &shadow);
+        arus_strbuf_puts(&sql, " RENAME TO ");
+        arus_sql_quote_ident(&sql, arus_strbuf_cstr(&name), '"', false);
+        rc = run(d, &sql, err);
+    }
+    arus_strbuf_cleanup(&sql);
+    arus_strbuf_cleanup(&name);
+    return rc ? arus_error_prefix(err, "swap refreshed \"%s\" into place", t->table) : rc;
+}
+
+static int sqlite_drop_shadow(struct arus_destination *base, const struct arus_target *t,
+                              struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    struct arus_target shadow = *t;
+    shadow.shadow = true;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "DROP TABLE IF EXISTS ");
+    normalized_ident(&sql, d, &shadow);
+    int rc = run(d, &sql, err);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+static int sqlite_write_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                    const char *row_json, const char *error, struct arus_error *err)
+{
+    struct sqlite_dest *d = D(base);
+    const char *schema = t->raw_schema ? t->raw_schema : d->raw_schema;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+    prefixed(&sql, schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " (source TEXT NOT NULL, table_name TEXT NOT NULL, run_id TEXT NOT NULL,"
+                           " row_data TEXT NOT NULL, error TEXT NOT NULL, created_at TEXT NOT NULL"
+                           " DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))");
+    int rc = run(d, &sql, err);
+    if (rc == ARUS_OK) {
+        arus_strbuf_puts(&sql, "INSERT INTO ");
+        prefixed(&sql, schema, "_dead_letters");
+        arus_strbuf_puts(&sql, " (source, table_name, run_id, row_data, error)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5)");
+        const char *params[] = {t->source_name, t->table, t->run_id, row_json, error};
+        rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, 5, err);
+    }
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "store refused row of \"%s\"", t->table) : rc;
+}
+
+const struct arus_destination_ops arus_destination_sqlite = {
+    .abi_version = ARUS_DESTINATION_ABI,
+    .name = "sqlite",
+    .flags = ARUS_DST_TRANSACTIONS,
+    .create = sqlite_create,
+    .connect = sqlite_connect,
+    .close = sqlite_close,
+    .test_connection = sqlite_test,
+    .ensure_state = sqlite_ensure_state,
+    .lock = sqlite_lock,
+    .unlock = sqlite_unlock,
+    .ensure_schema = sqlite_ensure_schema,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .load_raw = sqlite_load_raw,
+    .load_normalized = sqlite_load_normalized,
+    .update_watermark = sqlite_update_watermark,
+    .get_watermark = sqlite_get_watermark,
+    .swap_shadow = sqlite_swap_shadow,
+    .drop_shadow = sqlite_drop_shadow,
+    .record_run = sqlite_record_run,
+    .list_runs = sqlite_list_runs,
+    .list_state = sqlite_list_state,
+    .delete_rows = sqlite_delete_rows,
+    .write_dead_letter = sqlite_write_dead_letter,
+};

@@ -1,0 +1,378 @@
+/* SQLite source: discovery from sqlite_schema/pragma_table_info, and one ordered, stepped
+ * SELECT per extract (sqlite3_step streams, so memory stays bounded by the batch). Values are
+ * rendered to canonical text by the declared column type. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/source.h"
+#include "arus/strbuf.h"
+#include "arus/util.h"
+#include "connectors/sqlite/conn.h"
+#include "connectors/sqlite/typemap.h"
+
+struct sqlite_source {
+    struct arus_source base;
+    const char *path;
+    sqlite3 *db;
+};
+
+struct arus_extract {
+    sqlite3_stmt *st;
+    bool done; /* stepping a finished statement would silently restart it */
+    const struct arus_table_schema *table;
+    struct sqlite_source *src;
+};
+
+static int sqlite_create(const struct arus_endpoint *ep, struct arus_source **out,
+                         struct arus_error *err)
+{
+    const char *path = NULL;
+    int rc = arus__sqlite_config_path(ep, &path, err);
+    if (rc)
+        return rc;
+    struct sqlite_source *s = arus_xcalloc(1, sizeof *s);
+    s->path = path;
+    *out = &s->base;
+    return ARUS_OK;
+}
+
+static int sqlite_connect(struct arus_source *base, struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    return arus__sqlite_open(base->endpoint, s->path, false, &s->db, err);
+}
+
+static void sqlite_close(struct arus_source *base)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static int sqlite_test(struct arus_source *base, struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    return arus__sqlite_exec(s->db, "SELECT 1", NULL, 0, err);
+}
+
+static int load_columns(struct sqlite_source *s, struct arus_arena *a, struct arus_table_schema *t,
+                        struct arus_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(
+        s->db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)", &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    size_t cap = 16;
+    t->columns = arus_arena_calloc(a, cap, sizeof *t->columns);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (t->ncolumns == cap) {
+            struct arus_column *more = arus_arena_calloc(a, cap * 2, sizeof *more);
+            memcpy(more, t->columns, cap * sizeof *more);
+            t->columns = more;
+            cap *= 2;
+        }
+        struct arus_column *c = &t->columns[t->ncolumns++];
+        c->name = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+        c->source_type = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+        arus__sqlite_type_from_native(c->source_type, &c->type);
+        c->pk_ordinal = sqlite3_column_int(st, 3);
+        c->nullable = sqlite3_column_int(st, 2) == 0 && c->pk_ordinal == 0;
+    }
+    if (step != SQLITE_DONE)
+        rc = arus__sqlite_fail(s->db, ARUS_EQUERY, err, "read columns");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* max(rowid) is an O(log n) stand-in for a row count: SQLite keeps no statistics by default. */
+static int64_t row_estimate(struct sqlite_source *s, const char *table)
+{
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "SELECT max(rowid) FROM ");
+    arus_sql_quote_ident(&sql, table, '"', false);
+    sqlite3_stmt *st = NULL;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, arus_strbuf_cstr(&sql), -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&sql);
+    return n;
+}
+
+static int sqlite_get_table_columns(struct arus_source *base, const char *table,
+                                    struct arus_arena *a, struct arus_table_schema **out,
+                                    struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    struct arus_table_schema *t = arus_arena_calloc(a, 1, sizeof *t);
+    t->schema_name = arus_arena_strdup(a, "main");
+    t->name = arus_arena_strdup(a, table);
+    int rc = load_columns(s, a, t, err);
+    if (rc)
+        return rc;
+    if (t->ncolumns == 0)
+        return arus_error_set(err, ARUS_ENOTFOUND, "table \"%s\" not found in %s", table, s->path);
+    t->row_count_estimate = row_estimate(s, table);
+    *out = t;
+    return ARUS_OK;
+}
+
+static int sqlite_discover(struct arus_source *base, struct arus_arena *a,
+                           struct arus_table_schema **out, size_t *n, struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(
+        s->db,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
+        "'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        &st, err);
+    if (rc)
+        return rc;
+    size_t cap = 8, count = 0;
+    struct arus_table_schema *tables = arus_arena_calloc(a, cap, sizeof *tables);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            struct arus_table_schema *more = arus_arena_calloc(a, cap * 2, sizeof *more);
+            memcpy(more, tables, cap * sizeof *more);
+            tables = more;
+            cap *= 2;
+        }
+        struct arus_table_schema *t = &tables[count++];
+        t->schema_name = arus_arena_strdup(a, "main");
+        t->name = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+    }
+    if (step != SQLITE_DONE)
+        rc = arus__sqlite_fail(s->db, ARUS_EQUERY, err, "list tables");
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == ARUS_OK && i < count; i++) {
+        rc = load_columns(s, a, &tables[i], err);
+        tables[i].row_count_estimate = row_estimate(s, tables[i].name);
+    }
+    if (rc)
+        return rc;
+    *out = tables;
+    *n = count;
+    return ARUS_OK;
+}
+
+static void append_column_list(struct arus_strbuf *sql, const struct arus_table_schema *t)
+{
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (i)
+            arus_strbuf_puts(sql, ", ");
+        arus_sql_quote_ident(sql, t->columns[i].name, '"', false);
+    }
+}
+
+/* ORDER BY (watermark,) primary key -- or rowid for tables without one. */
+static void append_order(struct arus_strbuf *sql, const struct arus_extract_request *req)
+{
+    const struct arus_table_schema *t = req->table;
+    size_t pk[t->ncolumns ? t->ncolumns : 1];
+    size_t npk = arus_schema_pk(t, pk);
+    arus_strbuf_puts(sql, " ORDER BY ");
+    if (req->mode->mode == ARUS_SYNC_INCREMENTAL) {
+        arus_sql_quote_ident(sql, req->mode->watermark_column, '"', false);
+        arus_strbuf_puts(sql, ", ");
+    }
+    if (npk == 0)
+        arus_strbuf_puts(sql, "rowid");
+    for (size_t i = 0; i < npk; i++) {
+        if (i)
+            arus_strbuf_puts(sql, ", ");
+        arus_sql_quote_ident(sql, t->columns[pk[i]].name, '"', false);
+    }
+}
+
+static void build_select(struct arus_strbuf *sql, const struct arus_extract_request *req)
+{
+    const struct arus_sync_mode *m = req->mode;
+    bool incremental = m->mode == ARUS_SYNC_INCREMENTAL;
+    arus_strbuf_puts(sql, "SELECT ");
+    append_column_list(sql, req->table);
+    arus_strbuf_puts(sql, " FROM ");
+    arus_sql_quote_ident(sql, req->table->name, '"', false);
+    arus_strbuf_puts(sql, " WHERE 1=1");
+    if (m->deleted_at_column) {
+        arus_strbuf_puts(sql, " AND ");
+        arus_sql_quote_ident(sql, m->deleted_at_column, '"', false);
+        arus_strbuf_puts(sql, req->deleted_only ? " IS NOT NULL" : " IS NULL");
+    }
+    if (incremental && req->watermark_from) {
+        arus_strbuf_puts(sql, " AND (");
+        arus_sql_quote_ident(sql, m->watermark_column, '"', false);
+        arus_strbuf_puts(sql, " >= ?1");
+        if (req->deleted_only) {
+            arus_strbuf_puts(sql, " OR ");
+            arus_sql_quote_ident(sql, m->deleted_at_column, '"', false);
+            arus_strbuf_puts(sql, " >= ?1");
+        }
+        arus_strbuf_puts(sql, ")");
+    }
+    append_order(sql, req);
+}
+
+static int sqlite_extract_open(struct arus_source *base, const struct arus_extract_request *req,
+                               struct arus_extract **out, struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    build_select(&sql, req);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(s->db, arus_strbuf_cstr(&sql), &st, err);
+    arus_strbuf_cleanup(&sql);
+    if (rc)
+        return arus_error_prefix(err, "extract \"%s\"", req->table->name);
+    if (req->mode->mode == ARUS_SYNC_INCREMENTAL && req->watermark_from)
+        sqlite3_bind_text(st, 1, req->watermark_from, -1, SQLITE_TRANSIENT);
+    struct arus_extract *x = arus_xcalloc(1, sizeof *x);
+    x->st = st;
+    x->table = req->table;
+    x->src = s;
+    *out = x;
+    return ARUS_OK;
+}
+
+static void set_text(struct arus_batch *b, struct arus_cell *c, const char *p, size_t n)
+{
+    arus_cell_set(b, c, p, n);
+}
+
+static void render_real(struct arus_batch *b, struct arus_cell *c, double v)
+{
+    char buf[40];
+    if (isnan(v))
+        snprintf(buf, sizeof buf, "NaN");
+    else if (isinf(v))
+        snprintf(buf, sizeof buf, "%s", v < 0 ? "-Infinity" : "Infinity");
+    else
+        snprintf(buf, sizeof buf, "%.17g", v);
+    set_text(b, c, buf, strlen(buf));
+}
+
+/* A DECIMAL column whose value SQLite stored as REAL (NUMERIC affinity): canonical decimal
+ * text has no exponent, so print fixed-point at the column's scale. */
+static void render_decimal_real(struct arus_batch *b, struct arus_cell *c, double v, int scale)
+{
+    if (!isfinite(v)) {
+        render_real(b, c, v);
+        return;
+    }
+    char buf[400];
+    if (scale > 0)
+        snprintf(buf, sizeof buf, "%.*f", scale > 30 ? 30 : scale, v);
+    else if (v == (double)(long long)v && fabs(v) < 9e18)
+        snprintf(buf, sizeof buf, "%lld", (long long)v);
+    else
+        snprintf(buf, sizeof buf, "%.17f", v);
+    set_text(b, c, buf, strlen(buf));
+}
+
+/* Timestamps stored with offsets or 'T' separators are normalised to canonical text. */
+static void render_time_text(struct arus_batch *b, struct arus_cell *c, enum arus_ltype t,
+                             const char *p, size_t n)
+{
+    int64_t micros;
+    if ((t == ARUS_T_TIMESTAMP || t == ARUS_T_TIMESTAMPTZ) && arus_parse_timestamp(p, n, &micros)) {
+        char buf[40];
+        arus_format_timestamp(micros, buf, sizeof buf);
+        set_text(b, c, buf, strlen(buf));
+    } else {
+        set_text(b, c, p, n);
+    }
+}
+
+static void render_cell(struct arus_batch *b, struct arus_cell *c, const struct arus_column *col,
+                        sqlite3_stmt *st, int i)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL:
+        return;
+    case SQLITE_INTEGER: {
+        sqlite3_int64 v = sqlite3_column_int64(st, i);
+        if (col->type.ltype == ARUS_T_BOOL) {
+            set_text(b, c, v ? "true" : "false", v ? 4 : 5);
+        } else {
+            char buf[24];
+            int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+            set_text(b, c, buf, (size_t)n);
+        }
+        return;
+    }
+    case SQLITE_FLOAT:
+        if (col->type.ltype == ARUS_T_DECIMAL)
+            render_decimal_real(b, c, sqlite3_column_double(st, i), col->type.scale);
+        else
+            render_real(b, c, sqlite3_column_double(st, i));
+        return;
+    case SQLITE_BLOB: {
+        const void *p = sqlite3_column_blob(st, i);
+        set_text(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
+        return;
+    }
+    default: {
+        const char *p = (const char *)sqlite3_column_text(st, i);
+        size_t n = (size_t)sqlite3_column_bytes(st, i);
+        if (col->type.ltype == ARUS_T_BOOL && n)
+            set_text(b, c, (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? "true" : "false",
+                     (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? 4 : 5);
+        else
+            render_time_text(b, c, col->type.ltype, p, n);
+        return;
+    }
+    }
+}
+
+static int sqlite_extract_next(struct arus_extract *x, struct arus_batch *b, struct arus_error *err)
+{
+    const struct arus_table_schema *t = x->table;
+    while (!x->done && !arus_batch_full(b)) {
+        int step = sqlite3_step(x->st);
+        if (step == SQLITE_DONE) {
+            x->done = true;
+            return ARUS_OK;
+        }
+        if (step != SQLITE_ROW)
+            return arus_error_prefix((arus__sqlite_fail(x->src->db, ARUS_EQUERY, err, "read"), err),
+                                     "extract \"%s\"", t->name);
+        struct arus_cell *row = arus_batch_add_row(b);
+        for (size_t i = 0; i < t->ncolumns; i++)
+            render_cell(b, &row[i], &t->columns[i], x->st, (int)i);
+    }
+    return ARUS_OK;
+}
+
+static void sqlite_extract_close(struct arus_extract *x)
+{
+    if (!x)
+        return;
+    sqlite3_finalize(x->st);
+    free(x);
+}
+
+const struct arus_source_ops arus_source_sqlite = {
+    .abi_version = ARUS_SOURCE_ABI,
+    .name = "sqlite",
+    .flags = ARUS_SRC_SOFT_DELETES,
+    .create = sqlite_create,
+    .connect = sqlite_connect,
+    .close = sqlite_close,
+    .test_connection = sqlite_test,
+    .discover_tables = sqlite_discover,
+    .get_table_columns = sqlite_get_table_columns,
+    .extract_open = sqlite_extract_open,
+    .extract_next = sqlite_extract_next,
+    .extract_close = sqlite_extract_close,
+    .extract_soft_deletes = sqlite_extract_open,
+};
