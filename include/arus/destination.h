@@ -142,12 +142,61 @@ struct arus_destination {
     const struct arus_endpoint *endpoint;
 };
 
-/* Core wrappers (validate, dispatch, add context, ARUS_ENOTSUP for NULL optional slots). */
+/* Core wrappers: the only callers of the slots above (the engine, the CLI and host programs use
+ * these). Each dispatches to the slot of the same name; a failure the connector left without a
+ * message gets "<operation> on destination "<name>" (<type>) failed"; an optional slot that is
+ * NULL yields ARUS_ENOTSUP naming the destination. Arguments and ownership as for the slots. */
 int arus_destination_create(const struct arus_endpoint *ep, struct arus_destination **out,
                             struct arus_error *err);
 void arus_destination_close(struct arus_destination *dst); /* NULL is a no-op */
 int arus_destination_connect(struct arus_destination *dst, struct arus_error *err);
 int arus_destination_test_connection(struct arus_destination *dst, struct arus_error *err);
+int arus_destination_ensure_state(struct arus_destination *dst, struct arus_error *err);
+int arus_destination_lock(struct arus_destination *dst, const char *pipeline,
+                          struct arus_error *err);
+int arus_destination_unlock(struct arus_destination *dst, const char *pipeline,
+                            struct arus_error *err);
+int arus_destination_ensure_schema(struct arus_destination *dst, const struct arus_target *t,
+                                   const struct arus_table_schema *schema,
+                                   struct arus_error *err);
+int arus_destination_begin(struct arus_destination *dst, struct arus_error *err);
+int arus_destination_commit(struct arus_destination *dst, struct arus_error *err);
+int arus_destination_rollback(struct arus_destination *dst, struct arus_error *err);
+int arus_destination_load_raw(struct arus_destination *dst, const struct arus_target *t,
+                              const struct arus_batch *b, int64_t *loaded,
+                              struct arus_error *err);
+int arus_destination_load_normalized(struct arus_destination *dst, const struct arus_target *t,
+                                     const struct arus_batch *b, int64_t *loaded,
+                                     struct arus_error *err);
+int arus_destination_update_watermark(struct arus_destination *dst, const struct arus_target *t,
+                                      const struct arus_table_state *st,
+                                      struct arus_error *err);
+int arus_destination_get_watermark(struct arus_destination *dst, const char *pipeline,
+                                   const char *table, struct arus_arena *a,
+                                   struct arus_table_state *out, struct arus_error *err);
+int arus_destination_swap_shadow(struct arus_destination *dst, const struct arus_target *t,
+                                 struct arus_error *err);
+int arus_destination_drop_shadow(struct arus_destination *dst, const struct arus_target *t,
+                                 struct arus_error *err);
+int arus_destination_record_run(struct arus_destination *dst, const struct arus_run_record *r,
+                                struct arus_error *err);
+int arus_destination_list_runs(struct arus_destination *dst, const char *pipeline, size_t limit,
+                               struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                               struct arus_error *err);
+int arus_destination_list_state(struct arus_destination *dst, const char *pipeline,
+                                struct arus_arena *a, const char ***tables,
+                                struct arus_table_state **states, size_t *n,
+                                struct arus_error *err);
+int arus_destination_delete_rows(struct arus_destination *dst, const struct arus_target *t,
+                                 const struct arus_batch *b, int64_t *deleted,
+                                 struct arus_error *err);
+int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                       const char *row_json, const char *error,
+                                       struct arus_error *err);
+/* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there. */
+bool arus_destination_has_transactions(const struct arus_destination *dst);
+bool arus_destination_can_delete_rows(const struct arus_destination *dst);
+bool arus_destination_can_dead_letter(const struct arus_destination *dst);
 
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"

@@ -106,6 +106,7 @@ int arus_source_extract_open(struct arus_source *src, const struct arus_extract_
 int arus_source_extract_next(struct arus_source *src, struct arus_extract *x,
                              struct arus_batch *b, struct arus_error *err);
 void arus_source_extract_close(struct arus_source *src, struct arus_extract *x);
+bool arus_source_can_extract_soft_deletes(const struct arus_source *src);
 int arus_source_extract_soft_deletes(struct arus_source *src,
                                      const struct arus_extract_request *req,
                                      struct arus_extract **out, struct arus_error *err);

@@ -46,7 +46,7 @@ static int open_destination(const struct cli *cli, const char *help, struct arus
     else if ((rc = arus_destination_create(arus_config_destination(*cfg, p->destination), dst,
                                            err)) == ARUS_OK &&
              (rc = arus_destination_connect(*dst, err)) == ARUS_OK)
-        rc = (*dst)->ops->ensure_state(*dst, err);
+        rc = arus_destination_ensure_state(*dst, err);
     return rc ? cli_fail(err) : 0;
 }
 
@@ -65,7 +65,7 @@ int cmd_state(const struct cli *cli)
         const char **tables = NULL;
         struct arus_table_state *st = NULL;
         size_t n = 0;
-        int rc = dst->ops->list_state(dst, cli->argv[1], a, &tables, &st, &n, &err);
+        int rc = arus_destination_list_state(dst, cli->argv[1], a, &tables, &st, &n, &err);
         if (rc) {
             ec = cli_fail(&err);
         } else if (cli->json) {
@@ -126,7 +126,7 @@ int cmd_runs(const struct cli *cli)
         struct arus_arena *a = arus_arena_create(0);
         struct arus_run_record *runs = NULL;
         size_t n = 0;
-        int rc = dst->ops->list_runs(dst, cli->argv[1], (size_t)limit, a, &runs, &n, &err);
+        int rc = arus_destination_list_runs(dst, cli->argv[1], (size_t)limit, a, &runs, &n, &err);
         if (rc) {
             ec = cli_fail(&err);
         } else if (cli->json) {

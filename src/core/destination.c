@@ -1,4 +1,5 @@
-/* Core wrappers around destination ops that the CLI uses directly, and the table-name rules all
+/* Core wrappers around destination ops: the only place that calls a destination's slots, so the
+ * NULL-optional-slot rule and the fallback error text live once. Also the table-name rules all
  * destinations share (raw = <source>_<table>_raw; shadow = <table>__arus_shadow). */
 #include "arus/destination.h"
 
@@ -29,14 +30,164 @@ void arus_destination_close(struct arus_destination *dst)
         dst->ops->close(dst);
 }
 
+/* Every slot's result passes through here: a failure the connector left without a message gets
+ * one naming the operation and the destination, so no caller ever prints an empty error. */
+static int checked(const struct arus_destination *dst, const char *op, int rc,
+                   struct arus_error *err)
+{
+    if (rc != ARUS_OK && err && !err->msg[0])
+        arus_error_set(err, rc, "%s on destination \"%s\" (%s) failed", op, dst->endpoint->name,
+                       dst->ops->name);
+    return rc;
+}
+
+static int unsupported(const struct arus_destination *dst, const char *op, struct arus_error *err)
+{
+    return arus_error_set(err, ARUS_ENOTSUP, "destination \"%s\" (%s) cannot %s",
+                          dst->endpoint->name, dst->ops->name, op);
+}
+
+bool arus_destination_has_transactions(const struct arus_destination *dst)
+{
+    return (dst->ops->flags & ARUS_DST_TRANSACTIONS) != 0;
+}
+
 int arus_destination_connect(struct arus_destination *dst, struct arus_error *err)
 {
-    return dst->ops->connect(dst, err);
+    return checked(dst, "connect", dst->ops->connect(dst, err), err);
 }
 
 int arus_destination_test_connection(struct arus_destination *dst, struct arus_error *err)
 {
-    return dst->ops->test_connection(dst, err);
+    return checked(dst, "test connection", dst->ops->test_connection(dst, err), err);
+}
+
+int arus_destination_ensure_state(struct arus_destination *dst, struct arus_error *err)
+{
+    return checked(dst, "create state tables", dst->ops->ensure_state(dst, err), err);
+}
+
+int arus_destination_lock(struct arus_destination *dst, const char *pipeline,
+                          struct arus_error *err)
+{
+    return checked(dst, "lock pipeline", dst->ops->lock(dst, pipeline, err), err);
+}
+
+int arus_destination_unlock(struct arus_destination *dst, const char *pipeline,
+                            struct arus_error *err)
+{
+    return checked(dst, "unlock pipeline", dst->ops->unlock(dst, pipeline, err), err);
+}
+
+int arus_destination_ensure_schema(struct arus_destination *dst, const struct arus_target *t,
+                                   const struct arus_table_schema *schema, struct arus_error *err)
+{
+    return checked(dst, "create tables", dst->ops->ensure_schema(dst, t, schema, err), err);
+}
+
+int arus_destination_begin(struct arus_destination *dst, struct arus_error *err)
+{
+    return checked(dst, "begin", dst->ops->begin(dst, err), err);
+}
+
+int arus_destination_commit(struct arus_destination *dst, struct arus_error *err)
+{
+    return checked(dst, "commit", dst->ops->commit(dst, err), err);
+}
+
+int arus_destination_rollback(struct arus_destination *dst, struct arus_error *err)
+{
+    return checked(dst, "rollback", dst->ops->rollback(dst, err), err);
+}
+
+int arus_destination_load_raw(struct arus_destination *dst, const struct arus_target *t,
+                              const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
+{
+    return checked(dst, "load raw rows", dst->ops->load_raw(dst, t, b, loaded, err), err);
+}
+
+int arus_destination_load_normalized(struct arus_destination *dst, const struct arus_target *t,
+                                     const struct arus_batch *b, int64_t *loaded,
+                                     struct arus_error *err)
+{
+    return checked(dst, "load rows", dst->ops->load_normalized(dst, t, b, loaded, err), err);
+}
+
+int arus_destination_update_watermark(struct arus_destination *dst, const struct arus_target *t,
+                                      const struct arus_table_state *st, struct arus_error *err)
+{
+    return checked(dst, "store watermark", dst->ops->update_watermark(dst, t, st, err), err);
+}
+
+int arus_destination_get_watermark(struct arus_destination *dst, const char *pipeline,
+                                   const char *table, struct arus_arena *a,
+                                   struct arus_table_state *out, struct arus_error *err)
+{
+    return checked(dst, "read watermark",
+                   dst->ops->get_watermark(dst, pipeline, table, a, out, err), err);
+}
+
+int arus_destination_swap_shadow(struct arus_destination *dst, const struct arus_target *t,
+                                 struct arus_error *err)
+{
+    return checked(dst, "swap in the refreshed table", dst->ops->swap_shadow(dst, t, err), err);
+}
+
+int arus_destination_drop_shadow(struct arus_destination *dst, const struct arus_target *t,
+                                 struct arus_error *err)
+{
+    return checked(dst, "drop the shadow table", dst->ops->drop_shadow(dst, t, err), err);
+}
+
+int arus_destination_record_run(struct arus_destination *dst, const struct arus_run_record *r,
+                                struct arus_error *err)
+{
+    return checked(dst, "record run history", dst->ops->record_run(dst, r, err), err);
+}
+
+int arus_destination_list_runs(struct arus_destination *dst, const char *pipeline, size_t limit,
+                               struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                               struct arus_error *err)
+{
+    return checked(dst, "read run history",
+                   dst->ops->list_runs(dst, pipeline, limit, a, out, n, err), err);
+}
+
+int arus_destination_list_state(struct arus_destination *dst, const char *pipeline,
+                                struct arus_arena *a, const char ***tables,
+                                struct arus_table_state **states, size_t *n, struct arus_error *err)
+{
+    return checked(dst, "read state",
+                   dst->ops->list_state(dst, pipeline, a, tables, states, n, err), err);
+}
+
+bool arus_destination_can_delete_rows(const struct arus_destination *dst)
+{
+    return dst->ops->delete_rows != NULL;
+}
+
+int arus_destination_delete_rows(struct arus_destination *dst, const struct arus_target *t,
+                                 const struct arus_batch *b, int64_t *deleted,
+                                 struct arus_error *err)
+{
+    if (!dst->ops->delete_rows)
+        return unsupported(dst, "delete rows", err);
+    return checked(dst, "delete rows", dst->ops->delete_rows(dst, t, b, deleted, err), err);
+}
+
+bool arus_destination_can_dead_letter(const struct arus_destination *dst)
+{
+    return dst->ops->write_dead_letter != NULL;
+}
+
+int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                       const char *row_json, const char *error,
+                                       struct arus_error *err)
+{
+    if (!dst->ops->write_dead_letter)
+        return unsupported(dst, "keep refused rows", err);
+    return checked(dst, "store a dead letter",
+                   dst->ops->write_dead_letter(dst, t, row_json, error, err), err);
 }
 
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)

@@ -78,6 +78,11 @@ void arus_source_extract_close(struct arus_source *src, struct arus_extract *x)
         src->ops->extract_close(x);
 }
 
+bool arus_source_can_extract_soft_deletes(const struct arus_source *src)
+{
+    return src->ops->extract_soft_deletes != NULL;
+}
+
 int arus_source_extract_soft_deletes(struct arus_source *src,
                                      const struct arus_extract_request *req,
                                      struct arus_extract **out, struct arus_error *err)

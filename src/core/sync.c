@@ -1,7 +1,7 @@
-/* The sync engine (docs/design.md, "Correctness contract"). Per table: one ordered extract stream, each batch loaded and
- * its watermark stored in ONE destination transaction; restart is inclusive from the stored
- * watermark (merge by PK makes the re-read harmless); full refresh loads a shadow table and
- * swaps it in; soft deletes run after the main stream with their own watermark so a crash
+/* The sync engine (docs/design.md, "Correctness contract"). Per table: one ordered extract stream,
+ * each batch loaded and its watermark stored in ONE destination transaction; restart is inclusive
+ * from the stored watermark (merge by PK makes the re-read harmless); full refresh loads a shadow
+ * table and swaps it in; soft deletes run after the main stream with their own watermark so a crash
  * between the two phases never skips a delete. */
 #include "arus/sync.h"
 
@@ -29,13 +29,8 @@ struct table_job {
     char *watermark;         /* newest committed watermark (heap), NULL if none */
     char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
     double started;
-    char started_at[32];     /* wall clock, for run history */
+    char started_at[32]; /* wall clock, for run history */
 };
-
-static const struct arus_destination_ops *dops(const struct table_job *j)
-{
-    return j->dst->ops;
-}
 
 static void set_heap_str(char **slot, const char *p, size_t n)
 {
@@ -73,7 +68,7 @@ static int store_state(struct table_job *j, struct arus_error *err)
         .run_id = j->target.run_id,
         .updated_at = now,
     };
-    return dops(j)->update_watermark(j->dst, &j->target, &st, err);
+    return arus_destination_update_watermark(j->dst, &j->target, &st, err);
 }
 
 /* Roll back after a failure inside a transaction, keeping the first error. */
@@ -81,7 +76,7 @@ static void rollback_quietly(struct table_job *j)
 {
     struct arus_error ignored;
     arus_error_clear(&ignored);
-    dops(j)->rollback(j->dst, &ignored);
+    arus_destination_rollback(j->dst, &ignored);
 }
 
 /* The watermark a batch reaches: rows arrive ordered by watermark, NULLs first, so the last
@@ -106,13 +101,13 @@ static int load_rows(struct table_job *j, const struct arus_batch *b, int64_t *l
     struct arus_target raw_target = j->target;
     raw_target.shadow = false;
     if ((j->p->load_mode & ARUS_LOAD_RAW) &&
-        (rc = dops(j)->load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
+        (rc = arus_destination_load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
         return rc;
     if ((rc = inject("mid_load", err)))
         return rc;
     *loaded = raw_loaded;
     if (j->p->load_mode & ARUS_LOAD_NORMALIZED)
-        return dops(j)->load_normalized(j->dst, &j->target, b, loaded, err);
+        return arus_destination_load_normalized(j->dst, &j->target, b, loaded, err);
     return ARUS_OK;
 }
 
@@ -134,9 +129,9 @@ static int load_bisecting(struct table_job *j, const struct arus_batch *b, struc
     struct arus_error why;
     arus_error_clear(&why);
     int64_t loaded = 0;
-    int rc = dops(j)->begin(j->dst, err);
+    int rc = arus_destination_begin(j->dst, err);
     if (rc == ARUS_OK && (rc = load_rows(j, b, &loaded, &why)) == ARUS_OK)
-        rc = dops(j)->commit(j->dst, &why);
+        rc = arus_destination_commit(j->dst, &why);
     if (rc == ARUS_OK) {
         j->rep->rows_loaded += loaded;
         return ARUS_OK;
@@ -156,10 +151,10 @@ static int load_bisecting(struct table_job *j, const struct arus_batch *b, struc
     struct arus_strbuf json;
     arus_strbuf_init(&json);
     arus_row_to_json(b, 0, &json);
-    if (!(rc = dops(j)->begin(j->dst, err)) &&
-        !(rc = dops(j)->write_dead_letter(j->dst, &j->target, arus_strbuf_cstr(&json), why.msg,
-                                          err)))
-        rc = dops(j)->commit(j->dst, err);
+    if (!(rc = arus_destination_begin(j->dst, err)) &&
+        !(rc = arus_destination_write_dead_letter(j->dst, &j->target, arus_strbuf_cstr(&json),
+                                                  why.msg, err)))
+        rc = arus_destination_commit(j->dst, err);
     arus_strbuf_cleanup(&json);
     if (rc != ARUS_OK) {
         rollback_quietly(j);
@@ -180,7 +175,7 @@ static int load_batch(struct table_job *j, const struct arus_batch *b, bool full
 {
     int rc;
     int64_t loaded = 0;
-    if ((rc = inject("after_extract", err)) || (rc = dops(j)->begin(j->dst, err)))
+    if ((rc = inject("after_extract", err)) || (rc = arus_destination_begin(j->dst, err)))
         return rc;
     if ((rc = load_rows(j, b, &loaded, err)))
         goto fail;
@@ -189,13 +184,13 @@ static int load_batch(struct table_job *j, const struct arus_batch *b, bool full
         if ((rc = store_state(j, err)))
             goto fail;
     }
-    if ((rc = inject("before_commit", err)) || (rc = dops(j)->commit(j->dst, err)))
+    if ((rc = inject("before_commit", err)) || (rc = arus_destination_commit(j->dst, err)))
         goto fail;
     j->rep->rows_loaded += loaded;
     return inject("after_commit", err);
 fail:
     rollback_quietly(j);
-    if (rc != ARUS_EDATA || !dops(j)->write_dead_letter)
+    if (rc != ARUS_EDATA || !arus_destination_can_dead_letter(j->dst))
         return rc;
     /* Some row was refused: find it, keep the rest, then store the watermark. */
     if ((rc = load_bisecting(j, b, err)))
@@ -203,8 +198,8 @@ fail:
     if (full_refresh || j->wm_index < 0)
         return ARUS_OK;
     advance_watermark(j, b);
-    if (!(rc = dops(j)->begin(j->dst, err)) && !(rc = store_state(j, err)))
-        rc = dops(j)->commit(j->dst, err);
+    if (!(rc = arus_destination_begin(j->dst, err)) && !(rc = store_state(j, err)))
+        rc = arus_destination_commit(j->dst, err);
     if (rc)
         rollback_quietly(j);
     return rc;
@@ -234,10 +229,10 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
     struct table_job *j = ((struct stream_ctx *)ctx)->job;
     int64_t deleted = 0;
     int rc;
-    if ((rc = dops(j)->begin(j->dst, err)))
+    if ((rc = arus_destination_begin(j->dst, err)))
         return rc;
-    if ((rc = dops(j)->delete_rows(j->dst, &j->target, b, &deleted, err)) ||
-        (rc = inject("soft_delete", err)) || (rc = dops(j)->commit(j->dst, err))) {
+    if ((rc = arus_destination_delete_rows(j->dst, &j->target, b, &deleted, err)) ||
+        (rc = inject("soft_delete", err)) || (rc = arus_destination_commit(j->dst, err))) {
         rollback_quietly(j);
         return rc;
     }
@@ -266,18 +261,19 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
      * reached, so the next delete phase may start there. */
     char *reached = j->watermark ? arus_xstrdup(j->watermark) : NULL;
     bool deletes = j->mode.deleted_at_column && !first_run;
-    if (deletes && (!j->src->ops->extract_soft_deletes || !dops(j)->delete_rows)) {
+    if (deletes && (!arus_source_can_extract_soft_deletes(j->src) ||
+                    !arus_destination_can_delete_rows(j->dst))) {
         arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": soft deletes not propagated (%s)",
                  j->target.table,
-                 !dops(j)->delete_rows ? "destination cannot delete rows"
-                                       : "source cannot extract soft deletes");
+                 !arus_destination_can_delete_rows(j->dst) ? "destination cannot delete rows"
+                                                           : "source cannot extract soft deletes");
         deletes = false;
     }
     /* A first run loaded only live rows, so it has no deletes to propagate. */
     if (deletes) {
         req.deleted_only = true;
-        req.watermark_from = arus__lookback(j->deletes_watermark, wm_col,
-                                            j->p->lookback_seconds, from, sizeof from);
+        req.watermark_from =
+            arus__lookback(j->deletes_watermark, wm_col, j->p->lookback_seconds, from, sizeof from);
         rc = arus__stream(j->src, &req, on_deleted_batch, &sc, err);
     }
     /* Mark the run complete: the next delete phase starts where this one ended. Written even
@@ -285,8 +281,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
      * (ClickHouse streams batches into one INSERT) must show that everything arrived. */
     if (rc == ARUS_OK && reached) {
         set_heap_str(&j->deletes_watermark, reached, strlen(reached));
-        if (!(rc = dops(j)->begin(j->dst, err)) && !(rc = store_state(j, err)))
-            rc = dops(j)->commit(j->dst, err);
+        if (!(rc = arus_destination_begin(j->dst, err)) && !(rc = store_state(j, err)))
+            rc = arus_destination_commit(j->dst, err);
         if (rc != ARUS_OK)
             rollback_quietly(j);
     }
@@ -304,7 +300,7 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     struct full_refresh_max max = {.column = j->wm_index};
     int rc;
     j->target.shadow = true;
-    if ((rc = dops(j)->ensure_schema(j->dst, &j->target, j->schema, err)))
+    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
         goto fail;
     struct stream_ctx sc = {.job = j, .max = &max};
     if ((rc = arus__stream(j->src, &req, on_batch, &sc, err)))
@@ -314,10 +310,11 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     if (max.value)
         set_heap_str(&j->watermark, max.value, strlen(max.value));
     set_heap_str(&j->deletes_watermark, j->watermark, j->watermark ? strlen(j->watermark) : 0);
-    if ((rc = dops(j)->begin(j->dst, err)))
+    if ((rc = arus_destination_begin(j->dst, err)))
         goto fail;
-    if ((rc = dops(j)->swap_shadow(j->dst, &j->target, err)) || (rc = inject("swap", err)) ||
-        (rc = store_state(j, err)) || (rc = dops(j)->commit(j->dst, err))) {
+    if ((rc = arus_destination_swap_shadow(j->dst, &j->target, err)) ||
+        (rc = inject("swap", err)) || (rc = store_state(j, err)) ||
+        (rc = arus_destination_commit(j->dst, err))) {
         rollback_quietly(j);
         goto fail;
     }
@@ -329,7 +326,7 @@ fail:
     {
         struct arus_error ignored;
         arus_error_clear(&ignored);
-        dops(j)->drop_shadow(j->dst, &j->target, &ignored);
+        arus_destination_drop_shadow(j->dst, &j->target, &ignored);
     }
     j->target.shadow = false;
     return rc;
@@ -365,8 +362,8 @@ static int resolve_mode(struct table_job *j, struct arus_error *err)
         j->mode.mode = ARUS_SYNC_FULL_REFRESH;
     if (j->opt && j->opt->full_refresh)
         j->mode.mode = ARUS_SYNC_FULL_REFRESH;
-    j->wm_index = j->mode.watermark_column ? arus_schema_find(j->schema, j->mode.watermark_column)
-                                           : -1;
+    j->wm_index =
+        j->mode.watermark_column ? arus_schema_find(j->schema, j->mode.watermark_column) : -1;
     if (j->mode.mode == ARUS_SYNC_INCREMENTAL && j->wm_index < 0)
         j->mode.mode = ARUS_SYNC_FULL_REFRESH;
     if (j->mode.mode == ARUS_SYNC_FULL_REFRESH)
@@ -394,8 +391,8 @@ static void record_run(struct table_job *j, const char *status, const char *erro
     };
     struct arus_error e;
     arus_error_clear(&e);
-    if (dops(j)->begin(j->dst, &e) || dops(j)->record_run(j->dst, &r, &e) ||
-        dops(j)->commit(j->dst, &e)) {
+    if (arus_destination_begin(j->dst, &e) || arus_destination_record_run(j->dst, &r, &e) ||
+        arus_destination_commit(j->dst, &e)) {
         rollback_quietly(j);
         arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": run history not recorded: %s",
                  j->target.table, e.msg);
@@ -413,16 +410,17 @@ static int sync_table(struct table_job *j, struct arus_error *err)
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;
-    if ((rc = dops(j)->ensure_schema(j->dst, &j->target, j->schema, err)))
+    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
         return rc;
-    if ((rc = dops(j)->get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st, err)))
+    if ((rc = arus_destination_get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st,
+                                             err)))
         return rc;
     set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
     set_heap_str(&j->deletes_watermark, st.deletes_watermark,
                  st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
     record_run(j, "running", NULL);
-    rc = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err)
-                                                : run_incremental(j, err);
+    rc =
+        j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err) : run_incremental(j, err);
     return rc;
 }
 
@@ -481,9 +479,9 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
     if ((rc = arus_source_connect(src, err)) || (rc = arus_destination_connect(dst, err)))
         goto out;
     report->connected = true;
-    if ((rc = dst->ops->ensure_state(dst, err)))
+    if ((rc = arus_destination_ensure_state(dst, err)))
         goto out;
-    if ((rc = dst->ops->lock(dst, p->name, err)))
+    if ((rc = arus_destination_lock(dst, p->name, err)))
         goto out;
     locked = true;
     if ((rc = arus__select_tables(src, p, opt ? opt->table : NULL, a, &tables, &ntables, err)))
@@ -505,7 +503,7 @@ out:
     if (locked) {
         struct arus_error ignored;
         arus_error_clear(&ignored);
-        dst->ops->unlock(dst, p->name, &ignored);
+        arus_destination_unlock(dst, p->name, &ignored);
     }
     arus_arena_destroy(a);
     return rc;
