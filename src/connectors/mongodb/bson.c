@@ -25,7 +25,7 @@
      TB(BSON_TYPE_CODE) | TB(BSON_TYPE_SYMBOL) | TB(BSON_TYPE_CODEWSCOPE) |                        \
      TB(BSON_TYPE_TIMESTAMP) | TB_MAXKEY | TB_MINKEY)
 
-static uint32_t mb_type_bit(bson_type_t t)
+static uint32_t mongo_type_bit(bson_type_t t)
 {
     if (t == BSON_TYPE_MAXKEY)
         return TB_MAXKEY;
@@ -35,7 +35,7 @@ static uint32_t mb_type_bit(bson_type_t t)
 }
 
 /* Names as MongoDB's $type operator spells them, indexed by bit. */
-static const char *const mb_type_names[22] = {
+static const char *const mongo_type_names[22] = {
     [BSON_TYPE_DOUBLE] = "double",
     [BSON_TYPE_UTF8] = "string",
     [BSON_TYPE_DOCUMENT] = "object",
@@ -62,7 +62,7 @@ static const char *const mb_type_names[22] = {
 /* The widening rules of issue 4: one type maps by the spec's table; int32+int64 -> int64,
  * ints+double -> double, ints+decimal -> decimal, anything with a string (or only text-like
  * types) -> text, document+array -> json, any other mix -> json. Null alone -> text. */
-static struct arus_type mb_mask_type(uint32_t mask)
+static struct arus_type mongo_mask_type(uint32_t mask)
 {
     struct arus_type t = {.ltype = ARUS_T_STRING};
     uint32_t m = mask & ~TB_NULLISH;
@@ -89,16 +89,16 @@ static struct arus_type mb_mask_type(uint32_t mask)
     return t;
 }
 
-static char *mb_mask_name(uint32_t mask, struct arus_arena *a)
+static char *mongo_mask_name(uint32_t mask, struct arus_arena *a)
 {
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
     for (unsigned bit = 0; bit < 22; bit++) {
-        if (!(mask & (1u << bit)) || !mb_type_names[bit])
+        if (!(mask & (1u << bit)) || !mongo_type_names[bit])
             continue;
         if (sb.len)
             arus_strbuf_putc(&sb, '|');
-        arus_strbuf_puts(&sb, mb_type_names[bit]);
+        arus_strbuf_puts(&sb, mongo_type_names[bit]);
     }
     char *s = arus_arena_strdup(a, sb.len ? sb.data : "null");
     arus_strbuf_cleanup(&sb);
@@ -138,7 +138,7 @@ void arus__mongo_infer_destroy(struct mongo_infer *inf)
     free(inf);
 }
 
-static struct mongo_field *mb_infer_field(struct mongo_infer *inf, const char *key)
+static struct mongo_field *mongo_infer_field(struct mongo_infer *inf, const char *key)
 {
     if (inf->hint < inf->n && strcmp(inf->f[inf->hint].name, key) == 0)
         return &inf->f[inf->hint++];
@@ -158,7 +158,7 @@ static struct mongo_field *mb_infer_field(struct mongo_infer *inf, const char *k
 }
 
 /* A field gets a column unless its name cannot be one: empty, or our own extra column. */
-static bool mb_column_name_ok(const char *key)
+static bool mongo_column_name_ok(const char *key)
 {
     return key[0] != '\0' && strcmp(key, MONGO_EXTRA_COLUMN) != 0;
 }
@@ -171,8 +171,8 @@ void arus__mongo_infer_add(struct mongo_infer *inf, const bson_t *doc)
     inf->hint = 0;
     while (bson_iter_next(&it)) {
         const char *key = bson_iter_key(&it);
-        if (mb_column_name_ok(key))
-            mb_infer_field(inf, key)->mask |= mb_type_bit(bson_iter_type(&it));
+        if (mongo_column_name_ok(key))
+            mongo_infer_field(inf, key)->mask |= mongo_type_bit(bson_iter_type(&it));
     }
 }
 
@@ -187,8 +187,8 @@ struct arus_table_schema *arus__mongo_infer_schema(const struct mongo_infer *inf
     for (size_t i = 0; i < inf->n; i++) {
         struct arus_column *c = &t->columns[i];
         c->name = arus_arena_strdup(a, inf->f[i].name);
-        c->source_type = mb_mask_name(inf->f[i].mask, a);
-        c->type = mb_mask_type(inf->f[i].mask);
+        c->source_type = mongo_mask_name(inf->f[i].mask, a);
+        c->type = mongo_mask_type(inf->f[i].mask);
         c->nullable = true;
     }
     /* _id is the key and must be one comparable type in every destination: text. */
@@ -210,7 +210,7 @@ struct arus_table_schema *arus__mongo_infer_schema(const struct mongo_infer *inf
 
 /* ---- scalar renderings */
 
-static void mb_put_double(double d, struct arus_strbuf *sb)
+static void mongo_put_double(double d, struct arus_strbuf *sb)
 {
     char buf[32];
     if (isnan(d)) {
@@ -234,7 +234,7 @@ static void mb_put_double(double d, struct arus_strbuf *sb)
 #define MB_MIN_MS INT64_C(-62135596800000)
 #define MB_MAX_MS INT64_C(253402300799999)
 
-static bool mb_put_date(int64_t ms, bool iso, struct arus_strbuf *sb)
+static bool mongo_put_date(int64_t ms, bool iso, struct arus_strbuf *sb)
 {
     if (ms < MB_MIN_MS || ms > MB_MAX_MS)
         return false;
@@ -251,14 +251,14 @@ static bool mb_put_date(int64_t ms, bool iso, struct arus_strbuf *sb)
     return true;
 }
 
-static void mb_put_oid(const bson_oid_t *oid, struct arus_strbuf *sb)
+static void mongo_put_oid(const bson_oid_t *oid, struct arus_strbuf *sb)
 {
     char hex[25];
     bson_oid_to_string(oid, hex);
     arus_strbuf_append(sb, hex, 24);
 }
 
-static void mb_put_uuid(const uint8_t *p, struct arus_strbuf *sb)
+static void mongo_put_uuid(const uint8_t *p, struct arus_strbuf *sb)
 {
     for (int i = 0; i < 16; i++) {
         if (i == 4 || i == 6 || i == 8 || i == 10)
@@ -267,7 +267,7 @@ static void mb_put_uuid(const uint8_t *p, struct arus_strbuf *sb)
     }
 }
 
-static bool mb_is_uuid(bson_subtype_t st, uint32_t len)
+static bool mongo_is_uuid(bson_subtype_t st, uint32_t len)
 {
     return (st == BSON_SUBTYPE_UUID || st == BSON_SUBTYPE_UUID_DEPRECATED) && len == 16;
 }
@@ -333,7 +333,7 @@ bool arus__mongo_decimal_to_text(const bson_decimal128_t *d, struct arus_strbuf 
 /* ---- JSON */
 
 /* Members of a document or array; it is positioned before the first member. */
-static void mb_members_to_json(bson_iter_t *it, bool array, struct arus_strbuf *sb)
+static void mongo_members_to_json(bson_iter_t *it, bool array, struct arus_strbuf *sb)
 {
     arus_strbuf_putc(sb, array ? '[' : '{');
     bool first = true;
@@ -350,24 +350,24 @@ static void mb_members_to_json(bson_iter_t *it, bool array, struct arus_strbuf *
     arus_strbuf_putc(sb, array ? ']' : '}');
 }
 
-static void mb_doc_to_json(const bson_iter_t *parent, bool array, struct arus_strbuf *sb)
+static void mongo_doc_to_json(const bson_iter_t *parent, bool array, struct arus_strbuf *sb)
 {
     bson_iter_t it;
     if (bson_iter_recurse(parent, &it))
-        mb_members_to_json(&it, array, sb);
+        mongo_members_to_json(&it, array, sb);
     else
         arus_strbuf_puts(sb, array ? "[]" : "{}");
 }
 
-static void mb_binary_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
+static void mongo_binary_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
 {
     bson_subtype_t st;
     uint32_t len;
     const uint8_t *p;
     bson_iter_binary(it, &st, &len, &p);
-    if (mb_is_uuid(st, len)) {
+    if (mongo_is_uuid(st, len)) {
         arus_strbuf_putc(sb, '"');
-        mb_put_uuid(p, sb);
+        mongo_put_uuid(p, sb);
         arus_strbuf_putc(sb, '"');
         return;
     }
@@ -382,7 +382,7 @@ static void mb_binary_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
     arus_strbuf_appendf(sb, "\",\"subType\":\"%02x\"}}", (unsigned)st);
 }
 
-static void mb_json_string(const char *s, uint32_t len, struct arus_strbuf *sb)
+static void mongo_json_string(const char *s, uint32_t len, struct arus_strbuf *sb)
 {
     arus_json_quote(sb, s, len);
 }
@@ -397,27 +397,27 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
         bool finite = isfinite(d);
         if (!finite)
             arus_strbuf_putc(sb, '"');
-        mb_put_double(d, sb);
+        mongo_put_double(d, sb);
         if (!finite)
             arus_strbuf_putc(sb, '"');
         break;
     }
     case BSON_TYPE_UTF8:
         s = bson_iter_utf8(it, &len);
-        mb_json_string(s, len, sb);
+        mongo_json_string(s, len, sb);
         break;
     case BSON_TYPE_DOCUMENT:
-        mb_doc_to_json(it, false, sb);
+        mongo_doc_to_json(it, false, sb);
         break;
     case BSON_TYPE_ARRAY:
-        mb_doc_to_json(it, true, sb);
+        mongo_doc_to_json(it, true, sb);
         break;
     case BSON_TYPE_BINARY:
-        mb_binary_to_json(it, sb);
+        mongo_binary_to_json(it, sb);
         break;
     case BSON_TYPE_OID:
         arus_strbuf_putc(sb, '"');
-        mb_put_oid(bson_iter_oid(it), sb);
+        mongo_put_oid(bson_iter_oid(it), sb);
         arus_strbuf_putc(sb, '"');
         break;
     case BSON_TYPE_BOOL:
@@ -431,7 +431,7 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
             break;
         }
         arus_strbuf_putc(sb, '"');
-        mb_put_date(ms, true, sb);
+        mongo_put_date(ms, true, sb);
         arus_strbuf_putc(sb, '"');
         break;
     }
@@ -439,9 +439,9 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
         const char *opts;
         const char *re = bson_iter_regex(it, &opts);
         arus_strbuf_puts(sb, "{\"$regularExpression\":{\"pattern\":");
-        mb_json_string(re, (uint32_t)strlen(re), sb);
+        mongo_json_string(re, (uint32_t)strlen(re), sb);
         arus_strbuf_puts(sb, ",\"options\":");
-        mb_json_string(opts, (uint32_t)strlen(opts), sb);
+        mongo_json_string(opts, (uint32_t)strlen(opts), sb);
         arus_strbuf_puts(sb, "}}");
         break;
     }
@@ -449,22 +449,22 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
         const bson_oid_t *oid;
         bson_iter_dbpointer(it, &len, &s, &oid);
         arus_strbuf_puts(sb, "{\"$dbPointer\":{\"$ref\":");
-        mb_json_string(s, len, sb);
+        mongo_json_string(s, len, sb);
         arus_strbuf_puts(sb, ",\"$id\":{\"$oid\":\"");
-        mb_put_oid(oid, sb);
+        mongo_put_oid(oid, sb);
         arus_strbuf_puts(sb, "\"}}}");
         break;
     }
     case BSON_TYPE_CODE:
         s = bson_iter_code(it, &len);
         arus_strbuf_puts(sb, "{\"$code\":");
-        mb_json_string(s, len, sb);
+        mongo_json_string(s, len, sb);
         arus_strbuf_putc(sb, '}');
         break;
     case BSON_TYPE_SYMBOL:
         s = bson_iter_symbol(it, &len);
         arus_strbuf_puts(sb, "{\"$symbol\":");
-        mb_json_string(s, len, sb);
+        mongo_json_string(s, len, sb);
         arus_strbuf_putc(sb, '}');
         break;
     case BSON_TYPE_CODEWSCOPE: {
@@ -473,11 +473,11 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
         bson_t sc;
         s = bson_iter_codewscope(it, &len, &slen, &scope);
         arus_strbuf_puts(sb, "{\"$code\":");
-        mb_json_string(s, len, sb);
+        mongo_json_string(s, len, sb);
         arus_strbuf_puts(sb, ",\"$scope\":");
         bson_iter_t sit;
         if (bson_init_static(&sc, scope, slen) && bson_iter_init(&sit, &sc))
-            mb_members_to_json(&sit, false, sb);
+            mongo_members_to_json(&sit, false, sb);
         else
             arus_strbuf_puts(sb, "{}");
         arus_strbuf_putc(sb, '}');
@@ -527,7 +527,7 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
 
 /* Text of any value for a STRING column: strings as-is, scalars in their natural text,
  * structures as JSON. */
-static void mb_value_to_text(const bson_iter_t *it, struct arus_strbuf *sb)
+static void mongo_value_to_text(const bson_iter_t *it, struct arus_strbuf *sb)
 {
     uint32_t len;
     const char *s;
@@ -545,13 +545,13 @@ static void mb_value_to_text(const bson_iter_t *it, struct arus_strbuf *sb)
         arus_strbuf_append(sb, s, len);
         return;
     case BSON_TYPE_OID:
-        mb_put_oid(bson_iter_oid(it), sb);
+        mongo_put_oid(bson_iter_oid(it), sb);
         return;
     case BSON_TYPE_DOUBLE:
-        mb_put_double(bson_iter_double(it), sb);
+        mongo_put_double(bson_iter_double(it), sb);
         return;
     case BSON_TYPE_DATE_TIME:
-        if (mb_put_date(bson_iter_date_time(it), false, sb))
+        if (mongo_put_date(bson_iter_date_time(it), false, sb))
             return;
         break;
     case BSON_TYPE_DECIMAL128: {
@@ -566,8 +566,8 @@ static void mb_value_to_text(const bson_iter_t *it, struct arus_strbuf *sb)
         bson_subtype_t st;
         const uint8_t *p;
         bson_iter_binary(it, &st, &len, &p);
-        if (mb_is_uuid(st, len))
-            mb_put_uuid(p, sb);
+        if (mongo_is_uuid(st, len))
+            mongo_put_uuid(p, sb);
         else
             arus_base64_append(sb, p, len);
         return;
@@ -586,7 +586,7 @@ bool arus__mongo_value_to_cell(const bson_iter_t *it, enum arus_ltype t, struct 
     bool is_int = bt == BSON_TYPE_INT32 || bt == BSON_TYPE_INT64;
     switch (t) {
     case ARUS_T_STRING:
-        mb_value_to_text(it, sb);
+        mongo_value_to_text(it, sb);
         return true;
     case ARUS_T_JSON:
         arus__mongo_value_to_json(it, sb);
@@ -604,7 +604,7 @@ bool arus__mongo_value_to_cell(const bson_iter_t *it, enum arus_ltype t, struct 
             return true;
         }
         if (t == ARUS_T_FLOAT64 && bt == BSON_TYPE_DOUBLE) {
-            mb_put_double(bson_iter_double(it), sb);
+            mongo_put_double(bson_iter_double(it), sb);
             return true;
         }
         if (t == ARUS_T_DECIMAL && bt == BSON_TYPE_DECIMAL128) {
@@ -614,7 +614,7 @@ bool arus__mongo_value_to_cell(const bson_iter_t *it, enum arus_ltype t, struct 
         }
         return false;
     case ARUS_T_TIMESTAMPTZ:
-        return bt == BSON_TYPE_DATE_TIME && mb_put_date(bson_iter_date_time(it), false, sb);
+        return bt == BSON_TYPE_DATE_TIME && mongo_put_date(bson_iter_date_time(it), false, sb);
     case ARUS_T_BYTES: {
         if (bt != BSON_TYPE_BINARY)
             return false;
@@ -645,7 +645,7 @@ void arus__mongo_rowconv_cleanup(struct mongo_rowconv *rc)
     arus_strbuf_cleanup(&rc->extra);
 }
 
-static long mb_find_column(const struct arus_table_schema *t, const char *key, size_t *hint)
+static long mongo_find_column(const struct arus_table_schema *t, const char *key, size_t *hint)
 {
     if (*hint < t->ncolumns && strcmp(t->columns[*hint].name, key) == 0)
         return (long)(*hint)++;
@@ -676,7 +676,7 @@ void arus__mongo_doc_to_row(const bson_t *doc, struct arus_batch *b, struct mong
         return;
     while (bson_iter_next(&it)) {
         const char *key = bson_iter_key(&it);
-        long j = mb_column_name_ok(key) ? mb_find_column(t, key, &rc->hint) : -1;
+        long j = mongo_column_name_ok(key) ? mongo_find_column(t, key, &rc->hint) : -1;
         if (j >= 0 && (size_t)j != xcol && !row[j].data) {
             bson_type_t bt = bson_iter_type(&it);
             if (bt == BSON_TYPE_NULL || bt == BSON_TYPE_UNDEFINED)

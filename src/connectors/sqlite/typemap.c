@@ -10,7 +10,7 @@
 #include "arus/strbuf.h"
 #include "connectors/sqlite/typemap.h"
 
-static void lower(const char *in, char *out, size_t n)
+static void sqlite_lower(const char *in, char *out, size_t n)
 {
     size_t i = 0;
     for (; in[i] && i + 1 < n; i++)
@@ -19,7 +19,7 @@ static void lower(const char *in, char *out, size_t n)
 }
 
 /* "(p,s)" or "(n)" after the type name. */
-static void modifiers(const char *t, int *a, int *b)
+static void sqlite_modifiers(const char *t, int *a, int *b)
 {
     const char *paren = strchr(t, '(');
     *a = *b = 0;
@@ -30,10 +30,10 @@ static void modifiers(const char *t, int *a, int *b)
 void arus__sqlite_type_from_native(const char *native, struct arus_type *out)
 {
     char t[128];
-    lower(native ? native : "", t, sizeof t);
+    sqlite_lower(native ? native : "", t, sizeof t);
     memset(out, 0, sizeof *out);
     int a, b;
-    modifiers(t, &a, &b);
+    sqlite_modifiers(t, &a, &b);
     if (strstr(t, "u64_text"))
         out->ltype = ARUS_T_UINT64;
     else if (strncmp(t, "bool", 4) == 0 || strcmp(t, "tinyint(1)") == 0)
