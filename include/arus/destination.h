@@ -12,7 +12,14 @@
 #include "arus/error.h"
 #include "arus/types.h"
 
+/* The version of struct arus_destination_ops this header declares, and the oldest one the
+ * registry still accepts (see arus_registry_check_destination). New slots are appended, so a
+ * connector built against version v has every slot up to v's last; the core wrappers read a
+ * slot added after ARUS_DESTINATION_ABI_MIN only when the connector's abi_version reaches the
+ * slot's version (an older connector's table ends before it): an ABI 1 destination has no
+ * write_dead_letter. */
 #define ARUS_DESTINATION_ABI 2
+#define ARUS_DESTINATION_ABI_MIN 1
 
 struct arus_destination;
 
@@ -55,11 +62,15 @@ struct arus_run_record {
     const char *error;         /* NULL on success; never contains secrets */
 };
 
-/* Capability flags. */
-#define ARUS_DST_TRANSACTIONS 0x1u /* begin/commit are real: batch + watermark commit together */
+/* Capability flags. ARUS_DST_TRANSACTIONS: begin/commit are real, so a batch and its watermark
+ * commit together and rollback undoes the batch. Only reported (`arus connectors`), never
+ * branched on: the engine makes the same calls either way, as its contract holds without
+ * transactions too (rows land before their watermark; what a failed batch or dead-letter
+ * bisection step left behind is loaded again, merged by key, like any re-delivered row). */
+#define ARUS_DST_TRANSACTIONS 0x1u
 
 struct arus_destination_ops {
-    int abi_version;
+    int abi_version; /* ARUS_DESTINATION_ABI of the header the connector was built with */
     const char *name;
     unsigned flags;
 
@@ -193,10 +204,15 @@ int arus_destination_delete_rows(struct arus_destination *dst, const struct arus
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
                                        struct arus_error *err);
-/* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there. */
+/* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
+ * connector's ABI version). The _ops_ forms answer from the ops table alone (for
+ * `arus connectors`, before any endpoint exists). */
 bool arus_destination_has_transactions(const struct arus_destination *dst);
 bool arus_destination_can_delete_rows(const struct arus_destination *dst);
 bool arus_destination_can_dead_letter(const struct arus_destination *dst);
+bool arus_destination_ops_has_transactions(const struct arus_destination_ops *ops);
+bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops);
+bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops);
 
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"

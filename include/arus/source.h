@@ -12,7 +12,13 @@
 #include "arus/error.h"
 #include "arus/types.h"
 
+/* The version of struct arus_source_ops this header declares, and the oldest one the registry
+ * still accepts (see arus_registry_check_source). New slots are appended, so a connector built
+ * against version v has every slot up to v's last (a changed slot raises the minimum instead);
+ * the core wrappers read a slot added after ARUS_SOURCE_ABI_MIN only when the connector's
+ * abi_version reaches the slot's version: an older connector's table ends before it. */
 #define ARUS_SOURCE_ABI 1
+#define ARUS_SOURCE_ABI_MIN ARUS_SOURCE_ABI /* extract_open's argument changed in 2 */
 
 struct arus_source;
 struct arus_extract;
@@ -32,14 +38,10 @@ struct arus_extract_request {
                                    >= watermark_from; otherwise rows with deleted_at IS NULL */
 };
 
-/* Capability flags. */
-#define ARUS_SRC_SOFT_DELETES 0x1u /* extract_soft_deletes implemented */
-#define ARUS_SRC_SCHEMAS 0x2u      /* has namespaces (discover_schemas) */
-
 struct arus_source_ops {
-    int abi_version;
+    int abi_version; /* ARUS_SOURCE_ABI of the header the connector was built with */
     const char *name;
-    unsigned flags;
+    unsigned flags;  /* none defined yet (optional slots say what a source can do): 0 */
 
     /* Build an unconnected instance from the endpoint's config (validate keys here, with
      * file:line errors via the arus_cfg_* accessors). *out is written only on success. */
@@ -85,8 +87,11 @@ struct arus_source {
     const struct arus_endpoint *endpoint; /* borrowed from the config */
 };
 
-/* Core wrappers: validate, dispatch, add endpoint context to errors, ARUS_ENOTSUP for NULL
- * optional slots. arus_source_create looks the type up in the registry. */
+/* Core wrappers: the only callers of the slots above (the engine, the CLI and host programs use
+ * these). Each dispatches to the slot of the same name; a failure the connector left without a
+ * message gets "<operation> on source "<name>" (<type>) failed"; an optional slot that is NULL
+ * yields ARUS_ENOTSUP naming the source. arus_source_create looks the type up in the registry.
+ * Arguments and ownership as for the slots. */
 int arus_source_create(const struct arus_endpoint *ep, struct arus_source **out,
                        struct arus_error *err);
 int arus_source_connect(struct arus_source *src, struct arus_error *err);
@@ -110,5 +115,15 @@ bool arus_source_can_extract_soft_deletes(const struct arus_source *src);
 int arus_source_extract_soft_deletes(struct arus_source *src,
                                      const struct arus_extract_request *req,
                                      struct arus_extract **out, struct arus_error *err);
+/* The spec's discover_schemas: the source's non-system schema names (all of them, whatever
+ * schema_include selects for discovery), *out an array of *n strings allocated in a. ARUS_ENOTSUP
+ * with "source "<name>" (<type>) has no schemas" for sources without namespaces. */
+bool arus_source_can_discover_schemas(const struct arus_source *src);
+int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, char ***out,
+                                 size_t *n, struct arus_error *err);
+/* What a source connector can do, from its ops table alone (for `arus connectors`, before any
+ * endpoint exists): the optional slot is there. */
+bool arus_source_ops_can_extract_soft_deletes(const struct arus_source_ops *ops);
+bool arus_source_ops_can_discover_schemas(const struct arus_source_ops *ops);
 
 #endif

@@ -16,6 +16,7 @@ enum cli_exit {
     EXIT_CONNECT = 4,
     EXIT_FAILED = 5,
     EXIT_BUSY = 6,
+    EXIT_UNSUPPORTED = 7, /* the connector cannot do what was asked (ARUS_ENOTSUP) */
 };
 
 struct cli {

@@ -4,51 +4,93 @@
 
 #include "cli/cli.h"
 
-/* Registered name and implementation name of entry i of one registry, NULL past the end. */
-static const char *source_entry(size_t i, const char **impl)
+/* One registered connector as `arus connectors` shows it. */
+struct entry {
+    const char *name;    /* registered name (may be an alias) */
+    const char *impl;    /* the ops table's own name */
+    const char *caps[4]; /* what it can do, ncaps words */
+    size_t ncaps;
+};
+
+/* Entry i of the source registry; false past the end. */
+static bool source_entry(size_t i, struct entry *e)
 {
     const struct arus_source_ops *ops = NULL;
-    const char *name = arus_registry_source_name(i, &ops);
-    *impl = name ? ops->name : NULL;
-    return name;
+    if (!(e->name = arus_registry_source_name(i, &ops)))
+        return false;
+    e->impl = ops->name;
+    e->ncaps = 0;
+    if (arus_source_ops_can_extract_soft_deletes(ops))
+        e->caps[e->ncaps++] = "soft_deletes";
+    if (arus_source_ops_can_discover_schemas(ops))
+        e->caps[e->ncaps++] = "schemas";
+    return true;
 }
 
-static const char *destination_entry(size_t i, const char **impl)
+static bool destination_entry(size_t i, struct entry *e)
 {
     const struct arus_destination_ops *ops = NULL;
-    const char *name = arus_registry_destination_name(i, &ops);
-    *impl = name ? ops->name : NULL;
-    return name;
+    if (!(e->name = arus_registry_destination_name(i, &ops)))
+        return false;
+    e->impl = ops->name;
+    e->ncaps = 0;
+    if (arus_destination_ops_has_transactions(ops))
+        e->caps[e->ncaps++] = "transactions";
+    if (arus_destination_ops_can_delete_rows(ops))
+        e->caps[e->ncaps++] = "soft_deletes";
+    if (arus_destination_ops_can_dead_letter(ops))
+        e->caps[e->ncaps++] = "dead_letters";
+    return true;
+}
+
+static void print_entry_text(const char *kind, const struct entry *e)
+{
+    printf("%-12s %-12s %-14s ", kind, e->name, e->impl);
+    for (size_t c = 0; c < e->ncaps; c++)
+        printf("%s%s", c ? "," : "", e->caps[c]);
+    printf("%s\n", e->ncaps ? "" : "-");
+}
+
+static void print_entry_json(const struct entry *e, bool first)
+{
+    printf(first ? "{" : ",{");
+    json_field(stdout, "name", e->name, true);
+    json_field(stdout, "implementation", e->impl, false);
+    json_key(stdout, "capabilities", false);
+    printf("[");
+    for (size_t c = 0; c < e->ncaps; c++) {
+        printf(c ? "," : "");
+        json_str(stdout, e->caps[c]);
+    }
+    printf("]}");
 }
 
 int cmd_connectors(const struct cli *cli)
 {
     if (cli_wants_help(cli->argc, cli->argv)) {
         puts("usage: arus connectors [--json]\nList registered connectors ("
-             "mariadb is an alias of mysql).");
+             "mariadb is an alias of mysql) and what each\ncan do: transactions (a batch and its "
+             "watermark commit together), soft_deletes\n(extract deleted rows / delete them by "
+             "key), dead_letters (keep refused rows),\nschemas (arus discover --schemas).");
         return 0;
     }
     static const struct {
         const char *kind;
-        const char *(*entry)(size_t, const char **);
+        bool (*entry)(size_t, struct entry *);
     } registries[] = {{"source", source_entry}, {"destination", destination_entry}};
     if (cli->json)
         printf("{");
     else
-        printf("%-12s %-12s %s\n", "KIND", "NAME", "IMPLEMENTATION");
+        printf("%-12s %-12s %-14s %s\n", "KIND", "NAME", "IMPLEMENTATION", "CAPABILITIES");
     for (size_t k = 0; k < 2; k++) {
-        const char *name, *impl;
+        struct entry e;
         if (cli->json)
             printf("%s\"%ss\":[", k ? "," : "", registries[k].kind);
-        for (size_t i = 0; (name = registries[k].entry(i, &impl)); i++) {
-            if (!cli->json) {
-                printf("%-12s %-12s %s\n", registries[k].kind, name, impl);
-                continue;
-            }
-            printf(i ? ",{" : "{");
-            json_field(stdout, "name", name, true);
-            json_field(stdout, "implementation", impl, false);
-            printf("}");
+        for (size_t i = 0; registries[k].entry(i, &e); i++) {
+            if (cli->json)
+                print_entry_json(&e, i == 0);
+            else
+                print_entry_text(registries[k].kind, &e);
         }
         if (cli->json)
             printf("]");
@@ -171,13 +213,87 @@ static void print_table_text(const struct arus_table_schema *t, const struct aru
     }
 }
 
+/* Connect and list the source's schemas (arus discover SOURCE --schemas): one per line, or a
+ * JSON array. */
+static int print_schemas(const struct cli *cli, struct arus_source *src, struct arus_arena *a,
+                         struct arus_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int rc;
+    /* A source without schemas says so without connecting. */
+    if ((arus_source_can_discover_schemas(src) && (rc = arus_source_connect(src, err))) ||
+        (rc = arus_source_discover_schemas(src, a, &names, &n, err)))
+        return rc;
+    if (cli->json)
+        printf("[");
+    for (size_t i = 0; i < n; i++) {
+        if (!cli->json) {
+            printf("%s\n", names[i]);
+            continue;
+        }
+        printf(i ? "," : "");
+        json_str(stdout, names[i]);
+    }
+    if (cli->json)
+        printf("]\n");
+    return ARUS_OK;
+}
+
+/* Connect and list the source's tables with columns and detected sync mode. */
+static int print_tables(const struct cli *cli, struct arus_source *src, struct arus_arena *a,
+                        struct arus_error *err)
+{
+    struct arus_table_schema *tables = NULL;
+    size_t n = 0;
+    int rc;
+    if ((rc = arus_source_connect(src, err)) ||
+        (rc = arus_source_discover_tables(src, a, &tables, &n, err)))
+        return rc;
+    if (cli->json)
+        printf("[");
+    for (size_t i = 0; i < n; i++) {
+        struct arus_sync_mode m;
+        arus_source_detect_sync_mode(src, &tables[i], &m);
+        if (cli->json)
+            print_table_json(&tables[i], &m, i == 0);
+        else
+            print_table_text(&tables[i], &m);
+    }
+    if (cli->json)
+        printf("]\n");
+    return ARUS_OK;
+}
+
+static const char discover_usage[] =
+    "usage: arus discover SOURCE [--schemas] [--json]\nList the source's tables with columns "
+    "(native and logical type), primary key,\nrow estimate and the detected sync mode. "
+    "--schemas lists the source's schemas\ninstead (all non-system ones, whatever "
+    "schema_include selects); exit 7 for\na source without schemas (only PostgreSQL has them).";
+
 int cmd_discover(const struct cli *cli)
 {
-    if (cli_wants_help(cli->argc, cli->argv) || cli->argc < 2) {
-        puts("usage: arus discover SOURCE [--json]\nList the source's tables with columns "
-             "(native and logical type), primary key,\nrow estimate and the detected sync "
-             "mode.");
-        return cli->argc < 2 && !cli_wants_help(cli->argc, cli->argv) ? EXIT_USAGE : 0;
+    const char *name = NULL;
+    bool schemas = false;
+    if (cli_wants_help(cli->argc, cli->argv)) {
+        puts(discover_usage);
+        return 0;
+    }
+    for (int i = 1; i < cli->argc; i++) {
+        const char *arg = cli->argv[i];
+        if (strcmp(arg, "--schemas") == 0) {
+            schemas = true;
+        } else if (strcmp(arg, "--json") == 0) {
+        } else if (arg[0] != '-' && !name) {
+            name = arg;
+        } else {
+            fprintf(stderr, "arus: discover: unexpected argument \"%s\"\n", arg);
+            return EXIT_USAGE;
+        }
+    }
+    if (!name) {
+        puts(discover_usage);
+        return EXIT_USAGE;
     }
     struct arus_config *cfg = NULL;
     int ec = cli_load_config(cli, &cfg);
@@ -185,32 +301,14 @@ int cmd_discover(const struct cli *cli)
         return ec;
     struct arus_error err;
     arus_error_clear(&err);
-    const struct arus_endpoint *ep = arus_config_source(cfg, cli->argv[1]);
+    const struct arus_endpoint *ep = arus_config_source(cfg, name);
     struct arus_source *src = NULL;
     struct arus_arena *a = arus_arena_create(0);
-    struct arus_table_schema *tables = NULL;
-    size_t n = 0;
     int rc;
     if (!ep)
-        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no source named \"%s\"", cfg->path,
-                            cli->argv[1]);
-    else if ((rc = arus_source_create(ep, &src, &err)) == ARUS_OK &&
-             (rc = arus_source_connect(src, &err)) == ARUS_OK)
-        rc = arus_source_discover_tables(src, a, &tables, &n, &err);
-    if (rc == ARUS_OK) {
-        if (cli->json)
-            printf("[");
-        for (size_t i = 0; i < n; i++) {
-            struct arus_sync_mode m;
-            arus_source_detect_sync_mode(src, &tables[i], &m);
-            if (cli->json)
-                print_table_json(&tables[i], &m, i == 0);
-            else
-                print_table_text(&tables[i], &m);
-        }
-        if (cli->json)
-            printf("]\n");
-    }
+        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no source named \"%s\"", cfg->path, name);
+    else if ((rc = arus_source_create(ep, &src, &err)) == ARUS_OK)
+        rc = schemas ? print_schemas(cli, src, a, &err) : print_tables(cli, src, a, &err);
     arus_source_close(src);
     arus_arena_destroy(a);
     arus_config_destroy(cfg);

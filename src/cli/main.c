@@ -12,7 +12,9 @@ static const char usage[] =
     "commands:\n"
     "  connectors                 list registered source and destination connectors\n"
     "  check                      test the connection of every source and destination\n"
-    "  discover SOURCE            list tables, columns, detected sync mode, row estimate\n"
+    "  discover SOURCE [--schemas]\n"
+    "                             list tables, columns, detected sync mode, row estimate\n"
+    "                             (--schemas: the source's schemas)\n"
     "  sync PIPELINE [--table T] [--full-refresh]\n"
     "                             run a pipeline (all its tables, or one)\n"
     "  state PIPELINE             show stored watermarks\n"
@@ -26,7 +28,8 @@ static const char usage[] =
     "  --version           print the version\n"
     "\n"
     "exit codes: 0 ok, 1 internal error, 2 usage, 3 config error, 4 connection error,\n"
-    "            5 sync/operation failed, 6 pipeline already running\n";
+    "            5 sync/operation failed, 6 pipeline already running,\n"
+    "            7 not supported by the connector\n";
 
 int cli_exit_code(int code)
 {
@@ -36,6 +39,7 @@ int cli_exit_code(int code)
     case ARUS_ECONNECT:
     case ARUS_ETIMEOUT: return EXIT_CONNECT;
     case ARUS_EBUSY: return EXIT_BUSY;
+    case ARUS_ENOTSUP: return EXIT_UNSUPPORTED;
     case ARUS_EINTERNAL: return EXIT_INTERNAL;
     default: return EXIT_FAILED;
     }

@@ -47,9 +47,14 @@ static int unsupported(const struct arus_destination *dst, const char *op, struc
                           dst->endpoint->name, dst->ops->name, op);
 }
 
+bool arus_destination_ops_has_transactions(const struct arus_destination_ops *ops)
+{
+    return (ops->flags & ARUS_DST_TRANSACTIONS) != 0;
+}
+
 bool arus_destination_has_transactions(const struct arus_destination *dst)
 {
-    return (dst->ops->flags & ARUS_DST_TRANSACTIONS) != 0;
+    return arus_destination_ops_has_transactions(dst->ops);
 }
 
 int arus_destination_connect(struct arus_destination *dst, struct arus_error *err)
@@ -161,30 +166,44 @@ int arus_destination_list_state(struct arus_destination *dst, const char *pipeli
                    dst->ops->list_state(dst, pipeline, a, tables, states, n, err), err);
 }
 
+bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops)
+{
+    return ops->delete_rows != NULL;
+}
+
 bool arus_destination_can_delete_rows(const struct arus_destination *dst)
 {
-    return dst->ops->delete_rows != NULL;
+    return arus_destination_ops_can_delete_rows(dst->ops);
 }
 
 int arus_destination_delete_rows(struct arus_destination *dst, const struct arus_target *t,
                                  const struct arus_batch *b, int64_t *deleted,
                                  struct arus_error *err)
 {
-    if (!dst->ops->delete_rows)
+    if (!arus_destination_can_delete_rows(dst))
         return unsupported(dst, "delete rows", err);
     return checked(dst, "delete rows", dst->ops->delete_rows(dst, t, b, deleted, err), err);
 }
 
+/* The ABI version that appended write_dead_letter: an older connector's table ends before the
+ * slot, so the field must not even be read there. */
+#define ABI_WRITE_DEAD_LETTER 2
+
+bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops)
+{
+    return ops->abi_version >= ABI_WRITE_DEAD_LETTER && ops->write_dead_letter != NULL;
+}
+
 bool arus_destination_can_dead_letter(const struct arus_destination *dst)
 {
-    return dst->ops->write_dead_letter != NULL;
+    return arus_destination_ops_can_dead_letter(dst->ops);
 }
 
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
                                        struct arus_error *err)
 {
-    if (!dst->ops->write_dead_letter)
+    if (!arus_destination_can_dead_letter(dst))
         return unsupported(dst, "keep refused rows", err);
     return checked(dst, "store a dead letter",
                    dst->ops->write_dead_letter(dst, t, row_json, error, err), err);

@@ -1,6 +1,7 @@
 /* Connector lookup by name: the built-in tables CMake generated, then connectors a host program
- * (or a test) added at run time, which shadow built-ins of the same name. Sources and
- * destinations share one implementation over untyped entries. */
+ * (or a test) added at run time, which shadow built-ins of the same name and are checked for an
+ * ABI version this build can use. Sources and destinations share one implementation over untyped
+ * entries. */
 #include "arus/registry.h"
 
 #include <string.h>
@@ -54,16 +55,53 @@ static const char *reg_name(const struct registry *r, size_t i, const void **ops
     return e->name;
 }
 
+/* Only the fields every ABI version has are read here (abi_version, name): a table from an
+ * older header may end before later slots. */
+static int reg_check(const char *kind, const char *name, int version, int min, int max,
+                     struct arus_error *err)
+{
+    if (!name)
+        return arus_error_set(err, ARUS_EINVAL, "%s connector without a name", kind);
+    if (version > max)
+        return arus_error_set(err, ARUS_EINVAL,
+                              "%s connector \"%s\" is built for %s ABI %d, this arus supports "
+                              "%d to %d: the connector needs a newer arus",
+                              kind, name, kind, version, min, max);
+    if (version < min)
+        return arus_error_set(err, ARUS_EINVAL,
+                              "%s connector \"%s\" is built for %s ABI %d, this arus supports "
+                              "%d to %d: rebuild the connector against this arus's headers",
+                              kind, name, kind, version, min, max);
+    return ARUS_OK;
+}
+
+int arus_registry_check_source(const struct arus_source_ops *ops, struct arus_error *err)
+{
+    if (!ops)
+        return arus_error_set(err, ARUS_EINVAL, "source connector without an ops table");
+    return reg_check("source", ops->name, ops->abi_version, ARUS_SOURCE_ABI_MIN, ARUS_SOURCE_ABI,
+                     err);
+}
+
+int arus_registry_check_destination(const struct arus_destination_ops *ops,
+                                    struct arus_error *err)
+{
+    if (!ops)
+        return arus_error_set(err, ARUS_EINVAL, "destination connector without an ops table");
+    return reg_check("destination", ops->name, ops->abi_version, ARUS_DESTINATION_ABI_MIN,
+                     ARUS_DESTINATION_ABI, err);
+}
+
 int arus_registry_add_source(const char *name, const struct arus_source_ops *ops)
 {
-    if (!ops || ops->abi_version != ARUS_SOURCE_ABI)
+    if (arus_registry_check_source(ops, NULL) != ARUS_OK)
         return ARUS_EINVAL;
     return reg_add(&sources, name, ops);
 }
 
 int arus_registry_add_destination(const char *name, const struct arus_destination_ops *ops)
 {
-    if (!ops || ops->abi_version != ARUS_DESTINATION_ABI)
+    if (arus_registry_check_destination(ops, NULL) != ARUS_OK)
         return ARUS_EINVAL;
     return reg_add(&destinations, name, ops);
 }

@@ -1,5 +1,5 @@
-/* Core wrappers around source ops: the only place that calls ops slots, so validation, the
- * NULL-optional-slot rule and error context live once. */
+/* Core wrappers around source ops: the only place that calls a source's slots, so validation,
+ * the NULL-optional-slot rule and the fallback error text live once. */
 #include "arus/source.h"
 
 #include "arus/registry.h"
@@ -21,9 +21,19 @@ int arus_source_create(const struct arus_endpoint *ep, struct arus_source **out,
     return ARUS_OK;
 }
 
+/* Every slot's result passes through here: a failure the connector left without a message gets
+ * one naming the operation and the source, so no caller ever prints an empty error. */
+static int checked(const struct arus_source *src, const char *op, int rc, struct arus_error *err)
+{
+    if (rc != ARUS_OK && err && !err->msg[0])
+        arus_error_set(err, rc, "%s on source \"%s\" (%s) failed", op, src->endpoint->name,
+                       src->ops->name);
+    return rc;
+}
+
 int arus_source_connect(struct arus_source *src, struct arus_error *err)
 {
-    return src->ops->connect(src, err);
+    return checked(src, "connect", src->ops->connect(src, err), err);
 }
 
 void arus_source_close(struct arus_source *src)
@@ -34,21 +44,22 @@ void arus_source_close(struct arus_source *src)
 
 int arus_source_test_connection(struct arus_source *src, struct arus_error *err)
 {
-    return src->ops->test_connection(src, err);
+    return checked(src, "test connection", src->ops->test_connection(src, err), err);
 }
 
 int arus_source_discover_tables(struct arus_source *src, struct arus_arena *a,
                                 struct arus_table_schema **out, size_t *n,
                                 struct arus_error *err)
 {
-    return src->ops->discover_tables(src, a, out, n, err);
+    return checked(src, "discover tables", src->ops->discover_tables(src, a, out, n, err), err);
 }
 
 int arus_source_get_table_columns(struct arus_source *src, const char *table,
                                   struct arus_arena *a, struct arus_table_schema **out,
                                   struct arus_error *err)
 {
-    return src->ops->get_table_columns(src, table, a, out, err);
+    return checked(src, "read table columns",
+                   src->ops->get_table_columns(src, table, a, out, err), err);
 }
 
 void arus_source_detect_sync_mode(struct arus_source *src, const struct arus_table_schema *t,
@@ -63,13 +74,13 @@ int arus_source_extract_open(struct arus_source *src, const struct arus_extract_
 {
     if (req->deleted_only)
         return arus_error_set(err, ARUS_EINVAL, "extract_open: use extract_soft_deletes");
-    return src->ops->extract_open(src, req, out, err);
+    return checked(src, "extract", src->ops->extract_open(src, req, out, err), err);
 }
 
 int arus_source_extract_next(struct arus_source *src, struct arus_extract *x,
                              struct arus_batch *b, struct arus_error *err)
 {
-    return src->ops->extract_next(x, b, err);
+    return checked(src, "read rows", src->ops->extract_next(x, b, err), err);
 }
 
 void arus_source_extract_close(struct arus_source *src, struct arus_extract *x)
@@ -78,19 +89,44 @@ void arus_source_extract_close(struct arus_source *src, struct arus_extract *x)
         src->ops->extract_close(x);
 }
 
+bool arus_source_ops_can_extract_soft_deletes(const struct arus_source_ops *ops)
+{
+    return ops->extract_soft_deletes != NULL;
+}
+
 bool arus_source_can_extract_soft_deletes(const struct arus_source *src)
 {
-    return src->ops->extract_soft_deletes != NULL;
+    return arus_source_ops_can_extract_soft_deletes(src->ops);
 }
 
 int arus_source_extract_soft_deletes(struct arus_source *src,
                                      const struct arus_extract_request *req,
                                      struct arus_extract **out, struct arus_error *err)
 {
-    if (!src->ops->extract_soft_deletes)
+    if (!arus_source_can_extract_soft_deletes(src))
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot extract soft deletes",
                               src->endpoint->name, src->ops->name);
     struct arus_extract_request r = *req;
     r.deleted_only = true;
-    return src->ops->extract_soft_deletes(src, &r, out, err);
+    return checked(src, "extract soft deletes",
+                   src->ops->extract_soft_deletes(src, &r, out, err), err);
+}
+
+bool arus_source_ops_can_discover_schemas(const struct arus_source_ops *ops)
+{
+    return ops->discover_schemas != NULL;
+}
+
+bool arus_source_can_discover_schemas(const struct arus_source *src)
+{
+    return arus_source_ops_can_discover_schemas(src->ops);
+}
+
+int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, char ***out,
+                                 size_t *n, struct arus_error *err)
+{
+    if (!arus_source_can_discover_schemas(src))
+        return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) has no schemas",
+                              src->endpoint->name, src->ops->name);
+    return checked(src, "discover schemas", src->ops->discover_schemas(src, a, out, n, err), err);
 }

@@ -2,8 +2,9 @@
 # PostgreSQL source discovery and selection: schema_include globs limit the scanned schemas,
 # partitioned tables appear once (not their partitions), views not at all, tables outside the
 # configured schema are named "schema.table", row estimates come from pg_class.reltuples,
-# composite keys keep their order; `tables: ["*"]` syncs what discovery found, a composite-key
-# update merges, and `arus check` reaches both ends (the destination given as a URL).
+# composite keys keep their order; `discover --schemas` lists every non-system schema (text and
+# JSON), not only those schema_include selects; `tables: ["*"]` syncs what discovery found, a
+# composite-key update merges, and `arus check` reaches both ends (the destination given as a URL).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 
@@ -39,6 +40,13 @@ assert_eq "$(jq -r '[.[].table] | join(",")' "$WORK/out")" "parted,t1,app_b.t2" 
 assert_eq "$(jq -r '.[] | select(.table == "t1") | .row_estimate' "$WORK/out")" 1000 "t1 row estimate"
 assert_eq "$(jq -r '.[] | select(.table == "app_b.t2") | [.columns[] | "\(.name):\(.pk)"] | join(",")' "$WORK/out")" \
     "a:2,b:1,v:0,updated_at:0" "composite key order"
+
+# Before the first sync, which adds the destination's schemas to this same database.
+arus_ok -c "$WORK/arus.yml" discover pgsrc --schemas
+assert_eq "$(cat "$WORK/out")" $'app_a\napp_b\nother\npublic' \
+    "schemas: all non-system ones (\"other\" too, though schema_include leaves it out)"
+arus_ok -c "$WORK/arus.yml" --json discover --schemas pgsrc
+assert_eq "$(cat "$WORK/out")" '["app_a","app_b","other","public"]' "schemas as JSON"
 
 arus_ok -c "$WORK/arus.yml" sync p
 assert_eq "$(pg_sql -c 'SELECT count(*) FROM analytics.t1')" 1000 "t1 rows"

@@ -156,4 +156,7 @@ arus_ok "${cfg[@]}" check
 arus_ok "${cfg[@]}" --json discover lite
 grep -q '"table":"typed".*"sync_mode":"incremental","watermark_column":"updated_at","deleted_at_column":"deleted_at"' "$WORK/out" \
   || fail "discover: $(head -c 600 "$WORK/out")"
+# SQLite has no schemas: one line and the "not supported" exit code.
+rc=0; arus "${cfg[@]}" discover lite --schemas || rc=$?; assert_eq "$rc" 7 "discover --schemas exit"
+assert_eq "$(cat "$WORK/err")" 'arus: source "lite" (sqlite) has no schemas' "discover --schemas message"
 echo "ok"

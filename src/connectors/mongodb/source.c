@@ -553,7 +553,6 @@ static int mongo_extract_next(struct arus_extract *x, struct arus_batch *b, stru
 const struct arus_source_ops arus_source_mongodb = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mongodb",
-    .flags = ARUS_SRC_SOFT_DELETES,
     .create = mongo_create,
     .connect = mongo_connect,
     .close = mongo_close,

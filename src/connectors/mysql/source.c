@@ -556,7 +556,6 @@ static int my_src_soft_deletes(struct arus_source *base, const struct arus_extra
 const struct arus_source_ops arus_source_mysql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mysql",
-    .flags = ARUS_SRC_SOFT_DELETES,
     .create = my_src_create,
     .connect = my_src_connect,
     .close = my_src_close,

@@ -575,7 +575,6 @@ static void pg_extract_close(struct arus_extract *xx)
 const struct arus_source_ops arus_source_postgresql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "postgresql",
-    .flags = ARUS_SRC_SOFT_DELETES | ARUS_SRC_SCHEMAS,
     .create = pg_create,
     .connect = pg_connect,
     .close = pg_close,

@@ -364,7 +364,6 @@ static void sqlite_extract_close(struct arus_extract *x)
 const struct arus_source_ops arus_source_sqlite = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "sqlite",
-    .flags = ARUS_SRC_SOFT_DELETES,
     .create = sqlite_create,
     .connect = sqlite_connect,
     .close = sqlite_close,
