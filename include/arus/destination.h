@@ -21,6 +21,91 @@
 #define ARUS_DESTINATION_ABI 2
 #define ARUS_DESTINATION_ABI_MIN 1
 
+/* ---- The destination protocol
+ *
+ * How the engine (src/core/sync.c) drives a destination, what a commit guarantees, and how a
+ * destination without transactions keeps the same promises. tests/unit/test_engine.c checks
+ * this order against golden call sequences, with a transactional and a buffering fake: change
+ * the engine, this text and those sequences together.
+ *
+ * Order of calls. "tx{ a, b }" is begin, a, b, commit; when a call inside fails the engine
+ * calls rollback instead of the remaining ones (rollback may thus come after a failed begin or
+ * commit, with no transaction open, and must then succeed doing nothing). Transactions never
+ * nest and never span batches or tables; every other call comes outside a transaction.
+ *
+ *   connect, ensure_state, lock(pipeline)
+ *   per selected table, one after the other (a failure ends the table's calls but for the
+ *   rollback, drop_shadow and record_run(failed) below; the run goes on with the next table):
+ *     ensure_schema(t), get_watermark, tx{ record_run(running) }
+ *     incremental:
+ *       per extracted batch:  tx{ load_raw, load_normalized, update_watermark }
+ *         (load_raw only when the load mode has raw, load_normalized only when it has
+ *         normalized). The batch failed with ARUS_EDATA and write_dead_letter exists:
+ *         bisection. tx{ load_raw, load_normalized } of the whole batch again, then of its
+ *         halves, down to single rows; a single row still refused:
+ *         tx{ write_dead_letter }. Then tx{ update_watermark } for the whole batch.
+ *       soft deletes, when the table has a deleted_at column, this is not its first run
+ *       (no state stored) and both ends can (extract_soft_deletes, delete_rows):
+ *         per batch of deleted rows:  tx{ delete_rows }
+ *       when a watermark exists:  tx{ update_watermark }, the state-only commit that ends
+ *         the table (deletes_watermark moves to where the main stream ended; written even
+ *         when nothing changed)
+ *     full refresh:
+ *       ensure_schema(t with shadow)
+ *       per extracted batch:  tx{ load_raw, load_normalized(shadow) }  (no watermark; raw rows
+ *         go to the raw table; ARUS_EDATA bisects as above, without the watermark tx)
+ *       tx{ swap_shadow, update_watermark }
+ *       any failure from ensure_schema(shadow) on: drop_shadow, outside a transaction
+ *     tx{ record_run(ok | failed) }  (whenever the source's columns were read; a failure of
+ *       record_run is only logged)
+ *   unlock(pipeline)  (once lock succeeded, also after failures; its result is ignored)
+ * The caller of arus_sync_run then calls close (arus_sync_pipeline does).
+ *
+ * What commit guarantees. With ARUS_DST_TRANSACTIONS (postgresql, mysql, sqlite) commit makes
+ * everything since begin durable at once, or fails and keeps none of it, and rollback undoes
+ * it all. The engine counts a batch whose commit succeeded as stored together with the
+ * watermark that covers it; a failed commit ends the table and the next run re-reads from
+ * the stored watermark (restart is inclusive, merge by key makes the re-read harmless). A
+ * destination that buffers writes (clickhouse) may succeed a commit without having sent
+ * anything, and fail a later commit (or any later call) for rows loaded in earlier
+ * transactions that all returned OK; it must then lose the watermarks written since those
+ * rows, never keep them.
+ *
+ * Calls that commit on their own (the engine keeps each in a transaction of its own, or
+ * outside one, so nothing else is committed early):
+ *   mysql: DDL commits implicitly. ensure_state and ensure_schema (CREATE, ALTER, DROP);
+ *     swap_shadow (DROP, RENAME TABLE), which then reopens a transaction so that the
+ *     update_watermark after it still commits with the engine's commit, as a second step;
+ *     write_dead_letter (CREATE TABLE IF NOT EXISTS of _dead_letters). The loads' session
+ *     temporary tables do not commit.
+ *   postgresql, sqlite: none; their DDL is transactional (swap and the dead-letter table
+ *     commit with the transaction). ensure_state and ensure_schema run outside transactions
+ *     and commit as they go.
+ *   clickhouse: everything; there are no transactions. Besides, every statement other than
+ *     a streamed INSERT (DDL, delete_rows' tombstones, dead letters, watermark and run
+ *     history writes, reads) first finishes the open INSERT streams, so nearly every call can
+ *     make earlier rows durable, or fail for them.
+ *
+ * Without transactions (flags without ARUS_DST_TRANSACTIONS) the same guarantees hold when:
+ *   - data is written before the watermark that covers it: the engine calls load_* before
+ *     update_watermark; the destination never stores a watermark before the server has
+ *     accepted the rows it covers (clickhouse holds it back until commit has finished the
+ *     INSERT streams and drops it when they fail);
+ *   - re-delivery is harmless: rows may arrive twice (rollback undoes nothing, bisection and
+ *     the inclusive restart re-send them), so normalized rows merge by key (clickhouse:
+ *     ReplacingMergeTree by key and _arus_version, soft deletes as newer tombstones); raw
+ *     tables are append-only landing logs and may hold repeats (as everywhere);
+ *   - the state-only commit that ends each table (and a commit of a transaction that loaded
+ *     no rows in general) is where buffered writes must be shown to have arrived: it
+ *     finishes them and fails if the server refused any, so the table fails instead of
+ *     reporting rows that never arrived.
+ * Known deviation: clickhouse coalesces watermark writes (at most one per second while no
+ * INSERT is open), and its commit writes a held-back watermark only after finishing open
+ * streams; with none open the watermark waits for the next get_watermark, record_run,
+ * update_watermark a second later, unlock or close. After a successful commit the stored
+ * watermark may therefore lag, never lead, and a late failure to write it is only logged
+ * (the next run re-reads a little more). */
+
 struct arus_destination;
 
 /* Where one table lands. raw_schema / target_schema are NULL for the destination's defaults
@@ -62,11 +147,12 @@ struct arus_run_record {
     const char *error;         /* NULL on success; never contains secrets */
 };
 
-/* Capability flags. ARUS_DST_TRANSACTIONS: begin/commit are real, so a batch and its watermark
- * commit together and rollback undoes the batch. Only reported (`arus connectors`), never
- * branched on: the engine makes the same calls either way, as its contract holds without
- * transactions too (rows land before their watermark; what a failed batch or dead-letter
- * bisection step left behind is loaded again, merged by key, like any re-delivered row). */
+/* Capability flags. ARUS_DST_TRANSACTIONS: begin/commit/rollback are real, so a batch and its
+ * watermark commit together or not at all, and rollback undoes the batch. Without it the
+ * destination keeps the protocol's non-transactional rules above. Only reported (`arus
+ * connectors`), never branched on: the engine's order of calls is the same either way, as the
+ * contract holds without transactions too (rows land before their watermark; what a failed batch
+ * or dead-letter bisection step left behind is loaded again and merged by key). */
 #define ARUS_DST_TRANSACTIONS 0x1u
 
 struct arus_destination_ops {
@@ -81,23 +167,34 @@ struct arus_destination_ops {
     /* Called exactly once, also after a failed create/connect; releases the lock if held. */
     void (*close)(struct arus_destination *dst);
     int (*test_connection)(struct arus_destination *dst, struct arus_error *err);
-    /* Create the arus_state tables (watermarks, runs) if missing. Idempotent. */
+    /* Create the arus_state tables (watermarks, runs) if missing. Idempotent. Called after
+     * connect, outside transactions; DDL may commit on its own. */
     int (*ensure_state)(struct arus_destination *dst, struct arus_error *err);
     /* Take the per-pipeline run lock without waiting; ARUS_EBUSY with
      * "pipeline \"p\" is already running ..." when another process holds it. Held until
      * unlock or close (or process death). */
     int (*lock)(struct arus_destination *dst, const char *pipeline, struct arus_error *err);
+    /* After the last table, also after failures; a destination that buffers writes sends what
+     * is left first (clickhouse). */
     int (*unlock)(struct arus_destination *dst, const char *pipeline, struct arus_error *err);
     /* Create raw and normalized tables if missing (normalized: typed columns, PK from the
      * schema, plus _arus_run_id and _arus_synced_at); add columns the destination lacks
-     * (schema drift). With t->shadow: (re)create an empty shadow table of the same shape. */
+     * (schema drift). With t->shadow: (re)create an empty shadow table of the same shape.
+     * Called outside transactions, first for every table and again with t->shadow before a
+     * full refresh loads; DDL may commit on its own (mysql). */
     int (*ensure_schema)(struct arus_destination *dst, const struct arus_target *t,
                          const struct arus_table_schema *schema, struct arus_error *err);
-    /* Transaction around one batch and its watermark. No-ops where the engine has none. */
+    /* Transaction around one batch and its watermark (and around each state, run-history,
+     * delete and dead-letter write); see the protocol above for what commit guarantees. Where
+     * the engine has no transactions begin and rollback undo nothing and commit is where
+     * buffered writes are sent (clickhouse: it finishes due INSERT streams, and all open ones
+     * when the transaction loaded no rows, then writes the watermark held back for them). */
     int (*begin)(struct arus_destination *dst, struct arus_error *err);
     int (*commit)(struct arus_destination *dst, struct arus_error *err);
     int (*rollback)(struct arus_destination *dst, struct arus_error *err);
-    /* Append the batch as JSON rows (arus_row_to_json) to the raw table. */
+    /* Append the batch as JSON rows (arus_row_to_json) to the raw table (never the shadow),
+     * inside the current transaction. Without transactions the rows may be buffered until a
+     * later commit (so may load_normalized's). */
     int (*load_raw)(struct arus_destination *dst, const struct arus_target *t,
                     const struct arus_batch *b, int64_t *loaded, struct arus_error *err);
     /* Merge the batch into the normalized table by primary key (insert or update), append
@@ -107,21 +204,29 @@ struct arus_destination_ops {
      * reports 0. */
     int (*load_normalized)(struct arus_destination *dst, const struct arus_target *t,
                            const struct arus_batch *b, int64_t *loaded, struct arus_error *err);
-    /* Upsert the state of (t->pipeline, t->table), inside the current transaction. */
+    /* Upsert the state of (t->pipeline, t->table), inside the current transaction, after the
+     * loads it covers. Without transactions it must not be stored before the server has
+     * accepted those rows (clickhouse holds it back until commit has sent them). */
     int (*update_watermark)(struct arus_destination *dst, const struct arus_target *t,
                             const struct arus_table_state *st, struct arus_error *err);
-    /* Read the state; fields NULL when nothing stored. Strings allocated in a. */
+    /* Read the state; fields NULL when nothing stored. Strings allocated in a. Called outside
+     * transactions; a destination that holds watermarks back writes them first. */
     int (*get_watermark)(struct arus_destination *dst, const char *pipeline, const char *table,
                          struct arus_arena *a, struct arus_table_state *out,
                          struct arus_error *err);
-    /* Full refresh: replace the normalized table by the shadow table atomically (inside the
-     * current transaction where the destination has them). */
+    /* Full refresh: replace the normalized table by the shadow table, atomically for readers,
+     * inside the transaction begun for it; update_watermark and commit follow. Where the swap
+     * is DDL that commits (mysql: RENAME TABLE) it commits by itself and leaves a transaction
+     * open again for the watermark, which then commits as a second step. */
     int (*swap_shadow)(struct arus_destination *dst, const struct arus_target *t,
                        struct arus_error *err);
-    /* Drop the shadow table if it exists (failed refresh clean-up). */
+    /* Drop the shadow table if it exists (failed refresh clean-up): outside a transaction,
+     * after a failure anywhere from ensure_schema(shadow) on, also after a swap. */
     int (*drop_shadow)(struct arus_destination *dst, const struct arus_target *t,
                        struct arus_error *err);
-    /* Upsert one run-history row keyed by (run_id, table). */
+    /* Upsert one run-history row keyed by (run_id, table), in a transaction of its own when
+     * a table starts ("running") and ends ("ok" | "failed"). A destination that holds
+     * watermarks back writes the table's first (clickhouse). */
     int (*record_run)(struct arus_destination *dst, const struct arus_run_record *r,
                       struct arus_error *err);
     /* Newest-first run history of a pipeline (at most limit rows), allocated in a. */
@@ -136,13 +241,14 @@ struct arus_destination_ops {
     /* ---- optional slots (may be NULL) ---- */
 
     /* Delete the batch's rows from the normalized table by primary key, one statement per
-     * batch (soft-delete propagation). */
+     * batch (soft-delete propagation), in a transaction of its own per batch. */
     int (*delete_rows)(struct arus_destination *dst, const struct arus_target *t,
                        const struct arus_batch *b, int64_t *deleted, struct arus_error *err);
     /* Store one row the destination refused (load_* failed with ARUS_EDATA for it) in the dead
      * letter table <raw_schema>._dead_letters (created if missing; columns: source, table_name,
-     * run_id, row_data (the row as JSON), error, created_at), inside the current transaction.
-     * Without this slot a refused row fails the run. (ABI 2) */
+     * run_id, row_data (the row as JSON), error, created_at), inside the current transaction,
+     * which holds nothing else (mysql's CREATE commits implicitly). Without this slot a
+     * refused row fails the run. (ABI 2) */
     int (*write_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
                              const char *row_json, const char *error, struct arus_error *err);
 };

@@ -2,7 +2,8 @@
  * each batch loaded and its watermark stored in ONE destination transaction; restart is inclusive
  * from the stored watermark (merge by PK makes the re-read harmless); full refresh loads a shadow
  * table and swaps it in; soft deletes run after the main stream with their own watermark so a crash
- * between the two phases never skips a delete. */
+ * between the two phases never skips a delete. The order of destination calls is the protocol
+ * written in include/arus/destination.h (and checked by tests/unit/test_engine.c). */
 #include "arus/sync.h"
 
 #include <stdio.h>

@@ -1,5 +1,7 @@
 /* Sync engine against the in-memory fake connectors: ties at batch boundaries, faults after
- * every batch then a rerun, failed full refresh, soft deletes, schema drift, idempotent reruns. */
+ * every batch then a rerun, failed full refresh, soft deletes, schema drift, idempotent reruns,
+ * and the destination protocol's call order (golden call sequences). Every case runs against
+ * both fake destinations: "fake" (transactional) and "fake_buffered" (like ClickHouse). */
 #include <stdio.h>
 #include <string.h>
 
@@ -95,7 +97,7 @@ static bool watermark_not_ahead(void)
 
 static void test_fault_after_every_batch_then_rerun(void)
 {
-    for (int k = 1; k <= 20; k++) {
+    for (int k = 1; k <= 21; k++) {
         setup();
         /* 200 rows, batch 10 = 20 batches; watermarks shared by groups of 15 rows so ties span
          * batch boundaries. */
@@ -105,7 +107,8 @@ static void test_fault_after_every_batch_then_rerun(void)
             put(i, "v", ts, NULL);
         }
         struct arus_sync_report rep;
-        /* Commit 1 records the run as started; data batches commit from 2 on. */
+        /* Commit 1 records the run as started, 2..21 are the 20 batches, 22 the state-only
+         * commit that ends the table (where fake_buffered sends batches 19 and 20). */
         fake_fail_commit_at = k + 1;
         CHECK(sync_once(10, false, &rep) != ARUS_OK);
         arus_sync_report_cleanup(&rep);
@@ -228,16 +231,89 @@ static void test_refused_rows_become_dead_letters(void)
     max_dead_letters = 0;
 }
 
+/* ---- the destination protocol (include/arus/destination.h), call by call */
+
+#define RUN_START                                                                                  \
+    "connect\nensure_state\nlock\n"                                                                \
+    "ensure_schema\nget_watermark\nbegin\nrecord_run(running)\ncommit\n"
+#define RUN_END(status)     "begin\nrecord_run(" status ")\ncommit\nunlock\nclose\n"
+#define LOAD_TX(end)        "begin\nload_raw\nload_normalized\n" end
+#define BATCH_TX            LOAD_TX("update_watermark\ncommit\n")
+#define STATE_TX            "begin\nupdate_watermark\ncommit\n"
+#define DELETE_TX           "begin\ndelete_rows\ncommit\n"
+#define DEAD_LETTER_TX      "begin\nwrite_dead_letter\ncommit\n"
+#define SHADOW_SCHEMA       "ensure_schema(shadow)\n"
+#define SHADOW_LOAD_TX(end) "begin\nload_raw\nload_normalized(shadow)\n" end
+#define SWAP_TX             "begin\nswap_shadow\nupdate_watermark\ncommit\n"
+
+static void check_calls(int64_t batch, bool full, int want_rc, const char *golden)
+{
+    struct arus_sync_report rep;
+    fake_calls_clear();
+    CHECK_INT(sync_once(batch, full, &rep), want_rc);
+    arus_sync_report_cleanup(&rep);
+    CHECK_STR(fake_calls(), golden);
+}
+
+static void test_protocol_incremental_soft_deletes_full_refresh(void)
+{
+    setup();
+    for (int i = 1; i <= 3; i++)
+        put(i, "a", "2024-01-01 00:00:00", NULL);
+    /* first run: batches of 2 and 1 rows, no soft-delete phase (no state yet) */
+    check_calls(2, false, ARUS_OK, RUN_START BATCH_TX BATCH_TX STATE_TX RUN_END("ok"));
+    /* rows 1 and 3 re-read at the watermark (one full batch), row 2 soft-deleted */
+    put(2, "a", "2024-01-02 00:00:00", "2024-01-02 00:00:00");
+    check_calls(2, false, ARUS_OK, RUN_START BATCH_TX DELETE_TX STATE_TX RUN_END("ok"));
+    check_calls(2, true, ARUS_OK,
+                RUN_START SHADOW_SCHEMA SHADOW_LOAD_TX("commit\n") SWAP_TX RUN_END("ok"));
+    CHECK(dest_equals_source());
+}
+
+/* Refused rows bisected, a failed commit, a failed full refresh. */
+static void test_protocol_failures(void)
+{
+    setup();
+    put(1, "ok", "2024-01-01 00:00:00", NULL);
+    put(2, "BAD", "2024-01-01 00:00:00", NULL);
+    /* the refused batch, the whole batch again, row 1, row 2 refused: a dead letter; then the
+     * batch's watermark, and the state-only commit that ends the table */
+    max_dead_letters = 1;
+    static const char bisected[] = RUN_START LOAD_TX("rollback\n") LOAD_TX("rollback\n")
+        LOAD_TX("commit\n") LOAD_TX("rollback\n") DEAD_LETTER_TX STATE_TX STATE_TX RUN_END("ok");
+    check_calls(2, false, ARUS_OK, bisected);
+    max_dead_letters = 0;
+    CHECK_INT(fake_dead_letters, 1);
+    /* a failed commit is rolled back and ends the table */
+    setup();
+    put(1, "ok", "2024-01-01 00:00:00", NULL);
+    fake_fail_commit_at = 2;
+    check_calls(2, false, ARUS_EQUERY, RUN_START BATCH_TX "rollback\n" RUN_END("failed"));
+    /* the shadow table of a failed full refresh is dropped outside a transaction */
+    fake_fail_commit_at = 0;
+    fake_fail_shadow_load_at = 1;
+    check_calls(
+        2, true, ARUS_EQUERY,
+        RUN_START SHADOW_SCHEMA SHADOW_LOAD_TX("rollback\n") "drop_shadow\n" RUN_END("failed"));
+}
+
 int main(void)
 {
     fake_register();
-    RUN(test_ties_one_watermark_batch_7);
-    RUN(test_fault_after_every_batch_then_rerun);
-    RUN(test_failed_full_refresh_keeps_old_table);
-    RUN(test_soft_delete_propagates);
-    RUN(test_new_column_appears);
-    RUN(test_updates_merge_by_key);
-    RUN(test_refused_rows_become_dead_letters);
+    static const char *const destinations[] = {"fake", "fake_buffered"};
+    for (size_t i = 0; i < sizeof destinations / sizeof *destinations; i++) {
+        fprintf(stderr, "-- destination %s\n", destinations[i]);
+        fake_use_destination(destinations[i]);
+        RUN(test_ties_one_watermark_batch_7);
+        RUN(test_fault_after_every_batch_then_rerun);
+        RUN(test_failed_full_refresh_keeps_old_table);
+        RUN(test_soft_delete_propagates);
+        RUN(test_new_column_appears);
+        RUN(test_updates_merge_by_key);
+        RUN(test_refused_rows_become_dead_letters);
+        RUN(test_protocol_incremental_soft_deletes_full_refresh);
+        RUN(test_protocol_failures);
+    }
     fake_reset();
     return check_exit();
 }

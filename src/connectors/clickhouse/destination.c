@@ -765,7 +765,7 @@ static int ch_drop_shadow(struct arus_destination *dst, const struct arus_target
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
-    .flags = 0, /* no ARUS_DST_TRANSACTIONS: begin/commit are no-ops */
+    .flags = 0, /* no ARUS_DST_TRANSACTIONS: rollback undoes nothing, ch_commit sends */
     .create = ch_create,
     .connect = ch_connect,
     .close = ch_close,

@@ -1,6 +1,7 @@
-/* In-memory fake source and destination for engine unit tests (see fake.h). The destination
- * keeps a snapshot at begin() and restores it on rollback, so failed batches leave no trace,
- * exactly as a transactional database would. */
+/* In-memory fake source and destinations for engine unit tests (see fake.h). "fake" keeps a
+ * snapshot at begin() and restores it on rollback, so failed batches leave no trace, exactly as
+ * a transactional database would. "fake_buffered" has no transactions: writes wait in pending
+ * copies until a commit sends them, as ClickHouse's INSERT streams do. Both log their calls. */
 #include "fake.h"
 
 #include <stdio.h>
@@ -25,6 +26,19 @@ static int shadow_loads;
 static struct fake_table snap_table, snap_shadow;
 static struct fake_dest_state snap_state;
 static bool in_tx;
+
+/* fake_buffered: writes go to pending copies of the tables and state that a commit applies,
+ * like ClickHouse's open INSERT streams and held-back watermark. held_commits counts commits
+ * of loaded rows not applied yet; tx_wrote_rows whether the current transaction wrote rows
+ * (ClickHouse's ch_begin/ch_commit). */
+#define FAKE_BUFFERED_HOLD 3
+static struct fake_table pend_table, pend_shadow;
+static struct fake_dest_state pend_state;
+static int held_commits;
+static bool tx_wrote_rows;
+
+/* Destination calls in order, one per line (fake_calls). */
+static struct arus_strbuf call_log;
 
 static char *dup_or_null(const char *s) { return s ? arus_xstrdup(s) : NULL; }
 
@@ -70,10 +84,16 @@ void fake_reset(void)
     struct fake_dest_state empty = {0};
     state_set(&fake_dest_state, &empty);
     state_set(&snap_state, &empty);
+    table_clear(&pend_table);
+    table_clear(&pend_shadow);
+    state_set(&pend_state, &empty);
     shadow_exists = false;
     in_tx = false;
     fake_fail_commit_at = fake_fail_shadow_load_at = fake_commits = shadow_loads = 0;
     fake_dead_letters = 0;
+    held_commits = 0;
+    tx_wrote_rows = false;
+    arus_strbuf_cleanup(&call_log);
 }
 
 void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *types)
@@ -290,6 +310,51 @@ static const struct arus_source_ops fake_source_ops = {
 
 /* ---------------------------------------------------------------- destination */
 
+const char *fake_calls(void) { return arus_strbuf_cstr(&call_log); }
+
+void fake_calls_clear(void) { arus_strbuf_reset(&call_log); }
+
+static void note(const char *call) { arus_strbuf_appendf(&call_log, "%s\n", call); }
+
+static bool buffered(const struct arus_destination *d)
+{
+    return !arus_destination_has_transactions(d);
+}
+
+static struct fake_table *work_table(const struct arus_destination *d, bool shadow)
+{
+    if (buffered(d))
+        return shadow ? &pend_shadow : &pend_table;
+    return shadow ? &shadow_table : &fake_dest_table;
+}
+
+static struct fake_dest_state *work_state(const struct arus_destination *d)
+{
+    return buffered(d) ? &pend_state : &fake_dest_state;
+}
+
+/* fake_buffered: make every pending write live (a commit that sends, or a call that sends the
+ * buffered rows before its own statement, as ClickHouse does for anything but a streamed
+ * INSERT). No-op for "fake". */
+static void apply_pending(const struct arus_destination *d)
+{
+    if (!buffered(d))
+        return;
+    table_copy(&fake_dest_table, &pend_table);
+    table_copy(&shadow_table, &pend_shadow);
+    state_set(&fake_dest_state, &pend_state);
+    held_commits = 0;
+}
+
+/* fake_buffered: a failed send loses every pending write, watermarks included. */
+static void discard_pending(void)
+{
+    table_copy(&pend_table, &fake_dest_table);
+    table_copy(&pend_shadow, &shadow_table);
+    state_set(&pend_state, &fake_dest_state);
+    held_commits = 0;
+}
+
 static int dst_create(const struct arus_endpoint *ep, struct arus_destination **out,
                       struct arus_error *err)
 {
@@ -299,20 +364,41 @@ static int dst_create(const struct arus_endpoint *ep, struct arus_destination **
     return ARUS_OK;
 }
 
-static int dst_ok(struct arus_destination *d, struct arus_error *err)
+/* A slot that only logs its call. */
+#define NOTE_ONLY_SLOT(fn, call)                                                                   \
+    static int fn(struct arus_destination *d, struct arus_error *err)                              \
+    {                                                                                              \
+        (void)d;                                                                                   \
+        (void)err;                                                                                 \
+        note(call);                                                                                \
+        return ARUS_OK;                                                                            \
+    }
+NOTE_ONLY_SLOT(dst_connect, "connect")
+NOTE_ONLY_SLOT(dst_ensure_state, "ensure_state")
+NOTE_ONLY_SLOT(dst_test, "test_connection")
+NOTE_ONLY_SLOT(buf_rollback, "rollback") /* fake_buffered: nothing to undo */
+
+static void dst_close(struct arus_destination *d)
 {
     (void)d;
-    (void)err;
-    return ARUS_OK;
+    note("close");
 }
-
-static void dst_close(struct arus_destination *d) { (void)d; }
 
 static int dst_lock(struct arus_destination *d, const char *p, struct arus_error *err)
 {
     (void)d;
     (void)p;
     (void)err;
+    note("lock");
+    return ARUS_OK;
+}
+
+static int dst_unlock(struct arus_destination *d, const char *p, struct arus_error *err)
+{
+    (void)p;
+    (void)err;
+    note("unlock");
+    apply_pending(d);
     return ARUS_OK;
 }
 
@@ -333,16 +419,15 @@ static void ensure_columns(struct fake_table *t, const struct arus_table_schema 
 static int dst_ensure_schema(struct arus_destination *d, const struct arus_target *t,
                              const struct arus_table_schema *s, struct arus_error *err)
 {
-    (void)d;
     (void)err;
+    note(t->shadow ? "ensure_schema(shadow)" : "ensure_schema");
     if (t->shadow) {
         shadow_loads = 0; /* fake_fail_shadow_load_at counts within one refresh */
-        table_clear(&shadow_table);
+        table_clear(work_table(d, true));
         shadow_exists = true;
-        ensure_columns(&shadow_table, s);
-    } else {
-        ensure_columns(&fake_dest_table, s);
     }
+    ensure_columns(work_table(d, t->shadow), s);
+    apply_pending(d); /* DDL */
     return ARUS_OK;
 }
 
@@ -350,6 +435,7 @@ static int dst_begin(struct arus_destination *d, struct arus_error *err)
 {
     (void)d;
     (void)err;
+    note("begin");
     table_copy(&snap_table, &fake_dest_table);
     table_copy(&snap_shadow, &shadow_table);
     state_set(&snap_state, &fake_dest_state);
@@ -357,26 +443,60 @@ static int dst_begin(struct arus_destination *d, struct arus_error *err)
     return ARUS_OK;
 }
 
-static int dst_rollback(struct arus_destination *d, struct arus_error *err)
+static void restore_snapshot(void)
 {
-    (void)d;
-    (void)err;
     if (in_tx) {
         table_copy(&fake_dest_table, &snap_table);
         table_copy(&shadow_table, &snap_shadow);
         state_set(&fake_dest_state, &snap_state);
     }
     in_tx = false;
+}
+
+static int dst_rollback(struct arus_destination *d, struct arus_error *err)
+{
+    (void)d;
+    (void)err;
+    note("rollback");
+    restore_snapshot();
     return ARUS_OK;
 }
 
 static int dst_commit(struct arus_destination *d, struct arus_error *err)
 {
+    (void)d;
+    note("commit");
     if (++fake_commits == fake_fail_commit_at) {
-        dst_rollback(d, err);
+        restore_snapshot();
         return arus_error_set(err, ARUS_EQUERY, "injected commit failure %d", fake_commits);
     }
     in_tx = false;
+    return ARUS_OK;
+}
+
+static int buf_begin(struct arus_destination *d, struct arus_error *err)
+{
+    (void)d;
+    (void)err;
+    note("begin");
+    tx_wrote_rows = false;
+    return ARUS_OK;
+}
+
+/* Sends the pending writes, except that a transaction which wrote rows is held back until
+ * FAKE_BUFFERED_HOLD of them are pending (ClickHouse keeps an INSERT open across batches). */
+static int buf_commit(struct arus_destination *d, struct arus_error *err)
+{
+    note("commit");
+    bool wrote = tx_wrote_rows;
+    tx_wrote_rows = false;
+    if (++fake_commits == fake_fail_commit_at) {
+        discard_pending();
+        return arus_error_set(err, ARUS_EQUERY, "injected commit failure %d", fake_commits);
+    }
+    if (wrote && ++held_commits < FAKE_BUFFERED_HOLD)
+        return ARUS_OK;
+    apply_pending(d);
     return ARUS_OK;
 }
 
@@ -386,6 +506,7 @@ static int dst_load_raw(struct arus_destination *d, const struct arus_target *t,
     (void)d;
     (void)t;
     (void)err;
+    note("load_raw");
     *loaded = (int64_t)b->nrows;
     return ARUS_OK;
 }
@@ -393,8 +514,8 @@ static int dst_load_raw(struct arus_destination *d, const struct arus_target *t,
 static int dst_load(struct arus_destination *d, const struct arus_target *t,
                     const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
 {
-    (void)d;
-    struct fake_table *tab = t->shadow ? &shadow_table : &fake_dest_table;
+    note(t->shadow ? "load_normalized(shadow)" : "load_normalized");
+    struct fake_table *tab = work_table(d, t->shadow);
     int64_t n = 0;
     if (t->shadow && ++shadow_loads == fake_fail_shadow_load_at)
         return arus_error_set(err, ARUS_EQUERY, "injected shadow load failure");
@@ -404,6 +525,7 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
         if (b->ncolumns > 1 && row[1].data && strcmp(row[1].data, "BAD") == 0)
             return arus_error_set(err, ARUS_EDATA, "value \"BAD\" refused (row %zu)", r + 1);
     }
+    tx_wrote_rows = true;
     for (size_t r = 0; r < b->nrows; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
         char key[64];
@@ -433,20 +555,21 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
 static int dst_delete(struct arus_destination *d, const struct arus_target *t,
                       const struct arus_batch *b, int64_t *deleted, struct arus_error *err)
 {
-    (void)d;
     (void)t;
     (void)err;
+    note("delete_rows");
+    struct fake_table *tab = work_table(d, false);
     int64_t n = 0;
+    tx_wrote_rows = true;
     for (size_t r = 0; r < b->nrows; r++) {
-        long at = find_row(&fake_dest_table, arus_batch_row(b, r)[0].data);
+        long at = find_row(tab, arus_batch_row(b, r)[0].data);
         if (at < 0)
             continue;
-        for (size_t c = 0; c < fake_dest_table.ncols; c++)
-            free(fake_dest_table.cells[at][c]);
-        size_t last = --fake_dest_table.nrows;
-        memmove(fake_dest_table.cells[at], fake_dest_table.cells[last],
-                sizeof fake_dest_table.cells[at]);
-        memset(fake_dest_table.cells[last], 0, sizeof fake_dest_table.cells[last]);
+        for (size_t c = 0; c < tab->ncols; c++)
+            free(tab->cells[at][c]);
+        size_t last = --tab->nrows;
+        memmove(tab->cells[at], tab->cells[last], sizeof tab->cells[at]);
+        memset(tab->cells[last], 0, sizeof tab->cells[last]);
         n++;
     }
     *deleted = n;
@@ -456,21 +579,22 @@ static int dst_delete(struct arus_destination *d, const struct arus_target *t,
 static int dst_update_wm(struct arus_destination *d, const struct arus_target *t,
                          const struct arus_table_state *st, struct arus_error *err)
 {
-    (void)d;
     (void)t;
     (void)err;
+    note("update_watermark");
     struct fake_dest_state s = {(char *)st->watermark, (char *)st->deletes_watermark};
-    state_set(&fake_dest_state, &s);
+    state_set(work_state(d), &s);
     return ARUS_OK;
 }
 
 static int dst_get_wm(struct arus_destination *d, const char *p, const char *table,
                       struct arus_arena *a, struct arus_table_state *out, struct arus_error *err)
 {
-    (void)d;
     (void)p;
     (void)table;
     (void)err;
+    note("get_watermark");
+    apply_pending(d);
     memset(out, 0, sizeof *out);
     out->watermark = arus_arena_strdup(a, fake_dest_state.watermark);
     out->deletes_watermark = arus_arena_strdup(a, fake_dest_state.deletes_watermark);
@@ -479,41 +603,46 @@ static int dst_get_wm(struct arus_destination *d, const char *p, const char *tab
 
 static int dst_swap(struct arus_destination *d, const struct arus_target *t, struct arus_error *err)
 {
-    (void)d;
     (void)t;
     (void)err;
-    table_copy(&fake_dest_table, &shadow_table);
-    table_clear(&shadow_table);
+    note("swap_shadow");
+    table_copy(work_table(d, false), work_table(d, true));
+    table_clear(work_table(d, true));
     shadow_exists = false;
+    apply_pending(d); /* DDL */
     return ARUS_OK;
 }
 
 static int dst_drop_shadow(struct arus_destination *d, const struct arus_target *t,
                            struct arus_error *err)
 {
-    (void)d;
     (void)t;
     (void)err;
-    table_clear(&shadow_table);
+    note("drop_shadow");
+    table_clear(work_table(d, true));
     shadow_exists = false;
+    apply_pending(d); /* DDL */
     return ARUS_OK;
 }
 
 static int dst_record_run(struct arus_destination *d, const struct arus_run_record *r,
                           struct arus_error *err)
 {
-    (void)d;
-    (void)r;
     (void)err;
+    char call[64];
+    snprintf(call, sizeof call, "record_run(%s)", r->status);
+    note(call);
+    apply_pending(d);
     return ARUS_OK;
 }
 
 static int dst_dead_letter(struct arus_destination *d, const struct arus_target *t,
                            const char *row_json, const char *error, struct arus_error *err)
 {
-    (void)d;
     (void)t;
     (void)err;
+    note("write_dead_letter");
+    apply_pending(d);
     if (strstr(row_json, "\"BAD\"") && strstr(error, "refused"))
         fake_dead_letters++;
     return ARUS_OK;
@@ -524,12 +653,12 @@ static const struct arus_destination_ops fake_dest_ops = {
     .name = "fake",
     .flags = ARUS_DST_TRANSACTIONS,
     .create = dst_create,
-    .connect = dst_ok,
+    .connect = dst_connect,
     .close = dst_close,
-    .test_connection = dst_ok,
-    .ensure_state = dst_ok,
+    .test_connection = dst_test,
+    .ensure_state = dst_ensure_state,
     .lock = dst_lock,
-    .unlock = dst_lock,
+    .unlock = dst_unlock,
     .ensure_schema = dst_ensure_schema,
     .begin = dst_begin,
     .commit = dst_commit,
@@ -547,12 +676,24 @@ static const struct arus_destination_ops fake_dest_ops = {
 
 void fake_register(void)
 {
+    /* The same slots without transactions: only begin, commit and rollback differ, and the
+     * write slots pick the pending copies through buffered(). */
+    static struct arus_destination_ops buffered_ops;
+    buffered_ops = fake_dest_ops;
+    buffered_ops.name = "fake_buffered";
+    buffered_ops.flags = 0;
+    buffered_ops.begin = buf_begin;
+    buffered_ops.commit = buf_commit;
+    buffered_ops.rollback = buf_rollback;
     arus_registry_add_source("fake", &fake_source_ops);
     arus_registry_add_destination("fake", &fake_dest_ops);
+    arus_registry_add_destination("fake_buffered", &buffered_ops);
 }
 
 static struct arus_endpoint src_ep = {.name = "src", .type = "fake"};
 static struct arus_endpoint dst_ep = {.name = "dst", .type = "fake"};
+
+void fake_use_destination(const char *type) { dst_ep.type = type; }
 
 void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_size)
 {
@@ -574,5 +715,7 @@ int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync
     arus_source_create(&src_ep, &s, err);
     arus_destination_create(&dst_ep, &d, err);
     struct arus_sync_options opt = {.full_refresh = full_refresh};
-    return arus_sync_run(s, d, p, &opt, rep, err);
+    int rc = arus_sync_run(s, d, p, &opt, rep, err);
+    arus_destination_close(d);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* In-memory fake connectors for engine unit tests: a source holding one table of text cells and
- * a transactional destination with state, shadow tables and injectable failures. Registered as
- * "fake" by fake_register(). */
+ * two destinations with state, shadow tables and injectable failures: "fake", transactional,
+ * and "fake_buffered", without transactions like ClickHouse. Registered by fake_register(). */
 #ifndef ARUS_TEST_FAKE_H
 #define ARUS_TEST_FAKE_H
 
@@ -22,7 +22,8 @@ struct fake_table {
     char *cells[FAKE_MAX_ROWS][FAKE_MAX_COLS];
 };
 
-/* The one source table and the destination's live table, both process-wide. */
+/* The one source table and the destination's live table (what a reader of the destination
+ * sees: for fake_buffered only what commits have sent), both process-wide. */
 extern struct fake_table fake_source_table;
 extern struct fake_table fake_dest_table;
 
@@ -32,15 +33,33 @@ struct fake_dest_state {
 };
 extern struct fake_dest_state fake_dest_state;
 
-/* Failure injection: the Nth commit (1-based, counted from fake_reset) fails, 0 = never; the
- * Nth load into the shadow table (counted within one full refresh) fails. */
+/* Failure injection: the Nth commit (1-based, counted from fake_reset) fails, 0 = never (fake:
+ * its transaction is rolled back; fake_buffered: every write not sent yet is lost, those of
+ * earlier transactions and their watermarks included); the Nth load into the shadow table
+ * (counted within one full refresh) fails. */
 extern int fake_fail_commit_at;
 extern int fake_fail_shadow_load_at;
 extern int fake_commits;
 /* Rows the destination refused (column 1 == "BAD") and stored as dead letters. */
 extern size_t fake_dead_letters;
 
+/* Register source "fake" and destinations "fake" and "fake_buffered".
+ *
+ * fake_buffered follows ClickHouse (src/connectors/clickhouse): no ARUS_DST_TRANSACTIONS;
+ * begin and rollback do nothing (rollback undoes no write); loads, deletes and watermarks go
+ * to pending copies of the tables and state, and a commit applies them, except that a
+ * transaction that wrote rows is held back until three such are pending (an INSERT kept open
+ * across batches); a commit of a transaction without rows always applies. Calls that are
+ * statements of their own in ClickHouse (ensure_schema, get_watermark, swap_shadow,
+ * drop_shadow, record_run, write_dead_letter, unlock) apply the pending writes first. */
 void fake_register(void);
+/* Destination type fake_sync uses: "fake" (the default) or "fake_buffered". Kept by
+ * fake_reset. */
+void fake_use_destination(const char *type);
+/* The destination calls made since fake_reset or fake_calls_clear, one per line, e.g.
+ * "begin\nload_normalized(shadow)\nrecord_run(ok)\n" (the golden call sequences). */
+const char *fake_calls(void);
+void fake_calls_clear(void);
 /* Clear both tables, state and counters. */
 void fake_reset(void);
 /* Define the source table's columns: names[i] with types[i]. */
@@ -57,7 +76,8 @@ int fake_dest_col(const char *name);
 size_t fake_dest_duplicates(void);
 /* A pipeline config for tests (source "src", destination "dst"), batch size given. */
 void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_size);
-/* Run one sync of table "t"; returns the engine's code. */
+/* Run one sync of table "t" and close the destination, as arus_sync_pipeline does; returns
+ * the engine's code. */
 int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,
               struct arus_error *err);
 
