@@ -21,8 +21,8 @@ static int find_column(const struct arus_table_schema *t, const char *name, int 
 {
     *out = arus_schema_find(t, name);
     if (*out < 0)
-        return arus_error_set(err, ARUS_ENOTFOUND, "column \"%s\" not found in table \"%s\"",
-                              name, t->name);
+        return arus_error_set(err, ARUS_ENOTFOUND, "column \"%s\" not found in table \"%s\"", name,
+                              t->name);
     return ARUS_OK;
 }
 
@@ -84,9 +84,9 @@ int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_ta
      * its old watermark, below the bound; deleted_at then tells that it changed. That needs
      * deleted_at comparable with the watermark text, i.e. of the same logical type; when
      * deleted_at is the watermark column the bound already is on it. */
-    p.deleted_at_bounded = kind == ARUS__EXTRACT_SOFT_DELETES && from &&
-                           p.deleted_at != p.watermark &&
-                           t->columns[p.deleted_at].type.ltype == t->columns[p.watermark].type.ltype;
+    p.deleted_at_bounded =
+        kind == ARUS__EXTRACT_SOFT_DELETES && from && p.deleted_at != p.watermark &&
+        t->columns[p.deleted_at].type.ltype == t->columns[p.watermark].type.ltype;
     *out = p;
     return ARUS_OK;
 }

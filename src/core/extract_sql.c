@@ -20,25 +20,26 @@ static const char *tuple_val(const struct arus_extract_bound *b, size_t i)
     return i == 0 ? b->watermark : b->key[i - 1];
 }
 
-static void put_cmp(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+static void put_cmp(const struct arus_extract_plan *p, const struct arus_sql_dialect *d, void *ctx,
                     struct arus_strbuf *sql, const struct arus_extract_bound *b, size_t i,
                     const char *op)
 {
     put_col(p, d, sql, tuple_col(p, i));
     arus_strbuf_puts(sql, op);
-    d->param(d->ctx, sql, tuple_col(p, i), tuple_val(b, i));
+    d->param(ctx, sql, tuple_col(p, i), tuple_val(b, i));
 }
 
 /* (watermark[, key...]) against bound b, from below (lower) or above. Returns whether the text
  * is a single comparison (no top-level AND). */
 static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
-                      struct arus_strbuf *sql, const struct arus_extract_bound *b, bool lower)
+                      void *ctx, struct arus_strbuf *sql, const struct arus_extract_bound *b,
+                      bool lower)
 {
     size_t n = b->key ? 1 + p->nkey : 1;
     const char *strict = lower ? " > " : " < ";
     const char *last = b->inclusive ? (lower ? " >= " : " <= ") : strict;
     if (n == 1) {
-        put_cmp(p, d, sql, b, 0, last);
+        put_cmp(p, d, ctx, sql, b, 0, last);
         return true;
     }
     if (d->row_values) {
@@ -52,23 +53,23 @@ static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_d
         arus_strbuf_putc(sql, '(');
         for (size_t i = 0; i < n; i++) {
             arus_strbuf_puts(sql, i ? ", " : "");
-            d->param(d->ctx, sql, tuple_col(p, i), tuple_val(b, i));
+            d->param(ctx, sql, tuple_col(p, i), tuple_val(b, i));
         }
         arus_strbuf_putc(sql, ')');
         return true;
     }
     /* The leading non-strict comparison gives the planner its index range; the nested
      * OR/AND decides the rows that share a watermark. */
-    put_cmp(p, d, sql, b, 0, lower ? " >= " : " <= ");
+    put_cmp(p, d, ctx, sql, b, 0, lower ? " >= " : " <= ");
     arus_strbuf_puts(sql, " AND ");
     for (size_t i = 0; i + 1 < n; i++) {
         arus_strbuf_putc(sql, '(');
-        put_cmp(p, d, sql, b, i, strict);
+        put_cmp(p, d, ctx, sql, b, i, strict);
         arus_strbuf_puts(sql, " OR (");
-        put_cmp(p, d, sql, b, i, " = ");
+        put_cmp(p, d, ctx, sql, b, i, " = ");
         arus_strbuf_puts(sql, " AND ");
     }
-    put_cmp(p, d, sql, b, n - 1, last);
+    put_cmp(p, d, ctx, sql, b, n - 1, last);
     for (size_t i = 0; i + 1 < n; i++)
         arus_strbuf_puts(sql, "))");
     return false;
@@ -76,19 +77,19 @@ static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_d
 
 /* The range on the watermark (arus/source.h) into sql; nothing when every row qualifies. */
 static void put_range(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
-                      struct arus_strbuf *sql)
+                      void *ctx, struct arus_strbuf *sql)
 {
     struct arus_strbuf r;
     arus_strbuf_init(&r);
     size_t nparts = 0;
     bool simple = true;
     if (p->lower.watermark) {
-        simple = put_bound(p, d, &r, &p->lower, true);
+        simple = put_bound(p, d, ctx, &r, &p->lower, true);
         nparts++;
     }
     if (p->upper.watermark) {
         arus_strbuf_puts(&r, nparts ? " AND " : "");
-        simple = put_bound(p, d, &r, &p->upper, false) && nparts == 0;
+        simple = put_bound(p, d, ctx, &r, &p->upper, false) && nparts == 0;
         nparts++;
     }
     bool or_null = p->nulls == ARUS_NULLS_FIRST && nparts;
@@ -112,15 +113,24 @@ static void put_range(const struct arus_extract_plan *p, const struct arus_sql_d
         arus_strbuf_puts(sql, " OR ");
         put_col(p, d, sql, (size_t)p->deleted_at);
         arus_strbuf_puts(sql, " >= ");
-        d->param(d->ctx, sql, (size_t)p->deleted_at, p->lower.watermark);
+        d->param(ctx, sql, (size_t)p->deleted_at, p->lower.watermark);
     }
     if (or_null || or_deleted)
         arus_strbuf_putc(sql, ')');
     arus_strbuf_cleanup(&r);
 }
 
+void arus_extract_sql_select(const struct arus_extract_plan *p, char quote, struct arus_strbuf *sql)
+{
+    arus_strbuf_puts(sql, "SELECT ");
+    for (size_t i = 0; i < p->table->ncolumns; i++) {
+        arus_strbuf_puts(sql, i ? ", " : "");
+        arus_sql_quote_ident(sql, p->table->columns[i].name, quote, false);
+    }
+}
+
 void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
-                              struct arus_strbuf *sql)
+                              void *ctx, struct arus_strbuf *sql)
 {
     /* Conditions are written apart and appended in the order written, which keeps positional
      * placeholders in the order d->param saw them. */
@@ -132,7 +142,7 @@ void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct ar
         arus_strbuf_puts(&where, p->rows == ARUS_ROWS_DELETED ? " IS NOT NULL" : " IS NULL");
     }
     if (p->watermark >= 0)
-        put_range(p, d, &range);
+        put_range(p, d, ctx, &range);
     if (range.len) {
         arus_strbuf_puts(&where, where.len ? " AND " : "");
         arus_strbuf_append(&where, range.data, range.len);

@@ -69,8 +69,8 @@ static void mongo_op(bson_t *doc, const char *name, const char *op, const bson_v
 /* text as column col's BSON value (v borrows text). A date between two milliseconds cannot
  * equal a stored one: *exact says so, and v is the next millisecond up (lower bounds) or down
  * (upper bounds), which keeps the same documents. */
-static int mongo_value(const struct arus_extract_plan *p, size_t col, const char *text,
-                       bool lower, bson_value_t *v, bool *exact, struct arus_error *err)
+static int mongo_value(const struct arus_extract_plan *p, size_t col, const char *text, bool lower,
+                       bson_value_t *v, bool *exact, struct arus_error *err)
 {
     const struct arus_column *c = &p->table->columns[col];
     size_t len = strlen(text);
@@ -141,8 +141,8 @@ static int mongo_bound(const struct arus_extract_plan *p, const struct arus_extr
     int rc = ARUS_OK;
     for (size_t i = 0; i < n && rc == ARUS_OK; i++) {
         bool e;
-        rc = mongo_value(p, mongo_tuple_col(p, i), i ? b->key[i - 1] : b->watermark, lower,
-                         &v[i], &e, err);
+        rc = mongo_value(p, mongo_tuple_col(p, i), i ? b->key[i - 1] : b->watermark, lower, &v[i],
+                         &e, err);
         exact = exact && (i > 0 || e);
     }
     if (rc != ARUS_OK)
@@ -219,8 +219,8 @@ int arus__mongo_extract_filter(const struct arus_extract_plan *p, bson_t *filter
     if (p->rows == ARUS_ROWS_LIVE)
         BSON_APPEND_NULL(mongo_cond(&conds), mongo_name(p, (size_t)p->deleted_at));
     else if (p->rows == ARUS_ROWS_DELETED)
-        BCON_APPEND(mongo_cond(&conds), mongo_name(p, (size_t)p->deleted_at), "{", "$ne",
-                    BCON_NULL, "}");
+        BCON_APPEND(mongo_cond(&conds), mongo_name(p, (size_t)p->deleted_at), "{", "$ne", BCON_NULL,
+                    "}");
     if (p->watermark >= 0)
         rc = mongo_range(p, &conds, err);
     if (rc == ARUS_OK)

@@ -19,29 +19,25 @@ static void my_param(void *ctx, struct arus_strbuf *sql, size_t column, const ch
     arus_strbuf_putc(sql, '?');
 }
 
+static const struct arus_sql_dialect my_dialect = {
+    .quote = '`',
+    .row_values = false,
+    .nulls_sort_first = true,
+    .param = my_param,
+};
+
 void arus__my_extract_sql(const struct arus_extract_plan *plan, const char *database,
                           struct my_extract_sql *out)
 {
     const struct arus_table_schema *t = plan->table;
     *out = (struct my_extract_sql){0};
     arus_strbuf_init(&out->sql);
-    arus_strbuf_puts(&out->sql, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        arus_strbuf_puts(&out->sql, i ? ", " : "");
-        arus_sql_quote_ident(&out->sql, t->columns[i].name, '`', false);
-    }
+    arus_extract_sql_select(plan, '`', &out->sql);
     arus_strbuf_puts(&out->sql, " FROM ");
     arus_sql_quote_ident(&out->sql, database, '`', false);
     arus_strbuf_putc(&out->sql, '.');
     arus_sql_quote_ident(&out->sql, t->name, '`', false);
-    struct arus_sql_dialect d = {
-        .quote = '`',
-        .row_values = false,
-        .nulls_sort_first = true,
-        .param = my_param,
-        .ctx = out,
-    };
-    arus_extract_sql_clauses(plan, &d, &out->sql);
+    arus_extract_sql_clauses(plan, &my_dialect, out, &out->sql);
 }
 
 void arus__my_extract_sql_cleanup(struct my_extract_sql *q)

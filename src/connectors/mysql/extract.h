@@ -11,7 +11,7 @@
 /* One `?` of the statement: the canonical text to bind, as the type of the column it is
  * compared with. */
 struct my_extract_param {
-    size_t column; /* index into the plan's table */
+    size_t column;    /* index into the plan's table */
     const char *text; /* borrowed from the plan */
 };
 

@@ -55,6 +55,13 @@ static void pg_param(void *ctx, struct arus_strbuf *sql, size_t column, const ch
         arus__pg_type_to_native(&c->type, sql);
 }
 
+static const struct arus_sql_dialect pg_dialect = {
+    .quote = '"',
+    .row_values = true,
+    .nulls_sort_first = false,
+    .param = pg_param,
+};
+
 void arus__pg_extract_sql(const struct arus_extract_plan *plan, const char *default_schema,
                           struct pg_extract_sql *out)
 {
@@ -78,14 +85,7 @@ void arus__pg_extract_sql(const struct arus_extract_plan *plan, const char *defa
     arus__pg_qualified(sql, t->schema_name ? t->schema_name : default_schema,
                        pg_relname(default_schema, t));
     struct pg_param_ctx pc = {.q = out, .table = t};
-    struct arus_sql_dialect d = {
-        .quote = '"',
-        .row_values = true,
-        .nulls_sort_first = false,
-        .param = pg_param,
-        .ctx = &pc,
-    };
-    arus_extract_sql_clauses(plan, &d, sql);
+    arus_extract_sql_clauses(plan, &pg_dialect, &pc, sql);
     arus_strbuf_puts(sql, ") TO STDOUT");
 }
 

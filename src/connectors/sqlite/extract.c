@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 
-#include "arus/extract_sql.h"
 #include "arus/arena.h"
+#include "arus/extract_sql.h"
 
 /* ?N of text, the same N each time the same value is compared (the soft-delete rule compares
  * the lower bound twice). */
@@ -22,6 +22,13 @@ static void sqlite_param(void *ctx, struct arus_strbuf *sql, size_t column, cons
     arus_strbuf_appendf(sql, "?%zu", n + 1);
 }
 
+static const struct arus_sql_dialect sqlite_dialect = {
+    .quote = '"',
+    .row_values = true,
+    .nulls_sort_first = true,
+    .param = sqlite_param,
+};
+
 void arus__sqlite_extract_sql(const struct arus_extract_plan *plan, struct sqlite_extract_sql *out)
 {
     const struct arus_table_schema *t = plan->table;
@@ -29,21 +36,10 @@ void arus__sqlite_extract_sql(const struct arus_extract_plan *plan, struct sqlit
     /* at most a lower and an upper tuple */
     out->params = arus_xcalloc(2 * (plan->nkey + 1), sizeof *out->params);
     out->nparams = 0;
-    arus_strbuf_puts(&out->sql, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        arus_strbuf_puts(&out->sql, i ? ", " : "");
-        arus_sql_quote_ident(&out->sql, t->columns[i].name, '"', false);
-    }
+    arus_extract_sql_select(plan, '"', &out->sql);
     arus_strbuf_puts(&out->sql, " FROM ");
     arus_sql_quote_ident(&out->sql, t->name, '"', false);
-    struct arus_sql_dialect d = {
-        .quote = '"',
-        .row_values = true,
-        .nulls_sort_first = true,
-        .param = sqlite_param,
-        .ctx = out,
-    };
-    arus_extract_sql_clauses(plan, &d, &out->sql);
+    arus_extract_sql_clauses(plan, &sqlite_dialect, out, &out->sql);
 }
 
 void arus__sqlite_extract_sql_cleanup(struct sqlite_extract_sql *q)
