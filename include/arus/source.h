@@ -45,16 +45,27 @@ struct arus_extract;
  * omitting the watermark when watermark < 0. When not ordered, in any order the server streams
  * fastest: no ORDER BY, no sort.
  *
+ * The plans the engine builds (so a source sees nothing else today):
+ *   incremental run   LIVE (ALL without deleted_at), lower = stored watermark minus lookback,
+ *                     inclusive, no key; NULL watermarks FIRST on the first run (no lower bound)
+ *                     and EXCLUDED after; ordered by (watermark, primary key).
+ *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise.
+ *   full refresh      LIVE or ALL, watermark -1, no bound, not ordered.
+ *   upper             never set yet (a commit horizon will set it); sources translate it anyway.
+ *
  * The soft-delete rule (the same for every source): the soft-delete stream reads rows with
  * deleted_at set whose watermark reached the lower bound, and, when deleted_at has the watermark
  * column's logical type (deleted_at_bounded), also those whose deleted_at did: a row soft-deleted
- * without touching its watermark column is still found. The bound values are the watermark
- * column's text, compared with deleted_at as deleted_at's own type.
+ * without touching its watermark column is still found. The bound value is the watermark
+ * column's text, compared with deleted_at as deleted_at's own type. deleted_at_bounded is false
+ * when deleted_at is itself the watermark column (the bound already is on it).
  *
- * Ownership: the plan and everything it points to is the engine's, borrowed by the source from
- * extract_open until extract_close returns; a source copies nothing of it unless it needs it
- * longer. Whatever a source must keep past extract_open (the table, for rendering) stays valid
- * until extract_close. */
+ * SQL sources get the WHERE and ORDER BY of a plan from arus_extract_sql_clauses
+ * (arus/extract_sql.h) and supply only their dialect.
+ *
+ * Ownership: the plan and everything it points to (table, key, bound texts) is the engine's,
+ * borrowed by the source from extract_open until extract_close returns; a source may keep
+ * pointers into it for the stream's life and copies nothing. */
 
 /* Which rows by their deleted_at column. */
 enum arus_extract_rows {
@@ -66,7 +77,7 @@ enum arus_extract_rows {
 /* What happens to rows whose watermark is NULL. */
 enum arus_extract_nulls {
     ARUS_NULLS_EXCLUDED, /* never read */
-    ARUS_NULLS_FIRST,    /* read whatever the bounds say, and first when ordered */
+    ARUS_NULLS_FIRST,    /* read whatever the bounds are, and first when ordered */
 };
 
 /* One end of the range, on the watermark and optionally the key after it. */
