@@ -127,18 +127,41 @@ struct arus_extract {
     size_t next, end;
 };
 
-/* Rows from the inclusive lower bound on updated_at (all rows when there is none). The batch
- * columns are the schema's, in order, so cells are filled by position. Canonical timestamps of
- * this table compare correctly as text; a real source compares in its query instead. */
-static int countries_extract_open(struct arus_source *src, const struct arus_extract_request *req,
+/* Order of row c against a plan bound on (updated_at[, id]). Canonical timestamps of this table
+ * compare correctly as text; a real source compares in its query instead. */
+static int compare_to_bound(const struct country *c, const struct arus_extract_bound *bound)
+{
+    int order = strcmp(c->updated_at, bound->watermark);
+    if (order == 0 && bound->key) {
+        int64_t key = strtoll(bound->key[0], NULL, 10);
+        order = c->id < key ? -1 : c->id > key;
+    }
+    return order;
+}
+
+/* The plan's rows: from its lower bound up to its upper bound (both optional, each inclusive or
+ * not). The table is stored in (updated_at, id) order and has neither NULL watermarks nor a
+ * deleted_at column, so the order, NULL and soft-delete parts of the plan need nothing here. The
+ * batch columns are the schema's, in order, so cells are filled by position. */
+static int countries_extract_open(struct arus_source *src, const struct arus_extract_plan *plan,
                                   struct arus_extract **out, struct arus_error *err)
 {
     (void)err;
     struct arus_extract *x = arus_xcalloc(1, sizeof *x);
     x->end = countries_of(src)->nrows;
-    if (req->mode->mode == ARUS_SYNC_INCREMENTAL && req->watermark_from)
-        while (x->next < x->end && strcmp(countries[x->next].updated_at, req->watermark_from) < 0)
-            x->next++;
+    const struct arus_extract_bound *lo = &plan->lower, *hi = &plan->upper;
+    while (lo->watermark && x->next < x->end) {
+        int order = compare_to_bound(&countries[x->next], lo);
+        if (order > 0 || (order == 0 && lo->inclusive))
+            break;
+        x->next++;
+    }
+    while (hi->watermark && x->end > x->next) {
+        int order = compare_to_bound(&countries[x->end - 1], hi);
+        if (order < 0 || (order == 0 && hi->inclusive))
+            break;
+        x->end--;
+    }
     *out = x;
     return ARUS_OK;
 }

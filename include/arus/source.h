@@ -16,26 +16,102 @@
  * still accepts (see arus_registry_check_source). New slots are appended, so a connector built
  * against version v has every slot up to v's last (a changed slot raises the minimum instead);
  * the core wrappers read a slot added after ARUS_SOURCE_ABI_MIN only when the connector's
- * abi_version reaches the slot's version: an older connector's table ends before it. */
-#define ARUS_SOURCE_ABI 1
-#define ARUS_SOURCE_ABI_MIN ARUS_SOURCE_ABI /* extract_open's argument changed in 2 */
+ * abi_version reaches the slot's version: an older connector's table ends before it.
+ * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum is 2). */
+#define ARUS_SOURCE_ABI 2
+#define ARUS_SOURCE_ABI_MIN 2
 
 struct arus_source;
 struct arus_extract;
 
-/* What one extract stream reads. Rows come back ordered by (watermark column, primary key)
- * for incremental tables, as ONE streamed query per call of extract_open, so batch boundaries
- * can never split or drop rows that share a watermark. A full refresh may return rows in any
- * order (the refreshed table replaces the old one whole). */
-struct arus_extract_request {
-    const struct arus_table_schema *table;  /* columns to read, in batch order (borrowed) */
-    const struct arus_sync_mode *mode;
-    const char *watermark_from; /* incremental: inclusive lower bound in the watermark column's
-                                   canonical text; NULL = from the start (NULL watermarks too) */
-    size_t batch_size;
-    bool deleted_only;          /* set by arus_source_extract_soft_deletes: rows whose
-                                   deleted_at is set and whose watermark (or deleted_at) is
-                                   >= watermark_from; otherwise rows with deleted_at IS NULL */
+/* ---- The extract plan
+ *
+ * The engine decides WHAT one extract stream reads (src/core/extract_plan.c builds every plan);
+ * a source only translates the plan into its own query, the way postgres_fdw deparses a scan,
+ * and never works the rules out again from the sync mode. A row qualifies when
+ *
+ *   rows filter      ARUS_ROWS_ALL: every row; LIVE: deleted_at IS NULL; DELETED: deleted_at IS
+ *                    NOT NULL (for MongoDB "IS NULL" also means the field is missing)
+ *   AND range        true when watermark < 0; otherwise
+ *                      (wm IS NULL ? nulls == ARUS_NULLS_FIRST
+ *                                  : lower <= (wm[, key]) AND (wm[, key]) < or <= upper)
+ *                      OR (deleted_at_bounded AND deleted_at >= lower.watermark)
+ *
+ * where a bound whose watermark is NULL is absent (always true), and a bound whose key is NULL
+ * compares the watermark alone. A bound with a key compares the tuple (wm, key[0], ...) in
+ * lexicographic order: lower inclusive means wm > w OR (wm = w AND (k1, k2...) >= (a, b...)).
+ * Each source may spell this as its dialect uses indexes best (a row comparison, an OR/AND
+ * expansion behind a leading wm >= w, a $or), but must give exactly these rows. Bound values
+ * are canonical cell text (types.h) of the column they are compared with; a source converts
+ * them to that column's native type (casts, typed binds, BSON types), never splices them into
+ * query text. With nulls == ARUS_NULLS_EXCLUDED and no bound, a source must still exclude rows
+ * whose watermark is NULL.
+ *
+ * Order: when `ordered`, rows come by (watermark ascending with NULLs first, key[0], ...),
+ * omitting the watermark when watermark < 0. When not ordered, in any order the server streams
+ * fastest: no ORDER BY, no sort.
+ *
+ * The plans the engine builds (so a source sees nothing else today):
+ *   incremental run   LIVE (ALL without deleted_at), lower = stored watermark minus lookback,
+ *                     inclusive, no key; NULL watermarks FIRST on the first run (no lower bound)
+ *                     and EXCLUDED after; ordered by (watermark, primary key).
+ *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise.
+ *   full refresh      LIVE or ALL, watermark -1, no bound, not ordered.
+ *   upper             never set yet (a commit horizon will set it); sources translate it anyway.
+ *
+ * The soft-delete rule (the same for every source): the soft-delete stream reads rows with
+ * deleted_at set whose watermark reached the lower bound, and, when deleted_at has the watermark
+ * column's logical type (deleted_at_bounded), also those whose deleted_at did: a row soft-deleted
+ * without touching its watermark column is still found. The bound value is the watermark
+ * column's text, compared with deleted_at as deleted_at's own type. deleted_at_bounded is false
+ * when deleted_at is itself the watermark column (the bound already is on it).
+ *
+ * SQL sources get the WHERE and ORDER BY of a plan from arus_extract_sql_clauses
+ * (arus/extract_sql.h) and supply only their dialect.
+ *
+ * Ownership: the plan and everything it points to (table, key, bound texts) is the engine's,
+ * borrowed by the source from extract_open until extract_close returns; a source may keep
+ * pointers into it for the stream's life and copies nothing. */
+
+/* Which rows by their deleted_at column. */
+enum arus_extract_rows {
+    ARUS_ROWS_ALL,     /* no filter (the table has no deleted_at column) */
+    ARUS_ROWS_LIVE,    /* deleted_at IS NULL */
+    ARUS_ROWS_DELETED, /* deleted_at IS NOT NULL: the soft-delete stream */
+};
+
+/* What happens to rows whose watermark is NULL. */
+enum arus_extract_nulls {
+    ARUS_NULLS_EXCLUDED, /* never read */
+    ARUS_NULLS_FIRST,    /* read whatever the bounds are, and first when ordered */
+};
+
+/* One end of the range, on the watermark and optionally the key after it. */
+struct arus_extract_bound {
+    const char *watermark;  /* canonical text of the watermark column; NULL = no bound */
+    const char *const *key; /* NULL, or plan->nkey texts (canonical, of key[i]'s column): the
+                               bound is on the tuple (watermark, key...) */
+    bool inclusive;         /* >= / <= rather than > / < */
+};
+
+/* What one extract stream reads, resolved against the table (all column references are
+ * indexes into table->columns). Built by the engine; see the rules above. */
+struct arus_extract_plan {
+    const struct arus_table_schema *table; /* columns to read, in batch order; names the
+                                              relation (schema_name, name) */
+    size_t batch_size;                     /* rows per extract_next call (cursor batch hint) */
+    int watermark;                         /* column that bounds and orders; -1 = none */
+    const size_t *key;                     /* primary-key columns in key order (never the
+                                              watermark column): tie order and bound tail */
+    size_t nkey;                           /* 0: order by the watermark alone */
+    struct arus_extract_bound lower;       /* rows at or after (inclusive) / after it */
+    struct arus_extract_bound upper;       /* rows before / at or before (inclusive) it */
+    enum arus_extract_nulls nulls;
+    enum arus_extract_rows rows;
+    int deleted_at;          /* the deleted_at column when rows != ARUS_ROWS_ALL, else -1 */
+    bool deleted_at_bounded; /* ARUS_ROWS_DELETED with a lower bound only: a row also
+                                qualifies when deleted_at >= lower.watermark */
+    bool ordered;            /* ORDER BY (watermark NULLS FIRST, key...) required */
 };
 
 struct arus_source_ops {
@@ -61,9 +137,10 @@ struct arus_source_ops {
      * estimate) allocated in a. ARUS_ENOTFOUND with "table \"x\" not found in ..." if absent. */
     int (*get_table_columns)(struct arus_source *src, const char *table, struct arus_arena *a,
                              struct arus_table_schema **out, struct arus_error *err);
-    /* Start a stream (see struct arus_extract_request). Memory must stay bounded by the batch:
-     * use the driver's streaming path, never buffer the whole result. */
-    int (*extract_open)(struct arus_source *src, const struct arus_extract_request *req,
+    /* Start a stream of the rows of plan (struct arus_extract_plan: translate it, decide
+     * nothing), as ONE streamed query. Memory must stay bounded by the batch: use the driver's
+     * streaming path, never buffer the whole result. Called with plan->rows != DELETED. */
+    int (*extract_open)(struct arus_source *src, const struct arus_extract_plan *plan,
                         struct arus_extract **out, struct arus_error *err);
     /* Append rows to b until it is full or the stream ends. End of stream is reported by
      * returning ARUS_OK with no row appended. Cells are canonical text (types.h). */
@@ -73,8 +150,9 @@ struct arus_source_ops {
 
     /* ---- optional slots (may be NULL) ---- */
 
-    /* Like extract_open with req->deleted_only = true (the spec's extract_soft_deletes). */
-    int (*extract_soft_deletes)(struct arus_source *src, const struct arus_extract_request *req,
+    /* The spec's extract_soft_deletes: like extract_open, for plans with rows ==
+     * ARUS_ROWS_DELETED (may be the same function as extract_open). */
+    int (*extract_soft_deletes)(struct arus_source *src, const struct arus_extract_plan *plan,
                                 struct arus_extract **out, struct arus_error *err);
     /* Non-system schema names (PostgreSQL), allocated in a. */
     int (*discover_schemas)(struct arus_source *src, struct arus_arena *a, char ***out,
@@ -106,14 +184,17 @@ int arus_source_get_table_columns(struct arus_source *src, const char *table,
 /* The spec's detect_sync_mode: the shared rules of arus_detect_sync_mode. */
 void arus_source_detect_sync_mode(struct arus_source *src, const struct arus_table_schema *t,
                                   struct arus_sync_mode *out);
-int arus_source_extract_open(struct arus_source *src, const struct arus_extract_request *req,
+/* extract_open of a plan with rows != ARUS_ROWS_DELETED (ARUS_EINVAL otherwise). */
+int arus_source_extract_open(struct arus_source *src, const struct arus_extract_plan *plan,
                              struct arus_extract **out, struct arus_error *err);
 int arus_source_extract_next(struct arus_source *src, struct arus_extract *x,
                              struct arus_batch *b, struct arus_error *err);
 void arus_source_extract_close(struct arus_source *src, struct arus_extract *x);
 bool arus_source_can_extract_soft_deletes(const struct arus_source *src);
+/* extract_soft_deletes of a plan with rows == ARUS_ROWS_DELETED (ARUS_EINVAL otherwise;
+ * ARUS_ENOTSUP when the source has no such slot). */
 int arus_source_extract_soft_deletes(struct arus_source *src,
-                                     const struct arus_extract_request *req,
+                                     const struct arus_extract_plan *plan,
                                      struct arus_extract **out, struct arus_error *err);
 /* The spec's discover_schemas: the source's non-system schema names (all of them, whatever
  * schema_include selects for discovery), *out an array of *n strings allocated in a. ARUS_ENOTSUP

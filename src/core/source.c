@@ -69,12 +69,12 @@ void arus_source_detect_sync_mode(struct arus_source *src, const struct arus_tab
     arus_detect_sync_mode(t, out);
 }
 
-int arus_source_extract_open(struct arus_source *src, const struct arus_extract_request *req,
+int arus_source_extract_open(struct arus_source *src, const struct arus_extract_plan *plan,
                              struct arus_extract **out, struct arus_error *err)
 {
-    if (req->deleted_only)
+    if (plan->rows == ARUS_ROWS_DELETED)
         return arus_error_set(err, ARUS_EINVAL, "extract_open: use extract_soft_deletes");
-    return checked(src, "extract", src->ops->extract_open(src, req, out, err), err);
+    return checked(src, "extract", src->ops->extract_open(src, plan, out, err), err);
 }
 
 int arus_source_extract_next(struct arus_source *src, struct arus_extract *x,
@@ -100,16 +100,16 @@ bool arus_source_can_extract_soft_deletes(const struct arus_source *src)
 }
 
 int arus_source_extract_soft_deletes(struct arus_source *src,
-                                     const struct arus_extract_request *req,
+                                     const struct arus_extract_plan *plan,
                                      struct arus_extract **out, struct arus_error *err)
 {
     if (!arus_source_can_extract_soft_deletes(src))
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot extract soft deletes",
                               src->endpoint->name, src->ops->name);
-    struct arus_extract_request r = *req;
-    r.deleted_only = true;
+    if (plan->rows != ARUS_ROWS_DELETED)
+        return arus_error_set(err, ARUS_EINVAL, "extract_soft_deletes: the plan reads live rows");
     return checked(src, "extract soft deletes",
-                   src->ops->extract_soft_deletes(src, &r, out, err), err);
+                   src->ops->extract_soft_deletes(src, plan, out, err), err);
 }
 
 bool arus_source_ops_can_discover_schemas(const struct arus_source_ops *ops)

@@ -23,7 +23,7 @@ struct queue {
     int rc;
     struct arus_error err;
     struct arus_source *src;
-    const struct arus_extract_request *req;
+    const struct arus_extract_plan *plan;
 };
 
 static struct arus_batch *take_spare(struct queue *q)
@@ -50,8 +50,9 @@ static void *produce(void *arg)
     struct arus_extract *x = NULL;
     struct arus_error err;
     arus_error_clear(&err);
-    int rc = q->req->deleted_only ? arus_source_extract_soft_deletes(q->src, q->req, &x, &err)
-                                  : arus_source_extract_open(q->src, q->req, &x, &err);
+    int rc = q->plan->rows == ARUS_ROWS_DELETED
+                 ? arus_source_extract_soft_deletes(q->src, q->plan, &x, &err)
+                 : arus_source_extract_open(q->src, q->plan, &x, &err);
     while (rc == ARUS_OK) {
         struct arus_batch *b = take_spare(q);
         if (!b)
@@ -77,14 +78,14 @@ static void *produce(void *arg)
     return NULL;
 }
 
-int arus__stream(struct arus_source *src, const struct arus_extract_request *req,
+int arus__stream(struct arus_source *src, const struct arus_extract_plan *plan,
                  arus__batch_fn fn, void *ctx, struct arus_error *err)
 {
-    struct queue q = {.src = src, .req = req};
+    struct queue q = {.src = src, .plan = plan};
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.changed, NULL);
     for (size_t i = 0; i < NBATCHES; i++)
-        q.spare[q.nspare++] = arus_batch_create(req->table, req->batch_size);
+        q.spare[q.nspare++] = arus_batch_create(plan->table, plan->batch_size);
     pthread_t producer;
     int rc = ARUS_OK;
     if (pthread_create(&producer, NULL, produce, &q) != 0) {

@@ -14,6 +14,7 @@
 #include "arus/log.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
+#include "core/extract_plan.h"
 #include "core/sync_internal.h"
 
 struct table_job {
@@ -242,20 +243,23 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
     return ARUS_OK;
 }
 
+/* The plan of one of this table's extract streams (core/extract_plan.c has the rules). */
+static int plan_stream(struct table_job *j, enum arus__extract_kind kind, const char *watermark,
+                       struct arus_extract_plan *plan, struct arus_error *err)
+{
+    return arus__extract_plan_build(plan, j->schema, &j->mode, kind, watermark,
+                                    j->p->lookback_seconds, (size_t)j->p->batch_size, j->arena,
+                                    err);
+}
+
 static int run_incremental(struct table_job *j, struct arus_error *err)
 {
-    char from[64];
-    const struct arus_column *wm_col = &j->schema->columns[j->wm_index];
-    struct arus_extract_request req = {
-        .table = j->schema,
-        .mode = &j->mode,
-        .watermark_from =
-            arus__lookback(j->watermark, wm_col, j->p->lookback_seconds, from, sizeof from),
-        .batch_size = (size_t)j->p->batch_size,
-    };
+    struct arus_extract_plan plan;
     bool first_run = j->watermark == NULL && j->deletes_watermark == NULL;
     struct stream_ctx sc = {.job = j};
-    int rc = arus__stream(j->src, &req, on_batch, &sc, err);
+    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->watermark, &plan, err);
+    if (rc == ARUS_OK)
+        rc = arus__stream(j->src, &plan, on_batch, &sc, err);
     if (rc != ARUS_OK)
         return rc;
     /* Rows soft-deleted after this point carry a watermark above the one the main stream
@@ -271,12 +275,10 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
         deletes = false;
     }
     /* A first run loaded only live rows, so it has no deletes to propagate. */
-    if (deletes) {
-        req.deleted_only = true;
-        req.watermark_from =
-            arus__lookback(j->deletes_watermark, wm_col, j->p->lookback_seconds, from, sizeof from);
-        rc = arus__stream(j->src, &req, on_deleted_batch, &sc, err);
-    }
+    if (deletes &&
+        (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, &plan, err)) ==
+            ARUS_OK)
+        rc = arus__stream(j->src, &plan, on_deleted_batch, &sc, err);
     /* Mark the run complete: the next delete phase starts where this one ended. Written even
      * when unchanged: this last commit is where a destination that buffers writes
      * (ClickHouse streams batches into one INSERT) must show that everything arrived. */
@@ -293,18 +295,16 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
 
 static int run_full_refresh(struct table_job *j, struct arus_error *err)
 {
-    struct arus_extract_request req = {
-        .table = j->schema,
-        .mode = &j->mode,
-        .batch_size = (size_t)j->p->batch_size,
-    };
+    struct arus_extract_plan plan;
     struct full_refresh_max max = {.column = j->wm_index};
     int rc;
+    if ((rc = plan_stream(j, ARUS__EXTRACT_FULL_REFRESH, NULL, &plan, err)))
+        return rc;
     j->target.shadow = true;
     if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
         goto fail;
     struct stream_ctx sc = {.job = j, .max = &max};
-    if ((rc = arus__stream(j->src, &req, on_batch, &sc, err)))
+    if ((rc = arus__stream(j->src, &plan, on_batch, &sc, err)))
         goto fail;
     /* The refreshed table replaces the old one and the state moves to the newest watermark
      * seen, in one transaction (where the destination has them). */

@@ -11,8 +11,8 @@
 
 struct arus_arena;
 
-/* Running maximum of one column over the batches of a full refresh (which streams in key
- * order, not watermark order). value is heap-allocated; the caller frees it. */
+/* Running maximum of one column over the batches of a full refresh (which streams in no
+ * particular order). value is heap-allocated; the caller frees it. */
 struct full_refresh_max {
     int column; /* -1: nothing to track */
     char *value;
@@ -37,11 +37,11 @@ int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_arena *a, const char ***out, size_t *n,
                         struct arus_error *err);
 
-/* Run the extract stream of req on a producer thread and call fn(ctx, batch) for each batch
+/* Run the extract stream of plan on a producer thread and call fn(ctx, batch) for each batch
  * in order on the calling thread (extract and load overlap). Stops at the first failure of
  * either side; returns it with its message in err. */
 typedef int (*arus__batch_fn)(void *ctx, struct arus_batch *b, struct arus_error *err);
-int arus__stream(struct arus_source *src, const struct arus_extract_request *req,
+int arus__stream(struct arus_source *src, const struct arus_extract_plan *plan,
                  arus__batch_fn fn, void *ctx, struct arus_error *err);
 
 #endif

@@ -164,6 +164,25 @@ static void test_soft_delete_propagates(void)
     CHECK(dest_equals_source());
 }
 
+/* The soft-delete rule (arus/source.h): a row whose deleted_at was set without touching its
+ * watermark column is still propagated, because deleted_at has the watermark's type. */
+static void test_soft_delete_without_watermark_change(void)
+{
+    setup();
+    for (int i = 1; i <= 5; i++)
+        put(i, "a", "2024-01-01 00:00:00", NULL);
+    put(6, "a", "2024-01-03 00:00:00", NULL);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(2, false, &rep) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    put(2, "a", "2024-01-01 00:00:00", "2024-01-04 00:00:00");
+    REQUIRE(sync_once(2, false, &rep) == ARUS_OK);
+    CHECK_INT(rep.tables[0].rows_deleted, 1);
+    arus_sync_report_cleanup(&rep);
+    CHECK(fake_dest_row("2") == NULL);
+    CHECK(dest_equals_source());
+}
+
 static void test_new_column_appears(void)
 {
     setup();
@@ -308,6 +327,7 @@ int main(void)
         RUN(test_fault_after_every_batch_then_rerun);
         RUN(test_failed_full_refresh_keeps_old_table);
         RUN(test_soft_delete_propagates);
+        RUN(test_soft_delete_without_watermark_change);
         RUN(test_new_column_appears);
         RUN(test_updates_merge_by_key);
         RUN(test_refused_rows_become_dead_letters);

@@ -1,6 +1,7 @@
 /* MongoDB source over libmongoc: connect by URI or host fields, list collections, infer each
- * collection's schema from N sampled documents, and stream documents through one sorted
- * cursor per extract (batchSize = the batch size, so memory stays bounded by the batch).
+ * collection's schema from N sampled documents, and stream documents through one cursor per
+ * extract, filtered and sorted as the plan says (extract.c; batchSize = the batch size, so
+ * memory stays bounded by the batch).
  * BSON -> cell/JSON conversion lives in bson.c. */
 #include <mongoc/mongoc.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include "arus/source.h"
 #include "arus/util.h"
 #include "connectors/mongodb/bson.h"
+#include "connectors/mongodb/extract.h"
 
 struct mongo_source {
     struct arus_source base;
@@ -387,113 +389,6 @@ static int mongo_discover_tables(struct arus_source *base, struct arus_arena *a,
 
 /* ---- extract */
 
-/* Append {col: {op: <watermark text as the column's BSON type>}} to the $and array. */
-static int mongo_append_bound(bson_t *and, int idx, const struct arus_table_schema *t,
-                              const char *col, const char *text, struct arus_error *err)
-{
-    int ci = arus_schema_find(t, col);
-    enum arus_ltype lt = ci >= 0 ? t->columns[ci].type.ltype : ARUS_T_STRING;
-    char key[16];
-    snprintf(key, sizeof key, "%d", idx);
-    bson_t cond, op;
-    bson_append_document_begin(and, key, -1, &cond);
-    bson_append_document_begin(&cond, col, -1, &op);
-    size_t len = strlen(text);
-    int64_t v;
-    bool ok = true;
-    char *end;
-    switch (lt) {
-    case ARUS_T_TIMESTAMPTZ:
-        ok = arus_parse_timestamp(text, len, &v);
-        if (ok) /* floor to milliseconds: the bound is inclusive */
-            BSON_APPEND_DATE_TIME(&op, "$gte", v / 1000 - (v % 1000 < 0));
-        break;
-    case ARUS_T_INT64:
-        v = strtoll(text, &end, 10);
-        ok = len > 0 && *end == '\0';
-        if (ok)
-            BSON_APPEND_INT64(&op, "$gte", v);
-        break;
-    case ARUS_T_FLOAT64: {
-        double d = strtod(text, &end);
-        ok = len > 0 && *end == '\0';
-        if (ok)
-            BSON_APPEND_DOUBLE(&op, "$gte", d);
-        break;
-    }
-    case ARUS_T_DECIMAL: {
-        bson_decimal128_t d;
-        ok = bson_decimal128_from_string(text, &d);
-        if (ok)
-            BSON_APPEND_DECIMAL128(&op, "$gte", &d);
-        break;
-    }
-    case ARUS_T_STRING:
-        BSON_APPEND_UTF8(&op, "$gte", text);
-        break;
-    default:
-        bson_append_document_end(&cond, &op);
-        bson_append_document_end(and, &cond);
-        return arus_error_set(err, ARUS_EINVAL,
-                              "watermark column \"%s\" of \"%s\": type %s cannot be a watermark",
-                              col, t->name, arus_ltype_name(lt));
-    }
-    bson_append_document_end(&cond, &op);
-    bson_append_document_end(and, &cond);
-    if (!ok)
-        return arus_error_set(err, ARUS_EDATA,
-                              "watermark \"%s\" for column \"%s\" of \"%s\" is "
-                              "not a valid %s",
-                              text, col, t->name, arus_ltype_name(lt));
-    return ARUS_OK;
-}
-
-/* The extract query: filter and sort of the request, batchSize = batch size. */
-static int mongo_build_query(const struct arus_extract_request *req, bson_t *filter, bson_t *opts,
-                             struct arus_error *err)
-{
-    const struct arus_sync_mode *m = req->mode;
-    const char *wm = m->mode == ARUS_SYNC_INCREMENTAL ? m->watermark_column : NULL;
-    const char *del = m->deleted_at_column;
-    const char *order = wm;
-    bson_t and, c;
-    int nconds = 0, rc = ARUS_OK;
-    if (req->deleted_only && !del)
-        return arus_error_set(err, ARUS_EINVAL, "soft deletes of \"%s\": no deleted_at column",
-                              req->table->name);
-    bson_append_array_begin(filter, "$and", -1, &and);
-    if (req->deleted_only) {
-        order = wm ? wm : del;
-        bson_append_document_begin(&and, "0", -1, &c);
-        BCON_APPEND(&c, del, "{", "$ne", BCON_NULL, "}");
-        bson_append_document_end(&and, &c);
-        nconds++;
-    } else if (del) {
-        /* {del: null} matches both null and a missing field */
-        bson_append_document_begin(&and, "0", -1, &c);
-        BSON_APPEND_NULL(&c, del);
-        bson_append_document_end(&and, &c);
-        nconds++;
-    }
-    if (order && req->watermark_from)
-        rc = mongo_append_bound(&and, nconds++, req->table, order, req->watermark_from, err);
-    bson_append_array_end(filter, &and);
-    if (rc)
-        return rc;
-    if (nconds == 0)
-        bson_reinit(filter);
-    bson_t sort;
-    bson_append_document_begin(opts, "sort", -1, &sort);
-    if (order)
-        BSON_APPEND_INT32(&sort, order, 1);
-    if (!order || strcmp(order, "_id") != 0)
-        BSON_APPEND_INT32(&sort, "_id", 1);
-    bson_append_document_end(opts, &sort);
-    size_t bs = req->batch_size ? req->batch_size : 1000;
-    BSON_APPEND_INT64(opts, "batchSize", (int64_t)(bs > INT32_MAX ? INT32_MAX : bs));
-    return ARUS_OK;
-}
-
 static void mongo_extract_close(struct arus_extract *x)
 {
     if (!x)
@@ -505,34 +400,31 @@ static void mongo_extract_close(struct arus_extract *x)
     free(x);
 }
 
-static int mongo_extract_open(struct arus_source *base, const struct arus_extract_request *req,
+/* One find with the plan's filter and sort (extract.c), batchSize = the batch size. */
+static int mongo_extract_open(struct arus_source *base, const struct arus_extract_plan *plan,
                               struct arus_extract **out, struct arus_error *err)
 {
     struct mongo_source *s = (struct mongo_source *)base;
-    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
-    int rc = mongo_build_query(req, &filter, &opts, err);
+    bson_t filter = BSON_INITIALIZER, sort = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    int rc = arus__mongo_extract_filter(plan, &filter, &sort, err);
     if (rc == ARUS_OK) {
+        if (!bson_empty(&sort))
+            BSON_APPEND_DOCUMENT(&opts, "sort", &sort);
+        size_t bs = plan->batch_size ? plan->batch_size : 1000;
+        BSON_APPEND_INT64(&opts, "batchSize", (int64_t)(bs > INT32_MAX ? INT32_MAX : bs));
         struct arus_extract *x = arus_xcalloc(1, sizeof *x);
-        x->coll = mongoc_client_get_collection(s->client, s->dbname, req->table->name);
+        x->coll = mongoc_client_get_collection(s->client, s->dbname, plan->table->name);
         x->cursor = mongoc_collection_find_with_opts(x->coll, &filter, &opts, NULL);
-        size_t n = strlen(s->dbname) + strlen(req->table->name) + 2;
+        size_t n = strlen(s->dbname) + strlen(plan->table->name) + 2;
         x->ns = arus_xmalloc(n);
-        snprintf(x->ns, n, "%s.%s", s->dbname, req->table->name);
+        snprintf(x->ns, n, "%s.%s", s->dbname, plan->table->name);
         arus__mongo_rowconv_init(&x->rc);
         *out = x;
     }
     bson_destroy(&opts);
+    bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
-}
-
-static int mongo_extract_soft_deletes(struct arus_source *base,
-                                      const struct arus_extract_request *req,
-                                      struct arus_extract **out, struct arus_error *err)
-{
-    struct arus_extract_request r = *req;
-    r.deleted_only = true;
-    return mongo_extract_open(base, &r, out, err);
 }
 
 static int mongo_extract_next(struct arus_extract *x, struct arus_batch *b, struct arus_error *err)
@@ -562,5 +454,5 @@ const struct arus_source_ops arus_source_mongodb = {
     .extract_open = mongo_extract_open,
     .extract_next = mongo_extract_next,
     .extract_close = mongo_extract_close,
-    .extract_soft_deletes = mongo_extract_soft_deletes,
+    .extract_soft_deletes = mongo_extract_open,
 };

@@ -1,6 +1,6 @@
-/* MySQL/MariaDB source: discovery from information_schema and one streamed, ordered extract
- * per call (a prepared statement read row by row without mysql_stmt_store_result, so memory
- * is bounded by the batch). Values come through the binary protocol and are rendered in the
+/* MySQL/MariaDB source: discovery from information_schema and one streamed extract per call
+ * (the plan's prepared statement, extract.c, read row by row without mysql_stmt_store_result,
+ * so memory is bounded by the batch). Values come through the binary protocol and are rendered in the
  * canonical cell text of types.h; zero dates become NULL and are counted per column. */
 #include <errno.h>
 #include <math.h>
@@ -14,6 +14,7 @@
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "connectors/mysql/conn.h"
+#include "connectors/mysql/extract.h"
 #include "connectors/mysql/typemap.h"
 
 /* Initial bind buffer for string/blob columns; longer values grow it (fetch_column). */
@@ -54,7 +55,7 @@ struct my_col {
 struct arus_extract {
     struct my_source *src;
     MYSQL_STMT *st;
-    const char *table; /* borrowed from the request's schema */
+    const char *table; /* borrowed from the plan's schema */
     size_t ncols;
     struct my_col *cols;
     MYSQL_BIND *bind;
@@ -199,52 +200,6 @@ static bool my_is_int_type(enum arus_ltype t)
     return t == ARUS_T_INT16 || t == ARUS_T_INT32 || t == ARUS_T_INT64 || t == ARUS_T_UINT64;
 }
 
-/* SELECT cols FROM `db`.`t` WHERE ... ORDER BY ... : the keyset order that makes one stream
- * per run safe for ties (watermark, then primary key). */
-static void my_build_select(const struct my_source *s, const struct arus_extract_request *req,
-                            const char *wm, struct arus_strbuf *sql)
-{
-    const struct arus_table_schema *t = req->table;
-    const char *del = req->mode->deleted_at_column;
-    size_t *pk = arus_xcalloc(t->ncolumns + 1, sizeof *pk);
-    size_t npk = arus_schema_pk(t, pk);
-    const char *sep = " WHERE ";
-
-    arus_strbuf_puts(sql, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        if (i)
-            arus_strbuf_puts(sql, ", ");
-        arus_sql_quote_ident(sql, t->columns[i].name, '`', false);
-    }
-    arus_strbuf_puts(sql, " FROM ");
-    arus_sql_quote_ident(sql, s->cfg.database, '`', false);
-    arus_strbuf_putc(sql, '.');
-    arus_sql_quote_ident(sql, t->name, '`', false);
-    if (wm && req->watermark_from) {
-        arus_strbuf_puts(sql, sep);
-        arus_sql_quote_ident(sql, wm, '`', false);
-        arus_strbuf_puts(sql, " >= ?");
-        sep = " AND ";
-    }
-    if (del) {
-        arus_strbuf_puts(sql, sep);
-        arus_sql_quote_ident(sql, del, '`', false);
-        arus_strbuf_puts(sql, req->deleted_only ? " IS NOT NULL" : " IS NULL");
-    }
-    sep = " ORDER BY ";
-    if (wm) {
-        arus_strbuf_puts(sql, sep);
-        arus_sql_quote_ident(sql, wm, '`', false);
-        sep = ", ";
-    }
-    for (size_t i = 0; i < npk; i++) {
-        arus_strbuf_puts(sql, sep);
-        arus_sql_quote_ident(sql, t->columns[pk[i]].name, '`', false);
-        sep = ", ";
-    }
-    free(pk);
-}
-
 static void my_bind_column(struct my_col *c, MYSQL_BIND *b, const MYSQL_FIELD *f,
                            const struct arus_column *col)
 {
@@ -295,14 +250,14 @@ static void my_bind_column(struct my_col *c, MYSQL_BIND *b, const MYSQL_FIELD *f
     }
 }
 
-/* Bind the watermark with the column's own type: integers as integers so comparisons stay
+/* Bind one bound value with its column's own type: integers as integers so comparisons stay
  * exact past 2^53, everything else (and integer text that does not parse) as text the server
  * converts. */
-static void my_bind_watermark(const struct arus_extract_request *req, int wm_idx, MYSQL_BIND *b,
-                              long long *ival, unsigned long *len)
+static void my_bind_param(const struct arus_table_schema *t, const struct my_extract_param *p,
+                          MYSQL_BIND *b, long long *ival, unsigned long *len)
 {
-    const struct arus_column *col = &req->table->columns[wm_idx];
-    const char *s = req->watermark_from;
+    const struct arus_column *col = &t->columns[p->column];
+    const char *s = p->text;
     char *end = NULL;
     memset(b, 0, sizeof *b);
     if (my_is_int_type(col->type.ltype)) {
@@ -336,27 +291,24 @@ static void my_extract_free(struct arus_extract *x)
     free(x);
 }
 
-static int my_src_extract_open(struct arus_source *base, const struct arus_extract_request *req,
+static int my_src_extract_open(struct arus_source *base, const struct arus_extract_plan *plan,
                                struct arus_extract **out, struct arus_error *err)
 {
     struct my_source *s = (struct my_source *)base;
-    const struct arus_table_schema *t = req->table;
-    const char *wm = req->mode->mode == ARUS_SYNC_INCREMENTAL ? req->mode->watermark_column : NULL;
+    const struct arus_table_schema *t = plan->table;
     struct arus_extract *x = arus_xcalloc(1, sizeof *x);
-    struct arus_strbuf sql, what;
+    struct my_extract_sql q;
+    struct arus_strbuf what;
     MYSQL_RES *meta = NULL;
-    MYSQL_BIND pbind;
-    long long wm_int = 0;
-    unsigned long wm_len = 0;
     int rc = ARUS_OK;
 
-    /* deleted rows of a full-refresh table are found by their deleted_at instead */
-    if (req->deleted_only && !wm)
-        wm = req->mode->deleted_at_column;
-    arus_strbuf_init(&sql);
     arus_strbuf_init(&what);
     arus_strbuf_appendf(&what, "extract from `%s`.`%s`", s->cfg.database, t->name);
-    my_build_select(s, req, wm, &sql);
+    arus__my_extract_sql(plan, s->cfg.database, &q);
+    /* per `?`: the bind, and the integer or length it points to */
+    MYSQL_BIND *pbind = arus_xcalloc(q.nparams + 1, sizeof *pbind);
+    long long *pint = arus_xcalloc(q.nparams + 1, sizeof *pint);
+    unsigned long *plen = arus_xcalloc(q.nparams + 1, sizeof *plen);
     x->src = s;
     x->table = t->name;
     x->ncols = t->ncolumns;
@@ -365,22 +317,15 @@ static int my_src_extract_open(struct arus_source *base, const struct arus_extra
         rc = arus__my_fail(s->db, ARUS_EQUERY, err, arus_strbuf_cstr(&what));
         goto out;
     }
-    if (mysql_stmt_prepare(x->st, sql.data, sql.len) != 0) {
+    if (mysql_stmt_prepare(x->st, q.sql.data, q.sql.len) != 0) {
         rc = arus__my_stmt_fail(x->st, err, arus_strbuf_cstr(&what));
         goto out;
     }
-    if (wm && req->watermark_from) {
-        int wi = arus_schema_find(t, wm);
-        if (wi < 0) {
-            rc = arus_error_set(err, ARUS_ENOTFOUND, "%s: watermark column \"%s\" not found",
-                                arus_strbuf_cstr(&what), wm);
-            goto out;
-        }
-        my_bind_watermark(req, wi, &pbind, &wm_int, &wm_len);
-        if (mysql_stmt_bind_param(x->st, &pbind) != 0) {
-            rc = arus__my_stmt_fail(x->st, err, arus_strbuf_cstr(&what));
-            goto out;
-        }
+    for (size_t i = 0; i < q.nparams; i++)
+        my_bind_param(t, &q.params[i], &pbind[i], &pint[i], &plen[i]);
+    if (q.nparams && mysql_stmt_bind_param(x->st, pbind) != 0) {
+        rc = arus__my_stmt_fail(x->st, err, arus_strbuf_cstr(&what));
+        goto out;
     }
     if (mysql_stmt_execute(x->st) != 0) {
         rc = arus__my_stmt_fail(x->st, err, arus_strbuf_cstr(&what));
@@ -402,7 +347,10 @@ static int my_src_extract_open(struct arus_source *base, const struct arus_extra
 out:
     if (meta)
         mysql_free_result(meta);
-    arus_strbuf_cleanup(&sql);
+    free(plen);
+    free(pint);
+    free(pbind);
+    arus__my_extract_sql_cleanup(&q);
     arus_strbuf_cleanup(&what);
     if (rc != ARUS_OK) {
         my_extract_free(x);
@@ -542,17 +490,6 @@ static void my_src_extract_close(struct arus_extract *x)
     my_extract_free(x);
 }
 
-static int my_src_soft_deletes(struct arus_source *base, const struct arus_extract_request *req,
-                               struct arus_extract **out, struct arus_error *err)
-{
-    struct arus_extract_request r = *req;
-    if (!req->mode->deleted_at_column)
-        return arus_error_set(err, ARUS_EINVAL, "table \"%s\" has no deleted_at column",
-                              req->table->name);
-    r.deleted_only = true;
-    return my_src_extract_open(base, &r, out, err);
-}
-
 const struct arus_source_ops arus_source_mysql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mysql",
@@ -565,5 +502,5 @@ const struct arus_source_ops arus_source_mysql = {
     .extract_open = my_src_extract_open,
     .extract_next = my_src_extract_next,
     .extract_close = my_src_extract_close,
-    .extract_soft_deletes = my_src_soft_deletes,
+    .extract_soft_deletes = my_src_extract_open,
 };

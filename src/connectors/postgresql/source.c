@@ -1,8 +1,7 @@
 /* PostgreSQL source (libpq): schema discovery from pg_catalog and streamed extraction.
- * Each extract is one `COPY (SELECT ... ORDER BY ...) TO STDOUT` read row by row with
- * PQgetCopyData, so memory stays bounded by the batch (the engine's extract thread keeps the
- * stream flowing while batches load); the watermark is bound through set_config() because
- * COPY takes no parameters. Cells become canonical text (types.h)
+ * Each extract is one `COPY (SELECT ...) TO STDOUT` translated from the plan (extract.c), read
+ * row by row with PQgetCopyData, so memory stays bounded by the batch (the engine's extract
+ * thread keeps the stream flowing while batches load). Cells become canonical text (types.h)
  * in place: booleans, UTC timestamps, bytea hex; arrays come out of to_json(). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "arus/source.h"
 #include "arus/strbuf.h"
 #include "connectors/postgresql/conn.h"
+#include "connectors/postgresql/extract.h"
 #include "connectors/postgresql/typemap.h"
 
 struct pg_source {
@@ -233,139 +233,26 @@ static int pg_get_table_columns(struct arus_source *base, const char *table, str
     return rc;
 }
 
-/* The relation name behind a table name produced by pg_load_table. */
-static const char *pg_relname(const struct pg_source *s, const struct arus_table_schema *t)
-{
-    size_t nl = t->schema_name ? strlen(t->schema_name) : 0;
-    if (nl && strcmp(t->schema_name, s->schema) != 0 && strncmp(t->name, t->schema_name, nl) == 0 &&
-        t->name[nl] == '.')
-        return t->name + nl + 1;
-    return t->name;
-}
-
-static void pg_put_ident(struct arus_strbuf *sb, const char *name)
-{
-    arus_sql_quote_ident(sb, name, '"', false);
-}
-
-/* The column's type for casting the bound watermark text. */
-static void pg_put_type(struct arus_strbuf *sb, const struct arus_column *c)
-{
-    if (c->source_type && *c->source_type)
-        arus_strbuf_puts(sb, c->source_type);
-    else
-        arus__pg_type_to_native(&c->type, sb);
-}
-
-static bool pg_is_json_type(const char *source_type)
-{
-    return source_type && (strcmp(source_type, "json") == 0 || strcmp(source_type, "jsonb") == 0);
-}
-
-/* The streamed query: SELECT list in batch order (non-JSON types mapped to JSON, i.e. arrays,
- * go through to_json), the watermark/soft-delete filters, keyset order (watermark, pk). */
-static int pg_build_query(struct pg_source *s, const struct arus_extract_request *req,
-                          struct arus_strbuf *sql, struct arus_error *err)
-{
-    const struct arus_table_schema *t = req->table;
-    const struct arus_sync_mode *m = req->mode;
-    bool incremental = m->mode == ARUS_SYNC_INCREMENTAL && m->watermark_column;
-    int wm = -1, del = -1;
-    size_t *pk = arus_xcalloc(t->ncolumns + 1, sizeof *pk);
-    size_t npk = arus_schema_pk(t, pk);
-    int rc = ARUS_OK;
-
-    if (m->deleted_at_column && (del = arus_schema_find(t, m->deleted_at_column)) < 0) {
-        rc = arus_error_set(err, ARUS_ENOTFOUND, "column \"%s\" not found in table \"%s\"",
-                            m->deleted_at_column, t->name);
-        goto out;
-    }
-    if (req->deleted_only && del < 0) {
-        rc = arus_error_set(err, ARUS_EINVAL, "table \"%s\" has no deleted_at column", t->name);
-        goto out;
-    }
-    /* Soft deletes are tracked by the watermark column, else by deleted_at itself. */
-    if (incremental)
-        wm = arus_schema_find(t, m->watermark_column);
-    else if (req->deleted_only)
-        wm = del;
-    if ((incremental || req->deleted_only) && wm < 0) {
-        rc = arus_error_set(err, ARUS_ENOTFOUND, "column \"%s\" not found in table \"%s\"",
-                            m->watermark_column, t->name);
-        goto out;
-    }
-
-    arus_strbuf_puts(sql, "COPY (SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        const struct arus_column *c = &t->columns[i];
-        bool to_json = c->type.ltype == ARUS_T_JSON && !pg_is_json_type(c->source_type);
-        if (i)
-            arus_strbuf_puts(sql, ", ");
-        arus_strbuf_puts(sql, to_json ? "to_json(" : "");
-        pg_put_ident(sql, c->name);
-        arus_strbuf_puts(sql, to_json ? ")" : "");
-    }
-    arus_strbuf_puts(sql, " FROM ");
-    arus__pg_qualified(sql, t->schema_name ? t->schema_name : s->schema, pg_relname(s, t));
-
-    const char *glue = " WHERE ";
-    if (del >= 0) {
-        arus_strbuf_puts(sql, glue);
-        pg_put_ident(sql, t->columns[del].name);
-        arus_strbuf_puts(sql, req->deleted_only ? " IS NOT NULL" : " IS NULL");
-        glue = " AND ";
-    }
-    if (wm >= 0 && req->watermark_from) {
-        arus_strbuf_puts(sql, glue);
-        pg_put_ident(sql, t->columns[wm].name);
-        arus_strbuf_puts(sql, " >= current_setting('arus.watermark')::");
-        pg_put_type(sql, &t->columns[wm]);
-    }
-    /* A full refresh replaces the table whole, so its rows need no order: skipping the sort
-     * lets the server stream a plain sequential scan. */
-    if (wm < 0)
-        npk = 0;
-    glue = " ORDER BY ";
-    if (wm >= 0) {
-        arus_strbuf_puts(sql, glue);
-        pg_put_ident(sql, t->columns[wm].name);
-        arus_strbuf_puts(sql, " NULLS FIRST");
-        glue = ", ";
-    }
-    for (size_t i = 0; i < npk; i++) {
-        arus_strbuf_puts(sql, glue);
-        pg_put_ident(sql, t->columns[pk[i]].name);
-        glue = ", ";
-    }
-    arus_strbuf_puts(sql, ") TO STDOUT");
-out:
-    free(pk);
-    return rc;
-}
-
-static int pg_extract_open(struct arus_source *base, const struct arus_extract_request *req,
+static int pg_extract_open(struct arus_source *base, const struct arus_extract_plan *plan,
                            struct arus_extract **out, struct arus_error *err)
 {
     struct pg_source *s = (struct pg_source *)base;
-    struct arus_strbuf sql;
+    struct pg_extract_sql q;
     PGresult *r = NULL;
-    int rc;
+    int rc = ARUS_OK;
+    char what[320];
+    snprintf(what, sizeof what, "extract \"%s\"", plan->table->name);
 
-    arus_strbuf_init(&sql);
-    if ((rc = pg_build_query(s, req, &sql, err)))
-        goto out;
-    if (req->watermark_from) {
-        const char *params[1] = {req->watermark_from};
-        rc = arus__pg_query(s->conn, "SELECT set_config('arus.watermark', $1, false)", 1, params,
-                            &r, "bind watermark", err);
+    arus__pg_extract_sql(plan, s->schema, &q);
+    if (q.nparams) {
+        rc = arus__pg_query(s->conn, arus_strbuf_cstr(&q.bind), (int)q.nparams, q.params, &r,
+                            "bind watermark", err);
         PQclear(r);
         if (rc)
             goto out;
     }
-    r = PQexec(s->conn, arus_strbuf_cstr(&sql));
+    r = PQexec(s->conn, arus_strbuf_cstr(&q.copy));
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
-        char what[320];
-        snprintf(what, sizeof what, "extract \"%s\"", req->table->name);
         rc = arus__pg_fail(s->conn, r, err, what);
         PQclear(r);
         goto out;
@@ -373,20 +260,12 @@ static int pg_extract_open(struct arus_source *base, const struct arus_extract_r
     PQclear(r);
     struct pg_extract *x = arus_xcalloc(1, sizeof *x);
     x->conn = s->conn;
-    x->table = req->table;
-    snprintf(x->what, sizeof x->what, "extract \"%s\"", req->table->name);
+    x->table = plan->table;
+    snprintf(x->what, sizeof x->what, "%s", what);
     *out = (struct arus_extract *)x;
 out:
-    arus_strbuf_cleanup(&sql);
+    arus__pg_extract_sql_cleanup(&q);
     return rc;
-}
-
-static int pg_extract_soft_deletes(struct arus_source *base, const struct arus_extract_request *req,
-                                   struct arus_extract **out, struct arus_error *err)
-{
-    struct arus_extract_request r = *req;
-    r.deleted_only = true;
-    return pg_extract_open(base, &r, out, err);
 }
 
 static int pg_hex(char c)
@@ -584,6 +463,6 @@ const struct arus_source_ops arus_source_postgresql = {
     .extract_open = pg_extract_open,
     .extract_next = pg_extract_next,
     .extract_close = pg_extract_close,
-    .extract_soft_deletes = pg_extract_soft_deletes,
+    .extract_soft_deletes = pg_extract_open,
     .discover_schemas = pg_discover_schemas,
 };

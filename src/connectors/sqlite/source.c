@@ -1,6 +1,6 @@
-/* SQLite source: discovery from sqlite_schema/pragma_table_info, and one ordered, stepped
- * SELECT per extract (sqlite3_step streams, so memory stays bounded by the batch). Values are
- * rendered to canonical text by the declared column type. */
+/* SQLite source: discovery from sqlite_schema/pragma_table_info, and one stepped SELECT per
+ * extract, translated from the plan in extract.c (sqlite3_step streams, so memory stays
+ * bounded by the batch). Values are rendered to canonical text by the declared column type. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "connectors/sqlite/conn.h"
+#include "connectors/sqlite/extract.h"
 #include "connectors/sqlite/typemap.h"
 
 struct sqlite_source {
@@ -165,80 +166,22 @@ static int sqlite_discover(struct arus_source *base, struct arus_arena *a,
     return ARUS_OK;
 }
 
-static void append_column_list(struct arus_strbuf *sql, const struct arus_table_schema *t)
-{
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        if (i)
-            arus_strbuf_puts(sql, ", ");
-        arus_sql_quote_ident(sql, t->columns[i].name, '"', false);
-    }
-}
-
-/* ORDER BY (watermark,) primary key -- or rowid for tables without one. */
-static void append_order(struct arus_strbuf *sql, const struct arus_extract_request *req)
-{
-    const struct arus_table_schema *t = req->table;
-    size_t pk[t->ncolumns ? t->ncolumns : 1];
-    size_t npk = arus_schema_pk(t, pk);
-    arus_strbuf_puts(sql, " ORDER BY ");
-    if (req->mode->mode == ARUS_SYNC_INCREMENTAL) {
-        arus_sql_quote_ident(sql, req->mode->watermark_column, '"', false);
-        arus_strbuf_puts(sql, ", ");
-    }
-    if (npk == 0)
-        arus_strbuf_puts(sql, "rowid");
-    for (size_t i = 0; i < npk; i++) {
-        if (i)
-            arus_strbuf_puts(sql, ", ");
-        arus_sql_quote_ident(sql, t->columns[pk[i]].name, '"', false);
-    }
-}
-
-static void build_select(struct arus_strbuf *sql, const struct arus_extract_request *req)
-{
-    const struct arus_sync_mode *m = req->mode;
-    bool incremental = m->mode == ARUS_SYNC_INCREMENTAL;
-    arus_strbuf_puts(sql, "SELECT ");
-    append_column_list(sql, req->table);
-    arus_strbuf_puts(sql, " FROM ");
-    arus_sql_quote_ident(sql, req->table->name, '"', false);
-    arus_strbuf_puts(sql, " WHERE 1=1");
-    if (m->deleted_at_column) {
-        arus_strbuf_puts(sql, " AND ");
-        arus_sql_quote_ident(sql, m->deleted_at_column, '"', false);
-        arus_strbuf_puts(sql, req->deleted_only ? " IS NOT NULL" : " IS NULL");
-    }
-    if (incremental && req->watermark_from) {
-        arus_strbuf_puts(sql, " AND (");
-        arus_sql_quote_ident(sql, m->watermark_column, '"', false);
-        arus_strbuf_puts(sql, " >= ?1");
-        if (req->deleted_only) {
-            arus_strbuf_puts(sql, " OR ");
-            arus_sql_quote_ident(sql, m->deleted_at_column, '"', false);
-            arus_strbuf_puts(sql, " >= ?1");
-        }
-        arus_strbuf_puts(sql, ")");
-    }
-    append_order(sql, req);
-}
-
-static int sqlite_extract_open(struct arus_source *base, const struct arus_extract_request *req,
+static int sqlite_extract_open(struct arus_source *base, const struct arus_extract_plan *plan,
                                struct arus_extract **out, struct arus_error *err)
 {
     struct sqlite_source *s = (struct sqlite_source *)base;
-    struct arus_strbuf sql;
-    arus_strbuf_init(&sql);
-    build_select(&sql, req);
+    struct sqlite_extract_sql q;
+    arus__sqlite_extract_sql(plan, &q);
     sqlite3_stmt *st = NULL;
-    int rc = arus__sqlite_prepare(s->db, arus_strbuf_cstr(&sql), &st, err);
-    arus_strbuf_cleanup(&sql);
+    int rc = arus__sqlite_prepare(s->db, arus_strbuf_cstr(&q.sql), &st, err);
+    for (size_t i = 0; rc == ARUS_OK && i < q.nparams; i++)
+        sqlite3_bind_text(st, (int)i + 1, q.params[i], -1, SQLITE_TRANSIENT);
+    arus__sqlite_extract_sql_cleanup(&q);
     if (rc)
-        return arus_error_prefix(err, "extract \"%s\"", req->table->name);
-    if (req->mode->mode == ARUS_SYNC_INCREMENTAL && req->watermark_from)
-        sqlite3_bind_text(st, 1, req->watermark_from, -1, SQLITE_TRANSIENT);
+        return arus_error_prefix(err, "extract \"%s\"", plan->table->name);
     struct arus_extract *x = arus_xcalloc(1, sizeof *x);
     x->st = st;
-    x->table = req->table;
+    x->table = plan->table;
     x->src = s;
     *out = x;
     return ARUS_OK;

@@ -161,7 +161,7 @@ size_t fake_dest_duplicates(void)
 
 struct arus_extract {
     const struct arus_table_schema *schema;
-    size_t *order; /* matching source rows, sorted */
+    size_t *order; /* matching source rows, sorted when the plan says so */
     size_t n, pos;
 };
 
@@ -214,58 +214,87 @@ static int src_discover(struct arus_source *s, struct arus_arena *a, struct arus
     return src_columns(s, "t", a, out, err);
 }
 
-static const struct arus_extract_request *sort_req;
+/* The fake honours the plan the way a database would (arus/source.h), in memory. */
+static const struct arus_extract_plan *sort_plan;
 
-/* Order by (watermark, pk) for incremental, pk for full refresh; NULL watermarks first. */
+static int cell_cmp(const struct arus_extract_plan *p, size_t col, const char *x, const char *y)
+{
+    return arus__cell_compare(p->table->columns[col].type.ltype, x, strlen(x), y, strlen(y));
+}
+
+/* Row r against bound b: <0, 0, >0 comparing the tuple (watermark[, key]), which is not NULL. */
+static int bound_cmp(const struct arus_extract_plan *p, size_t r, const struct arus_extract_bound *b)
+{
+    char **row = fake_source_table.cells[r];
+    int c = cell_cmp(p, (size_t)p->watermark, row[p->watermark], b->watermark);
+    for (size_t i = 0; c == 0 && b->key && i < p->nkey; i++)
+        c = cell_cmp(p, p->key[i], row[p->key[i]], b->key[i]);
+    return c;
+}
+
+static bool in_range(const struct arus_extract_plan *p, size_t r)
+{
+    char **row = fake_source_table.cells[r];
+    if (p->watermark < 0)
+        return true;
+    if (p->deleted_at_bounded && row[p->deleted_at] &&
+        cell_cmp(p, (size_t)p->deleted_at, row[p->deleted_at], p->lower.watermark) >= 0)
+        return true;
+    if (!row[p->watermark])
+        return p->nulls == ARUS_NULLS_FIRST;
+    int lo = p->lower.watermark ? bound_cmp(p, r, &p->lower) : 1;
+    int hi = p->upper.watermark ? bound_cmp(p, r, &p->upper) : -1;
+    return (lo > 0 || (lo == 0 && p->lower.inclusive)) &&
+           (hi < 0 || (hi == 0 && p->upper.inclusive));
+}
+
+static bool row_matches(const struct arus_extract_plan *p, size_t r)
+{
+    if (p->rows != ARUS_ROWS_ALL) {
+        bool deleted = fake_source_table.cells[r][p->deleted_at] != NULL;
+        if (deleted != (p->rows == ARUS_ROWS_DELETED))
+            return false;
+    }
+    return in_range(p, r);
+}
+
+/* ORDER BY watermark NULLS FIRST, key... */
 static int row_cmp(const void *pa, const void *pb)
 {
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    const struct arus_table_schema *t = sort_req->table;
-    if (sort_req->mode->mode == ARUS_SYNC_INCREMENTAL) {
-        int w = arus_schema_find(t, sort_req->mode->watermark_column);
-        const char *x = fake_source_table.cells[a][w], *y = fake_source_table.cells[b][w];
-        if (!x != !y)
-            return x ? 1 : -1;
-        if (x) {
-            int c = strcmp(x, y);
-            if (c)
-                return c;
-        }
+    const struct arus_extract_plan *p = sort_plan;
+    char **x = fake_source_table.cells[a], **y = fake_source_table.cells[b];
+    if (p->watermark >= 0) {
+        const char *wx = x[p->watermark], *wy = y[p->watermark];
+        if (!wx != !wy)
+            return wx ? 1 : -1;
+        int c = wx ? cell_cmp(p, (size_t)p->watermark, wx, wy) : 0;
+        if (c)
+            return c;
     }
-    return arus__cell_compare(ARUS_T_INT64, fake_source_table.cells[a][0],
-                              strlen(fake_source_table.cells[a][0]), fake_source_table.cells[b][0],
-                              strlen(fake_source_table.cells[b][0]));
+    for (size_t i = 0; i < p->nkey; i++) {
+        int c = cell_cmp(p, p->key[i], x[p->key[i]], y[p->key[i]]);
+        if (c)
+            return c;
+    }
+    return 0;
 }
 
-static bool row_matches(const struct arus_extract_request *req, size_t r)
-{
-    const struct arus_sync_mode *m = req->mode;
-    const struct arus_table_schema *t = req->table;
-    int d = m->deleted_at_column ? arus_schema_find(t, m->deleted_at_column) : -1;
-    bool deleted = d >= 0 && fake_source_table.cells[r][d];
-    if (deleted != req->deleted_only)
-        return false;
-    if (m->mode != ARUS_SYNC_INCREMENTAL || !req->watermark_from)
-        return true;
-    const char *wm = fake_source_table.cells[r][arus_schema_find(t, m->watermark_column)];
-    if (wm && strcmp(wm, req->watermark_from) >= 0)
-        return true;
-    return req->deleted_only && strcmp(fake_source_table.cells[r][d], req->watermark_from) >= 0;
-}
-
-static int src_open(struct arus_source *s, const struct arus_extract_request *req,
+static int src_open(struct arus_source *s, const struct arus_extract_plan *plan,
                     struct arus_extract **out, struct arus_error *err)
 {
     (void)s;
     (void)err;
     struct arus_extract *x = arus_xcalloc(1, sizeof *x);
-    x->schema = req->table;
+    x->schema = plan->table;
     x->order = arus_xcalloc(fake_source_table.nrows + 1, sizeof *x->order);
     for (size_t r = 0; r < fake_source_table.nrows; r++)
-        if (row_matches(req, r))
+        if (row_matches(plan, r))
             x->order[x->n++] = r;
-    sort_req = req;
-    qsort(x->order, x->n, sizeof *x->order, row_cmp);
+    if (plan->ordered) {
+        sort_plan = plan;
+        qsort(x->order, x->n, sizeof *x->order, row_cmp);
+    }
     *out = x;
     return ARUS_OK;
 }

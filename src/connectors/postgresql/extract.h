@@ -1,0 +1,31 @@
+/* PostgreSQL translation of an extract plan (arus/source.h) into one COPY, apart from the
+ * driver calls so that unit tests can compare it with golden text. */
+#ifndef ARUS_PG_EXTRACT_H
+#define ARUS_PG_EXTRACT_H
+
+#include <stddef.h>
+
+#include "arus/source.h"
+#include "arus/strbuf.h"
+
+/* The statements of one extract. COPY takes no bind parameters, so bound values travel as
+ * session settings: `bind` (run first, with params as $1..$nparams) stores them with
+ * set_config('arus.pN', $N, false), and `copy` reads current_setting('arus.pN') cast to the
+ * type of the column each is compared with. */
+struct pg_extract_sql {
+    struct arus_strbuf copy; /* COPY (SELECT ...) TO STDOUT */
+    struct arus_strbuf bind; /* SELECT set_config(...), ...; empty when nparams == 0 */
+    const char **params;     /* heap array; the texts are borrowed from the plan */
+    size_t nparams;
+};
+
+/* Write the statements of plan into *out (caller's storage, initialised here). The relation is
+ * plan->table's, in default_schema (the source's `schema` key) when the table has no
+ * schema_name; a table outside default_schema is named "schema.relation" by discovery, and
+ * that prefix is taken off again. Columns of a JSON logical type that PostgreSQL does not
+ * store as json (arrays) go through to_json(). Free with arus__pg_extract_sql_cleanup. */
+void arus__pg_extract_sql(const struct arus_extract_plan *plan, const char *default_schema,
+                          struct pg_extract_sql *out);
+void arus__pg_extract_sql_cleanup(struct pg_extract_sql *q);
+
+#endif

@@ -1,0 +1,167 @@
+/* The SQL spelling of an extract plan's row filter, range and order (arus/extract_sql.h), the
+ * one place where the rules of arus/source.h become WHERE and ORDER BY text for every SQL
+ * source. */
+#include "arus/extract_sql.h"
+
+static void put_col(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                    struct arus_strbuf *sql, size_t col)
+{
+    arus_sql_quote_ident(sql, p->table->columns[col].name, d->quote, false);
+}
+
+/* Position i of a bound's tuple: 0 is the watermark, then the key columns. */
+static size_t tuple_col(const struct arus_extract_plan *p, size_t i)
+{
+    return i == 0 ? (size_t)p->watermark : p->key[i - 1];
+}
+
+static const char *tuple_val(const struct arus_extract_bound *b, size_t i)
+{
+    return i == 0 ? b->watermark : b->key[i - 1];
+}
+
+static void put_cmp(const struct arus_extract_plan *p, const struct arus_sql_dialect *d, void *ctx,
+                    struct arus_strbuf *sql, const struct arus_extract_bound *b, size_t i,
+                    const char *op)
+{
+    put_col(p, d, sql, tuple_col(p, i));
+    arus_strbuf_puts(sql, op);
+    d->param(ctx, sql, tuple_col(p, i), tuple_val(b, i));
+}
+
+/* (watermark[, key...]) against bound b, from below (lower) or above. Returns whether the text
+ * is a single comparison (no top-level AND). */
+static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                      void *ctx, struct arus_strbuf *sql, const struct arus_extract_bound *b,
+                      bool lower)
+{
+    size_t n = b->key ? 1 + p->nkey : 1;
+    const char *strict = lower ? " > " : " < ";
+    const char *last = b->inclusive ? (lower ? " >= " : " <= ") : strict;
+    if (n == 1) {
+        put_cmp(p, d, ctx, sql, b, 0, last);
+        return true;
+    }
+    if (d->row_values) {
+        arus_strbuf_putc(sql, '(');
+        for (size_t i = 0; i < n; i++) {
+            arus_strbuf_puts(sql, i ? ", " : "");
+            put_col(p, d, sql, tuple_col(p, i));
+        }
+        arus_strbuf_puts(sql, ")");
+        arus_strbuf_puts(sql, last);
+        arus_strbuf_putc(sql, '(');
+        for (size_t i = 0; i < n; i++) {
+            arus_strbuf_puts(sql, i ? ", " : "");
+            d->param(ctx, sql, tuple_col(p, i), tuple_val(b, i));
+        }
+        arus_strbuf_putc(sql, ')');
+        return true;
+    }
+    /* The leading non-strict comparison gives the planner its index range; the nested
+     * OR/AND decides the rows that share a watermark. */
+    put_cmp(p, d, ctx, sql, b, 0, lower ? " >= " : " <= ");
+    arus_strbuf_puts(sql, " AND ");
+    for (size_t i = 0; i + 1 < n; i++) {
+        arus_strbuf_putc(sql, '(');
+        put_cmp(p, d, ctx, sql, b, i, strict);
+        arus_strbuf_puts(sql, " OR (");
+        put_cmp(p, d, ctx, sql, b, i, " = ");
+        arus_strbuf_puts(sql, " AND ");
+    }
+    put_cmp(p, d, ctx, sql, b, n - 1, last);
+    for (size_t i = 0; i + 1 < n; i++)
+        arus_strbuf_puts(sql, "))");
+    return false;
+}
+
+/* The range on the watermark (arus/source.h) into sql; nothing when every row qualifies. */
+static void put_range(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                      void *ctx, struct arus_strbuf *sql)
+{
+    struct arus_strbuf r;
+    arus_strbuf_init(&r);
+    size_t nparts = 0;
+    bool simple = true;
+    if (p->lower.watermark) {
+        simple = put_bound(p, d, ctx, &r, &p->lower, true);
+        nparts++;
+    }
+    if (p->upper.watermark) {
+        arus_strbuf_puts(&r, nparts ? " AND " : "");
+        simple = put_bound(p, d, ctx, &r, &p->upper, false) && nparts == 0;
+        nparts++;
+    }
+    bool or_null = p->nulls == ARUS_NULLS_FIRST && nparts;
+    bool or_deleted = p->deleted_at_bounded;
+    if (or_null || or_deleted)
+        arus_strbuf_putc(sql, '(');
+    if (or_null) {
+        put_col(p, d, sql, (size_t)p->watermark);
+        arus_strbuf_puts(sql, " IS NULL OR ");
+    }
+    if (nparts == 0 && p->nulls == ARUS_NULLS_EXCLUDED) {
+        put_col(p, d, sql, (size_t)p->watermark);
+        arus_strbuf_puts(sql, " IS NOT NULL");
+    } else if (nparts) {
+        bool paren = !simple && (or_null || or_deleted);
+        arus_strbuf_puts(sql, paren ? "(" : "");
+        arus_strbuf_append(sql, r.data, r.len);
+        arus_strbuf_puts(sql, paren ? ")" : "");
+    }
+    if (or_deleted) {
+        arus_strbuf_puts(sql, " OR ");
+        put_col(p, d, sql, (size_t)p->deleted_at);
+        arus_strbuf_puts(sql, " >= ");
+        d->param(ctx, sql, (size_t)p->deleted_at, p->lower.watermark);
+    }
+    if (or_null || or_deleted)
+        arus_strbuf_putc(sql, ')');
+    arus_strbuf_cleanup(&r);
+}
+
+void arus_extract_sql_select(const struct arus_extract_plan *p, char quote, struct arus_strbuf *sql)
+{
+    arus_strbuf_puts(sql, "SELECT ");
+    for (size_t i = 0; i < p->table->ncolumns; i++) {
+        arus_strbuf_puts(sql, i ? ", " : "");
+        arus_sql_quote_ident(sql, p->table->columns[i].name, quote, false);
+    }
+}
+
+void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                              void *ctx, struct arus_strbuf *sql)
+{
+    /* Conditions are written apart and appended in the order written, which keeps positional
+     * placeholders in the order d->param saw them. */
+    struct arus_strbuf where, range;
+    arus_strbuf_init(&where);
+    arus_strbuf_init(&range);
+    if (p->rows != ARUS_ROWS_ALL) {
+        put_col(p, d, &where, (size_t)p->deleted_at);
+        arus_strbuf_puts(&where, p->rows == ARUS_ROWS_DELETED ? " IS NOT NULL" : " IS NULL");
+    }
+    if (p->watermark >= 0)
+        put_range(p, d, ctx, &range);
+    if (range.len) {
+        arus_strbuf_puts(&where, where.len ? " AND " : "");
+        arus_strbuf_append(&where, range.data, range.len);
+    }
+    if (where.len) {
+        arus_strbuf_puts(sql, " WHERE ");
+        arus_strbuf_append(sql, where.data, where.len);
+    }
+    arus_strbuf_cleanup(&range);
+    arus_strbuf_cleanup(&where);
+    if (!p->ordered || (p->watermark < 0 && p->nkey == 0))
+        return;
+    arus_strbuf_puts(sql, " ORDER BY ");
+    if (p->watermark >= 0) {
+        put_col(p, d, sql, (size_t)p->watermark);
+        arus_strbuf_puts(sql, d->nulls_sort_first ? "" : " NULLS FIRST");
+    }
+    for (size_t i = 0; i < p->nkey; i++) {
+        arus_strbuf_puts(sql, i || p->watermark >= 0 ? ", " : "");
+        put_col(p, d, sql, p->key[i]);
+    }
+}
