@@ -30,7 +30,7 @@ struct arus_target {
     bool shadow;
 };
 
-/* Per (pipeline, table) state in arus_state. Strings NULL when unset. */
+/* Per (pipeline, table) state in arus_state (layout: arus/state.h). Strings NULL when unset. */
 struct arus_table_state {
     const char *watermark;          /* highest committed watermark (canonical text) */
     const char *deletes_watermark;  /* where the last completed run ended: soft deletes are
@@ -39,13 +39,13 @@ struct arus_table_state {
     const char *updated_at;         /* UTC "YYYY-MM-DD HH:MM:SS" */
 };
 
-/* One row of run history (one per run and table). */
+/* One row of run history (one per run and table; layout: arus/state.h). */
 struct arus_run_record {
     const char *run_id;
     const char *pipeline;
     const char *table;
     const char *mode;          /* "incremental" | "full_refresh" */
-    const char *status;        /* "running" | "ok" | "failed" */
+    const char *status;        /* "running" | "ok" | "failed" | "aborted" (ARUS_RUN_*) */
     const char *started_at;    /* UTC "YYYY-MM-DD HH:MM:SS.ffffff" */
     const char *finished_at;   /* NULL while running */
     int64_t rows_extracted;
@@ -70,7 +70,8 @@ struct arus_destination_ops {
     /* Called exactly once, also after a failed create/connect; releases the lock if held. */
     void (*close)(struct arus_destination *dst);
     int (*test_connection)(struct arus_destination *dst, struct arus_error *err);
-    /* Create the arus_state tables (watermarks, runs) if missing. Idempotent. */
+    /* Create the arus_state tables (watermarks, runs; layout in arus/state.h) if missing.
+     * Idempotent. Only the sync engine calls it: read-only verbs never create anything. */
     int (*ensure_state)(struct arus_destination *dst, struct arus_error *err);
     /* Take the per-pipeline run lock without waiting; ARUS_EBUSY with
      * "pipeline \"p\" is already running ..." when another process holds it. Held until
@@ -99,7 +100,8 @@ struct arus_destination_ops {
     /* Upsert the state of (t->pipeline, t->table), inside the current transaction. */
     int (*update_watermark)(struct arus_destination *dst, const struct arus_target *t,
                             const struct arus_table_state *st, struct arus_error *err);
-    /* Read the state; fields NULL when nothing stored. Strings allocated in a. */
+    /* Read the state; fields NULL when nothing stored (also when the state tables do not
+     * exist: reads never create them). Strings allocated in a. */
     int (*get_watermark)(struct arus_destination *dst, const char *pipeline, const char *table,
                          struct arus_arena *a, struct arus_table_state *out,
                          struct arus_error *err);
@@ -113,11 +115,13 @@ struct arus_destination_ops {
     /* Upsert one run-history row keyed by (run_id, table). */
     int (*record_run)(struct arus_destination *dst, const struct arus_run_record *r,
                       struct arus_error *err);
-    /* Newest-first run history of a pipeline (at most limit rows), allocated in a. */
+    /* Newest-first run history of a pipeline (at most limit rows), allocated in a; none when
+     * the state tables do not exist. */
     int (*list_runs)(struct arus_destination *dst, const char *pipeline, size_t limit,
                      struct arus_arena *a, struct arus_run_record **out, size_t *n,
                      struct arus_error *err);
-    /* All table states of a pipeline; tables[i] pairs with states[i]. Allocated in a. */
+    /* All table states of a pipeline; tables[i] pairs with states[i]. Allocated in a; none
+     * when the state tables do not exist. */
     int (*list_state)(struct arus_destination *dst, const char *pipeline, struct arus_arena *a,
                       const char ***tables, struct arus_table_state **states, size_t *n,
                       struct arus_error *err);
@@ -201,12 +205,11 @@ bool arus_destination_can_dead_letter(const struct arus_destination *dst);
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"
 #define ARUS_DEFAULT_TARGET_SCHEMA "analytics"
-#define ARUS_STATE_SCHEMA "arus_state"
 /* "<source>_<table>_raw" into sb. */
 struct arus_strbuf;
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t);
-/* "<table>" or "<table>__arus_shadow" into sb (also the "old" name used while swapping is
- * "<table>__arus_old"). */
+/* "<table>" or "<table>__arus_shadow" into sb (suffixes: ARUS_SHADOW_SUFFIX, ARUS_OLD_SUFFIX in
+ * arus/state.h). */
 void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target *t);
 
 #endif

@@ -228,6 +228,28 @@ static void test_refused_rows_become_dead_letters(void)
     max_dead_letters = 0;
 }
 
+/* A run whose process died leaves its history row "running"; the pipeline's next run, holding
+ * the lock, rewrites it to aborted and records its own rows as usual. */
+static void test_dead_run_becomes_aborted(void)
+{
+    setup();
+    put(1, "a", "2024-01-01 00:00:00", NULL);
+    fake_put_run("dead-run", "t", ARUS_RUN_RUNNING);
+    fake_put_run("done-run", "t", ARUS_RUN_OK);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(10, false, &rep) == ARUS_OK);
+    const struct fake_run *dead = fake_run("dead-run");
+    REQUIRE(dead != NULL);
+    CHECK_STR(dead->status, "aborted");
+    CHECK_STR(dead->error, "process ended before the run finished");
+    CHECK(dead->finished_at != NULL);
+    CHECK_STR(dead->started_at, "2024-01-01 00:00:00.000000");
+    CHECK_STR(fake_run("done-run")->status, "ok");
+    REQUIRE(fake_run(rep.run_id) != NULL);
+    CHECK_STR(fake_run(rep.run_id)->status, "ok");
+    arus_sync_report_cleanup(&rep);
+}
+
 int main(void)
 {
     fake_register();
@@ -238,6 +260,7 @@ int main(void)
     RUN(test_new_column_appears);
     RUN(test_updates_merge_by_key);
     RUN(test_refused_rows_become_dead_letters);
+    RUN(test_dead_run_becomes_aborted);
     fake_reset();
     return check_exit();
 }
