@@ -69,6 +69,14 @@ struct arus_state_table {
 extern const struct arus_state_table arus_state_watermarks;
 extern const struct arus_state_table arus_state_runs;
 
+struct arus_strbuf;
+/* The names of columns [from, to) of t into sb, separated by ", ", each quoted with
+ * arus_sql_quote_ident(quote). With set (two strings) each becomes
+ * "name = <set[0]>name<set[1]>", an item of an upsert's SET list: {"EXCLUDED.", ""} gives
+ * "a = EXCLUDED.a", {"VALUES(", ")"} gives "a = VALUES(a)". */
+void arus_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
+                      size_t to, char quote, const char *const *set);
+
 #define ARUS_STATE_MAX_COLUMNS 16
 
 /* One row of a state table as text in column order, to bind as statement parameters:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arus/arena.h"
+#include "arus/strbuf.h"
 #include "arus/util.h"
 
 enum { WM_PIPELINE, WM_TABLE, WM_WATERMARK, WM_DELETES, WM_RUN_ID, WM_UPDATED_AT, WM__COUNT };
@@ -70,6 +71,22 @@ const struct arus_state_table arus_state_runs = {
 
 _Static_assert(WM__COUNT <= ARUS_STATE_MAX_COLUMNS && RUN__COUNT <= ARUS_STATE_MAX_COLUMNS,
                "struct arus_state_row holds every column");
+
+void arus_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
+                      size_t to, char quote, const char *const *set)
+{
+    for (size_t i = from; i < to; i++) {
+        if (i > from)
+            arus_strbuf_puts(sb, ", ");
+        arus_sql_quote_ident(sb, t->columns[i].name, quote, false);
+        if (set) {
+            arus_strbuf_puts(sb, " = ");
+            arus_strbuf_puts(sb, set[0]);
+            arus_sql_quote_ident(sb, t->columns[i].name, quote, false);
+            arus_strbuf_puts(sb, set[1]);
+        }
+    }
+}
 
 static void put_count(struct arus_state_row *row, int i, int64_t v)
 {

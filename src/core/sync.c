@@ -458,7 +458,8 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
     }
     rep->status = rc;
     if (j.schema)
-        record_run(&j, rc == ARUS_OK ? ARUS_RUN_OK : ARUS_RUN_FAILED, rc == ARUS_OK ? NULL : err.msg);
+        record_run(&j, rc == ARUS_OK ? ARUS_RUN_OK : ARUS_RUN_FAILED,
+                   rc == ARUS_OK ? NULL : err.msg);
     report_progress(&j, true);
     free(j.watermark);
     free(j.deletes_watermark);
@@ -473,8 +474,9 @@ static void close_dead_runs(struct arus_destination *dst, const char *pipeline)
     struct arus_error e;
     arus_error_clear(&e);
     if (arus_state_abort_dead_runs(dst, pipeline, &e) != ARUS_OK)
-        arus_log(ARUS_LOG_WARN, "sync", "pipeline \"%s\": runs of a dead process not marked "
-                 "aborted: %s", pipeline, e.msg);
+        arus_log(ARUS_LOG_WARN, "sync",
+                 "pipeline \"%s\": runs of a dead process not marked aborted: %s", pipeline,
+                 e.msg);
 }
 
 int arus_sync_run(struct arus_source *src, struct arus_destination *dst,

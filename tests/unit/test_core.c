@@ -1,5 +1,5 @@
 /* Core helpers: identifier and JSON quoting, timestamps, raw-zone JSON, DSN redaction, arena,
- * sync-mode detection, watermark comparison. */
+ * sync-mode detection, watermark comparison (exact for decimals and floats), state-table rows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,10 +192,14 @@ static void test_state_rows(void)
     CHECK_STR(row.value[0], "p");
     CHECK_STR(row.value[2], "5");
     CHECK(row.value[3] == NULL);
-    CHECK_STR(row.value[4], "r1");                 /* the run id of the target */
+    CHECK_STR(row.value[4], "r1");                     /* the run id of the target */
     CHECK(row.value[5] && strlen(row.value[5]) == 26); /* updated_at: now */
-    struct arus_run_record r = {.run_id = "r1", .pipeline = "p", .table = "t", .mode = "incremental",
-                                .status = ARUS_RUN_RUNNING, .started_at = "2024-01-01 00:00:00",
+    struct arus_run_record r = {.run_id = "r1",
+                                .pipeline = "p",
+                                .table = "t",
+                                .mode = "incremental",
+                                .status = ARUS_RUN_RUNNING,
+                                .started_at = "2024-01-01 00:00:00",
                                 .rows_loaded = 12345678901234LL};
     arus_state_row_from_run(&row, &r);
     CHECK_STR(row.value[2], "p");

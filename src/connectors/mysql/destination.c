@@ -449,23 +449,6 @@ static void my_state_ref(struct arus_strbuf *sb, const struct arus_state_table *
     my_qualified(sb, ARUS_STATE_SCHEMA, t->name);
 }
 
-/* ", "-separated quoted names of columns [from, to) of t; with update set each as
- * "name = VALUES(name)" (the ON DUPLICATE KEY UPDATE list). */
-static void my_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
-                           size_t to, bool update)
-{
-    for (size_t i = from; i < to; i++) {
-        if (i > from)
-            arus_strbuf_puts(sb, ", ");
-        arus_sql_quote_ident(sb, t->columns[i].name, '`', false);
-        if (update) {
-            arus_strbuf_puts(sb, " = VALUES(");
-            arus_sql_quote_ident(sb, t->columns[i].name, '`', false);
-            arus_strbuf_putc(sb, ')');
-        }
-    }
-}
-
 /* State column types as these tables have always had them. */
 static void my_state_create(struct arus_strbuf *sb, const struct arus_state_table *t)
 {
@@ -483,7 +466,7 @@ static void my_state_create(struct arus_strbuf *sb, const struct arus_state_tabl
                             t->columns[i].not_null ? "NOT NULL" : "NULL");
     }
     arus_strbuf_puts(sb, "PRIMARY KEY (");
-    my_state_names(sb, t, 0, t->nkey, false);
+    arus_state_names(sb, t, 0, t->nkey, '`', NULL);
     arus_strbuf_putc(sb, ')');
     if (t == &arus_state_runs) /* `arus runs` reads a pipeline's newest runs */
         arus_strbuf_puts(sb, ", KEY (pipeline, started_at)");
@@ -518,14 +501,15 @@ static int my_state_upsert(struct my_dest *d, const struct arus_state_table *t,
     arus_strbuf_puts(&sb, "INSERT INTO ");
     my_state_ref(&sb, t);
     arus_strbuf_puts(&sb, " (");
-    my_state_names(&sb, t, 0, t->ncolumns, false);
+    arus_state_names(&sb, t, 0, t->ncolumns, '`', NULL);
     arus_strbuf_puts(&sb, ") VALUES (");
     for (size_t i = 0; i < t->ncolumns; i++) {
         arus_strbuf_puts(&sb, i ? ", ?" : "?");
         p[i] = my_str(row->value[i]);
     }
     arus_strbuf_puts(&sb, ") ON DUPLICATE KEY UPDATE ");
-    my_state_names(&sb, t, t->nkey, t->ncolumns, true);
+    static const char *const set[2] = {"VALUES(", ")"};
+    arus_state_names(&sb, t, t->nkey, t->ncolumns, '`', set);
     int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, t->ncolumns, NULL, NULL, NULL,
                             err, what);
     arus_strbuf_cleanup(&sb);

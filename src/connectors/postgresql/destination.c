@@ -292,23 +292,6 @@ static void pg_state_column(struct arus_strbuf *sb, const struct arus_state_colu
         arus_strbuf_puts(sb, " DEFAULT 0");
 }
 
-/* ", "-separated quoted names of columns [from, to) of t; with prefix each as
- * "name = <prefix>name" (an upsert's SET list). */
-static void pg_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
-                           size_t to, const char *prefix)
-{
-    for (size_t i = from; i < to; i++) {
-        if (i > from)
-            arus_strbuf_puts(sb, ", ");
-        arus_sql_quote_ident(sb, t->columns[i].name, '"', false);
-        if (prefix) {
-            arus_strbuf_puts(sb, " = ");
-            arus_strbuf_puts(sb, prefix);
-            arus_sql_quote_ident(sb, t->columns[i].name, '"', false);
-        }
-    }
-}
-
 static void pg_state_create(struct arus_strbuf *sb, const struct arus_state_table *t)
 {
     arus_strbuf_puts(sb, "CREATE TABLE IF NOT EXISTS ");
@@ -319,7 +302,7 @@ static void pg_state_create(struct arus_strbuf *sb, const struct arus_state_tabl
         arus_strbuf_puts(sb, ", ");
     }
     arus_strbuf_puts(sb, "PRIMARY KEY (");
-    pg_state_names(sb, t, 0, t->nkey, NULL);
+    arus_state_names(sb, t, 0, t->nkey, '"', NULL);
     arus_strbuf_puts(sb, "));");
 }
 
@@ -336,6 +319,7 @@ static int pg_ensure_state(struct arus_destination *base, struct arus_error *err
     arus_strbuf_putc(sql, ';');
     pg_state_create(sql, &arus_state_watermarks);
     pg_state_create(sql, &arus_state_runs);
+    /* `arus runs` reads a pipeline's newest runs */
     arus_strbuf_puts(sql, "CREATE INDEX IF NOT EXISTS runs_pipeline_started ON ");
     arus__pg_qualified(sql, ARUS_STATE_SCHEMA, arus_state_runs.name);
     arus_strbuf_puts(sql, " (pipeline, started_at DESC)");
@@ -939,14 +923,15 @@ static int pg_state_upsert(struct pg_dest *d, const struct arus_state_table *t,
     arus_strbuf_puts(sql, "INSERT INTO ");
     arus__pg_qualified(sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(sql, " (");
-    pg_state_names(sql, t, 0, t->ncolumns, NULL);
+    arus_state_names(sql, t, 0, t->ncolumns, '"', NULL);
     arus_strbuf_puts(sql, ") VALUES (");
     for (size_t i = 0; i < t->ncolumns; i++)
         arus_strbuf_appendf(sql, "%s$%zu%s", i ? ", " : "", i + 1, casts[t->columns[i].type]);
     arus_strbuf_puts(sql, ") ON CONFLICT (");
-    pg_state_names(sql, t, 0, t->nkey, NULL);
+    arus_state_names(sql, t, 0, t->nkey, '"', NULL);
     arus_strbuf_puts(sql, ") DO UPDATE SET ");
-    pg_state_names(sql, t, t->nkey, t->ncolumns, "EXCLUDED.");
+    static const char *const set[2] = {"EXCLUDED.", ""};
+    arus_state_names(sql, t, t->nkey, t->ncolumns, '"', set);
     PGresult *r;
     int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), (int)t->ncolumns, row->value, &r,
                             what, err);

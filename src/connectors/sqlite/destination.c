@@ -114,22 +114,6 @@ static int run(struct sqlite_dest *d, struct arus_strbuf *sql, struct arus_error
 
 /* ---- state and history: statements generated from the layout in arus/state.h */
 
-/* ", "-separated quoted names of columns [from, to) of t; with update set each as
- * "name = excluded.name" (an upsert's SET list). */
-static void sqlite_state_names(struct arus_strbuf *sql, const struct arus_state_table *t,
-                               size_t from, size_t to, bool update)
-{
-    for (size_t i = from; i < to; i++) {
-        if (i > from)
-            arus_strbuf_puts(sql, ", ");
-        arus_sql_quote_ident(sql, t->columns[i].name, '"', false);
-        if (update) {
-            arus_strbuf_puts(sql, " = excluded.");
-            arus_sql_quote_ident(sql, t->columns[i].name, '"', false);
-        }
-    }
-}
-
 /* Counts are INTEGER, everything else TEXT, as these tables have always had them. */
 static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_table *t,
                                struct arus_strbuf *sql, struct arus_error *err)
@@ -144,7 +128,7 @@ static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_ta
         arus_strbuf_puts(sql, c->not_null ? " NOT NULL, " : ", ");
     }
     arus_strbuf_puts(sql, "PRIMARY KEY (");
-    sqlite_state_names(sql, t, 0, t->nkey, false);
+    arus_state_names(sql, t, 0, t->nkey, '"', NULL);
     arus_strbuf_putc(sql, ')');
     arus_strbuf_putc(sql, ')');
     return run(d, sql, err);
@@ -171,14 +155,15 @@ static int sqlite_state_upsert(struct sqlite_dest *d, const struct arus_state_ta
     arus_strbuf_puts(&sql, "INSERT INTO ");
     prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(&sql, " (");
-    sqlite_state_names(&sql, t, 0, t->ncolumns, false);
+    arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
     arus_strbuf_puts(&sql, ") VALUES (");
     for (size_t i = 0; i < t->ncolumns; i++)
         arus_strbuf_appendf(&sql, "%s?%zu", i ? ", " : "", i + 1);
     arus_strbuf_puts(&sql, ") ON CONFLICT (");
-    sqlite_state_names(&sql, t, 0, t->nkey, false);
+    arus_state_names(&sql, t, 0, t->nkey, '"', NULL);
     arus_strbuf_puts(&sql, ") DO UPDATE SET ");
-    sqlite_state_names(&sql, t, t->nkey, t->ncolumns, true);
+    static const char *const set[2] = {"excluded.", ""};
+    arus_state_names(&sql, t, t->nkey, t->ncolumns, '"', set);
     int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), row->value, (int)t->ncolumns, err);
     arus_strbuf_cleanup(&sql);
     return rc ? arus_error_prefix(err, "%s", what) : rc;
@@ -212,7 +197,7 @@ static int sqlite_state_select(struct sqlite_dest *d, const struct arus_state_ta
     }
     arus_strbuf_reset(&sql);
     arus_strbuf_puts(&sql, "SELECT ");
-    sqlite_state_names(&sql, t, 0, t->ncolumns, false);
+    arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
     arus_strbuf_puts(&sql, " FROM ");
     prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(&sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?1");

@@ -77,7 +77,8 @@ static void run_store(const struct arus_run_record *r)
 {
     struct fake_run *f = NULL;
     for (size_t i = 0; i < fake_nruns && !f; i++)
-        if (strcmp(fake_runs[i].run_id, r->run_id) == 0 && strcmp(fake_runs[i].table, r->table) == 0)
+        if (strcmp(fake_runs[i].run_id, r->run_id) == 0 &&
+            strcmp(fake_runs[i].table, r->table) == 0)
             f = &fake_runs[i];
     if (!f && fake_nruns == FAKE_MAX_RUNS) {
         run_clear(&fake_runs[0]);
