@@ -10,6 +10,7 @@
 #include "arus/log.h"
 #include "arus/registry.h"
 #include "arus/source.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/sync.h"
 #include "arus/types.h"

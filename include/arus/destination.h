@@ -34,6 +34,9 @@
  * nest and never span batches or tables; every other call comes outside a transaction.
  *
  *   connect, ensure_state, lock(pipeline)
+ *   list_runs(pipeline), then tx{ record_run(aborted), ... } for this pipeline's runs still
+ *     "running": their process died, since this one holds the lock (arus/state.h; failures
+ *     are only logged)
  *   per selected table, one after the other (a failure ends the table's calls but for the
  *   rollback, drop_shadow and record_run(failed) below; the run goes on with the next table):
  *     ensure_schema(t), get_watermark, tx{ record_run(running) }
@@ -122,7 +125,7 @@ struct arus_target {
     bool shadow;
 };
 
-/* Per (pipeline, table) state in arus_state. Strings NULL when unset. */
+/* Per (pipeline, table) state in arus_state (layout: arus/state.h). Strings NULL when unset. */
 struct arus_table_state {
     const char *watermark;          /* highest committed watermark (canonical text) */
     const char *deletes_watermark;  /* where the last completed run ended: soft deletes are
@@ -131,13 +134,13 @@ struct arus_table_state {
     const char *updated_at;         /* UTC "YYYY-MM-DD HH:MM:SS" */
 };
 
-/* One row of run history (one per run and table). */
+/* One row of run history (one per run and table; layout: arus/state.h). */
 struct arus_run_record {
     const char *run_id;
     const char *pipeline;
     const char *table;
     const char *mode;          /* "incremental" | "full_refresh" */
-    const char *status;        /* "running" | "ok" | "failed" */
+    const char *status;        /* "running" | "ok" | "failed" | "aborted" (ARUS_RUN_*) */
     const char *started_at;    /* UTC "YYYY-MM-DD HH:MM:SS.ffffff" */
     const char *finished_at;   /* NULL while running */
     int64_t rows_extracted;
@@ -167,8 +170,9 @@ struct arus_destination_ops {
     /* Called exactly once, also after a failed create/connect; releases the lock if held. */
     void (*close)(struct arus_destination *dst);
     int (*test_connection)(struct arus_destination *dst, struct arus_error *err);
-    /* Create the arus_state tables (watermarks, runs) if missing. Idempotent. Called after
-     * connect, outside transactions; DDL may commit on its own. */
+    /* Create the arus_state tables (watermarks, runs; layout in arus/state.h) if missing.
+     * Idempotent. Called by the sync engine after connect, outside transactions (DDL may commit
+     * on its own); read-only verbs never call it. */
     int (*ensure_state)(struct arus_destination *dst, struct arus_error *err);
     /* Take the per-pipeline run lock without waiting; ARUS_EBUSY with
      * "pipeline \"p\" is already running ..." when another process holds it. Held until
@@ -209,8 +213,9 @@ struct arus_destination_ops {
      * accepted those rows (clickhouse holds it back until commit has sent them). */
     int (*update_watermark)(struct arus_destination *dst, const struct arus_target *t,
                             const struct arus_table_state *st, struct arus_error *err);
-    /* Read the state; fields NULL when nothing stored. Strings allocated in a. Called outside
-     * transactions; a destination that holds watermarks back writes them first. */
+    /* Read the state; fields NULL when nothing stored (also when the state tables do not
+     * exist: reads never create them). Strings allocated in a. Called outside transactions; a
+     * destination that holds watermarks back writes them first. */
     int (*get_watermark)(struct arus_destination *dst, const char *pipeline, const char *table,
                          struct arus_arena *a, struct arus_table_state *out,
                          struct arus_error *err);
@@ -229,11 +234,13 @@ struct arus_destination_ops {
      * watermarks back writes the table's first (clickhouse). */
     int (*record_run)(struct arus_destination *dst, const struct arus_run_record *r,
                       struct arus_error *err);
-    /* Newest-first run history of a pipeline (at most limit rows), allocated in a. */
+    /* Newest-first run history of a pipeline (at most limit rows), allocated in a; none when
+     * the state tables do not exist. */
     int (*list_runs)(struct arus_destination *dst, const char *pipeline, size_t limit,
                      struct arus_arena *a, struct arus_run_record **out, size_t *n,
                      struct arus_error *err);
-    /* All table states of a pipeline; tables[i] pairs with states[i]. Allocated in a. */
+    /* All table states of a pipeline; tables[i] pairs with states[i]. Allocated in a; none
+     * when the state tables do not exist. */
     int (*list_state)(struct arus_destination *dst, const char *pipeline, struct arus_arena *a,
                       const char ***tables, struct arus_table_state **states, size_t *n,
                       struct arus_error *err);
@@ -323,12 +330,11 @@ bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"
 #define ARUS_DEFAULT_TARGET_SCHEMA "analytics"
-#define ARUS_STATE_SCHEMA "arus_state"
 /* "<source>_<table>_raw" into sb. */
 struct arus_strbuf;
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t);
-/* "<table>" or "<table>__arus_shadow" into sb (also the "old" name used while swapping is
- * "<table>__arus_old"). */
+/* "<table>" or "<table>__arus_shadow" into sb (suffixes: ARUS_SHADOW_SUFFIX, ARUS_OLD_SUFFIX in
+ * arus/state.h). */
 void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target *t);
 
 #endif

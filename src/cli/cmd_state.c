@@ -1,11 +1,12 @@
 /* arus state | runs PIPELINE: read watermarks and run history from the pipeline's
- * destination. */
+ * destination. Read-only: nothing is created, and without state tables the lists are empty. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-/* Parse "VERB PIPELINE [--limit N]" and connect to the pipeline's destination. */
+/* Parse "VERB PIPELINE [--limit N]" and connect to the pipeline's destination (creating
+ * nothing there). */
 static int open_destination(const struct cli *cli, const char *help, struct arus_config **cfg,
                             struct arus_destination **dst, long *limit,
                             struct arus_error *err)
@@ -44,9 +45,8 @@ static int open_destination(const struct cli *cli, const char *help, struct arus
         rc = arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", (*cfg)->path,
                             pipeline);
     else if ((rc = arus_destination_create(arus_config_destination(*cfg, p->destination), dst,
-                                           err)) == ARUS_OK &&
-             (rc = arus_destination_connect(*dst, err)) == ARUS_OK)
-        rc = arus_destination_ensure_state(*dst, err);
+                                           err)) == ARUS_OK)
+        rc = arus_destination_connect(*dst, err);
     return rc ? cli_fail(err) : 0;
 }
 
@@ -111,6 +111,26 @@ static void print_run_json(const struct arus_run_record *r, bool first)
     printf("}");
 }
 
+/* A "running" row stays so in the table until the pipeline's next run, also when its process
+ * died. While nobody holds the pipeline lock no live process owns such a row, so it is shown
+ * as aborted. Taking the lock (and releasing it at once) writes no data; when it cannot be
+ * taken, a live run holds it, or we cannot tell: rows are shown as stored. */
+static void show_dead_runs(struct arus_destination *dst, const char *pipeline,
+                           struct arus_run_record *runs, size_t n)
+{
+    bool running = false;
+    for (size_t i = 0; i < n; i++)
+        running |= runs[i].status && strcmp(runs[i].status, ARUS_RUN_RUNNING) == 0;
+    struct arus_error ignored;
+    arus_error_clear(&ignored);
+    if (!running || arus_destination_lock(dst, pipeline, &ignored) != ARUS_OK)
+        return;
+    arus_destination_unlock(dst, pipeline, &ignored);
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].status && strcmp(runs[i].status, ARUS_RUN_RUNNING) == 0)
+            arus_run_mark_aborted(&runs[i], NULL);
+}
+
 int cmd_runs(const struct cli *cli)
 {
     struct arus_config *cfg = NULL;
@@ -127,6 +147,8 @@ int cmd_runs(const struct cli *cli)
         struct arus_run_record *runs = NULL;
         size_t n = 0;
         int rc = arus_destination_list_runs(dst, cli->argv[1], (size_t)limit, a, &runs, &n, &err);
+        if (rc == ARUS_OK)
+            show_dead_runs(dst, cli->argv[1], runs, n);
         if (rc) {
             ec = cli_fail(&err);
         } else if (cli->json) {

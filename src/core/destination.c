@@ -4,6 +4,7 @@
 #include "arus/destination.h"
 
 #include "arus/registry.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 
 int arus_destination_create(const struct arus_endpoint *ep, struct arus_destination **out,
@@ -218,5 +219,5 @@ void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target
 {
     arus_strbuf_puts(sb, t->table);
     if (t->shadow)
-        arus_strbuf_puts(sb, "__arus_shadow");
+        arus_strbuf_puts(sb, ARUS_SHADOW_SUFFIX);
 }

@@ -12,6 +12,7 @@
 
 #include "arus/arena.h"
 #include "arus/log.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "core/extract_plan.h"
@@ -383,7 +384,7 @@ static void record_run(struct table_job *j, const char *status, const char *erro
         .mode = j->rep->mode,
         .status = status,
         .started_at = j->started_at,
-        .finished_at = strcmp(status, "running") == 0 ? NULL : finished,
+        .finished_at = strcmp(status, ARUS_RUN_RUNNING) == 0 ? NULL : finished,
         .rows_extracted = j->rep->rows_extracted,
         .rows_loaded = j->rep->rows_loaded,
         .rows_deleted = j->rep->rows_deleted,
@@ -419,7 +420,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
     set_heap_str(&j->deletes_watermark, st.deletes_watermark,
                  st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
-    record_run(j, "running", NULL);
+    record_run(j, ARUS_RUN_RUNNING, NULL);
     rc =
         j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err) : run_incremental(j, err);
     return rc;
@@ -458,12 +459,25 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
     }
     rep->status = rc;
     if (j.schema)
-        record_run(&j, rc == ARUS_OK ? "ok" : "failed", rc == ARUS_OK ? NULL : err.msg);
+        record_run(&j, rc == ARUS_OK ? ARUS_RUN_OK : ARUS_RUN_FAILED,
+                   rc == ARUS_OK ? NULL : err.msg);
     report_progress(&j, true);
     free(j.watermark);
     free(j.deletes_watermark);
     arus_arena_destroy(j.arena);
     return rc;
+}
+
+/* Holding the pipeline lock, no live process owns a "running" row of this pipeline: those
+ * are left by a run that died. History is best effort, as in record_run. */
+static void close_dead_runs(struct arus_destination *dst, const char *pipeline)
+{
+    struct arus_error e;
+    arus_error_clear(&e);
+    if (arus_state_abort_dead_runs(dst, pipeline, &e) != ARUS_OK)
+        arus_log(ARUS_LOG_WARN, "sync",
+                 "pipeline \"%s\": runs of a dead process not marked aborted: %s", pipeline,
+                 e.msg);
 }
 
 int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
@@ -485,6 +499,7 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
     if ((rc = arus_destination_lock(dst, p->name, err)))
         goto out;
     locked = true;
+    close_dead_runs(dst, p->name);
     if ((rc = arus__select_tables(src, p, opt ? opt->table : NULL, a, &tables, &ntables, err)))
         goto out;
     report->tables = arus_xcalloc(ntables ? ntables : 1, sizeof *report->tables);

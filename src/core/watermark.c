@@ -1,6 +1,8 @@
 /* Watermark ordering and arithmetic on canonical cell text: comparisons per logical type
- * (integers by value, everything else by its canonical text, whose layout sorts correctly),
- * and the lookback window subtracted from time-typed watermarks. */
+ * (integers and decimals/floats exactly by value from their digits, everything else by its
+ * canonical text, whose layout sorts correctly), and the lookback window subtracted from
+ * time-typed watermarks. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,122 @@ static int compare_integer_text(const char *a, size_t an, const char *b, size_t 
     return na ? -mag : mag;
 }
 
+/* A decimal or float text as a value: -Infinity < finite < Infinity < NaN (PostgreSQL's numeric
+ * order; NaN equals NaN). A finite non-zero value is 0.D x 10^exp, D being its digits from the
+ * first non-zero one (the '.' skipped, trailing zeros not significant). */
+enum { NUM_NEG_INF, NUM_FINITE, NUM_POS_INF, NUM_NAN };
+struct num_text {
+    int kind;
+    bool neg;
+    const char *digits; /* first significant digit; NULL for zero */
+    const char *end;    /* end of the digits (may hold one '.') */
+    long exp;
+};
+
+static bool word_is(const char *p, const char *end, const char *w)
+{
+    size_t n = strlen(w);
+    return (size_t)(end - p) == n && memcmp(p, w, n) == 0;
+}
+
+/* Parse [+-]digits[.digits][(e|E)[+-]digits], "NaN", "[+-]Infinity" (also "inf"); false when
+ * the text is none of these. */
+static bool parse_num(const char *p, size_t n, struct num_text *out)
+{
+    const char *end = p + n;
+    memset(out, 0, sizeof *out);
+    out->kind = NUM_FINITE;
+    if (p < end && (*p == '-' || *p == '+'))
+        out->neg = *p++ == '-';
+    if (word_is(p, end, "Infinity") || word_is(p, end, "inf")) {
+        out->kind = out->neg ? NUM_NEG_INF : NUM_POS_INF;
+        return true;
+    }
+    if (word_is(p, end, "NaN") || word_is(p, end, "nan")) {
+        out->kind = NUM_NAN;
+        return true;
+    }
+    const char *mant = p;
+    long int_digits = 0;
+    size_t ndigits = 0;
+    bool point = false;
+    for (; p < end; p++) {
+        if (*p >= '0' && *p <= '9') {
+            ndigits++;
+            int_digits += !point;
+        } else if (*p == '.' && !point) {
+            point = true;
+        } else {
+            break;
+        }
+    }
+    const char *mant_end = p;
+    if (ndigits == 0)
+        return false;
+    long exp = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool eneg = p < end && *p == '-';
+        if (p < end && (*p == '-' || *p == '+'))
+            p++;
+        if (p == end)
+            return false;
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if (exp < LONG_MAX / 20)
+                exp = exp * 10 + (*p - '0'); /* saturates far beyond any real exponent */
+        exp = eneg ? -exp : exp;
+    }
+    if (p != end)
+        return false;
+    long leading = 0;
+    const char *q = mant;
+    for (; q < mant_end && (*q == '0' || *q == '.'); q++)
+        leading += *q == '0';
+    if (q == mant_end)
+        return true; /* zero, whatever its sign */
+    out->digits = q;
+    out->end = mant_end;
+    out->exp = int_digits - leading + exp;
+    return true;
+}
+
+/* Next significant digit at *p (skipping '.'), '0' once the digits have run out. */
+static char next_digit(const char **p, const char *end)
+{
+    if (*p < end && **p == '.')
+        (*p)++;
+    return *p < end ? *(*p)++ : '0';
+}
+
+/* Order decimal/float texts exactly into *out (<0, 0, >0); false when either is not a number. */
+static bool compare_number_text(const char *a, size_t an, const char *b, size_t bn, int *out)
+{
+    struct num_text x, y;
+    if (!parse_num(a, an, &x) || !parse_num(b, bn, &y))
+        return false;
+    int sx = x.digits ? (x.neg ? -1 : 1) : 0, sy = y.digits ? (y.neg ? -1 : 1) : 0;
+    if (x.kind != y.kind || x.kind != NUM_FINITE) {
+        *out = x.kind < y.kind ? -1 : x.kind > y.kind;
+        return true;
+    }
+    if (sx != sy || sx == 0) {
+        *out = sx < sy ? -1 : sx > sy;
+        return true;
+    }
+    int mag = 0;
+    if (x.exp != y.exp) {
+        mag = x.exp < y.exp ? -1 : 1;
+    } else {
+        const char *p = x.digits, *q = y.digits;
+        while (mag == 0 && (p < x.end || q < y.end)) {
+            char c = next_digit(&p, x.end), d = next_digit(&q, y.end);
+            mag = c < d ? -1 : c > d;
+        }
+    }
+    *out = sx < 0 ? -mag : mag;
+    return true;
+}
+
 int arus__cell_compare(enum arus_ltype t, const char *a, size_t an, const char *b, size_t bn)
 {
     switch (t) {
@@ -38,8 +156,10 @@ int arus__cell_compare(enum arus_ltype t, const char *a, size_t an, const char *
     case ARUS_T_FLOAT32:
     case ARUS_T_FLOAT64:
     case ARUS_T_DECIMAL: {
-        double x = strtod(a, NULL), y = strtod(b, NULL);
-        return x < y ? -1 : x > y;
+        int c;
+        if (compare_number_text(a, an, b, bn, &c))
+            return c;
+        break;
     }
     default:
         break;

@@ -1,5 +1,5 @@
 /* Core helpers: identifier and JSON quoting, timestamps, raw-zone JSON, DSN redaction, arena,
- * sync-mode detection, watermark comparison. */
+ * sync-mode detection, watermark comparison (exact for decimals and floats), state-table rows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +140,89 @@ static void test_cell_compare(void)
                              "2024-01-01 00:00:00.5", 21) < 0);
 }
 
+/* Order of two numeric texts of type t, through arus__cell_compare. */
+static int num_cmp(enum arus_ltype t, const char *a, const char *b)
+{
+    return arus__cell_compare(t, a, strlen(a), b, strlen(b));
+}
+
+static void test_decimal_compare(void)
+{
+    CHECK_INT(num_cmp(ARUS_T_DECIMAL, "1.10", "1.1"), 0);
+    CHECK_INT(num_cmp(ARUS_T_DECIMAL, "0", "-0.000"), 0);
+    CHECK_INT(num_cmp(ARUS_T_DECIMAL, "007.50", "7.5"), 0);
+    /* beyond double precision: strtod made these equal */
+    CHECK(num_cmp(ARUS_T_DECIMAL, "12345678901234567890.000000000000000001",
+                  "12345678901234567890.000000000000000002") < 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "12345678901234567890.000000000000000002",
+                  "12345678901234567890.000000000000000001") > 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "99999999999999999999999999999999999999",
+                  "99999999999999999999999999999999999998") > 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "100", "99.999") > 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "0.001", "0.01") < 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "-1.5", "-1.25") < 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "-0.5", "0") < 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "0.0000000001", "0") > 0);
+    CHECK(num_cmp(ARUS_T_DECIMAL, "NaN", "99999999999999999999") > 0);
+    CHECK_INT(num_cmp(ARUS_T_DECIMAL, "NaN", "NaN"), 0);
+    /* floats: exponents, infinities */
+    CHECK(num_cmp(ARUS_T_FLOAT64, "1e+20", "99999999999999999999") > 0);
+    CHECK_INT(num_cmp(ARUS_T_FLOAT64, "1.5e-07", "0.00000015"), 0);
+    CHECK(num_cmp(ARUS_T_FLOAT64, "-2.5e-300", "-2.4e-300") < 0);
+    CHECK(num_cmp(ARUS_T_FLOAT64, "Infinity", "1.7976931348623157e+308") > 0);
+    CHECK(num_cmp(ARUS_T_FLOAT64, "-Infinity", "-1.7976931348623157e+308") < 0);
+    CHECK(num_cmp(ARUS_T_FLOAT32, "NaN", "Infinity") > 0);
+    CHECK(num_cmp(ARUS_T_FLOAT32, "0.30000001", "0.3") > 0);
+}
+
+static void test_state_rows(void)
+{
+    /* the layout: keys first, columns as the destinations' tables have them */
+    CHECK_INT(arus_state_watermarks.ncolumns, 6);
+    CHECK_STR(arus_state_watermarks.columns[0].name, "pipeline");
+    CHECK_STR(arus_state_watermarks.columns[1].name, "table_name");
+    CHECK_INT(arus_state_runs.ncolumns, 12);
+    CHECK_STR(arus_state_runs.columns[0].name, "run_id");
+    CHECK_STR(arus_state_runs.columns[1].name, "table_name");
+    CHECK_STR(arus_state_runs.columns[11].name, "error");
+    struct arus_target t = {.pipeline = "p", .table = "t", .run_id = "r1"};
+    struct arus_table_state st = {.watermark = "5"};
+    struct arus_state_row row;
+    arus_state_row_from_watermark(&row, &t, &st);
+    CHECK_STR(row.value[0], "p");
+    CHECK_STR(row.value[2], "5");
+    CHECK(row.value[3] == NULL);
+    CHECK_STR(row.value[4], "r1");                     /* the run id of the target */
+    CHECK(row.value[5] && strlen(row.value[5]) == 26); /* updated_at: now */
+    struct arus_run_record r = {.run_id = "r1",
+                                .pipeline = "p",
+                                .table = "t",
+                                .mode = "incremental",
+                                .status = ARUS_RUN_RUNNING,
+                                .started_at = "2024-01-01 00:00:00",
+                                .rows_loaded = 12345678901234LL};
+    arus_state_row_from_run(&row, &r);
+    CHECK_STR(row.value[2], "p");
+    CHECK_STR(row.value[8], "12345678901234");
+    CHECK(row.value[6] == NULL && row.value[11] == NULL);
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_run_record back;
+    memset(&back, 0, sizeof back);
+    arus_state_run_from_values(row.value, a, &back);
+    CHECK_STR(back.status, "running");
+    CHECK_STR(back.pipeline, "p");
+    CHECK(back.rows_loaded == 12345678901234LL && back.finished_at == NULL);
+    arus_run_mark_aborted(&back, NULL);
+    CHECK_STR(back.status, "aborted");
+    CHECK_STR(back.error, "process ended before the run finished");
+    const char *v[6] = {"p", "t", NULL, NULL, "", "2024-01-01 00:00:00"};
+    const char *table = NULL;
+    arus_state_watermark_from_values(v, a, &table, &st);
+    CHECK_STR(table, "t");
+    CHECK(st.run_id == NULL && st.watermark == NULL); /* "" run id: none (ClickHouse) */
+    arus_arena_destroy(a);
+}
+
 int main(void)
 {
     RUN(test_quote_ident);
@@ -150,5 +233,7 @@ int main(void)
     RUN(test_arena);
     RUN(test_detect_sync_mode);
     RUN(test_cell_compare);
+    RUN(test_decimal_compare);
+    RUN(test_state_rows);
     return check_exit();
 }

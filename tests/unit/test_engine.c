@@ -253,7 +253,7 @@ static void test_refused_rows_become_dead_letters(void)
 /* ---- the destination protocol (include/arus/destination.h), call by call */
 
 #define RUN_START                                                                                  \
-    "connect\nensure_state\nlock\n"                                                                \
+    "connect\nensure_state\nlock\nlist_runs\n"                                                     \
     "ensure_schema\nget_watermark\nbegin\nrecord_run(running)\ncommit\n"
 #define RUN_END(status)     "begin\nrecord_run(" status ")\ncommit\nunlock\nclose\n"
 #define LOAD_TX(end)        "begin\nload_raw\nload_normalized\n" end
@@ -316,6 +316,28 @@ static void test_protocol_failures(void)
         RUN_START SHADOW_SCHEMA SHADOW_LOAD_TX("rollback\n") "drop_shadow\n" RUN_END("failed"));
 }
 
+/* A run whose process died leaves its history row "running"; the pipeline's next run, holding
+ * the lock, rewrites it to aborted and records its own rows as usual. */
+static void test_dead_run_becomes_aborted(void)
+{
+    setup();
+    put(1, "a", "2024-01-01 00:00:00", NULL);
+    fake_put_run("dead-run", "t", ARUS_RUN_RUNNING);
+    fake_put_run("done-run", "t", ARUS_RUN_OK);
+    struct arus_sync_report rep;
+    REQUIRE(sync_once(10, false, &rep) == ARUS_OK);
+    const struct fake_run *dead = fake_run("dead-run");
+    REQUIRE(dead != NULL);
+    CHECK_STR(dead->status, "aborted");
+    CHECK_STR(dead->error, "process ended before the run finished");
+    CHECK(dead->finished_at != NULL);
+    CHECK_STR(dead->started_at, "2024-01-01 00:00:00.000000");
+    CHECK_STR(fake_run("done-run")->status, "ok");
+    REQUIRE(fake_run(rep.run_id) != NULL);
+    CHECK_STR(fake_run(rep.run_id)->status, "ok");
+    arus_sync_report_cleanup(&rep);
+}
+
 int main(void)
 {
     fake_register();
@@ -333,6 +355,7 @@ int main(void)
         RUN(test_refused_rows_become_dead_letters);
         RUN(test_protocol_incremental_soft_deletes_full_refresh);
         RUN(test_protocol_failures);
+        RUN(test_dead_run_becomes_aborted);
     }
     fake_reset();
     return check_exit();

@@ -147,7 +147,7 @@ uint64_t arus__ch_next_version(struct ch_dest *d)
 
 void arus__ch_discard_state(struct ch_dest *d)
 {
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < sizeof d->pending / sizeof *d->pending; i++) {
         free(d->pending[i]);
         d->pending[i] = NULL;
     }

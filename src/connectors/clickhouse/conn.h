@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "arus/destination.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/clickhouse/http.h"
 
@@ -43,10 +44,10 @@ struct ch_dest {
     uint64_t last_version;
     int lock_fd; /* -1 when not locked */
     /* Watermark writes are coalesced (see arus__ch_update_watermark): the newest state not yet
-     * written, heap strings [pipeline, table, watermark, deletes_watermark, run_id,
-     * updated_at], and when state was last written (arus_monotonic). */
+     * written, as heap strings in the watermarks table's column order, and when state was last
+     * written (arus_monotonic). */
     bool state_pending;
-    char *pending[6];
+    char *pending[ARUS_STATE_MAX_COLUMNS];
     double state_written_at;
     /* Open INSERTs of raw and typed rows, and whether the engine loaded rows since begin. */
     struct ch_insert_stream streams[CH_NSTREAMS];

@@ -17,6 +17,7 @@
 #include "arus/config.h"
 #include "arus/destination.h"
 #include "arus/log.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "connectors/clickhouse/conn.h"
@@ -723,7 +724,7 @@ static int ch_swap_shadow(struct arus_destination *dst, const struct arus_target
     arus_strbuf_init(&old);
     ch_norm_name(&main, t, true);
     ch_norm_name(&shadow, t, false);
-    arus_strbuf_appendf(&old, "%s__arus_old", main.data);
+    arus_strbuf_appendf(&old, "%s" ARUS_OLD_SUFFIX, main.data);
     int rc = ch_drop_table(d, db, old.data, err); /* left over by a crash mid-swap */
     if (rc == ARUS_OK) {
         arus_strbuf_reset(&d->sql);

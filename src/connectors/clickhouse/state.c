@@ -1,18 +1,59 @@
 /* Watermarks and run history of the ClickHouse destination, in <state_schema>.watermarks and
- * <state_schema>.runs (default database arus_state). Both are ReplacingMergeTree tables keyed
- * by (pipeline, table_name) and (run_id, table_name) with an increasing _arus_version, so an
+ * <state_schema>.runs (default database arus_state; layout in arus/state.h). Both are
+ * ReplacingMergeTree tables ordered by their key with an increasing _arus_version, so an
  * "upsert" is an insert and reads use FINAL to see the newest row per key. Timestamps are
  * String to keep the engine's microsecond text exactly on every server version. */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "arus/arena.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "connectors/clickhouse/conn.h"
 #include "connectors/clickhouse/text.h"
 
 static struct ch_dest *ch_of(struct arus_destination *dst) { return (struct ch_dest *)dst; }
+
+/* Counts are Int64, everything else String; Nullable where the layout allows NULL, except the
+ * run id, which has always kept "" for none. */
+static bool ch_state_nullable(const struct arus_state_column *c)
+{
+    return !c->not_null && c->type != ARUS_STATE_UUID;
+}
+
+/* ", "-separated quoted names of columns [from, to) of t. */
+static void ch_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
+                           size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if (i > from)
+            arus_strbuf_puts(sb, ", ");
+        arus__ch_quote_ident(sb, t->columns[i].name);
+    }
+}
+
+static int ch_state_create(struct ch_dest *d, const struct arus_state_table *t,
+                           struct arus_error *err)
+{
+    struct arus_strbuf *q = &d->sql;
+    arus_strbuf_reset(q);
+    arus_strbuf_puts(q, "CREATE TABLE IF NOT EXISTS ");
+    arus__ch_quote_table(q, d->state_schema, t->name);
+    arus_strbuf_puts(q, " (");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_state_column *c = &t->columns[i];
+        const char *type = c->type == ARUS_STATE_COUNT ? "Int64" : "String";
+        arus__ch_quote_ident(q, c->name);
+        arus_strbuf_appendf(q, ch_state_nullable(c) ? " Nullable(%s), " : " %s, ", type);
+    }
+    arus_strbuf_puts(q, "_arus_version UInt64) ENGINE = ReplacingMergeTree(_arus_version) "
+                        "ORDER BY (");
+    ch_state_names(q, t, 0, t->nkey);
+    arus_strbuf_putc(q, ')');
+    return arus__ch_exec(d, q->data, NULL, 0, err, "create state table \"%s\".\"%s\"",
+                         d->state_schema, t->name);
+}
 
 int arus__ch_ensure_state(struct arus_destination *dst, struct arus_error *err)
 {
@@ -22,67 +63,49 @@ int arus__ch_ensure_state(struct arus_destination *dst, struct arus_error *err)
     arus_strbuf_puts(q, "CREATE DATABASE IF NOT EXISTS ");
     arus__ch_quote_ident(q, d->state_schema);
     int rc = arus__ch_exec(d, q->data, NULL, 0, err, "create state database");
-    if (rc != ARUS_OK)
-        return rc;
-    arus_strbuf_reset(q);
-    arus_strbuf_puts(q, "CREATE TABLE IF NOT EXISTS ");
-    arus__ch_quote_table(q, d->state_schema, "watermarks");
-    arus_strbuf_puts(q, " (pipeline String, table_name String, watermark Nullable(String), "
-                        "deletes_watermark Nullable(String), run_id String, updated_at String, "
-                        "_arus_version UInt64) ENGINE = ReplacingMergeTree(_arus_version) "
-                        "ORDER BY (pipeline, table_name)");
-    rc = arus__ch_exec(d, q->data, NULL, 0, err, "create state table");
-    if (rc != ARUS_OK)
-        return rc;
-    arus_strbuf_reset(q);
-    arus_strbuf_puts(q, "CREATE TABLE IF NOT EXISTS ");
-    arus__ch_quote_table(q, d->state_schema, "runs");
-    arus_strbuf_puts(q, " (run_id String, table_name String, pipeline String, mode String, "
-                        "status String, started_at String, finished_at Nullable(String), "
-                        "rows_extracted Int64, rows_loaded Int64, rows_deleted Int64, "
-                        "rows_dead_lettered Int64, error Nullable(String), "
-                        "_arus_version UInt64) ENGINE = ReplacingMergeTree(_arus_version) "
-                        "ORDER BY (run_id, table_name)");
-    return arus__ch_exec(d, q->data, NULL, 0, err, "create run history table");
+    if (rc == ARUS_OK)
+        rc = ch_state_create(d, &arus_state_watermarks, err);
+    if (rc == ARUS_OK)
+        rc = ch_state_create(d, &arus_state_runs, err);
+    return rc;
 }
 
-/* One TabSeparated field (NULL as \N) followed by sep. */
-static void ch_field(struct arus_strbuf *sb, const char *s, char sep)
-{
-    if (s)
-        arus__ch_tsv_escape(sb, s, strlen(s));
-    else
-        arus_strbuf_append(sb, "\\N", 2);
-    arus_strbuf_putc(sb, sep);
-}
-
-/* INSERT one watermarks row from f = [pipeline, table, watermark, deletes_watermark, run_id,
- * updated_at]. */
-static int ch_write_state(struct ch_dest *d, char *const f[6], struct arus_error *err)
+/* INSERT one row of state table t (NULL as \N where the column is Nullable, "" elsewhere). */
+static int ch_state_insert(struct ch_dest *d, const struct arus_state_table *t,
+                           const char *const *values, const char *what, struct arus_error *err)
 {
     struct arus_strbuf *b = &d->body;
     arus_strbuf_reset(b);
-    for (size_t i = 0; i < 6; i++)
-        ch_field(b, f[i], '\t');
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const char *v = values[i];
+        if (!v && !ch_state_nullable(&t->columns[i]))
+            v = "";
+        if (v)
+            arus__ch_tsv_escape(b, v, strlen(v));
+        else
+            arus_strbuf_append(b, "\\N", 2);
+        arus_strbuf_putc(b, '\t');
+    }
     arus_strbuf_appendf(b, "%llu\n", (unsigned long long)arus__ch_next_version(d));
     arus_strbuf_reset(&d->sql);
     arus_strbuf_puts(&d->sql, "INSERT INTO ");
-    arus__ch_quote_table(&d->sql, d->state_schema, "watermarks");
-    arus_strbuf_puts(&d->sql, " (pipeline, table_name, watermark, deletes_watermark, run_id, "
-                              "updated_at, _arus_version) FORMAT TabSeparated");
-    int rc = arus__ch_exec(d, d->sql.data, b->data, b->len, err, "update watermark");
-    if (rc == ARUS_OK)
-        d->state_written_at = arus_monotonic();
-    return rc;
+    arus__ch_quote_table(&d->sql, d->state_schema, t->name);
+    arus_strbuf_puts(&d->sql, " (");
+    ch_state_names(&d->sql, t, 0, t->ncolumns);
+    arus_strbuf_puts(&d->sql, ", _arus_version) FORMAT TabSeparated");
+    return arus__ch_exec(d, d->sql.data, b->data, b->len, err, "%s", what);
 }
 
 int arus__ch_flush_state(struct ch_dest *d, struct arus_error *err)
 {
     if (!d->state_pending)
         return ARUS_OK;
-    int rc = ch_write_state(d, d->pending, err);
-    if (rc == ARUS_OK)
+    int rc = ch_state_insert(d, &arus_state_watermarks, (const char *const *)d->pending,
+                             "update watermark", err);
+    if (rc == ARUS_OK) {
+        d->state_written_at = arus_monotonic();
         arus__ch_discard_state(d);
+    }
     return rc;
 }
 
@@ -97,27 +120,21 @@ int arus__ch_update_watermark(struct arus_destination *dst, const struct arus_ta
                               const struct arus_table_state *st, struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
-    char now[32];
-    arus_now_utc(now, sizeof now);
-    now[19] = '\0'; /* "YYYY-MM-DD HH:MM:SS" */
-    const char *f[6] = {t->pipeline,
-                        t->table,
-                        st->watermark,
-                        st->deletes_watermark,
-                        st->run_id  ? st->run_id
-                        : t->run_id ? t->run_id
-                                    : "",
-                        st->updated_at ? st->updated_at : now};
+    const struct arus_state_table *wm = &arus_state_watermarks;
+    struct arus_state_row row;
+    arus_state_row_from_watermark(&row, t, st);
     /* another table's pending state goes first */
-    if (d->state_pending &&
-        (strcmp(d->pending[0], f[0]) != 0 || strcmp(d->pending[1], f[1]) != 0)) {
+    bool same = d->state_pending;
+    for (size_t i = 0; same && i < wm->nkey; i++)
+        same = strcmp(d->pending[i], row.value[i]) == 0;
+    if (d->state_pending && !same) {
         int rc = arus__ch_flush_state(d, err);
         if (rc != ARUS_OK)
             return rc;
     }
     arus__ch_discard_state(d);
-    for (size_t i = 0; i < 6; i++)
-        d->pending[i] = f[i] ? arus_xstrdup(f[i]) : NULL;
+    for (size_t i = 0; i < wm->ncolumns; i++)
+        d->pending[i] = row.value[i] ? arus_xstrdup(row.value[i]) : NULL;
     d->state_pending = true;
     /* rows still streaming: ch_commit writes this once the server has accepted them */
     if (arus__ch_streams_open(d))
@@ -127,45 +144,46 @@ int arus__ch_update_watermark(struct arus_destination *dst, const struct arus_ta
     return arus__ch_flush_state(d, err);
 }
 
-static const char *ch_dup(struct arus_arena *a, const char *s)
-{
-    return s ? arus_arena_strdup(a, s) : NULL;
-}
-
-static int64_t ch_i64(const char *s)
-{
-    if (!s)
-        return 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    return end == s ? 0 : (int64_t)v;
-}
-
-/* SELECT of the watermark columns (table name first) for one pipeline, optionally one table. */
-static int ch_select_state(struct ch_dest *d, const char *pipeline, const char *table,
-                           struct arus_error *err)
+/* SELECT the rows of state table t for pipeline (and table, unless NULL; at most limit) in the
+ * layout's column order; *rows is how many lines the answer has (0 when the state tables do
+ * not exist: reads never create them). The rows stay in d->http.resp. */
+static int ch_state_select(struct ch_dest *d, const struct arus_state_table *t,
+                           const char *pipeline, const char *table, size_t limit, size_t *rows,
+                           const char *what, struct arus_error *err)
 {
     struct arus_strbuf *q = &d->sql;
+    *rows = 0;
     arus_strbuf_reset(q);
-    arus_strbuf_puts(q, "SELECT table_name, watermark, deletes_watermark, run_id, updated_at "
-                        "FROM ");
-    arus__ch_quote_table(q, d->state_schema, "watermarks");
-    arus_strbuf_puts(q, " FINAL WHERE pipeline = ");
+    arus_strbuf_puts(q, "SELECT ");
+    ch_state_names(q, t, 0, t->ncolumns);
+    arus_strbuf_puts(q, " FROM ");
+    arus__ch_quote_table(q, d->state_schema, t->name);
+    arus_strbuf_puts(q, " FINAL WHERE " ARUS_STATE_PIPELINE_COLUMN " = ");
     arus__ch_quote_string(q, pipeline);
     if (table) {
-        arus_strbuf_puts(q, " AND table_name = ");
+        arus_strbuf_puts(q, " AND " ARUS_STATE_TABLE_COLUMN " = ");
         arus__ch_quote_string(q, table);
     }
-    arus_strbuf_puts(q, " ORDER BY table_name FORMAT TabSeparated");
-    return arus__ch_exec(d, q->data, NULL, 0, err, "read watermarks");
+    arus_strbuf_appendf(q, " ORDER BY %s", t->order_by);
+    if (limit != SIZE_MAX)
+        arus_strbuf_appendf(q, " LIMIT %zu", limit);
+    arus_strbuf_puts(q, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, q->data, NULL, 0, err, "%s", what);
+    /* UNKNOWN_TABLE, UNKNOWN_DATABASE */
+    if (rc == ARUS_ENOTFOUND && err && (err->driver_code == 60 || err->driver_code == 81)) {
+        arus_error_clear(err);
+        return ARUS_OK;
+    }
+    for (size_t i = 0; rc == ARUS_OK && i < d->http.resp.len; i++)
+        *rows += d->http.resp.data[i] == '\n';
+    return rc;
 }
 
-static void ch_state_from(struct arus_arena *a, char **f, struct arus_table_state *st)
+/* Split the next row of the last select's answer into v (t->ncolumns values); false at the
+ * end. */
+static bool ch_state_next(char **pos, char *end, const struct arus_state_table *t, char **v)
 {
-    st->watermark = ch_dup(a, f[1]);
-    st->deletes_watermark = ch_dup(a, f[2]);
-    st->run_id = f[3] && *f[3] ? ch_dup(a, f[3]) : NULL;
-    st->updated_at = ch_dup(a, f[4]);
+    return *pos && *pos < end && arus__ch_tsv_split_row(pos, end, v, t->ncolumns) == t->ncolumns;
 }
 
 int arus__ch_get_watermark(struct arus_destination *dst, const char *pipeline, const char *table,
@@ -173,16 +191,18 @@ int arus__ch_get_watermark(struct arus_destination *dst, const char *pipeline, c
                            struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
+    size_t rows = 0;
     int rc = arus__ch_flush_state(d, err);
     if (rc == ARUS_OK)
-        rc = ch_select_state(d, pipeline, table, err);
+        rc = ch_state_select(d, &arus_state_watermarks, pipeline, table, SIZE_MAX, &rows,
+                             "read watermarks", err);
     if (rc != ARUS_OK)
         return rc;
     struct arus_table_state st = {0};
-    char *f[5];
+    char *v[ARUS_STATE_MAX_COLUMNS];
     char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
-    if (pos && arus__ch_tsv_split_row(&pos, end, f, 5) == 5)
-        ch_state_from(a, f, &st);
+    if (rows && ch_state_next(&pos, end, &arus_state_watermarks, v))
+        arus_state_watermark_from_values((const char *const *)v, a, NULL, &st);
     *out = st;
     return ARUS_OK;
 }
@@ -192,22 +212,20 @@ int arus__ch_list_state(struct arus_destination *dst, const char *pipeline, stru
                         struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
+    size_t rows = 0;
     int rc = arus__ch_flush_state(d, err);
     if (rc == ARUS_OK)
-        rc = ch_select_state(d, pipeline, NULL, err);
+        rc = ch_state_select(d, &arus_state_watermarks, pipeline, NULL, SIZE_MAX, &rows,
+                             "read watermarks", err);
     if (rc != ARUS_OK)
         return rc;
-    size_t rows = 0;
-    for (size_t i = 0; i < d->http.resp.len; i++)
-        rows += d->http.resp.data[i] == '\n';
     const char **tv = arus_arena_calloc(a, rows + 1, sizeof *tv);
     struct arus_table_state *sv = arus_arena_calloc(a, rows + 1, sizeof *sv);
     size_t k = 0;
-    char *f[5];
+    char *v[ARUS_STATE_MAX_COLUMNS];
     char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
-    while (pos && k < rows && arus__ch_tsv_split_row(&pos, end, f, 5) == 5) {
-        tv[k] = ch_dup(a, f[0] ? f[0] : "");
-        ch_state_from(a, f, &sv[k]);
+    while (k < rows && ch_state_next(&pos, end, &arus_state_watermarks, v)) {
+        arus_state_watermark_from_values((const char *const *)v, a, &tv[k], &sv[k]);
         k++;
     }
     *tables = tv;
@@ -224,27 +242,9 @@ int arus__ch_record_run(struct arus_destination *dst, const struct arus_run_reco
     int rc = arus__ch_flush_state(d, err);
     if (rc != ARUS_OK)
         return rc;
-    struct arus_strbuf *b = &d->body;
-    arus_strbuf_reset(b);
-    ch_field(b, r->run_id, '\t');
-    ch_field(b, r->table ? r->table : "", '\t');
-    ch_field(b, r->pipeline ? r->pipeline : "", '\t');
-    ch_field(b, r->mode ? r->mode : "", '\t');
-    ch_field(b, r->status ? r->status : "", '\t');
-    ch_field(b, r->started_at ? r->started_at : "", '\t');
-    ch_field(b, r->finished_at, '\t');
-    arus_strbuf_appendf(b, "%lld\t%lld\t%lld\t%lld\t", (long long)r->rows_extracted,
-                        (long long)r->rows_loaded, (long long)r->rows_deleted,
-                        (long long)r->rows_dead_lettered);
-    ch_field(b, r->error, '\t');
-    arus_strbuf_appendf(b, "%llu\n", (unsigned long long)arus__ch_next_version(d));
-    arus_strbuf_reset(&d->sql);
-    arus_strbuf_puts(&d->sql, "INSERT INTO ");
-    arus__ch_quote_table(&d->sql, d->state_schema, "runs");
-    arus_strbuf_puts(&d->sql, " (run_id, table_name, pipeline, mode, status, started_at, "
-                              "finished_at, rows_extracted, rows_loaded, rows_deleted, "
-                              "rows_dead_lettered, error, _arus_version) FORMAT TabSeparated");
-    return arus__ch_exec(d, d->sql.data, b->data, b->len, err, "record run");
+    struct arus_state_row row;
+    arus_state_row_from_run(&row, r);
+    return ch_state_insert(d, &arus_state_runs, row.value, "record run", err);
 }
 
 int arus__ch_list_runs(struct arus_destination *dst, const char *pipeline, size_t limit,
@@ -252,44 +252,20 @@ int arus__ch_list_runs(struct arus_destination *dst, const char *pipeline, size_
                        struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
-    struct arus_strbuf *q = &d->sql;
-    arus_strbuf_reset(q);
-    /* run_id first: an exception line in a 200 body is recognised at a line start, and a
-     * UUID can never look like one (the error text comes last). */
-    arus_strbuf_puts(q, "SELECT run_id, pipeline, table_name, mode, status, started_at, "
-                        "finished_at, rows_extracted, rows_loaded, rows_deleted, "
-                        "rows_dead_lettered, error FROM ");
-    arus__ch_quote_table(q, d->state_schema, "runs");
-    arus_strbuf_puts(q, " FINAL WHERE pipeline = ");
-    arus__ch_quote_string(q, pipeline);
-    arus_strbuf_appendf(q, " ORDER BY started_at DESC, table_name LIMIT %zu FORMAT TabSeparated",
-                        limit);
-    int rc = arus__ch_exec(d, q->data, NULL, 0, err, "read run history");
+    size_t rows = 0;
+    /* run_id is the first column: an exception line in a 200 body is recognised at a line
+     * start, and a UUID can never look like one (the error text comes last). */
+    int rc = ch_state_select(d, &arus_state_runs, pipeline, NULL, limit, &rows,
+                             "read run history", err);
     if (rc != ARUS_OK)
         return rc;
-    size_t rows = 0;
-    for (size_t i = 0; i < d->http.resp.len; i++)
-        rows += d->http.resp.data[i] == '\n';
-    struct arus_run_record *v = arus_arena_calloc(a, rows + 1, sizeof *v);
+    struct arus_run_record *rv = arus_arena_calloc(a, rows + 1, sizeof *rv);
     size_t k = 0;
-    char *f[12];
+    char *v[ARUS_STATE_MAX_COLUMNS];
     char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
-    while (pos && k < rows && arus__ch_tsv_split_row(&pos, end, f, 12) == 12) {
-        struct arus_run_record *r = &v[k++];
-        r->run_id = ch_dup(a, f[0]);
-        r->pipeline = ch_dup(a, f[1]);
-        r->table = ch_dup(a, f[2]);
-        r->mode = ch_dup(a, f[3]);
-        r->status = ch_dup(a, f[4]);
-        r->started_at = ch_dup(a, f[5]);
-        r->finished_at = ch_dup(a, f[6]);
-        r->rows_extracted = ch_i64(f[7]);
-        r->rows_loaded = ch_i64(f[8]);
-        r->rows_deleted = ch_i64(f[9]);
-        r->rows_dead_lettered = ch_i64(f[10]);
-        r->error = ch_dup(a, f[11]);
-    }
-    *out = v;
+    while (k < rows && ch_state_next(&pos, end, &arus_state_runs, v))
+        arus_state_run_from_values((const char *const *)v, a, &rv[k++]);
+    *out = rv;
     *n = k;
     return ARUS_OK;
 }

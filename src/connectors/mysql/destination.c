@@ -2,6 +2,7 @@
  * databases, state and run history in `arus_state`, a GET_LOCK pipeline lock, and the
  * shadow-table swap. Loading itself (LOAD DATA LOCAL from memory, merge, INSERT fallback) is
  * in load.c. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/mysql/load.h"
 #include "connectors/mysql/typemap.h"
@@ -103,34 +105,6 @@ static int my_create_database(struct my_dest *d, const char *db, struct arus_err
     arus_strbuf_cleanup(&sb);
     if (rc != ARUS_OK)
         arus_error_prefix(err, "database \"%s\"", db);
-    return rc;
-}
-
-static int my_dst_ensure_state(struct arus_destination *b, struct arus_error *err)
-{
-    struct my_dest *d = my_d(b);
-    int rc = my_create_database(d, ARUS_STATE_SCHEMA, err);
-    if (rc == ARUS_OK)
-        rc = arus__my_exec(d->ld.db,
-                           "CREATE TABLE IF NOT EXISTS `arus_state`.`watermarks` ("
-                           "pipeline VARCHAR(255) NOT NULL, table_name VARCHAR(255) NOT NULL, "
-                           "watermark TEXT NULL, deletes_watermark TEXT NULL, run_id CHAR(36) "
-                           "NULL, updated_at DATETIME(6) NOT NULL, "
-                           "PRIMARY KEY (pipeline, table_name)) ENGINE=InnoDB "
-                           "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-                           err, "create `arus_state`.`watermarks`");
-    if (rc == ARUS_OK)
-        rc = arus__my_exec(d->ld.db,
-                           "CREATE TABLE IF NOT EXISTS `arus_state`.`runs` ("
-                           "run_id CHAR(36) NOT NULL, table_name VARCHAR(255) NOT NULL, "
-                           "pipeline VARCHAR(255) NOT NULL, mode VARCHAR(16) NOT NULL, "
-                           "status VARCHAR(16) NOT NULL, started_at DATETIME(6) NOT NULL, "
-                           "finished_at DATETIME(6) NULL, rows_extracted BIGINT NOT NULL, "
-                           "rows_loaded BIGINT NOT NULL, rows_deleted BIGINT NOT NULL, "
-                           "rows_dead_lettered BIGINT NOT NULL, error TEXT NULL, "
-                           "PRIMARY KEY (run_id, table_name), KEY (pipeline, started_at)) "
-                           "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-                           err, "create `arus_state`.`runs`");
     return rc;
 }
 
@@ -467,50 +441,148 @@ static int my_dst_load_normalized(struct arus_destination *b, const struct arus_
     return rc;
 }
 
+/* ---- state and history: statements generated from the layout in arus/state.h */
+
+/* `arus_state`.`<t>` */
+static void my_state_ref(struct arus_strbuf *sb, const struct arus_state_table *t)
+{
+    my_qualified(sb, ARUS_STATE_SCHEMA, t->name);
+}
+
+/* State column types as these tables have always had them. */
+static void my_state_create(struct arus_strbuf *sb, const struct arus_state_table *t)
+{
+    static const char *const types[] = {
+        [ARUS_STATE_NAME] = "VARCHAR(255)", [ARUS_STATE_WORD] = "VARCHAR(16)",
+        [ARUS_STATE_TEXT] = "TEXT",         [ARUS_STATE_UUID] = "CHAR(36)",
+        [ARUS_STATE_STAMP] = "DATETIME(6)", [ARUS_STATE_TIME] = "DATETIME(6)",
+        [ARUS_STATE_COUNT] = "BIGINT"};
+    arus_strbuf_puts(sb, "CREATE TABLE IF NOT EXISTS ");
+    my_state_ref(sb, t);
+    arus_strbuf_puts(sb, " (");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        arus_sql_quote_ident(sb, t->columns[i].name, '`', false);
+        arus_strbuf_appendf(sb, " %s %s, ", types[t->columns[i].type],
+                            t->columns[i].not_null ? "NOT NULL" : "NULL");
+    }
+    arus_strbuf_puts(sb, "PRIMARY KEY (");
+    arus_state_names(sb, t, 0, t->nkey, '`', NULL);
+    arus_strbuf_putc(sb, ')');
+    if (t == &arus_state_runs) /* `arus runs` reads a pipeline's newest runs */
+        arus_strbuf_puts(sb, ", KEY (pipeline, started_at)");
+    arus_strbuf_puts(sb, ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+}
+
+static int my_dst_ensure_state(struct arus_destination *b, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    const struct arus_state_table *tables[] = {&arus_state_watermarks, &arus_state_runs};
+    int rc = my_create_database(d, ARUS_STATE_SCHEMA, err);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    for (size_t i = 0; rc == ARUS_OK && i < sizeof tables / sizeof *tables; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "create `%s`.`%s`", ARUS_STATE_SCHEMA, tables[i]->name);
+        my_state_create(&sb, tables[i]);
+        rc = my_ddl(d, &sb, what, err);
+    }
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
+/* Insert row into state table t, or update the row with the same key. */
+static int my_state_upsert(struct my_dest *d, const struct arus_state_table *t,
+                           const struct arus_state_row *row, const char *what,
+                           struct arus_error *err)
+{
+    struct my_param p[ARUS_STATE_MAX_COLUMNS];
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "INSERT INTO ");
+    my_state_ref(&sb, t);
+    arus_strbuf_puts(&sb, " (");
+    arus_state_names(&sb, t, 0, t->ncolumns, '`', NULL);
+    arus_strbuf_puts(&sb, ") VALUES (");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        arus_strbuf_puts(&sb, i ? ", ?" : "?");
+        p[i] = my_str(row->value[i]);
+    }
+    arus_strbuf_puts(&sb, ") ON DUPLICATE KEY UPDATE ");
+    static const char *const set[2] = {"VALUES(", ")"};
+    arus_state_names(&sb, t, t->nkey, t->ncolumns, '`', set);
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, t->ncolumns, NULL, NULL, NULL,
+                            err, what);
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
+/* The rows of state table t for pipeline (and table, unless NULL; at most limit), in the
+ * layout's order, each column as its canonical text, into r (allocated in a). No rows when
+ * the state tables do not exist: reads never create them. */
+static int my_state_select(struct my_dest *d, const struct arus_state_table *t,
+                           const char *pipeline, const char *table, size_t limit,
+                           struct arus_arena *a, struct my_rows *r, const char *what,
+                           struct arus_error *err)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "SELECT ");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_state_column *c = &t->columns[i];
+        const char *fmt = c->type == ARUS_STATE_STAMP  ? "'%Y-%m-%d %H:%i:%s'"
+                          : c->type == ARUS_STATE_TIME ? "'%Y-%m-%d %H:%i:%s.%f'"
+                                                       : NULL;
+        arus_strbuf_puts(&sb, i ? ", " : "");
+        arus_strbuf_puts(&sb, fmt ? "DATE_FORMAT(" : "");
+        arus_sql_quote_ident(&sb, c->name, '`', false);
+        if (fmt) {
+            arus_strbuf_puts(&sb, ", ");
+            arus_strbuf_puts(&sb, fmt);
+            arus_strbuf_putc(&sb, ')');
+        }
+    }
+    arus_strbuf_puts(&sb, " FROM ");
+    my_state_ref(&sb, t);
+    arus_strbuf_puts(&sb, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?");
+    struct my_param p[2] = {my_str(pipeline), table ? my_str(table) : my_int((long long)limit)};
+    if (table)
+        arus_strbuf_puts(&sb, " AND " ARUS_STATE_TABLE_COLUMN " = ?");
+    arus_strbuf_appendf(&sb, " ORDER BY %s", t->order_by);
+    bool limited = !table && limit != SIZE_MAX;
+    if (limited)
+        arus_strbuf_puts(&sb, " LIMIT ?");
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, table || limited ? 2 : 1, a, r,
+                            NULL, err, what);
+    arus_strbuf_cleanup(&sb);
+    /* ER_BAD_DB_ERROR, ER_NO_SUCH_TABLE */
+    if (rc != ARUS_OK && err && (err->driver_code == 1049 || err->driver_code == 1146)) {
+        arus_error_clear(err);
+        memset(r, 0, sizeof *r);
+        return ARUS_OK;
+    }
+    return rc;
+}
+
 static int my_dst_update_watermark(struct arus_destination *b, const struct arus_target *t,
                                    const struct arus_table_state *st, struct arus_error *err)
 {
-    struct my_dest *d = my_d(b);
-    struct my_param p[6] = {my_str(t->pipeline),   my_str(t->table),
-                            my_str(st->watermark), my_str(st->deletes_watermark),
-                            my_str(st->run_id),    my_str(st->updated_at)};
-    return arus__my_query(d->ld.db,
-                          "INSERT INTO `arus_state`.`watermarks` (pipeline, table_name, "
-                          "watermark, deletes_watermark, run_id, updated_at) VALUES "
-                          "(?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(6))) ON DUPLICATE KEY "
-                          "UPDATE watermark = VALUES(watermark), deletes_watermark = "
-                          "VALUES(deletes_watermark), run_id = VALUES(run_id), updated_at = "
-                          "VALUES(updated_at)",
-                          p, 6, NULL, NULL, NULL, err, "update watermark");
-}
-
-#define MY_STATE_COLS                                                                              \
-    "watermark, deletes_watermark, run_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s')"
-
-static void my_state_from_row(char **row, struct arus_table_state *st)
-{
-    st->watermark = row[0];
-    st->deletes_watermark = row[1];
-    st->run_id = row[2];
-    st->updated_at = row[3];
+    struct arus_state_row row;
+    arus_state_row_from_watermark(&row, t, st);
+    return my_state_upsert(my_d(b), &arus_state_watermarks, &row, "update watermark", err);
 }
 
 static int my_dst_get_watermark(struct arus_destination *b, const char *pipeline, const char *table,
                                 struct arus_arena *a, struct arus_table_state *out,
                                 struct arus_error *err)
 {
-    struct my_dest *d = my_d(b);
-    struct my_param p[2] = {my_str(pipeline), my_str(table)};
     struct my_rows r;
-    int rc = arus__my_query(d->ld.db,
-                            "SELECT " MY_STATE_COLS " FROM `arus_state`.`watermarks` "
-                            "WHERE pipeline = ? AND table_name = ?",
-                            p, 2, a, &r, NULL, err, "read watermark");
+    int rc = my_state_select(my_d(b), &arus_state_watermarks, pipeline, table, SIZE_MAX, a, &r,
+                             "read watermark", err);
     if (rc != ARUS_OK)
         return rc;
     memset(out, 0, sizeof *out);
     if (r.nrows)
-        my_state_from_row(r.cells, out);
+        arus_state_watermark_from_values((const char *const *)r.cells, a, NULL, out);
     return ARUS_OK;
 }
 
@@ -518,21 +590,16 @@ static int my_dst_list_state(struct arus_destination *b, const char *pipeline, s
                              const char ***tables, struct arus_table_state **states, size_t *n,
                              struct arus_error *err)
 {
-    struct my_dest *d = my_d(b);
-    struct my_param p = my_str(pipeline);
     struct my_rows r;
-    int rc = arus__my_query(d->ld.db,
-                            "SELECT table_name, " MY_STATE_COLS " FROM `arus_state`.`watermarks` "
-                            "WHERE pipeline = ? ORDER BY table_name",
-                            &p, 1, a, &r, NULL, err, "read state");
+    int rc = my_state_select(my_d(b), &arus_state_watermarks, pipeline, NULL, SIZE_MAX, a, &r,
+                             "read state", err);
     if (rc != ARUS_OK)
         return rc;
     const char **names = arus_arena_calloc(a, r.nrows + 1, sizeof *names);
     struct arus_table_state *st = arus_arena_calloc(a, r.nrows + 1, sizeof *st);
-    for (size_t i = 0; i < r.nrows; i++) {
-        names[i] = r.cells[i * r.ncols];
-        my_state_from_row(r.cells + i * r.ncols + 1, &st[i]);
-    }
+    for (size_t i = 0; i < r.nrows; i++)
+        arus_state_watermark_from_values((const char *const *)r.cells + i * r.ncols, a,
+                                         &names[i], &st[i]);
     *tables = names;
     *states = st;
     *n = r.nrows;
@@ -569,7 +636,7 @@ static int my_dst_swap_shadow(struct arus_destination *b, const struct arus_targ
     arus_strbuf_init(&name);
     arus_strbuf_init(&old);
     my_norm_name(t, false, &name);
-    arus_strbuf_appendf(&old, "%s__arus_old", name.data);
+    arus_strbuf_appendf(&old, "%s" ARUS_OLD_SUFFIX, name.data);
 
     arus_strbuf_puts(&sb, "DROP TABLE IF EXISTS ");
     my_qualified(&sb, my_target_db(d, t), old.data);
@@ -618,67 +685,23 @@ static int my_dst_drop_shadow(struct arus_destination *b, const struct arus_targ
 static int my_dst_record_run(struct arus_destination *b, const struct arus_run_record *r,
                              struct arus_error *err)
 {
-    struct my_dest *d = my_d(b);
-    struct my_param p[12] = {my_str(r->run_id),
-                             my_str(r->table),
-                             my_str(r->pipeline),
-                             my_str(r->mode),
-                             my_str(r->status),
-                             my_str(r->started_at),
-                             my_str(r->finished_at),
-                             my_int(r->rows_extracted),
-                             my_int(r->rows_loaded),
-                             my_int(r->rows_deleted),
-                             my_int(r->rows_dead_lettered),
-                             my_str(r->error)};
-    return arus__my_query(
-        d->ld.db,
-        "INSERT INTO `arus_state`.`runs` (run_id, table_name, pipeline, mode, status, "
-        "started_at, finished_at, rows_extracted, rows_loaded, rows_deleted, "
-        "rows_dead_lettered, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON DUPLICATE KEY UPDATE pipeline = VALUES(pipeline), mode = VALUES(mode), "
-        "status = VALUES(status), started_at = VALUES(started_at), finished_at = "
-        "VALUES(finished_at), rows_extracted = VALUES(rows_extracted), rows_loaded = "
-        "VALUES(rows_loaded), rows_deleted = VALUES(rows_deleted), rows_dead_lettered = "
-        "VALUES(rows_dead_lettered), error = VALUES(error)",
-        p, 12, NULL, NULL, NULL, err, "record run");
+    struct arus_state_row row;
+    arus_state_row_from_run(&row, r);
+    return my_state_upsert(my_d(b), &arus_state_runs, &row, "record run", err);
 }
-
-static int64_t my_i64(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
 
 static int my_dst_list_runs(struct arus_destination *b, const char *pipeline, size_t limit,
                             struct arus_arena *a, struct arus_run_record **out, size_t *n,
                             struct arus_error *err)
 {
-    struct my_dest *d = my_d(b);
-    struct my_param p[2] = {my_str(pipeline), my_int((long long)limit)};
     struct my_rows r;
-    int rc = arus__my_query(
-        d->ld.db,
-        "SELECT run_id, pipeline, table_name, mode, status, "
-        "DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s.%f'), "
-        "DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), rows_extracted, rows_loaded, "
-        "rows_deleted, rows_dead_lettered, error FROM `arus_state`.`runs` WHERE pipeline = ? "
-        "ORDER BY started_at DESC, table_name LIMIT ?",
-        p, 2, a, &r, NULL, err, "read run history");
+    int rc = my_state_select(my_d(b), &arus_state_runs, pipeline, NULL, limit, a, &r,
+                             "read run history", err);
     if (rc != ARUS_OK)
         return rc;
     struct arus_run_record *runs = arus_arena_calloc(a, r.nrows + 1, sizeof *runs);
-    for (size_t i = 0; i < r.nrows; i++) {
-        char **c = r.cells + i * r.ncols;
-        runs[i] = (struct arus_run_record){.run_id = c[0],
-                                           .pipeline = c[1],
-                                           .table = c[2],
-                                           .mode = c[3],
-                                           .status = c[4],
-                                           .started_at = c[5],
-                                           .finished_at = c[6],
-                                           .rows_extracted = my_i64(c[7]),
-                                           .rows_loaded = my_i64(c[8]),
-                                           .rows_deleted = my_i64(c[9]),
-                                           .rows_dead_lettered = my_i64(c[10]),
-                                           .error = c[11]};
-    }
+    for (size_t i = 0; i < r.nrows; i++)
+        arus_state_run_from_values((const char *const *)r.cells + i * r.ncols, a, &runs[i]);
     *out = runs;
     *n = r.nrows;
     return ARUS_OK;

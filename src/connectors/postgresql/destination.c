@@ -4,12 +4,14 @@
  * DO UPDATE. Tables without a key and the empty shadow table of a full refresh are appended.
  * State, run history, dead letters and the pipeline's advisory lock live in the same database,
  * so a batch and its watermark commit together. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/postgresql/conn.h"
 #include "connectors/postgresql/typemap.h"
@@ -274,29 +276,54 @@ static int pg_tx_leave(struct pg_dest *d, bool own, int rc, struct arus_error *e
 
 /* ---- state, lock */
 
+/* State column types as these tables have always had them, defaults included. */
+static void pg_state_column(struct arus_strbuf *sb, const struct arus_state_column *c)
+{
+    static const char *const types[] = {
+        [ARUS_STATE_NAME] = "TEXT",         [ARUS_STATE_WORD] = "TEXT",
+        [ARUS_STATE_TEXT] = "TEXT",         [ARUS_STATE_UUID] = "UUID",
+        [ARUS_STATE_STAMP] = "TIMESTAMPTZ", [ARUS_STATE_TIME] = "TIMESTAMPTZ",
+        [ARUS_STATE_COUNT] = "BIGINT"};
+    arus_sql_quote_ident(sb, c->name, '"', false);
+    arus_strbuf_appendf(sb, " %s%s", types[c->type], c->not_null ? " NOT NULL" : "");
+    if (c->not_null && c->type == ARUS_STATE_STAMP)
+        arus_strbuf_puts(sb, " DEFAULT now()");
+    else if (c->not_null && c->type == ARUS_STATE_COUNT)
+        arus_strbuf_puts(sb, " DEFAULT 0");
+}
+
+static void pg_state_create(struct arus_strbuf *sb, const struct arus_state_table *t)
+{
+    arus_strbuf_puts(sb, "CREATE TABLE IF NOT EXISTS ");
+    arus__pg_qualified(sb, ARUS_STATE_SCHEMA, t->name);
+    arus_strbuf_puts(sb, " (");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        pg_state_column(sb, &t->columns[i]);
+        arus_strbuf_puts(sb, ", ");
+    }
+    arus_strbuf_puts(sb, "PRIMARY KEY (");
+    arus_state_names(sb, t, 0, t->nkey, '"', NULL);
+    arus_strbuf_puts(sb, "));");
+}
+
 /* Concurrent first runs would race on the catalog; the transaction-scoped advisory lock makes
  * the CREATEs take turns. The whole string runs as one implicit transaction. */
-static const char pg_state_sql[] =
-    "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));"
-    "CREATE SCHEMA IF NOT EXISTS arus_state;"
-    "CREATE TABLE IF NOT EXISTS arus_state.watermarks ("
-    " pipeline TEXT NOT NULL, table_name TEXT NOT NULL, watermark TEXT,"
-    " deletes_watermark TEXT, run_id UUID, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
-    " PRIMARY KEY (pipeline, table_name));"
-    "CREATE TABLE IF NOT EXISTS arus_state.runs ("
-    " run_id UUID NOT NULL, table_name TEXT NOT NULL, pipeline TEXT NOT NULL,"
-    " mode TEXT NOT NULL, status TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL,"
-    " finished_at TIMESTAMPTZ, rows_extracted BIGINT NOT NULL DEFAULT 0,"
-    " rows_loaded BIGINT NOT NULL DEFAULT 0, rows_deleted BIGINT NOT NULL DEFAULT 0,"
-    " rows_dead_lettered BIGINT NOT NULL DEFAULT 0, error TEXT,"
-    " PRIMARY KEY (run_id, table_name));"
-    "CREATE INDEX IF NOT EXISTS runs_pipeline_started ON arus_state.runs"
-    " (pipeline, started_at DESC)";
-
 static int pg_ensure_state(struct arus_destination *base, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
-    return arus__pg_exec(d->conn, pg_state_sql, "create arus_state tables", err);
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));"
+                          "CREATE SCHEMA IF NOT EXISTS ");
+    arus_sql_quote_ident(sql, ARUS_STATE_SCHEMA, '"', false);
+    arus_strbuf_putc(sql, ';');
+    pg_state_create(sql, &arus_state_watermarks);
+    pg_state_create(sql, &arus_state_runs);
+    /* `arus runs` reads a pipeline's newest runs */
+    arus_strbuf_puts(sql, "CREATE INDEX IF NOT EXISTS runs_pipeline_started ON ");
+    arus__pg_qualified(sql, ARUS_STATE_SCHEMA, arus_state_runs.name);
+    arus_strbuf_puts(sql, " (pipeline, started_at DESC)");
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), "create arus_state tables", err);
 }
 
 static int pg_lock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
@@ -880,61 +907,115 @@ static int pg_write_dead_letter(struct arus_destination *base, const struct arus
     return rc;
 }
 
-/* ---- state and history */
+/* ---- state and history: statements generated from the layout in arus/state.h */
 
-static int pg_update_watermark(struct arus_destination *base, const struct arus_target *t,
-                               const struct arus_table_state *st, struct arus_error *err)
+/* Insert row into state table t, or update the row with the same key. */
+static int pg_state_upsert(struct pg_dest *d, const struct arus_state_table *t,
+                           const struct arus_state_row *row, const char *what,
+                           struct arus_error *err)
 {
-    struct pg_dest *d = (struct pg_dest *)base;
-    const char *params[6] = {t->pipeline,           t->table,   st->watermark,
-                             st->deletes_watermark, st->run_id, st->updated_at};
+    static const char *const casts[] = {
+        [ARUS_STATE_NAME] = "",  [ARUS_STATE_WORD] = "", [ARUS_STATE_TEXT] = "",
+        [ARUS_STATE_UUID] = "::uuid", [ARUS_STATE_STAMP] = "::timestamptz",
+        [ARUS_STATE_TIME] = "::timestamptz", [ARUS_STATE_COUNT] = "::bigint"};
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "INSERT INTO ");
+    arus__pg_qualified(sql, ARUS_STATE_SCHEMA, t->name);
+    arus_strbuf_puts(sql, " (");
+    arus_state_names(sql, t, 0, t->ncolumns, '"', NULL);
+    arus_strbuf_puts(sql, ") VALUES (");
+    for (size_t i = 0; i < t->ncolumns; i++)
+        arus_strbuf_appendf(sql, "%s$%zu%s", i ? ", " : "", i + 1, casts[t->columns[i].type]);
+    arus_strbuf_puts(sql, ") ON CONFLICT (");
+    arus_state_names(sql, t, 0, t->nkey, '"', NULL);
+    arus_strbuf_puts(sql, ") DO UPDATE SET ");
+    static const char *const set[2] = {"EXCLUDED.", ""};
+    arus_state_names(sql, t, t->nkey, t->ncolumns, '"', set);
     PGresult *r;
-    int rc = arus__pg_query(
-        d->conn,
-        "INSERT INTO arus_state.watermarks (pipeline, table_name, watermark, deletes_watermark, "
-        "run_id, updated_at) VALUES ($1, $2, $3, $4, $5::uuid, COALESCE($6::timestamptz, now())) "
-        "ON CONFLICT (pipeline, table_name) DO UPDATE SET watermark = EXCLUDED.watermark, "
-        "deletes_watermark = EXCLUDED.deletes_watermark, run_id = EXCLUDED.run_id, "
-        "updated_at = EXCLUDED.updated_at",
-        6, params, &r, "store watermark", err);
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), (int)t->ncolumns, row->value, &r,
+                            what, err);
     if (rc == ARUS_OK)
         PQclear(r);
     return rc;
 }
 
-static const char *pg_value(const PGresult *r, int row, int col, struct arus_arena *a)
+/* The rows of state table t for pipeline (and table, unless NULL; at most limit), in
+ * the layout's order, each column as its canonical text. *out is NULL when the state tables
+ * do not exist (nothing was ever synced here): reads never create them. */
+static int pg_state_select(struct pg_dest *d, const struct arus_state_table *t,
+                           const char *pipeline, const char *table, size_t limit, PGresult **out,
+                           const char *what, struct arus_error *err)
 {
-    return PQgetisnull(r, row, col) ? NULL : arus_arena_strdup(a, PQgetvalue(r, row, col));
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT ");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_state_column *c = &t->columns[i];
+        const char *fmt = c->type == ARUS_STATE_STAMP  ? "'YYYY-MM-DD HH24:MI:SS'"
+                          : c->type == ARUS_STATE_TIME ? "'YYYY-MM-DD HH24:MI:SS.US'"
+                                                       : NULL;
+        arus_strbuf_puts(sql, i ? ", " : "");
+        arus_strbuf_puts(sql, fmt ? "to_char(" : "");
+        arus_sql_quote_ident(sql, c->name, '"', false);
+        if (fmt)
+            arus_strbuf_appendf(sql, ", %s)", fmt);
+        else if (c->type == ARUS_STATE_UUID)
+            arus_strbuf_puts(sql, "::text");
+    }
+    arus_strbuf_puts(sql, " FROM ");
+    arus__pg_qualified(sql, ARUS_STATE_SCHEMA, t->name);
+    arus_strbuf_puts(sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = $1");
+    char lim[24];
+    snprintf(lim, sizeof lim, "%zu", limit);
+    const char *params[2] = {pipeline, table ? table : lim};
+    if (table)
+        arus_strbuf_puts(sql, " AND " ARUS_STATE_TABLE_COLUMN " = $2");
+    arus_strbuf_appendf(sql, " ORDER BY %s", t->order_by);
+    bool limited = !table && limit != SIZE_MAX;
+    if (limited)
+        arus_strbuf_puts(sql, " LIMIT $2::bigint");
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), table || limited ? 2 : 1, params, out,
+                            what, err);
+    if (rc != ARUS_OK && err && strcmp(err->sqlstate, "42P01") == 0) {
+        arus_error_clear(err); /* undefined_table */
+        *out = NULL;
+        return ARUS_OK;
+    }
+    return rc;
 }
 
-static const char pg_state_cols[] =
-    "watermark, deletes_watermark, run_id::text, "
-    "to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') FROM arus_state.watermarks";
-
-static void pg_state_row(const PGresult *r, int row, int col, struct arus_arena *a,
-                         struct arus_table_state *st)
+/* Row i of r as a value array for arus_state_*_from_values. */
+static void pg_state_values(const PGresult *r, int row, const char **v)
 {
-    st->watermark = pg_value(r, row, col, a);
-    st->deletes_watermark = pg_value(r, row, col + 1, a);
-    st->run_id = pg_value(r, row, col + 2, a);
-    st->updated_at = pg_value(r, row, col + 3, a);
+    for (int c = 0; c < PQnfields(r) && c < ARUS_STATE_MAX_COLUMNS; c++)
+        v[c] = PQgetisnull(r, row, c) ? NULL : PQgetvalue(r, row, c);
+}
+
+static int pg_update_watermark(struct arus_destination *base, const struct arus_target *t,
+                               const struct arus_table_state *st, struct arus_error *err)
+{
+    struct arus_state_row row;
+    arus_state_row_from_watermark(&row, t, st);
+    return pg_state_upsert((struct pg_dest *)base, &arus_state_watermarks, &row,
+                           "store watermark", err);
 }
 
 static int pg_get_watermark(struct arus_destination *base, const char *pipeline, const char *table,
                             struct arus_arena *a, struct arus_table_state *out,
                             struct arus_error *err)
 {
-    struct pg_dest *d = (struct pg_dest *)base;
-    const char *params[2] = {pipeline, table};
     PGresult *r;
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT %s WHERE pipeline = $1 AND table_name = $2", pg_state_cols);
-    int rc = arus__pg_query(d->conn, sql, 2, params, &r, "read watermark", err);
+    int rc = pg_state_select((struct pg_dest *)base, &arus_state_watermarks, pipeline, table,
+                             SIZE_MAX, &r, "read watermark", err);
     if (rc)
         return rc;
     memset(out, 0, sizeof *out);
-    if (PQntuples(r) > 0)
-        pg_state_row(r, 0, 0, a, out);
+    if (r && PQntuples(r) > 0) {
+        const char *v[ARUS_STATE_MAX_COLUMNS];
+        pg_state_values(r, 0, v);
+        arus_state_watermark_from_values(v, a, NULL, out);
+    }
     PQclear(r);
     return ARUS_OK;
 }
@@ -943,21 +1024,18 @@ static int pg_list_state(struct arus_destination *base, const char *pipeline, st
                          const char ***tables, struct arus_table_state **states, size_t *n,
                          struct arus_error *err)
 {
-    struct pg_dest *d = (struct pg_dest *)base;
-    const char *params[1] = {pipeline};
     PGresult *r;
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT table_name, %s WHERE pipeline = $1 ORDER BY table_name",
-             pg_state_cols);
-    int rc = arus__pg_query(d->conn, sql, 1, params, &r, "read state", err);
+    int rc = pg_state_select((struct pg_dest *)base, &arus_state_watermarks, pipeline, NULL,
+                             SIZE_MAX, &r, "read state", err);
     if (rc)
         return rc;
-    size_t rows = (size_t)PQntuples(r);
+    size_t rows = r ? (size_t)PQntuples(r) : 0;
     const char **names = arus_arena_calloc(a, rows + 1, sizeof *names);
     struct arus_table_state *st = arus_arena_calloc(a, rows + 1, sizeof *st);
     for (size_t i = 0; i < rows; i++) {
-        names[i] = pg_value(r, (int)i, 0, a);
-        pg_state_row(r, (int)i, 1, a, &st[i]);
+        const char *v[ARUS_STATE_MAX_COLUMNS];
+        pg_state_values(r, (int)i, v);
+        arus_state_watermark_from_values(v, a, &names[i], &st[i]);
     }
     PQclear(r);
     *tables = names;
@@ -969,67 +1047,26 @@ static int pg_list_state(struct arus_destination *base, const char *pipeline, st
 static int pg_record_run(struct arus_destination *base, const struct arus_run_record *rec,
                          struct arus_error *err)
 {
-    struct pg_dest *d = (struct pg_dest *)base;
-    char counts[4][24];
-    snprintf(counts[0], sizeof counts[0], "%lld", (long long)rec->rows_extracted);
-    snprintf(counts[1], sizeof counts[1], "%lld", (long long)rec->rows_loaded);
-    snprintf(counts[2], sizeof counts[2], "%lld", (long long)rec->rows_deleted);
-    snprintf(counts[3], sizeof counts[3], "%lld", (long long)rec->rows_dead_lettered);
-    const char *params[12] = {rec->run_id, rec->table,      rec->pipeline,    rec->mode,
-                              rec->status, rec->started_at, rec->finished_at, counts[0],
-                              counts[1],   counts[2],       counts[3],        rec->error};
-    PGresult *r;
-    int rc = arus__pg_query(
-        d->conn,
-        "INSERT INTO arus_state.runs (run_id, table_name, pipeline, mode, status, started_at, "
-        "finished_at, rows_extracted, rows_loaded, rows_deleted, rows_dead_lettered, error) "
-        "VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8::bigint, "
-        "$9::bigint, $10::bigint, $11::bigint, $12) ON CONFLICT (run_id, table_name) DO UPDATE "
-        "SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, "
-        "rows_extracted = EXCLUDED.rows_extracted, rows_loaded = EXCLUDED.rows_loaded, "
-        "rows_deleted = EXCLUDED.rows_deleted, rows_dead_lettered = EXCLUDED.rows_dead_lettered, "
-        "error = EXCLUDED.error",
-        12, params, &r, "record run", err);
-    if (rc == ARUS_OK)
-        PQclear(r);
-    return rc;
+    struct arus_state_row row;
+    arus_state_row_from_run(&row, rec);
+    return pg_state_upsert((struct pg_dest *)base, &arus_state_runs, &row, "record run", err);
 }
 
 static int pg_list_runs(struct arus_destination *base, const char *pipeline, size_t limit,
                         struct arus_arena *a, struct arus_run_record **out, size_t *n,
                         struct arus_error *err)
 {
-    struct pg_dest *d = (struct pg_dest *)base;
-    char lim[24];
-    snprintf(lim, sizeof lim, "%zu", limit);
-    const char *params[2] = {pipeline, lim};
     PGresult *r;
-    int rc = arus__pg_query(
-        d->conn,
-        "SELECT run_id::text, pipeline, table_name, mode, status, "
-        "to_char(started_at, 'YYYY-MM-DD HH24:MI:SS.US'), "
-        "to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS.US'), rows_extracted, rows_loaded, "
-        "rows_deleted, rows_dead_lettered, error FROM arus_state.runs WHERE pipeline = $1 "
-        "ORDER BY started_at DESC, table_name LIMIT $2::bigint",
-        2, params, &r, "read run history", err);
+    int rc = pg_state_select((struct pg_dest *)base, &arus_state_runs, pipeline, NULL, limit,
+                             &r, "read run history", err);
     if (rc)
         return rc;
-    size_t rows = (size_t)PQntuples(r);
+    size_t rows = r ? (size_t)PQntuples(r) : 0;
     struct arus_run_record *recs = arus_arena_calloc(a, rows + 1, sizeof *recs);
     for (size_t i = 0; i < rows; i++) {
-        int k = (int)i;
-        recs[i].run_id = pg_value(r, k, 0, a);
-        recs[i].pipeline = pg_value(r, k, 1, a);
-        recs[i].table = pg_value(r, k, 2, a);
-        recs[i].mode = pg_value(r, k, 3, a);
-        recs[i].status = pg_value(r, k, 4, a);
-        recs[i].started_at = pg_value(r, k, 5, a);
-        recs[i].finished_at = pg_value(r, k, 6, a);
-        recs[i].rows_extracted = strtoll(PQgetvalue(r, k, 7), NULL, 10);
-        recs[i].rows_loaded = strtoll(PQgetvalue(r, k, 8), NULL, 10);
-        recs[i].rows_deleted = strtoll(PQgetvalue(r, k, 9), NULL, 10);
-        recs[i].rows_dead_lettered = strtoll(PQgetvalue(r, k, 10), NULL, 10);
-        recs[i].error = pg_value(r, k, 11, a);
+        const char *v[ARUS_STATE_MAX_COLUMNS];
+        pg_state_values(r, (int)i, v);
+        arus_state_run_from_values(v, a, &recs[i]);
     }
     PQclear(r);
     *out = recs;

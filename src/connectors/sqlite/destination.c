@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "connectors/sqlite/conn.h"
@@ -110,24 +112,120 @@ static int run(struct sqlite_dest *d, struct arus_strbuf *sql, struct arus_error
     return rc;
 }
 
+/* ---- state and history: statements generated from the layout in arus/state.h */
+
+/* Counts are INTEGER, everything else TEXT, as these tables have always had them. */
+static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_table *t,
+                               struct arus_strbuf *sql, struct arus_error *err)
+{
+    arus_strbuf_puts(sql, "CREATE TABLE IF NOT EXISTS ");
+    prefixed(sql, ARUS_STATE_SCHEMA, t->name);
+    arus_strbuf_puts(sql, " (");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct arus_state_column *c = &t->columns[i];
+        arus_sql_quote_ident(sql, c->name, '"', false);
+        arus_strbuf_puts(sql, c->type == ARUS_STATE_COUNT ? " INTEGER" : " TEXT");
+        arus_strbuf_puts(sql, c->not_null ? " NOT NULL, " : ", ");
+    }
+    arus_strbuf_puts(sql, "PRIMARY KEY (");
+    arus_state_names(sql, t, 0, t->nkey, '"', NULL);
+    arus_strbuf_putc(sql, ')');
+    arus_strbuf_putc(sql, ')');
+    return run(d, sql, err);
+}
+
 static int sqlite_ensure_state(struct arus_destination *base, struct arus_error *err)
 {
-    int rc = arus__sqlite_exec(D(base)->db,
-                               "CREATE TABLE IF NOT EXISTS arus_state__watermarks ("
-                               " pipeline TEXT NOT NULL, table_name TEXT NOT NULL, watermark TEXT,"
-                               " deletes_watermark TEXT, run_id TEXT, updated_at TEXT,"
-                               " PRIMARY KEY (pipeline, table_name))",
-                               NULL, 0, err);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    int rc = sqlite_state_create(D(base), &arus_state_watermarks, &sql, err);
     if (rc == ARUS_OK)
-        rc = arus__sqlite_exec(
-            D(base)->db,
-            "CREATE TABLE IF NOT EXISTS arus_state__runs ("
-            " run_id TEXT NOT NULL, pipeline TEXT NOT NULL, table_name TEXT NOT NULL,"
-            " mode TEXT, status TEXT NOT NULL, started_at TEXT, finished_at TEXT,"
-            " rows_extracted INTEGER, rows_loaded INTEGER, rows_deleted INTEGER,"
-            " rows_dead_lettered INTEGER, error TEXT, PRIMARY KEY (run_id, table_name))",
-            NULL, 0, err);
+        rc = sqlite_state_create(D(base), &arus_state_runs, &sql, err);
+    arus_strbuf_cleanup(&sql);
     return rc ? arus_error_prefix(err, "create arus_state tables in %s", D(base)->path) : rc;
+}
+
+/* Insert row into state table t, or update the row with the same key. */
+static int sqlite_state_upsert(struct sqlite_dest *d, const struct arus_state_table *t,
+                               const struct arus_state_row *row, const char *what,
+                               struct arus_error *err)
+{
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "INSERT INTO ");
+    prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
+    arus_strbuf_puts(&sql, " (");
+    arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
+    arus_strbuf_puts(&sql, ") VALUES (");
+    for (size_t i = 0; i < t->ncolumns; i++)
+        arus_strbuf_appendf(&sql, "%s?%zu", i ? ", " : "", i + 1);
+    arus_strbuf_puts(&sql, ") ON CONFLICT (");
+    arus_state_names(&sql, t, 0, t->nkey, '"', NULL);
+    arus_strbuf_puts(&sql, ") DO UPDATE SET ");
+    static const char *const set[2] = {"excluded.", ""};
+    arus_state_names(&sql, t, t->nkey, t->ncolumns, '"', set);
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), row->value, (int)t->ncolumns, err);
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "%s", what) : rc;
+}
+
+/* Called with each row a state select returns, values in the layout's column order. */
+typedef void (*sqlite_state_fn)(void *ctx, const char *const *values);
+
+/* Call fn for the rows of state table t for pipeline (and table, unless NULL; at most limit),
+ * in the layout's order. No rows when the table does not exist: reads never create it. */
+static int sqlite_state_select(struct sqlite_dest *d, const struct arus_state_table *t,
+                               const char *pipeline, const char *table, size_t limit,
+                               sqlite_state_fn fn, void *ctx, const char *what,
+                               struct arus_error *err)
+{
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_appendf(&sql, "%s__%s", ARUS_STATE_SCHEMA, t->name);
+    const char *name = arus_strbuf_cstr(&sql);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE name = ?1", &st, err);
+    if (rc == ARUS_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, what);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (step != SQLITE_ROW)
+            goto out;
+    }
+    arus_strbuf_reset(&sql);
+    arus_strbuf_puts(&sql, "SELECT ");
+    arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
+    arus_strbuf_puts(&sql, " FROM ");
+    prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
+    arus_strbuf_puts(&sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?1");
+    if (table)
+        arus_strbuf_puts(&sql, " AND " ARUS_STATE_TABLE_COLUMN " = ?2");
+    arus_strbuf_appendf(&sql, " ORDER BY %s", t->order_by);
+    if (!table && limit != SIZE_MAX)
+        arus_strbuf_puts(&sql, " LIMIT ?2");
+    if (rc != ARUS_OK || (rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err)))
+        goto out;
+    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+    if (table)
+        sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
+    else if (limit != SIZE_MAX)
+        sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v[ARUS_STATE_MAX_COLUMNS];
+        for (size_t i = 0; i < t->ncolumns; i++)
+            v[i] = (const char *)sqlite3_column_text(st, (int)i);
+        fn(ctx, v);
+    }
+    if (step != SQLITE_DONE)
+        rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, what);
+out:
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&sql);
+    return rc;
 }
 
 static int sqlite_lock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
@@ -467,54 +565,63 @@ static int sqlite_delete_rows(struct arus_destination *base, const struct arus_t
 static int sqlite_update_watermark(struct arus_destination *base, const struct arus_target *t,
                                    const struct arus_table_state *st, struct arus_error *err)
 {
-    const char *params[] = {t->pipeline,           t->table,   st->watermark,
-                            st->deletes_watermark, st->run_id, st->updated_at};
-    return arus__sqlite_exec(
-        D(base)->db,
-        "INSERT INTO arus_state__watermarks (pipeline, table_name, watermark,"
-        " deletes_watermark, run_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        " ON CONFLICT (pipeline, table_name) DO UPDATE SET"
-        " watermark = excluded.watermark, deletes_watermark = excluded.deletes_watermark,"
-        " run_id = excluded.run_id, updated_at = excluded.updated_at",
-        params, 6, err);
+    struct arus_state_row row;
+    arus_state_row_from_watermark(&row, t, st);
+    return sqlite_state_upsert(D(base), &arus_state_watermarks, &row, "store watermark", err);
 }
 
-static const char *col_dup(struct arus_arena *a, sqlite3_stmt *st, int i)
+/* Rows of a state select collected in an arena, growing as they come. */
+struct sqlite_rows {
+    struct arus_arena *a;
+    size_t n, cap;
+    const char **tables;            /* watermarks: table names */
+    struct arus_table_state *states; /* watermarks */
+    struct arus_run_record *runs;   /* runs */
+};
+
+static void *sqlite_grow(struct arus_arena *a, void *old, size_t n, size_t cap, size_t size)
 {
-    const unsigned char *p = sqlite3_column_text(st, i);
-    return p ? arus_arena_strdup(a, (const char *)p) : NULL;
+    void *p = arus_arena_calloc(a, cap, size);
+    if (old)
+        memcpy(p, old, n * size);
+    return p;
 }
 
-static void read_state(struct arus_arena *a, sqlite3_stmt *st, int first,
-                       struct arus_table_state *out)
+static void sqlite_add_state(void *ctx, const char *const *v)
 {
-    out->watermark = col_dup(a, st, first);
-    out->deletes_watermark = col_dup(a, st, first + 1);
-    out->run_id = col_dup(a, st, first + 2);
-    out->updated_at = col_dup(a, st, first + 3);
+    struct sqlite_rows *r = ctx;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        r->tables = sqlite_grow(r->a, r->tables, r->n, cap, sizeof *r->tables);
+        r->states = sqlite_grow(r->a, r->states, r->n, cap, sizeof *r->states);
+        r->cap = cap;
+    }
+    arus_state_watermark_from_values(v, r->a, &r->tables[r->n], &r->states[r->n]);
+    r->n++;
+}
+
+static void sqlite_add_run(void *ctx, const char *const *v)
+{
+    struct sqlite_rows *r = ctx;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        r->runs = sqlite_grow(r->a, r->runs, r->n, cap, sizeof *r->runs);
+        r->cap = cap;
+    }
+    arus_state_run_from_values(v, r->a, &r->runs[r->n++]);
 }
 
 static int sqlite_get_watermark(struct arus_destination *base, const char *pipeline,
                                 const char *table, struct arus_arena *a,
                                 struct arus_table_state *out, struct arus_error *err)
 {
-    sqlite3 *db = D(base)->db;
-    sqlite3_stmt *st = NULL;
-    int rc = arus__sqlite_prepare(db,
-                                  "SELECT watermark, deletes_watermark, run_id, updated_at FROM"
-                                  " arus_state__watermarks WHERE pipeline = ?1 AND table_name = ?2",
-                                  &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
-    memset(out, 0, sizeof *out);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        read_state(a, st, 0, out);
-    else if (step != SQLITE_DONE)
-        rc = arus__sqlite_fail(db, ARUS_EQUERY, err, "read watermark");
-    sqlite3_finalize(st);
+    struct sqlite_rows r = {.a = a};
+    int rc = sqlite_state_select(D(base), &arus_state_watermarks, pipeline, table, SIZE_MAX,
+                                 sqlite_add_state, &r, "read watermark", err);
+    if (rc == ARUS_OK && r.n)
+        *out = r.states[0];
+    else if (rc == ARUS_OK)
+        memset(out, 0, sizeof *out);
     return rc;
 }
 
@@ -522,112 +629,36 @@ static int sqlite_list_state(struct arus_destination *base, const char *pipeline
                              struct arus_arena *a, const char ***tables,
                              struct arus_table_state **states, size_t *n, struct arus_error *err)
 {
-    sqlite3 *db = D(base)->db;
-    sqlite3_stmt *st = NULL;
-    int rc =
-        arus__sqlite_prepare(db,
-                             "SELECT table_name, watermark, deletes_watermark, run_id, updated_at"
-                             " FROM arus_state__watermarks WHERE pipeline = ?1 ORDER BY table_name",
-                             &st, err);
-    if (rc)
+    struct sqlite_rows r = {.a = a};
+    int rc = sqlite_state_select(D(base), &arus_state_watermarks, pipeline, NULL, SIZE_MAX,
+                                 sqlite_add_state, &r, "read state", err);
+    if (rc != ARUS_OK)
         return rc;
-    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    size_t cap = 16, count = 0;
-    const char **names = arus_arena_calloc(a, cap, sizeof *names);
-    struct arus_table_state *sts = arus_arena_calloc(a, cap, sizeof *sts);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (count == cap) {
-            const char **nn = arus_arena_calloc(a, cap * 2, sizeof *nn);
-            struct arus_table_state *ns = arus_arena_calloc(a, cap * 2, sizeof *ns);
-            memcpy(nn, names, cap * sizeof *nn);
-            memcpy(ns, sts, cap * sizeof *ns);
-            names = nn;
-            sts = ns;
-            cap *= 2;
-        }
-        names[count] = col_dup(a, st, 0);
-        read_state(a, st, 1, &sts[count]);
-        count++;
-    }
-    sqlite3_finalize(st);
-    *tables = names;
-    *states = sts;
-    *n = count;
+    *tables = r.tables;
+    *states = r.states;
+    *n = r.n;
     return ARUS_OK;
 }
 
 static int sqlite_record_run(struct arus_destination *base, const struct arus_run_record *r,
                              struct arus_error *err)
 {
-    sqlite3 *db = D(base)->db;
-    sqlite3_stmt *st = NULL;
-    int rc = arus__sqlite_prepare(
-        db,
-        "INSERT INTO arus_state__runs (run_id, pipeline, table_name, mode, status, started_at,"
-        " finished_at, rows_extracted, rows_loaded, rows_deleted, rows_dead_lettered, error)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-        " ON CONFLICT (run_id, table_name) DO UPDATE SET mode = excluded.mode,"
-        " status = excluded.status, finished_at = excluded.finished_at,"
-        " rows_extracted = excluded.rows_extracted, rows_loaded = excluded.rows_loaded,"
-        " rows_deleted = excluded.rows_deleted, rows_dead_lettered = excluded.rows_dead_lettered,"
-        " error = excluded.error",
-        &st, err);
-    if (rc)
-        return rc;
-    const char *texts[] = {r->run_id, r->pipeline,   r->table,      r->mode,
-                           r->status, r->started_at, r->finished_at};
-    for (int i = 0; i < 7; i++)
-        if (texts[i])
-            sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, r->rows_extracted);
-    sqlite3_bind_int64(st, 9, r->rows_loaded);
-    sqlite3_bind_int64(st, 10, r->rows_deleted);
-    sqlite3_bind_int64(st, 11, r->rows_dead_lettered);
-    if (r->error)
-        sqlite3_bind_text(st, 12, r->error, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = arus__sqlite_fail(db, ARUS_EQUERY, err, "record run");
-    sqlite3_finalize(st);
-    return rc;
+    struct arus_state_row row;
+    arus_state_row_from_run(&row, r);
+    return sqlite_state_upsert(D(base), &arus_state_runs, &row, "record run", err);
 }
 
 static int sqlite_list_runs(struct arus_destination *base, const char *pipeline, size_t limit,
                             struct arus_arena *a, struct arus_run_record **out, size_t *n,
                             struct arus_error *err)
 {
-    sqlite3 *db = D(base)->db;
-    sqlite3_stmt *st = NULL;
-    int rc =
-        arus__sqlite_prepare(db,
-                             "SELECT run_id, pipeline, table_name, mode, status, started_at,"
-                             " finished_at, rows_extracted, rows_loaded, rows_deleted,"
-                             " rows_dead_lettered, error FROM arus_state__runs WHERE pipeline = ?1"
-                             " ORDER BY started_at DESC, table_name LIMIT ?2",
-                             &st, err);
-    if (rc)
+    struct sqlite_rows r = {.a = a};
+    int rc = sqlite_state_select(D(base), &arus_state_runs, pipeline, NULL, limit,
+                                 sqlite_add_run, &r, "read run history", err);
+    if (rc != ARUS_OK)
         return rc;
-    sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    struct arus_run_record *runs = arus_arena_calloc(a, limit ? limit : 1, sizeof *runs);
-    size_t count = 0;
-    while (count < limit && sqlite3_step(st) == SQLITE_ROW) {
-        struct arus_run_record *r = &runs[count++];
-        r->run_id = col_dup(a, st, 0);
-        r->pipeline = col_dup(a, st, 1);
-        r->table = col_dup(a, st, 2);
-        r->mode = col_dup(a, st, 3);
-        r->status = col_dup(a, st, 4);
-        r->started_at = col_dup(a, st, 5);
-        r->finished_at = col_dup(a, st, 6);
-        r->rows_extracted = sqlite3_column_int64(st, 7);
-        r->rows_loaded = sqlite3_column_int64(st, 8);
-        r->rows_deleted = sqlite3_column_int64(st, 9);
-        r->rows_dead_lettered = sqlite3_column_int64(st, 10);
-        r->error = col_dup(a, st, 11);
-    }
-    sqlite3_finalize(st);
-    *out = runs;
-    *n = count;
+    *out = r.runs;
+    *n = r.n;
     return ARUS_OK;
 }
 

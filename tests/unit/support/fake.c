@@ -17,6 +17,8 @@ int fake_fail_commit_at;
 size_t fake_dead_letters;
 int fake_fail_shadow_load_at;
 int fake_commits;
+struct fake_run fake_runs[FAKE_MAX_RUNS];
+size_t fake_nruns;
 
 static struct fake_table shadow_table;
 static bool shadow_exists;
@@ -74,6 +76,56 @@ static void state_set(struct fake_dest_state *dst, const struct fake_dest_state 
     dst->deletes_watermark = dup_or_null(src->deletes_watermark);
 }
 
+static void run_clear(struct fake_run *r)
+{
+    char **fields[] = {&r->run_id, &r->pipeline, &r->table,       &r->mode,
+                       &r->status, &r->started_at, &r->finished_at, &r->error};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        free(*fields[i]);
+        *fields[i] = NULL;
+    }
+}
+
+/* Upsert by (run_id, table); when full, the oldest row goes. */
+static void run_store(const struct arus_run_record *r)
+{
+    struct fake_run *f = NULL;
+    for (size_t i = 0; i < fake_nruns && !f; i++)
+        if (strcmp(fake_runs[i].run_id, r->run_id) == 0 &&
+            strcmp(fake_runs[i].table, r->table) == 0)
+            f = &fake_runs[i];
+    if (!f && fake_nruns == FAKE_MAX_RUNS) {
+        run_clear(&fake_runs[0]);
+        memmove(fake_runs, fake_runs + 1, (FAKE_MAX_RUNS - 1) * sizeof *fake_runs);
+        memset(&fake_runs[--fake_nruns], 0, sizeof *fake_runs);
+    }
+    if (!f)
+        f = &fake_runs[fake_nruns++];
+    /* copy before clearing: r may point into the row it replaces (list_runs hands them out) */
+    struct fake_run copy = {dup_or_null(r->run_id),     dup_or_null(r->pipeline),
+                            dup_or_null(r->table),      dup_or_null(r->mode),
+                            dup_or_null(r->status),     dup_or_null(r->started_at),
+                            dup_or_null(r->finished_at), dup_or_null(r->error)};
+    run_clear(f);
+    *f = copy;
+}
+
+void fake_put_run(const char *run_id, const char *table, const char *status)
+{
+    struct arus_run_record r = {.run_id = run_id, .pipeline = "p", .table = table,
+                                .mode = "incremental", .status = status,
+                                .started_at = "2024-01-01 00:00:00.000000"};
+    run_store(&r);
+}
+
+const struct fake_run *fake_run(const char *run_id)
+{
+    for (size_t i = 0; i < fake_nruns; i++)
+        if (strcmp(fake_runs[i].run_id, run_id) == 0 && strcmp(fake_runs[i].table, "t") == 0)
+            return &fake_runs[i];
+    return NULL;
+}
+
 void fake_reset(void)
 {
     table_clear(&fake_source_table);
@@ -94,6 +146,8 @@ void fake_reset(void)
     held_commits = 0;
     tx_wrote_rows = false;
     arus_strbuf_cleanup(&call_log);
+    while (fake_nruns)
+        run_clear(&fake_runs[--fake_nruns]);
 }
 
 void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *types)
@@ -662,6 +716,29 @@ static int dst_record_run(struct arus_destination *d, const struct arus_run_reco
     snprintf(call, sizeof call, "record_run(%s)", r->status);
     note(call);
     apply_pending(d);
+    run_store(r);
+    return ARUS_OK;
+}
+
+static int dst_list_runs(struct arus_destination *d, const char *pipeline, size_t limit,
+                         struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                         struct arus_error *err)
+{
+    (void)err;
+    note("list_runs");
+    apply_pending(d);
+    struct arus_run_record *v = arus_arena_calloc(a, fake_nruns + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = fake_nruns; i-- > 0 && k < limit;) {
+        const struct fake_run *f = &fake_runs[i];
+        if (strcmp(f->pipeline, pipeline) == 0)
+            v[k++] = (struct arus_run_record){.run_id = f->run_id, .pipeline = f->pipeline,
+                                              .table = f->table, .mode = f->mode,
+                                              .status = f->status, .started_at = f->started_at,
+                                              .finished_at = f->finished_at, .error = f->error};
+    }
+    *out = v;
+    *n = k;
     return ARUS_OK;
 }
 
@@ -699,6 +776,7 @@ static const struct arus_destination_ops fake_dest_ops = {
     .swap_shadow = dst_swap,
     .drop_shadow = dst_drop_shadow,
     .record_run = dst_record_run,
+    .list_runs = dst_list_runs,
     .delete_rows = dst_delete,
     .write_dead_letter = dst_dead_letter,
 };

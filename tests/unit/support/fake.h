@@ -43,6 +43,18 @@ extern int fake_commits;
 /* Rows the destination refused (column 1 == "BAD") and stored as dead letters. */
 extern size_t fake_dead_letters;
 
+/* Run history the destination keeps, oldest first (counts are not kept). */
+#define FAKE_MAX_RUNS 64
+struct fake_run {
+    char *run_id, *pipeline, *table, *mode, *status, *started_at, *finished_at, *error;
+};
+extern struct fake_run fake_runs[FAKE_MAX_RUNS];
+extern size_t fake_nruns;
+/* Record a run-history row of pipeline "p" as record_run would. */
+void fake_put_run(const char *run_id, const char *table, const char *status);
+/* The history row of (run_id, table "t"), or NULL. */
+const struct fake_run *fake_run(const char *run_id);
+
 /* Register source "fake" and destinations "fake" and "fake_buffered".
  *
  * fake_buffered follows ClickHouse (src/connectors/clickhouse): no ARUS_DST_TRANSACTIONS;

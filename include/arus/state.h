@@ -1,0 +1,123 @@
+/* Watermarks and run history as every destination keeps them, defined once: the layout of the
+ * two state tables (names, columns in order with logical types, primary keys), the run
+ * statuses, the table-name suffixes of a full refresh, and the rules around them. Destinations
+ * only turn this layout into their dialect's SQL, so adding a column means changing this header
+ * and src/core/state.c. */
+#ifndef ARUS_STATE_H
+#define ARUS_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arus/destination.h"
+
+struct arus_arena;
+
+/* The schema (database; SQLite: table-name prefix "arus_state__") holding the state tables. */
+#define ARUS_STATE_SCHEMA "arus_state"
+
+/* Run statuses. A run whose process died (killed, crashed) leaves its row "running"; it is
+ * reported as "aborted" once nobody holds the pipeline lock, and rewritten to "aborted" by the
+ * next run of the pipeline. */
+#define ARUS_RUN_RUNNING       "running"
+#define ARUS_RUN_OK            "ok"
+#define ARUS_RUN_FAILED        "failed"
+#define ARUS_RUN_ABORTED       "aborted"
+#define ARUS_RUN_ABORTED_ERROR "process ended before the run finished"
+
+/* Full refresh: rows load into "<table>__arus_shadow"; the swap renames the live table to
+ * "<table>__arus_old" (where the destination needs a free name), the shadow to "<table>", and
+ * drops the old one. */
+#define ARUS_SHADOW_SUFFIX "__arus_shadow"
+#define ARUS_OLD_SUFFIX    "__arus_old"
+
+/* Logical types of state columns. Each destination maps them to its own column types (and
+ * may keep a type the way its existing tables have it). */
+enum arus_state_type {
+    ARUS_STATE_NAME,  /* a pipeline or table name, part of a key: at most 255 characters */
+    ARUS_STATE_WORD,  /* a mode or status word: at most 16 characters */
+    ARUS_STATE_TEXT,  /* text of any length: watermarks, error messages */
+    ARUS_STATE_UUID,  /* a run id (UUID text) */
+    ARUS_STATE_STAMP, /* UTC time, read back to the second: "YYYY-MM-DD HH:MM:SS" */
+    ARUS_STATE_TIME,  /* UTC time, read back to the microsecond: "YYYY-MM-DD HH:MM:SS.ffffff" */
+    ARUS_STATE_COUNT, /* a row count (int64) */
+};
+
+struct arus_state_column {
+    const char *name;
+    enum arus_state_type type;
+    bool not_null;
+};
+
+/* One state table. Its primary key is its first nkey columns; every row belongs to one
+ * pipeline (column "pipeline"), and lists of rows are read in order_by order (column names,
+ * valid SQL in every dialect). */
+struct arus_state_table {
+    const char *name; /* inside ARUS_STATE_SCHEMA */
+    const struct arus_state_column *columns;
+    size_t ncolumns;
+    size_t nkey;
+    const char *order_by;
+};
+
+#define ARUS_STATE_PIPELINE_COLUMN "pipeline"
+#define ARUS_STATE_TABLE_COLUMN    "table_name" /* the synced table; part of both keys */
+
+/* watermarks: pipeline, table_name | watermark, deletes_watermark, run_id, updated_at.
+ * runs: run_id, table_name | pipeline, mode, status, started_at, finished_at, rows_extracted,
+ * rows_loaded, rows_deleted, rows_dead_lettered, error. */
+extern const struct arus_state_table arus_state_watermarks;
+extern const struct arus_state_table arus_state_runs;
+
+struct arus_strbuf;
+/* The names of columns [from, to) of t into sb, separated by ", ", each quoted with
+ * arus_sql_quote_ident(quote). With set (two strings) each becomes
+ * "name = <set[0]>name<set[1]>", an item of an upsert's SET list: {"EXCLUDED.", ""} gives
+ * "a = EXCLUDED.a", {"VALUES(", ")"} gives "a = VALUES(a)". */
+void arus_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
+                      size_t to, char quote, const char *const *set);
+
+#define ARUS_STATE_MAX_COLUMNS 16
+
+/* One row of a state table as text in column order, to bind as statement parameters:
+ * value[i] is NULL for SQL NULL; counts are decimal text kept in num. Caller's storage;
+ * the strings are borrowed from the record it was filled from (or from the row itself). */
+struct arus_state_row {
+    const char *value[ARUS_STATE_MAX_COLUMNS];
+    char num[ARUS_STATE_MAX_COLUMNS][24];
+    char now[32];
+};
+
+/* Fill row with the watermarks row of (t->pipeline, t->table) holding st. A state without
+ * run_id takes t->run_id; one without updated_at gets the current UTC time. */
+void arus_state_row_from_watermark(struct arus_state_row *row, const struct arus_target *t,
+                                   const struct arus_table_state *st);
+/* Fill row with the runs row of r. */
+void arus_state_row_from_run(struct arus_state_row *row, const struct arus_run_record *r);
+
+/* The inverse, for reads: v holds a row's values in column order as the destination read them
+ * (NULL for SQL NULL; an empty run id counts as none); strings are copied into a. table may be
+ * NULL when the caller does not need the table name. */
+void arus_state_watermark_from_values(const char *const *v, struct arus_arena *a,
+                                      const char **table, struct arus_table_state *st);
+void arus_state_run_from_values(const char *const *v, struct arus_arena *a,
+                                struct arus_run_record *r);
+
+/* Report r as aborted: status "aborted", error ARUS_RUN_ABORTED_ERROR, finished_at as given
+ * (NULL: unknown). Strings are static or borrowed from the caller. */
+void arus_run_mark_aborted(struct arus_run_record *r, const char *finished_at);
+
+/* How many of a pipeline's newest runs rows arus_state_abort_dead_runs looks at. The rows of a
+ * dead run are the newest ones when the next run starts, so only older leftovers (rows of runs
+ * killed before arus recorded aborted runs) can lie deeper; `arus runs` shows those as aborted
+ * all the same. */
+#define ARUS_STATE_ABORT_SCAN 100
+
+/* Rewrite the pipeline's runs rows still "running" to aborted (finished now), in one
+ * transaction. Only the holder of the pipeline lock may call this: then no live process owns
+ * such a row. Returns ARUS_OK or the failure of list_runs / record_run / commit (rolled
+ * back). */
+int arus_state_abort_dead_runs(struct arus_destination *dst, const char *pipeline,
+                               struct arus_error *err);
+
+#endif
