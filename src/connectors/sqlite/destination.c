@@ -29,7 +29,7 @@ struct sqlite_dest {
     int lock_fd;
 };
 
-static struct sqlite_dest *D(struct arus_destination *d) { return (struct sqlite_dest *)d; }
+static struct sqlite_dest *sqlite_of(struct arus_destination *d) { return (struct sqlite_dest *)d; }
 
 static int sqlite_create(const struct arus_endpoint *ep, struct arus_destination **out,
                          struct arus_error *err)
@@ -51,7 +51,7 @@ static int sqlite_create(const struct arus_endpoint *ep, struct arus_destination
 
 static int sqlite_connect(struct arus_destination *base, struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     int rc = arus__sqlite_open(base->endpoint, d->path, true, &d->db, err);
     if (rc)
         return rc;
@@ -62,7 +62,7 @@ static int sqlite_connect(struct arus_destination *base, struct arus_error *err)
 
 static void sqlite_close(struct arus_destination *base)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     sqlite3_close(d->db);
     if (d->lock_fd >= 0)
         close(d->lock_fd);
@@ -71,11 +71,11 @@ static void sqlite_close(struct arus_destination *base)
 
 static int sqlite_test(struct arus_destination *base, struct arus_error *err)
 {
-    return arus__sqlite_exec(D(base)->db, "SELECT 1", NULL, 0, err);
+    return arus__sqlite_exec(sqlite_of(base)->db, "SELECT 1", NULL, 0, err);
 }
 
 /* "<prefix>__<name>" quoted. */
-static void prefixed(struct arus_strbuf *sql, const char *prefix, const char *name)
+static void sqlite_prefixed(struct arus_strbuf *sql, const char *prefix, const char *name)
 {
     struct arus_strbuf n;
     arus_strbuf_init(&n);
@@ -84,28 +84,29 @@ static void prefixed(struct arus_strbuf *sql, const char *prefix, const char *na
     arus_strbuf_cleanup(&n);
 }
 
-static void normalized_ident(struct arus_strbuf *sql, const struct sqlite_dest *d,
-                             const struct arus_target *t)
+static void sqlite_normalized_ident(struct arus_strbuf *sql, const struct sqlite_dest *d,
+                                    const struct arus_target *t)
 {
     struct arus_strbuf n;
     arus_strbuf_init(&n);
     arus_normalized_table_name(&n, t);
-    prefixed(sql, t->target_schema ? t->target_schema : d->target_schema, arus_strbuf_cstr(&n));
+    sqlite_prefixed(sql, t->target_schema ? t->target_schema : d->target_schema,
+                    arus_strbuf_cstr(&n));
     arus_strbuf_cleanup(&n);
 }
 
-static void raw_ident(struct arus_strbuf *sql, const struct sqlite_dest *d,
-                      const struct arus_target *t)
+static void sqlite_raw_ident(struct arus_strbuf *sql, const struct sqlite_dest *d,
+                             const struct arus_target *t)
 {
     struct arus_strbuf n;
     arus_strbuf_init(&n);
     arus_raw_table_name(&n, t);
-    prefixed(sql, t->raw_schema ? t->raw_schema : d->raw_schema, arus_strbuf_cstr(&n));
+    sqlite_prefixed(sql, t->raw_schema ? t->raw_schema : d->raw_schema, arus_strbuf_cstr(&n));
     arus_strbuf_cleanup(&n);
 }
 
 /* Run a statement built in sql, then reset sql. */
-static int run(struct sqlite_dest *d, struct arus_strbuf *sql, struct arus_error *err)
+static int sqlite_run(struct sqlite_dest *d, struct arus_strbuf *sql, struct arus_error *err)
 {
     int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(sql), NULL, 0, err);
     arus_strbuf_reset(sql);
@@ -119,7 +120,7 @@ static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_ta
                                struct arus_strbuf *sql, struct arus_error *err)
 {
     arus_strbuf_puts(sql, "CREATE TABLE IF NOT EXISTS ");
-    prefixed(sql, ARUS_STATE_SCHEMA, t->name);
+    sqlite_prefixed(sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(sql, " (");
     for (size_t i = 0; i < t->ncolumns; i++) {
         const struct arus_state_column *c = &t->columns[i];
@@ -131,18 +132,19 @@ static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_ta
     arus_state_names(sql, t, 0, t->nkey, '"', NULL);
     arus_strbuf_putc(sql, ')');
     arus_strbuf_putc(sql, ')');
-    return run(d, sql, err);
+    return sqlite_run(d, sql, err);
 }
 
 static int sqlite_ensure_state(struct arus_destination *base, struct arus_error *err)
 {
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
-    int rc = sqlite_state_create(D(base), &arus_state_watermarks, &sql, err);
+    int rc = sqlite_state_create(sqlite_of(base), &arus_state_watermarks, &sql, err);
     if (rc == ARUS_OK)
-        rc = sqlite_state_create(D(base), &arus_state_runs, &sql, err);
+        rc = sqlite_state_create(sqlite_of(base), &arus_state_runs, &sql, err);
     arus_strbuf_cleanup(&sql);
-    return rc ? arus_error_prefix(err, "create arus_state tables in %s", D(base)->path) : rc;
+    return rc ? arus_error_prefix(err, "create arus_state tables in %s", sqlite_of(base)->path)
+              : rc;
 }
 
 /* Insert row into state table t, or update the row with the same key. */
@@ -153,7 +155,7 @@ static int sqlite_state_upsert(struct sqlite_dest *d, const struct arus_state_ta
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_puts(&sql, "INSERT INTO ");
-    prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
+    sqlite_prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(&sql, " (");
     arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
     arus_strbuf_puts(&sql, ") VALUES (");
@@ -199,7 +201,7 @@ static int sqlite_state_select(struct sqlite_dest *d, const struct arus_state_ta
     arus_strbuf_puts(&sql, "SELECT ");
     arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
     arus_strbuf_puts(&sql, " FROM ");
-    prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
+    sqlite_prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(&sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?1");
     if (table)
         arus_strbuf_puts(&sql, " AND " ARUS_STATE_TABLE_COLUMN " = ?2");
@@ -230,7 +232,7 @@ out:
 
 static int sqlite_lock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     struct arus_strbuf p;
     arus_strbuf_init(&p);
     arus_strbuf_appendf(&p, "%s.", d->path);
@@ -260,7 +262,7 @@ static int sqlite_unlock(struct arus_destination *base, const char *pipeline,
 {
     (void)pipeline;
     (void)err;
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     if (d->lock_fd >= 0) {
         close(d->lock_fd);
         d->lock_fd = -1;
@@ -268,7 +270,8 @@ static int sqlite_unlock(struct arus_destination *base, const char *pipeline,
     return ARUS_OK;
 }
 
-static void column_def(struct arus_strbuf *sql, const struct arus_column *c, bool allow_not_null)
+static void sqlite_column_def(struct arus_strbuf *sql, const struct arus_column *c,
+                              bool allow_not_null)
 {
     arus_sql_quote_ident(sql, c->name, '"', false);
     arus_strbuf_putc(sql, ' ');
@@ -277,16 +280,16 @@ static void column_def(struct arus_strbuf *sql, const struct arus_column *c, boo
         arus_strbuf_puts(sql, " NOT NULL");
 }
 
-static int create_normalized(struct sqlite_dest *d, const struct arus_target *t,
-                             const struct arus_table_schema *s, struct arus_error *err)
+static int sqlite_create_normalized(struct sqlite_dest *d, const struct arus_target *t,
+                                    const struct arus_table_schema *s, struct arus_error *err)
 {
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-    normalized_ident(&sql, d, t);
+    sqlite_normalized_ident(&sql, d, t);
     arus_strbuf_puts(&sql, " (");
     for (size_t i = 0; i < s->ncolumns; i++) {
-        column_def(&sql, &s->columns[i], true);
+        sqlite_column_def(&sql, &s->columns[i], true);
         arus_strbuf_puts(&sql, ", ");
     }
     arus_strbuf_puts(&sql, "\"_arus_run_id\" TEXT NOT NULL, \"_arus_synced_at\" TEXT NOT NULL");
@@ -297,14 +300,14 @@ static int create_normalized(struct sqlite_dest *d, const struct arus_target *t,
         arus_sql_quote_ident(&sql, s->columns[pk[i]].name, '"', false);
     }
     arus_strbuf_puts(&sql, npk ? "))" : ")");
-    int rc = run(d, &sql, err);
+    int rc = sqlite_run(d, &sql, err);
     arus_strbuf_cleanup(&sql);
     return rc;
 }
 
 /* Schema drift: add the source columns the table lacks (nullable: old rows have no value). */
-static int add_missing_columns(struct sqlite_dest *d, const struct arus_target *t,
-                               const struct arus_table_schema *s, struct arus_error *err)
+static int sqlite_add_missing_columns(struct sqlite_dest *d, const struct arus_target *t,
+                                      const struct arus_table_schema *s, struct arus_error *err)
 {
     struct arus_strbuf name, sql;
     arus_strbuf_init(&name);
@@ -324,10 +327,10 @@ static int add_missing_columns(struct sqlite_dest *d, const struct arus_target *
         if (exists)
             continue;
         arus_strbuf_puts(&sql, "ALTER TABLE ");
-        normalized_ident(&sql, d, t);
+        sqlite_normalized_ident(&sql, d, t);
         arus_strbuf_puts(&sql, " ADD COLUMN ");
-        column_def(&sql, &s->columns[i], false);
-        rc = run(d, &sql, err);
+        sqlite_column_def(&sql, &s->columns[i], false);
+        rc = sqlite_run(d, &sql, err);
     }
     arus_strbuf_cleanup(&name);
     arus_strbuf_cleanup(&sql);
@@ -337,58 +340,58 @@ static int add_missing_columns(struct sqlite_dest *d, const struct arus_target *
 static int sqlite_ensure_schema(struct arus_destination *base, const struct arus_target *t,
                                 const struct arus_table_schema *s, struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     int rc = ARUS_OK;
     if (t->shadow) {
         arus_strbuf_puts(&sql, "DROP TABLE IF EXISTS ");
-        normalized_ident(&sql, d, t);
-        rc = run(d, &sql, err);
+        sqlite_normalized_ident(&sql, d, t);
+        rc = sqlite_run(d, &sql, err);
     } else {
         arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-        raw_ident(&sql, d, t);
+        sqlite_raw_ident(&sql, d, t);
         arus_strbuf_puts(&sql, " (\"_arus_id\" INTEGER PRIMARY KEY AUTOINCREMENT,"
                                " \"_arus_run_id\" TEXT NOT NULL,"
                                " \"_arus_extracted\" TEXT NOT NULL DEFAULT"
                                " (strftime('%Y-%m-%d %H:%M:%f', 'now')),"
                                " \"_data\" TEXT NOT NULL)");
-        rc = run(d, &sql, err);
+        rc = sqlite_run(d, &sql, err);
     }
     if (rc == ARUS_OK)
-        rc = create_normalized(d, t, s, err);
+        rc = sqlite_create_normalized(d, t, s, err);
     if (rc == ARUS_OK && !t->shadow)
-        rc = add_missing_columns(d, t, s, err);
+        rc = sqlite_add_missing_columns(d, t, s, err);
     arus_strbuf_cleanup(&sql);
     return rc ? arus_error_prefix(err, "create tables for \"%s\" in %s", t->table, d->path) : rc;
 }
 
 static int sqlite_begin(struct arus_destination *base, struct arus_error *err)
 {
-    return arus__sqlite_exec(D(base)->db, "BEGIN IMMEDIATE", NULL, 0, err);
+    return arus__sqlite_exec(sqlite_of(base)->db, "BEGIN IMMEDIATE", NULL, 0, err);
 }
 
 static int sqlite_commit(struct arus_destination *base, struct arus_error *err)
 {
-    return arus__sqlite_exec(D(base)->db, "COMMIT", NULL, 0, err);
+    return arus__sqlite_exec(sqlite_of(base)->db, "COMMIT", NULL, 0, err);
 }
 
 static int sqlite_rollback(struct arus_destination *base, struct arus_error *err)
 {
-    if (sqlite3_get_autocommit(D(base)->db))
+    if (sqlite3_get_autocommit(sqlite_of(base)->db))
         return ARUS_OK;
-    return arus__sqlite_exec(D(base)->db, "ROLLBACK", NULL, 0, err);
+    return arus__sqlite_exec(sqlite_of(base)->db, "ROLLBACK", NULL, 0, err);
 }
 
 static int sqlite_load_raw(struct arus_destination *base, const struct arus_target *t,
                            const struct arus_batch *b, int64_t *loaded, struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     struct arus_strbuf sql, json;
     arus_strbuf_init(&sql);
     arus_strbuf_init(&json);
     arus_strbuf_puts(&sql, "INSERT INTO ");
-    raw_ident(&sql, d, t);
+    sqlite_raw_ident(&sql, d, t);
     arus_strbuf_puts(&sql, " (\"_arus_run_id\", \"_data\") VALUES (?1, ?2)");
     sqlite3_stmt *st = NULL;
     int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
@@ -410,8 +413,8 @@ static int sqlite_load_raw(struct arus_destination *base, const struct arus_targ
 }
 
 /* Bind one canonical cell with the storage class that keeps it exact (see typemap.c). */
-static void bind_cell(sqlite3_stmt *st, int i, const struct arus_column *col,
-                      const struct arus_cell *c)
+static void sqlite_bind_cell(sqlite3_stmt *st, int i, const struct arus_column *col,
+                             const struct arus_cell *c)
 {
     if (!c->data) {
         sqlite3_bind_null(st, i);
@@ -445,11 +448,11 @@ static void bind_cell(sqlite3_stmt *st, int i, const struct arus_column *col,
     }
 }
 
-static void build_upsert(struct arus_strbuf *sql, const struct sqlite_dest *d,
-                         const struct arus_target *t, const struct arus_table_schema *s)
+static void sqlite_build_upsert(struct arus_strbuf *sql, const struct sqlite_dest *d,
+                                const struct arus_target *t, const struct arus_table_schema *s)
 {
     arus_strbuf_puts(sql, "INSERT INTO ");
-    normalized_ident(sql, d, t);
+    sqlite_normalized_ident(sql, d, t);
     arus_strbuf_puts(sql, " (");
     for (size_t i = 0; i < s->ncolumns; i++) {
         arus_sql_quote_ident(sql, s->columns[i].name, '"', false);
@@ -492,11 +495,11 @@ static int sqlite_load_normalized(struct arus_destination *base, const struct ar
                                   const struct arus_batch *b, int64_t *loaded,
                                   struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     const struct arus_table_schema *s = b->schema;
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
-    build_upsert(&sql, d, t, s);
+    sqlite_build_upsert(&sql, d, t, s);
     sqlite3_stmt *st = NULL;
     int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
     arus_strbuf_cleanup(&sql);
@@ -506,7 +509,7 @@ static int sqlite_load_normalized(struct arus_destination *base, const struct ar
     for (size_t r = 0; rc == ARUS_OK && r < b->nrows; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
         for (size_t i = 0; i < s->ncolumns; i++)
-            bind_cell(st, (int)i + 1, &s->columns[i], &row[i]);
+            sqlite_bind_cell(st, (int)i + 1, &s->columns[i], &row[i]);
         sqlite3_bind_text(st, (int)s->ncolumns + 1, t->run_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, (int)s->ncolumns + 2, now, -1, SQLITE_STATIC);
         int step = sqlite3_step(st);
@@ -526,7 +529,7 @@ static int sqlite_load_normalized(struct arus_destination *base, const struct ar
 static int sqlite_delete_rows(struct arus_destination *base, const struct arus_target *t,
                               const struct arus_batch *b, int64_t *deleted, struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     const struct arus_table_schema *s = b->schema;
     size_t pk[s->ncolumns ? s->ncolumns : 1];
     size_t npk = arus_schema_pk(s, pk);
@@ -537,7 +540,7 @@ static int sqlite_delete_rows(struct arus_destination *base, const struct arus_t
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_puts(&sql, "DELETE FROM ");
-    normalized_ident(&sql, d, t);
+    sqlite_normalized_ident(&sql, d, t);
     for (size_t i = 0; i < npk; i++) {
         arus_strbuf_puts(&sql, i ? " AND " : " WHERE ");
         arus_sql_quote_ident(&sql, s->columns[pk[i]].name, '"', false);
@@ -550,7 +553,7 @@ static int sqlite_delete_rows(struct arus_destination *base, const struct arus_t
     for (size_t r = 0; rc == ARUS_OK && r < b->nrows; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
         for (size_t i = 0; i < npk; i++)
-            bind_cell(st, (int)i + 1, &s->columns[pk[i]], &row[pk[i]]);
+            sqlite_bind_cell(st, (int)i + 1, &s->columns[pk[i]], &row[pk[i]]);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "delete row");
         n += sqlite3_changes(d->db);
@@ -567,16 +570,17 @@ static int sqlite_update_watermark(struct arus_destination *base, const struct a
 {
     struct arus_state_row row;
     arus_state_row_from_watermark(&row, t, st);
-    return sqlite_state_upsert(D(base), &arus_state_watermarks, &row, "store watermark", err);
+    return sqlite_state_upsert(sqlite_of(base), &arus_state_watermarks, &row, "store watermark",
+                               err);
 }
 
 /* Rows of a state select collected in an arena, growing as they come. */
 struct sqlite_rows {
     struct arus_arena *a;
     size_t n, cap;
-    const char **tables;            /* watermarks: table names */
+    const char **tables;             /* watermarks: table names */
     struct arus_table_state *states; /* watermarks */
-    struct arus_run_record *runs;   /* runs */
+    struct arus_run_record *runs;    /* runs */
 };
 
 static void *sqlite_grow(struct arus_arena *a, void *old, size_t n, size_t cap, size_t size)
@@ -616,7 +620,7 @@ static int sqlite_get_watermark(struct arus_destination *base, const char *pipel
                                 struct arus_table_state *out, struct arus_error *err)
 {
     struct sqlite_rows r = {.a = a};
-    int rc = sqlite_state_select(D(base), &arus_state_watermarks, pipeline, table, SIZE_MAX,
+    int rc = sqlite_state_select(sqlite_of(base), &arus_state_watermarks, pipeline, table, SIZE_MAX,
                                  sqlite_add_state, &r, "read watermark", err);
     if (rc == ARUS_OK && r.n)
         *out = r.states[0];
@@ -630,7 +634,7 @@ static int sqlite_list_state(struct arus_destination *base, const char *pipeline
                              struct arus_table_state **states, size_t *n, struct arus_error *err)
 {
     struct sqlite_rows r = {.a = a};
-    int rc = sqlite_state_select(D(base), &arus_state_watermarks, pipeline, NULL, SIZE_MAX,
+    int rc = sqlite_state_select(sqlite_of(base), &arus_state_watermarks, pipeline, NULL, SIZE_MAX,
                                  sqlite_add_state, &r, "read state", err);
     if (rc != ARUS_OK)
         return rc;
@@ -645,7 +649,7 @@ static int sqlite_record_run(struct arus_destination *base, const struct arus_ru
 {
     struct arus_state_row row;
     arus_state_row_from_run(&row, r);
-    return sqlite_state_upsert(D(base), &arus_state_runs, &row, "record run", err);
+    return sqlite_state_upsert(sqlite_of(base), &arus_state_runs, &row, "record run", err);
 }
 
 static int sqlite_list_runs(struct arus_destination *base, const char *pipeline, size_t limit,
@@ -653,7 +657,7 @@ static int sqlite_list_runs(struct arus_destination *base, const char *pipeline,
                             struct arus_error *err)
 {
     struct sqlite_rows r = {.a = a};
-    int rc = sqlite_state_select(D(base), &arus_state_runs, pipeline, NULL, limit,
+    int rc = sqlite_state_select(sqlite_of(base), &arus_state_runs, pipeline, NULL, limit,
                                  sqlite_add_run, &r, "read run history", err);
     if (rc != ARUS_OK)
         return rc;
@@ -665,7 +669,7 @@ static int sqlite_list_runs(struct arus_destination *base, const char *pipeline,
 static int sqlite_swap_shadow(struct arus_destination *base, const struct arus_target *t,
                               struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     struct arus_target live = *t, shadow = *t;
     live.shadow = false;
     shadow.shadow = true;
@@ -673,16 +677,16 @@ static int sqlite_swap_shadow(struct arus_destination *base, const struct arus_t
     arus_strbuf_init(&sql);
     arus_strbuf_init(&name);
     arus_strbuf_puts(&sql, "DROP TABLE IF EXISTS ");
-    normalized_ident(&sql, d, &live);
-    int rc = run(d, &sql, err);
+    sqlite_normalized_ident(&sql, d, &live);
+    int rc = sqlite_run(d, &sql, err);
     if (rc == ARUS_OK) {
         arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
         arus_normalized_table_name(&name, &live);
         arus_strbuf_puts(&sql, "ALTER TABLE ");
-        normalized_ident(&sql, d, &shadow);
+        sqlite_normalized_ident(&sql, d, &shadow);
         arus_strbuf_puts(&sql, " RENAME TO ");
         arus_sql_quote_ident(&sql, arus_strbuf_cstr(&name), '"', false);
-        rc = run(d, &sql, err);
+        rc = sqlite_run(d, &sql, err);
     }
     arus_strbuf_cleanup(&sql);
     arus_strbuf_cleanup(&name);
@@ -692,14 +696,14 @@ static int sqlite_swap_shadow(struct arus_destination *base, const struct arus_t
 static int sqlite_drop_shadow(struct arus_destination *base, const struct arus_target *t,
                               struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     struct arus_target shadow = *t;
     shadow.shadow = true;
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_puts(&sql, "DROP TABLE IF EXISTS ");
-    normalized_ident(&sql, d, &shadow);
-    int rc = run(d, &sql, err);
+    sqlite_normalized_ident(&sql, d, &shadow);
+    int rc = sqlite_run(d, &sql, err);
     arus_strbuf_cleanup(&sql);
     return rc;
 }
@@ -707,19 +711,19 @@ static int sqlite_drop_shadow(struct arus_destination *base, const struct arus_t
 static int sqlite_write_dead_letter(struct arus_destination *base, const struct arus_target *t,
                                     const char *row_json, const char *error, struct arus_error *err)
 {
-    struct sqlite_dest *d = D(base);
+    struct sqlite_dest *d = sqlite_of(base);
     const char *schema = t->raw_schema ? t->raw_schema : d->raw_schema;
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-    prefixed(&sql, schema, "_dead_letters");
+    sqlite_prefixed(&sql, schema, "_dead_letters");
     arus_strbuf_puts(&sql, " (source TEXT NOT NULL, table_name TEXT NOT NULL, run_id TEXT NOT NULL,"
                            " row_data TEXT NOT NULL, error TEXT NOT NULL, created_at TEXT NOT NULL"
                            " DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))");
-    int rc = run(d, &sql, err);
+    int rc = sqlite_run(d, &sql, err);
     if (rc == ARUS_OK) {
         arus_strbuf_puts(&sql, "INSERT INTO ");
-        prefixed(&sql, schema, "_dead_letters");
+        sqlite_prefixed(&sql, schema, "_dead_letters");
         arus_strbuf_puts(&sql, " (source, table_name, run_id, row_data, error)"
                                " VALUES (?1, ?2, ?3, ?4, ?5)");
         const char *params[] = {t->source_name, t->table, t->run_id, row_json, error};

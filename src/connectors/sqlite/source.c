@@ -59,8 +59,8 @@ static int sqlite_test(struct arus_source *base, struct arus_error *err)
     return arus__sqlite_exec(s->db, "SELECT 1", NULL, 0, err);
 }
 
-static int load_columns(struct sqlite_source *s, struct arus_arena *a, struct arus_table_schema *t,
-                        struct arus_error *err)
+static int sqlite_load_columns(struct sqlite_source *s, struct arus_arena *a,
+                               struct arus_table_schema *t, struct arus_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = arus__sqlite_prepare(
@@ -92,7 +92,7 @@ static int load_columns(struct sqlite_source *s, struct arus_arena *a, struct ar
 }
 
 /* max(rowid) is an O(log n) stand-in for a row count: SQLite keeps no statistics by default. */
-static int64_t row_estimate(struct sqlite_source *s, const char *table)
+static int64_t sqlite_row_estimate(struct sqlite_source *s, const char *table)
 {
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
@@ -116,12 +116,12 @@ static int sqlite_get_table_columns(struct arus_source *base, const char *table,
     struct arus_table_schema *t = arus_arena_calloc(a, 1, sizeof *t);
     t->schema_name = arus_arena_strdup(a, "main");
     t->name = arus_arena_strdup(a, table);
-    int rc = load_columns(s, a, t, err);
+    int rc = sqlite_load_columns(s, a, t, err);
     if (rc)
         return rc;
     if (t->ncolumns == 0)
         return arus_error_set(err, ARUS_ENOTFOUND, "table \"%s\" not found in %s", table, s->path);
-    t->row_count_estimate = row_estimate(s, table);
+    t->row_count_estimate = sqlite_row_estimate(s, table);
     *out = t;
     return ARUS_OK;
 }
@@ -156,8 +156,8 @@ static int sqlite_discover(struct arus_source *base, struct arus_arena *a,
         rc = arus__sqlite_fail(s->db, ARUS_EQUERY, err, "list tables");
     sqlite3_finalize(st);
     for (size_t i = 0; rc == ARUS_OK && i < count; i++) {
-        rc = load_columns(s, a, &tables[i], err);
-        tables[i].row_count_estimate = row_estimate(s, tables[i].name);
+        rc = sqlite_load_columns(s, a, &tables[i], err);
+        tables[i].row_count_estimate = sqlite_row_estimate(s, tables[i].name);
     }
     if (rc)
         return rc;
@@ -187,12 +187,12 @@ static int sqlite_extract_open(struct arus_source *base, const struct arus_extra
     return ARUS_OK;
 }
 
-static void set_text(struct arus_batch *b, struct arus_cell *c, const char *p, size_t n)
+static void sqlite_set_text(struct arus_batch *b, struct arus_cell *c, const char *p, size_t n)
 {
     arus_cell_set(b, c, p, n);
 }
 
-static void render_real(struct arus_batch *b, struct arus_cell *c, double v)
+static void sqlite_render_real(struct arus_batch *b, struct arus_cell *c, double v)
 {
     char buf[40];
     if (isnan(v))
@@ -201,15 +201,16 @@ static void render_real(struct arus_batch *b, struct arus_cell *c, double v)
         snprintf(buf, sizeof buf, "%s", v < 0 ? "-Infinity" : "Infinity");
     else
         snprintf(buf, sizeof buf, "%.17g", v);
-    set_text(b, c, buf, strlen(buf));
+    sqlite_set_text(b, c, buf, strlen(buf));
 }
 
 /* A DECIMAL column whose value SQLite stored as REAL (NUMERIC affinity): canonical decimal
  * text has no exponent, so print fixed-point at the column's scale. */
-static void render_decimal_real(struct arus_batch *b, struct arus_cell *c, double v, int scale)
+static void sqlite_render_decimal_real(struct arus_batch *b, struct arus_cell *c, double v,
+                                       int scale)
 {
     if (!isfinite(v)) {
-        render_real(b, c, v);
+        sqlite_render_real(b, c, v);
         return;
     }
     char buf[400];
@@ -219,25 +220,25 @@ static void render_decimal_real(struct arus_batch *b, struct arus_cell *c, doubl
         snprintf(buf, sizeof buf, "%lld", (long long)v);
     else
         snprintf(buf, sizeof buf, "%.17f", v);
-    set_text(b, c, buf, strlen(buf));
+    sqlite_set_text(b, c, buf, strlen(buf));
 }
 
 /* Timestamps stored with offsets or 'T' separators are normalised to canonical text. */
-static void render_time_text(struct arus_batch *b, struct arus_cell *c, enum arus_ltype t,
-                             const char *p, size_t n)
+static void sqlite_render_time_text(struct arus_batch *b, struct arus_cell *c, enum arus_ltype t,
+                                    const char *p, size_t n)
 {
     int64_t micros;
     if ((t == ARUS_T_TIMESTAMP || t == ARUS_T_TIMESTAMPTZ) && arus_parse_timestamp(p, n, &micros)) {
         char buf[40];
         arus_format_timestamp(micros, buf, sizeof buf);
-        set_text(b, c, buf, strlen(buf));
+        sqlite_set_text(b, c, buf, strlen(buf));
     } else {
-        set_text(b, c, p, n);
+        sqlite_set_text(b, c, p, n);
     }
 }
 
-static void render_cell(struct arus_batch *b, struct arus_cell *c, const struct arus_column *col,
-                        sqlite3_stmt *st, int i)
+static void sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
+                               const struct arus_column *col, sqlite3_stmt *st, int i)
 {
     switch (sqlite3_column_type(st, i)) {
     case SQLITE_NULL:
@@ -245,33 +246,33 @@ static void render_cell(struct arus_batch *b, struct arus_cell *c, const struct 
     case SQLITE_INTEGER: {
         sqlite3_int64 v = sqlite3_column_int64(st, i);
         if (col->type.ltype == ARUS_T_BOOL) {
-            set_text(b, c, v ? "true" : "false", v ? 4 : 5);
+            sqlite_set_text(b, c, v ? "true" : "false", v ? 4 : 5);
         } else {
             char buf[24];
             int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-            set_text(b, c, buf, (size_t)n);
+            sqlite_set_text(b, c, buf, (size_t)n);
         }
         return;
     }
     case SQLITE_FLOAT:
         if (col->type.ltype == ARUS_T_DECIMAL)
-            render_decimal_real(b, c, sqlite3_column_double(st, i), col->type.scale);
+            sqlite_render_decimal_real(b, c, sqlite3_column_double(st, i), col->type.scale);
         else
-            render_real(b, c, sqlite3_column_double(st, i));
+            sqlite_render_real(b, c, sqlite3_column_double(st, i));
         return;
     case SQLITE_BLOB: {
         const void *p = sqlite3_column_blob(st, i);
-        set_text(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
+        sqlite_set_text(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
         return;
     }
     default: {
         const char *p = (const char *)sqlite3_column_text(st, i);
         size_t n = (size_t)sqlite3_column_bytes(st, i);
         if (col->type.ltype == ARUS_T_BOOL && n)
-            set_text(b, c, (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? "true" : "false",
-                     (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? 4 : 5);
+            sqlite_set_text(b, c, (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? "true" : "false",
+                            (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? 4 : 5);
         else
-            render_time_text(b, c, col->type.ltype, p, n);
+            sqlite_render_time_text(b, c, col->type.ltype, p, n);
         return;
     }
     }
@@ -291,7 +292,7 @@ static int sqlite_extract_next(struct arus_extract *x, struct arus_batch *b, str
                                      "extract \"%s\"", t->name);
         struct arus_cell *row = arus_batch_add_row(b);
         for (size_t i = 0; i < t->ncolumns; i++)
-            render_cell(b, &row[i], &t->columns[i], x->st, (int)i);
+            sqlite_render_cell(b, &row[i], &t->columns[i], x->st, (int)i);
     }
     return ARUS_OK;
 }
