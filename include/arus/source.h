@@ -17,7 +17,8 @@
  * against version v has every slot up to v's last (a changed slot raises the minimum instead);
  * the core wrappers read a slot added after ARUS_SOURCE_ABI_MIN only when the connector's
  * abi_version reaches the slot's version: an older connector's table ends before it.
- * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum is 2). */
+ * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum
+ * is 2). */
 #define ARUS_SOURCE_ABI 2
 #define ARUS_SOURCE_ABI_MIN 2
 

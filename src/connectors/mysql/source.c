@@ -1,7 +1,8 @@
 /* MySQL/MariaDB source: discovery from information_schema and one streamed extract per call
- * (the plan's prepared statement, extract.c, read row by row without mysql_stmt_store_result,
- * so memory is bounded by the batch). Values come through the binary protocol and are rendered in the
- * canonical cell text of types.h; zero dates become NULL and are counted per column. */
+ * (the plan's prepared statement, extract.c, read row by row without
+ * mysql_stmt_store_result, so memory is bounded by the batch). Values come through the binary
+ * protocol and are rendered in the canonical cell text of types.h; zero dates become NULL and
+ * are counted per column. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -78,7 +78,7 @@ static void state_set(struct fake_dest_state *dst, const struct fake_dest_state 
 
 static void run_clear(struct fake_run *r)
 {
-    char **fields[] = {&r->run_id, &r->pipeline, &r->table,       &r->mode,
+    char **fields[] = {&r->run_id, &r->pipeline,   &r->table,       &r->mode,
                        &r->status, &r->started_at, &r->finished_at, &r->error};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         free(*fields[i]);
@@ -102,9 +102,9 @@ static void run_store(const struct arus_run_record *r)
     if (!f)
         f = &fake_runs[fake_nruns++];
     /* copy before clearing: r may point into the row it replaces (list_runs hands them out) */
-    struct fake_run copy = {dup_or_null(r->run_id),     dup_or_null(r->pipeline),
-                            dup_or_null(r->table),      dup_or_null(r->mode),
-                            dup_or_null(r->status),     dup_or_null(r->started_at),
+    struct fake_run copy = {dup_or_null(r->run_id),      dup_or_null(r->pipeline),
+                            dup_or_null(r->table),       dup_or_null(r->mode),
+                            dup_or_null(r->status),      dup_or_null(r->started_at),
                             dup_or_null(r->finished_at), dup_or_null(r->error)};
     run_clear(f);
     *f = copy;
@@ -112,8 +112,11 @@ static void run_store(const struct arus_run_record *r)
 
 void fake_put_run(const char *run_id, const char *table, const char *status)
 {
-    struct arus_run_record r = {.run_id = run_id, .pipeline = "p", .table = table,
-                                .mode = "incremental", .status = status,
+    struct arus_run_record r = {.run_id = run_id,
+                                .pipeline = "p",
+                                .table = table,
+                                .mode = "incremental",
+                                .status = status,
                                 .started_at = "2024-01-01 00:00:00.000000"};
     run_store(&r);
 }
@@ -277,7 +280,8 @@ static int cell_cmp(const struct arus_extract_plan *p, size_t col, const char *x
 }
 
 /* Row r against bound b: <0, 0, >0 comparing the tuple (watermark[, key]), which is not NULL. */
-static int bound_cmp(const struct arus_extract_plan *p, size_t r, const struct arus_extract_bound *b)
+static int bound_cmp(const struct arus_extract_plan *p, size_t r,
+                     const struct arus_extract_bound *b)
 {
     char **row = fake_source_table.cells[r];
     int c = cell_cmp(p, (size_t)p->watermark, row[p->watermark], b->watermark);
@@ -732,10 +736,14 @@ static int dst_list_runs(struct arus_destination *d, const char *pipeline, size_
     for (size_t i = fake_nruns; i-- > 0 && k < limit;) {
         const struct fake_run *f = &fake_runs[i];
         if (strcmp(f->pipeline, pipeline) == 0)
-            v[k++] = (struct arus_run_record){.run_id = f->run_id, .pipeline = f->pipeline,
-                                              .table = f->table, .mode = f->mode,
-                                              .status = f->status, .started_at = f->started_at,
-                                              .finished_at = f->finished_at, .error = f->error};
+            v[k++] = (struct arus_run_record){.run_id = f->run_id,
+                                              .pipeline = f->pipeline,
+                                              .table = f->table,
+                                              .mode = f->mode,
+                                              .status = f->status,
+                                              .started_at = f->started_at,
+                                              .finished_at = f->finished_at,
+                                              .error = f->error};
     }
     *out = v;
     *n = k;
