@@ -203,30 +203,3 @@ void arus_config_destroy(struct arus_config *cfg)
     if (cfg)
         arus_arena_destroy(cfg->arena);
 }
-
-static const struct arus_endpoint *find_endpoint(const struct arus_endpoint *eps, size_t n,
-                                                 const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(eps[i].name, name) == 0)
-            return &eps[i];
-    return NULL;
-}
-
-const struct arus_endpoint *arus_config_source(const struct arus_config *cfg, const char *name)
-{
-    return find_endpoint(cfg->sources, cfg->nsources, name);
-}
-
-const struct arus_endpoint *arus_config_destination(const struct arus_config *cfg, const char *name)
-{
-    return find_endpoint(cfg->destinations, cfg->ndestinations, name);
-}
-
-const struct arus_pipeline *arus_config_pipeline(const struct arus_config *cfg, const char *name)
-{
-    for (size_t i = 0; i < cfg->npipelines; i++)
-        if (strcmp(cfg->pipelines[i].name, name) == 0)
-            return &cfg->pipelines[i];
-    return NULL;
-}

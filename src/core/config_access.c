@@ -1,5 +1,6 @@
 /* Reading the config tree: child lookup, typed accessors with "FILE:LINE: KEY: expected ..."
- * errors (shared by core and every connector), table globs and per-table overrides. Values
+ * errors (shared by core and every connector), table globs, per-table overrides, and the
+ * loaded config's endpoints and pipelines by name. Values
  * are never quoted back in messages: they may be interpolated secrets. */
 #include <errno.h>
 #include <fnmatch.h>
@@ -212,5 +213,32 @@ const struct arus_table_override *arus_pipeline_override(const struct arus_pipel
     for (size_t i = 0; i < p->noverrides; i++)
         if (arus_glob_match(p->overrides[i].name, table))
             return &p->overrides[i];
+    return NULL;
+}
+
+static const struct arus_endpoint *find_endpoint(const struct arus_endpoint *eps, size_t n,
+                                                 const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(eps[i].name, name) == 0)
+            return &eps[i];
+    return NULL;
+}
+
+const struct arus_endpoint *arus_config_source(const struct arus_config *cfg, const char *name)
+{
+    return find_endpoint(cfg->sources, cfg->nsources, name);
+}
+
+const struct arus_endpoint *arus_config_destination(const struct arus_config *cfg, const char *name)
+{
+    return find_endpoint(cfg->destinations, cfg->ndestinations, name);
+}
+
+const struct arus_pipeline *arus_config_pipeline(const struct arus_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->npipelines; i++)
+        if (strcmp(cfg->pipelines[i].name, name) == 0)
+            return &cfg->pipelines[i];
     return NULL;
 }
