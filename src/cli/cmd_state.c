@@ -6,12 +6,12 @@
 #include "cli/cli.h"
 
 /* Parse "VERB PIPELINE [--limit N]" and connect to the pipeline's destination (creating
- * nothing there). */
+ * nothing there); *pipeline is the pipeline's name (borrowed from argv). */
 static int open_destination(const struct cli *cli, const char *help, struct arus_config **cfg,
-                            struct arus_destination **dst, long *limit,
+                            struct arus_destination **dst, const char **pipeline, long *limit,
                             struct arus_error *err)
 {
-    const char *pipeline = NULL;
+    *pipeline = NULL;
     for (int i = 1; i < cli->argc; i++) {
         const char *a = cli->argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -25,25 +25,25 @@ static int open_destination(const struct cli *cli, const char *help, struct arus
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--json") == 0) {
-        } else if (a[0] != '-' && !pipeline) {
-            pipeline = a;
+        } else if (a[0] != '-' && !*pipeline) {
+            *pipeline = a;
         } else {
             fprintf(stderr, "arus: %s: unexpected argument \"%s\"\n", cli->argv[0], a);
             return EXIT_USAGE;
         }
     }
-    if (!pipeline) {
+    if (!*pipeline) {
         fprintf(stderr, "arus: %s: missing PIPELINE\n", cli->argv[0]);
         return EXIT_USAGE;
     }
     int ec = cli_load_config(cli, cfg);
     if (ec)
         return ec;
-    const struct arus_pipeline *p = arus_config_pipeline(*cfg, pipeline);
+    const struct arus_pipeline *p = arus_config_pipeline(*cfg, *pipeline);
     int rc;
     if (!p)
         rc = arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", (*cfg)->path,
-                            pipeline);
+                            *pipeline);
     else if ((rc = arus_destination_create(arus_config_destination(*cfg, p->destination), dst,
                                            err)) == ARUS_OK)
         rc = arus_destination_connect(*dst, err);
@@ -54,18 +54,19 @@ int cmd_state(const struct cli *cli)
 {
     struct arus_config *cfg = NULL;
     struct arus_destination *dst = NULL;
+    const char *pipeline = NULL;
     struct arus_error err;
     arus_error_clear(&err);
     int ec = open_destination(cli,
                               "usage: arus state PIPELINE [--json]\nShow the stored watermark "
                               "of every table of the pipeline.",
-                              &cfg, &dst, NULL, &err);
+                              &cfg, &dst, &pipeline, NULL, &err);
     if (ec == 0) {
         struct arus_arena *a = arus_arena_create(0);
         const char **tables = NULL;
         struct arus_table_state *st = NULL;
         size_t n = 0;
-        int rc = arus_destination_list_state(dst, cli->argv[1], a, &tables, &st, &n, &err);
+        int rc = arus_destination_list_state(dst, pipeline, a, &tables, &st, &n, &err);
         if (rc) {
             ec = cli_fail(&err);
         } else if (cli->json) {
@@ -111,44 +112,54 @@ static void print_run_json(const struct arus_run_record *r, bool first)
     printf("}");
 }
 
-/* A "running" row stays so in the table until the pipeline's next run, also when its process
- * died. While nobody holds the pipeline lock no live process owns such a row, so it is shown
- * as aborted. Taking the lock (and releasing it at once) writes no data; when it cannot be
- * taken, a live run holds it, or we cannot tell: rows are shown as stored. */
-static void show_dead_runs(struct arus_destination *dst, const char *pipeline,
-                           struct arus_run_record *runs, size_t n)
+static bool is_running(const struct arus_run_record *r)
 {
+    return r->status && strcmp(r->status, ARUS_RUN_RUNNING) == 0;
+}
+
+/* The pipeline's newest runs, with "running" rows of dead processes shown as aborted. Such a
+ * row stays "running" in the table until the pipeline's next run. While we hold the pipeline
+ * lock no live process owns one, so the history is read again under the lock (a run that ended
+ * in between shows how it ended) and its running rows are shown as aborted. Taking the lock and
+ * releasing it writes no data; when it cannot be taken a live run holds it (or we cannot tell),
+ * and rows are shown as stored. */
+static int list_runs(struct arus_destination *dst, const char *pipeline, size_t limit,
+                     struct arus_arena *a, struct arus_run_record **runs, size_t *n,
+                     struct arus_error *err)
+{
+    int rc = arus_destination_list_runs(dst, pipeline, limit, a, runs, n, err);
     bool running = false;
-    for (size_t i = 0; i < n; i++)
-        running |= runs[i].status && strcmp(runs[i].status, ARUS_RUN_RUNNING) == 0;
+    for (size_t i = 0; rc == ARUS_OK && i < *n; i++)
+        running |= is_running(&(*runs)[i]);
     struct arus_error ignored;
     arus_error_clear(&ignored);
     if (!running || arus_destination_lock(dst, pipeline, &ignored) != ARUS_OK)
-        return;
+        return rc;
+    rc = arus_destination_list_runs(dst, pipeline, limit, a, runs, n, err);
     arus_destination_unlock(dst, pipeline, &ignored);
-    for (size_t i = 0; i < n; i++)
-        if (runs[i].status && strcmp(runs[i].status, ARUS_RUN_RUNNING) == 0)
-            arus_run_mark_aborted(&runs[i], NULL);
+    for (size_t i = 0; rc == ARUS_OK && i < *n; i++)
+        if (is_running(&(*runs)[i]))
+            arus_run_mark_aborted(&(*runs)[i], NULL);
+    return rc;
 }
 
 int cmd_runs(const struct cli *cli)
 {
     struct arus_config *cfg = NULL;
     struct arus_destination *dst = NULL;
+    const char *pipeline = NULL;
     struct arus_error err;
     arus_error_clear(&err);
     long limit = 20;
     int ec = open_destination(cli,
                               "usage: arus runs PIPELINE [--limit N] [--json]\nShow run history "
                               "(one row per run and table), newest first; default 20 rows.",
-                              &cfg, &dst, &limit, &err);
+                              &cfg, &dst, &pipeline, &limit, &err);
     if (ec == 0) {
         struct arus_arena *a = arus_arena_create(0);
         struct arus_run_record *runs = NULL;
         size_t n = 0;
-        int rc = arus_destination_list_runs(dst, cli->argv[1], (size_t)limit, a, &runs, &n, &err);
-        if (rc == ARUS_OK)
-            show_dead_runs(dst, cli->argv[1], runs, n);
+        int rc = list_runs(dst, pipeline, (size_t)limit, a, &runs, &n, &err);
         if (rc) {
             ec = cli_fail(&err);
         } else if (cli->json) {

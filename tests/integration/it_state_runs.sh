@@ -27,11 +27,11 @@ stored_status() {
 }
 
 # state_exists ENGINE: the number of state tables or schemas that exist (shared MySQL: none
-# checked, its arus_state serves every test on the server).
+# checked, its arus_state serves every test on the server; SQLite: not even the database file
+# may be created).
 state_exists() {
     case $1 in
-    sqlite) [ ! -e "$WORK/dst.db" ] && echo 0 ||
-        fl_sql sqlite dst "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'arus_state%'" ;;
+    sqlite) [ ! -e "$WORK/dst.db" ] && echo 0 || echo "database file $WORK/dst.db" ;;
     pg) pg_sql -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'arus_state'" ;;
     mysql) echo 0 ;;
     ch) ch_sql "SELECT count() FROM system.databases WHERE name = '$CH_STATE'" ;;

@@ -4,6 +4,7 @@
  * transaction; the pipeline lock is an flock(2) on "<path>.<pipeline>.arus-lock". */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,14 +50,27 @@ static int sqlite_create(const struct arus_endpoint *ep, struct arus_destination
     return ARUS_OK;
 }
 
+/* Open the database file, creating it when missing. */
+static int sqlite_open_db(struct sqlite_dest *d, struct arus_error *err)
+{
+    return d->db ? ARUS_OK : arus__sqlite_open(d->base.endpoint, d->path, true, &d->db, err);
+}
+
+/* A file that does not exist yet is only opened (and so created) by the first call that needs
+ * it, ensure_state for a sync or test_connection: the read-only verbs (arus state, arus runs)
+ * connect too, and must not leave a file behind. Their reads find no state then. */
 static int sqlite_connect(struct arus_destination *base, struct arus_error *err)
 {
     struct sqlite_dest *d = sqlite_of(base);
-    int rc = arus__sqlite_open(base->endpoint, d->path, true, &d->db, err);
-    if (rc)
-        return rc;
-    /* WAL lets readers query the warehouse while a sync writes to it. */
-    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    if (access(d->path, F_OK) == 0 || errno != ENOENT)
+        return sqlite_open_db(d, err);
+    /* Missing: fail now, as opening would, where the file could not be created. */
+    char *dir = arus_xstrdup(d->path);
+    bool writable = access(dirname(dir), W_OK | X_OK) == 0;
+    free(dir);
+    if (!writable)
+        return arus_error_set(err, ARUS_ECONNECT, "open \"%s\" at %s: %s", base->endpoint->name,
+                              d->path, sqlite3_errstr(SQLITE_CANTOPEN));
     return ARUS_OK;
 }
 
@@ -71,7 +85,8 @@ static void sqlite_close(struct arus_destination *base)
 
 static int sqlite_test(struct arus_destination *base, struct arus_error *err)
 {
-    return arus__sqlite_exec(sqlite_of(base)->db, "SELECT 1", NULL, 0, err);
+    int rc = sqlite_open_db(sqlite_of(base), err);
+    return rc ? rc : arus__sqlite_exec(sqlite_of(base)->db, "SELECT 1", NULL, 0, err);
 }
 
 /* "<prefix>__<name>" quoted. */
@@ -135,11 +150,20 @@ static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_ta
     return sqlite_run(d, sql, err);
 }
 
+/* The first call of a sync: the database is opened (created) for writing here, so that the
+ * read-only verbs, which never call this, change nothing in the file. */
 static int sqlite_ensure_state(struct arus_destination *base, struct arus_error *err)
 {
+    struct sqlite_dest *d = sqlite_of(base);
+    int rc = sqlite_open_db(d, err);
+    if (rc)
+        return rc;
+    /* WAL lets readers query the warehouse while a sync writes to it (a persistent setting of
+     * the file, so it is made here and not on connect). */
+    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
-    int rc = sqlite_state_create(sqlite_of(base), &arus_state_watermarks, &sql, err);
+    rc = sqlite_state_create(d, &arus_state_watermarks, &sql, err);
     if (rc == ARUS_OK)
         rc = sqlite_state_create(sqlite_of(base), &arus_state_runs, &sql, err);
     arus_strbuf_cleanup(&sql);
@@ -181,6 +205,8 @@ static int sqlite_state_select(struct sqlite_dest *d, const struct arus_state_ta
                                sqlite_state_fn fn, void *ctx, const char *what,
                                struct arus_error *err)
 {
+    if (!d->db)
+        return ARUS_OK; /* no database file yet */
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_appendf(&sql, "%s__%s", ARUS_STATE_SCHEMA, t->name);
