@@ -191,6 +191,8 @@ int arus_source_extract_open(struct arus_source *src, const struct arus_extract_
 int arus_source_extract_next(struct arus_source *src, struct arus_extract *x,
                              struct arus_batch *b, struct arus_error *err);
 void arus_source_extract_close(struct arus_source *src, struct arus_extract *x);
+/* The source has the optional extract_soft_deletes slot (without it the engine warns and skips
+ * the soft-delete phase). */
 bool arus_source_can_extract_soft_deletes(const struct arus_source *src);
 /* extract_soft_deletes of a plan with rows == ARUS_ROWS_DELETED (ARUS_EINVAL otherwise;
  * ARUS_ENOTSUP when the source has no such slot). */

@@ -92,7 +92,9 @@ struct arus_state_row {
  * run_id takes t->run_id; one without updated_at gets the current UTC time. */
 void arus_state_row_from_watermark(struct arus_state_row *row, const struct arus_target *t,
                                    const struct arus_table_state *st);
-/* Fill row with the runs row of r. */
+/* Fill row with the runs row of r: every column of the layout in order, counts as decimal text
+ * in row's own buffers, NULL for a missing finished_at or error. r's strings are borrowed until
+ * row is used. */
 void arus_state_row_from_run(struct arus_state_row *row, const struct arus_run_record *r);
 
 /* The inverse, for reads: v holds a row's values in column order as the destination read them

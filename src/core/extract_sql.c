@@ -93,7 +93,7 @@ static void put_range(const struct arus_extract_plan *p, const struct arus_sql_d
         nparts++;
     }
     bool or_null = p->nulls == ARUS_NULLS_FIRST && nparts;
-    bool or_deleted = p->deleted_at_bounded;
+    bool or_deleted = p->deleted_at_bounded && p->lower.watermark; /* meaningless without one */
     if (or_null || or_deleted)
         arus_strbuf_putc(sql, '(');
     if (or_null) {

@@ -73,7 +73,10 @@ int arus_source_extract_open(struct arus_source *src, const struct arus_extract_
                              struct arus_extract **out, struct arus_error *err)
 {
     if (plan->rows == ARUS_ROWS_DELETED)
-        return arus_error_set(err, ARUS_EINVAL, "extract_open: use extract_soft_deletes");
+        return arus_error_set(err, ARUS_EINVAL,
+                              "extract \"%s\" from source \"%s\": a plan of soft-deleted rows "
+                              "goes to arus_source_extract_soft_deletes",
+                              plan->table->name, src->endpoint->name);
     return checked(src, "extract", src->ops->extract_open(src, plan, out, err), err);
 }
 
@@ -107,7 +110,10 @@ int arus_source_extract_soft_deletes(struct arus_source *src,
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot extract soft deletes",
                               src->endpoint->name, src->ops->name);
     if (plan->rows != ARUS_ROWS_DELETED)
-        return arus_error_set(err, ARUS_EINVAL, "extract_soft_deletes: the plan reads live rows");
+        return arus_error_set(err, ARUS_EINVAL,
+                              "extract soft deletes of \"%s\" from source \"%s\": the plan "
+                              "reads other rows than soft-deleted ones",
+                              plan->table->name, src->endpoint->name);
     return checked(src, "extract soft deletes",
                    src->ops->extract_soft_deletes(src, plan, out, err), err);
 }

@@ -1,8 +1,8 @@
 /* Private to the ClickHouse connector: the instance struct shared by destination.c (tables,
  * loads, lock) and state.c (watermarks and run history), and the session helpers of conn.c
  * that both use. */
-#ifndef ARUS_CH_DEST_H
-#define ARUS_CH_DEST_H
+#ifndef ARUS_CH_CONN_H
+#define ARUS_CH_CONN_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,6 +65,7 @@ int arus__ch_exec(struct ch_dest *d, const char *stmt, const char *body, size_t 
 /* Finish every open INSERT stream and check the server's answers. On failure the pending
  * watermark is dropped: it may cover the refused rows. */
 int arus__ch_finish_streams(struct ch_dest *d, struct arus_error *err);
+/* Some INSERT stream is open (rows sent that the server has not answered for yet). */
 bool arus__ch_streams_open(const struct ch_dest *d);
 /* Some open INSERT has reached its time or row limit, or was marked to end at this commit. */
 bool arus__ch_streams_due(const struct ch_dest *d);

@@ -1,4 +1,4 @@
-/* ClickHouse HTTP client on one reused libcurl easy handle (see ch_http.h). Statements without
+/* ClickHouse HTTP client on one reused libcurl easy handle (see http.h). Statements without
  * data go in the POST body; INSERTs put the statement in the URL and stream the rows as the
  * body. A server exception is recognised by HTTP status, the X-ClickHouse-Exception-Code header
  * (newer servers) or an exception line inside a 200 body (older servers, mid-stream). */

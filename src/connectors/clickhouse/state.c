@@ -22,15 +22,12 @@ static bool ch_state_nullable(const struct arus_state_column *c)
     return !c->not_null && c->type != ARUS_STATE_UUID;
 }
 
-/* ", "-separated quoted names of columns [from, to) of t. */
+/* ", "-separated quoted names of columns [from, to) of t. The layout's names are plain words,
+ * so standard double quotes spell them as ClickHouse's own quoting (arus__ch_quote_ident) would. */
 static void ch_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
                            size_t to)
 {
-    for (size_t i = from; i < to; i++) {
-        if (i > from)
-            arus_strbuf_puts(sb, ", ");
-        arus__ch_quote_ident(sb, t->columns[i].name);
-    }
+    arus_state_names(sb, t, from, to, '"', NULL);
 }
 
 static int ch_state_create(struct ch_dest *d, const struct arus_state_table *t,

@@ -1,4 +1,4 @@
-/* Text helpers of the ClickHouse destination (see ch_text.h): quoting, TabSeparated cell
+/* Text helpers of the ClickHouse destination (see text.h): quoting, TabSeparated cell
  * writing with the per-type value rules, exception detection in response bodies, version
  * parsing. Pure functions, no I/O. */
 #include "connectors/clickhouse/text.h"

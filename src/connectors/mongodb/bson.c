@@ -231,12 +231,12 @@ static void mongo_put_double(double d, struct arus_strbuf *sb)
 }
 
 /* BSON datetimes outside years 1..9999 have no canonical timestamp text. */
-#define MB_MIN_MS INT64_C(-62135596800000)
-#define MB_MAX_MS INT64_C(253402300799999)
+#define MONGO_MIN_MS INT64_C(-62135596800000)
+#define MONGO_MAX_MS INT64_C(253402300799999)
 
 static bool mongo_put_date(int64_t ms, bool iso, struct arus_strbuf *sb)
 {
-    if (ms < MB_MIN_MS || ms > MB_MAX_MS)
+    if (ms < MONGO_MIN_MS || ms > MONGO_MAX_MS)
         return false;
     char buf[40];
     arus_format_timestamp(ms * 1000, buf, sizeof buf);
@@ -425,7 +425,7 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
         break;
     case BSON_TYPE_DATE_TIME: {
         int64_t ms = bson_iter_date_time(it);
-        if (ms < MB_MIN_MS || ms > MB_MAX_MS) {
+        if (ms < MONGO_MIN_MS || ms > MONGO_MAX_MS) {
             /* No ISO text outside years 1..9999: extended JSON's numeric form. */
             arus_strbuf_appendf(sb, "{\"$date\":{\"$numberLong\":\"%" PRId64 "\"}}", ms);
             break;

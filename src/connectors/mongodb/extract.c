@@ -82,9 +82,9 @@ static int mongo_value(const struct arus_extract_plan *p, size_t col, const char
     switch (c->type.ltype) {
     case ARUS_T_TIMESTAMPTZ:
         ok = arus_parse_timestamp(text, len, &us);
-        *exact = us % 1000 == 0;
+        *exact = !ok || us % 1000 == 0;
         v->value_type = BSON_TYPE_DATE_TIME;
-        v->value.v_datetime = us / 1000 - (us % 1000 < 0) + (!*exact && lower);
+        v->value.v_datetime = ok ? us / 1000 - (us % 1000 < 0) + (!*exact && lower) : 0;
         break;
     case ARUS_T_INT64:
         v->value_type = BSON_TYPE_INT64;
@@ -195,7 +195,7 @@ static int mongo_range(const struct arus_extract_plan *p, struct mongo_conds *ou
         mongo_join(mongo_cond(&alts), "$and", &bounds);
     else if (rc == ARUS_OK && p->nulls == ARUS_NULLS_EXCLUDED)
         BCON_APPEND(mongo_cond(&alts), wm, "{", "$ne", BCON_NULL, "}");
-    if (rc == ARUS_OK && p->deleted_at_bounded) {
+    if (rc == ARUS_OK && p->deleted_at_bounded && p->lower.watermark) {
         bson_value_t v;
         bool exact;
         rc = mongo_value(p, (size_t)p->deleted_at, p->lower.watermark, true, &v, &exact, err);

@@ -187,11 +187,6 @@ static int sqlite_extract_open(struct arus_source *base, const struct arus_extra
     return ARUS_OK;
 }
 
-static void sqlite_set_text(struct arus_batch *b, struct arus_cell *c, const char *p, size_t n)
-{
-    arus_cell_set(b, c, p, n);
-}
-
 static void sqlite_render_real(struct arus_batch *b, struct arus_cell *c, double v)
 {
     char buf[40];
@@ -201,7 +196,7 @@ static void sqlite_render_real(struct arus_batch *b, struct arus_cell *c, double
         snprintf(buf, sizeof buf, "%s", v < 0 ? "-Infinity" : "Infinity");
     else
         snprintf(buf, sizeof buf, "%.17g", v);
-    sqlite_set_text(b, c, buf, strlen(buf));
+    arus_cell_set(b, c, buf, strlen(buf));
 }
 
 /* A DECIMAL column whose value SQLite stored as REAL (NUMERIC affinity): canonical decimal
@@ -220,7 +215,7 @@ static void sqlite_render_decimal_real(struct arus_batch *b, struct arus_cell *c
         snprintf(buf, sizeof buf, "%lld", (long long)v);
     else
         snprintf(buf, sizeof buf, "%.17f", v);
-    sqlite_set_text(b, c, buf, strlen(buf));
+    arus_cell_set(b, c, buf, strlen(buf));
 }
 
 /* Timestamps stored with offsets or 'T' separators are normalised to canonical text. */
@@ -231,9 +226,9 @@ static void sqlite_render_time_text(struct arus_batch *b, struct arus_cell *c, e
     if ((t == ARUS_T_TIMESTAMP || t == ARUS_T_TIMESTAMPTZ) && arus_parse_timestamp(p, n, &micros)) {
         char buf[40];
         arus_format_timestamp(micros, buf, sizeof buf);
-        sqlite_set_text(b, c, buf, strlen(buf));
+        arus_cell_set(b, c, buf, strlen(buf));
     } else {
-        sqlite_set_text(b, c, p, n);
+        arus_cell_set(b, c, p, n);
     }
 }
 
@@ -246,11 +241,11 @@ static void sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
     case SQLITE_INTEGER: {
         sqlite3_int64 v = sqlite3_column_int64(st, i);
         if (col->type.ltype == ARUS_T_BOOL) {
-            sqlite_set_text(b, c, v ? "true" : "false", v ? 4 : 5);
+            arus_cell_set(b, c, v ? "true" : "false", v ? 4 : 5);
         } else {
             char buf[24];
             int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-            sqlite_set_text(b, c, buf, (size_t)n);
+            arus_cell_set(b, c, buf, (size_t)n);
         }
         return;
     }
@@ -262,14 +257,14 @@ static void sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
         return;
     case SQLITE_BLOB: {
         const void *p = sqlite3_column_blob(st, i);
-        sqlite_set_text(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
+        arus_cell_set(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
         return;
     }
     default: {
         const char *p = (const char *)sqlite3_column_text(st, i);
         size_t n = (size_t)sqlite3_column_bytes(st, i);
         if (col->type.ltype == ARUS_T_BOOL && n)
-            sqlite_set_text(b, c, (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? "true" : "false",
+            arus_cell_set(b, c, (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? "true" : "false",
                             (p[0] == 't' || p[0] == 'T' || p[0] == '1') ? 4 : 5);
         else
             sqlite_render_time_text(b, c, col->type.ltype, p, n);

@@ -295,7 +295,7 @@ static bool in_range(const struct arus_extract_plan *p, size_t r)
     char **row = fake_source_table.cells[r];
     if (p->watermark < 0)
         return true;
-    if (p->deleted_at_bounded && row[p->deleted_at] &&
+    if (p->deleted_at_bounded && p->lower.watermark && row[p->deleted_at] &&
         cell_cmp(p, (size_t)p->deleted_at, row[p->deleted_at], p->lower.watermark) >= 0)
         return true;
     if (!row[p->watermark])
