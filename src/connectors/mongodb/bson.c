@@ -387,6 +387,15 @@ static void mongo_json_string(const char *s, uint32_t len, struct arus_strbuf *s
     arus_json_quote(sb, s, len);
 }
 
+/* {"<key>":"<s as a JSON string>"}: extended JSON's form of a BSON string with a type tag. */
+static void mongo_json_wrapped_string(const char *key, const char *s, uint32_t len,
+                                      struct arus_strbuf *sb)
+{
+    arus_strbuf_appendf(sb, "{\"%s\":", key);
+    mongo_json_string(s, len, sb);
+    arus_strbuf_putc(sb, '}');
+}
+
 void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
 {
     uint32_t len;
@@ -457,15 +466,11 @@ void arus__mongo_value_to_json(const bson_iter_t *it, struct arus_strbuf *sb)
     }
     case BSON_TYPE_CODE:
         s = bson_iter_code(it, &len);
-        arus_strbuf_puts(sb, "{\"$code\":");
-        mongo_json_string(s, len, sb);
-        arus_strbuf_putc(sb, '}');
+        mongo_json_wrapped_string("$code", s, len, sb);
         break;
     case BSON_TYPE_SYMBOL:
         s = bson_iter_symbol(it, &len);
-        arus_strbuf_puts(sb, "{\"$symbol\":");
-        mongo_json_string(s, len, sb);
-        arus_strbuf_putc(sb, '}');
+        mongo_json_wrapped_string("$symbol", s, len, sb);
         break;
     case BSON_TYPE_CODEWSCOPE: {
         uint32_t slen;
