@@ -14,7 +14,7 @@ arus_connector(NAME postgresql OPTION ARUS_WITH_POSTGRESQL
 
 arus_connector(NAME mysql OPTION ARUS_WITH_MYSQL ALIASES mariadb
     SOURCE_OPS arus_source_mysql DEST_OPS arus_destination_mysql
-    PKGS libmariadb)
+    PKGS libmariadb zlib)
 
 arus_connector(NAME mongodb OPTION ARUS_WITH_MONGODB
     SOURCE_OPS arus_source_mongodb

@@ -361,40 +361,6 @@ out:
     return ARUS_OK;
 }
 
-/* Shortest "%.*g" text that reads back to the same value. */
-static int my_format_double(char *buf, size_t n, double d, bool is_float)
-{
-    if (isnan(d))
-        return snprintf(buf, n, "NaN");
-    if (isinf(d))
-        return snprintf(buf, n, d < 0 ? "-Infinity" : "Infinity");
-    int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
-    for (int p = lo; p < hi; p++) {
-        int len = snprintf(buf, n, "%.*g", p, d);
-        if (is_float ? strtof(buf, NULL) == (float)d : strtod(buf, NULL) == d)
-            return len;
-    }
-    return snprintf(buf, n, "%.*g", hi, d);
-}
-
-static int my_format_time(char *buf, size_t n, const MYSQL_TIME *t, enum enum_field_types type)
-{
-    int len;
-    if (type == MYSQL_TYPE_TIME)
-        len = snprintf(buf, n, "%s%02u:%02u:%02u", t->neg ? "-" : "", t->day * 24 + t->hour,
-                       t->minute, t->second);
-    else if (type == MYSQL_TYPE_DATE)
-        return snprintf(buf, n, "%04u-%02u-%02u", t->year, t->month, t->day);
-    else
-        len = snprintf(buf, n, "%04u-%02u-%02u %02u:%02u:%02u", t->year, t->month, t->day, t->hour,
-                       t->minute, t->second);
-    if (t->second_part) {
-        len += snprintf(buf + len, n - (size_t)len, ".%06lu", t->second_part);
-        len = (int)arus_trim_fraction(buf, (size_t)len);
-    }
-    return len;
-}
-
 /* Value longer than the bind buffer: grow it, read the rest of this row's value, and rebind
  * so later rows fit without another round. */
 static int my_refetch(struct arus_extract *x, size_t i, struct arus_error *err)
@@ -427,17 +393,17 @@ static int my_render_cell(struct arus_extract *x, size_t i, struct arus_batch *b
         n = snprintf(tmp, sizeof tmp, "%s", c->v.i ? "true" : "false");
         break;
     case MY_R_FLOAT:
-        n = my_format_double(tmp, sizeof tmp, c->v.f, true);
+        n = arus__my_format_double(tmp, sizeof tmp, c->v.f, true);
         break;
     case MY_R_DOUBLE:
-        n = my_format_double(tmp, sizeof tmp, c->v.d, false);
+        n = arus__my_format_double(tmp, sizeof tmp, c->v.d, false);
         break;
     case MY_R_TIME:
         if (c->is_date && (c->v.t.month == 0 || c->v.t.day == 0)) {
             c->zero_dates++; /* 0000-00-00 (or a zero part): no such day, so NULL */
             return ARUS_OK;
         }
-        n = my_format_time(tmp, sizeof tmp, &c->v.t, x->bind[i].buffer_type);
+        n = arus__my_format_time(tmp, sizeof tmp, &c->v.t, x->bind[i].buffer_type);
         break;
     case MY_R_BIT: {
         unsigned long long v = 0;

@@ -3,11 +3,14 @@
  * tinyint(1) is BOOL but other tinyints stay integers, unsigned widths move up one size (unsigned
  * bigint has its own UINT64), DECIMAL keeps precision/scale, temporal types keep microseconds. */
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "arus/strbuf.h"
+#include "arus/util.h"
 #include "connectors/mysql/typemap.h"
 
 /* MySQL's DECIMAL limits; an unconstrained or wider source numeric gets the widest type. */
@@ -220,4 +223,38 @@ void arus__my_type_to_native(const struct arus_type *t, struct arus_strbuf *sb)
         arus_strbuf_puts(sb, "LONGTEXT");
         break;
     }
+}
+
+/* Shortest "%.*g" text that reads back to the same value. */
+int arus__my_format_double(char *buf, size_t n, double d, bool is_float)
+{
+    if (isnan(d))
+        return snprintf(buf, n, "NaN");
+    if (isinf(d))
+        return snprintf(buf, n, d < 0 ? "-Infinity" : "Infinity");
+    int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
+    for (int p = lo; p < hi; p++) {
+        int len = snprintf(buf, n, "%.*g", p, d);
+        if (is_float ? strtof(buf, NULL) == (float)d : strtod(buf, NULL) == d)
+            return len;
+    }
+    return snprintf(buf, n, "%.*g", hi, d);
+}
+
+int arus__my_format_time(char *buf, size_t n, const MYSQL_TIME *t, enum enum_field_types type)
+{
+    int len;
+    if (type == MYSQL_TYPE_TIME)
+        len = snprintf(buf, n, "%s%02u:%02u:%02u", t->neg ? "-" : "", t->day * 24 + t->hour,
+                       t->minute, t->second);
+    else if (type == MYSQL_TYPE_DATE)
+        return snprintf(buf, n, "%04u-%02u-%02u", t->year, t->month, t->day);
+    else
+        len = snprintf(buf, n, "%04u-%02u-%02u %02u:%02u:%02u", t->year, t->month, t->day, t->hour,
+                       t->minute, t->second);
+    if (t->second_part) {
+        len += snprintf(buf + len, n - (size_t)len, ".%06lu", t->second_part);
+        len = (int)arus_trim_fraction(buf, (size_t)len);
+    }
+    return len;
 }

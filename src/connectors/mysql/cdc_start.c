@@ -1,0 +1,145 @@
+/* Binlog CDC start on MySQL/MariaDB: the server settings and grants the stream needs, checked up
+ * front with one line per missing item, and the consistent snapshot whose binlog position and
+ * GTID mark where the change stream takes over from the bulk copy (no gap, no overlap). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arus/arena.h"
+#include "arus/error.h"
+#include "arus/strbuf.h"
+#include "connectors/mysql/binlog.h"
+#include "connectors/mysql/conn.h"
+
+/* One required server variable: its name, the value needed and how to set it. */
+struct my_setting {
+    const char *name;
+    const char *want;
+    const char *fix;
+};
+
+static const struct my_setting my_settings[] = {
+    {"log_bin", "ON", "start the server with log_bin (it cannot be set at run time)"},
+    {"binlog_format", "ROW", "SET GLOBAL binlog_format = ROW, and in the server config"},
+    {"binlog_row_image", "FULL", "SET GLOBAL binlog_row_image = FULL, and in the server config"},
+    {"binlog_row_metadata", "FULL",
+     "SET GLOBAL binlog_row_metadata = FULL, and in the server config"},
+};
+
+/* Whether the grants text (SHOW GRANTS rows joined) holds priv or ALL PRIVILEGES ON *.*. */
+static bool my_has_grant(const char *grants, const char *priv)
+{
+    if (strstr(grants, "GRANT ALL PRIVILEGES ON *.*"))
+        return true;
+    for (const char *p = grants; (p = strstr(p, "GRANT ")); p += 6) {
+        const char *on = strstr(p, " ON *.*");
+        const char *eol = strchr(p, '\n');
+        if (!on || (eol && on > eol))
+            continue;
+        /* the privilege list of a global grant line */
+        for (const char *q = p; q < on; q++)
+            if (strncasecmp(q, priv, strlen(priv)) == 0)
+                return true;
+    }
+    return false;
+}
+
+int arus__my_cdc_check_server(MYSQL *db, struct arus_error *err)
+{
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_strbuf problems, grants;
+    struct my_rows vars, g;
+    arus_strbuf_init(&problems);
+    arus_strbuf_init(&grants);
+    int rc = arus__my_query(db,
+                            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', "
+                            "'binlog_format', 'binlog_row_image', 'binlog_row_metadata')",
+                            NULL, 0, a, &vars, NULL, err, "read the binlog settings");
+    if (rc == ARUS_OK)
+        rc = arus__my_query(db, "SHOW GRANTS FOR CURRENT_USER()", NULL, 0, a, &g, NULL, err,
+                            "read the grants");
+    if (rc != ARUS_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof my_settings / sizeof my_settings[0]; i++) {
+        const struct my_setting *s = &my_settings[i];
+        const char *have = NULL;
+        for (size_t r = 0; r < vars.nrows; r++)
+            if (vars.cells[2 * r] && strcasecmp(vars.cells[2 * r], s->name) == 0)
+                have = vars.cells[2 * r + 1];
+        if (have && strcasecmp(have, s->want) == 0)
+            continue;
+        /* MySQL < 8.0.1 and MariaDB < 10.5 have no binlog_row_metadata at all */
+        arus_strbuf_appendf(&problems, "\n  %s is %s, needs %s (%s)", s->name,
+                            have ? have : "missing (server too old)", s->want, s->fix);
+    }
+    for (size_t r = 0; r < g.nrows; r++)
+        if (g.cells[r])
+            arus_strbuf_appendf(&grants, "%s\n", g.cells[r]);
+    const char *gtext = grants.data ? grants.data : "";
+    bool mariadb = strstr(mysql_get_server_info(db), "MariaDB") != NULL;
+    if (!my_has_grant(gtext, "REPLICATION SLAVE"))
+        arus_strbuf_puts(&problems, "\n  grant REPLICATION SLAVE is missing (GRANT REPLICATION "
+                                    "SLAVE ON *.* TO the arus user)");
+    if (mariadb && !my_has_grant(gtext, "BINLOG MONITOR") &&
+        !my_has_grant(gtext, "REPLICATION CLIENT")) /* REPLICATION CLIENT is its old alias */
+        arus_strbuf_puts(&problems, "\n  grant BINLOG MONITOR is missing (GRANT BINLOG MONITOR "
+                                    "ON *.* TO the arus user)");
+    if (!mariadb && !my_has_grant(gtext, "REPLICATION CLIENT"))
+        arus_strbuf_puts(&problems, "\n  grant REPLICATION CLIENT is missing (GRANT "
+                                    "REPLICATION CLIENT ON *.* TO the arus user)");
+    if (problems.len)
+        rc = arus_error_set(err, ARUS_ECONFIG, "server not ready for binlog CDC:%s", problems.data);
+out:
+    arus_strbuf_cleanup(&grants);
+    arus_strbuf_cleanup(&problems);
+    arus_arena_destroy(a);
+    return rc;
+}
+
+int arus__my_cdc_snapshot(MYSQL *db, char *gtid, size_t n, char *file, size_t fn, uint64_t *pos,
+                          struct arus_error *err)
+{
+    struct arus_arena *a = arus_arena_create(0);
+    struct my_rows st, g;
+    const char *f = NULL, *p = NULL;
+    int rc = arus__my_exec(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", err,
+                           "start the snapshot");
+    if (rc == ARUS_OK)
+        rc = arus__my_query(db, "SHOW STATUS LIKE 'binlog_snapshot%'", NULL, 0, a, &st, NULL, err,
+                            "read the snapshot's binlog position");
+    if (rc != ARUS_OK)
+        goto out;
+    for (size_t r = 0; r < st.nrows; r++) {
+        const char *name = st.cells[2 * r], *value = st.cells[2 * r + 1];
+        if (name && strcasecmp(name, "Binlog_snapshot_file") == 0)
+            f = value;
+        else if (name && strcasecmp(name, "Binlog_snapshot_position") == 0)
+            p = value;
+    }
+    if (!f || !*f || !p) {
+        rc = arus_error_set(err, ARUS_ENOTSUP,
+                            "read the snapshot's binlog position: the server reports none "
+                            "(binlog off, or not MariaDB: MySQL 8 needs the file/position "
+                            "start documented in docs/cdc-mysql.md)");
+        goto out;
+    }
+    struct my_param params[2] = {my_str(f), my_int(strtoll(p, NULL, 10))};
+    rc = arus__my_query(db, "SELECT BINLOG_GTID_POS(?, ?)", params, 2, a, &g, NULL, err,
+                        "turn the snapshot position into a GTID");
+    if (rc != ARUS_OK)
+        goto out;
+    const char *gt = g.nrows ? g.cells[0] : NULL;
+    if (!gt) {
+        rc = arus_error_set(err, ARUS_EQUERY, "BINLOG_GTID_POS(%s, %s) returned NULL", f, p);
+        goto out;
+    }
+    if ((size_t)snprintf(gtid, n, "%s", gt) >= n || (size_t)snprintf(file, fn, "%s", f) >= fn) {
+        rc = arus_error_set(err, ARUS_EDATA, "snapshot position too long: %s %s", f, gt);
+        goto out;
+    }
+    *pos = strtoull(p, NULL, 10);
+out:
+    arus_arena_destroy(a);
+    return rc;
+}

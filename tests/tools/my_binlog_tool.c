@@ -1,0 +1,433 @@
+/* Test and debugging tool for the MySQL/MariaDB binlog decoder (src/connectors/mysql/binlog.h):
+ *   capture GTID OUT.bin OUT.coll   raw events after GTID to the binlog end, and the collations
+ *   peek GTID                       decoded changes after GTID as JSON lines
+ *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden)
+ *   roundtrip GTID DB TABLE...      apply the decoded changes of each table to a model and
+ *                                   compare it cell by cell with the watermark extract path
+ * The server comes from ARUS_MY_HOST/PORT/USER/PASSWORD (scripts/servers.sh env). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/config.h"
+#include "arus/error.h"
+#include "arus/source.h"
+#include "arus/strbuf.h"
+#include "connectors/mysql/binlog.h"
+#include "connectors/mysql/conn.h"
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static int tool_connect(MYSQL **db, struct arus_error *err)
+{
+    struct my_conn_cfg c = {0};
+    c.endpoint = "binlog";
+    c.host = (char *)env_or("ARUS_MY_HOST", "127.0.0.1");
+    c.port = (unsigned)strtoul(env_or("ARUS_MY_PORT", "13306"), NULL, 10);
+    c.user = (char *)env_or("ARUS_MY_USER", "root");
+    c.password = (char *)getenv("ARUS_MY_PASSWORD");
+    c.connect_timeout = 10;
+    return arus__my_open(&c, false, db, err);
+}
+
+static int tool_open(const char *gtid, my_tablemap_fn fn, void *ctx, struct my_binlog **b,
+                     struct arus_error *err)
+{
+    MYSQL *db = NULL;
+    int rc = tool_connect(&db, err);
+    if (rc != ARUS_OK)
+        return rc;
+    struct my_binlog_opts o = {.gtid = gtid, .non_block = true, .on_tablemap = fn, .ctx = ctx};
+    return arus__my_binlog_open(db, &o, b, err);
+}
+
+static int cmd_capture(const char *gtid, const char *bin, const char *coll, struct arus_error *err)
+{
+    struct my_binlog *b = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    FILE *fb = fopen(bin, "wb"), *fc = fopen(coll, "w");
+    int rc = fb && fc ? tool_open(gtid, NULL, NULL, &b, err)
+                      : arus_error_set(err, ARUS_EIO, "open %s or %s", bin, coll);
+    const uint8_t *last = NULL;
+    while (rc == ARUS_OK) {
+        struct my_change c;
+        rc = arus__my_binlog_next(b, a, &c, err);
+        if (rc != ARUS_OK || c.kind == MY_CH_END)
+            break;
+        size_t len;
+        const uint8_t *raw = arus__my_binlog_raw(b, &len);
+        if (raw != last || c.kind == MY_CH_BEGIN) { /* each event once, not once per row */
+            fwrite(raw, 1, len, fb);
+            last = raw;
+        }
+        arus_arena_reset(a);
+    }
+    if (rc == ARUS_OK) {
+        const struct my_collations *cl = arus__my_binlog_collations(b);
+        for (size_t i = 0; i < cl->n; i++)
+            fprintf(fc, "%" PRIu32 " %s\n", cl->v[i].id, cl->v[i].charset);
+    }
+    if (fb)
+        fclose(fb);
+    if (fc)
+        fclose(fc);
+    arus__my_binlog_close(b);
+    arus_arena_destroy(a);
+    return rc;
+}
+
+static void print_change(const struct my_change *c)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus__my_change_to_json(c, &sb);
+    printf("%s\n", sb.data);
+    arus_strbuf_cleanup(&sb);
+}
+
+static int cmd_peek(const char *gtid, struct arus_error *err)
+{
+    struct my_binlog *b = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    int rc = tool_open(gtid, NULL, NULL, &b, err);
+    while (rc == ARUS_OK) {
+        struct my_change c;
+        rc = arus__my_binlog_next(b, a, &c, err);
+        if (rc != ARUS_OK || c.kind == MY_CH_END)
+            break;
+        if (c.kind != MY_CH_ROTATE && c.kind != MY_CH_HEARTBEAT)
+            print_change(&c);
+        arus_arena_reset(a);
+    }
+    arus__my_binlog_close(b);
+    arus_arena_destroy(a);
+    return rc;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        arus_strbuf_append(&sb, buf, n);
+    fclose(f);
+    *len = sb.len;
+    return sb.data ? arus_strbuf_detach(&sb) : arus_xstrdup("");
+}
+
+static int cmd_decode(const char *bin, const char *coll, struct arus_error *err)
+{
+    size_t blen, clen;
+    char *events = slurp(bin, &blen), *colls = slurp(coll, &clen);
+    struct arus_arena *keep = arus_arena_create(0), *a = arus_arena_create(0);
+    struct my_collations cl;
+    struct my_stream s;
+    int rc = events && colls ? arus__my_collations_parse(colls, clen, keep, &cl, err)
+                             : arus_error_set(err, ARUS_EIO, "read %s or %s", bin, coll);
+    if (rc == ARUS_OK)
+        arus__my_stream_init(&s, true, &cl, NULL, NULL);
+    for (size_t off = 0; rc == ARUS_OK && off + MY_BINLOG_HEADER_LEN <= blen;) {
+        size_t len = (size_t)arus__my_le((const uint8_t *)events + off + 9, 4);
+        if (len < MY_BINLOG_HEADER_LEN || off + len > blen) {
+            rc = arus_error_set(err, ARUS_EDATA, "%s: bad event at offset %zu", bin, off);
+            break;
+        }
+        rc = arus__my_stream_feed(&s, (const uint8_t *)events + off, len, err);
+        struct my_change c;
+        int got;
+        while (rc == ARUS_OK && (got = arus__my_stream_next(&s, a, &c, err)) != 0) {
+            if (got < 0) {
+                rc = got;
+                break;
+            }
+            print_change(&c);
+        }
+        arus_arena_reset(a);
+        off += len;
+    }
+    if (events && colls)
+        arus__my_stream_cleanup(&s);
+    arus_arena_destroy(a);
+    arus_arena_destroy(keep);
+    free(events);
+    free(colls);
+    return rc;
+}
+
+/* ---- roundtrip: a model of each table built from the stream, against the extract */
+
+struct model_row {
+    struct arus_cell *cells; /* heap copies */
+    bool live;
+};
+
+struct model {
+    const char *database;
+    const char *table;
+    struct arus_table_schema *schema;
+    size_t pk; /* the first primary-key column */
+    struct model_row *rows;
+    size_t nrows, cap;
+    int problems;
+};
+
+struct roundtrip {
+    struct model *m;
+    size_t n;
+};
+
+static struct model *find_model(struct roundtrip *rt, const char *db, const char *table)
+{
+    for (size_t i = 0; i < rt->n; i++)
+        if (strcmp(rt->m[i].database, db) == 0 && strcmp(rt->m[i].table, table) == 0)
+            return &rt->m[i];
+    return NULL;
+}
+
+static int bind_schema(void *ctx, struct my_tablemap *tm, struct arus_error *err)
+{
+    (void)err;
+    struct model *m = find_model(ctx, tm->database, tm->table);
+    if (m)
+        arus__my_tablemap_bind_schema(tm, m->schema);
+    return ARUS_OK;
+}
+
+static bool cell_eq(const struct arus_cell *a, const struct arus_cell *b)
+{
+    if (!a->data || !b->data)
+        return !a->data && !b->data;
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static void cell_copy(struct arus_cell *dst, const struct arus_cell *src)
+{
+    free((void *)dst->data);
+    dst->data = NULL;
+    dst->len = src->len;
+    if (src->data) {
+        char *p = arus_xmalloc(src->len + 1);
+        memcpy(p, src->data, src->len);
+        p[src->len] = '\0';
+        dst->data = p;
+    }
+}
+
+static void show_cell(const char *what, const struct arus_cell *c)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    if (c->data)
+        arus_json_quote(&sb, c->data, c->len);
+    fprintf(stderr, "    %s: %s\n", what, c->data ? sb.data : "NULL");
+    arus_strbuf_cleanup(&sb);
+}
+
+static struct model_row *model_find(struct model *m, const struct arus_cell *key)
+{
+    for (size_t i = 0; i < m->nrows; i++)
+        if (m->rows[i].live && cell_eq(&m->rows[i].cells[m->pk], key))
+            return &m->rows[i];
+    return NULL;
+}
+
+/* The image's present cells must equal the model row (before images). */
+static void model_check(struct model *m, const struct model_row *r, const struct my_row_image *img,
+                        const char *what)
+{
+    for (size_t i = 0; i < img->ncolumns && i < m->schema->ncolumns; i++)
+        if (img->present[i] && !cell_eq(&img->cells[i], &r->cells[i])) {
+            fprintf(stderr, "%s.%s: %s image column %s differs from the model\n", m->database,
+                    m->table, what, m->schema->columns[i].name);
+            show_cell("model", &r->cells[i]);
+            show_cell("binlog", &img->cells[i]);
+            m->problems++;
+        }
+}
+
+static void model_apply(struct model *m, const struct my_change *c)
+{
+    const struct my_row_image *key_img = c->kind == MY_CH_INSERT ? &c->after : &c->before;
+    struct model_row *r = model_find(m, &key_img->cells[m->pk]);
+    if (c->kind == MY_CH_INSERT) {
+        if (m->nrows == m->cap) {
+            m->cap = m->cap ? 2 * m->cap : 16;
+            m->rows = arus_xrealloc(m->rows, m->cap * sizeof *m->rows);
+        }
+        r = &m->rows[m->nrows++];
+        r->cells = arus_xcalloc(m->schema->ncolumns + 1, sizeof *r->cells);
+        r->live = true;
+    } else if (!r) {
+        fprintf(stderr, "%s.%s: %s of a row the model does not have\n", m->database, m->table,
+                c->kind == MY_CH_UPDATE ? "update" : "delete");
+        m->problems++;
+        return;
+    } else {
+        model_check(m, r, &c->before, "before");
+    }
+    if (c->kind == MY_CH_DELETE) {
+        r->live = false;
+        return;
+    }
+    for (size_t i = 0; i < c->after.ncolumns && i < m->schema->ncolumns; i++)
+        if (c->after.present[i])
+            cell_copy(&r->cells[i], &c->after.cells[i]);
+}
+
+/* Every live model row must be in the extract with equal cells, and vice versa. */
+static void model_compare(struct model *m, struct arus_source *src, struct arus_error *err)
+{
+    struct arus_extract_plan plan = {.table = m->schema,
+                                     .batch_size = 1000,
+                                     .watermark = -1,
+                                     .rows = ARUS_ROWS_ALL,
+                                     .deleted_at = -1,
+                                     .nulls = ARUS_NULLS_FIRST};
+    struct arus_extract *x = NULL;
+    struct arus_batch *b = arus_batch_create(m->schema, 1000);
+    size_t seen = 0, live = 0;
+    int rc = arus_source_extract_open(src, &plan, &x, err);
+    while (rc == ARUS_OK) {
+        arus_batch_clear(b);
+        rc = arus_source_extract_next(src, x, b, err);
+        if (rc != ARUS_OK || b->nrows == 0)
+            break;
+        for (size_t r = 0; r < b->nrows; r++) {
+            struct arus_cell *row = arus_batch_row(b, r);
+            struct model_row *mr = model_find(m, &row[m->pk]);
+            seen++;
+            if (!mr) {
+                fprintf(stderr, "%s.%s: row %s in the table but not in the binlog model\n",
+                        m->database, m->table, row[m->pk].data);
+                m->problems++;
+                continue;
+            }
+            for (size_t i = 0; i < m->schema->ncolumns; i++)
+                if (!cell_eq(&row[i], &mr->cells[i])) {
+                    fprintf(stderr, "%s.%s: row %s column %s (%s) differs\n", m->database, m->table,
+                            row[m->pk].data, m->schema->columns[i].name,
+                            m->schema->columns[i].source_type);
+                    show_cell("extract", &row[i]);
+                    show_cell("binlog ", &mr->cells[i]);
+                    m->problems++;
+                }
+        }
+    }
+    arus_source_extract_close(src, x);
+    arus_batch_destroy(b);
+    if (rc != ARUS_OK) {
+        fprintf(stderr, "extract %s: %s\n", m->table, err->msg);
+        m->problems++;
+    }
+    for (size_t i = 0; i < m->nrows; i++)
+        live += m->rows[i].live;
+    if (live != seen) {
+        fprintf(stderr, "%s.%s: %zu rows in the model, %zu in the table\n", m->database, m->table,
+                live, seen);
+        m->problems++;
+    }
+    printf("%s.%s: %zu rows compared, %d differences\n", m->database, m->table, seen, m->problems);
+}
+
+static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t n,
+                         struct arus_error *err)
+{
+    char yaml[1024];
+    int len = snprintf(yaml, sizeof yaml,
+                       "sources:\n  s: {type: mysql, host: \"%s\", port: %s, username: \"%s\", "
+                       "password: \"${ARUS_MY_PASSWORD}\", database: \"%s\"}\n",
+                       env_or("ARUS_MY_HOST", "127.0.0.1"), env_or("ARUS_MY_PORT", "13306"),
+                       env_or("ARUS_MY_USER", "root"), db);
+    struct arus_config *cfg = NULL;
+    struct arus_source *src = NULL;
+    struct arus_arena *keep = arus_arena_create(0), *a = arus_arena_create(0);
+    struct roundtrip rt = {.m = arus_xcalloc(n, sizeof *rt.m), .n = n};
+    struct my_binlog *b = NULL;
+    int rc = arus_config_load_string("roundtrip.yml", yaml, (size_t)len, &cfg, err);
+    if (rc == ARUS_OK)
+        rc = arus_source_create(arus_config_source(cfg, "s"), &src, err);
+    if (rc == ARUS_OK)
+        rc = arus_source_connect(src, err);
+    for (size_t i = 0; i < n && rc == ARUS_OK; i++) {
+        rt.m[i].database = db;
+        rt.m[i].table = tables[i];
+        rc = arus_source_get_table_columns(src, tables[i], keep, &rt.m[i].schema, err);
+        size_t pk[64];
+        if (rc == ARUS_OK && arus_schema_pk(rt.m[i].schema, pk) == 0)
+            rc = arus_error_set(err, ARUS_EINVAL, "table %s has no primary key", tables[i]);
+        if (rc == ARUS_OK)
+            rt.m[i].pk = pk[0];
+    }
+    if (rc == ARUS_OK)
+        rc = tool_open(gtid, bind_schema, &rt, &b, err);
+    while (rc == ARUS_OK) {
+        struct my_change c;
+        rc = arus__my_binlog_next(b, a, &c, err);
+        if (rc != ARUS_OK || c.kind == MY_CH_END)
+            break;
+        struct model *m = c.table ? find_model(&rt, c.table->database, c.table->table) : NULL;
+        if (m)
+            model_apply(m, &c);
+        arus_arena_reset(a);
+    }
+    int problems = 0;
+    for (size_t i = 0; i < n && rc == ARUS_OK; i++) {
+        model_compare(&rt.m[i], src, err);
+        problems += rt.m[i].problems;
+    }
+    if (rc == ARUS_OK && problems)
+        rc = arus_error_set(err, ARUS_EDATA, "%d differences between binlog and extract", problems);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t r = 0; r < rt.m[i].nrows; r++) {
+            for (size_t k = 0; rt.m[i].schema && k < rt.m[i].schema->ncolumns; k++)
+                free((void *)rt.m[i].rows[r].cells[k].data);
+            free(rt.m[i].rows[r].cells);
+        }
+        free(rt.m[i].rows);
+    }
+    free(rt.m);
+    arus__my_binlog_close(b);
+    arus_source_close(src);
+    arus_config_destroy(cfg);
+    arus_arena_destroy(a);
+    arus_arena_destroy(keep);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct arus_error err;
+    arus_error_clear(&err);
+    int rc;
+    if (argc == 5 && strcmp(argv[1], "capture") == 0)
+        rc = cmd_capture(argv[2], argv[3], argv[4], &err);
+    else if (argc == 3 && strcmp(argv[1], "peek") == 0)
+        rc = cmd_peek(argv[2], &err);
+    else if (argc == 4 && strcmp(argv[1], "decode") == 0)
+        rc = cmd_decode(argv[2], argv[3], &err);
+    else if (argc >= 5 && strcmp(argv[1], "roundtrip") == 0)
+        rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
+    else {
+        fprintf(stderr,
+                "usage: %s capture GTID OUT.bin OUT.coll | peek GTID | decode FILE.bin "
+                "FILE.coll | roundtrip GTID DB TABLE...\n",
+                argv[0]);
+        return 2;
+    }
+    if (rc != ARUS_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
