@@ -4,6 +4,10 @@
  *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden)
  *   roundtrip GTID DB TABLE...      apply the decoded changes of each table to a model and
  *                                   compare it cell by cell with the watermark extract path
+ *   check                           the server settings and grants check of a CDC start
+ *   snapcount DB TABLE N            consistent start: snapshot, N inserts on another session,
+ *                                   then the snapshot's count plus the stream's inserts from
+ *                                   its GTID must make exactly the table (no gap, no overlap)
  * The server comes from ARUS_MY_HOST/PORT/USER/PASSWORD (scripts/servers.sh env). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -405,6 +409,95 @@ static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t
     return rc;
 }
 
+static int cmd_check(struct arus_error *err)
+{
+    MYSQL *db = NULL;
+    int rc = tool_connect(&db, err);
+    if (rc == ARUS_OK)
+        rc = arus__my_cdc_check_server(db, err);
+    if (rc == ARUS_OK)
+        printf("server ready for binlog CDC\n");
+    if (db)
+        mysql_close(db);
+    return rc;
+}
+
+static int count_rows(MYSQL *db, const char *dbname, const char *table, long long *n,
+                      struct arus_error *err)
+{
+    struct arus_strbuf sql;
+    struct my_rows rows;
+    struct arus_arena *a = arus_arena_create(0);
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "SELECT COUNT(*) FROM ");
+    arus_sql_quote_ident(&sql, dbname, '`', false);
+    arus_strbuf_putc(&sql, '.');
+    arus_sql_quote_ident(&sql, table, '`', false);
+    int rc = arus__my_query(db, sql.data, NULL, 0, a, &rows, NULL, err, "count rows");
+    if (rc == ARUS_OK)
+        *n = strtoll(rows.cells[0], NULL, 10);
+    arus_strbuf_cleanup(&sql);
+    arus_arena_destroy(a);
+    return rc;
+}
+
+static int cmd_snapcount(const char *dbname, const char *table, long long n,
+                         struct arus_error *err)
+{
+    MYSQL *snap = NULL, *writer = NULL;
+    struct my_binlog *b = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    char gtid[256], file[256];
+    uint64_t pos = 0;
+    long long before = 0, after = 0, streamed = 0;
+    int rc = tool_connect(&snap, err);
+    if (rc == ARUS_OK)
+        rc = tool_connect(&writer, err);
+    if (rc == ARUS_OK)
+        rc = arus__my_cdc_snapshot(snap, gtid, sizeof gtid, file, sizeof file, &pos, err);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "INSERT INTO ");
+    arus_sql_quote_ident(&sql, dbname, '`', false);
+    arus_strbuf_putc(&sql, '.');
+    arus_sql_quote_ident(&sql, table, '`', false);
+    arus_strbuf_puts(&sql, " () VALUES ()");
+    for (long long i = 0; i < n && rc == ARUS_OK; i++) /* commits after the snapshot */
+        rc = arus__my_exec(writer, sql.data, err, "insert");
+    arus_strbuf_cleanup(&sql);
+    if (rc == ARUS_OK)
+        rc = count_rows(snap, dbname, table, &before, err);
+    if (rc == ARUS_OK)
+        rc = arus__my_exec(snap, "COMMIT", err, "end the snapshot");
+    if (rc == ARUS_OK)
+        rc = count_rows(writer, dbname, table, &after, err);
+    if (rc == ARUS_OK)
+        rc = tool_open(gtid, NULL, NULL, &b, err);
+    while (rc == ARUS_OK) {
+        struct my_change c;
+        rc = arus__my_binlog_next(b, a, &c, err);
+        if (rc != ARUS_OK || c.kind == MY_CH_END)
+            break;
+        if (c.kind == MY_CH_INSERT && strcmp(c.table->database, dbname) == 0 &&
+            strcmp(c.table->table, table) == 0)
+            streamed++;
+        arus_arena_reset(a);
+    }
+    if (rc == ARUS_OK)
+        printf("snapshot at %s (%s:%" PRIu64 "): %lld rows, %lld streamed, %lld in the table\n",
+               gtid, file, pos, before, streamed, after);
+    if (rc == ARUS_OK && before + streamed != after)
+        rc = arus_error_set(err, ARUS_EDATA, "gap or overlap: %lld + %lld != %lld", before,
+                            streamed, after);
+    arus__my_binlog_close(b);
+    if (snap)
+        mysql_close(snap);
+    if (writer)
+        mysql_close(writer);
+    arus_arena_destroy(a);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct arus_error err;
@@ -416,12 +509,16 @@ int main(int argc, char **argv)
         rc = cmd_peek(argv[2], &err);
     else if (argc == 4 && strcmp(argv[1], "decode") == 0)
         rc = cmd_decode(argv[2], argv[3], &err);
+    else if (argc == 2 && strcmp(argv[1], "check") == 0)
+        rc = cmd_check(&err);
+    else if (argc == 5 && strcmp(argv[1], "snapcount") == 0)
+        rc = cmd_snapcount(argv[2], argv[3], strtoll(argv[4], NULL, 10), &err);
     else if (argc >= 5 && strcmp(argv[1], "roundtrip") == 0)
         rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
     else {
         fprintf(stderr,
                 "usage: %s capture GTID OUT.bin OUT.coll | peek GTID | decode FILE.bin "
-                "FILE.coll | roundtrip GTID DB TABLE...\n",
+                "FILE.coll | roundtrip GTID DB TABLE... | check | snapcount DB TABLE N\n",
                 argv[0]);
         return 2;
     }
