@@ -412,11 +412,16 @@ static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t
 static int cmd_check(struct arus_error *err)
 {
     MYSQL *db = NULL;
+    struct arus_strbuf lines;
+    arus_strbuf_init(&lines);
     int rc = tool_connect(&db, err);
     if (rc == ARUS_OK)
-        rc = arus__my_cdc_check_server(db, err);
+        rc = arus__my_cdc_check_server(db, &lines, err);
     if (rc == ARUS_OK)
         printf("server ready for binlog CDC\n");
+    else if (lines.len)
+        fprintf(stderr, "server not ready for binlog CDC:\n%s", lines.data);
+    arus_strbuf_cleanup(&lines);
     if (db)
         mysql_close(db);
     return rc;

@@ -177,9 +177,11 @@ void arus__my_binlog_close(struct my_binlog *b);
 
 /* Check what binlog CDC needs on the server of db: log_bin=ON, binlog_format=ROW,
  * binlog_row_image=FULL, binlog_row_metadata=FULL, and the grants REPLICATION SLAVE and
- * BINLOG MONITOR (MariaDB) / REPLICATION CLIENT (MySQL). ARUS_ECONFIG with one line per missing
- * setting or grant ("binlog_format is MIXED, needs ROW (SET GLOBAL binlog_format = ROW)"). */
-int arus__my_cdc_check_server(MYSQL *db, struct arus_error *err);
+ * BINLOG MONITOR (MariaDB) / REPLICATION CLIENT (MySQL). When something is missing: ARUS_ECONFIG,
+ * and lines (may be NULL) receives one line per missing setting or grant, each ending in '\n'
+ * ("binlog_format is MIXED, needs ROW (SET GLOBAL binlog_format = ROW, ...)"), for the CLI to
+ * print; the error message holds the same items joined by ';' (messages are one line). */
+int arus__my_cdc_check_server(MYSQL *db, struct arus_strbuf *lines, struct arus_error *err);
 
 /* The start of a consistent snapshot: on db, START TRANSACTION WITH CONSISTENT SNAPSHOT, then
  * the binlog file/position of that snapshot (SHOW STATUS LIKE 'binlog_snapshot%') and its GTID

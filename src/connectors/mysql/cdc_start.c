@@ -45,7 +45,7 @@ static bool my_has_grant(const char *grants, const char *priv)
     return false;
 }
 
-int arus__my_cdc_check_server(MYSQL *db, struct arus_error *err)
+int arus__my_cdc_check_server(MYSQL *db, struct arus_strbuf *lines, struct arus_error *err)
 {
     struct arus_arena *a = arus_arena_create(0);
     struct arus_strbuf problems, grants;
@@ -70,7 +70,7 @@ int arus__my_cdc_check_server(MYSQL *db, struct arus_error *err)
         if (have && strcasecmp(have, s->want) == 0)
             continue;
         /* MySQL < 8.0.1 and MariaDB < 10.5 have no binlog_row_metadata at all */
-        arus_strbuf_appendf(&problems, "\n  %s is %s, needs %s (%s)", s->name,
+        arus_strbuf_appendf(&problems, "%s is %s, needs %s (%s)\n", s->name,
                             have ? have : "missing (server too old)", s->want, s->fix);
     }
     for (size_t r = 0; r < g.nrows; r++)
@@ -79,17 +79,33 @@ int arus__my_cdc_check_server(MYSQL *db, struct arus_error *err)
     const char *gtext = grants.data ? grants.data : "";
     bool mariadb = strstr(mysql_get_server_info(db), "MariaDB") != NULL;
     if (!my_has_grant(gtext, "REPLICATION SLAVE"))
-        arus_strbuf_puts(&problems, "\n  grant REPLICATION SLAVE is missing (GRANT REPLICATION "
-                                    "SLAVE ON *.* TO the arus user)");
+        arus_strbuf_puts(&problems, "grant REPLICATION SLAVE is missing (GRANT REPLICATION "
+                                    "SLAVE ON *.* TO the arus user)\n");
     if (mariadb && !my_has_grant(gtext, "BINLOG MONITOR") &&
         !my_has_grant(gtext, "REPLICATION CLIENT")) /* REPLICATION CLIENT is its old alias */
-        arus_strbuf_puts(&problems, "\n  grant BINLOG MONITOR is missing (GRANT BINLOG MONITOR "
-                                    "ON *.* TO the arus user)");
+        arus_strbuf_puts(&problems, "grant BINLOG MONITOR is missing (GRANT BINLOG MONITOR "
+                                    "ON *.* TO the arus user)\n");
     if (!mariadb && !my_has_grant(gtext, "REPLICATION CLIENT"))
-        arus_strbuf_puts(&problems, "\n  grant REPLICATION CLIENT is missing (GRANT "
-                                    "REPLICATION CLIENT ON *.* TO the arus user)");
-    if (problems.len)
-        rc = arus_error_set(err, ARUS_ECONFIG, "server not ready for binlog CDC:%s", problems.data);
+        arus_strbuf_puts(&problems, "grant REPLICATION CLIENT is missing (GRANT REPLICATION "
+                                    "CLIENT ON *.* TO the arus user)\n");
+    if (problems.len) {
+        size_t n = 0;
+        for (size_t i = 0; i < problems.len; i++)
+            n += problems.data[i] == '\n';
+        if (lines)
+            arus_strbuf_append(lines, problems.data, problems.len);
+        /* messages are one line: the items joined by "; ", the CLI prints `lines` */
+        struct arus_strbuf joined;
+        arus_strbuf_init(&joined);
+        for (const char *p = problems.data, *eol; (eol = strchr(p, '\n')); p = eol + 1) {
+            if (joined.len)
+                arus_strbuf_puts(&joined, "; ");
+            arus_strbuf_append(&joined, p, (size_t)(eol - p));
+        }
+        rc = arus_error_set(err, ARUS_ECONFIG, "server not ready for binlog CDC (%zu missing): %s",
+                            n, joined.data);
+        arus_strbuf_cleanup(&joined);
+    }
 out:
     arus_strbuf_cleanup(&grants);
     arus_strbuf_cleanup(&problems);
