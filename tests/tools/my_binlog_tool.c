@@ -1,5 +1,6 @@
 /* Test and debugging tool for the MySQL/MariaDB binlog decoder (src/connectors/mysql/binlog.h):
- *   capture GTID OUT.bin OUT.coll   raw events after GTID to the binlog end, and the collations
+ *   capture GTID DB OUT.bin OUT.coll  raw events of DB's transactions after GTID to the binlog
+ *                                   end, and the server's collations
  *   peek GTID                       decoded changes after GTID as JSON lines
  *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden)
  *   roundtrip GTID DB TABLE...      apply the decoded changes of each table to a model and
@@ -51,36 +52,74 @@ static int tool_open(const char *gtid, my_tablemap_fn fn, void *ctx, struct my_b
     return arus__my_binlog_open(db, &o, b, err);
 }
 
-static int cmd_capture(const char *gtid, const char *bin, const char *coll, struct arus_error *err)
+/* Capture keeps whole transactions of one database: events are held from a GTID event to the
+ * next and written when a change of the group belongs to the database. */
+struct capture {
+    const char *database;
+    FILE *out;
+    struct arus_strbuf group;
+    bool keep;
+};
+
+static void capture_flush(struct capture *cp)
+{
+    if (cp->keep && cp->group.len)
+        fwrite(cp->group.data, 1, cp->group.len, cp->out);
+    arus_strbuf_reset(&cp->group);
+    cp->keep = false;
+}
+
+static void capture_event(void *ctx, const uint8_t *ev, size_t len)
+{
+    struct capture *cp = ctx;
+    if (len > 4 && ev[4] == MY_EV_FORMAT_DESCRIPTION) { /* always: it sets the checksum */
+        fwrite(ev, 1, len, cp->out);
+        return;
+    }
+    if (len > 4 && (ev[4] == MY_EV_GTID || ev[4] == MY_EV_MYSQL_GTID))
+        capture_flush(cp);
+    arus_strbuf_append(&cp->group, ev, len);
+}
+
+static int cmd_capture(const char *gtid, const char *database, const char *bin, const char *coll,
+                       struct arus_error *err)
 {
     struct my_binlog *b = NULL;
     struct arus_arena *a = arus_arena_create(0);
-    FILE *fb = fopen(bin, "wb"), *fc = fopen(coll, "w");
-    int rc = fb && fc ? tool_open(gtid, NULL, NULL, &b, err)
-                      : arus_error_set(err, ARUS_EIO, "open %s or %s", bin, coll);
-    const uint8_t *last = NULL;
+    struct capture cp = {.database = database, .out = fopen(bin, "wb")};
+    FILE *fc = fopen(coll, "w");
+    arus_strbuf_init(&cp.group);
+    int rc = ARUS_OK;
+    if (!cp.out || !fc)
+        rc = arus_error_set(err, ARUS_EIO, "open %s or %s", bin, coll);
+    MYSQL *db = NULL;
+    if (rc == ARUS_OK)
+        rc = tool_connect(&db, err);
+    struct my_binlog_opts o = {
+        .gtid = gtid, .non_block = true, .ctx = &cp, .on_event = capture_event};
+    if (rc == ARUS_OK)
+        rc = arus__my_binlog_open(db, &o, &b, err);
     while (rc == ARUS_OK) {
         struct my_change c;
         rc = arus__my_binlog_next(b, a, &c, err);
         if (rc != ARUS_OK || c.kind == MY_CH_END)
             break;
-        size_t len;
-        const uint8_t *raw = arus__my_binlog_raw(b, &len);
-        if (raw != last || c.kind == MY_CH_BEGIN) { /* each event once, not once per row */
-            fwrite(raw, 1, len, fb);
-            last = raw;
-        }
+        if ((c.table && strcmp(c.table->database, database) == 0) ||
+            (c.kind == MY_CH_DDL && strcmp(c.database, database) == 0))
+            cp.keep = true;
         arus_arena_reset(a);
     }
+    capture_flush(&cp);
     if (rc == ARUS_OK) {
         const struct my_collations *cl = arus__my_binlog_collations(b);
         for (size_t i = 0; i < cl->n; i++)
             fprintf(fc, "%" PRIu32 " %s\n", cl->v[i].id, cl->v[i].charset);
     }
-    if (fb)
-        fclose(fb);
+    if (cp.out)
+        fclose(cp.out);
     if (fc)
         fclose(fc);
+    arus_strbuf_cleanup(&cp.group);
     arus__my_binlog_close(b);
     arus_arena_destroy(a);
     return rc;
@@ -134,35 +173,17 @@ static int cmd_decode(const char *bin, const char *coll, struct arus_error *err)
 {
     size_t blen, clen;
     char *events = slurp(bin, &blen), *colls = slurp(coll, &clen);
-    struct arus_arena *keep = arus_arena_create(0), *a = arus_arena_create(0);
+    struct arus_arena *keep = arus_arena_create(0);
     struct my_collations cl;
-    struct my_stream s;
+    struct arus_strbuf out;
+    arus_strbuf_init(&out);
     int rc = events && colls ? arus__my_collations_parse(colls, clen, keep, &cl, err)
                              : arus_error_set(err, ARUS_EIO, "read %s or %s", bin, coll);
     if (rc == ARUS_OK)
-        arus__my_stream_init(&s, true, &cl, NULL, NULL);
-    for (size_t off = 0; rc == ARUS_OK && off + MY_BINLOG_HEADER_LEN <= blen;) {
-        size_t len = (size_t)arus__my_le((const uint8_t *)events + off + 9, 4);
-        if (len < MY_BINLOG_HEADER_LEN || off + len > blen) {
-            rc = arus_error_set(err, ARUS_EDATA, "%s: bad event at offset %zu", bin, off);
-            break;
-        }
-        rc = arus__my_stream_feed(&s, (const uint8_t *)events + off, len, err);
-        struct my_change c;
-        int got;
-        while (rc == ARUS_OK && (got = arus__my_stream_next(&s, a, &c, err)) != 0) {
-            if (got < 0) {
-                rc = got;
-                break;
-            }
-            print_change(&c);
-        }
-        arus_arena_reset(a);
-        off += len;
-    }
-    if (events && colls)
-        arus__my_stream_cleanup(&s);
-    arus_arena_destroy(a);
+        rc = arus__my_binlog_replay((const uint8_t *)events, blen, &cl, &out, err);
+    if (out.len)
+        fwrite(out.data, 1, out.len, stdout);
+    arus_strbuf_cleanup(&out);
     arus_arena_destroy(keep);
     free(events);
     free(colls);
@@ -446,8 +467,7 @@ static int count_rows(MYSQL *db, const char *dbname, const char *table, long lon
     return rc;
 }
 
-static int cmd_snapcount(const char *dbname, const char *table, long long n,
-                         struct arus_error *err)
+static int cmd_snapcount(const char *dbname, const char *table, long long n, struct arus_error *err)
 {
     MYSQL *snap = NULL, *writer = NULL;
     struct my_binlog *b = NULL;
@@ -508,8 +528,8 @@ int main(int argc, char **argv)
     struct arus_error err;
     arus_error_clear(&err);
     int rc;
-    if (argc == 5 && strcmp(argv[1], "capture") == 0)
-        rc = cmd_capture(argv[2], argv[3], argv[4], &err);
+    if (argc == 6 && strcmp(argv[1], "capture") == 0)
+        rc = cmd_capture(argv[2], argv[3], argv[4], argv[5], &err);
     else if (argc == 3 && strcmp(argv[1], "peek") == 0)
         rc = cmd_peek(argv[2], &err);
     else if (argc == 4 && strcmp(argv[1], "decode") == 0)
@@ -522,7 +542,7 @@ int main(int argc, char **argv)
         rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
     else {
         fprintf(stderr,
-                "usage: %s capture GTID OUT.bin OUT.coll | peek GTID | decode FILE.bin "
+                "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | decode FILE.bin "
                 "FILE.coll | roundtrip GTID DB TABLE... | check | snapcount DB TABLE N\n",
                 argv[0]);
         return 2;

@@ -406,6 +406,36 @@ void arus__my_change_to_json(const struct my_change *c, struct arus_strbuf *sb)
     arus_strbuf_putc(sb, '}');
 }
 
+int arus__my_binlog_replay(const uint8_t *buf, size_t len, const struct my_collations *coll,
+                           struct arus_strbuf *out, struct arus_error *err)
+{
+    struct my_stream s;
+    struct arus_arena *a = arus_arena_create(0);
+    int rc = ARUS_OK;
+    arus__my_stream_init(&s, true, coll, NULL, NULL);
+    for (size_t off = 0; rc == ARUS_OK && off < len;) {
+        size_t n = off + MY_BINLOG_HEADER_LEN <= len ? (size_t)arus__my_le(buf + off + 9, 4) : 0;
+        if (n < MY_BINLOG_HEADER_LEN || n > len - off) {
+            rc = arus_error_set(err, ARUS_EDATA, "captured events: bad event at offset %zu", off);
+            break;
+        }
+        rc = arus__my_stream_feed(&s, buf + off, n, err);
+        struct my_change c;
+        int got = 0;
+        while (rc == ARUS_OK && (got = arus__my_stream_next(&s, a, &c, err)) > 0) {
+            arus__my_change_to_json(&c, out);
+            arus_strbuf_putc(out, '\n');
+        }
+        if (got < 0)
+            rc = got;
+        arus_arena_reset(a);
+        off += n;
+    }
+    arus__my_stream_cleanup(&s);
+    arus_arena_destroy(a);
+    return rc;
+}
+
 /* ---- reader */
 
 struct my_binlog {
@@ -417,6 +447,8 @@ struct my_binlog {
     struct my_stream stream;
     const char *gtid;
     bool end;
+    void (*on_event)(void *ctx, const uint8_t *ev, size_t len);
+    void *ctx;
 };
 
 /* Every collation id the server knows, for the row decoder's charset conversion. */
@@ -451,6 +483,8 @@ int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my
 {
     struct my_binlog *b = arus_xcalloc(1, sizeof *b);
     b->db = db;
+    b->on_event = opts->on_event;
+    b->ctx = opts->ctx;
     b->arena = arus_arena_create(0);
     b->gtid = arus_arena_strdup(b->arena, opts->gtid ? opts->gtid : "");
     char hb[64];
@@ -537,21 +571,14 @@ int arus__my_binlog_next(struct my_binlog *b, struct arus_arena *a, struct my_ch
             b->end = true; /* the non-blocking dump's EOF packet */
             continue;
         }
-        int rc = arus__my_stream_feed(&b->stream, b->ev->raw_data + b->ev->raw_data_ofs,
-                                      b->ev->raw_data_size - b->ev->raw_data_ofs, err);
+        const uint8_t *raw = b->ev->raw_data + b->ev->raw_data_ofs;
+        size_t len = b->ev->raw_data_size - b->ev->raw_data_ofs;
+        if (b->on_event)
+            b->on_event(b->ctx, raw, len);
+        int rc = arus__my_stream_feed(&b->stream, raw, len, err);
         if (rc != ARUS_OK)
             return rc;
     }
-}
-
-const uint8_t *arus__my_binlog_raw(const struct my_binlog *b, size_t *len)
-{
-    if (!b->ev) {
-        *len = 0;
-        return NULL;
-    }
-    *len = b->ev->raw_data_size - b->ev->raw_data_ofs;
-    return b->ev->raw_data + b->ev->raw_data_ofs;
 }
 
 const struct my_collations *arus__my_binlog_collations(const struct my_binlog *b)

@@ -139,6 +139,13 @@ int arus__my_stream_next(struct my_stream *s, struct arus_arena *a, struct my_ch
  * columns absent from a minimal image left out; DDL has "database" and "statement". */
 void arus__my_change_to_json(const struct my_change *c, struct arus_strbuf *sb);
 
+/* Replay captured events: buf holds whole events back to back (as my_binlog_tool capture
+ * writes them, CRC32 trailers included); each change is appended to out as a JSON line
+ * (arus__my_change_to_json + '\n'). ARUS_EDATA on a malformed buffer or event; decoder errors
+ * as arus__my_stream_next. */
+int arus__my_binlog_replay(const uint8_t *buf, size_t len, const struct my_collations *coll,
+                           struct arus_strbuf *out, struct arus_error *err);
+
 /* ---- reader over a replication connection */
 
 struct my_binlog;
@@ -151,6 +158,9 @@ struct my_binlog_opts {
     unsigned heartbeat_seconds; /* 0 = none; else the server sends a heartbeat when idle */
     my_tablemap_fn on_tablemap;
     void *ctx;
+    /* Called with every raw event (header .. checksum, borrowed) before it is decoded, for
+     * capture tools; may be NULL. */
+    void (*on_event)(void *ctx, const uint8_t *ev, size_t len);
 };
 
 /* Turn db (connected with arus__my_open, owned by the reader from now on: closed by
@@ -166,9 +176,6 @@ int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my
  * naming the fix (a new snapshot); a lost connection with ARUS_ECONNECT. */
 int arus__my_binlog_next(struct my_binlog *b, struct arus_arena *a, struct my_change *out,
                          struct arus_error *err);
-/* The raw event last read (header .. checksum) for capture tools; borrowed until the next
- * arus__my_binlog_next. */
-const uint8_t *arus__my_binlog_raw(const struct my_binlog *b, size_t *len);
 /* The collations read at open (borrowed until close). */
 const struct my_collations *arus__my_binlog_collations(const struct my_binlog *b);
 void arus__my_binlog_close(struct my_binlog *b);
