@@ -33,6 +33,7 @@ stop() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
 on_exit stop
 priv() { mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$PORT" -u root --batch --skip-column-names "$@"; }
 tool() { ARUS_MY_HOST=127.0.0.1 ARUS_MY_PORT=$PORT "$TOOL" "$@"; }
+export ARUS_MY_HOST=127.0.0.1 ARUS_MY_PORT=$PORT
 
 # Binlog on, Debian's defaults otherwise; a user with SELECT only.
 start --log-bin="$DIR/data/binlog" --server-id=7
@@ -51,6 +52,15 @@ priv -e "SET GLOBAL binlog_format = ROW; SET GLOBAL binlog_row_metadata = FULL;
          GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO lim@'%'"
 ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim tool check >"$WORK/out" 2>"$WORK/err" \
     || fail "check after the fixes: $(cat "$WORK/err")"
+
+# An idle stream gets heartbeats (followed, blocking, 1 s period): the insert, then a heartbeat.
+priv -e "CREATE DATABASE h; CREATE TABLE h.t (id INT PRIMARY KEY)"
+HB=$(priv -e "SELECT @@gtid_binlog_pos")
+priv -e "INSERT INTO h.t VALUES (1)"
+ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim timeout 30 "$TOOL" heartbeat "$HB" >"$WORK/hb" 2>"$WORK/err" \
+    || fail "heartbeat: $(cat "$WORK/err")"
+grep -q '"kind":"insert".*"after":{"id":"1"}' "$WORK/hb" || fail "no insert before the heartbeat: $(cat "$WORK/hb")"
+tail -1 "$WORK/hb" | grep -q '"kind":"heartbeat"' || fail "no heartbeat: $(cat "$WORK/hb")"
 
 # Purged binlog: a GTID older than the oldest binlog left.
 priv -e "CREATE DATABASE p; CREATE TABLE p.t (id INT PRIMARY KEY); INSERT INTO p.t VALUES (1)"

@@ -5,6 +5,8 @@
  *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden)
  *   roundtrip GTID DB TABLE...      apply the decoded changes of each table to a model and
  *                                   compare it cell by cell with the watermark extract path
+ *   heartbeat GTID                  follow (blocking) from GTID with 1 s heartbeats until the
+ *                                   first heartbeat, printing the changes before it
  *   check                           the server settings and grants check of a CDC start
  *   snapcount DB TABLE N            consistent start: snapshot, N inserts on another session,
  *                                   then the snapshot's count plus the stream's inserts from
@@ -134,18 +136,26 @@ static void print_change(const struct my_change *c)
     arus_strbuf_cleanup(&sb);
 }
 
-static int cmd_peek(const char *gtid, struct arus_error *err)
+/* peek prints up to the binlog end; with follow it blocks and stops at the first heartbeat. */
+static int cmd_peek(const char *gtid, bool follow, struct arus_error *err)
 {
     struct my_binlog *b = NULL;
     struct arus_arena *a = arus_arena_create(0);
-    int rc = tool_open(gtid, NULL, NULL, &b, err);
+    MYSQL *db = NULL;
+    int rc = tool_connect(&db, err);
+    struct my_binlog_opts o = {.gtid = gtid, .non_block = !follow,
+                               .heartbeat_seconds = follow ? 1 : 0};
+    if (rc == ARUS_OK)
+        rc = arus__my_binlog_open(db, &o, &b, err);
     while (rc == ARUS_OK) {
         struct my_change c;
         rc = arus__my_binlog_next(b, a, &c, err);
         if (rc != ARUS_OK || c.kind == MY_CH_END)
             break;
-        if (c.kind != MY_CH_ROTATE && c.kind != MY_CH_HEARTBEAT)
+        if (c.kind != MY_CH_ROTATE && (c.kind != MY_CH_HEARTBEAT || follow))
             print_change(&c);
+        if (c.kind == MY_CH_HEARTBEAT)
+            break;
         arus_arena_reset(a);
     }
     arus__my_binlog_close(b);
@@ -531,7 +541,9 @@ int main(int argc, char **argv)
     if (argc == 6 && strcmp(argv[1], "capture") == 0)
         rc = cmd_capture(argv[2], argv[3], argv[4], argv[5], &err);
     else if (argc == 3 && strcmp(argv[1], "peek") == 0)
-        rc = cmd_peek(argv[2], &err);
+        rc = cmd_peek(argv[2], false, &err);
+    else if (argc == 3 && strcmp(argv[1], "heartbeat") == 0)
+        rc = cmd_peek(argv[2], true, &err);
     else if (argc == 4 && strcmp(argv[1], "decode") == 0)
         rc = cmd_decode(argv[2], argv[3], &err);
     else if (argc == 2 && strcmp(argv[1], "check") == 0)
@@ -542,7 +554,7 @@ int main(int argc, char **argv)
         rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
     else {
         fprintf(stderr,
-                "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | decode FILE.bin "
+                "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | heartbeat GTID | decode FILE.bin "
                 "FILE.coll | roundtrip GTID DB TABLE... | check | snapcount DB TABLE N\n",
                 argv[0]);
         return 2;
