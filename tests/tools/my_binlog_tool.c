@@ -43,22 +43,42 @@ static int tool_connect(MYSQL **db, struct arus_error *err)
     return arus__my_open(&c, false, db, err);
 }
 
-static int tool_open(const char *gtid, my_tablemap_fn fn, void *ctx, struct my_binlog **b,
-                     struct arus_error *err)
+/* Stream changes after o->gtid to each() until the end (non-blocking), each() returning 1
+ * (stop) or an error. The collations the reader read are handed to done() before closing. */
+typedef int (*tool_each_fn)(void *ctx, const struct my_change *c, struct arus_error *err);
+
+static int tool_stream(const struct my_binlog_opts *o, tool_each_fn each, void *ctx,
+                       void (*done)(void *ctx, const struct my_collations *cl),
+                       struct arus_error *err)
 {
+    struct my_binlog *b = NULL;
+    struct arus_arena *a = arus_arena_create(0);
     MYSQL *db = NULL;
     int rc = tool_connect(&db, err);
-    if (rc != ARUS_OK)
-        return rc;
-    struct my_binlog_opts o = {.gtid = gtid, .non_block = true, .on_tablemap = fn, .ctx = ctx};
-    return arus__my_binlog_open(db, &o, b, err);
+    if (rc == ARUS_OK)
+        rc = arus__my_binlog_open(db, o, &b, err);
+    while (rc == ARUS_OK) {
+        struct my_change c;
+        rc = arus__my_binlog_next(b, a, &c, err);
+        if (rc != ARUS_OK || c.kind == MY_CH_END)
+            break;
+        rc = each(ctx, &c, err);
+        arus_arena_reset(a);
+    }
+    if (rc > 0)
+        rc = ARUS_OK;
+    if (rc == ARUS_OK && done)
+        done(ctx, arus__my_binlog_collations(b));
+    arus__my_binlog_close(b);
+    arus_arena_destroy(a);
+    return rc;
 }
 
 /* Capture keeps whole transactions of one database: events are held from a GTID event to the
  * next and written when a change of the group belongs to the database. */
 struct capture {
     const char *database;
-    FILE *out;
+    FILE *out, *coll;
     struct arus_strbuf group;
     bool keep;
 };
@@ -83,47 +103,38 @@ static void capture_event(void *ctx, const uint8_t *ev, size_t len)
     arus_strbuf_append(&cp->group, ev, len);
 }
 
+static int capture_change(void *ctx, const struct my_change *c, struct arus_error *err)
+{
+    (void)err;
+    struct capture *cp = ctx;
+    if ((c->table && strcmp(c->table->database, cp->database) == 0) ||
+        (c->kind == MY_CH_DDL && strcmp(c->database, cp->database) == 0))
+        cp->keep = true;
+    return ARUS_OK;
+}
+
+static void capture_done(void *ctx, const struct my_collations *cl)
+{
+    struct capture *cp = ctx;
+    capture_flush(cp);
+    for (size_t i = 0; i < cl->n; i++)
+        fprintf(cp->coll, "%" PRIu32 " %s\n", cl->v[i].id, cl->v[i].charset);
+}
+
 static int cmd_capture(const char *gtid, const char *database, const char *bin, const char *coll,
                        struct arus_error *err)
 {
-    struct my_binlog *b = NULL;
-    struct arus_arena *a = arus_arena_create(0);
-    struct capture cp = {.database = database, .out = fopen(bin, "wb")};
-    FILE *fc = fopen(coll, "w");
+    struct capture cp = {.database = database, .out = fopen(bin, "wb"), .coll = fopen(coll, "w")};
     arus_strbuf_init(&cp.group);
-    int rc = ARUS_OK;
-    if (!cp.out || !fc)
-        rc = arus_error_set(err, ARUS_EIO, "open %s or %s", bin, coll);
-    MYSQL *db = NULL;
-    if (rc == ARUS_OK)
-        rc = tool_connect(&db, err);
     struct my_binlog_opts o = {
         .gtid = gtid, .non_block = true, .ctx = &cp, .on_event = capture_event};
-    if (rc == ARUS_OK)
-        rc = arus__my_binlog_open(db, &o, &b, err);
-    while (rc == ARUS_OK) {
-        struct my_change c;
-        rc = arus__my_binlog_next(b, a, &c, err);
-        if (rc != ARUS_OK || c.kind == MY_CH_END)
-            break;
-        if ((c.table && strcmp(c.table->database, database) == 0) ||
-            (c.kind == MY_CH_DDL && strcmp(c.database, database) == 0))
-            cp.keep = true;
-        arus_arena_reset(a);
-    }
-    capture_flush(&cp);
-    if (rc == ARUS_OK) {
-        const struct my_collations *cl = arus__my_binlog_collations(b);
-        for (size_t i = 0; i < cl->n; i++)
-            fprintf(fc, "%" PRIu32 " %s\n", cl->v[i].id, cl->v[i].charset);
-    }
+    int rc = cp.out && cp.coll ? tool_stream(&o, capture_change, &cp, capture_done, err)
+                               : arus_error_set(err, ARUS_EIO, "open %s or %s", bin, coll);
     if (cp.out)
         fclose(cp.out);
-    if (fc)
-        fclose(fc);
+    if (cp.coll)
+        fclose(cp.coll);
     arus_strbuf_cleanup(&cp.group);
-    arus__my_binlog_close(b);
-    arus_arena_destroy(a);
     return rc;
 }
 
@@ -136,31 +147,21 @@ static void print_change(const struct my_change *c)
     arus_strbuf_cleanup(&sb);
 }
 
-/* peek prints up to the binlog end; with follow it blocks and stops at the first heartbeat. */
+/* peek prints up to the binlog end; following, it blocks and stops after the first heartbeat. */
+static int peek_change(void *ctx, const struct my_change *c, struct arus_error *err)
+{
+    (void)err;
+    bool follow = *(const bool *)ctx;
+    if (c->kind != MY_CH_ROTATE && (c->kind != MY_CH_HEARTBEAT || follow))
+        print_change(c);
+    return c->kind == MY_CH_HEARTBEAT && follow;
+}
+
 static int cmd_peek(const char *gtid, bool follow, struct arus_error *err)
 {
-    struct my_binlog *b = NULL;
-    struct arus_arena *a = arus_arena_create(0);
-    MYSQL *db = NULL;
-    int rc = tool_connect(&db, err);
-    struct my_binlog_opts o = {.gtid = gtid, .non_block = !follow,
-                               .heartbeat_seconds = follow ? 1 : 0};
-    if (rc == ARUS_OK)
-        rc = arus__my_binlog_open(db, &o, &b, err);
-    while (rc == ARUS_OK) {
-        struct my_change c;
-        rc = arus__my_binlog_next(b, a, &c, err);
-        if (rc != ARUS_OK || c.kind == MY_CH_END)
-            break;
-        if (c.kind != MY_CH_ROTATE && (c.kind != MY_CH_HEARTBEAT || follow))
-            print_change(&c);
-        if (c.kind == MY_CH_HEARTBEAT)
-            break;
-        arus_arena_reset(a);
-    }
-    arus__my_binlog_close(b);
-    arus_arena_destroy(a);
-    return rc;
+    struct my_binlog_opts o = {
+        .gtid = gtid, .non_block = !follow, .heartbeat_seconds = follow ? 1 : 0};
+    return tool_stream(&o, peek_change, &follow, NULL, err);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -375,6 +376,15 @@ static void model_compare(struct model *m, struct arus_source *src, struct arus_
     printf("%s.%s: %zu rows compared, %d differences\n", m->database, m->table, seen, m->problems);
 }
 
+static int roundtrip_change(void *ctx, const struct my_change *c, struct arus_error *err)
+{
+    (void)err;
+    struct model *m = c->table ? find_model(ctx, c->table->database, c->table->table) : NULL;
+    if (m)
+        model_apply(m, c);
+    return ARUS_OK;
+}
+
 static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t n,
                          struct arus_error *err)
 {
@@ -386,9 +396,8 @@ static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t
                        env_or("ARUS_MY_USER", "root"), db);
     struct arus_config *cfg = NULL;
     struct arus_source *src = NULL;
-    struct arus_arena *keep = arus_arena_create(0), *a = arus_arena_create(0);
+    struct arus_arena *keep = arus_arena_create(0);
     struct roundtrip rt = {.m = arus_xcalloc(n, sizeof *rt.m), .n = n};
-    struct my_binlog *b = NULL;
     int rc = arus_config_load_string("roundtrip.yml", yaml, (size_t)len, &cfg, err);
     if (rc == ARUS_OK)
         rc = arus_source_create(arus_config_source(cfg, "s"), &src, err);
@@ -404,18 +413,10 @@ static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t
         if (rc == ARUS_OK)
             rt.m[i].pk = pk[0];
     }
+    struct my_binlog_opts o = {
+        .gtid = gtid, .non_block = true, .on_tablemap = bind_schema, .ctx = &rt};
     if (rc == ARUS_OK)
-        rc = tool_open(gtid, bind_schema, &rt, &b, err);
-    while (rc == ARUS_OK) {
-        struct my_change c;
-        rc = arus__my_binlog_next(b, a, &c, err);
-        if (rc != ARUS_OK || c.kind == MY_CH_END)
-            break;
-        struct model *m = c.table ? find_model(&rt, c.table->database, c.table->table) : NULL;
-        if (m)
-            model_apply(m, &c);
-        arus_arena_reset(a);
-    }
+        rc = tool_stream(&o, roundtrip_change, &rt, NULL, err);
     int problems = 0;
     for (size_t i = 0; i < n && rc == ARUS_OK; i++) {
         model_compare(&rt.m[i], src, err);
@@ -432,10 +433,8 @@ static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t
         free(rt.m[i].rows);
     }
     free(rt.m);
-    arus__my_binlog_close(b);
     arus_source_close(src);
     arus_config_destroy(cfg);
-    arus_arena_destroy(a);
     arus_arena_destroy(keep);
     return rc;
 }
@@ -477,11 +476,24 @@ static int count_rows(MYSQL *db, const char *dbname, const char *table, long lon
     return rc;
 }
 
+struct snapcount {
+    const char *database, *table;
+    long long inserts;
+};
+
+static int snapcount_change(void *ctx, const struct my_change *c, struct arus_error *err)
+{
+    (void)err;
+    struct snapcount *sc = ctx;
+    if (c->kind == MY_CH_INSERT && strcmp(c->table->database, sc->database) == 0 &&
+        strcmp(c->table->table, sc->table) == 0)
+        sc->inserts++;
+    return ARUS_OK;
+}
+
 static int cmd_snapcount(const char *dbname, const char *table, long long n, struct arus_error *err)
 {
     MYSQL *snap = NULL, *writer = NULL;
-    struct my_binlog *b = NULL;
-    struct arus_arena *a = arus_arena_create(0);
     char gtid[256], file[256];
     uint64_t pos = 0;
     long long before = 0, after = 0, streamed = 0;
@@ -506,30 +518,21 @@ static int cmd_snapcount(const char *dbname, const char *table, long long n, str
         rc = arus__my_exec(snap, "COMMIT", err, "end the snapshot");
     if (rc == ARUS_OK)
         rc = count_rows(writer, dbname, table, &after, err);
+    struct snapcount sc = {.database = dbname, .table = table};
+    struct my_binlog_opts o = {.gtid = gtid, .non_block = true};
     if (rc == ARUS_OK)
-        rc = tool_open(gtid, NULL, NULL, &b, err);
-    while (rc == ARUS_OK) {
-        struct my_change c;
-        rc = arus__my_binlog_next(b, a, &c, err);
-        if (rc != ARUS_OK || c.kind == MY_CH_END)
-            break;
-        if (c.kind == MY_CH_INSERT && strcmp(c.table->database, dbname) == 0 &&
-            strcmp(c.table->table, table) == 0)
-            streamed++;
-        arus_arena_reset(a);
-    }
+        rc = tool_stream(&o, snapcount_change, &sc, NULL, err);
+    streamed = sc.inserts;
     if (rc == ARUS_OK)
         printf("snapshot at %s (%s:%" PRIu64 "): %lld rows, %lld streamed, %lld in the table\n",
                gtid, file, pos, before, streamed, after);
     if (rc == ARUS_OK && before + streamed != after)
         rc = arus_error_set(err, ARUS_EDATA, "gap or overlap: %lld + %lld != %lld", before,
                             streamed, after);
-    arus__my_binlog_close(b);
     if (snap)
         mysql_close(snap);
     if (writer)
         mysql_close(writer);
-    arus_arena_destroy(a);
     return rc;
 }
 
@@ -554,7 +557,8 @@ int main(int argc, char **argv)
         rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
     else {
         fprintf(stderr,
-                "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | heartbeat GTID | decode FILE.bin "
+                "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | heartbeat GTID | decode "
+                "FILE.bin "
                 "FILE.coll | roundtrip GTID DB TABLE... | check | snapcount DB TABLE N\n",
                 argv[0]);
         return 2;

@@ -62,20 +62,20 @@ static void fixture_free(struct fixture *f)
     arus_arena_destroy(f->a);
 }
 
-/* The decoded JSON lines of the whole capture. */
-static int replay(struct fixture *f, struct arus_strbuf *out, struct arus_error *err)
+/* Load the fixture and decode the whole capture into out (JSON lines). */
+static bool fixture_decode(struct fixture *f, struct arus_strbuf *out)
 {
-    return arus__my_binlog_replay((const uint8_t *)f->events, f->nevents, &f->coll, out, err);
+    struct arus_error err;
+    arus_strbuf_init(out);
+    return fixture_load(f) && arus__my_binlog_replay((const uint8_t *)f->events, f->nevents,
+                                                     &f->coll, out, &err) == ARUS_OK;
 }
 
 static void test_golden(void)
 {
     struct fixture f;
     struct arus_strbuf out;
-    struct arus_error err;
-    arus_strbuf_init(&out);
-    REQUIRE(fixture_load(&f));
-    CHECK_INT(replay(&f, &out, &err), ARUS_OK);
+    REQUIRE(fixture_decode(&f, &out));
     CHECK_INT(out.len, f.ngolden);
     CHECK(out.len == f.ngolden && memcmp(out.data, f.golden, out.len) == 0);
     arus_strbuf_cleanup(&out);
@@ -124,10 +124,7 @@ static void test_hostile_values(void)
     };
     struct fixture f;
     struct arus_strbuf out;
-    struct arus_error err;
-    arus_strbuf_init(&out);
-    REQUIRE(fixture_load(&f));
-    REQUIRE(replay(&f, &out, &err) == ARUS_OK);
+    REQUIRE(fixture_decode(&f, &out));
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out.data, want[i])) {
             fprintf(stderr, "  missing: %s\n", want[i]);
@@ -142,10 +139,7 @@ static void test_transactions(void)
 {
     struct fixture f;
     struct arus_strbuf out;
-    struct arus_error err;
-    arus_strbuf_init(&out);
-    REQUIRE(fixture_load(&f));
-    REQUIRE(replay(&f, &out, &err) == ARUS_OK);
+    REQUIRE(fixture_decode(&f, &out));
     int open = 0, rows = 0, ddl = 0;
     for (char *line = out.data; line && *line;) {
         char *eol = strchr(line, '\n');
@@ -181,13 +175,15 @@ static void test_corrupt(void)
     /* one flipped byte in the first event after the FORMAT_DESCRIPTION */
     size_t first = (size_t)arus__my_le((const uint8_t *)f.events + 9, 4);
     f.events[first + 25] ^= 0x40;
-    CHECK_INT(replay(&f, &out, &err), ARUS_EDATA);
+    CHECK_INT(arus__my_binlog_replay((const uint8_t *)f.events, f.nevents, &f.coll, &out, &err),
+              ARUS_EDATA);
     CHECK(strstr(err.msg, "CRC32 checksum mismatch") != NULL);
     f.events[first + 25] ^= 0x40;
     /* cut inside an event */
     arus_strbuf_reset(&out);
     f.nevents = first + 10;
-    CHECK_INT(replay(&f, &out, &err), ARUS_EDATA);
+    CHECK_INT(arus__my_binlog_replay((const uint8_t *)f.events, f.nevents, &f.coll, &out, &err),
+              ARUS_EDATA);
     CHECK(strstr(err.msg, "bad event at offset") != NULL);
     arus_strbuf_cleanup(&out);
     fixture_free(&f);
