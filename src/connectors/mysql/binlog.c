@@ -436,6 +436,60 @@ int arus__my_binlog_replay(const uint8_t *buf, size_t len, const struct my_colla
     return rc;
 }
 
+/* Domain of a "domain-server-seq" GTID; false when malformed. */
+static bool my_gtid_domain(const char *g, size_t len, unsigned long *domain)
+{
+    char buf[96], *end;
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, g, len);
+    buf[len] = '\0';
+    *domain = strtoul(buf, &end, 10);
+    if (end == buf || *end != '-')
+        return false;
+    char *p = end + 1;
+    strtoul(p, &end, 10);
+    if (end == p || *end != '-')
+        return false;
+    p = end + 1;
+    strtoull(p, &end, 10);
+    return end != p && *end == '\0';
+}
+
+int arus__my_gtid_state_merge(char *state, size_t n, const char *gtid, struct arus_error *err)
+{
+    unsigned long domain, d;
+    if (!my_gtid_domain(gtid, strlen(gtid), &domain))
+        return arus_error_set(err, ARUS_EINVAL, "malformed MariaDB GTID \"%s\"", gtid);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    bool replaced = false;
+    for (const char *p = state; *p;) {
+        size_t len = strcspn(p, ",");
+        if (sb.len)
+            arus_strbuf_putc(&sb, ',');
+        if (my_gtid_domain(p, len, &d) && d == domain) {
+            arus_strbuf_puts(&sb, gtid);
+            replaced = true;
+        } else {
+            arus_strbuf_append(&sb, p, len);
+        }
+        p += len + (p[len] == ',');
+    }
+    if (!replaced) {
+        if (sb.len)
+            arus_strbuf_putc(&sb, ',');
+        arus_strbuf_puts(&sb, gtid);
+    }
+    int rc = ARUS_OK;
+    if (sb.len >= n)
+        rc = arus_error_set(err, ARUS_EINVAL, "GTID state longer than %zu bytes", n);
+    else
+        memcpy(state, sb.data, sb.len + 1);
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
 /* ---- reader */
 
 struct my_binlog {

@@ -146,6 +146,13 @@ void arus__my_change_to_json(const struct my_change *c, struct arus_strbuf *sb);
 int arus__my_binlog_replay(const uint8_t *buf, size_t len, const struct my_collations *coll,
                            struct arus_strbuf *out, struct arus_error *err);
 
+/* The position to resume after, from the stored state and one applied transaction's GTID:
+ * MariaDB's state is one "domain-server-seq" per replication domain, comma-separated, so the
+ * entry of gtid's domain is replaced (or appended) and the others kept. state (n bytes,
+ * NUL-terminated, may be "") is updated in place. ARUS_EINVAL for a malformed gtid or when the
+ * result does not fit. MySQL "uuid:n" GTIDs are not merged here (a MySQL position is file/pos). */
+int arus__my_gtid_state_merge(char *state, size_t n, const char *gtid, struct arus_error *err);
+
 /* ---- reader over a replication connection */
 
 struct my_binlog;

@@ -279,6 +279,62 @@ static void test_mysql_gtid(void)
     arus_strbuf_cleanup(&ev);
 }
 
+static void test_gtid_state(void)
+{
+    char st[64] = "";
+    struct arus_error err;
+    CHECK_INT(arus__my_gtid_state_merge(st, sizeof st, "0-1-5", &err), ARUS_OK);
+    CHECK_STR(st, "0-1-5");
+    CHECK_INT(arus__my_gtid_state_merge(st, sizeof st, "1-2-7", &err), ARUS_OK);
+    CHECK_STR(st, "0-1-5,1-2-7");
+    CHECK_INT(arus__my_gtid_state_merge(st, sizeof st, "0-3-6", &err), ARUS_OK);
+    CHECK_STR(st, "0-3-6,1-2-7");
+    CHECK_INT(arus__my_gtid_state_merge(st, sizeof st, "1-2-x", &err), ARUS_EINVAL);
+    CHECK_INT(arus__my_gtid_state_merge(st, 12, "2-2-123456", &err), ARUS_EINVAL);
+    CHECK_STR(st, "0-3-6,1-2-7");
+}
+
+/* Binding the table's schema (what the watermark path reads) turns tinyint(1) into BOOL. */
+static int bind_bool(void *ctx, struct my_tablemap *tm, struct arus_error *err)
+{
+    (void)err;
+    if (strcmp(tm->table, "t_types") == 0)
+        arus__my_tablemap_bind_schema(tm, ctx);
+    return ARUS_OK;
+}
+
+static void test_bind_schema(void)
+{
+    struct fixture f;
+    struct arus_strbuf out;
+    REQUIRE(fixture_decode(&f, &out));
+    struct arus_column cols[2] = {{.name = "id", .type = {.ltype = ARUS_T_INT32}},
+                                  {.name = "B", .type = {.ltype = ARUS_T_BOOL}}};
+    struct arus_table_schema t = {.name = "t_types", .columns = cols, .ncolumns = 2};
+    struct my_stream s;
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_error err;
+    arus__my_stream_init(&s, true, &f.coll, bind_bool, &t);
+    int trues = 0, falses = 0;
+    for (size_t off = 0; off < f.nevents;) {
+        size_t n = (size_t)arus__my_le((const uint8_t *)f.events + off + 9, 4);
+        REQUIRE(arus__my_stream_feed(&s, (const uint8_t *)f.events + off, n, &err) == ARUS_OK);
+        struct my_change c;
+        while (arus__my_stream_next(&s, a, &c, &err) > 0)
+            if (c.kind == MY_CH_INSERT && c.after.cells[1].data) {
+                trues += strcmp(c.after.cells[1].data, "true") == 0;
+                falses += strcmp(c.after.cells[1].data, "false") == 0;
+            }
+        off += n;
+    }
+    CHECK_INT(trues, 2); /* rows 1 and 4 */
+    CHECK_INT(falses, 1);
+    arus__my_stream_cleanup(&s);
+    arus_arena_destroy(a);
+    arus_strbuf_cleanup(&out);
+    fixture_free(&f);
+}
+
 static void test_collations(void)
 {
     struct arus_arena *a = arus_arena_create(0);
@@ -305,6 +361,8 @@ int main(void)
     RUN(test_corrupt);
     RUN(test_rows_v2);
     RUN(test_mysql_gtid);
+    RUN(test_gtid_state);
+    RUN(test_bind_schema);
     RUN(test_collations);
     return check_exit();
 }
