@@ -2,7 +2,8 @@
  *   capture GTID DB OUT.bin OUT.coll  raw events of DB's transactions after GTID to the binlog
  *                                   end, and the server's collations
  *   peek GTID                       decoded changes after GTID as JSON lines
- *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden)
+ *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden);
+ *                                   decode-quiet only decodes (for bench/my_binlog_decode.sh)
  *   roundtrip GTID DB TABLE...      apply the decoded changes of each table to a model and
  *                                   compare it cell by cell with the watermark extract path
  *   heartbeat GTID                  follow (blocking) from GTID with 1 s heartbeats until the
@@ -180,7 +181,7 @@ static char *slurp(const char *path, size_t *len)
     return sb.data ? arus_strbuf_detach(&sb) : arus_xstrdup("");
 }
 
-static int cmd_decode(const char *bin, const char *coll, struct arus_error *err)
+static int cmd_decode(const char *bin, const char *coll, bool quiet, struct arus_error *err)
 {
     size_t blen, clen;
     char *events = slurp(bin, &blen), *colls = slurp(coll, &clen);
@@ -191,7 +192,7 @@ static int cmd_decode(const char *bin, const char *coll, struct arus_error *err)
     int rc = events && colls ? arus__my_collations_parse(colls, clen, keep, &cl, err)
                              : arus_error_set(err, ARUS_EIO, "read %s or %s", bin, coll);
     if (rc == ARUS_OK)
-        rc = arus__my_binlog_replay((const uint8_t *)events, blen, &cl, &out, err);
+        rc = arus__my_binlog_replay((const uint8_t *)events, blen, &cl, quiet ? NULL : &out, err);
     if (out.len)
         fwrite(out.data, 1, out.len, stdout);
     arus_strbuf_cleanup(&out);
@@ -548,7 +549,9 @@ int main(int argc, char **argv)
     else if (argc == 3 && strcmp(argv[1], "heartbeat") == 0)
         rc = cmd_peek(argv[2], true, &err);
     else if (argc == 4 && strcmp(argv[1], "decode") == 0)
-        rc = cmd_decode(argv[2], argv[3], &err);
+        rc = cmd_decode(argv[2], argv[3], false, &err);
+    else if (argc == 4 && strcmp(argv[1], "decode-quiet") == 0)
+        rc = cmd_decode(argv[2], argv[3], true, &err);
     else if (argc == 2 && strcmp(argv[1], "check") == 0)
         rc = cmd_check(&err);
     else if (argc == 5 && strcmp(argv[1], "snapcount") == 0)

@@ -423,6 +423,8 @@ int arus__my_binlog_replay(const uint8_t *buf, size_t len, const struct my_colla
         struct my_change c;
         int got = 0;
         while (rc == ARUS_OK && (got = arus__my_stream_next(&s, a, &c, err)) > 0) {
+            if (!out)
+                continue;
             arus__my_change_to_json(&c, out);
             arus_strbuf_putc(out, '\n');
         }

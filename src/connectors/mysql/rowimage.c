@@ -266,6 +266,8 @@ static bool my_iconv_cached(iconv_t cd)
 static int my_to_utf8(const char *cs, const uint8_t *p, size_t n, struct arus_strbuf *sb,
                       struct arus_error *err)
 {
+    if (n == 0)
+        return ARUS_OK;
     if (my_is_utf8(cs) || strcmp(cs, "binary") == 0) {
         arus_strbuf_append(sb, p, n);
         return ARUS_OK;
@@ -393,6 +395,41 @@ static void my_tm_meta(struct my_rd *r, struct my_tm_column *c)
     }
 }
 
+/* Whether the type metadata is within what servers write: the decoder relies on it for buffer
+ * sizes (DECIMAL digits, fraction bytes, length prefixes), so a corrupt event must stop here. */
+static bool my_tm_meta_ok(const struct my_tm_column *c)
+{
+    unsigned hi = c->meta >> 8, lo = c->meta & 0xFF;
+    switch (c->type) {
+    case MY_BT_TIME2:
+    case MY_BT_DATETIME2:
+    case MY_BT_TIMESTAMP2:
+        return c->meta <= 6;
+    case MY_BT_NEWDECIMAL:
+        return hi >= 1 && hi <= 65 && lo <= 30 && lo <= hi;
+    case MY_BT_BIT:
+        return hi <= 8 && lo < 8 && (hi < 8 || lo == 0);
+    case MY_BT_BLOB:
+    case MY_BT_TINY_BLOB:
+    case MY_BT_MEDIUM_BLOB:
+    case MY_BT_LONG_BLOB:
+    case MY_BT_GEOMETRY:
+    case MY_BT_JSON:
+        return c->meta >= 1 && c->meta <= 4;
+    case MY_BT_STRING:
+    case MY_BT_VAR_STRING:
+    case MY_BT_ENUM:
+    case MY_BT_SET:
+        if (c->real_type == MY_BT_ENUM)
+            return c->max_len == 1 || c->max_len == 2;
+        if (c->real_type == MY_BT_SET)
+            return c->max_len >= 1 && c->max_len <= 8;
+        return true;
+    default:
+        return true;
+    }
+}
+
 /* The logical type the watermark path's typemap gives the column (before schema refinement). */
 static enum arus_ltype my_tm_ltype(const struct my_tm_column *c)
 {
@@ -481,9 +518,12 @@ static void my_tm_labels(struct my_rd *f, struct my_tablemap *tm, uint8_t kind,
         struct my_tm_column *c = &tm->columns[i];
         if (c->real_type != kind)
             continue;
-        c->nlabels = (size_t)my_rd_packed(f);
-        if (f->bad || c->nlabels > (size_t)(f->end - f->p))
+        size_t n = (size_t)my_rd_packed(f);
+        if (f->bad || n > (size_t)(f->end - f->p)) {
+            f->bad = true;
             break;
+        }
+        c->nlabels = n;
         c->labels = arus_arena_calloc(a, c->nlabels + 1, sizeof *c->labels);
         raw[i].p = arus_arena_calloc(a, c->nlabels + 1, sizeof *raw[i].p);
         raw[i].n = arus_arena_calloc(a, c->nlabels + 1, sizeof *raw[i].n);
@@ -621,6 +661,8 @@ int arus__my_tablemap_parse(const uint8_t *body, size_t len, const struct my_col
         tm.columns[i].type = types[i];
         tm.columns[i].nullable = my_bit(nulls, i);
         my_tm_meta(&m, &tm.columns[i]);
+        if (!my_tm_meta_ok(&tm.columns[i]))
+            m.bad = true;
     }
     if (m.bad)
         return arus_error_set(err, ARUS_EDATA, "table map of `%s`.`%s`: bad column metadata",
