@@ -273,12 +273,16 @@ static int my_next_row(struct my_stream *s, struct arus_arena *a, struct my_chan
     out->statement = s->annotate;
     out->statement_len = s->annotate ? s->annotate_len : 0;
     struct my_row_image *first = r->kind == MY_ROWS_WRITE ? &out->after : &out->before;
+    const uint8_t *start = s->rows.rows;
     int rc = arus__my_row_decode(s->rows_map, r->present, &s->rows.rows, r->end, a, first, err);
     if (rc == ARUS_OK && r->kind == MY_ROWS_UPDATE)
         rc = arus__my_row_decode(s->rows_map, r->present_after, &s->rows.rows, r->end, a,
                                  &out->after, err);
     if (rc != ARUS_OK)
         return rc;
+    if (s->rows.rows == start) /* no columns, no bytes: the event would never end */
+        return arus_error_set(err, ARUS_EDATA, "rows event of `%s`.`%s`: empty row image",
+                              s->rows_map->database, s->rows_map->table);
     s->pending = s->rows.rows < r->end;
     return 1;
 }

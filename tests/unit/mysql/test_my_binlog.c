@@ -279,6 +279,32 @@ static void test_mysql_gtid(void)
     arus_strbuf_cleanup(&ev);
 }
 
+/* Inputs the fuzzer found: a row image of no columns (never advanced: endless loop) and an
+ * ENUM label list longer than its field. Both must fail cleanly. */
+static void test_fuzz_findings(void)
+{
+    static const uint8_t map_int[] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 'd', 0, 1, 't', 0, 1, 3, 0, 0};
+    static const uint8_t rows_none[] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0xAA};
+    static const uint8_t map_enum[] = {1,   0, 0, 0,   0, 0,    0, 0, 1, 'd', 0, 1,
+                                       't', 0, 1, 254, 2, 0xF7, 1, 0, 6, 2,   5, 0};
+    struct arus_strbuf ev, out;
+    struct arus_error err;
+    arus_strbuf_init(&ev);
+    arus_strbuf_init(&out);
+    put_event(&ev, MY_EV_TABLE_MAP, 100, map_int, sizeof map_int);
+    put_event(&ev, 23, 200, rows_none, sizeof rows_none);
+    CHECK_INT(arus__my_binlog_replay((const uint8_t *)ev.data, ev.len, NULL, &out, &err),
+              ARUS_EDATA);
+    CHECK(strstr(err.msg, "empty row image") != NULL);
+    arus_strbuf_reset(&ev);
+    put_event(&ev, MY_EV_TABLE_MAP, 100, map_enum, sizeof map_enum);
+    CHECK_INT(arus__my_binlog_replay((const uint8_t *)ev.data, ev.len, NULL, &out, &err),
+              ARUS_EDATA);
+    CHECK(strstr(err.msg, "bad optional metadata") != NULL);
+    arus_strbuf_cleanup(&out);
+    arus_strbuf_cleanup(&ev);
+}
+
 static void test_gtid_state(void)
 {
     char st[64] = "";
@@ -361,6 +387,7 @@ int main(void)
     RUN(test_corrupt);
     RUN(test_rows_v2);
     RUN(test_mysql_gtid);
+    RUN(test_fuzz_findings);
     RUN(test_gtid_state);
     RUN(test_bind_schema);
     RUN(test_collations);
