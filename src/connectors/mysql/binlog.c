@@ -210,18 +210,14 @@ int arus__my_stream_feed(struct my_stream *s, const uint8_t *ev, size_t len, str
         s->annotate = (const char *)s->body + (s->h.type == MY_EV_ROWS_QUERY);
         s->annotate_len = s->body_len - (s->h.type == MY_EV_ROWS_QUERY);
         break;
-    case 23:
-    case 24:
-    case 25:
-    case 30:
-    case 31:
-    case 32:
-    case 166:
-    case 167:
-    case 168:
-    case 169:
-    case 170:
-    case 171:
+    case MY_EV_XID:
+    case MY_EV_QUERY:
+    case MY_EV_HEARTBEAT:
+        s->pending = true;
+        break;
+    default: /* rows events; STOP, GTID_LIST, checkpoints, statement-format helpers: nothing */
+        if (!arus__my_is_rows_event(s->h.type))
+            break;
         rc = arus__my_rows_parse(s->h.type, s->body, s->body_len, &s->rows, err);
         if (rc != ARUS_OK)
             break;
@@ -237,13 +233,6 @@ int arus__my_stream_feed(struct my_stream *s, const uint8_t *ev, size_t len, str
                                   s->rows_map->database, s->rows_map->table, s->rows.ncolumns,
                                   s->rows_map->ncolumns);
         s->pending = s->rows.rows < s->rows.end;
-        break;
-    case MY_EV_XID:
-    case MY_EV_QUERY:
-    case MY_EV_HEARTBEAT:
-        s->pending = true;
-        break;
-    default: /* STOP, GTID_LIST, checkpoints, statement-format helpers: nothing to hand out */
         break;
     }
     /* artificial events (log_pos 0) do not move the position */

@@ -141,8 +141,8 @@ void arus__my_change_to_json(const struct my_change *c, struct arus_strbuf *sb);
 
 /* Replay captured events: buf holds whole events back to back (as my_binlog_tool capture
  * writes them, CRC32 trailers included); each change is appended to out as a JSON line
- * (arus__my_change_to_json + '\n'), or only decoded when out is NULL. ARUS_EDATA on a malformed buffer or event; decoder errors
- * as arus__my_stream_next. */
+ * (arus__my_change_to_json + '\n'), or only decoded when out is NULL. ARUS_EDATA on a malformed
+ * buffer or event; decoder errors as arus__my_stream_next. */
 int arus__my_binlog_replay(const uint8_t *buf, size_t len, const struct my_collations *coll,
                            struct arus_strbuf *out, struct arus_error *err);
 

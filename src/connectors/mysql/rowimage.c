@@ -33,18 +33,6 @@ enum {
     MY_TM_ENUM_AND_SET_COLUMN_CHARSET = 11,
 };
 
-/* Rows event types (v1 as MariaDB writes them, v2 as MySQL 8 does, MariaDB's compressed ones). */
-enum {
-    MY_EV_WRITE_V1 = 23,
-    MY_EV_UPDATE_V1 = 24,
-    MY_EV_DELETE_V1 = 25,
-    MY_EV_WRITE_V2 = 30,
-    MY_EV_UPDATE_V2 = 31,
-    MY_EV_DELETE_V2 = 32,
-    MY_EV_WRITE_COMPRESSED_V1 = 166,
-    MY_EV_DELETE_COMPRESSED = 171,
-};
-
 /* ---- byte readers */
 
 struct my_rd {
@@ -717,18 +705,18 @@ int arus__my_rows_parse(uint8_t event_type, const uint8_t *body, size_t len,
     struct my_rd r = {body, body + len, false};
     struct my_rows_event ev = {0};
     bool v2;
+    if (!arus__my_is_rows_event(event_type))
+        return arus_error_set(err, ARUS_EINVAL, "event type %u is not a rows event", event_type);
     if (event_type >= MY_EV_WRITE_V1 && event_type <= MY_EV_DELETE_V1) {
         ev.kind = (enum my_rows_kind)(event_type - MY_EV_WRITE_V1);
         v2 = false;
     } else if (event_type >= MY_EV_WRITE_V2 && event_type <= MY_EV_DELETE_V2) {
         ev.kind = (enum my_rows_kind)(event_type - MY_EV_WRITE_V2);
         v2 = true;
-    } else if (event_type >= MY_EV_WRITE_COMPRESSED_V1 && event_type <= MY_EV_DELETE_COMPRESSED) {
+    } else { /* MariaDB's compressed rows events */
         return arus_error_set(err, ARUS_ENOTSUP,
                               "compressed rows events are not supported (set "
                               "log_bin_compress=OFF on the server)");
-    } else {
-        return arus_error_set(err, ARUS_EINVAL, "event type %u is not a rows event", event_type);
     }
     ev.table_id = my_rd_le(&r, 6);
     ev.flags = (uint16_t)my_rd_le(&r, 2);

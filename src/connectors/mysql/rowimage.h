@@ -125,6 +125,26 @@ int arus__my_tablemap_parse(const uint8_t *body, size_t len, const struct my_col
  * BOOL for tinyint(1), JSON for MariaDB's JSON columns. Columns not found keep their type. */
 void arus__my_tablemap_bind_schema(struct my_tablemap *tm, const struct arus_table_schema *t);
 
+/* Rows event types: v1 as MariaDB writes them, v2 as MySQL 8 does (an extra-data block after
+ * the flags), and MariaDB's compressed ones (log_bin_compress), which are refused. */
+enum {
+    MY_EV_WRITE_V1 = 23,
+    MY_EV_UPDATE_V1 = 24,
+    MY_EV_DELETE_V1 = 25,
+    MY_EV_WRITE_V2 = 30,
+    MY_EV_UPDATE_V2 = 31,
+    MY_EV_DELETE_V2 = 32,
+    MY_EV_WRITE_COMPRESSED_V1 = 166,
+    MY_EV_DELETE_COMPRESSED = 171,
+};
+
+static inline bool arus__my_is_rows_event(uint8_t type)
+{
+    return (type >= MY_EV_WRITE_V1 && type <= MY_EV_DELETE_V1) ||
+           (type >= MY_EV_WRITE_V2 && type <= MY_EV_DELETE_V2) ||
+           (type >= MY_EV_WRITE_COMPRESSED_V1 && type <= MY_EV_DELETE_COMPRESSED);
+}
+
 /* Rows event kinds. */
 enum my_rows_kind { MY_ROWS_WRITE, MY_ROWS_UPDATE, MY_ROWS_DELETE };
 
