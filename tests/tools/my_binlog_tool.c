@@ -8,6 +8,10 @@
  *                                   compare it cell by cell with the watermark extract path
  *   heartbeat GTID                  follow (blocking) from GTID with 1 s heartbeats until the
  *                                   first heartbeat, printing the changes before it
+ *   follow GTID DB N                follow (blocking) until N inserts into DB were committed,
+ *                                   resuming after the last committed transaction whenever the
+ *                                   connection drops (what an apply loop does across a server
+ *                                   restart); prints the count, distinct ids and the GTID state
  *   check                           the server settings and grants check of a CDC start
  *   snapcount DB TABLE N            consistent start: snapshot, N inserts on another session,
  *                                   then the snapshot's count plus the stream's inserts from
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arus/arena.h"
 #include "arus/config.h"
@@ -440,6 +445,63 @@ static int cmd_roundtrip(const char *gtid, const char *db, char **tables, size_t
     return rc;
 }
 
+/* follow: inserts of the open transaction count only once it commits, and the resume position
+ * is the GTID state after the last committed one, so a reconnect neither loses nor repeats. */
+struct follow {
+    const char *database;
+    char state[512];
+    long long want, committed, pending;
+    bool *seen; /* ids 1..want */
+    long long distinct;
+    long long pending_ids[4096];
+};
+
+static int follow_change(void *ctx, const struct my_change *c, struct arus_error *err)
+{
+    struct follow *f = ctx;
+    if (c->kind == MY_CH_BEGIN)
+        f->pending = 0;
+    else if (c->kind == MY_CH_INSERT && strcmp(c->table->database, f->database) == 0 &&
+             c->after.cells[0].data && f->pending < 4096)
+        f->pending_ids[f->pending++] = strtoll(c->after.cells[0].data, NULL, 10);
+    if (c->kind != MY_CH_COMMIT && c->kind != MY_CH_DDL)
+        return ARUS_OK;
+    for (long long i = 0; i < f->pending; i++) {
+        long long id = f->pending_ids[i];
+        if (id >= 1 && id <= f->want && !f->seen[id]) {
+            f->seen[id] = true;
+            f->distinct++;
+        }
+    }
+    f->committed += c->kind == MY_CH_COMMIT ? f->pending : 0;
+    f->pending = 0;
+    int rc = arus__my_gtid_state_merge(f->state, sizeof f->state, c->gtid, err);
+    return rc != ARUS_OK ? rc : f->committed >= f->want;
+}
+
+static int cmd_follow(const char *gtid, const char *database, long long want,
+                      struct arus_error *err)
+{
+    struct follow f = {.database = database, .want = want};
+    f.seen = arus_xcalloc((size_t)want + 1, sizeof *f.seen);
+    snprintf(f.state, sizeof f.state, "%s", gtid);
+    int rc = ARUS_OK, reconnects = 0;
+    while (f.committed < want) {
+        struct my_binlog_opts o = {.gtid = f.state, .heartbeat_seconds = 1};
+        rc = tool_stream(&o, follow_change, &f, NULL, err);
+        if (rc != ARUS_ECONNECT || ++reconnects > 120)
+            break;
+        f.pending = 0; /* the open transaction comes again after the reconnect */
+        struct timespec pause = {0, 500000000};
+        nanosleep(&pause, NULL);
+    }
+    if (rc == ARUS_OK)
+        printf("%lld inserts, %lld distinct, %d reconnects, state %s\n", f.committed, f.distinct,
+               reconnects, f.state);
+    free(f.seen);
+    return rc;
+}
+
 static int cmd_check(struct arus_error *err)
 {
     MYSQL *db = NULL;
@@ -552,6 +614,8 @@ int main(int argc, char **argv)
         rc = cmd_decode(argv[2], argv[3], false, &err);
     else if (argc == 4 && strcmp(argv[1], "decode-quiet") == 0)
         rc = cmd_decode(argv[2], argv[3], true, &err);
+    else if (argc == 5 && strcmp(argv[1], "follow") == 0)
+        rc = cmd_follow(argv[2], argv[3], strtoll(argv[4], NULL, 10), &err);
     else if (argc == 2 && strcmp(argv[1], "check") == 0)
         rc = cmd_check(&err);
     else if (argc == 5 && strcmp(argv[1], "snapcount") == 0)
@@ -562,7 +626,8 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | heartbeat GTID | decode "
                 "FILE.bin "
-                "FILE.coll | roundtrip GTID DB TABLE... | check | snapcount DB TABLE N\n",
+                "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | snapcount DB "
+                "TABLE N\n",
                 argv[0]);
         return 2;
     }
