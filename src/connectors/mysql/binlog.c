@@ -215,6 +215,13 @@ int arus__my_stream_feed(struct my_stream *s, const uint8_t *ev, size_t len, str
     case MY_EV_HEARTBEAT:
         s->pending = true;
         break;
+    case MY_EV_XA_PREPARE:
+        /* the prepared half of an XA transaction has no commit here: grouping it would be
+         * wrong, so stop clearly */
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "XA transaction %s in the binlog: XA PREPARE is not supported by "
+                              "binlog CDC",
+                              s->gtid);
     default: /* rows events; STOP, GTID_LIST, checkpoints, statement-format helpers: nothing */
         if (!arus__my_is_rows_event(s->h.type))
             break;
@@ -232,7 +239,7 @@ int arus__my_stream_feed(struct my_stream *s, const uint8_t *ev, size_t len, str
                                   "table map has %zu",
                                   s->rows_map->database, s->rows_map->table, s->rows.ncolumns,
                                   s->rows_map->ncolumns);
-        s->pending = s->rows.rows < s->rows.end;
+        s->pending = !s->rows_map->skip && s->rows.rows < s->rows.end;
         break;
     }
     /* artificial events (log_pos 0) do not move the position */

@@ -29,6 +29,7 @@ enum {
     MY_EV_ROWS_QUERY = 29, /* MySQL's statement text of the following rows */
     MY_EV_MYSQL_GTID = 33, /* MySQL 5.6+: server uuid + transaction number */
     MY_EV_MYSQL_ANONYMOUS_GTID = 34,
+    MY_EV_XA_PREPARE = 38,
     MY_EV_ANNOTATE_ROWS = 160, /* MariaDB's statement text of the following rows */
     MY_EV_GTID = 162,          /* MariaDB: domain-server-sequence */
     MY_EV_GTID_LIST = 163,
@@ -84,7 +85,9 @@ struct my_change {
 };
 
 /* Called for each new TABLE_MAP before its rows are decoded, so the caller can bind the table's
- * schema (arus__my_tablemap_bind_schema) for BOOL/JSON columns. May be NULL. */
+ * schema (arus__my_tablemap_bind_schema) for BOOL/JSON columns, or set tm->skip for a table it
+ * does not sync (its rows are then neither decoded nor handed out). May be NULL: every table is
+ * decoded. An error stops the stream. */
 typedef int (*my_tablemap_fn)(void *ctx, struct my_tablemap *tm, struct arus_error *err);
 
 #define MY_STREAM_MAX_TABLES 64

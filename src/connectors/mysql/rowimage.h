@@ -110,6 +110,9 @@ struct my_tablemap {
     size_t ncolumns;
     struct my_tm_column *columns;
     bool has_names; /* binlog_row_metadata=FULL was on when the event was written */
+    bool skip;      /* set by the stream's table-map callback: rows of this table are not
+                       decoded and yield no changes (tables outside the pipeline, whose column
+                       types the decoder may not even support) */
 };
 
 /* Parse the body of a TABLE_MAP event (after the 19-byte header, without the checksum) into
