@@ -929,6 +929,87 @@ static int my_render_string(const struct my_tm_column *c, const uint8_t *v, size
     return rc;
 }
 
+/* A DATE/TIME/DATETIME/TIMESTAMP value of any binlog format into *t (zeroed by the caller);
+ * returns the MYSQL_TYPE_* arus__my_format_time renders it as. TIMESTAMPs become UTC. */
+static enum enum_field_types my_temporal(const struct my_tm_column *c, const uint8_t *v,
+                                         MYSQL_TIME *t)
+{
+    switch (c->type) {
+    case MY_BT_DATE:
+    case MY_BT_NEWDATE: {
+        uint32_t d = (uint32_t)arus__my_le(v, 3);
+        t->day = d & 31;
+        t->month = (d >> 5) & 15;
+        t->year = d >> 9;
+        return MYSQL_TYPE_DATE;
+    }
+    case MY_BT_TIME: { /* pre-5.6 format: HHMMSS as a signed decimal number */
+        int32_t x = (int32_t)arus__my_le(v, 3);
+        if (x & 0x800000)
+            x -= 0x1000000;
+        t->neg = x < 0;
+        uint32_t ax = (uint32_t)(x < 0 ? -x : x);
+        t->hour = ax / 10000;
+        t->minute = (ax / 100) % 100;
+        t->second = ax % 100;
+        return MYSQL_TYPE_TIME;
+    }
+    case MY_BT_TIME2: {
+        int64_t packed = my_time2_packed(v, c->meta);
+        t->neg = packed < 0;
+        if (packed < 0)
+            packed = -packed;
+        int64_t hms = packed >> 24;
+        t->second_part = (unsigned long)(packed % (1 << 24));
+        t->hour = (unsigned)((hms >> 12) % (1 << 10));
+        t->minute = (unsigned)((hms >> 6) % (1 << 6));
+        t->second = (unsigned)(hms % (1 << 6));
+        return MYSQL_TYPE_TIME;
+    }
+    case MY_BT_DATETIME: { /* pre-5.6 format: YYYYMMDDhhmmss as a decimal number */
+        uint64_t x = arus__my_le(v, 8);
+        uint64_t dpart = x / 1000000, tpart = x % 1000000;
+        t->year = (unsigned)(dpart / 10000);
+        t->month = (unsigned)(dpart / 100 % 100);
+        t->day = (unsigned)(dpart % 100);
+        t->hour = (unsigned)(tpart / 10000);
+        t->minute = (unsigned)(tpart / 100 % 100);
+        t->second = (unsigned)(tpart % 100);
+        break;
+    }
+    case MY_BT_DATETIME2: { /* my_datetime_packed_from_binary */
+        int64_t intpart = (int64_t)my_be(v, 5) - 0x8000000000LL;
+        int64_t ymdhms = intpart, ymd = ymdhms >> 17, ym = ymd >> 5, hms = ymdhms % (1 << 17);
+        t->second_part = (unsigned long)my_frac_micros(v + 5, c->meta);
+        t->day = (unsigned)(ymd % (1 << 5));
+        t->month = (unsigned)(ym % 13);
+        t->year = (unsigned)(ym / 13);
+        t->second = (unsigned)(hms % (1 << 6));
+        t->minute = (unsigned)((hms >> 6) % (1 << 6));
+        t->hour = (unsigned)(hms >> 12);
+        break;
+    }
+    case MY_BT_TIMESTAMP:
+    case MY_BT_TIMESTAMP2: {
+        int64_t secs = (int64_t)(c->type == MY_BT_TIMESTAMP ? arus__my_le(v, 4) : my_be(v, 4));
+        if (c->type == MY_BT_TIMESTAMP2)
+            t->second_part = (unsigned long)my_frac_micros(v + 4, c->meta);
+        if (secs != 0) { /* 0 is the zero timestamp 0000-00-00 00:00:00 */
+            int64_t y, rem = secs % 86400;
+            arus_civil_from_days(secs / 86400, &y, &t->month, &t->day);
+            t->year = (unsigned)y;
+            t->hour = (unsigned)(rem / 3600);
+            t->minute = (unsigned)(rem / 60 % 60);
+            t->second = (unsigned)(rem % 60);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return MYSQL_TYPE_DATETIME;
+}
+
 /* Render one fixed-size or length-prefixed value of column c into sb; *is_null set for zero
  * dates (rendered NULL as the extract path does). */
 static int my_render(const struct my_tm_column *c, const uint8_t *v, size_t n,
@@ -980,77 +1061,15 @@ static int my_render(const struct my_tm_column *c, const uint8_t *v, size_t n,
         my_decimal_text(v, n, c->meta >> 8, c->meta & 0xFF, sb);
         return ARUS_OK;
     case MY_BT_DATE:
-    case MY_BT_NEWDATE: {
-        uint32_t d = (uint32_t)arus__my_le(v, 3);
-        t.day = d & 31;
-        t.month = (d >> 5) & 15;
-        t.year = d >> 9;
-        tt = MYSQL_TYPE_DATE;
-        break;
-    }
-    case MY_BT_TIME: { /* pre-5.6 format: HHMMSS as a signed decimal number */
-        int32_t x = (int32_t)arus__my_le(v, 3);
-        if (x & 0x800000)
-            x -= 0x1000000;
-        t.neg = x < 0;
-        uint32_t ax = (uint32_t)(x < 0 ? -x : x);
-        t.hour = ax / 10000;
-        t.minute = (ax / 100) % 100;
-        t.second = ax % 100;
-        tt = MYSQL_TYPE_TIME;
-        break;
-    }
-    case MY_BT_TIME2: {
-        int64_t packed = my_time2_packed(v, c->meta);
-        t.neg = packed < 0;
-        if (packed < 0)
-            packed = -packed;
-        int64_t hms = packed >> 24;
-        t.second_part = (unsigned long)(packed % (1 << 24));
-        t.hour = (unsigned)((hms >> 12) % (1 << 10));
-        t.minute = (unsigned)((hms >> 6) % (1 << 6));
-        t.second = (unsigned)(hms % (1 << 6));
-        tt = MYSQL_TYPE_TIME;
-        break;
-    }
-    case MY_BT_DATETIME: { /* pre-5.6 format: YYYYMMDDhhmmss as a decimal number */
-        uint64_t x = arus__my_le(v, 8);
-        uint64_t dpart = x / 1000000, tpart = x % 1000000;
-        t.year = (unsigned)(dpart / 10000);
-        t.month = (unsigned)(dpart / 100 % 100);
-        t.day = (unsigned)(dpart % 100);
-        t.hour = (unsigned)(tpart / 10000);
-        t.minute = (unsigned)(tpart / 100 % 100);
-        t.second = (unsigned)(tpart % 100);
-        break;
-    }
-    case MY_BT_DATETIME2: { /* my_datetime_packed_from_binary */
-        int64_t intpart = (int64_t)my_be(v, 5) - 0x8000000000LL;
-        int64_t ymdhms = intpart, ymd = ymdhms >> 17, ym = ymd >> 5, hms = ymdhms % (1 << 17);
-        t.second_part = (unsigned long)my_frac_micros(v + 5, c->meta);
-        t.day = (unsigned)(ymd % (1 << 5));
-        t.month = (unsigned)(ym % 13);
-        t.year = (unsigned)(ym / 13);
-        t.second = (unsigned)(hms % (1 << 6));
-        t.minute = (unsigned)((hms >> 6) % (1 << 6));
-        t.hour = (unsigned)(hms >> 12);
-        break;
-    }
+    case MY_BT_NEWDATE:
+    case MY_BT_TIME:
+    case MY_BT_TIME2:
+    case MY_BT_DATETIME:
+    case MY_BT_DATETIME2:
     case MY_BT_TIMESTAMP:
-    case MY_BT_TIMESTAMP2: {
-        int64_t secs = (int64_t)(c->type == MY_BT_TIMESTAMP ? arus__my_le(v, 4) : my_be(v, 4));
-        if (c->type == MY_BT_TIMESTAMP2)
-            t.second_part = (unsigned long)my_frac_micros(v + 4, c->meta);
-        if (secs != 0) { /* 0 is the zero timestamp 0000-00-00 00:00:00 */
-            int64_t y, rem = secs % 86400;
-            arus_civil_from_days(secs / 86400, &y, &t.month, &t.day);
-            t.year = (unsigned)y;
-            t.hour = (unsigned)(rem / 3600);
-            t.minute = (unsigned)(rem / 60 % 60);
-            t.second = (unsigned)(rem % 60);
-        }
+    case MY_BT_TIMESTAMP2:
+        tt = my_temporal(c, v, &t);
         break;
-    }
     case MY_BT_JSON:
         return arus_error_set(err, ARUS_ENOTSUP,
                               "MySQL binary JSON is not decoded (docs/cdc-mysql.md)");
