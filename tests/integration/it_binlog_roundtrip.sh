@@ -33,6 +33,8 @@ awk -v db="$DB" '
         if (!open || r != g) { print "row change outside its transaction: " $0; bad = 1 }
     }
     END { exit bad }' "$WORK/peek" || fail "transaction grouping"
+grep -F '"statement":"UPDATE t_types SET i = i - 100' "$WORK/rows" >"$WORK/annotated" || true
+assert_eq "$(wc -l <"$WORK/annotated")" 2 "row changes carrying their statement text"
 grep -F '"kind":"ddl"' "$WORK/peek" >"$WORK/ddl" || true
 grep -q 'CREATE TABLE t_types' "$WORK/ddl" || fail "DDL statement not surfaced"
 

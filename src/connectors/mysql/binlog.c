@@ -207,8 +207,12 @@ int arus__my_stream_feed(struct my_stream *s, const uint8_t *ev, size_t len, str
     case MY_EV_ANNOTATE_ROWS:
     case MY_EV_ROWS_QUERY:
         /* MySQL's ROWS_QUERY starts with a length byte the text repeats */
-        s->annotate = (const char *)s->body + (s->h.type == MY_EV_ROWS_QUERY);
-        s->annotate_len = s->body_len - (s->h.type == MY_EV_ROWS_QUERY);
+        if (s->body_len > 0) {
+            /* copied: the rows it describes come in later events, after this buffer is gone */
+            size_t skip = s->h.type == MY_EV_ROWS_QUERY;
+            s->annotate_len = s->body_len - skip;
+            s->annotate = arus_arena_memdup(s->maps_arena, s->body + skip, s->annotate_len);
+        }
         break;
     case MY_EV_XID:
     case MY_EV_QUERY:
@@ -389,6 +393,10 @@ void arus__my_change_to_json(const struct my_change *c, struct arus_strbuf *sb)
         arus_strbuf_appendf(&name, "%s.%s", c->table->database, c->table->table);
         arus_json_quote(sb, name.data, name.len);
         arus_strbuf_cleanup(&name);
+        if (c->statement) {
+            arus_strbuf_puts(sb, ",\"statement\":");
+            arus_json_quote(sb, c->statement, c->statement_len);
+        }
         if (c->kind != MY_CH_INSERT) {
             arus_strbuf_puts(sb, ",\"before\":");
             my_image_json(c->table, &c->before, sb);

@@ -115,7 +115,7 @@ struct my_stream {
     bool pending; /* a change of this event not handed out yet */
     struct my_rows_event rows;
     const struct my_tablemap *rows_map;
-    const char *annotate;
+    const char *annotate; /* statement text of the following rows, in maps_arena */
     size_t annotate_len;
 };
 
@@ -138,7 +138,8 @@ int arus__my_stream_next(struct my_stream *s, struct arus_arena *a, struct my_ch
 
 /* One change as a JSON object line (no newline) appended to sb, for `peek`-style output and the
  * decoder's golden tests: {"kind":"update","gtid":"0-1-9","pos":1234,"table":"db.t",
- * "before":{...},"after":{...}} with cells as JSON strings (BYTES base64), SQL NULL as null and
+ * "statement":"UPDATE ...","before":{...},"after":{...}} (statement: the ANNOTATE_ROWS text when
+ * the server sent it) with cells as JSON strings (BYTES base64), SQL NULL as null and
  * columns absent from a minimal image left out; DDL has "database" and "statement". */
 void arus__my_change_to_json(const struct my_change *c, struct arus_strbuf *sb);
 
