@@ -136,3 +136,17 @@ int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, 
                               src->endpoint->name, src->ops->name);
     return checked(src, "discover schemas", src->ops->discover_schemas(src, a, out, n, err), err);
 }
+
+/* The first ABI whose ops table has the commit_horizon slot. */
+#define ABI_COMMIT_HORIZON 3 /* older tables end before the slot: never read it there */
+
+int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_schema *t,
+                               size_t watermark, struct arus_arena *a, const char **out,
+                               struct arus_error *err)
+{
+    if (src->ops->abi_version < ABI_COMMIT_HORIZON || !src->ops->commit_horizon)
+        return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot tell a commit horizon",
+                              src->endpoint->name, src->ops->name);
+    return checked(src, "read the commit horizon",
+                   src->ops->commit_horizon(src, t, watermark, a, out, err), err);
+}
