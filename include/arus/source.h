@@ -170,10 +170,12 @@ struct arus_source_ops {
      * later one, can commit a row whose watermark the database stamps below H. Called on the
      * connected source before each incremental extract of t, outside any transaction of the
      * source; the engine stores no watermark past H, so rows committed late are read again.
-     * The value follows the column's own semantics: time zone of the writers for zone-less
-     * types, the day for dates. ARUS_ENOTSUP (with a message) when the column's type has no
-     * sound horizon (integers, strings); any other failure, such as a missing privilege, names
-     * what is missing (the engine then falls back to a lookback and warns). */
+     * Called only for columns of logical type TIMESTAMP, TIMESTAMPTZ or DATE (the wrapper
+     * answers ARUS_ENOTSUP for the others: no open transaction bounds a counter). The value
+     * follows the column's own semantics: the writers' time zone for zone-less types, the day
+     * for dates (arus_time_cell); the wrapper floors it to whole seconds. A failure, such as a
+     * missing privilege, names what is missing (the engine then falls back to a lookback and
+     * warns). */
     int (*commit_horizon)(struct arus_source *src, const struct arus_table_schema *t,
                           size_t watermark, struct arus_arena *a, const char **out,
                           struct arus_error *err);
@@ -225,7 +227,8 @@ bool arus_source_can_discover_schemas(const struct arus_source *src);
 int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, char ***out,
                                  size_t *n, struct arus_error *err);
 /* The commit horizon of t's watermark column (the commit_horizon slot): ARUS_ENOTSUP naming
- * the source when it has no such slot (or was built before ABI 3). */
+ * the source when it has no such slot (or was built before ABI 3), or naming the column when
+ * it is not a TIMESTAMP, TIMESTAMPTZ or DATE. */
 int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_schema *t,
                                size_t watermark, struct arus_arena *a, const char **out,
                                struct arus_error *err);

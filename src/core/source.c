@@ -2,7 +2,11 @@
  * the NULL-optional-slot rule and the fallback error text live once. */
 #include "arus/source.h"
 
+#include <string.h>
+
+#include "arus/arena.h"
 #include "arus/registry.h"
+#include "arus/util.h"
 
 int arus_source_create(const struct arus_endpoint *ep, struct arus_source **out,
                        struct arus_error *err)
@@ -144,9 +148,31 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
                                size_t watermark, struct arus_arena *a, const char **out,
                                struct arus_error *err)
 {
+    const struct arus_column *c = &t->columns[watermark];
+    enum arus_ltype type = c->type.ltype;
     if (src->ops->abi_version < ABI_COMMIT_HORIZON || !src->ops->commit_horizon)
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot tell a commit horizon",
                               src->endpoint->name, src->ops->name);
-    return checked(src, "read the commit horizon",
-                   src->ops->commit_horizon(src, t, watermark, a, out, err), err);
+    /* Counters and strings are not clocks: no open transaction bounds what it will write. */
+    if (type != ARUS_T_TIMESTAMP && type != ARUS_T_TIMESTAMPTZ && type != ARUS_T_DATE)
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "watermark column \"%s\" is %s, not a time: no commit horizon "
+                              "bounds it",
+                              c->name, arus_ltype_name(type));
+    const char *h = NULL;
+    int rc = checked(src, "read the commit horizon",
+                     src->ops->commit_horizon(src, t, watermark, a, &h, err), err);
+    if (rc != ARUS_OK)
+        return rc;
+    /* Whole seconds: a column that keeps fewer digits than the clock (CURRENT_TIMESTAMP,
+     * DATETIME(0), truncating) must not stamp a later write below the horizon. */
+    int64_t micros;
+    char buf[64];
+    if (type != ARUS_T_DATE && arus_parse_timestamp(h, strlen(h), &micros)) {
+        micros -= ((micros % 1000000) + 1000000) % 1000000;
+        arus_time_cell(type, micros, buf, sizeof buf);
+        h = arus_arena_strdup(a, buf);
+    }
+    *out = h;
+    return ARUS_OK;
 }
