@@ -4,7 +4,8 @@
 # updated_at) keeps its count over idle reruns and a new row arrives once (the keyless plan
 # reads [stored, horizon)); MongoDB has no keyless collections (_id). In a keyed table an
 # insert with a NULL watermark and an update setting it to NULL both arrive after the first run,
-# and are counted (rows_null_watermark of `sync --json`).
+# and are counted (rows_null_watermark of `sync --json`). discover warns about a keyless table
+# whose watermark column may be NULL.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/my_lib.sh"
@@ -73,6 +74,13 @@ INSERT INTO src.nk SELECT i, 'v', timestamptz '2024-01-01 00:00:00+00' + i * int
 FROM generate_series(1, 1000) i;
 SQL
 write_config "$(pg_endpoint src postgresql 'schema: src')"
+arus_ok -c "$WORK/arus.yml" discover src
+grep -q 'table "kl" has no primary key: rows whose "updated_at" is NULL' "$WORK/err" && \
+    fail "discover: kl's updated_at is NOT NULL, no warning expected"
+pg_sql -c "ALTER TABLE src.kl ALTER COLUMN updated_at DROP NOT NULL"
+arus_ok -c "$WORK/arus.yml" discover src
+grep -q 'table "kl" has no primary key: rows whose "updated_at" is NULL will be read by its first sync only' \
+    "$WORK/err" || fail "discover does not warn about NULL watermarks of a keyless table: $(cat "$WORK/err")"
 pg_new() { pg_sql -c "INSERT INTO src.kl (v) VALUES ('new')"; }
 pg_nulls() { pg_sql -c "INSERT INTO src.nk VALUES (1001, 'inserted', NULL); UPDATE src.nk SET v = 'nulled', updated_at = NULL WHERE id = 5"; }
 check_keyless PostgreSQL pg_new
