@@ -73,6 +73,7 @@ static int store_state(struct table_job *j, struct arus_error *err)
         .deletes_watermark = j->deletes_watermark,
         .run_id = j->target.run_id,
         .updated_at = now,
+        .held_from = j->rep->delivered[0] ? j->rep->delivered : NULL,
     };
     return arus_destination_update_watermark(j->dst, &j->target, &st, err);
 }
