@@ -166,16 +166,18 @@ struct arus_source_ops {
     /* ---- ABI 3 ---- */
 
     /* The commit horizon of table t's watermark column t->columns[watermark]: a value H of that
-     * column (canonical cell text, allocated in a) such that no transaction still open, nor any
-     * later one, can commit a row whose watermark the database stamps below H. Called on the
+     * column such that no transaction still open, nor any later one, can commit a row whose
+     * watermark the database stamps below H. *out is H as timestamp text that
+     * arus_parse_timestamp reads, allocated in a; the wrapper turns it into the column's
+     * canonical cell text. Called on the
      * connected source before each incremental extract of t, outside any transaction of the
      * source; the engine stores no watermark past H, so rows committed late are read again.
      * Called only for columns of logical type TIMESTAMP, TIMESTAMPTZ or DATE (the wrapper
      * answers ARUS_ENOTSUP for the others: no open transaction bounds a counter). The value
-     * follows the column's own semantics: the writers' time zone for zone-less types, the day
-     * for dates (arus_time_cell); the wrapper floors it to whole seconds. A failure, such as a
-     * missing privilege, names what is missing (the engine then falls back to a lookback and
-     * warns). */
+     * follows the column's own semantics: UTC for TIMESTAMPTZ, the writers' time zone for
+     * zone-less types; the wrapper floors it to whole seconds (to the day for DATE). A failure,
+     * such as a missing privilege, names what is missing (the engine then falls back to a
+     * lookback and warns). */
     int (*commit_horizon)(struct arus_source *src, const struct arus_table_schema *t,
                           size_t watermark, struct arus_arena *a, const char **out,
                           struct arus_error *err);

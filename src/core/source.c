@@ -164,15 +164,15 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
                      src->ops->commit_horizon(src, t, watermark, a, &h, err), err);
     if (rc != ARUS_OK)
         return rc;
-    /* Whole seconds: a column that keeps fewer digits than the clock (CURRENT_TIMESTAMP,
-     * DATETIME(0), truncating) must not stamp a later write below the horizon. */
     int64_t micros;
     char buf[64];
-    if (type != ARUS_T_DATE && arus_parse_timestamp(h, strlen(h), &micros)) {
-        micros -= ((micros % 1000000) + 1000000) % 1000000;
-        arus_time_cell(type, micros, buf, sizeof buf);
-        h = arus_arena_strdup(a, buf);
-    }
-    *out = h;
+    if (!arus_parse_timestamp(h, strlen(h), &micros))
+        return arus_error_set(err, ARUS_EDATA, "commit horizon \"%s\" of source \"%s\" is not a "
+                              "timestamp", h, src->endpoint->name);
+    /* Whole seconds: a column that keeps fewer digits than the clock (CURRENT_TIMESTAMP,
+     * DATETIME(0), truncating) must not stamp a later write below the horizon. */
+    micros -= ((micros % 1000000) + 1000000) % 1000000;
+    arus_time_cell(type, micros, buf, sizeof buf);
+    *out = arus_arena_strdup(a, buf);
     return ARUS_OK;
 }

@@ -454,6 +454,8 @@ static int mongo_commit_horizon(struct arus_source *base, const struct arus_tabl
                                 struct arus_error *err)
 {
     struct mongo_source *s = (struct mongo_source *)base;
+    (void)t; /* dates are instants: UTC text, which the wrapper makes the column's cell */
+    (void)watermark;
     bson_t *cmd = BCON_NEW("hello", BCON_INT32(1));
     bson_t reply;
     bson_error_t e;
@@ -467,8 +469,8 @@ static int mongo_commit_horizon(struct arus_source *base, const struct arus_tabl
         rc = arus_error_set(err, ARUS_ENOTSUP,
                             "read the commit horizon: the server reports no localTime in hello");
     } else {
-        int64_t ms = bson_iter_date_time(&it) - MONGO_HORIZON_MARGIN_MS;
-        arus_time_cell(t->columns[watermark].type.ltype, ms * 1000, buf, sizeof buf);
+        arus_format_timestamp((bson_iter_date_time(&it) - MONGO_HORIZON_MARGIN_MS) * 1000, buf,
+                              sizeof buf);
         *out = arus_arena_strdup(a, buf);
     }
     bson_destroy(&reply);

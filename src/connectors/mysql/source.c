@@ -516,17 +516,11 @@ static int my_src_commit_horizon(struct arus_source *base, const struct arus_tab
                             "the PROCESS privilege)");
     if (rc != ARUS_OK)
         return rc;
-    int64_t micros;
-    char buf[64];
     if (r.nrows != 1 || !r.cells[0])
         return arus_error_set(err, ARUS_EDATA,
                               "commit horizon: the server cannot convert to the global "
                               "time_zone (are its time zone tables loaded?)");
-    if (!arus_parse_timestamp(r.cells[0], r.lens[0], &micros) ||
-        !arus_time_cell(type, micros, buf, sizeof buf))
-        return arus_error_set(err, ARUS_EDATA, "commit horizon \"%s\" is not a timestamp",
-                              r.cells[0]);
-    *out = arus_arena_strdup(a, buf);
+    *out = r.cells[0];
     return ARUS_OK;
 }
 

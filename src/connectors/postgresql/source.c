@@ -10,7 +10,6 @@
 #include "arus/arena.h"
 #include "arus/source.h"
 #include "arus/strbuf.h"
-#include "arus/util.h"
 #include "connectors/postgresql/conn.h"
 #include "connectors/postgresql/extract.h"
 #include "connectors/postgresql/typemap.h"
@@ -508,20 +507,14 @@ static int pg_commit_horizon(struct arus_source *base, const struct arus_table_s
     if ((rc = arus__pg_query(s->conn, pg_horizon_sql, 1, &zone, &r, "read the commit horizon",
                              err)))
         return rc;
-    int64_t micros;
-    char buf[64];
     if (strcmp(PQgetvalue(r, 0, 1), "0") != 0)
         rc = arus_error_set(err, ARUS_EQUERY,
                             "%s session(s) of other roles hide their transactions in "
                             "pg_stat_activity: role \"%s\" needs pg_read_all_stats (or "
                             "superuser) for a commit horizon",
                             PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
-    else if (!arus_parse_timestamp(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), &micros) ||
-             !arus_time_cell(type, micros, buf, sizeof buf))
-        rc = arus_error_set(err, ARUS_EDATA, "commit horizon \"%s\" is not a timestamp",
-                            PQgetvalue(r, 0, 0));
     else
-        *out = arus_arena_strdup(a, buf);
+        *out = arus_arena_strdup(a, PQgetvalue(r, 0, 0));
     PQclear(r);
     return rc;
 }
