@@ -154,7 +154,7 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot tell a commit horizon",
                               src->endpoint->name, src->ops->name);
     /* Counters and strings are not clocks: no open transaction bounds what it will write. */
-    if (type != ARUS_T_TIMESTAMP && type != ARUS_T_TIMESTAMPTZ && type != ARUS_T_DATE)
+    if (!arus_ltype_is_time(type))
         return arus_error_set(err, ARUS_ENOTSUP,
                               "watermark column \"%s\" is %s, not a time: no commit horizon "
                               "bounds it",

@@ -303,12 +303,17 @@ static double read_horizon(struct table_job *j)
         return lookback;
     }
     /* A type without horizon is the table's own matter, said each run; an unreadable one
-     * (a missing privilege) is the source's, said once. */
+     * (a missing privilege) is the source's, said once. Only time-typed watermarks can be
+     * read further back (arus__lookback). */
+    char back[80] = "";
+    if (arus_ltype_is_time(j->schema->columns[j->wm_index].type.ltype))
+        snprintf(back, sizeof back, "; reading %.0f s further back this run",
+                 ARUS_HORIZON_FALLBACK_SECONDS);
     if (rc == ARUS_ENOTSUP || !*j->horizon_warned)
         arus_log(ARUS_LOG_WARN, "sync",
-                 "table \"%s\": no commit horizon (%s): rows committed late may be missed; "
-                 "reading %.0f s further back this run (docs/consistency.md)",
-                 j->target.table, e.msg, ARUS_HORIZON_FALLBACK_SECONDS);
+                 "table \"%s\": no commit horizon (%s): rows committed late may be missed%s "
+                 "(docs/consistency.md)",
+                 j->target.table, e.msg, back);
     if (rc != ARUS_ENOTSUP)
         *j->horizon_warned = true;
     return lookback + ARUS_HORIZON_FALLBACK_SECONDS;

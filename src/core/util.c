@@ -165,7 +165,7 @@ void arus_format_timestamp(int64_t micros, char *buf, size_t n)
 
 bool arus_time_cell(enum arus_ltype t, int64_t micros, char *buf, size_t n)
 {
-    if (t != ARUS_T_TIMESTAMP && t != ARUS_T_TIMESTAMPTZ && t != ARUS_T_DATE)
+    if (!arus_ltype_is_time(t))
         return false;
     arus_format_timestamp(micros, buf, n);
     if (t == ARUS_T_DATE && strlen(buf) > 10)

@@ -46,7 +46,7 @@ live_compare() {
     local name=$1 src=$2 dst=$3
     local rows diffs
     rows=$(wc -l <"$src")
-    diffs=$(diff "$src" "$dst" | grep -c '^[<>]' || true)
+    diffs=$(diff "$src" "$dst" | grep -c '^<' || true) # source rows not in the destination as they are
     echo "$name: ${LIVE_TPS} transactions/s ($LIVE_THREADS threads, ${LIVE_SECONDS} s), $LIVE_SYNCS syncs during the workload, $rows rows compared, $diffs differences"
     [ "$rows" -eq "$LIVE_ROWS" ] || fail "$name: $rows rows in the source dump, expected $LIVE_ROWS"
     grep -q 'held open' "$dst" || fail "$name: the held transaction's update is missing"

@@ -225,7 +225,7 @@ static void test_state_rows(void)
     arus_run_mark_aborted(&back, NULL);
     CHECK_STR(back.status, "aborted");
     CHECK_STR(back.error, "process ended before the run finished");
-    const char *v[6] = {"p", "t", NULL, NULL, "", "2024-01-01 00:00:00"};
+    const char *v[7] = {"p", "t", NULL, NULL, "", "2024-01-01 00:00:00", NULL};
     const char *table = NULL;
     arus_state_watermark_from_values(v, a, &table, &st);
     CHECK_STR(table, "t");
