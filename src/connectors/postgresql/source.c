@@ -483,11 +483,11 @@ static int pg_writer_zone(struct pg_source *s, struct arus_error *err)
 /* now() is the start of its transaction, so a row is stamped no later than its transaction
  * began: the horizon is the oldest xact_start of the other sessions of this database (idle in
  * transaction too), or now. Autovacuum and WAL senders write no rows. Sessions of other roles
- * show no xact_start without pg_read_all_stats; they would make the minimum wrong, so they
- * fail the horizon. */
+ * show no xact_start (nor backend_type) without pg_read_all_stats; they would make the minimum
+ * wrong, so they fail the horizon. */
 static const char pg_horizon_sql[] =
     "WITH o AS (SELECT xact_start, query FROM pg_stat_activity WHERE datname = "
-    "current_database() AND pid <> pg_backend_pid() AND backend_type NOT IN "
+    "current_database() AND pid <> pg_backend_pid() AND coalesce(backend_type, '') NOT IN "
     "('autovacuum worker', 'walsender')) "
     "SELECT to_char(least(now(), (SELECT min(xact_start) FROM o)) AT TIME ZONE $1, "
     "'YYYY-MM-DD HH24:MI:SS.US'), (SELECT count(*) FROM o WHERE query = "
