@@ -74,7 +74,8 @@ int cmd_state(const struct cli *cli)
     arus_error_clear(&err);
     int ec = open_destination(cli,
                               "usage: arus state PIPELINE [--json]\nShow the stored watermark "
-                              "of every table of the pipeline.",
+                              "of every table of the pipeline, and how far the commit horizon\n"
+                              "held it behind the newest row delivered (HELD).",
                               &cfg, &dst, &pipeline, NULL, &err);
     if (ec == 0) {
         struct arus_arena *a = arus_arena_create(0);
