@@ -287,12 +287,23 @@ static bool horizon_wanted(const struct table_job *j)
 /* Ask the source for this run's commit horizon, before the extract takes its snapshot (rows
  * committed in between are seen; later ones carry newer watermarks). Returns the lookback
  * the streams use: the configured one, widened by ARUS_HORIZON_FALLBACK_SECONDS when the
- * horizon is wanted but unknown. Never fails the run: it only warns. */
+ * horizon of a time watermark is wanted but unreadable. Never fails the run: it only warns. */
 static double read_horizon(struct table_job *j)
 {
     double lookback = j->p->lookback_seconds;
+    const struct arus_column *wm = &j->schema->columns[j->wm_index];
     if (!horizon_wanted(j))
         return lookback;
+    /* A counter or a string is no clock: no open transaction bounds what it will write, and
+     * nothing can be read further back by time. Said at info level: such a watermark is a
+     * choice (docs/consistency.md); a warning every run would only be noise. */
+    if (!arus_ltype_is_time(wm->type.ltype)) {
+        arus_log(ARUS_LOG_INFO, "sync",
+                 "table \"%s\": no commit horizon for watermark column \"%s\" (%s, not a "
+                 "time): rows committed late below the stored watermark may be missed",
+                 j->target.table, wm->name, arus_ltype_name(wm->type.ltype));
+        return lookback;
+    }
     struct arus_error e;
     arus_error_clear(&e);
     const char *h = NULL;
@@ -302,20 +313,13 @@ static double read_horizon(struct table_job *j)
         snprintf(j->rep->horizon, sizeof j->rep->horizon, "%s", h);
         return lookback;
     }
-    /* A type without horizon is the table's own matter, said each run; an unreadable one
-     * (a missing privilege) is the source's, said once. Only time-typed watermarks can be
-     * read further back (arus__lookback). */
-    char back[80] = "";
-    if (arus_ltype_is_time(j->schema->columns[j->wm_index].type.ltype))
-        snprintf(back, sizeof back, "; reading %.0f s further back this run",
-                 ARUS_HORIZON_FALLBACK_SECONDS);
-    if (rc == ARUS_ENOTSUP || !*j->horizon_warned)
+    /* The source's matter (a missing privilege, an old connector): said once per run. */
+    if (!*j->horizon_warned)
         arus_log(ARUS_LOG_WARN, "sync",
-                 "table \"%s\": no commit horizon (%s): rows committed late may be missed%s "
-                 "(docs/consistency.md)",
-                 j->target.table, e.msg, back);
-    if (rc != ARUS_ENOTSUP)
-        *j->horizon_warned = true;
+                 "table \"%s\": no commit horizon (%s): rows committed late may be missed; "
+                 "reading %.0f s further back this run (docs/consistency.md)",
+                 j->target.table, e.msg, ARUS_HORIZON_FALLBACK_SECONDS);
+    *j->horizon_warned = true;
     return lookback + ARUS_HORIZON_FALLBACK_SECONDS;
 }
 

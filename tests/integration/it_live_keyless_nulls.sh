@@ -5,7 +5,7 @@
 # reads [stored, horizon)); MongoDB has no keyless collections (_id). In a keyed table an
 # insert with a NULL watermark and an update setting it to NULL both arrive after the first run,
 # and are counted (rows_null_watermark of `sync --json`). discover warns about a keyless table
-# whose watermark column may be NULL.
+# whose watermark column may be NULL. A SQLite writer open while a sync starts is waited out.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/my_lib.sh"
@@ -122,6 +122,17 @@ write_config "  src: {type: sqlite, path: \"$SQLITE_SRC\"}"
 sqlite_new() { sqlite_sql "$SQLITE_SRC" "INSERT INTO kl (v) VALUES ('new')"; }
 sqlite_nulls() { sqlite_sql "$SQLITE_SRC" "INSERT INTO nk VALUES (1001, 'inserted', NULL); UPDATE nk SET v = 'nulled', updated_at = NULL WHERE id = 5"; }
 check_keyless SQLite sqlite_new
+# A writer still open when the sync starts (its row stamped before it commits): the horizon
+# waits it out (BEGIN IMMEDIATE), so the keyless table reads its row, once.
+sqlite_sql "$SQLITE_SRC" "BEGIN IMMEDIATE; INSERT INTO kl (v) VALUES ('held');" ".shell sleep 3" \
+    "COMMIT;" &
+writer=$!
+sleep 1
+arus_ok -c "$WORK/arus.yml" sync p
+wait "$writer"
+assert_eq "$(dcount kl)" 1002 "SQLite: keyless row of a writer open during the sync"
+arus_ok -c "$WORK/arus.yml" sync p
+assert_eq "$(dcount kl)" 1002 "SQLite: keyless rows after one more idle rerun"
 check_nulls SQLite sqlite_nulls
 
 # ---- MongoDB: keyed by _id (v and id as fields; the NULL watermark as null)

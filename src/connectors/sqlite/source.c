@@ -321,7 +321,9 @@ static int sqlite_commit_horizon(struct arus_source *base, const struct arus_tab
         return rc;
     }
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = arus__sqlite_fail(db, ARUS_EQUERY, err, "read the commit horizon: BEGIN IMMEDIATE");
+        rc = arus__sqlite_fail(db, ARUS_EQUERY, err,
+                               "read the commit horizon: BEGIN IMMEDIATE (needs write access to "
+                               "wait out open writers)");
         goto out;
     }
     if ((rc = arus__sqlite_prepare(db, "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')", &st, err)))
