@@ -59,6 +59,7 @@ struct arus_table_override {
     const char *primary_key;       /* comma-separated column list; NULL = the source's */
     const char *sync_mode;         /* "incremental" | "full_refresh" | NULL = detect */
     const char *deleted_at_column; /* NULL = detect */
+    int commit_horizon;            /* `commit_horizon:` 1 / 0, -1 = the pipeline's */
 };
 
 struct arus_endpoint {
@@ -80,6 +81,8 @@ struct arus_pipeline {
     const char *target_schema;        /* NULL = destination default ("analytics") */
     const char *raw_schema;           /* NULL = destination default ("staging") */
     double lookback_seconds;          /* default 0 */
+    bool commit_horizon;              /* hold watermarks at the source's commit horizon;
+                                         default true (docs/consistency.md) */
     int64_t max_dead_letters;         /* default 0 */
     int64_t max_retries;              /* connection failures retried this often; default 3 */
     double initial_backoff_seconds;   /* first retry delay, doubled each time; default 2 */

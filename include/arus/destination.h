@@ -132,6 +132,8 @@ struct arus_table_state {
                                        applied up to here */
     const char *run_id;             /* run that wrote it */
     const char *updated_at;         /* UTC "YYYY-MM-DD HH:MM:SS" */
+    const char *held_from;          /* the newest watermark delivered when the commit horizon
+                                       held `watermark` below it; NULL when it did not */
 };
 
 /* One row of run history (one per run and table; layout: arus/state.h). */

@@ -18,8 +18,8 @@
  * the core wrappers read a slot added after ARUS_SOURCE_ABI_MIN only when the connector's
  * abi_version reaches the slot's version: an older connector's table ends before it.
  * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum
- * is 2). */
-#define ARUS_SOURCE_ABI 2
+ * is 2). 3: the optional commit_horizon slot. */
+#define ARUS_SOURCE_ABI 3
 #define ARUS_SOURCE_ABI_MIN 2
 
 struct arus_source;
@@ -54,11 +54,15 @@ struct arus_extract;
  *
  * The plans the engine builds (so a source sees nothing else today):
  *   incremental run   LIVE (ALL without deleted_at), lower = stored watermark minus lookback,
- *                     inclusive, no key; NULL watermarks FIRST on the first run (no lower bound)
- *                     and EXCLUDED after; ordered by (watermark, primary key).
- *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise.
+ *                     inclusive, no key, no upper bound; NULL watermarks FIRST on every run;
+ *                     ordered by (watermark, primary key).
+ *   keyless table     (no primary key) lower = stored watermark, inclusive, upper = the commit
+ *                     horizon, exclusive, so each row is read once; without a horizon lower is
+ *                     exclusive and there is no upper bound. NULL watermarks FIRST on the first
+ *                     run only (no key to merge a re-read on).
+ *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise;
+ *                     NULL watermarks FIRST on the first run only.
  *   full refresh      LIVE or ALL, watermark -1, no bound, not ordered.
- *   upper             never set yet (a commit horizon will set it); sources translate it anyway.
  *
  * The soft-delete rule (the same for every source): the soft-delete stream reads rows with
  * deleted_at set whose watermark reached the lower bound, and, when deleted_at has the watermark
@@ -158,6 +162,25 @@ struct arus_source_ops {
     /* Non-system schema names (PostgreSQL), allocated in a. */
     int (*discover_schemas)(struct arus_source *src, struct arus_arena *a, char ***out,
                             size_t *n, struct arus_error *err);
+
+    /* ---- ABI 3 ---- */
+
+    /* The commit horizon of table t's watermark column t->columns[watermark]: a value H of that
+     * column such that no transaction still open, nor any later one, can commit a row whose
+     * watermark the database stamps below H. *out is H as timestamp text that
+     * arus_parse_timestamp reads, allocated in a; the wrapper turns it into the column's
+     * canonical cell text. Called on the
+     * connected source before each incremental extract of t, outside any transaction of the
+     * source; the engine stores no watermark past H, so rows committed late are read again.
+     * Called only for columns of logical type TIMESTAMP, TIMESTAMPTZ or DATE (the wrapper
+     * answers ARUS_ENOTSUP for the others: no open transaction bounds a counter). The value
+     * follows the column's own semantics: UTC for TIMESTAMPTZ, the writers' time zone for
+     * zone-less types; the wrapper floors it to whole seconds (to the day for DATE). A failure,
+     * such as a missing privilege, names what is missing (the engine then falls back to a
+     * lookback and warns). */
+    int (*commit_horizon)(struct arus_source *src, const struct arus_table_schema *t,
+                          size_t watermark, struct arus_arena *a, const char **out,
+                          struct arus_error *err);
 };
 
 /* Base of every source instance: the connector's private struct embeds this first. */
@@ -205,6 +228,12 @@ int arus_source_extract_soft_deletes(struct arus_source *src,
 bool arus_source_can_discover_schemas(const struct arus_source *src);
 int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, char ***out,
                                  size_t *n, struct arus_error *err);
+/* The commit horizon of t's watermark column (the commit_horizon slot): ARUS_ENOTSUP naming
+ * the source when it has no such slot (or was built before ABI 3), or naming the column when
+ * it is not a TIMESTAMP, TIMESTAMPTZ or DATE. */
+int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_schema *t,
+                               size_t watermark, struct arus_arena *a, const char **out,
+                               struct arus_error *err);
 /* What a source connector can do, from its ops table alone (for `arus connectors`, before any
  * endpoint exists): the optional slot is there. */
 bool arus_source_ops_can_extract_soft_deletes(const struct arus_source_ops *ops);

@@ -58,12 +58,19 @@ struct arus_state_table {
     size_t ncolumns;
     size_t nkey;
     const char *order_by;
+    /* Columns [0, nfirst) every version of the table had; later ones were appended by newer
+     * versions. ensure_state adds them to an existing table (nullable, ALTER TABLE ... ADD
+     * COLUMN); a read of a table not migrated yet (the read-only verbs never migrate) selects
+     * NULL in their place (arus_state_select_list) instead of failing. */
+    size_t nfirst;
 };
 
 #define ARUS_STATE_PIPELINE_COLUMN "pipeline"
 #define ARUS_STATE_TABLE_COLUMN    "table_name" /* the synced table; part of both keys */
 
-/* watermarks: pipeline, table_name | watermark, deletes_watermark, run_id, updated_at.
+/* watermarks: pipeline, table_name | watermark, deletes_watermark, run_id, updated_at,
+ *   held_from (added later: the newest watermark delivered when the commit horizon held the
+ *   stored one below it, NULL otherwise).
  * runs: run_id, table_name | pipeline, mode, status, started_at, finished_at, rows_extracted,
  * rows_loaded, rows_deleted, rows_dead_lettered, error. */
 extern const struct arus_state_table arus_state_watermarks;
@@ -76,6 +83,15 @@ struct arus_strbuf;
  * "a = EXCLUDED.a", {"VALUES(", ")"} gives "a = VALUES(a)". */
 void arus_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, size_t from,
                       size_t to, char quote, const char *const *set);
+
+/* Append the select list of columns [0, t->ncolumns) of t to sb, as arus_state_names writes
+ * names, each passed through wrap (NULL: the name itself): wrap(sb, column, quoted name) appends
+ * the expression that reads it (a cast, a format). With old_layout, columns from t->nfirst on
+ * are the literal NULL (the table predates them). */
+typedef void (*arus_state_wrap_fn)(struct arus_strbuf *sb, const struct arus_state_column *c,
+                                   const char *quoted);
+void arus_state_select_list(struct arus_strbuf *sb, const struct arus_state_table *t, char quote,
+                            bool old_layout, arus_state_wrap_fn wrap);
 
 #define ARUS_STATE_MAX_COLUMNS 16
 

@@ -12,6 +12,12 @@
 #include "arus/error.h"
 #include "arus/source.h"
 
+/* When a source cannot tell its commit horizon, incremental runs read this much further back
+ * (docs/consistency.md). */
+#define ARUS_HORIZON_FALLBACK_SECONDS 300.0
+/* A run that reads this many rows with a NULL watermark warns (they are read on every run). */
+#define ARUS_NULL_WATERMARK_WARN_ROWS 1000
+
 struct arus_table_report {
     char table[256];
     const char *mode;          /* "incremental" | "full_refresh" (static string) */
@@ -20,6 +26,10 @@ struct arus_table_report {
     int64_t rows_deleted;
     int64_t rows_dead_lettered;  /* rows the destination refused, kept in _dead_letters */
     int64_t rows_estimate;     /* the source's row estimate (0 = unknown), for an ETA */
+    int64_t rows_null_watermark; /* rows read with a NULL watermark (read on every run) */
+    char horizon[64];          /* the commit horizon of this run, "" when none was read */
+    char delivered[64];        /* the newest watermark delivered when the horizon held the
+                                  stored one below it, "" otherwise */
     double seconds;
     int status;                /* ARUS_OK or the failure code */
     char error[ARUS_ERROR_MSG_MAX];

@@ -64,6 +64,9 @@ struct arus_type {
     int scale;
 };
 
+/* A point in time: TIMESTAMP, TIMESTAMPTZ or DATE (what a lookback and a commit horizon can
+ * bound). */
+bool arus_ltype_is_time(enum arus_ltype t);
 /* Lower-case name of a logical type ("int64", "timestamptz", ...). */
 const char *arus_ltype_name(enum arus_ltype t);
 /* Inverse of arus_ltype_name; returns -1 if unknown. */

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arus/types.h"
+
 struct arus_strbuf;
 
 /* Current UTC time as "YYYY-MM-DD HH:MM:SS.ffffff" (buf >= 32 bytes). */
@@ -20,6 +22,10 @@ double arus_monotonic(void);
  * down to microseconds). Returns false on malformed input. */
 bool arus_parse_timestamp(const char *s, size_t n, int64_t *micros);
 void arus_format_timestamp(int64_t micros, char *buf, size_t n);
+/* The instant micros (as arus_parse_timestamp counts) as the canonical cell text of a column of
+ * logical type t: TIMESTAMP and TIMESTAMPTZ as arus_format_timestamp writes it, DATE the day it
+ * falls on. Returns false (buf untouched) for any other type. */
+bool arus_time_cell(enum arus_ltype t, int64_t micros, char *buf, size_t n);
 /* Days since 1970-01-01 <-> civil date. */
 int64_t arus_days_from_civil(int64_t y, unsigned m, unsigned d);
 void arus_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

@@ -240,6 +240,22 @@ static int print_schemas(const struct cli *cli, struct arus_source *src, struct 
     return ARUS_OK;
 }
 
+/* An incremental table without primary key cannot re-read rows (it would append them twice),
+ * so rows whose watermark is NULL are read by its first sync only: say so now. */
+static void warn_keyless_nulls(const struct arus_table_schema *t, const struct arus_sync_mode *m)
+{
+    int wm = m->watermark_column ? arus_schema_find(t, m->watermark_column) : -1;
+    if (m->mode != ARUS_SYNC_INCREMENTAL || wm < 0 || !t->columns[wm].nullable)
+        return;
+    for (size_t i = 0; i < t->ncolumns; i++)
+        if (t->columns[i].pk_ordinal)
+            return;
+    arus_log(ARUS_LOG_WARN, "discover",
+             "table \"%s\" has no primary key: rows whose \"%s\" is NULL will be read by its "
+             "first sync only (docs/consistency.md)",
+             t->name, m->watermark_column);
+}
+
 /* Connect and list the source's tables with columns and detected sync mode. */
 static int print_tables(const struct cli *cli, struct arus_source *src, struct arus_arena *a,
                         struct arus_error *err)
@@ -255,6 +271,7 @@ static int print_tables(const struct cli *cli, struct arus_source *src, struct a
     for (size_t i = 0; i < n; i++) {
         struct arus_sync_mode m;
         arus_source_detect_sync_mode(src, &tables[i], &m);
+        warn_keyless_nulls(&tables[i], &m);
         if (cli->json)
             print_table_json(&tables[i], &m, i == 0);
         else

@@ -50,6 +50,21 @@ static int open_destination(const struct cli *cli, const char *help, struct arus
     return rc ? cli_fail(err) : 0;
 }
 
+/* How far the commit horizon held the stored watermark behind the newest row delivered: a
+ * duration for time watermarks ("12.5s behind 2024-01-01 10:00:12.5"), "-" when not held. */
+static void held_text(const struct arus_table_state *st, char *buf, size_t n)
+{
+    int64_t held, stored;
+    if (!st->held_from || !st->watermark) {
+        snprintf(buf, n, "-");
+    } else if (arus_parse_timestamp(st->held_from, strlen(st->held_from), &held) &&
+               arus_parse_timestamp(st->watermark, strlen(st->watermark), &stored)) {
+        snprintf(buf, n, "%.1fs behind %s", (double)(held - stored) / 1e6, st->held_from);
+    } else {
+        snprintf(buf, n, "behind %s", st->held_from);
+    }
+}
+
 int cmd_state(const struct cli *cli)
 {
     struct arus_config *cfg = NULL;
@@ -59,7 +74,8 @@ int cmd_state(const struct cli *cli)
     arus_error_clear(&err);
     int ec = open_destination(cli,
                               "usage: arus state PIPELINE [--json]\nShow the stored watermark "
-                              "of every table of the pipeline.",
+                              "of every table of the pipeline, and how far the commit horizon\n"
+                              "held it behind the newest row delivered (HELD).",
                               &cfg, &dst, &pipeline, NULL, &err);
     if (ec == 0) {
         struct arus_arena *a = arus_arena_create(0);
@@ -78,15 +94,21 @@ int cmd_state(const struct cli *cli)
                 json_field(stdout, "deletes_watermark", st[i].deletes_watermark, false);
                 json_field(stdout, "run_id", st[i].run_id, false);
                 json_field(stdout, "updated_at", st[i].updated_at, false);
+                json_field(stdout, "held_from", st[i].held_from, false);
                 printf("}");
             }
             printf("]\n");
         } else {
-            printf("%-32s %-28s %-28s %s\n", "TABLE", "WATERMARK", "UPDATED_AT", "RUN_ID");
-            for (size_t i = 0; i < n; i++)
-                printf("%-32s %-28s %-28s %s\n", tables[i],
+            printf("%-32s %-28s %-28s %-36s %s\n", "TABLE", "WATERMARK", "UPDATED_AT", "RUN_ID",
+                   "HELD");
+            for (size_t i = 0; i < n; i++) {
+                char held[64];
+                held_text(&st[i], held, sizeof held);
+                printf("%-32s %-28s %-28s %-36s %s\n", tables[i],
                        st[i].watermark ? st[i].watermark : "-",
-                       st[i].updated_at ? st[i].updated_at : "-", st[i].run_id ? st[i].run_id : "-");
+                       st[i].updated_at ? st[i].updated_at : "-", st[i].run_id ? st[i].run_id : "-",
+                       held);
+            }
         }
         arus_arena_destroy(a);
     }

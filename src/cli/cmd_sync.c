@@ -66,6 +66,9 @@ static void print_json(const struct arus_sync_report *r, const char *pipeline, i
                (long long)t->rows_deleted, (long long)t->rows_dead_lettered, t->seconds);
         json_field(stdout, "status", t->status ? "failed" : "ok", false);
         json_field(stdout, "error", t->status ? t->error : NULL, false);
+        printf(",\"rows_null_watermark\":%lld", (long long)t->rows_null_watermark);
+        json_field(stdout, "horizon", t->horizon[0] ? t->horizon : NULL, false);
+        json_field(stdout, "held_from", t->delivered[0] ? t->delivered : NULL, false);
         printf("}");
     }
     printf("]}\n");

@@ -16,10 +16,11 @@
 static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
-    "initial_backoff", "max_backoff", NULL,
+    "initial_backoff", "max_backoff", "commit_horizon", NULL,
 };
 static const char *const override_keys[] = {
-    "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column", NULL,
+    "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column",
+    "commit_horizon", NULL,
 };
 
 /* Reject any key of map not in keys (NULL-terminated), listing the known ones. */
@@ -130,6 +131,11 @@ static int table_override(struct arus_arena *a, const struct arus_cfg_node *item
         strcmp(o->sync_mode, "full_refresh") != 0)
         rc = arus__cfg_fail(arus_cfg_get(item, "sync_mode"), prefix, "sync_mode", err,
                             "expected incremental or full_refresh");
+    o->commit_horizon = -1;
+    bool horizon;
+    if (rc == ARUS_OK && arus_cfg_get(item, "commit_horizon") &&
+        (rc = arus_cfg_bool(item, "commit_horizon", &horizon, err)) == ARUS_OK)
+        o->commit_horizon = horizon;
     return rc;
 }
 
@@ -197,6 +203,8 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
     if (rc == ARUS_OK)
         rc = arus__cfg_seconds(p->node, prefix, "lookback", &p->lookback_seconds, err);
     if (rc == ARUS_OK)
+        rc = arus_cfg_bool(p->node, "commit_horizon", &p->commit_horizon, err);
+    if (rc == ARUS_OK)
         rc = arus__cfg_int(p->node, prefix, "max_dead_letters", &p->max_dead_letters, err);
     if (rc == ARUS_OK && p->max_dead_letters < 0)
         rc = arus__cfg_fail(arus_cfg_get(p->node, "max_dead_letters"), prefix, "max_dead_letters",
@@ -237,6 +245,7 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             .max_retries = 3,
             .initial_backoff_seconds = 2,
             .max_backoff_seconds = 60,
+            .commit_horizon = true,
         };
         rc = check_keys(n, prefix, pipeline_keys, "pipeline setting", err);
         if (rc == ARUS_OK)

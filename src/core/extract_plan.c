@@ -2,10 +2,16 @@
  * rows in the same order (see arus/source.h for what each field means and how a source
  * translates it). The rules:
  *   incremental  live rows (or all, without deleted_at) from the stored watermark minus the
- *                lookback, inclusive; rows with a NULL watermark come first on the first run
- *                (no stored watermark) and never after; ordered by (watermark NULLS FIRST, pk).
+ *                lookback, inclusive; rows with a NULL watermark come first on every run (they
+ *                cannot be placed in time; the merge makes the re-read harmless); ordered by
+ *                (watermark NULLS FIRST, pk). The engine caps the watermark it stores at the
+ *                source's commit horizon, so rows committed late are read on the next run.
+ *   keyless      (no primary key: nothing to merge a re-read on) from the stored watermark,
+ *                inclusive, up to the commit horizon, exclusive, so each row is read once;
+ *                without a horizon from the stored watermark, exclusive. No lookback. NULL
+ *                watermarks on the first run only.
  *   soft deletes deleted rows, bounded and ordered like the main stream by the deletes
- *                watermark; see deleted_at_bounded below.
+ *                watermark (NULL watermarks on the first run only); see deleted_at_bounded.
  *   full refresh live rows (or all), no bound and no order: the refreshed table replaces the
  *                old one whole, so the server may stream a plain scan. */
 #include "core/extract_plan.h"
@@ -40,10 +46,19 @@ static void plan_key(struct arus_extract_plan *p, struct arus_arena *a)
     p->nkey = kept;
 }
 
+bool arus__extract_keyless(const struct arus_table_schema *t)
+{
+    for (size_t i = 0; i < t->ncolumns; i++)
+        if (t->columns[i].pk_ordinal > 0)
+            return false;
+    return true;
+}
+
 int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_table_schema *t,
                              const struct arus_sync_mode *m, enum arus__extract_kind kind,
-                             const char *watermark, double lookback_seconds, size_t batch_size,
-                             struct arus_arena *a, struct arus_error *err)
+                             const char *watermark, const char *horizon,
+                             double lookback_seconds, size_t batch_size, struct arus_arena *a,
+                             struct arus_error *err)
 {
     struct arus_extract_plan p = {
         .table = t,
@@ -72,14 +87,23 @@ int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_ta
         return rc;
     plan_key(&p, a);
     p.ordered = true;
+    bool keyless = kind == ARUS__EXTRACT_INCREMENTAL && arus__extract_keyless(t);
     char buf[64];
     const char *from =
-        arus__lookback(watermark, &t->columns[p.watermark], lookback_seconds, buf, sizeof buf);
+        keyless ? watermark
+                : arus__lookback(watermark, &t->columns[p.watermark], lookback_seconds, buf,
+                                 sizeof buf);
     p.lower.watermark = from ? arus_arena_strdup(a, from) : NULL;
-    p.lower.inclusive = true;
-    /* NULL watermarks cannot be bounded: the first run reads them (first, so the watermark
-     * reached is the last row's), later runs cannot tell new ones from old ones. */
-    p.nulls = from ? ARUS_NULLS_EXCLUDED : ARUS_NULLS_FIRST;
+    p.lower.inclusive = !keyless || horizon;
+    if (keyless && horizon) {
+        p.upper.watermark = arus_arena_strdup(a, horizon);
+        p.upper.inclusive = false;
+    }
+    /* NULL watermarks cannot be bounded: a keyed main stream reads them on every run (first,
+     * so the watermark reached is the last row's); other streams cannot tell new ones from
+     * old ones and read them on the first run only. */
+    p.nulls = !from || (kind == ARUS__EXTRACT_INCREMENTAL && !keyless) ? ARUS_NULLS_FIRST
+                                                                       : ARUS_NULLS_EXCLUDED;
     /* The soft-delete rule: a row soft-deleted without touching its watermark column keeps
      * its old watermark, below the bound; deleted_at then tells that it changed. That needs
      * deleted_at comparable with the watermark text, i.e. of the same logical type; when

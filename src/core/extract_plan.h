@@ -4,6 +4,7 @@
 #ifndef ARUS_EXTRACT_PLAN_H
 #define ARUS_EXTRACT_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "arus/error.h"
@@ -19,12 +20,18 @@ enum arus__extract_kind {
     ARUS__EXTRACT_FULL_REFRESH, /* the whole table, into the shadow table */
 };
 
+/* True when t has no primary key: its rows cannot be merged, so a re-read would duplicate them
+ * and its main stream is planned to read each row once (see extract_plan.c). */
+bool arus__extract_keyless(const struct arus_table_schema *t);
+
 /* Build the plan of one extract stream of table t synced by mode m into *out.
  *
  * watermark is the stored watermark the stream starts from (the table's watermark for the
  * main stream, its deletes watermark for the soft-delete stream; NULL on a first run, ignored
  * for a full refresh); lookback_seconds widens it backwards for time-typed watermark columns
- * (arus__lookback). The rules (incremental, soft deletes, full refresh) are written in
+ * (arus__lookback) except for a keyless table. horizon is the source's commit horizon (NULL
+ * when unknown or switched off): the exclusive upper bound of a keyless table's main stream,
+ * unused otherwise. The rules (incremental, soft deletes, full refresh) are written in
  * extract_plan.c and in arus/source.h.
  *
  * The key array and the lower-bound text are allocated in a; t and m are borrowed: all must
@@ -33,7 +40,8 @@ enum arus__extract_kind {
  * soft-delete stream without deleted_at column. *out is written only on success. */
 int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_table_schema *t,
                              const struct arus_sync_mode *m, enum arus__extract_kind kind,
-                             const char *watermark, double lookback_seconds, size_t batch_size,
-                             struct arus_arena *a, struct arus_error *err);
+                             const char *watermark, const char *horizon,
+                             double lookback_seconds, size_t batch_size, struct arus_arena *a,
+                             struct arus_error *err);
 
 #endif

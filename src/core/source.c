@@ -2,7 +2,11 @@
  * the NULL-optional-slot rule and the fallback error text live once. */
 #include "arus/source.h"
 
+#include <string.h>
+
+#include "arus/arena.h"
 #include "arus/registry.h"
+#include "arus/util.h"
 
 int arus_source_create(const struct arus_endpoint *ep, struct arus_source **out,
                        struct arus_error *err)
@@ -135,4 +139,40 @@ int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, 
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) has no schemas",
                               src->endpoint->name, src->ops->name);
     return checked(src, "discover schemas", src->ops->discover_schemas(src, a, out, n, err), err);
+}
+
+/* The first ABI whose ops table has the commit_horizon slot. */
+#define ABI_COMMIT_HORIZON 3 /* older tables end before the slot: never read it there */
+
+int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_schema *t,
+                               size_t watermark, struct arus_arena *a, const char **out,
+                               struct arus_error *err)
+{
+    const struct arus_column *c = &t->columns[watermark];
+    enum arus_ltype type = c->type.ltype;
+    if (src->ops->abi_version < ABI_COMMIT_HORIZON || !src->ops->commit_horizon)
+        return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot tell a commit horizon",
+                              src->endpoint->name, src->ops->name);
+    /* Counters and strings are not clocks: no open transaction bounds what it will write. */
+    if (!arus_ltype_is_time(type))
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "watermark column \"%s\" is %s, not a time: no commit horizon "
+                              "bounds it",
+                              c->name, arus_ltype_name(type));
+    const char *h = NULL;
+    int rc = checked(src, "read the commit horizon",
+                     src->ops->commit_horizon(src, t, watermark, a, &h, err), err);
+    if (rc != ARUS_OK)
+        return rc;
+    int64_t micros;
+    char buf[64];
+    if (!arus_parse_timestamp(h, strlen(h), &micros))
+        return arus_error_set(err, ARUS_EDATA, "commit horizon \"%s\" of source \"%s\" is not a "
+                              "timestamp", h, src->endpoint->name);
+    /* Whole seconds: a column that keeps fewer digits than the clock (CURRENT_TIMESTAMP,
+     * DATETIME(0), truncating) must not stamp a later write below the horizon. */
+    micros -= ((micros % 1000000) + 1000000) % 1000000;
+    arus_time_cell(type, micros, buf, sizeof buf);
+    *out = arus_arena_strdup(a, buf);
+    return ARUS_OK;
 }

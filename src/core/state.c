@@ -11,7 +11,16 @@
 #include "arus/strbuf.h"
 #include "arus/util.h"
 
-enum { WM_PIPELINE, WM_TABLE, WM_WATERMARK, WM_DELETES, WM_RUN_ID, WM_UPDATED_AT, WM__COUNT };
+enum {
+    WM_PIPELINE,
+    WM_TABLE,
+    WM_WATERMARK,
+    WM_DELETES,
+    WM_RUN_ID,
+    WM_UPDATED_AT,
+    WM_HELD_FROM, /* added by the commit horizon */
+    WM__COUNT
+};
 
 static const struct arus_state_column wm_columns[] = {
     [WM_PIPELINE] = {ARUS_STATE_PIPELINE_COLUMN, ARUS_STATE_NAME, true},
@@ -20,6 +29,7 @@ static const struct arus_state_column wm_columns[] = {
     [WM_DELETES] = {"deletes_watermark", ARUS_STATE_TEXT, false},
     [WM_RUN_ID] = {"run_id", ARUS_STATE_UUID, false},
     [WM_UPDATED_AT] = {"updated_at", ARUS_STATE_STAMP, true},
+    [WM_HELD_FROM] = {"held_from", ARUS_STATE_TEXT, false},
 };
 
 const struct arus_state_table arus_state_watermarks = {
@@ -28,6 +38,7 @@ const struct arus_state_table arus_state_watermarks = {
     .ncolumns = WM__COUNT,
     .nkey = 2,
     .order_by = ARUS_STATE_TABLE_COLUMN,
+    .nfirst = WM_HELD_FROM,
 };
 
 enum {
@@ -67,6 +78,7 @@ const struct arus_state_table arus_state_runs = {
     .ncolumns = RUN__COUNT,
     .nkey = 2,
     .order_by = "started_at DESC, " ARUS_STATE_TABLE_COLUMN,
+    .nfirst = RUN__COUNT,
 };
 
 _Static_assert(WM__COUNT <= ARUS_STATE_MAX_COLUMNS && RUN__COUNT <= ARUS_STATE_MAX_COLUMNS,
@@ -88,6 +100,27 @@ void arus_state_names(struct arus_strbuf *sb, const struct arus_state_table *t, 
     }
 }
 
+void arus_state_select_list(struct arus_strbuf *sb, const struct arus_state_table *t, char quote,
+                            bool old_layout, arus_state_wrap_fn wrap)
+{
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        arus_strbuf_puts(sb, i ? ", " : "");
+        if (old_layout && i >= t->nfirst) {
+            arus_strbuf_puts(sb, "NULL");
+            continue;
+        }
+        arus_strbuf_reset(&name);
+        arus_sql_quote_ident(&name, t->columns[i].name, quote, false);
+        if (wrap)
+            wrap(sb, &t->columns[i], arus_strbuf_cstr(&name));
+        else
+            arus_strbuf_puts(sb, arus_strbuf_cstr(&name));
+    }
+    arus_strbuf_cleanup(&name);
+}
+
 static void put_count(struct arus_state_row *row, int i, int64_t v)
 {
     snprintf(row->num[i], sizeof row->num[i], "%lld", (long long)v);
@@ -106,6 +139,7 @@ void arus_state_row_from_watermark(struct arus_state_row *row, const struct arus
     if (!st->updated_at)
         arus_now_utc(row->now, sizeof row->now);
     row->value[WM_UPDATED_AT] = st->updated_at ? st->updated_at : row->now;
+    row->value[WM_HELD_FROM] = st->held_from;
 }
 
 void arus_state_row_from_run(struct arus_state_row *row, const struct arus_run_record *r)
@@ -154,6 +188,7 @@ void arus_state_watermark_from_values(const char *const *v, struct arus_arena *a
     st->deletes_watermark = dup(a, v[WM_DELETES]);
     st->run_id = dup_run_id(a, v[WM_RUN_ID]);
     st->updated_at = dup(a, v[WM_UPDATED_AT]);
+    st->held_from = dup(a, v[WM_HELD_FROM]);
 }
 
 void arus_state_run_from_values(const char *const *v, struct arus_arena *a,

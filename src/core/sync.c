@@ -29,6 +29,9 @@ struct table_job {
     struct arus_sync_mode mode;
     struct arus_target target;
     int wm_index;            /* watermark column in the schema, -1 if none */
+    bool keyless;            /* no primary key: read each row once (extract_plan.c) */
+    bool *horizon_warned;    /* run-wide: the unreadable-horizon warning was given */
+    char *horizon;           /* this run's commit horizon (heap), NULL if none */
     char *watermark;         /* newest committed watermark (heap), NULL if none */
     char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
     double started;
@@ -70,6 +73,7 @@ static int store_state(struct table_job *j, struct arus_error *err)
         .deletes_watermark = j->deletes_watermark,
         .run_id = j->target.run_id,
         .updated_at = now,
+        .held_from = j->rep->delivered[0] ? j->rep->delivered : NULL,
     };
     return arus_destination_update_watermark(j->dst, &j->target, &st, err);
 }
@@ -82,17 +86,37 @@ static void rollback_quietly(struct table_job *j)
     arus_destination_rollback(j->dst, &ignored);
 }
 
+/* Order two watermark texts of this table's watermark column. */
+static int wm_compare(const struct table_job *j, const char *a, const char *b)
+{
+    return arus__cell_compare(j->schema->columns[j->wm_index].type.ltype, a, strlen(a), b,
+                              strlen(b));
+}
+
 /* The watermark a batch reaches: rows arrive ordered by watermark, NULLs first, so the last
- * non-NULL one is the highest. */
+ * non-NULL one is the highest. It is stored no further than the commit horizon: a transaction
+ * still open may commit rows below the newest one delivered, and the next run must read them
+ * (the merge makes re-reading the rows above harmless). */
 static void advance_watermark(struct table_job *j, const struct arus_batch *b)
 {
     for (size_t r = b->nrows; r-- > 0;) {
         const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
-        if (c->data) {
-            set_heap_str(&j->watermark, c->data, c->len);
-            return;
+        if (!c->data)
+            continue;
+        set_heap_str(&j->watermark, c->data, c->len);
+        if (j->horizon && wm_compare(j, j->watermark, j->horizon) > 0) {
+            snprintf(j->rep->delivered, sizeof j->rep->delivered, "%.*s", (int)c->len, c->data);
+            set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
         }
+        return;
     }
+}
+
+/* Rows of a main-stream batch whose watermark is NULL (they come first). */
+static void count_null_watermarks(struct table_job *j, const struct arus_batch *b)
+{
+    for (size_t r = 0; r < b->nrows && !arus_batch_row(b, r)[j->wm_index].data; r++)
+        j->rep->rows_null_watermark++;
 }
 
 /* Load rows of b (raw and/or normalized per load_mode) inside the current transaction. */
@@ -219,6 +243,8 @@ static int on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
     struct table_job *j = ((struct stream_ctx *)ctx)->job;
     struct full_refresh_max *max = ((struct stream_ctx *)ctx)->max;
     j->rep->rows_extracted += (int64_t)b->nrows;
+    if (!max)
+        count_null_watermarks(j, b);
     int rc = load_batch(j, b, max != NULL, err);
     if (rc == ARUS_OK && max)
         arus__track_max(max, b);
@@ -246,11 +272,72 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
 
 /* The plan of one of this table's extract streams (core/extract_plan.c has the rules). */
 static int plan_stream(struct table_job *j, enum arus__extract_kind kind, const char *watermark,
-                       struct arus_extract_plan *plan, struct arus_error *err)
+                       double lookback, struct arus_extract_plan *plan, struct arus_error *err)
 {
-    return arus__extract_plan_build(plan, j->schema, &j->mode, kind, watermark,
-                                    j->p->lookback_seconds, (size_t)j->p->batch_size, j->arena,
-                                    err);
+    return arus__extract_plan_build(plan, j->schema, &j->mode, kind, watermark, j->horizon,
+                                    lookback, (size_t)j->p->batch_size, j->arena, err);
+}
+
+static bool horizon_wanted(const struct table_job *j)
+{
+    const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
+    return o && o->commit_horizon >= 0 ? o->commit_horizon : j->p->commit_horizon;
+}
+
+/* Ask the source for this run's commit horizon, before the extract takes its snapshot (rows
+ * committed in between are seen; later ones carry newer watermarks). Returns the lookback
+ * the streams use: the configured one, widened by ARUS_HORIZON_FALLBACK_SECONDS when the
+ * horizon of a time watermark is wanted but unreadable. Never fails the run: it only warns. */
+static double read_horizon(struct table_job *j)
+{
+    double lookback = j->p->lookback_seconds;
+    const struct arus_column *wm = &j->schema->columns[j->wm_index];
+    if (!horizon_wanted(j))
+        return lookback;
+    /* A counter or a string is no clock: no open transaction bounds what it will write, and
+     * nothing can be read further back by time. Said at info level: such a watermark is a
+     * choice (docs/consistency.md); a warning every run would only be noise. */
+    if (!arus_ltype_is_time(wm->type.ltype)) {
+        arus_log(ARUS_LOG_INFO, "sync",
+                 "table \"%s\": no commit horizon for watermark column \"%s\" (%s, not a "
+                 "time): rows committed late below the stored watermark may be missed",
+                 j->target.table, wm->name, arus_ltype_name(wm->type.ltype));
+        return lookback;
+    }
+    struct arus_error e;
+    arus_error_clear(&e);
+    const char *h = NULL;
+    int rc = arus_source_commit_horizon(j->src, j->schema, (size_t)j->wm_index, j->arena, &h, &e);
+    if (rc == ARUS_OK) {
+        set_heap_str(&j->horizon, h, strlen(h));
+        snprintf(j->rep->horizon, sizeof j->rep->horizon, "%s", h);
+        return lookback;
+    }
+    /* The source's matter (a missing privilege, an old connector): said once per run. */
+    if (!*j->horizon_warned)
+        arus_log(ARUS_LOG_WARN, "sync",
+                 "table \"%s\": no commit horizon (%s): rows committed late may be missed; "
+                 "reading %.0f s further back this run (docs/consistency.md)",
+                 j->target.table, e.msg, ARUS_HORIZON_FALLBACK_SECONDS);
+    *j->horizon_warned = true;
+    return lookback + ARUS_HORIZON_FALLBACK_SECONDS;
+}
+
+/* What a table without primary key cannot do, said at every sync. */
+static void warn_keyless(const struct table_job *j)
+{
+    const struct arus_column *wm = &j->schema->columns[j->wm_index];
+    if (j->p->lookback_seconds > 0)
+        arus_log(ARUS_LOG_WARN, "sync",
+                 "table \"%s\" has no primary key: lookback does not apply to it (a re-read "
+                 "would append its rows twice)",
+                 j->target.table);
+    if (wm->nullable && j->watermark)
+        arus_log(ARUS_LOG_WARN, "sync",
+                 "table \"%s\" has no primary key: rows whose \"%s\" is NULL were read by the "
+                 "first run only; later ones are missed (give them a value, or sync the table "
+                 "with full refresh)",
+                 j->target.table, wm->name);
 }
 
 static int run_incremental(struct table_job *j, struct arus_error *err)
@@ -258,11 +345,23 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
     struct arus_extract_plan plan;
     bool first_run = j->watermark == NULL && j->deletes_watermark == NULL;
     struct stream_ctx sc = {.job = j};
-    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->watermark, &plan, err);
+    if (j->keyless)
+        warn_keyless(j);
+    double lookback = read_horizon(j);
+    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->watermark, lookback, &plan, err);
     if (rc == ARUS_OK)
         rc = arus__stream(j->src, &plan, on_batch, &sc, err);
     if (rc != ARUS_OK)
         return rc;
+    if (j->rep->rows_null_watermark >= ARUS_NULL_WATERMARK_WARN_ROWS)
+        arus_log(ARUS_LOG_WARN, "sync",
+                 "table \"%s\": %lld rows have a NULL \"%s\" and are read again on every run "
+                 "(give them a value, or sync the table with full refresh)",
+                 j->target.table, (long long)j->rep->rows_null_watermark,
+                 j->schema->columns[j->wm_index].name);
+    /* A keyless table read every row below the horizon: the next run starts there. */
+    if (j->keyless && j->horizon && (!j->watermark || wm_compare(j, j->horizon, j->watermark) > 0))
+        set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
     /* Rows soft-deleted after this point carry a watermark above the one the main stream
      * reached, so the next delete phase may start there. */
     char *reached = j->watermark ? arus_xstrdup(j->watermark) : NULL;
@@ -277,7 +376,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
     }
     /* A first run loaded only live rows, so it has no deletes to propagate. */
     if (deletes &&
-        (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, &plan, err)) ==
+        (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, lookback, &plan,
+                          err)) ==
             ARUS_OK)
         rc = arus__stream(j->src, &plan, on_deleted_batch, &sc, err);
     /* Mark the run complete: the next delete phase starts where this one ended. Written even
@@ -299,7 +399,7 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     struct arus_extract_plan plan;
     struct full_refresh_max max = {.column = j->wm_index};
     int rc;
-    if ((rc = plan_stream(j, ARUS__EXTRACT_FULL_REFRESH, NULL, &plan, err)))
+    if ((rc = plan_stream(j, ARUS__EXTRACT_FULL_REFRESH, NULL, 0, &plan, err)))
         return rc;
     j->target.shadow = true;
     if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
@@ -370,6 +470,7 @@ static int resolve_mode(struct table_job *j, struct arus_error *err)
         j->mode.mode = ARUS_SYNC_FULL_REFRESH;
     if (j->mode.mode == ARUS_SYNC_FULL_REFRESH)
         j->mode.watermark_column = j->wm_index >= 0 ? j->mode.watermark_column : NULL;
+    j->keyless = arus__extract_keyless(j->schema);
     return ARUS_OK;
 }
 
@@ -429,7 +530,8 @@ static int sync_table(struct table_job *j, struct arus_error *err)
 /* Sync one table end to end, filling its report; never stops the other tables. */
 static int run_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
-                     const char *run_id, const char *table, struct arus_table_report *rep)
+                     const char *run_id, const char *table, bool *horizon_warned,
+                     struct arus_table_report *rep)
 {
     struct table_job j = {
         .src = src,
@@ -445,6 +547,7 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
                    .target_schema = p->target_schema,
                    .run_id = run_id},
         .wm_index = -1,
+        .horizon_warned = horizon_warned,
         .started = arus_monotonic(),
     };
     struct arus_error err;
@@ -464,6 +567,7 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
     report_progress(&j, true);
     free(j.watermark);
     free(j.deletes_watermark);
+    free(j.horizon);
     arus_arena_destroy(j.arena);
     return rc;
 }
@@ -504,8 +608,10 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
         goto out;
     report->tables = arus_xcalloc(ntables ? ntables : 1, sizeof *report->tables);
     report->ntables = ntables;
+    bool horizon_warned = false;
     for (size_t i = 0; i < ntables; i++) {
-        int trc = run_table(src, dst, p, opt, report->run_id, tables[i], &report->tables[i]);
+        int trc = run_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
+                            &report->tables[i]);
         report->rows_total += report->tables[i].rows_loaded;
         if (trc != ARUS_OK) {
             report->failed_tables++;

@@ -13,6 +13,11 @@ static const char *const ltype_names[ARUS_T__COUNT] = {
     "interval",
 };
 
+bool arus_ltype_is_time(enum arus_ltype t)
+{
+    return t == ARUS_T_TIMESTAMP || t == ARUS_T_TIMESTAMPTZ || t == ARUS_T_DATE;
+}
+
 const char *arus_ltype_name(enum arus_ltype t)
 {
     return (unsigned)t < ARUS_T__COUNT ? ltype_names[t] : "?";

@@ -163,6 +163,16 @@ void arus_format_timestamp(int64_t micros, char *buf, size_t n)
         arus_trim_fraction(buf, (size_t)len);
 }
 
+bool arus_time_cell(enum arus_ltype t, int64_t micros, char *buf, size_t n)
+{
+    if (!arus_ltype_is_time(t))
+        return false;
+    arus_format_timestamp(micros, buf, n);
+    if (t == ARUS_T_DATE && strlen(buf) > 10)
+        buf[10] = '\0';
+    return true;
+}
+
 void arus_uuid_v4(char *buf)
 {
     unsigned char b[16];

@@ -194,14 +194,9 @@ const char *arus__lookback(const char *wm, const struct arus_column *col,
 {
     if (!wm || lookback_seconds <= 0)
         return wm;
-    enum arus_ltype t = col->type.ltype;
     int64_t micros;
-    if ((t != ARUS_T_TIMESTAMP && t != ARUS_T_TIMESTAMPTZ && t != ARUS_T_DATE) ||
-        !arus_parse_timestamp(wm, strlen(wm), &micros))
+    if (!arus_parse_timestamp(wm, strlen(wm), &micros) ||
+        !arus_time_cell(col->type.ltype, micros - (int64_t)(lookback_seconds * 1e6), buf, n))
         return wm;
-    micros -= (int64_t)(lookback_seconds * 1e6);
-    arus_format_timestamp(micros, buf, n);
-    if (t == ARUS_T_DATE && strlen(buf) > 10)
-        buf[10] = '\0';
     return buf;
 }

@@ -178,9 +178,18 @@ static void test_decimal_compare(void)
 static void test_state_rows(void)
 {
     /* the layout: keys first, columns as the destinations' tables have them */
-    CHECK_INT(arus_state_watermarks.ncolumns, 6);
+    CHECK_INT(arus_state_watermarks.ncolumns, 7);
+    CHECK_INT(arus_state_watermarks.nfirst, 6); /* held_from came later */
     CHECK_STR(arus_state_watermarks.columns[0].name, "pipeline");
     CHECK_STR(arus_state_watermarks.columns[1].name, "table_name");
+    CHECK_STR(arus_state_watermarks.columns[6].name, "held_from");
+    CHECK_INT(arus_state_runs.nfirst, 12);
+    struct arus_strbuf sel;
+    arus_strbuf_init(&sel);
+    arus_state_select_list(&sel, &arus_state_watermarks, '"', true, NULL);
+    CHECK_STR(arus_strbuf_cstr(&sel), "\"pipeline\", \"table_name\", \"watermark\", "
+                                      "\"deletes_watermark\", \"run_id\", \"updated_at\", NULL");
+    arus_strbuf_cleanup(&sel);
     CHECK_INT(arus_state_runs.ncolumns, 12);
     CHECK_STR(arus_state_runs.columns[0].name, "run_id");
     CHECK_STR(arus_state_runs.columns[1].name, "table_name");
@@ -194,6 +203,7 @@ static void test_state_rows(void)
     CHECK(row.value[3] == NULL);
     CHECK_STR(row.value[4], "r1");                     /* the run id of the target */
     CHECK(row.value[5] && strlen(row.value[5]) == 26); /* updated_at: now */
+    CHECK(row.value[6] == NULL);                       /* not held */
     struct arus_run_record r = {.run_id = "r1",
                                 .pipeline = "p",
                                 .table = "t",
@@ -215,7 +225,7 @@ static void test_state_rows(void)
     arus_run_mark_aborted(&back, NULL);
     CHECK_STR(back.status, "aborted");
     CHECK_STR(back.error, "process ended before the run finished");
-    const char *v[6] = {"p", "t", NULL, NULL, "", "2024-01-01 00:00:00"};
+    const char *v[7] = {"p", "t", NULL, NULL, "", "2024-01-01 00:00:00", NULL};
     const char *table = NULL;
     arus_state_watermark_from_values(v, a, &table, &st);
     CHECK_STR(table, "t");

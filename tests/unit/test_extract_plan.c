@@ -26,13 +26,14 @@ static const struct arus_sync_mode no_deletes = {ARUS_SYNC_INCREMENTAL, "updated
 
 static struct arus_arena *arena;
 static struct arus_error err;
+static const char *horizon; /* the commit horizon build() passes */
 
 static int build(struct arus_extract_plan *p, const struct arus_sync_mode *m,
                  enum arus__extract_kind kind, const char *wm, double lookback)
 {
     arus_error_clear(&err);
     memset(p, 0xa5, sizeof *p); /* nothing may be left unset */
-    return arus__extract_plan_build(p, &table, m, kind, wm, lookback, 500, arena, &err);
+    return arus__extract_plan_build(p, &table, m, kind, wm, horizon, lookback, 500, arena, &err);
 }
 
 /* Set the primary key: ordinals per column (0 = not in it). */
@@ -77,9 +78,15 @@ static void test_later_incremental_run(void)
     CHECK(p.lower.key == NULL);
     CHECK(p.lower.inclusive);
     no_upper(&p);
-    CHECK_INT(p.nulls, ARUS_NULLS_EXCLUDED);
+    CHECK_INT(p.nulls, ARUS_NULLS_FIRST); /* NULL watermarks on every run (merge by key) */
     CHECK_INT(p.rows, ARUS_ROWS_LIVE);
     CHECK(p.ordered);
+    /* a keyed table reads past the horizon (the engine caps what it stores) */
+    horizon = "2024-01-02 03:00:00";
+    REQUIRE(build(&p, &with_deletes, ARUS__EXTRACT_INCREMENTAL, "2024-01-02 03:04:05", 0) ==
+            ARUS_OK);
+    horizon = NULL;
+    no_upper(&p);
 }
 
 static void test_without_deleted_at(void)
@@ -167,6 +174,36 @@ static void test_no_primary_key(void)
     CHECK(p.ordered);
 }
 
+/* Without a key a re-read would append rows twice: [stored, horizon) exactly, no lookback, NULL
+ * watermarks on the first run only; without a horizon (stored, open end). */
+static void test_keyless(void)
+{
+    struct arus_extract_plan p;
+    set_pk(0, 0, 0);
+    horizon = "2024-01-02 04:00:00";
+    int first = build(&p, &no_deletes, ARUS__EXTRACT_INCREMENTAL, NULL, 0);
+    struct arus_extract_plan p1 = p;
+    int later = build(&p, &no_deletes, ARUS__EXTRACT_INCREMENTAL, "2024-01-02 03:04:05", 600);
+    struct arus_extract_plan p2 = p;
+    horizon = NULL;
+    int bare = build(&p, &no_deletes, ARUS__EXTRACT_INCREMENTAL, "2024-01-02 03:04:05", 600);
+    set_pk(1, 0, 0);
+    REQUIRE(first == ARUS_OK && later == ARUS_OK && bare == ARUS_OK);
+    CHECK(p1.lower.watermark == NULL);
+    CHECK_STR(p1.upper.watermark, "2024-01-02 04:00:00");
+    CHECK(!p1.upper.inclusive);
+    CHECK_INT(p1.nulls, ARUS_NULLS_FIRST);
+    CHECK_STR(p2.lower.watermark, "2024-01-02 03:04:05");
+    CHECK(p2.lower.inclusive);
+    CHECK_STR(p2.upper.watermark, "2024-01-02 04:00:00");
+    CHECK(!p2.upper.inclusive);
+    CHECK_INT(p2.nulls, ARUS_NULLS_EXCLUDED);
+    CHECK_STR(p.lower.watermark, "2024-01-02 03:04:05");
+    CHECK(!p.lower.inclusive);
+    no_upper(&p);
+    CHECK_INT(p.nulls, ARUS_NULLS_EXCLUDED);
+}
+
 static void test_composite_primary_key(void)
 {
     /* key (region, updated_at, id): the watermark column leaves the key */
@@ -225,6 +262,7 @@ int main(void)
     RUN(test_soft_deletes_without_lower_bound);
     RUN(test_full_refresh);
     RUN(test_no_primary_key);
+    RUN(test_keyless);
     RUN(test_composite_primary_key);
     RUN(test_missing_columns);
     RUN(test_lookback);

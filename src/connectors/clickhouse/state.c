@@ -30,6 +30,45 @@ static void ch_state_names(struct arus_strbuf *sb, const struct arus_state_table
     arus_state_names(sb, t, from, to, '"', NULL);
 }
 
+/* One state column: counts are Int64, everything else String. */
+static void ch_state_column(struct arus_strbuf *q, const struct arus_state_column *c)
+{
+    const char *type = c->type == ARUS_STATE_COUNT ? "Int64" : "String";
+    arus__ch_quote_ident(q, c->name);
+    arus_strbuf_appendf(q, ch_state_nullable(c) ? " Nullable(%s)" : " %s", type);
+}
+
+/* Add the columns newer versions appended to t (arus_state_table.nfirst) to a table an older
+ * one made (checked in system.columns: old servers have no ADD COLUMN IF NOT EXISTS). */
+static int ch_state_migrate(struct ch_dest *d, const struct arus_state_table *t,
+                            struct arus_error *err)
+{
+    int rc = ARUS_OK;
+    for (size_t i = t->nfirst; rc == ARUS_OK && i < t->ncolumns; i++) {
+        struct arus_strbuf *q = &d->sql;
+        arus_strbuf_reset(q);
+        arus_strbuf_puts(q, "SELECT count() FROM system.columns WHERE database = ");
+        arus__ch_quote_string(q, d->state_schema);
+        arus_strbuf_puts(q, " AND table = ");
+        arus__ch_quote_string(q, t->name);
+        arus_strbuf_puts(q, " AND name = ");
+        arus__ch_quote_string(q, t->columns[i].name);
+        arus_strbuf_puts(q, " FORMAT TabSeparated");
+        if ((rc = arus__ch_exec(d, q->data, NULL, 0, err, "read columns of state table \"%s\"",
+                                t->name)) ||
+            (d->http.resp.len && d->http.resp.data[0] != '0'))
+            continue;
+        arus_strbuf_reset(q);
+        arus_strbuf_puts(q, "ALTER TABLE ");
+        arus__ch_quote_table(q, d->state_schema, t->name);
+        arus_strbuf_puts(q, " ADD COLUMN ");
+        ch_state_column(q, &t->columns[i]);
+        rc = arus__ch_exec(d, q->data, NULL, 0, err, "add column \"%s\" to state table \"%s\"",
+                           t->columns[i].name, t->name);
+    }
+    return rc;
+}
+
 static int ch_state_create(struct ch_dest *d, const struct arus_state_table *t,
                            struct arus_error *err)
 {
@@ -39,17 +78,16 @@ static int ch_state_create(struct ch_dest *d, const struct arus_state_table *t,
     arus__ch_quote_table(q, d->state_schema, t->name);
     arus_strbuf_puts(q, " (");
     for (size_t i = 0; i < t->ncolumns; i++) {
-        const struct arus_state_column *c = &t->columns[i];
-        const char *type = c->type == ARUS_STATE_COUNT ? "Int64" : "String";
-        arus__ch_quote_ident(q, c->name);
-        arus_strbuf_appendf(q, ch_state_nullable(c) ? " Nullable(%s), " : " %s, ", type);
+        ch_state_column(q, &t->columns[i]);
+        arus_strbuf_puts(q, ", ");
     }
     arus_strbuf_puts(q, "_arus_version UInt64) ENGINE = ReplacingMergeTree(_arus_version) "
                         "ORDER BY (");
     ch_state_names(q, t, 0, t->nkey);
     arus_strbuf_putc(q, ')');
-    return arus__ch_exec(d, q->data, NULL, 0, err, "create state table \"%s\".\"%s\"",
-                         d->state_schema, t->name);
+    int rc = arus__ch_exec(d, q->data, NULL, 0, err, "create state table \"%s\".\"%s\"",
+                           d->state_schema, t->name);
+    return rc == ARUS_OK ? ch_state_migrate(d, t, err) : rc;
 }
 
 int arus__ch_ensure_state(struct arus_destination *dst, struct arus_error *err)
@@ -150,22 +188,29 @@ static int ch_state_select(struct ch_dest *d, const struct arus_state_table *t,
 {
     struct arus_strbuf *q = &d->sql;
     *rows = 0;
-    arus_strbuf_reset(q);
-    arus_strbuf_puts(q, "SELECT ");
-    ch_state_names(q, t, 0, t->ncolumns);
-    arus_strbuf_puts(q, " FROM ");
-    arus__ch_quote_table(q, d->state_schema, t->name);
-    arus_strbuf_puts(q, " FINAL WHERE " ARUS_STATE_PIPELINE_COLUMN " = ");
-    arus__ch_quote_string(q, pipeline);
-    if (table) {
-        arus_strbuf_puts(q, " AND " ARUS_STATE_TABLE_COLUMN " = ");
-        arus__ch_quote_string(q, table);
+    int rc;
+    /* A table an older version made lacks the newer columns until a sync migrates it. */
+    for (int old_layout = 0; old_layout < 2; old_layout++) {
+        arus_strbuf_reset(q);
+        arus_strbuf_puts(q, "SELECT ");
+        arus_state_select_list(q, t, '"', old_layout, NULL);
+        arus_strbuf_puts(q, " FROM ");
+        arus__ch_quote_table(q, d->state_schema, t->name);
+        arus_strbuf_puts(q, " FINAL WHERE " ARUS_STATE_PIPELINE_COLUMN " = ");
+        arus__ch_quote_string(q, pipeline);
+        if (table) {
+            arus_strbuf_puts(q, " AND " ARUS_STATE_TABLE_COLUMN " = ");
+            arus__ch_quote_string(q, table);
+        }
+        arus_strbuf_appendf(q, " ORDER BY %s", t->order_by);
+        if (limit != SIZE_MAX)
+            arus_strbuf_appendf(q, " LIMIT %zu", limit);
+        arus_strbuf_puts(q, " FORMAT TabSeparated");
+        rc = arus__ch_exec(d, q->data, NULL, 0, err, "%s", what);
+        if (rc == ARUS_OK || !err || err->driver_code != 47) /* UNKNOWN_IDENTIFIER */
+            break;
+        arus_error_clear(err);
     }
-    arus_strbuf_appendf(q, " ORDER BY %s", t->order_by);
-    if (limit != SIZE_MAX)
-        arus_strbuf_appendf(q, " LIMIT %zu", limit);
-    arus_strbuf_puts(q, " FORMAT TabSeparated");
-    int rc = arus__ch_exec(d, q->data, NULL, 0, err, "%s", what);
     /* UNKNOWN_TABLE, UNKNOWN_DATABASE */
     if (rc == ARUS_ENOTFOUND && err && (err->driver_code == 60 || err->driver_code == 81)) {
         arus_error_clear(err);

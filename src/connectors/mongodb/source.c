@@ -442,6 +442,42 @@ static int mongo_extract_next(struct arus_extract *x, struct arus_batch *b, stru
     return ARUS_OK;
 }
 
+/* A write touches one document and is visible once applied: no transaction holds a stamp back
+ * for long (multi-document transactions are outside this rule; docs/consistency.md). A stamp
+ * the server takes ($currentDate) or a client takes just before sending may still be in
+ * flight while we read, so the horizon is the server's clock minus
+ * MONGO_HORIZON_MARGIN_MS. The server's clock comes from `hello` (localTime). */
+#define MONGO_HORIZON_MARGIN_MS 1000
+
+static int mongo_commit_horizon(struct arus_source *base, const struct arus_table_schema *t,
+                                size_t watermark, struct arus_arena *a, const char **out,
+                                struct arus_error *err)
+{
+    struct mongo_source *s = (struct mongo_source *)base;
+    (void)t; /* dates are instants: UTC text, which the wrapper makes the column's cell */
+    (void)watermark;
+    bson_t *cmd = BCON_NEW("hello", BCON_INT32(1));
+    bson_t reply;
+    bson_error_t e;
+    bson_iter_t it;
+    char buf[64];
+    int rc = ARUS_OK;
+    if (!mongoc_client_command_simple(s->client, "admin", cmd, NULL, &reply, &e)) {
+        rc = arus_error_set(err, mongo_code(&e), "read the commit horizon (hello): %s",
+                            e.message);
+    } else if (!bson_iter_init_find(&it, &reply, "localTime") || !BSON_ITER_HOLDS_DATE_TIME(&it)) {
+        rc = arus_error_set(err, ARUS_ENOTSUP,
+                            "read the commit horizon: the server reports no localTime in hello");
+    } else {
+        arus_format_timestamp((bson_iter_date_time(&it) - MONGO_HORIZON_MARGIN_MS) * 1000, buf,
+                              sizeof buf);
+        *out = arus_arena_strdup(a, buf);
+    }
+    bson_destroy(&reply);
+    bson_destroy(cmd);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_mongodb = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mongodb",
@@ -455,4 +491,5 @@ const struct arus_source_ops arus_source_mongodb = {
     .extract_next = mongo_extract_next,
     .extract_close = mongo_extract_close,
     .extract_soft_deletes = mongo_extract_open,
+    .commit_horizon = mongo_commit_horizon,
 };

@@ -449,21 +449,26 @@ static void my_state_ref(struct arus_strbuf *sb, const struct arus_state_table *
     my_qualified(sb, ARUS_STATE_SCHEMA, t->name);
 }
 
-/* State column types as these tables have always had them. */
-static void my_state_create(struct arus_strbuf *sb, const struct arus_state_table *t)
+/* One state column as these tables have always had it. */
+static void my_state_column(struct arus_strbuf *sb, const struct arus_state_column *c)
 {
     static const char *const types[] = {
         [ARUS_STATE_NAME] = "VARCHAR(255)", [ARUS_STATE_WORD] = "VARCHAR(16)",
         [ARUS_STATE_TEXT] = "TEXT",         [ARUS_STATE_UUID] = "CHAR(36)",
         [ARUS_STATE_STAMP] = "DATETIME(6)", [ARUS_STATE_TIME] = "DATETIME(6)",
         [ARUS_STATE_COUNT] = "BIGINT"};
+    arus_sql_quote_ident(sb, c->name, '`', false);
+    arus_strbuf_appendf(sb, " %s %s", types[c->type], c->not_null ? "NOT NULL" : "NULL");
+}
+
+static void my_state_create(struct arus_strbuf *sb, const struct arus_state_table *t)
+{
     arus_strbuf_puts(sb, "CREATE TABLE IF NOT EXISTS ");
     my_state_ref(sb, t);
     arus_strbuf_puts(sb, " (");
     for (size_t i = 0; i < t->ncolumns; i++) {
-        arus_sql_quote_ident(sb, t->columns[i].name, '`', false);
-        arus_strbuf_appendf(sb, " %s %s, ", types[t->columns[i].type],
-                            t->columns[i].not_null ? "NOT NULL" : "NULL");
+        my_state_column(sb, &t->columns[i]);
+        arus_strbuf_puts(sb, ", ");
     }
     arus_strbuf_puts(sb, "PRIMARY KEY (");
     arus_state_names(sb, t, 0, t->nkey, '`', NULL);
@@ -471,6 +476,31 @@ static void my_state_create(struct arus_strbuf *sb, const struct arus_state_tabl
     if (t == &arus_state_runs) /* `arus runs` reads a pipeline's newest runs */
         arus_strbuf_puts(sb, ", KEY (pipeline, started_at)");
     arus_strbuf_puts(sb, ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+}
+
+/* Add the columns newer versions appended to t (arus_state_table.nfirst) to a table an older
+ * one made (MySQL has no ADD COLUMN IF NOT EXISTS). */
+static int my_state_migrate(struct my_dest *d, const struct arus_state_table *t,
+                            struct arus_error *err)
+{
+    if (t->nfirst == t->ncolumns)
+        return ARUS_OK;
+    struct my_rows have;
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    int rc = my_existing_columns(d, ARUS_STATE_SCHEMA, t->name, &have, err);
+    for (size_t i = t->nfirst; rc == ARUS_OK && i < t->ncolumns; i++) {
+        if (my_rows_has(&have, t->columns[i].name))
+            continue;
+        arus_strbuf_puts(&sb, "ALTER TABLE ");
+        my_state_ref(&sb, t);
+        arus_strbuf_puts(&sb, " ADD COLUMN ");
+        my_state_column(&sb, &t->columns[i]);
+        rc = my_ddl(d, &sb, "add a state column", err);
+    }
+    arus_arena_reset(d->scratch);
+    arus_strbuf_cleanup(&sb);
+    return rc;
 }
 
 static int my_dst_ensure_state(struct arus_destination *b, struct arus_error *err)
@@ -484,7 +514,8 @@ static int my_dst_ensure_state(struct arus_destination *b, struct arus_error *er
         char what[64];
         snprintf(what, sizeof what, "create `%s`.`%s`", ARUS_STATE_SCHEMA, tables[i]->name);
         my_state_create(&sb, tables[i]);
-        rc = my_ddl(d, &sb, what, err);
+        if ((rc = my_ddl(d, &sb, what, err)) == ARUS_OK)
+            rc = my_state_migrate(d, tables[i], err);
     }
     arus_strbuf_cleanup(&sb);
     return rc;
@@ -519,6 +550,19 @@ static int my_state_upsert(struct my_dest *d, const struct arus_state_table *t,
 /* The rows of state table t for pipeline (and table, unless NULL; at most limit), in the
  * layout's order, each column as its canonical text, into r (allocated in a). No rows when
  * the state tables do not exist: reads never create them. */
+/* How a state column is read back as its canonical text. */
+static void my_state_read(struct arus_strbuf *sb, const struct arus_state_column *c,
+                          const char *quoted)
+{
+    const char *fmt = c->type == ARUS_STATE_STAMP  ? "'%Y-%m-%d %H:%i:%s'"
+                      : c->type == ARUS_STATE_TIME ? "'%Y-%m-%d %H:%i:%s.%f'"
+                                                   : NULL;
+    if (fmt)
+        arus_strbuf_appendf(sb, "DATE_FORMAT(%s, %s)", quoted, fmt);
+    else
+        arus_strbuf_puts(sb, quoted);
+}
+
 static int my_state_select(struct my_dest *d, const struct arus_state_table *t,
                            const char *pipeline, const char *table, size_t limit,
                            struct arus_arena *a, struct my_rows *r, const char *what,
@@ -526,33 +570,29 @@ static int my_state_select(struct my_dest *d, const struct arus_state_table *t,
 {
     struct arus_strbuf sb;
     arus_strbuf_init(&sb);
-    arus_strbuf_puts(&sb, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        const struct arus_state_column *c = &t->columns[i];
-        const char *fmt = c->type == ARUS_STATE_STAMP  ? "'%Y-%m-%d %H:%i:%s'"
-                          : c->type == ARUS_STATE_TIME ? "'%Y-%m-%d %H:%i:%s.%f'"
-                                                       : NULL;
-        arus_strbuf_puts(&sb, i ? ", " : "");
-        arus_strbuf_puts(&sb, fmt ? "DATE_FORMAT(" : "");
-        arus_sql_quote_ident(&sb, c->name, '`', false);
-        if (fmt) {
-            arus_strbuf_puts(&sb, ", ");
-            arus_strbuf_puts(&sb, fmt);
-            arus_strbuf_putc(&sb, ')');
-        }
-    }
-    arus_strbuf_puts(&sb, " FROM ");
-    my_state_ref(&sb, t);
-    arus_strbuf_puts(&sb, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?");
-    struct my_param p[2] = {my_str(pipeline), table ? my_str(table) : my_int((long long)limit)};
-    if (table)
-        arus_strbuf_puts(&sb, " AND " ARUS_STATE_TABLE_COLUMN " = ?");
-    arus_strbuf_appendf(&sb, " ORDER BY %s", t->order_by);
-    bool limited = !table && limit != SIZE_MAX;
-    if (limited)
-        arus_strbuf_puts(&sb, " LIMIT ?");
-    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, table || limited ? 2 : 1, a, r,
+    int rc;
+    /* A table an older version made lacks the newer columns until a sync migrates it. */
+    for (int old_layout = 0; old_layout < 2; old_layout++) {
+        arus_strbuf_reset(&sb);
+        arus_strbuf_puts(&sb, "SELECT ");
+        arus_state_select_list(&sb, t, '`', old_layout, my_state_read);
+        arus_strbuf_puts(&sb, " FROM ");
+        my_state_ref(&sb, t);
+        arus_strbuf_puts(&sb, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?");
+        struct my_param p[2] = {my_str(pipeline),
+                                table ? my_str(table) : my_int((long long)limit)};
+        if (table)
+            arus_strbuf_puts(&sb, " AND " ARUS_STATE_TABLE_COLUMN " = ?");
+        arus_strbuf_appendf(&sb, " ORDER BY %s", t->order_by);
+        bool limited = !table && limit != SIZE_MAX;
+        if (limited)
+            arus_strbuf_puts(&sb, " LIMIT ?");
+        rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, table || limited ? 2 : 1, a, r,
                             NULL, err, what);
+        if (rc == ARUS_OK || !err || err->driver_code != 1054) /* ER_BAD_FIELD_ERROR */
+            break;
+        arus_error_clear(err);
+    }
     arus_strbuf_cleanup(&sb);
     /* ER_BAD_DB_ERROR, ER_NO_SUCH_TABLE */
     if (rc != ARUS_OK && err && (err->driver_code == 1049 || err->driver_code == 1146)) {

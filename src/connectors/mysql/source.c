@@ -457,6 +457,39 @@ static void my_src_extract_close(struct arus_extract *x)
     my_extract_free(x);
 }
 
+/* NOW() is the time its statement started, inside a transaction that InnoDB lists with its
+ * start in information_schema.innodb_trx (which needs PROCESS): a row is stamped no earlier
+ * than the oldest open transaction began. trx_started shows in the session's zone (UTC) and
+ * has whole seconds, which only makes the horizon earlier. A DATETIME column holds the
+ * writers' wall clock, which is @@global.time_zone unless they change it; a TIMESTAMP one is
+ * an instant (read in UTC). */
+static const char my_horizon_sql[] =
+    "SELECT DATE_FORMAT(IF(?, h, CONVERT_TZ(h, '+00:00', @@global.time_zone)), "
+    "'%Y-%m-%d %H:%i:%s.%f') FROM (SELECT LEAST(NOW(6), COALESCE((SELECT MIN(trx_started) "
+    "FROM information_schema.innodb_trx WHERE trx_mysql_thread_id <> CONNECTION_ID()), NOW(6))) "
+    "AS h) t";
+
+static int my_src_commit_horizon(struct arus_source *base, const struct arus_table_schema *t,
+                                 size_t watermark, struct arus_arena *a, const char **out,
+                                 struct arus_error *err)
+{
+    struct my_source *s = (struct my_source *)base;
+    enum arus_ltype type = t->columns[watermark].type.ltype;
+    struct my_param p = my_int(type == ARUS_T_TIMESTAMPTZ);
+    struct my_rows r;
+    int rc = arus__my_query(s->db, my_horizon_sql, &p, 1, a, &r, NULL, err,
+                            "read the commit horizon from information_schema.innodb_trx (needs "
+                            "the PROCESS privilege)");
+    if (rc != ARUS_OK)
+        return rc;
+    if (r.nrows != 1 || !r.cells[0])
+        return arus_error_set(err, ARUS_EDATA,
+                              "commit horizon: the server cannot convert to the global "
+                              "time_zone (are its time zone tables loaded?)");
+    *out = r.cells[0];
+    return ARUS_OK;
+}
+
 const struct arus_source_ops arus_source_mysql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mysql",
@@ -470,4 +503,5 @@ const struct arus_source_ops arus_source_mysql = {
     .extract_next = my_src_extract_next,
     .extract_close = my_src_extract_close,
     .extract_soft_deletes = my_src_extract_open,
+    .commit_horizon = my_src_commit_horizon,
 };

@@ -306,6 +306,18 @@ static void pg_state_create(struct arus_strbuf *sb, const struct arus_state_tabl
     arus_strbuf_puts(sb, "));");
 }
 
+/* Columns newer versions appended to t (arus_state_table.nfirst), added to a table made by an
+ * older one. */
+static void pg_state_migrate(struct arus_strbuf *sb, const struct arus_state_table *t)
+{
+    for (size_t i = t->nfirst; i < t->ncolumns; i++) {
+        arus_strbuf_puts(sb, ";ALTER TABLE ");
+        arus__pg_qualified(sb, ARUS_STATE_SCHEMA, t->name);
+        arus_strbuf_puts(sb, " ADD COLUMN IF NOT EXISTS ");
+        pg_state_column(sb, &t->columns[i]);
+    }
+}
+
 /* Concurrent first runs would race on the catalog; the transaction-scoped advisory lock makes
  * the CREATEs take turns. The whole string runs as one implicit transaction. */
 static int pg_ensure_state(struct arus_destination *base, struct arus_error *err)
@@ -323,6 +335,8 @@ static int pg_ensure_state(struct arus_destination *base, struct arus_error *err
     arus_strbuf_puts(sql, "CREATE INDEX IF NOT EXISTS runs_pipeline_started ON ");
     arus__pg_qualified(sql, ARUS_STATE_SCHEMA, arus_state_runs.name);
     arus_strbuf_puts(sql, " (pipeline, started_at DESC)");
+    pg_state_migrate(sql, &arus_state_watermarks);
+    pg_state_migrate(sql, &arus_state_runs);
     return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), "create arus_state tables", err);
 }
 
@@ -943,40 +957,48 @@ static int pg_state_upsert(struct pg_dest *d, const struct arus_state_table *t,
 /* The rows of state table t for pipeline (and table, unless NULL; at most limit), in
  * the layout's order, each column as its canonical text. *out is NULL when the state tables
  * do not exist (nothing was ever synced here): reads never create them. */
+/* How a state column is read back as its canonical text. */
+static void pg_state_read(struct arus_strbuf *sb, const struct arus_state_column *c,
+                          const char *quoted)
+{
+    const char *fmt = c->type == ARUS_STATE_STAMP  ? "'YYYY-MM-DD HH24:MI:SS'"
+                      : c->type == ARUS_STATE_TIME ? "'YYYY-MM-DD HH24:MI:SS.US'"
+                                                   : NULL;
+    if (fmt)
+        arus_strbuf_appendf(sb, "to_char(%s, %s)", quoted, fmt);
+    else
+        arus_strbuf_appendf(sb, "%s%s", quoted, c->type == ARUS_STATE_UUID ? "::text" : "");
+}
+
 static int pg_state_select(struct pg_dest *d, const struct arus_state_table *t,
                            const char *pipeline, const char *table, size_t limit, PGresult **out,
                            const char *what, struct arus_error *err)
 {
     struct arus_strbuf *sql = &d->sql;
-    arus_strbuf_reset(sql);
-    arus_strbuf_puts(sql, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        const struct arus_state_column *c = &t->columns[i];
-        const char *fmt = c->type == ARUS_STATE_STAMP  ? "'YYYY-MM-DD HH24:MI:SS'"
-                          : c->type == ARUS_STATE_TIME ? "'YYYY-MM-DD HH24:MI:SS.US'"
-                                                       : NULL;
-        arus_strbuf_puts(sql, i ? ", " : "");
-        arus_strbuf_puts(sql, fmt ? "to_char(" : "");
-        arus_sql_quote_ident(sql, c->name, '"', false);
-        if (fmt)
-            arus_strbuf_appendf(sql, ", %s)", fmt);
-        else if (c->type == ARUS_STATE_UUID)
-            arus_strbuf_puts(sql, "::text");
+    int rc;
+    /* A table an older version made lacks the newer columns until a sync migrates it. */
+    for (int old_layout = 0; old_layout < 2; old_layout++) {
+        arus_strbuf_reset(sql);
+        arus_strbuf_puts(sql, "SELECT ");
+        arus_state_select_list(sql, t, '"', old_layout, pg_state_read);
+        arus_strbuf_puts(sql, " FROM ");
+        arus__pg_qualified(sql, ARUS_STATE_SCHEMA, t->name);
+        arus_strbuf_puts(sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = $1");
+        char lim[24];
+        snprintf(lim, sizeof lim, "%zu", limit);
+        const char *params[2] = {pipeline, table ? table : lim};
+        if (table)
+            arus_strbuf_puts(sql, " AND " ARUS_STATE_TABLE_COLUMN " = $2");
+        arus_strbuf_appendf(sql, " ORDER BY %s", t->order_by);
+        bool limited = !table && limit != SIZE_MAX;
+        if (limited)
+            arus_strbuf_puts(sql, " LIMIT $2::bigint");
+        rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), table || limited ? 2 : 1, params,
+                            out, what, err);
+        if (rc == ARUS_OK || !err || strcmp(err->sqlstate, "42703") != 0) /* undefined_column */
+            break;
+        arus_error_clear(err);
     }
-    arus_strbuf_puts(sql, " FROM ");
-    arus__pg_qualified(sql, ARUS_STATE_SCHEMA, t->name);
-    arus_strbuf_puts(sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = $1");
-    char lim[24];
-    snprintf(lim, sizeof lim, "%zu", limit);
-    const char *params[2] = {pipeline, table ? table : lim};
-    if (table)
-        arus_strbuf_puts(sql, " AND " ARUS_STATE_TABLE_COLUMN " = $2");
-    arus_strbuf_appendf(sql, " ORDER BY %s", t->order_by);
-    bool limited = !table && limit != SIZE_MAX;
-    if (limited)
-        arus_strbuf_puts(sql, " LIMIT $2::bigint");
-    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), table || limited ? 2 : 1, params, out,
-                            what, err);
     if (rc != ARUS_OK && err && strcmp(err->sqlstate, "42P01") == 0) {
         arus_error_clear(err); /* undefined_table */
         *out = NULL;

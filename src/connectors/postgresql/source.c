@@ -21,6 +21,8 @@ struct pg_source {
     const char *schema;   /* tables here keep their plain name */
     const char **include; /* schema_include globs (malloc'ed array, borrowed strings) */
     size_t ninclude;
+    char writer_zone[128]; /* TimeZone of a new session ("" until read): what zone-less
+                              timestamps are stamped in */
 };
 
 struct pg_extract {
@@ -451,6 +453,72 @@ static void pg_extract_close(struct arus_extract *xx)
     free(x);
 }
 
+/* ---- commit horizon */
+
+/* The TimeZone a session gets by default, which writers stamp zone-less columns in (now()
+ * into a timestamp column). Our own session is UTC from its startup options, so even RESET
+ * would answer UTC: ask a second, short connection without that option, once. */
+static int pg_writer_zone(struct pg_source *s, struct arus_error *err)
+{
+    static const char utc_option[] = "-c TimeZone=UTC ";
+    if (s->writer_zone[0])
+        return ARUS_OK;
+    struct pg_settings set = s->set;
+    char *at = strstr(set.options, utc_option);
+    if (at)
+        memmove(at, at + strlen(utc_option), strlen(at + strlen(utc_option)) + 1);
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    int rc = arus__pg_connect(&set, &c, err);
+    if (rc == ARUS_OK)
+        rc = arus__pg_query(c, "SELECT current_setting('TimeZone')", 0, NULL, &r,
+                            "read the default TimeZone", err);
+    if (rc == ARUS_OK)
+        snprintf(s->writer_zone, sizeof s->writer_zone, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
+
+/* now() is the start of its transaction, so a row is stamped no later than its transaction
+ * began: the horizon is the oldest xact_start of the other sessions of this database (idle in
+ * transaction too), or now. Autovacuum and WAL senders write no rows. Sessions of other roles
+ * show no xact_start (nor backend_type) without pg_read_all_stats; they would make the minimum
+ * wrong, so they fail the horizon. */
+static const char pg_horizon_sql[] =
+    "WITH o AS (SELECT xact_start, query FROM pg_stat_activity WHERE datname = "
+    "current_database() AND pid <> pg_backend_pid() AND coalesce(backend_type, '') NOT IN "
+    "('autovacuum worker', 'walsender')) "
+    "SELECT to_char(least(now(), (SELECT min(xact_start) FROM o)) AT TIME ZONE $1, "
+    "'YYYY-MM-DD HH24:MI:SS.US'), (SELECT count(*) FROM o WHERE query = "
+    "'<insufficient privilege>'), current_user";
+
+static int pg_commit_horizon(struct arus_source *base, const struct arus_table_schema *t,
+                             size_t watermark, struct arus_arena *a, const char **out,
+                             struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    enum arus_ltype type = t->columns[watermark].type.ltype;
+    int rc = type == ARUS_T_TIMESTAMPTZ ? ARUS_OK : pg_writer_zone(s, err);
+    if (rc)
+        return rc;
+    const char *zone = type == ARUS_T_TIMESTAMPTZ ? "UTC" : s->writer_zone;
+    PGresult *r = NULL;
+    if ((rc = arus__pg_query(s->conn, pg_horizon_sql, 1, &zone, &r, "read the commit horizon",
+                             err)))
+        return rc;
+    if (strcmp(PQgetvalue(r, 0, 1), "0") != 0)
+        rc = arus_error_set(err, ARUS_EQUERY,
+                            "%s session(s) of other roles hide their transactions in "
+                            "pg_stat_activity: role \"%s\" needs pg_read_all_stats (or "
+                            "superuser) for a commit horizon",
+                            PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+    else
+        *out = arus_arena_strdup(a, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_postgresql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "postgresql",
@@ -465,4 +533,5 @@ const struct arus_source_ops arus_source_postgresql = {
     .extract_close = pg_extract_close,
     .extract_soft_deletes = pg_extract_open,
     .discover_schemas = pg_discover_schemas,
+    .commit_horizon = pg_commit_horizon,
 };

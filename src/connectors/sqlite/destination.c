@@ -131,6 +131,32 @@ static int sqlite_run(struct sqlite_dest *d, struct arus_strbuf *sql, struct aru
 /* ---- state and history: statements generated from the layout in arus/state.h */
 
 /* Counts are INTEGER, everything else TEXT, as these tables have always had them. */
+/* Whether table (unquoted name) has column. *out is written on success. */
+static int sqlite_has_column(struct sqlite_dest *d, const char *table, const char *column,
+                             bool *out, struct arus_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+                                  &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    *out = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return ARUS_OK;
+}
+
+/* One state column: counts are INTEGER, everything else TEXT. */
+static void sqlite_state_column(struct arus_strbuf *sql, const struct arus_state_column *c)
+{
+    arus_sql_quote_ident(sql, c->name, '"', false);
+    arus_strbuf_puts(sql, c->type == ARUS_STATE_COUNT ? " INTEGER" : " TEXT");
+    arus_strbuf_puts(sql, c->not_null ? " NOT NULL" : "");
+}
+
+/* Create state table t if missing, and add the columns newer versions appended to it
+ * (arus_state_table.nfirst) to a table an older one made. */
 static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_table *t,
                                struct arus_strbuf *sql, struct arus_error *err)
 {
@@ -138,16 +164,27 @@ static int sqlite_state_create(struct sqlite_dest *d, const struct arus_state_ta
     sqlite_prefixed(sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(sql, " (");
     for (size_t i = 0; i < t->ncolumns; i++) {
-        const struct arus_state_column *c = &t->columns[i];
-        arus_sql_quote_ident(sql, c->name, '"', false);
-        arus_strbuf_puts(sql, c->type == ARUS_STATE_COUNT ? " INTEGER" : " TEXT");
-        arus_strbuf_puts(sql, c->not_null ? " NOT NULL, " : ", ");
+        sqlite_state_column(sql, &t->columns[i]);
+        arus_strbuf_puts(sql, ", ");
     }
     arus_strbuf_puts(sql, "PRIMARY KEY (");
     arus_state_names(sql, t, 0, t->nkey, '"', NULL);
     arus_strbuf_putc(sql, ')');
     arus_strbuf_putc(sql, ')');
-    return sqlite_run(d, sql, err);
+    int rc = sqlite_run(d, sql, err);
+    char name[128];
+    snprintf(name, sizeof name, "%s__%s", ARUS_STATE_SCHEMA, t->name);
+    for (size_t i = t->nfirst; rc == ARUS_OK && i < t->ncolumns; i++) {
+        bool have = false;
+        if ((rc = sqlite_has_column(d, name, t->columns[i].name, &have, err)) || have)
+            continue;
+        arus_strbuf_puts(sql, "ALTER TABLE ");
+        sqlite_prefixed(sql, ARUS_STATE_SCHEMA, t->name);
+        arus_strbuf_puts(sql, " ADD COLUMN ");
+        sqlite_state_column(sql, &t->columns[i]);
+        rc = sqlite_run(d, sql, err);
+    }
+    return rc;
 }
 
 /* The first call of a sync: the database is opened (created) for writing here, so that the
@@ -223,9 +260,16 @@ static int sqlite_state_select(struct sqlite_dest *d, const struct arus_state_ta
         if (step != SQLITE_ROW)
             goto out;
     }
+    /* A table an older version made lacks the newer columns until a sync migrates it. */
+    bool old_layout = false;
+    for (size_t i = t->nfirst; rc == ARUS_OK && i < t->ncolumns && !old_layout; i++) {
+        bool have = false;
+        rc = sqlite_has_column(d, name, t->columns[i].name, &have, err);
+        old_layout = !have;
+    }
     arus_strbuf_reset(&sql);
     arus_strbuf_puts(&sql, "SELECT ");
-    arus_state_names(&sql, t, 0, t->ncolumns, '"', NULL);
+    arus_state_select_list(&sql, t, '"', old_layout, NULL);
     arus_strbuf_puts(&sql, " FROM ");
     sqlite_prefixed(&sql, ARUS_STATE_SCHEMA, t->name);
     arus_strbuf_puts(&sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?1");
@@ -342,15 +386,10 @@ static int sqlite_add_missing_columns(struct sqlite_dest *d, const struct arus_t
     arus_normalized_table_name(&name, t);
     int rc = ARUS_OK;
     for (size_t i = 0; rc == ARUS_OK && i < s->ncolumns; i++) {
-        sqlite3_stmt *st = NULL;
-        if ((rc = arus__sqlite_prepare(d->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-                                       &st, err)))
-            break;
-        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&name), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, s->columns[i].name, -1, SQLITE_STATIC);
-        bool exists = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-        if (exists)
+        bool exists = false;
+        if ((rc = sqlite_has_column(d, arus_strbuf_cstr(&name), s->columns[i].name, &exists,
+                                    err)) ||
+            exists)
             continue;
         arus_strbuf_puts(&sql, "ALTER TABLE ");
         sqlite_normalized_ident(&sql, d, t);

@@ -300,6 +300,47 @@ static void sqlite_extract_close(struct arus_extract *x)
     free(x);
 }
 
+/* SQLite has one writer at a time, and a statement takes the write lock before it evaluates
+ * 'now' (CURRENT_TIMESTAMP, datetime('now') in UTC): a writer still open holds stamps older
+ * than the clock. BEGIN IMMEDIATE on a second, writable connection waits (busy timeout) until
+ * no writer is open; any later writer stamps after the clock read under that lock. The lock
+ * is released at once, nothing is written. Needs write access to the file (and its -wal). */
+static int sqlite_commit_horizon(struct arus_source *base, const struct arus_table_schema *t,
+                                 size_t watermark, struct arus_arena *a, const char **out,
+                                 struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    (void)t; /* UTC text: the wrapper makes it the column's cell */
+    (void)watermark;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_open(base->endpoint, s->path, true, &db, err);
+    if (rc) {
+        arus_error_prefix(err, "read the commit horizon (needs write access to wait out open "
+                               "writers)");
+        return rc;
+    }
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = arus__sqlite_fail(db, ARUS_EQUERY, err,
+                               "read the commit horizon: BEGIN IMMEDIATE (needs write access to "
+                               "wait out open writers)");
+        goto out;
+    }
+    if ((rc = arus__sqlite_prepare(db, "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')", &st, err)))
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = arus__sqlite_fail(db, ARUS_EQUERY, err, "read the commit horizon");
+        goto out;
+    }
+    const char *now = (const char *)sqlite3_column_text(st, 0);
+    *out = arus_arena_strdup(a, now ? now : "");
+out:
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_sqlite = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "sqlite",
@@ -313,4 +354,5 @@ const struct arus_source_ops arus_source_sqlite = {
     .extract_next = sqlite_extract_next,
     .extract_close = sqlite_extract_close,
     .extract_soft_deletes = sqlite_extract_open,
+    .commit_horizon = sqlite_commit_horizon,
 };

@@ -257,7 +257,7 @@ static int src_columns(struct arus_source *s, const char *table, struct arus_are
         t->columns[c].name = arus_arena_strdup(a, fake_source_table.col_names[c]);
         t->columns[c].type.ltype = fake_source_table.col_types[c];
         t->columns[c].nullable = c != 0;
-        t->columns[c].pk_ordinal = c == 0;
+        t->columns[c].pk_ordinal = c == 0 && !fake_keyless;
     }
     t->row_count_estimate = (int64_t)fake_source_table.nrows;
     *out = t;
@@ -380,6 +380,21 @@ static void src_close_x(struct arus_extract *x)
     free(x);
 }
 
+const char *fake_horizon;
+bool fake_keyless;
+
+static int src_horizon(struct arus_source *s, const struct arus_table_schema *t, size_t watermark,
+                       struct arus_arena *a, const char **out, struct arus_error *err)
+{
+    (void)s;
+    (void)t;
+    (void)watermark;
+    if (!fake_horizon)
+        return arus_error_set(err, ARUS_EQUERY, "horizon needs the FAKE privilege");
+    *out = arus_arena_strdup(a, fake_horizon);
+    return ARUS_OK;
+}
+
 static const struct arus_source_ops fake_source_ops = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "fake",
@@ -393,6 +408,7 @@ static const struct arus_source_ops fake_source_ops = {
     .extract_next = src_next,
     .extract_close = src_close_x,
     .extract_soft_deletes = src_open,
+    .commit_horizon = src_horizon,
 };
 
 /* ---------------------------------------------------------------- destination */
@@ -617,7 +633,8 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
         const struct arus_cell *row = arus_batch_row(b, r);
         char key[64];
         snprintf(key, sizeof key, "%.*s", (int)row[0].len, row[0].data);
-        long at = find_row(tab, key);
+        /* A table without key appends, as the real destinations do. */
+        long at = b->schema->columns[0].pk_ordinal ? find_row(tab, key) : -1;
         bool changed = at < 0;
         if (at < 0)
             at = (long)tab->nrows++;

@@ -27,6 +27,11 @@ struct fake_table {
 extern struct fake_table fake_source_table;
 extern struct fake_table fake_dest_table;
 
+/* The source's commit horizon (NULL: the slot fails as for a missing privilege) and whether
+ * its table has no primary key (column 0 is then a plain column). Kept by fake_reset. */
+extern const char *fake_horizon;
+extern bool fake_keyless;
+
 struct fake_dest_state {
     char *watermark;
     char *deletes_watermark;
