@@ -58,6 +58,11 @@ struct arus_extract;
  *                     and EXCLUDED after; ordered by (watermark, primary key).
  *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise.
  *   full refresh      LIVE or ALL, watermark -1, no bound, not ordered.
+ *   by key            LIVE or ALL, watermark -1, no bound, ordered by the whole primary key
+ *                     (arus verify and delete_missing merge it with the destination's rows
+ *                     read by key; plan->table may then hold only the key columns and
+ *                     deleted_at). String keys come in the server's order for the column;
+ *                     verify stops with an error when that is not byte order.
  *   upper             never set yet (a commit horizon will set it); sources translate it anyway.
  *
  * The soft-delete rule (the same for every source): the soft-delete stream reads rows with

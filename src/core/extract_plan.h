@@ -17,6 +17,7 @@ enum arus__extract_kind {
     ARUS__EXTRACT_INCREMENTAL,  /* the main stream of an incremental run */
     ARUS__EXTRACT_SOFT_DELETES, /* the soft-delete stream of an incremental run */
     ARUS__EXTRACT_FULL_REFRESH, /* the whole table, into the shadow table */
+    ARUS__EXTRACT_BY_KEY,       /* the whole table ordered by primary key (verify) */
 };
 
 /* Build the plan of one extract stream of table t synced by mode m into *out.
@@ -30,7 +31,8 @@ enum arus__extract_kind {
  * The key array and the lower-bound text are allocated in a; t and m are borrowed: all must
  * outlive the stream. Returns ARUS_OK, ARUS_ENOTFOUND when the watermark or deleted_at column
  * of m is not in t, ARUS_EINVAL for an incremental kind without watermark column or a
- * soft-delete stream without deleted_at column. *out is written only on success. */
+ * soft-delete stream without deleted_at column, ARUS_EINVAL for ARUS__EXTRACT_BY_KEY on a table
+ * without primary key. *out is written only on success. */
 int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_table_schema *t,
                              const struct arus_sync_mode *m, enum arus__extract_kind kind,
                              const char *watermark, double lookback_seconds, size_t batch_size,

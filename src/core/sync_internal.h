@@ -3,6 +3,7 @@
 #ifndef ARUS_SYNC_INTERNAL_H
 #define ARUS_SYNC_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "arus/config.h"
@@ -30,6 +31,14 @@ const char *arus__lookback(const char *wm, const struct arus_column *col,
 /* Replace the schema's primary key by the comma-separated column list `columns`. */
 int arus__apply_primary_key(struct arus_table_schema *t, const char *columns,
                             struct arus_error *err);
+
+/* Apply the pipeline's per-table overrides of `table` (primary key into schema, watermark,
+ * deleted_at, sync mode) and the --full-refresh flag (full_refresh) on top of the detected mode
+ * into *mode; *wm_index is the watermark column in schema, -1 if none. ARUS_ECONFIG when an
+ * override names a column the table lacks. */
+int arus__resolve_mode(struct arus_source *src, const struct arus_pipeline *p, const char *table,
+                       bool full_refresh, struct arus_table_schema *schema,
+                       struct arus_sync_mode *mode, int *wm_index, struct arus_error *err);
 
 /* The tables a run covers: `only` (which must be selected by the pipeline) or every table the
  * pipeline selects (globs resolved by discover_tables). Names allocated in a. */
