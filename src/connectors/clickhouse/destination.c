@@ -763,6 +763,78 @@ static int ch_drop_shadow(struct arus_destination *dst, const struct arus_target
     return rc;
 }
 
+/* arus verify: one page of the collapsed typed table (what the <table>_current view shows) by
+ * key. The bound is a tuple comparison with each value a typed literal. */
+static int ch_read_rows(struct arus_destination *dst, const struct arus_target *t,
+                        const struct arus_cell *after, struct arus_batch *b,
+                        struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const struct arus_table_schema *s = b->schema;
+    size_t *pk = arus_xcalloc(s->ncolumns + 1, sizeof *pk);
+    size_t npk = arus_schema_pk(s, pk);
+    struct arus_strbuf name, keys, type;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&keys);
+    arus_strbuf_init(&type);
+    ch_norm_name(&name, t, true);
+    for (size_t i = 0; i < npk; i++) {
+        arus_strbuf_puts(&keys, i ? ", " : "");
+        arus__ch_quote_ident(&keys, s->columns[pk[i]].name);
+    }
+    struct arus_strbuf *q = &d->sql;
+    arus_strbuf_reset(q);
+    arus_strbuf_puts(q, "SELECT ");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        arus_strbuf_puts(q, i ? ", " : "");
+        arus__ch_quote_ident(q, s->columns[i].name);
+    }
+    arus_strbuf_puts(q, " FROM ");
+    arus__ch_quote_table(q, ch_target_db(d, t), name.data);
+    arus_strbuf_puts(q, " FINAL WHERE _arus_deleted = 0");
+    if (after) {
+        arus_strbuf_appendf(q, " AND tuple(%s) > tuple(", arus_strbuf_cstr(&keys));
+        for (size_t i = 0; i < npk; i++) {
+            arus_strbuf_reset(&type);
+            ch_column_type(d, &s->columns[pk[i]], &type);
+            arus_strbuf_puts(q, i ? ", CAST(" : "CAST(");
+            arus__ch_quote_string(q, after[i].data ? after[i].data : "");
+            arus_strbuf_appendf(q, " AS %s)", arus_strbuf_cstr(&type));
+        }
+        arus_strbuf_putc(q, ')');
+    }
+    arus_strbuf_appendf(q, " ORDER BY %s LIMIT %zu FORMAT TabSeparated", arus_strbuf_cstr(&keys),
+                        b->capacity);
+    int rc = arus__ch_exec(d, q->data, NULL, 0, err, "read back \"%s\".\"%s\"",
+                           ch_target_db(d, t), name.data);
+    /* Split by hand rather than with arus__ch_tsv_split_row: the lengths must survive
+     * unescaping, a String may hold NUL bytes. */
+    char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
+    while (rc == ARUS_OK && pos && pos < end) {
+        struct arus_cell *cells = arus_batch_add_row(b);
+        for (size_t i = 0; i < s->ncolumns; i++) {
+            char *f = pos;
+            while (pos < end && *pos != '\t' && *pos != '\n')
+                pos++;
+            size_t n = (size_t)(pos - f);
+            bool last = pos >= end || *pos == '\n';
+            pos += pos < end;
+            if (!(n == 2 && f[0] == '\\' && f[1] == 'N'))
+                arus_cell_set(b, &cells[i], f, arus__ch_tsv_unescape(f, n));
+            if (last != (i + 1 == s->ncolumns)) {
+                rc = arus_error_set(err, ARUS_EQUERY, "read back \"%s\".\"%s\": malformed row",
+                                    ch_target_db(d, t), name.data);
+                break;
+            }
+        }
+    }
+    arus_strbuf_cleanup(&type);
+    arus_strbuf_cleanup(&keys);
+    arus_strbuf_cleanup(&name);
+    free(pk);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
@@ -789,4 +861,5 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .list_state = arus__ch_list_state,
     .delete_rows = ch_delete_rows,
     .write_dead_letter = ch_write_dead_letter,
+    .read_rows = ch_read_rows,
 };

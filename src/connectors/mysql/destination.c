@@ -754,6 +754,58 @@ static int my_dst_write_dead_letter(struct arus_destination *b, const struct aru
     return rc;
 }
 
+/* arus verify: one page of the normalized table by key. Its key columns have a binary
+ * collation (my_create_table_ddl), so ORDER BY is byte order already. */
+static int my_dst_read_rows(struct arus_destination *b, const struct arus_target *t,
+                            const struct arus_cell *after, struct arus_batch *batch,
+                            struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    const struct arus_table_schema *s = batch->schema;
+    size_t *pk = arus_xcalloc(s->ncolumns + 1, sizeof *pk);
+    size_t npk = arus_schema_pk(s, pk);
+    struct my_param *params = arus_xcalloc(npk + 1, sizeof *params);
+    struct arus_strbuf sql, keys;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&keys);
+    for (size_t i = 0; i < npk; i++) {
+        arus_strbuf_puts(&keys, i ? ", " : "");
+        arus_sql_quote_ident(&keys, s->columns[pk[i]].name, '`', false);
+    }
+    arus_strbuf_puts(&sql, "SELECT ");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        arus_strbuf_puts(&sql, i ? ", " : "");
+        arus_sql_quote_ident(&sql, s->columns[i].name, '`', false);
+    }
+    arus_strbuf_puts(&sql, " FROM ");
+    my_norm_ref(d, t, false, &sql);
+    if (after) {
+        arus_strbuf_appendf(&sql, " WHERE (%s) > (", arus_strbuf_cstr(&keys));
+        for (size_t i = 0; i < npk; i++) {
+            arus_strbuf_puts(&sql, i ? ", ?" : "?");
+            params[i] = (struct my_param){.p = after[i].data, .n = after[i].len};
+        }
+        arus_strbuf_putc(&sql, ')');
+    }
+    arus_strbuf_appendf(&sql, " ORDER BY %s LIMIT %zu", arus_strbuf_cstr(&keys), batch->capacity);
+    struct my_rows r = {0};
+    arus_arena_reset(d->scratch);
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sql), params, after ? npk : 0, d->scratch,
+                            &r, NULL, err, "read back rows");
+    for (size_t row = 0; rc == ARUS_OK && row < r.nrows; row++) {
+        struct arus_cell *cells = arus_batch_add_row(batch);
+        for (size_t i = 0; i < s->ncolumns && i < r.ncols; i++)
+            if (r.cells[row * r.ncols + i])
+                arus_cell_set(batch, &cells[i], r.cells[row * r.ncols + i],
+                              r.lens[row * r.ncols + i]);
+    }
+    arus_strbuf_cleanup(&keys);
+    arus_strbuf_cleanup(&sql);
+    free(params);
+    free(pk);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -780,4 +832,5 @@ const struct arus_destination_ops arus_destination_mysql = {
     .list_state = my_dst_list_state,
     .delete_rows = my_dst_delete_rows,
     .write_dead_letter = my_dst_write_dead_letter,
+    .read_rows = my_dst_read_rows,
 };

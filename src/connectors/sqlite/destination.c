@@ -759,6 +759,86 @@ static int sqlite_write_dead_letter(struct arus_destination *base, const struct 
     return rc ? arus_error_prefix(err, "store refused row of \"%s\"", t->table) : rc;
 }
 
+/* ---- read back (arus verify) */
+
+/* One result column as text: REAL re-printed with all 17 digits (sqlite3_column_text keeps
+ * only 15), BLOB as raw bytes, NULL left NULL. */
+static void sqlite_read_cell(sqlite3_stmt *st, int i, struct arus_batch *b, struct arus_cell *c)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL:
+        return;
+    case SQLITE_FLOAT: {
+        char buf[40];
+        int n = snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(st, i));
+        arus_cell_set(b, c, buf, (size_t)n);
+        return;
+    }
+    case SQLITE_BLOB: {
+        const void *p = sqlite3_column_blob(st, i);
+        arus_cell_set(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
+        return;
+    }
+    default: {
+        const unsigned char *p = sqlite3_column_text(st, i);
+        arus_cell_set(b, c, p, (size_t)sqlite3_column_bytes(st, i));
+        return;
+    }
+    }
+}
+
+static int sqlite_read_rows(struct arus_destination *base, const struct arus_target *t,
+                            const struct arus_cell *after, struct arus_batch *b,
+                            struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    const struct arus_table_schema *s = b->schema;
+    if (!d->db) /* the file did not exist: nothing was ever synced into it */
+        return arus_error_set(err, ARUS_ENOTFOUND, "read back \"%s\": %s does not exist",
+                              t->table, d->path);
+    struct arus_target live = *t;
+    live.shadow = false;
+    size_t pk[s->ncolumns ? s->ncolumns : 1];
+    size_t npk = arus_schema_pk(s, pk);
+    struct arus_strbuf sql, keys;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&keys);
+    for (size_t i = 0; i < npk; i++) {
+        arus_strbuf_puts(&keys, i ? ", " : "");
+        arus_sql_quote_ident(&keys, s->columns[pk[i]].name, '"', false);
+    }
+    arus_strbuf_puts(&sql, "SELECT ");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        arus_strbuf_puts(&sql, i ? ", " : "");
+        arus_sql_quote_ident(&sql, s->columns[i].name, '"', false);
+    }
+    arus_strbuf_puts(&sql, " FROM ");
+    sqlite_normalized_ident(&sql, d, &live);
+    if (after) {
+        arus_strbuf_appendf(&sql, " WHERE (%s) > (", arus_strbuf_cstr(&keys));
+        for (size_t i = 0; i < npk; i++)
+            arus_strbuf_appendf(&sql, "%s?%zu", i ? ", " : "", i + 1);
+        arus_strbuf_puts(&sql, ")");
+    }
+    arus_strbuf_appendf(&sql, " ORDER BY %s LIMIT %zu", arus_strbuf_cstr(&keys), b->capacity);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
+    for (size_t i = 0; rc == ARUS_OK && after && i < npk; i++)
+        sqlite_bind_cell(st, (int)i + 1, &s->columns[pk[i]], &after[i]);
+    int step = SQLITE_DONE;
+    while (rc == ARUS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct arus_cell *cells = arus_batch_add_row(b);
+        for (size_t i = 0; i < s->ncolumns; i++)
+            sqlite_read_cell(st, (int)i, b, &cells[i]);
+    }
+    if (rc == ARUS_OK && step != SQLITE_DONE)
+        rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read back rows");
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&keys);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -785,4 +865,5 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .list_state = sqlite_list_state,
     .delete_rows = sqlite_delete_rows,
     .write_dead_letter = sqlite_write_dead_letter,
+    .read_rows = sqlite_read_rows,
 };
