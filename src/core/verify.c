@@ -191,10 +191,13 @@ void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_
     case ARUS_T_FLOAT64:
         canon_float(p, n, t == ARUS_T_FLOAT32, out);
         return;
-    case ARUS_T_UUID:
-        for (size_t i = 0; i < n; i++)
-            arus_strbuf_putc(out, (char)tolower((unsigned char)p[i]));
+    case ARUS_T_UUID: {
+        size_t start = out->len;
+        arus_strbuf_append(out, p, n);
+        for (size_t i = start; i < out->len; i++)
+            out->data[i] = (char)tolower((unsigned char)out->data[i]);
         return;
+    }
     case ARUS_T_TIME:
     case ARUS_T_TIMESTAMP:
     case ARUS_T_TIMESTAMPTZ:
@@ -211,18 +214,27 @@ void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_
 
 /* ---- Row hashes */
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+#define HASH_SEED 0xcbf29ce484222325ULL
+#define HASH_MUL 0x9e3779b97f4a7c15ULL
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+/* Eight bytes at a time: each step (h ^ w) * odd, xorshift is a bijection of h for a given w,
+ * so distinct inputs of one length collide only by chance (1 in 2^64). Not cryptographic. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * FNV_PRIME;
-    return h;
+    uint64_t w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * HASH_MUL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w ^ ((uint64_t)n << 56)) * HASH_MUL;
+    return h ^ (h >> 29);
 }
 
-/* splitmix64's finaliser: spreads FNV's bits so that sums of row hashes stay well mixed. */
+/* splitmix64's finaliser: spreads the bits so that sums of row hashes stay well mixed. */
 static uint64_t mix(uint64_t x)
 {
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -326,21 +338,55 @@ static int key_compare_canon(const struct vjob *v, const struct arus_cell *a,
     return 0;
 }
 
+/* The hash of one non-NULL cell in comparison form. Floats hash their binary value (what
+ * "%.17g" would print, without printing it); types whose canonical text is already the
+ * comparison form hash the text as it is; the rest go through arus__verify_canon. */
+static uint64_t cell_hash(struct vjob *v, enum arus_ltype t, const struct arus_cell *c)
+{
+    uint64_t h = HASH_SEED;
+    char buf[64];
+    switch (t) {
+    case ARUS_T_FLOAT32:
+    case ARUS_T_FLOAT64:
+        if (c->len && c->len < sizeof buf) {
+            memcpy(buf, c->data, c->len);
+            buf[c->len] = '\0';
+            char *end;
+            double d = t == ARUS_T_FLOAT32 ? (double)strtof(buf, &end) : strtod(buf, &end);
+            if (!*end) {
+                if (isnan(d))
+                    d = NAN; /* one NaN whatever its payload or sign */
+                return hash_bytes(h ^ 1, &d, sizeof d);
+            }
+        }
+        break;
+    case ARUS_T_STRING:
+    case ARUS_T_BYTES:
+    case ARUS_T_DATE:
+    case ARUS_T_INTERVAL:
+        return hash_bytes(h, c->data, c->len);
+    case ARUS_T_INT16:
+    case ARUS_T_INT32:
+    case ARUS_T_INT64:
+    case ARUS_T_UINT64:
+        if (c->len && c->data[0] != '+')
+            return hash_bytes(h, c->data, c->len);
+        break;
+    default:
+        break;
+    }
+    arus_strbuf_reset(&v->a);
+    arus__verify_canon(t, c->data, c->len, &v->a);
+    return hash_bytes(h, v->a.data ? v->a.data : "", v->a.len);
+}
+
 /* The hash of a row's compared columns in comparison form. */
 static uint64_t row_hash(struct vjob *v, const struct arus_cell *row)
 {
-    uint64_t h = FNV_OFFSET;
+    uint64_t h = HASH_SEED;
     for (size_t i = 0; i < v->ncmp; i++) {
-        const struct arus_cell *c = &row[i];
-        unsigned char tag = c->data ? 1 : 0;
-        h = fnv(h, &tag, 1);
-        if (!c->data)
-            continue;
-        arus_strbuf_reset(&v->a);
-        arus__verify_canon(v->schema->columns[i].type.ltype, c->data, c->len, &v->a);
-        uint64_t len = v->a.len;
-        h = fnv(h, &len, sizeof len);
-        h = fnv(h, v->a.data ? v->a.data : "", v->a.len);
+        uint64_t ch = row[i].data ? cell_hash(v, v->schema->columns[i].type.ltype, &row[i]) : 0;
+        h = hash_bytes(h, &ch, sizeof ch);
     }
     return mix(h);
 }
