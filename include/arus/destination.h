@@ -54,6 +54,8 @@
  *       when a watermark exists:  tx{ update_watermark }, the state-only commit that ends
  *         the table (deletes_watermark moves to where the main stream ended; written even
  *         when nothing changed)
+ *       delete_missing on (arus/verify.h, docs/verify.md): read_rows pages of the key
+ *         columns, and per batch of keys the source no longer has:  tx{ delete_rows }
  *     full refresh:
  *       ensure_schema(t with shadow)
  *       per extracted batch:  tx{ load_raw, load_normalized(shadow) }  (no watermark; raw rows
