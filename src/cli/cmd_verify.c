@@ -30,7 +30,9 @@ static void print_text(const struct arus_verify_report *r, bool repair)
                t->table, (long long)t->source_rows, (long long)t->destination_rows,
                (long long)t->count[ARUS_VERIFY_MISSING], (long long)t->count[ARUS_VERIFY_EXTRA],
                (long long)t->count[ARUS_VERIFY_CHANGED], t->seconds,
-               !drifted(t) ? "equal" : repair ? "repaired" : "DRIFT");
+               !drifted(t) ? "equal"
+               : repair    ? "repaired"
+                           : "DRIFT");
         for (int k = 0; k < ARUS_VERIFY__KINDS; k++) {
             if (!t->nkeys[k])
                 continue;
@@ -40,8 +42,8 @@ static void print_text(const struct arus_verify_report *r, bool repair)
             printf("%s\n", t->count[k] > (int64_t)t->nkeys[k] ? " ..." : "");
         }
         if (repair && drifted(t))
-            printf("  repaired: %lld row(s) re-copied, %lld deleted\n",
-                   (long long)t->rows_repaired, (long long)t->rows_deleted);
+            printf("  repaired: %lld row(s) re-copied, %lld deleted\n", (long long)t->rows_repaired,
+                   (long long)t->rows_deleted);
     }
 }
 
@@ -60,7 +62,10 @@ static void print_json(const struct arus_verify_report *r, const char *pipeline,
         printf(i ? ",{" : "{");
         json_field(stdout, "table", t->table, true);
         json_field(stdout, "status",
-                   t->status ? "failed" : t->skipped ? "skipped" : drifted(t) ? "drift" : "equal",
+                   t->status    ? "failed"
+                   : t->skipped ? "skipped"
+                   : drifted(t) ? "drift"
+                                : "equal",
                    false);
         json_field(stdout, "error", t->status ? t->error : NULL, false);
         printf(",\"source_rows\":%lld,\"destination_rows\":%lld,\"rows_compared\":%lld,"

@@ -157,8 +157,8 @@ static void canon_json(const char *p, size_t n, struct arus_strbuf *out)
 {
     struct json_tokener *tok = json_tokener_new();
     struct json_object *o = json_tokener_parse_ex(tok, p, (int)n);
-    bool whole = json_tokener_get_error(tok) == json_tokener_success &&
-                 json_tokener_get_parse_end(tok) == n;
+    bool whole =
+        json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == n;
     if (whole)
         canon_json_value(o, out);
     else
@@ -215,7 +215,7 @@ void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_
 /* ---- Row hashes */
 
 #define HASH_SEED 0xcbf29ce484222325ULL
-#define HASH_MUL 0x9e3779b97f4a7c15ULL
+#define HASH_MUL  0x9e3779b97f4a7c15ULL
 
 /* Eight bytes at a time: each step (h ^ w) * odd, xorshift is a bijection of h for a given w,
  * so distinct inputs of one length collide only by chance (1 in 2^64). Not cryptographic. */
@@ -330,8 +330,8 @@ static int key_compare_canon(const struct vjob *v, const struct arus_cell *a,
                 return a[i].data ? 1 : -1;
             continue;
         }
-        int c = arus__cell_compare(v->schema->columns[v->key[i]].type.ltype, a[i].data,
-                                   a[i].len, b[i].data, b[i].len);
+        int c = arus__cell_compare(v->schema->columns[v->key[i]].type.ltype, a[i].data, a[i].len,
+                                   b[i].data, b[i].len);
         if (c)
             return c;
     }
@@ -596,8 +596,8 @@ static int on_source_batch(void *ctx, struct arus_batch *b, struct arus_error *e
             const struct arus_cell *drow;
             if ((rc = dst_row(v, &drow, err)))
                 break;
-            int c = drow ? key_compare_canon(v, keypair_top(&v->skeys), keypair_top(&v->dkeys))
-                         : -1;
+            int c =
+                drow ? key_compare_canon(v, keypair_top(&v->skeys), keypair_top(&v->dkeys)) : -1;
             if (c > 0) {
                 if ((rc = extra_row(v, drow, err)))
                     break;
@@ -872,8 +872,7 @@ int arus_verify_pipeline(const struct arus_config *cfg, const char *name,
     const struct arus_pipeline *p = arus_config_pipeline(cfg, name);
     memset(report, 0, sizeof *report);
     if (!p)
-        return arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
-                              name);
+        return arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, name);
     struct arus_source *src = NULL;
     struct arus_destination *dst = NULL;
     int rc = arus_source_create(arus_config_source(cfg, p->source), &src, err);
