@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "arus/config.h"
+#include "arus/destination.h"
 #include "arus/source.h"
 #include "arus/types.h"
 
@@ -39,6 +40,12 @@ int arus__apply_primary_key(struct arus_table_schema *t, const char *columns,
 int arus__resolve_mode(struct arus_source *src, const struct arus_pipeline *p, const char *table,
                        bool full_refresh, struct arus_table_schema *schema,
                        struct arus_sync_mode *mode, int *wm_index, struct arus_error *err);
+
+/* Create the (unconnected) source and destination pipeline p names in cfg into *src and *dst,
+ * which the caller sets to NULL first and closes afterwards, also after a failure. */
+int arus__pipeline_endpoints(const struct arus_config *cfg, const struct arus_pipeline *p,
+                             struct arus_source **src, struct arus_destination **dst,
+                             struct arus_error *err);
 
 /* The tables a run covers: `only` (which must be selected by the pipeline) or every table the
  * pipeline selects (globs resolved by discover_tables). Names allocated in a. */

@@ -660,6 +660,27 @@ static int compare_table(struct vjob *v, const struct arus_sync_mode *mode, stru
     return rc;
 }
 
+/* A comparison of every column of schema on key columns key[0..nkey) (indexes into schema),
+ * reporting into rep, that neither repairs nor deletes. */
+static struct vjob vjob_make(struct arus_source *src, struct arus_destination *dst,
+                             const struct arus_pipeline *p, const struct arus_target *t,
+                             const struct arus_table_schema *schema, size_t *key, size_t nkey,
+                             struct arus_verify_table *rep)
+{
+    return (struct vjob){
+        .src = src,
+        .dst = dst,
+        .p = p,
+        .target = t,
+        .schema = schema,
+        .dschema = *schema,
+        .key = key,
+        .nkey = nkey,
+        .ncmp = schema->ncolumns,
+        .rep = rep,
+    };
+}
+
 /* The key columns of t (in key order, renumbered 1..n) followed by its deleted_at column (the
  * source filters on it), allocated in a: what delete_missing reads. *mode is adjusted to it. */
 static struct arus_table_schema *key_schema(struct arus_arena *a, const struct arus_table_schema *t,
@@ -710,19 +731,9 @@ int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
                             dst->endpoint->name, dst->ops->name);
     if (rc == ARUS_OK) {
         struct arus_table_schema *ks = key_schema(a, schema, key, nkey, mode);
-        struct vjob v = {
-            .src = src,
-            .dst = dst,
-            .p = p,
-            .target = t,
-            .schema = ks,
-            .dschema = *ks,
-            .key = key,
-            .nkey = nkey,
-            .ncmp = nkey,
-            .delete_extra = true,
-            .rep = &rep,
-        };
+        struct vjob v = vjob_make(src, dst, p, t, ks, key, nkey, &rep);
+        v.ncmp = nkey;
+        v.delete_extra = true;
         v.dschema.ncolumns = nkey;
         for (size_t i = 0; i < nkey; i++)
             key[i] = i;
@@ -768,21 +779,9 @@ static int verify_table(struct arus_source *src, struct arus_destination *dst,
                      "table \"%s\": no primary key, not verified (set primary_key for it)",
                      t->table);
         } else {
-            struct vjob v = {
-                .src = src,
-                .dst = dst,
-                .p = p,
-                .target = t,
-                .schema = schema,
-                .dschema = *schema,
-                .key = key,
-                .nkey = nkey,
-                .ncmp = schema->ncolumns,
-                .repair = opt->repair,
-                .delete_extra = opt->repair,
-                .max_keys = opt->max_keys ? opt->max_keys : 10,
-                .rep = rep,
-            };
+            struct vjob v = vjob_make(src, dst, p, t, schema, key, nkey, rep);
+            v.repair = v.delete_extra = opt->repair;
+            v.max_keys = opt->max_keys ? opt->max_keys : 10;
             rc = compare_table(&v, &mode, err);
         }
     }
@@ -875,9 +874,7 @@ int arus_verify_pipeline(const struct arus_config *cfg, const char *name,
         return arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, name);
     struct arus_source *src = NULL;
     struct arus_destination *dst = NULL;
-    int rc = arus_source_create(arus_config_source(cfg, p->source), &src, err);
-    if (rc == ARUS_OK)
-        rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst, err);
+    int rc = arus__pipeline_endpoints(cfg, p, &src, &dst, err);
     if (rc == ARUS_OK)
         rc = arus_verify_run(src, dst, p, opt, report, err);
     arus_destination_close(dst);

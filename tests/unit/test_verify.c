@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arus/extract_sql.h"
 #include "arus/strbuf.h"
 #include "check.h"
 #include "core/verify_internal.h"
@@ -116,6 +117,36 @@ static void test_canon(void)
     check_canon(ARUS_T_JSON, "not json", "not json");
     check_canon(ARUS_T_STRING, "  as is 1.0 ", "  as is 1.0 ");
     check_canon(ARUS_T_INT64, "+5", "5");
+}
+
+static void page_param(void *ctx, struct arus_strbuf *sql, size_t i, const struct arus_column *c)
+{
+    (void)ctx;
+    arus_strbuf_appendf(sql, "$%zu::%s", i + 1, c->name);
+}
+
+/* The read-back page every SQL destination builds (arus_sql_read_page), golden text. */
+static void test_read_page_sql(void)
+{
+    struct arus_column cols[] = {
+        {.name = "v", .type = {.ltype = ARUS_T_STRING}},
+        {.name = "k2", .type = {.ltype = ARUS_T_INT32}, .pk_ordinal = 2},
+        {.name = "k\"1", .type = {.ltype = ARUS_T_STRING}, .pk_ordinal = 1},
+    };
+    struct arus_table_schema s = {.name = "t", .columns = cols, .ncolumns = 3};
+    struct arus_sql_page_dialect d = {.quote = '"', .param = page_param};
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_sql_read_page(&s, "\"a\".\"t\"", false, false, 100, &d, NULL, &sql);
+    CHECK_STR(arus_strbuf_cstr(&sql), "SELECT \"v\", \"k2\", \"k\"\"1\" FROM \"a\".\"t\" "
+                                      "ORDER BY \"k\"\"1\", \"k2\" LIMIT 100");
+    arus_strbuf_reset(&sql);
+    d.tuple_fn = true;
+    arus_sql_read_page(&s, "t FINAL WHERE x = 0", true, true, 5, &d, NULL, &sql);
+    CHECK_STR(arus_strbuf_cstr(&sql), "SELECT \"v\", \"k2\", \"k\"\"1\" FROM t FINAL WHERE x = 0 "
+                                      "AND tuple(\"k\"\"1\", \"k2\") > tuple($1::k\"1, $2::k2) "
+                                      "ORDER BY \"k\"\"1\", \"k2\" LIMIT 5");
+    arus_strbuf_cleanup(&sql);
 }
 
 static void test_equal_tables(void)
@@ -230,6 +261,7 @@ int main(void)
 {
     fake_register();
     RUN(test_canon);
+    RUN(test_read_page_sql);
     static const char *const destinations[] = {"fake", "fake_buffered"};
     for (size_t i = 0; i < sizeof destinations / sizeof *destinations; i++) {
         fprintf(stderr, "-- destination %s\n", destinations[i]);

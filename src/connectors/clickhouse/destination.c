@@ -16,6 +16,7 @@
 #include "arus/arena.h"
 #include "arus/config.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/log.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
@@ -763,49 +764,48 @@ static int ch_drop_shadow(struct arus_destination *dst, const struct arus_target
     return rc;
 }
 
+/* The i-th value of the page's lower key as a literal of its column's type (the state reads
+ * quote their literals the same way). */
+struct ch_page_ctx {
+    struct ch_dest *d;
+    const struct arus_cell *after;
+};
+
+static void ch_page_param(void *ctx, struct arus_strbuf *sql, size_t i, const struct arus_column *c)
+{
+    struct ch_page_ctx *pc = ctx;
+    struct arus_strbuf type;
+    arus_strbuf_init(&type);
+    ch_column_type(pc->d, c, &type);
+    arus_strbuf_puts(sql, "CAST(");
+    arus__ch_quote_string(sql, pc->after[i].data ? pc->after[i].data : "");
+    arus_strbuf_appendf(sql, " AS %s)", arus_strbuf_cstr(&type));
+    arus_strbuf_cleanup(&type);
+}
+
+static const struct arus_sql_page_dialect ch_page = {
+    .quote = '"', .tuple_fn = true, .ident = arus__ch_quote_ident, .param = ch_page_param};
+
 /* arus verify: one page of the collapsed typed table (what the <table>_current view shows) by
- * key. The bound is a tuple comparison with each value a typed literal. */
+ * key. */
 static int ch_read_rows(struct arus_destination *dst, const struct arus_target *t,
                         const struct arus_cell *after, struct arus_batch *b,
                         struct arus_error *err)
 {
     struct ch_dest *d = ch_of(dst);
     const struct arus_table_schema *s = b->schema;
-    size_t *pk = arus_xcalloc(s->ncolumns + 1, sizeof *pk);
-    size_t npk = arus_schema_pk(s, pk);
-    struct arus_strbuf name, keys, type;
+    struct arus_strbuf name, from;
     arus_strbuf_init(&name);
-    arus_strbuf_init(&keys);
-    arus_strbuf_init(&type);
+    arus_strbuf_init(&from);
     ch_norm_name(&name, t, true);
-    for (size_t i = 0; i < npk; i++) {
-        arus_strbuf_puts(&keys, i ? ", " : "");
-        arus__ch_quote_ident(&keys, s->columns[pk[i]].name);
-    }
-    struct arus_strbuf *q = &d->sql;
-    arus_strbuf_reset(q);
-    arus_strbuf_puts(q, "SELECT ");
-    for (size_t i = 0; i < s->ncolumns; i++) {
-        arus_strbuf_puts(q, i ? ", " : "");
-        arus__ch_quote_ident(q, s->columns[i].name);
-    }
-    arus_strbuf_puts(q, " FROM ");
-    arus__ch_quote_table(q, ch_target_db(d, t), name.data);
-    arus_strbuf_puts(q, " FINAL WHERE _arus_deleted = 0");
-    if (after) {
-        arus_strbuf_appendf(q, " AND tuple(%s) > tuple(", arus_strbuf_cstr(&keys));
-        for (size_t i = 0; i < npk; i++) {
-            arus_strbuf_reset(&type);
-            ch_column_type(d, &s->columns[pk[i]], &type);
-            arus_strbuf_puts(q, i ? ", CAST(" : "CAST(");
-            arus__ch_quote_string(q, after[i].data ? after[i].data : "");
-            arus_strbuf_appendf(q, " AS %s)", arus_strbuf_cstr(&type));
-        }
-        arus_strbuf_putc(q, ')');
-    }
-    arus_strbuf_appendf(q, " ORDER BY %s LIMIT %zu FORMAT TabSeparated", arus_strbuf_cstr(&keys),
-                        b->capacity);
-    int rc = arus__ch_exec(d, q->data, NULL, 0, err, "read back \"%s\".\"%s\"",
+    arus__ch_quote_table(&from, ch_target_db(d, t), name.data);
+    arus_strbuf_puts(&from, " FINAL WHERE _arus_deleted = 0");
+    struct ch_page_ctx pc = {.d = d, .after = after};
+    arus_strbuf_reset(&d->sql);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), true, after != NULL, b->capacity, &ch_page,
+                       &pc, &d->sql);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "read back \"%s\".\"%s\"",
                            ch_target_db(d, t), name.data);
     /* Split by hand rather than with arus__ch_tsv_split_row: the lengths must survive
      * unescaping, a String may hold NUL bytes. */
@@ -828,10 +828,8 @@ static int ch_read_rows(struct arus_destination *dst, const struct arus_target *
             }
         }
     }
-    arus_strbuf_cleanup(&type);
-    arus_strbuf_cleanup(&keys);
+    arus_strbuf_cleanup(&from);
     arus_strbuf_cleanup(&name);
-    free(pk);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/postgresql/conn.h"
@@ -1076,13 +1077,24 @@ static int pg_list_runs(struct arus_destination *base, const char *pipeline, siz
 
 /* ---- read back (arus verify) */
 
-/* Append column c to sql as read_rows compares and orders it: string keys in byte order. */
-static void pg_key_expr(struct arus_strbuf *sql, const struct arus_column *c)
+/* Key columns as read_rows compares and orders them: strings in byte order. */
+static void pg_page_key(struct arus_strbuf *sql, const struct arus_column *c)
 {
     pg_ident(sql, c->name);
     if (c->type.ltype == ARUS_T_STRING)
         arus_strbuf_puts(sql, " COLLATE \"C\"");
 }
+
+/* $N cast to the typed column's type. */
+static void pg_page_param(void *ctx, struct arus_strbuf *sql, size_t i, const struct arus_column *c)
+{
+    (void)ctx;
+    arus_strbuf_appendf(sql, "$%zu::", i + 1);
+    arus__pg_type_to_native(&c->type, sql);
+}
+
+static const struct arus_sql_page_dialect pg_page = {
+    .quote = '"', .key = pg_page_key, .param = pg_page_param};
 
 /* bytea arrives as "\x<hex>" (text results): back to raw bytes, in place. */
 static size_t pg_unhex_bytea(char *p, size_t n)
@@ -1116,49 +1128,26 @@ static int pg_read_rows(struct arus_destination *base, const struct arus_target 
     size_t nkey = arus_schema_pk(s, key);
     const char **params = arus_xcalloc(nkey + 1, sizeof *params);
     struct arus_strbuf *hex = arus_xcalloc(nkey + 1, sizeof *hex);
-    for (size_t i = 0; i < nkey; i++)
+    for (size_t i = 0; after && i < nkey; i++) {
         arus_strbuf_init(&hex[i]);
-    struct arus_strbuf *sql = &d->sql;
-    arus_strbuf_reset(sql);
-    arus_strbuf_puts(sql, "SELECT ");
-    for (size_t i = 0; i < s->ncolumns; i++) {
-        arus_strbuf_puts(sql, i ? ", " : "");
-        pg_ident(sql, s->columns[i].name);
-    }
-    arus_strbuf_puts(sql, " FROM ");
-    arus__pg_qualified(sql, schema, n.table);
-    if (after) {
-        arus_strbuf_puts(sql, " WHERE (");
-        for (size_t i = 0; i < nkey; i++) {
-            arus_strbuf_puts(sql, i ? ", " : "");
-            pg_key_expr(sql, &s->columns[key[i]]);
+        params[i] = after[i].data;
+        if (s->columns[key[i]].type.ltype == ARUS_T_BYTES && after[i].data) {
+            /* bytea parameters are text too: the hex form */
+            arus_strbuf_puts(&hex[i], "\\x");
+            for (size_t k = 0; k < after[i].len; k++)
+                arus_strbuf_appendf(&hex[i], "%02x", (unsigned char)after[i].data[k]);
+            params[i] = arus_strbuf_cstr(&hex[i]);
         }
-        arus_strbuf_puts(sql, ") > (");
-        for (size_t i = 0; i < nkey; i++) {
-            const struct arus_column *c = &s->columns[key[i]];
-            arus_strbuf_appendf(sql, "%s$%zu::", i ? ", " : "", i + 1);
-            arus__pg_type_to_native(&c->type, sql);
-            params[i] = after[i].data;
-            if (c->type.ltype == ARUS_T_BYTES && after[i].data) {
-                /* bytea parameters are text too: the hex form */
-                arus_strbuf_reset(&hex[i]);
-                arus_strbuf_puts(&hex[i], "\\x");
-                for (size_t k = 0; k < after[i].len; k++)
-                    arus_strbuf_appendf(&hex[i], "%02x", (unsigned char)after[i].data[k]);
-                params[i] = arus_strbuf_cstr(&hex[i]);
-            }
-        }
-        arus_strbuf_puts(sql, ")");
     }
-    arus_strbuf_puts(sql, " ORDER BY ");
-    for (size_t i = 0; i < nkey; i++) {
-        arus_strbuf_puts(sql, i ? ", " : "");
-        pg_key_expr(sql, &s->columns[key[i]]);
-    }
-    arus_strbuf_appendf(sql, " LIMIT %zu", b->capacity);
+    struct arus_strbuf from;
+    arus_strbuf_init(&from);
+    arus__pg_qualified(&from, schema, n.table);
+    arus_strbuf_reset(&d->sql);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), false, after != NULL, b->capacity, &pg_page,
+                       NULL, &d->sql);
     PGresult *r = NULL;
-    rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), after ? (int)nkey : 0, params, &r, what,
-                        err);
+    rc = arus__pg_query(d->conn, arus_strbuf_cstr(&d->sql), after ? (int)nkey : 0, params, &r,
+                        what, err);
     for (int row = 0; rc == ARUS_OK && row < PQntuples(r); row++) {
         struct arus_cell *cells = arus_batch_add_row(b);
         for (size_t i = 0; i < s->ncolumns; i++) {
@@ -1174,7 +1163,8 @@ static int pg_read_rows(struct arus_destination *base, const struct arus_target 
         }
     }
     PQclear(r);
-    for (size_t i = 0; i < nkey; i++)
+    arus_strbuf_cleanup(&from);
+    for (size_t i = 0; after && i < nkey; i++)
         arus_strbuf_cleanup(&hex[i]);
     free(hex);
     free(params);

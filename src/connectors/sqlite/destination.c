@@ -15,6 +15,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
@@ -761,31 +762,17 @@ static int sqlite_write_dead_letter(struct arus_destination *base, const struct 
 
 /* ---- read back (arus verify) */
 
-/* One result column as text: REAL re-printed with all 17 digits (sqlite3_column_text keeps
- * only 15), BLOB as raw bytes, NULL left NULL. */
-static void sqlite_read_cell(sqlite3_stmt *st, int i, struct arus_batch *b, struct arus_cell *c)
+static void sqlite_page_param(void *ctx, struct arus_strbuf *sql, size_t i,
+                              const struct arus_column *c)
 {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_NULL:
-        return;
-    case SQLITE_FLOAT: {
-        char buf[40];
-        int n = snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(st, i));
-        arus_cell_set(b, c, buf, (size_t)n);
-        return;
-    }
-    case SQLITE_BLOB: {
-        const void *p = sqlite3_column_blob(st, i);
-        arus_cell_set(b, c, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
-        return;
-    }
-    default: {
-        const unsigned char *p = sqlite3_column_text(st, i);
-        arus_cell_set(b, c, p, (size_t)sqlite3_column_bytes(st, i));
-        return;
-    }
-    }
+    (void)ctx;
+    (void)c;
+    arus_strbuf_appendf(sql, "?%zu", i + 1);
 }
+
+/* Text keys compare with the BINARY collation, byte order. */
+static const struct arus_sql_page_dialect sqlite_page = {.quote = '"',
+                                                         .param = sqlite_page_param};
 
 static int sqlite_read_rows(struct arus_destination *base, const struct arus_target *t,
                             const struct arus_cell *after, struct arus_batch *b,
@@ -800,27 +787,12 @@ static int sqlite_read_rows(struct arus_destination *base, const struct arus_tar
     live.shadow = false;
     size_t pk[s->ncolumns ? s->ncolumns : 1];
     size_t npk = arus_schema_pk(s, pk);
-    struct arus_strbuf sql, keys;
+    struct arus_strbuf sql, from;
     arus_strbuf_init(&sql);
-    arus_strbuf_init(&keys);
-    for (size_t i = 0; i < npk; i++) {
-        arus_strbuf_puts(&keys, i ? ", " : "");
-        arus_sql_quote_ident(&keys, s->columns[pk[i]].name, '"', false);
-    }
-    arus_strbuf_puts(&sql, "SELECT ");
-    for (size_t i = 0; i < s->ncolumns; i++) {
-        arus_strbuf_puts(&sql, i ? ", " : "");
-        arus_sql_quote_ident(&sql, s->columns[i].name, '"', false);
-    }
-    arus_strbuf_puts(&sql, " FROM ");
-    sqlite_normalized_ident(&sql, d, &live);
-    if (after) {
-        arus_strbuf_appendf(&sql, " WHERE (%s) > (", arus_strbuf_cstr(&keys));
-        for (size_t i = 0; i < npk; i++)
-            arus_strbuf_appendf(&sql, "%s?%zu", i ? ", " : "", i + 1);
-        arus_strbuf_puts(&sql, ")");
-    }
-    arus_strbuf_appendf(&sql, " ORDER BY %s LIMIT %zu", arus_strbuf_cstr(&keys), b->capacity);
+    arus_strbuf_init(&from);
+    sqlite_normalized_ident(&from, d, &live);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), false, after != NULL, b->capacity,
+                       &sqlite_page, NULL, &sql);
     sqlite3_stmt *st = NULL;
     int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
     for (size_t i = 0; rc == ARUS_OK && after && i < npk; i++)
@@ -829,12 +801,12 @@ static int sqlite_read_rows(struct arus_destination *base, const struct arus_tar
     while (rc == ARUS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         struct arus_cell *cells = arus_batch_add_row(b);
         for (size_t i = 0; i < s->ncolumns; i++)
-            sqlite_read_cell(st, (int)i, b, &cells[i]);
+            arus__sqlite_render_cell(b, &cells[i], &s->columns[i], st, (int)i);
     }
     if (rc == ARUS_OK && step != SQLITE_DONE)
         rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read back rows");
     sqlite3_finalize(st);
-    arus_strbuf_cleanup(&keys);
+    arus_strbuf_cleanup(&from);
     arus_strbuf_cleanup(&sql);
     return rc;
 }
