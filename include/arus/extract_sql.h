@@ -18,6 +18,10 @@ struct arus_sql_dialect {
                               "wm" >= x AND ("wm" > x OR ("wm" = x AND "k" >= y)) */
     bool nulls_sort_first; /* ascending order already puts NULLs first (MySQL, SQLite); false:
                               write NULLS FIRST after the watermark (PostgreSQL) */
+    /* Prefix and suffix that make a string column sort in byte order of its UTF-8 text, for
+     * plans ordered by the key alone (arus verify merges them with the destination's rows);
+     * NULLs: the column's own order already is byte order. */
+    const char *byte_order[2];
     /* Append to sql the placeholder of one bound value: text is the canonical text a bound
      * of the plan holds (a pointer into the plan, so equal pointers are the same value), to be
      * compared with column `column` of the plan's table as that column's type. Called once per

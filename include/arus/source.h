@@ -61,8 +61,9 @@ struct arus_extract;
  *   by key            LIVE or ALL, watermark -1, no bound, ordered by the whole primary key
  *                     (arus verify and delete_missing merge it with the destination's rows
  *                     read by key; plan->table may then hold only the key columns and
- *                     deleted_at). String keys come in the server's order for the column;
- *                     verify stops with an error when that is not byte order.
+ *                     deleted_at). String key columns must come in byte order of their
+ *                     UTF-8 text (SQL sources: arus_sql_dialect.byte_order); verify stops
+ *                     with an error when they do not.
  *   upper             never set yet (a commit horizon will set it); sources translate it anyway.
  *
  * The soft-delete rule (the same for every source): the soft-delete stream reads rows with

@@ -22,7 +22,7 @@ pipelines:
   p:
     source: mysrc
     destination: ch
-    tables: [every, $1]
+    tables: [every, $1, words]
     batch_size: 50
     load_mode: raw+normalized
 YML
@@ -54,6 +54,9 @@ INSERT INTO every VALUES
   '2024-01-01 12:00:00', '2024-01-01 12:00:00');
 CREATE TABLE plain (id INT PRIMARY KEY, v VARCHAR(20));
 INSERT INTO plain VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e');
+-- a string key in the default case-insensitive collation: verify reads it in byte order
+CREATE TABLE words (w VARCHAR(20) PRIMARY KEY, n INT) COLLATE utf8mb4_general_ci;
+INSERT INTO words VALUES ('apple', 1), ('Banana', 2), ('cherry', 3), ('Zebra', 4), ('élan', 5);
 SQL
 
 arus_ok "${cfg[@]}" sync p
@@ -61,7 +64,7 @@ wm() { q "SELECT table_name, watermark FROM $ST.watermarks FINAL ORDER BY table_
 wm_before=$(wm)
 arus_ok "${cfg[@]}" verify p --json
 assert_eq "$(jq -r '[.tables[] | "\(.table):\(.status):\(.source_rows)"] | join(" ")' "$WORK/out")" \
-    "every:equal:3 plain:equal:5" "verify right after the sync"
+    "every:equal:3 plain:equal:5 words:equal:5" "verify right after the sync"
 
 # Drift as newer versions of a row (what a stray writer would leave): changed values, a
 # tombstone (the row disappears from the collapsed view) and a row the source never had.
@@ -73,9 +76,12 @@ inject every 2 drift 0
 inject plain 3 drift 0
 inject plain 1 a 1
 inject plain 9 x 0
+ch_sql "INSERT INTO $AN.words (w, n, _arus_run_id, _arus_version, _arus_deleted)
+        SELECT 'Apple', 9, 'x', max(_arus_version) + 1, 0 FROM $AN.words"
 arus_exit 8 "verify on drift" "${cfg[@]}" verify p --json
 assert_eq "$(verify_drift every)" "0 0 1   2" "every: changed row"
 assert_eq "$(verify_drift plain)" "1 1 1 1 9 3" "plain (full refresh): missing, extra, changed"
+assert_eq "$(verify_drift words)" "0 1 0  Apple " "string key: the extra row differs in case only"
 
 arus_exit 8 "verify --repair" "${cfg[@]}" verify p --repair
 arus_ok "${cfg[@]}" verify p
