@@ -421,7 +421,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
                                  j->schema, &j->mode, &j->wm_index, err)))
         return rc;
     if (arus_pipeline_delete_missing(j->p, j->target.table) &&
-        (rc = arus__delete_missing_check(j->schema, err)))
+        (rc = arus__delete_missing_check(j->dst, j->schema, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;

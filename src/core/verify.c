@@ -703,13 +703,21 @@ static struct arus_table_schema *key_schema(struct arus_arena *a, const struct a
     return k;
 }
 
-int arus__delete_missing_check(const struct arus_table_schema *schema, struct arus_error *err)
+int arus__delete_missing_check(const struct arus_destination *dst,
+                               const struct arus_table_schema *schema, struct arus_error *err)
 {
+    bool keyed = false;
     for (size_t i = 0; i < schema->ncolumns; i++)
-        if (schema->columns[i].pk_ordinal > 0)
-            return ARUS_OK;
-    return arus_error_set(err, ARUS_ECONFIG,
-                          "delete_missing needs a primary key (set primary_key for the table)");
+        keyed |= schema->columns[i].pk_ordinal > 0;
+    if (!keyed)
+        return arus_error_set(err, ARUS_ECONFIG,
+                              "delete_missing needs a primary key (set primary_key for the table)");
+    if (!arus_destination_can_read_rows(dst) || !arus_destination_can_delete_rows(dst))
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "delete_missing: destination \"%s\" (%s) cannot read rows back or "
+                              "delete them",
+                              dst->endpoint->name, dst->ops->name);
+    return ARUS_OK;
 }
 
 int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
@@ -722,13 +730,7 @@ int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
     struct arus_arena *a = arus_arena_create(0);
     struct arus_verify_table rep;
     memset(&rep, 0, sizeof rep);
-    int rc = arus__delete_missing_check(schema, err);
-    if (rc == ARUS_OK &&
-        (!arus_destination_can_read_rows(dst) || !arus_destination_can_delete_rows(dst)))
-        rc = arus_error_set(err, ARUS_ENOTSUP,
-                            "delete_missing: destination \"%s\" (%s) cannot read rows back or "
-                            "delete them",
-                            dst->endpoint->name, dst->ops->name);
+    int rc = arus__delete_missing_check(dst, schema, err);
     if (rc == ARUS_OK) {
         struct arus_table_schema *ks = key_schema(a, schema, key, nkey, mode);
         struct vjob v = vjob_make(src, dst, p, t, ks, key, nkey, &rep);

@@ -21,15 +21,17 @@
  * copied as it is. */
 void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_strbuf *out);
 
-/* ARUS_ECONFIG "delete_missing needs a primary key ..." unless schema has a primary key. */
-int arus__delete_missing_check(const struct arus_table_schema *schema, struct arus_error *err);
+/* Whether delete_missing can run on a table of schema into dst, checked before its sync:
+ * ARUS_ECONFIG "delete_missing needs a primary key ..." without a primary key, ARUS_ENOTSUP
+ * when dst cannot read rows back or delete them. */
+int arus__delete_missing_check(const struct arus_destination *dst,
+                               const struct arus_table_schema *schema, struct arus_error *err);
 
 /* delete_missing for one table after its sync: compare the primary keys of the source's live
  * rows with the destination's (ordered streams, bounded memory) and delete the destination
  * rows whose key the source no longer has, one delete_rows transaction per batch. schema and
  * mode are the table's as the sync resolved them; t is its target. *deleted counts the rows
- * deleted. ARUS_ECONFIG when the table has no primary key; ARUS_ENOTSUP when the destination
- * cannot read rows back or delete rows. */
+ * deleted. Fails as arus__delete_missing_check does first. */
 int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
                          const struct arus_pipeline *p, const struct arus_target *t,
                          const struct arus_table_schema *schema, const struct arus_sync_mode *mode,
