@@ -30,6 +30,19 @@ enum arus_verify_kind {
 /* Name of a kind: "missing", "extra", "changed". */
 const char *arus_verify_kind_name(enum arus_verify_kind k);
 
+/* A key range whose rows differ: the rows of one source batch (keys first..last) and the
+ * destination rows merged with them (those after the previous range's last key up to this
+ * range's last key); the tail range after the last source key has first = that key (exclusive)
+ * and last = NULL. Keys as in arus_verify_table.keys; heap. */
+struct arus_verify_range {
+    char *first;
+    char *last;
+    int64_t source_rows;
+    int64_t destination_rows;
+    uint64_t source_checksum;
+    uint64_t destination_checksum;
+};
+
 struct arus_verify_table {
     char table[256];
     int status; /* ARUS_OK or the failure code (error holds its message) */
@@ -47,6 +60,12 @@ struct arus_verify_table {
      * when both sides hold the same rows. */
     uint64_t source_checksum;
     uint64_t destination_checksum;
+    /* Per key range (one per source batch, plus the destination rows after the last source
+     * key): how many were compared, how many differ, and the first max_keys that differ. */
+    int64_t ranges;
+    int64_t ranges_differing;
+    struct arus_verify_range *range;
+    size_t nrange;
     int64_t rows_repaired; /* --repair: rows re-copied (missing + changed) */
     int64_t rows_deleted;  /* --repair: extra rows deleted */
     double seconds;

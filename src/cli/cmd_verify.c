@@ -41,6 +41,14 @@ static void print_text(const struct arus_verify_report *r, bool repair)
                 printf(" [%s]", t->keys[k][j]);
             printf("%s\n", t->count[k] > (int64_t)t->nkeys[k] ? " ..." : "");
         }
+        if (t->ranges_differing) {
+            printf("  ranges: %lld of %lld differ:", (long long)t->ranges_differing,
+                   (long long)t->ranges);
+            for (size_t j = 0; j < t->nrange; j++)
+                printf(" [%s .. %s]", t->range[j].first ? t->range[j].first : "",
+                       t->range[j].last ? t->range[j].last : "end");
+            printf("%s\n", t->ranges_differing > (int64_t)t->nrange ? " ..." : "");
+        }
         if (repair && drifted(t))
             printf("  repaired: %lld row(s) re-copied, %lld deleted\n", (long long)t->rows_repaired,
                    (long long)t->rows_deleted);
@@ -80,6 +88,22 @@ static void print_json(const struct arus_verify_report *r, const char *pipeline,
                t->source_checksum, t->destination_checksum);
         printf(",\"rows_repaired\":%lld,\"rows_deleted\":%lld,\"seconds\":%.3f",
                (long long)t->rows_repaired, (long long)t->rows_deleted, t->seconds);
+        printf(",\"ranges\":%lld,\"ranges_differing\":%lld", (long long)t->ranges,
+               (long long)t->ranges_differing);
+        json_key(stdout, "differing_ranges", false);
+        printf("[");
+        for (size_t j = 0; j < t->nrange; j++) {
+            const struct arus_verify_range *g = &t->range[j];
+            printf(j ? ",{" : "{");
+            json_field(stdout, "first", g->first, true);
+            json_field(stdout, "last", g->last, false);
+            printf(
+                ",\"source_rows\":%lld,\"destination_rows\":%lld,\"source_checksum\":\"%016" PRIx64
+                "\",\"destination_checksum\":\"%016" PRIx64 "\"}",
+                (long long)g->source_rows, (long long)g->destination_rows, g->source_checksum,
+                g->destination_checksum);
+        }
+        printf("]");
         json_key(stdout, "keys", false);
         printf("{");
         for (int k = 0; k < ARUS_VERIFY__KINDS; k++) {

@@ -276,13 +276,15 @@ struct vjob {
     struct arus_batch *page; /* current destination page */
     size_t pos;              /* next row of page */
     bool dst_end;
-    struct keycopy after;    /* last key of the previous page, as the destination gave it */
-    bool dst_keyed;          /* page row pos has been pushed to dkeys */
-    struct keypair skeys;    /* keys of the current source row and the one before */
-    struct keypair dkeys;    /* keys of the current destination row and the one before */
-    struct arus_batch *fix;  /* source rows to re-copy */
-    struct arus_batch *gone; /* destination keys to delete */
-    struct arus_strbuf a;    /* scratch */
+    struct keycopy after;          /* last key of the previous page, as the destination gave it */
+    bool dst_keyed;                /* page row pos has been pushed to dkeys */
+    struct keypair skeys;          /* keys of the current source row and the one before */
+    struct keypair dkeys;          /* keys of the current destination row and the one before */
+    struct arus_batch *fix;        /* source rows to re-copy */
+    struct arus_batch *gone;       /* destination keys to delete */
+    struct arus_strbuf a;          /* scratch */
+    struct arus_verify_range mark; /* the report's totals where the current range began */
+    int64_t mark_drift;
 };
 
 static void keycopy_init(struct keycopy *k, size_t n)
@@ -444,6 +446,22 @@ static char *key_text(struct vjob *v, const struct arus_cell *row)
     return arus_strbuf_detach(&sb);
 }
 
+/* The same for a key already in comparison form (a keypair's cells). */
+static char *key_text_canon(const struct vjob *v, const struct arus_cell *key)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    for (size_t i = 0; i < v->nkey; i++) {
+        arus_strbuf_puts(&sb, i ? ", " : "");
+        if (key[i].data)
+            arus_strbuf_append(&sb, key[i].data, key[i].len);
+        else
+            arus_strbuf_puts(&sb, "NULL");
+    }
+    arus_strbuf_cstr(&sb);
+    return arus_strbuf_detach(&sb);
+}
+
 static void note(struct vjob *v, enum arus_verify_kind k, const struct arus_cell *row)
 {
     struct arus_verify_table *r = v->rep;
@@ -581,10 +599,54 @@ static int extra_row(struct vjob *v, const struct arus_cell *drow, struct arus_e
     return v->delete_extra ? queue_gone(v, drow, err) : ARUS_OK;
 }
 
+static int64_t drift_rows(const struct arus_verify_table *r)
+{
+    return r->count[ARUS_VERIFY_MISSING] + r->count[ARUS_VERIFY_EXTRA] +
+           r->count[ARUS_VERIFY_CHANGED];
+}
+
+/* Start a key range: remember the totals so far. */
+static void range_begin(struct vjob *v)
+{
+    const struct arus_verify_table *r = v->rep;
+    v->mark = (struct arus_verify_range){
+        .source_rows = r->source_rows,
+        .destination_rows = r->destination_rows,
+        .source_checksum = r->source_checksum,
+        .destination_checksum = r->destination_checksum,
+    };
+    v->mark_drift = drift_rows(r);
+}
+
+/* End the range begun last: count it, and keep it (first/last: heap key texts, taken over or
+ * freed) among the first max_keys differing ones when any of its rows differ. */
+static void range_end(struct vjob *v, char *first, char *last)
+{
+    struct arus_verify_table *r = v->rep;
+    r->ranges++;
+    bool differs = drift_rows(r) != v->mark_drift;
+    r->ranges_differing += differs;
+    if (!differs || r->nrange >= v->max_keys) {
+        free(first);
+        free(last);
+        return;
+    }
+    r->range = arus_xrealloc(r->range, (r->nrange + 1) * sizeof *r->range);
+    r->range[r->nrange++] = (struct arus_verify_range){
+        .first = first,
+        .last = last,
+        .source_rows = r->source_rows - v->mark.source_rows,
+        .destination_rows = r->destination_rows - v->mark.destination_rows,
+        .source_checksum = r->source_checksum - v->mark.source_checksum,
+        .destination_checksum = r->destination_checksum - v->mark.destination_checksum,
+    };
+}
+
 static int on_source_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
 {
     struct vjob *v = ctx;
     int rc = ARUS_OK;
+    range_begin(v);
     for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
         const struct arus_cell *srow = arus_batch_row(b, r);
         uint64_t sh = row_hash(v, srow);
@@ -617,6 +679,9 @@ static int on_source_batch(void *ctx, struct arus_batch *b, struct arus_error *e
             break;
         }
     }
+    if (rc == ARUS_OK && b->nrows)
+        range_end(v, key_text(v, arus_batch_row(b, 0)),
+                  key_text(v, arus_batch_row(b, b->nrows - 1)));
     return rc;
 }
 
@@ -639,12 +704,18 @@ static int compare_table(struct vjob *v, const struct arus_sync_mode *mode, stru
                                       a, err);
     if (rc == ARUS_OK)
         rc = arus__stream(v->src, &plan, on_source_batch, v, err);
+    range_begin(v);
+    int64_t before = v->rep->destination_rows;
     while (rc == ARUS_OK) {
         const struct arus_cell *drow;
         if ((rc = dst_row(v, &drow, err)) || !drow)
             break;
         rc = extra_row(v, drow, err);
     }
+    if (rc == ARUS_OK && v->rep->destination_rows > before)
+        range_end(v,
+                  v->skeys.k[v->skeys.cur].set ? key_text_canon(v, keypair_top(&v->skeys)) : NULL,
+                  NULL);
     if (rc == ARUS_OK)
         rc = flush_fix(v, err);
     if (rc == ARUS_OK)
@@ -679,6 +750,21 @@ static struct vjob vjob_make(struct arus_source *src, struct arus_destination *d
         .ncmp = schema->ncolumns,
         .rep = rep,
     };
+}
+
+/* Free what a table's report owns. */
+static void table_report_cleanup(struct arus_verify_table *t)
+{
+    for (int k = 0; k < ARUS_VERIFY__KINDS; k++) {
+        for (size_t j = 0; j < t->nkeys[k]; j++)
+            free(t->keys[k][j]);
+        free(t->keys[k]);
+    }
+    for (size_t j = 0; j < t->nrange; j++) {
+        free(t->range[j].first);
+        free(t->range[j].last);
+    }
+    free(t->range);
 }
 
 /* The key columns of t (in key order, renumbered 1..n) followed by its deleted_at column (the
@@ -743,8 +829,7 @@ int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
     }
     if (rc == ARUS_OK)
         *deleted = rep.rows_deleted;
-    for (int k = 0; k < ARUS_VERIFY__KINDS; k++)
-        free(rep.keys[k]);
+    table_report_cleanup(&rep);
     arus_arena_destroy(a);
     free(key);
     return rc;
@@ -887,11 +972,7 @@ int arus_verify_pipeline(const struct arus_config *cfg, const char *name,
 void arus_verify_report_cleanup(struct arus_verify_report *r)
 {
     for (size_t i = 0; i < r->ntables; i++)
-        for (int k = 0; k < ARUS_VERIFY__KINDS; k++) {
-            for (size_t j = 0; j < r->tables[i].nkeys[k]; j++)
-                free(r->tables[i].keys[k][j]);
-            free(r->tables[i].keys[k]);
-        }
+        table_report_cleanup(&r->tables[i]);
     free(r->tables);
     memset(r, 0, sizeof *r);
 }

@@ -47,6 +47,10 @@ arus_exit 8 "verify on drift" -c "$WORK/arus.yml" verify p --json
 assert_eq "$(verify_drift events)" "2 2 1 20;2999 7;9000 10" "events drift and keys"
 assert_eq "$(verify_drift plain)" "1 0 1 k1, 1  k3, 10" "composite-key drift"
 assert_eq "$(verify_drift alltypes)" "0 0 1   1" "alltypes drift"
+# batches of 100 source rows (7 is soft-deleted): the drift falls in [1 .. 101], [2902 .. 3000] and the
+# tail after the last source key (which holds 9000)
+assert_eq "$(jq -r '.tables[] | select(.table == "events") | "\(.ranges) \(.ranges_differing) \([.differing_ranges[] | "\(.first)..\(.last) \(.source_rows)/\(.destination_rows)"] | join(" "))"' "$WORK/out")" \
+    "31 3 1..101 100/100 2902..3000 99/98 3000..null 0/1" "events: differing key ranges"
 arus_exit 8 "verify --table" -c "$WORK/arus.yml" verify p --table events
 grep -q "missing: \[20\] \[2999\]" "$WORK/out" || fail "text output names the keys: $(cat "$WORK/out")"
 

@@ -161,6 +161,8 @@ static void test_equal_tables(void)
     CHECK_INT(rep.tables[0].destination_rows, 20);
     CHECK_INT(rep.tables[0].rows_matched, 20);
     CHECK(rep.tables[0].source_checksum == rep.tables[0].destination_checksum);
+    CHECK_INT(rep.tables[0].ranges, 5);
+    CHECK_INT(rep.tables[0].ranges_differing, 0);
     arus_verify_report_cleanup(&rep);
 }
 
@@ -186,6 +188,23 @@ static void test_drift_named_by_key(void)
     CHECK_INT(t->source_rows, 19);
     CHECK_INT(t->destination_rows, 20);
     CHECK(t->source_checksum != t->destination_checksum);
+    /* ranges of 3 source rows: [1..3] holds 0, 1 and 3; [8..10] holds 7; [20] is missing; the
+     * tail after 20 holds 25 */
+    CHECK_INT(t->ranges, 8);
+    CHECK_INT(t->ranges_differing, 4);
+    REQUIRE(t->nrange == 4);
+    CHECK_STR(t->range[0].first, "1");
+    CHECK_STR(t->range[0].last, "3");
+    CHECK_INT(t->range[0].source_rows, 3);
+    CHECK_INT(t->range[0].destination_rows, 3);
+    CHECK_STR(t->range[1].first, "8");
+    CHECK_INT(t->range[1].destination_rows, 4);
+    CHECK_STR(t->range[2].first, "20");
+    CHECK_INT(t->range[2].destination_rows, 0);
+    CHECK_STR(t->range[3].first, "20");
+    CHECK(t->range[3].last == NULL);
+    CHECK_INT(t->range[3].source_rows, 0);
+    CHECK_INT(t->range[3].destination_rows, 1);
     arus_verify_report_cleanup(&rep);
 
     /* at most max_keys keys per kind, all counted */
