@@ -936,8 +936,7 @@ int arus_verify_run(struct arus_source *src, struct arus_destination *dst,
                 rc = r->status;
                 arus_error_set(err, rc, "%s", terr.msg);
             }
-        } else if (r->count[ARUS_VERIFY_MISSING] || r->count[ARUS_VERIFY_EXTRA] ||
-                   r->count[ARUS_VERIFY_CHANGED]) {
+        } else if (drift_rows(r) > 0) {
             report->drifted++;
         }
     }
