@@ -15,6 +15,7 @@
 #include "arus/sync.h"
 #include "arus/types.h"
 #include "arus/util.h"
+#include "arus/verify.h"
 
 #define ARUS_VERSION "0.1.0"
 

@@ -60,6 +60,7 @@ struct arus_table_override {
     const char *sync_mode;         /* "incremental" | "full_refresh" | NULL = detect */
     const char *deleted_at_column; /* NULL = detect */
     int commit_horizon;            /* `commit_horizon:` 1 / 0, -1 = the pipeline's */
+    int delete_missing;            /* 0 = the pipeline's delete_missing, 1 on, -1 off */
 };
 
 struct arus_endpoint {
@@ -87,6 +88,9 @@ struct arus_pipeline {
     int64_t max_retries;              /* connection failures retried this often; default 3 */
     double initial_backoff_seconds;   /* first retry delay, doubled each time; default 2 */
     double max_backoff_seconds;       /* cap of the delay; default 60 */
+    bool delete_missing;              /* default of the per-table delete_missing: after each
+                                         incremental sync delete destination rows whose key
+                                         the source no longer has; default false */
     const struct arus_cfg_node *node;
 };
 
@@ -120,6 +124,8 @@ const struct arus_pipeline *arus_config_pipeline(const struct arus_config *cfg, 
 /* The override that applies to `table` (first match by exact name, then glob), or NULL. */
 const struct arus_table_override *arus_pipeline_override(const struct arus_pipeline *p,
                                                          const char *table);
+/* Whether delete_missing is on for `table` (its override, else the pipeline's default). */
+bool arus_pipeline_delete_missing(const struct arus_pipeline *p, const char *table);
 /* fnmatch-style glob match used for table selection. */
 bool arus_glob_match(const char *pattern, const char *name);
 

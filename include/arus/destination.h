@@ -17,8 +17,9 @@
  * connector built against version v has every slot up to v's last; the core wrappers read a
  * slot added after ARUS_DESTINATION_ABI_MIN only when the connector's abi_version reaches the
  * slot's version (an older connector's table ends before it): an ABI 1 destination has no
- * write_dead_letter. */
-#define ARUS_DESTINATION_ABI 2
+ * write_dead_letter.
+ * 3: read_rows (arus verify, delete_missing). */
+#define ARUS_DESTINATION_ABI 3
 #define ARUS_DESTINATION_ABI_MIN 1
 
 /* ---- The destination protocol
@@ -53,6 +54,8 @@
  *       when a watermark exists:  tx{ update_watermark }, the state-only commit that ends
  *         the table (deletes_watermark moves to where the main stream ended; written even
  *         when nothing changed)
+ *       delete_missing on (arus/verify.h, docs/verify.md): read_rows pages of the key
+ *         columns, and per batch of keys the source no longer has:  tx{ delete_rows }
  *     full refresh:
  *       ensure_schema(t with shadow)
  *       per extracted batch:  tx{ load_raw, load_normalized(shadow) }  (no watermark; raw rows
@@ -260,6 +263,21 @@ struct arus_destination_ops {
      * refused row fails the run. (ABI 2) */
     int (*write_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
                              const char *row_json, const char *error, struct arus_error *err);
+    /* Read back one page of the normalized table (never the shadow; clickhouse: the collapsed
+     * rows, FINAL WHERE _arus_deleted = 0, as the <table>_current view shows them) for arus
+     * verify and delete_missing: the columns of b->schema, found by name, in that order, of at
+     * most b->capacity rows whose primary key (the columns of b->schema with pk_ordinal, in
+     * key order, at least one) is greater than `after` (NULL: from the first row; otherwise
+     * one cell per key column, as an earlier page returned them), ordered by that key
+     * ascending, strings and bytes in byte order. Cells are appended to b (which the caller
+     * cleared) as canonical text (types.h) as far as the stored type allows: the caller
+     * tolerates the spellings the storage cannot avoid (fraction zeros, "1"/"0" booleans,
+     * reformatted JSON, see docs/verify.md). Outside transactions; holds no cursor open
+     * between calls, so the caller may write to the table between pages. A destination that
+     * holds writes back sends them first. (ABI 3) */
+    int (*read_rows)(struct arus_destination *dst, const struct arus_target *t,
+                     const struct arus_cell *after, struct arus_batch *b,
+                     struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -319,15 +337,21 @@ int arus_destination_delete_rows(struct arus_destination *dst, const struct arus
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
                                        struct arus_error *err);
+/* One page of the normalized table by key (the read_rows slot; ARUS_ENOTSUP without it). */
+int arus_destination_read_rows(struct arus_destination *dst, const struct arus_target *t,
+                               const struct arus_cell *after, struct arus_batch *b,
+                               struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for
  * `arus connectors`, before any endpoint exists). */
 bool arus_destination_has_transactions(const struct arus_destination *dst);
 bool arus_destination_can_delete_rows(const struct arus_destination *dst);
 bool arus_destination_can_dead_letter(const struct arus_destination *dst);
+bool arus_destination_can_read_rows(const struct arus_destination *dst);
 bool arus_destination_ops_has_transactions(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops);
+bool arus_destination_ops_can_read_rows(const struct arus_destination_ops *ops);
 
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"

@@ -63,6 +63,12 @@ struct arus_extract;
  *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise;
  *                     NULL watermarks FIRST on the first run only.
  *   full refresh      LIVE or ALL, watermark -1, no bound, not ordered.
+ *   by key            LIVE or ALL, watermark -1, no bound, ordered by the whole primary key
+ *                     (arus verify and delete_missing merge it with the destination's rows
+ *                     read by key; plan->table may then hold only the key columns and
+ *                     deleted_at). String key columns must come in byte order of their
+ *                     UTF-8 text (SQL sources: arus_sql_dialect.byte_order); verify stops
+ *                     with an error when they do not.
  *
  * The soft-delete rule (the same for every source): the soft-delete stream reads rows with
  * deleted_at set whose watermark reached the lower bound, and, when deleted_at has the watermark

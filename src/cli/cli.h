@@ -17,6 +17,7 @@ enum cli_exit {
     EXIT_FAILED = 5,
     EXIT_BUSY = 6,
     EXIT_UNSUPPORTED = 7, /* the connector cannot do what was asked (ARUS_ENOTSUP) */
+    EXIT_DRIFT = 8,       /* arus verify found rows that differ */
 };
 
 struct cli {
@@ -48,5 +49,6 @@ int cmd_discover(const struct cli *cli);
 int cmd_sync(const struct cli *cli);
 int cmd_state(const struct cli *cli);
 int cmd_runs(const struct cli *cli);
+int cmd_verify(const struct cli *cli);
 
 #endif

@@ -40,6 +40,8 @@ static bool destination_entry(size_t i, struct entry *e)
         e->caps[e->ncaps++] = "soft_deletes";
     if (arus_destination_ops_can_dead_letter(ops))
         e->caps[e->ncaps++] = "dead_letters";
+    if (arus_destination_ops_can_read_rows(ops))
+        e->caps[e->ncaps++] = "verify";
     return true;
 }
 
@@ -71,7 +73,8 @@ int cmd_connectors(const struct cli *cli)
         puts("usage: arus connectors [--json]\nList registered connectors ("
              "mariadb is an alias of mysql) and what each\ncan do: transactions (a batch and its "
              "watermark commit together), soft_deletes\n(extract deleted rows / delete them by "
-             "key), dead_letters (keep refused rows),\nschemas (arus discover --schemas).");
+             "key), dead_letters (keep refused rows),\nschemas (arus discover --schemas), verify "
+             "(read typed rows back: arus verify,\ndelete_missing).");
         return 0;
     }
     static const struct {

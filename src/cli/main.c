@@ -19,6 +19,9 @@ static const char usage[] =
     "                             run a pipeline (all its tables, or one)\n"
     "  state PIPELINE             show stored watermarks\n"
     "  runs PIPELINE [--limit N]  show run history, newest first\n"
+    "  verify PIPELINE [--table T] [--repair]\n"
+    "                             compare source and destination rows by primary key\n"
+    "                             (--repair: re-copy missing/changed rows, delete extra ones)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
@@ -29,7 +32,7 @@ static const char usage[] =
     "\n"
     "exit codes: 0 ok, 1 internal error, 2 usage, 3 config error, 4 connection error,\n"
     "            5 sync/operation failed, 6 pipeline already running,\n"
-    "            7 not supported by the connector\n";
+    "            7 not supported by the connector, 8 verify found drift\n";
 
 int cli_exit_code(int code)
 {
@@ -101,6 +104,7 @@ static const struct {
 } verbs[] = {
     {"connectors", cmd_connectors}, {"check", cmd_check}, {"discover", cmd_discover},
     {"sync", cmd_sync},             {"state", cmd_state}, {"runs", cmd_runs},
+    {"verify", cmd_verify},
 };
 
 int main(int argc, char **argv)

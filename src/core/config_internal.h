@@ -49,6 +49,8 @@ int arus__cfg_require_str(const struct arus_cfg_node *map, const char *prefix, c
                           const char **out, struct arus_error *err);
 int arus__cfg_int(const struct arus_cfg_node *map, const char *prefix, const char *key,
                   int64_t *out, struct arus_error *err);
+int arus__cfg_bool(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                   bool *out, struct arus_error *err);
 int arus__cfg_seconds(const struct arus_cfg_node *map, const char *prefix, const char *key,
                       double *out, struct arus_error *err);
 /* arus_cfg_fail with a "PREFIX.KEY" label. */

@@ -16,11 +16,11 @@
 static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
-    "initial_backoff", "max_backoff", "commit_horizon", NULL,
+    "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column",
-    "commit_horizon", NULL,
+    "commit_horizon", "delete_missing", NULL,
 };
 
 /* Reject any key of map not in keys (NULL-terminated), listing the known ones. */
@@ -127,6 +127,11 @@ static int table_override(struct arus_arena *a, const struct arus_cfg_node *item
         rc = primary_key(a, item, prefix, &o->primary_key, err);
     if (rc == ARUS_OK)
         rc = arus__cfg_str(item, prefix, "sync_mode", &o->sync_mode, err);
+    if (rc == ARUS_OK && arus_cfg_get(item, "delete_missing")) {
+        bool on = false;
+        rc = arus__cfg_bool(item, prefix, "delete_missing", &on, err);
+        o->delete_missing = on ? 1 : -1;
+    }
     if (rc == ARUS_OK && o->sync_mode && strcmp(o->sync_mode, "incremental") != 0 &&
         strcmp(o->sync_mode, "full_refresh") != 0)
         rc = arus__cfg_fail(arus_cfg_get(item, "sync_mode"), prefix, "sync_mode", err,
@@ -219,6 +224,8 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
                                err);
     if (rc == ARUS_OK)
         rc = arus__cfg_seconds(p->node, prefix, "max_backoff", &p->max_backoff_seconds, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_bool(p->node, prefix, "delete_missing", &p->delete_missing, err);
     return rc;
 }
 

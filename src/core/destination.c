@@ -210,6 +210,28 @@ int arus_destination_write_dead_letter(struct arus_destination *dst, const struc
                    dst->ops->write_dead_letter(dst, t, row_json, error, err), err);
 }
 
+/* The ABI version that appended read_rows. */
+#define ABI_READ_ROWS 3
+
+bool arus_destination_ops_can_read_rows(const struct arus_destination_ops *ops)
+{
+    return ops->abi_version >= ABI_READ_ROWS && ops->read_rows != NULL;
+}
+
+bool arus_destination_can_read_rows(const struct arus_destination *dst)
+{
+    return arus_destination_ops_can_read_rows(dst->ops);
+}
+
+int arus_destination_read_rows(struct arus_destination *dst, const struct arus_target *t,
+                               const struct arus_cell *after, struct arus_batch *b,
+                               struct arus_error *err)
+{
+    if (!arus_destination_can_read_rows(dst))
+        return unsupported(dst, "read rows back", err);
+    return checked(dst, "read rows back", dst->ops->read_rows(dst, t, after, b, err), err);
+}
+
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
     arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name, t->table);

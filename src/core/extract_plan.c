@@ -13,7 +13,9 @@
  *   soft deletes deleted rows, bounded and ordered like the main stream by the deletes
  *                watermark (NULL watermarks on the first run only); see deleted_at_bounded.
  *   full refresh live rows (or all), no bound and no order: the refreshed table replaces the
- *                old one whole, so the server may stream a plain scan. */
+ *                old one whole, so the server may stream a plain scan.
+ *   by key       live rows (or all), no bound, ordered by the primary key alone: what arus
+ *                verify and delete_missing merge with the destination's rows read by key. */
 #include "core/extract_plan.h"
 
 #include <string.h>
@@ -75,6 +77,14 @@ int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_ta
         p.rows = kind == ARUS__EXTRACT_SOFT_DELETES ? ARUS_ROWS_DELETED : ARUS_ROWS_LIVE;
     } else if (kind == ARUS__EXTRACT_SOFT_DELETES) {
         return arus_error_set(err, ARUS_EINVAL, "table \"%s\" has no deleted_at column", t->name);
+    }
+    if (kind == ARUS__EXTRACT_BY_KEY) {
+        plan_key(&p, a);
+        if (p.nkey == 0)
+            return arus_error_set(err, ARUS_EINVAL, "table \"%s\" has no primary key", t->name);
+        p.ordered = true;
+        *out = p;
+        return ARUS_OK;
     }
     if (kind == ARUS__EXTRACT_FULL_REFRESH) {
         /* The engine tracks the newest watermark of a full refresh itself (arus__track_max). */

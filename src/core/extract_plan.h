@@ -18,6 +18,7 @@ enum arus__extract_kind {
     ARUS__EXTRACT_INCREMENTAL,  /* the main stream of an incremental run */
     ARUS__EXTRACT_SOFT_DELETES, /* the soft-delete stream of an incremental run */
     ARUS__EXTRACT_FULL_REFRESH, /* the whole table, into the shadow table */
+    ARUS__EXTRACT_BY_KEY,       /* the whole table ordered by primary key (verify) */
 };
 
 /* True when t has no primary key: its rows cannot be merged, so a re-read would duplicate them
@@ -37,7 +38,8 @@ bool arus__extract_keyless(const struct arus_table_schema *t);
  * The key array and the lower-bound text are allocated in a; t and m are borrowed: all must
  * outlive the stream. Returns ARUS_OK, ARUS_ENOTFOUND when the watermark or deleted_at column
  * of m is not in t, ARUS_EINVAL for an incremental kind without watermark column or a
- * soft-delete stream without deleted_at column. *out is written only on success. */
+ * soft-delete stream without deleted_at column, ARUS_EINVAL for ARUS__EXTRACT_BY_KEY on a table
+ * without primary key. *out is written only on success. */
 int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_table_schema *t,
                              const struct arus_sync_mode *m, enum arus__extract_kind kind,
                              const char *watermark, const char *horizon,

@@ -3,6 +3,10 @@
  * source. */
 #include "arus/extract_sql.h"
 
+#include <stdlib.h>
+
+#include "arus/arena.h"
+
 static void put_col(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
                     struct arus_strbuf *sql, size_t col)
 {
@@ -161,7 +165,64 @@ void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct ar
         arus_strbuf_puts(sql, d->nulls_sort_first ? "" : " NULLS FIRST");
     }
     for (size_t i = 0; i < p->nkey; i++) {
+        /* Only without a watermark: keyset bounds on (watermark, key) compare in the column's
+         * collation, and their order must stay the same. */
+        bool bytes = p->watermark < 0 && d->byte_order[0] &&
+                     p->table->columns[p->key[i]].type.ltype == ARUS_T_STRING;
         arus_strbuf_puts(sql, i || p->watermark >= 0 ? ", " : "");
+        arus_strbuf_puts(sql, bytes ? d->byte_order[0] : "");
         put_col(p, d, sql, p->key[i]);
+        arus_strbuf_puts(sql, bytes ? d->byte_order[1] : "");
     }
+}
+
+static void page_ident(const struct arus_sql_page_dialect *d, struct arus_strbuf *sql,
+                       const char *name)
+{
+    if (d->ident)
+        d->ident(sql, name);
+    else
+        arus_sql_quote_ident(sql, name, d->quote, false);
+}
+
+/* k1, k2 as d compares them. */
+static void page_keys(const struct arus_table_schema *s, const size_t *key, size_t nkey,
+                      const struct arus_sql_page_dialect *d, struct arus_strbuf *sql)
+{
+    for (size_t i = 0; i < nkey; i++) {
+        arus_strbuf_puts(sql, i ? ", " : "");
+        if (d->key)
+            d->key(sql, &s->columns[key[i]]);
+        else
+            page_ident(d, sql, s->columns[key[i]].name);
+    }
+}
+
+void arus_sql_read_page(const struct arus_table_schema *s, const char *from, bool where,
+                        bool after, size_t limit, const struct arus_sql_page_dialect *d,
+                        void *ctx, struct arus_strbuf *sql)
+{
+    size_t *key = arus_xcalloc(s->ncolumns + 1, sizeof *key);
+    size_t nkey = arus_schema_pk(s, key);
+    const char *open = d->tuple_fn ? "tuple(" : "(";
+    arus_strbuf_puts(sql, "SELECT ");
+    for (size_t i = 0; i < s->ncolumns; i++) {
+        arus_strbuf_puts(sql, i ? ", " : "");
+        page_ident(d, sql, s->columns[i].name);
+    }
+    arus_strbuf_appendf(sql, " FROM %s", from);
+    if (after) {
+        arus_strbuf_appendf(sql, " %s %s", where ? "AND" : "WHERE", open);
+        page_keys(s, key, nkey, d, sql);
+        arus_strbuf_appendf(sql, ") > %s", open);
+        for (size_t i = 0; i < nkey; i++) {
+            arus_strbuf_puts(sql, i ? ", " : "");
+            d->param(ctx, sql, i, &s->columns[key[i]]);
+        }
+        arus_strbuf_putc(sql, ')');
+    }
+    arus_strbuf_puts(sql, " ORDER BY ");
+    page_keys(s, key, nkey, d, sql);
+    arus_strbuf_appendf(sql, " LIMIT %zu", limit);
+    free(key);
 }

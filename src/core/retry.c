@@ -6,6 +6,7 @@
 
 #include "arus/log.h"
 #include "arus/sync.h"
+#include "core/sync_internal.h"
 
 static bool retryable(int code)
 {
@@ -19,15 +20,23 @@ static void sleep_seconds(double s)
     }
 }
 
+int arus__pipeline_endpoints(const struct arus_config *cfg, const struct arus_pipeline *p,
+                             struct arus_source **src, struct arus_destination **dst,
+                             struct arus_error *err)
+{
+    int rc = arus_source_create(arus_config_source(cfg, p->source), src, err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_create(arus_config_destination(cfg, p->destination), dst, err);
+    return rc;
+}
+
 static int attempt(const struct arus_config *cfg, const struct arus_pipeline *p,
                    const struct arus_sync_options *opt, struct arus_sync_report *report,
                    struct arus_error *err)
 {
     struct arus_source *src = NULL;
     struct arus_destination *dst = NULL;
-    int rc = arus_source_create(arus_config_source(cfg, p->source), &src, err);
-    if (rc == ARUS_OK)
-        rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst, err);
+    int rc = arus__pipeline_endpoints(cfg, p, &src, &dst, err);
     if (rc == ARUS_OK)
         rc = arus_sync_run(src, dst, p, opt, report, err);
     arus_destination_close(dst);

@@ -17,6 +17,7 @@
 #include "arus/util.h"
 #include "core/extract_plan.h"
 #include "core/sync_internal.h"
+#include "core/verify_internal.h"
 
 struct table_job {
     struct arus_source *src;
@@ -391,6 +392,14 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
             rollback_quietly(j);
     }
     free(reached);
+    /* Hard deletes: keys the source no longer has go away downstream (a full refresh needs
+     * none of this: it replaces the table). */
+    if (rc == ARUS_OK && arus_pipeline_delete_missing(j->p, j->target.table)) {
+        int64_t deleted = 0;
+        rc = arus__delete_missing(j->src, j->dst, j->p, &j->target, j->schema, &j->mode,
+                                  &deleted, err);
+        j->rep->rows_deleted += deleted;
+    }
     return rc;
 }
 
@@ -434,43 +443,42 @@ fail:
     return rc;
 }
 
-/* Apply the pipeline's per-table overrides (primary key, watermark, deleted_at, sync mode) and
- * the --full-refresh flag on top of the detected mode. */
-static int resolve_mode(struct table_job *j, struct arus_error *err)
+int arus__resolve_mode(struct arus_source *src, const struct arus_pipeline *p, const char *table,
+                       bool full_refresh, struct arus_table_schema *schema,
+                       struct arus_sync_mode *mode, int *wm_index, struct arus_error *err)
 {
-    const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
     if (o && o->primary_key) {
-        int rc = arus__apply_primary_key(j->schema, o->primary_key, err);
+        int rc = arus__apply_primary_key(schema, o->primary_key, err);
         if (rc)
             return rc;
     }
-    arus_source_detect_sync_mode(j->src, j->schema, &j->mode);
+    arus_source_detect_sync_mode(src, schema, mode);
     if (o && o->watermark_column) {
-        int i = arus_schema_find(j->schema, o->watermark_column);
+        int i = arus_schema_find(schema, o->watermark_column);
         if (i < 0)
             return arus_error_set(err, ARUS_ECONFIG, "watermark_column \"%s\" not found",
                                   o->watermark_column);
-        j->mode.watermark_column = j->schema->columns[i].name;
-        j->mode.mode = ARUS_SYNC_INCREMENTAL;
+        mode->watermark_column = schema->columns[i].name;
+        mode->mode = ARUS_SYNC_INCREMENTAL;
     }
     if (o && o->deleted_at_column) {
-        int i = arus_schema_find(j->schema, o->deleted_at_column);
+        int i = arus_schema_find(schema, o->deleted_at_column);
         if (i < 0)
             return arus_error_set(err, ARUS_ECONFIG, "deleted_at_column \"%s\" not found",
                                   o->deleted_at_column);
-        j->mode.deleted_at_column = j->schema->columns[i].name;
+        mode->deleted_at_column = schema->columns[i].name;
     }
     if (o && o->sync_mode && strcmp(o->sync_mode, "full_refresh") == 0)
-        j->mode.mode = ARUS_SYNC_FULL_REFRESH;
-    if (j->opt && j->opt->full_refresh)
-        j->mode.mode = ARUS_SYNC_FULL_REFRESH;
-    j->wm_index =
-        j->mode.watermark_column ? arus_schema_find(j->schema, j->mode.watermark_column) : -1;
-    if (j->mode.mode == ARUS_SYNC_INCREMENTAL && j->wm_index < 0)
-        j->mode.mode = ARUS_SYNC_FULL_REFRESH;
-    if (j->mode.mode == ARUS_SYNC_FULL_REFRESH)
-        j->mode.watermark_column = j->wm_index >= 0 ? j->mode.watermark_column : NULL;
-    j->keyless = arus__extract_keyless(j->schema);
+        mode->mode = ARUS_SYNC_FULL_REFRESH;
+    if (full_refresh)
+        mode->mode = ARUS_SYNC_FULL_REFRESH;
+    *wm_index =
+        mode->watermark_column ? arus_schema_find(schema, mode->watermark_column) : -1;
+    if (mode->mode == ARUS_SYNC_INCREMENTAL && *wm_index < 0)
+        mode->mode = ARUS_SYNC_FULL_REFRESH;
+    if (mode->mode == ARUS_SYNC_FULL_REFRESH)
+        mode->watermark_column = *wm_index >= 0 ? mode->watermark_column : NULL;
     return ARUS_OK;
 }
 
@@ -509,7 +517,12 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     memset(&st, 0, sizeof st);
     if ((rc = arus_source_get_table_columns(j->src, j->target.table, j->arena, &j->schema, err)))
         return rc;
-    if ((rc = resolve_mode(j, err)))
+    if ((rc = arus__resolve_mode(j->src, j->p, j->target.table, j->opt && j->opt->full_refresh,
+                                 j->schema, &j->mode, &j->wm_index, err)))
+        return rc;
+    j->keyless = arus__extract_keyless(j->schema);
+    if (arus_pipeline_delete_missing(j->p, j->target.table) &&
+        (rc = arus__delete_missing_check(j->dst, j->schema, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;

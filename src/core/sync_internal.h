@@ -3,9 +3,11 @@
 #ifndef ARUS_SYNC_INTERNAL_H
 #define ARUS_SYNC_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "arus/config.h"
+#include "arus/destination.h"
 #include "arus/source.h"
 #include "arus/types.h"
 
@@ -30,6 +32,20 @@ const char *arus__lookback(const char *wm, const struct arus_column *col,
 /* Replace the schema's primary key by the comma-separated column list `columns`. */
 int arus__apply_primary_key(struct arus_table_schema *t, const char *columns,
                             struct arus_error *err);
+
+/* Apply the pipeline's per-table overrides of `table` (primary key into schema, watermark,
+ * deleted_at, sync mode) and the --full-refresh flag (full_refresh) on top of the detected mode
+ * into *mode; *wm_index is the watermark column in schema, -1 if none. ARUS_ECONFIG when an
+ * override names a column the table lacks. */
+int arus__resolve_mode(struct arus_source *src, const struct arus_pipeline *p, const char *table,
+                       bool full_refresh, struct arus_table_schema *schema,
+                       struct arus_sync_mode *mode, int *wm_index, struct arus_error *err);
+
+/* Create the (unconnected) source and destination pipeline p names in cfg into *src and *dst,
+ * which the caller sets to NULL first and closes afterwards, also after a failure. */
+int arus__pipeline_endpoints(const struct arus_config *cfg, const struct arus_pipeline *p,
+                             struct arus_source **src, struct arus_destination **dst,
+                             struct arus_error *err);
 
 /* The tables a run covers: `only` (which must be selected by the pipeline) or every table the
  * pipeline selects (globs resolved by discover_tables). Names allocated in a. */

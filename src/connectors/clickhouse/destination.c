@@ -16,6 +16,7 @@
 #include "arus/arena.h"
 #include "arus/config.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/log.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
@@ -763,6 +764,75 @@ static int ch_drop_shadow(struct arus_destination *dst, const struct arus_target
     return rc;
 }
 
+/* The i-th value of the page's lower key as a literal of its column's type (the state reads
+ * quote their literals the same way). */
+struct ch_page_ctx {
+    struct ch_dest *d;
+    const struct arus_cell *after;
+};
+
+static void ch_page_param(void *ctx, struct arus_strbuf *sql, size_t i, const struct arus_column *c)
+{
+    struct ch_page_ctx *pc = ctx;
+    struct arus_strbuf type;
+    arus_strbuf_init(&type);
+    ch_column_type(pc->d, c, &type);
+    arus_strbuf_puts(sql, "CAST(");
+    arus__ch_quote_string(sql, pc->after[i].data ? pc->after[i].data : "");
+    arus_strbuf_appendf(sql, " AS %s)", arus_strbuf_cstr(&type));
+    arus_strbuf_cleanup(&type);
+}
+
+static const struct arus_sql_page_dialect ch_page = {
+    .quote = '"', .tuple_fn = true, .ident = arus__ch_quote_ident, .param = ch_page_param};
+
+/* arus verify: one page of the collapsed typed table (what the <table>_current view shows) by
+ * key. */
+static int ch_read_rows(struct arus_destination *dst, const struct arus_target *t,
+                        const struct arus_cell *after, struct arus_batch *b,
+                        struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const struct arus_table_schema *s = b->schema;
+    struct arus_strbuf name, from;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&from);
+    ch_norm_name(&name, t, true);
+    arus__ch_quote_table(&from, ch_target_db(d, t), name.data);
+    arus_strbuf_puts(&from, " FINAL WHERE _arus_deleted = 0");
+    struct ch_page_ctx pc = {.d = d, .after = after};
+    arus_strbuf_reset(&d->sql);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), true, after != NULL, b->capacity, &ch_page,
+                       &pc, &d->sql);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "read back \"%s\".\"%s\"",
+                           ch_target_db(d, t), name.data);
+    /* Split by hand rather than with arus__ch_tsv_split_row: the lengths must survive
+     * unescaping, a String may hold NUL bytes. */
+    char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
+    while (rc == ARUS_OK && pos && pos < end) {
+        struct arus_cell *cells = arus_batch_add_row(b);
+        for (size_t i = 0; i < s->ncolumns; i++) {
+            char *f = pos;
+            while (pos < end && *pos != '\t' && *pos != '\n')
+                pos++;
+            size_t n = (size_t)(pos - f);
+            bool last = pos >= end || *pos == '\n';
+            pos += pos < end;
+            if (!(n == 2 && f[0] == '\\' && f[1] == 'N'))
+                arus_cell_set(b, &cells[i], f, arus__ch_tsv_unescape(f, n));
+            if (last != (i + 1 == s->ncolumns)) {
+                rc = arus_error_set(err, ARUS_EQUERY, "read back \"%s\".\"%s\": malformed row",
+                                    ch_target_db(d, t), name.data);
+                break;
+            }
+        }
+    }
+    arus_strbuf_cleanup(&from);
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
@@ -789,4 +859,5 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .list_state = arus__ch_list_state,
     .delete_rows = ch_delete_rows,
     .write_dead_letter = ch_write_dead_letter,
+    .read_rows = ch_read_rows,
 };

@@ -10,6 +10,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/mysql/load.h"
@@ -794,6 +795,53 @@ static int my_dst_write_dead_letter(struct arus_destination *b, const struct aru
     return rc;
 }
 
+static void my_page_param(void *ctx, struct arus_strbuf *sql, size_t i, const struct arus_column *c)
+{
+    (void)ctx;
+    (void)i;
+    (void)c;
+    arus_strbuf_putc(sql, '?');
+}
+
+/* Key columns have a binary collation (my_create_table_ddl), so ORDER BY is byte order. */
+static const struct arus_sql_page_dialect my_page = {.quote = '`', .param = my_page_param};
+
+/* arus verify: one page of the normalized table by key. */
+static int my_dst_read_rows(struct arus_destination *b, const struct arus_target *t,
+                            const struct arus_cell *after, struct arus_batch *batch,
+                            struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    const struct arus_table_schema *s = batch->schema;
+    size_t *pk = arus_xcalloc(s->ncolumns + 1, sizeof *pk);
+    size_t npk = arus_schema_pk(s, pk);
+    struct my_param *params = arus_xcalloc(npk + 1, sizeof *params);
+    for (size_t i = 0; after && i < npk; i++)
+        params[i] = (struct my_param){.p = after[i].data, .n = after[i].len};
+    struct arus_strbuf sql, from;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&from);
+    my_norm_ref(d, t, false, &from);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), false, after != NULL, batch->capacity,
+                       &my_page, NULL, &sql);
+    struct my_rows r = {0};
+    arus_arena_reset(d->scratch);
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sql), params, after ? npk : 0, d->scratch,
+                            &r, NULL, err, "read back rows");
+    for (size_t row = 0; rc == ARUS_OK && row < r.nrows; row++) {
+        struct arus_cell *cells = arus_batch_add_row(batch);
+        for (size_t i = 0; i < s->ncolumns && i < r.ncols; i++)
+            if (r.cells[row * r.ncols + i])
+                arus_cell_set(batch, &cells[i], r.cells[row * r.ncols + i],
+                              r.lens[row * r.ncols + i]);
+    }
+    arus_strbuf_cleanup(&from);
+    arus_strbuf_cleanup(&sql);
+    free(params);
+    free(pk);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -820,4 +868,5 @@ const struct arus_destination_ops arus_destination_mysql = {
     .list_state = my_dst_list_state,
     .delete_rows = my_dst_delete_rows,
     .write_dead_letter = my_dst_write_dead_letter,
+    .read_rows = my_dst_read_rows,
 };

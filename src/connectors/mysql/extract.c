@@ -23,6 +23,8 @@ static const struct arus_sql_dialect my_dialect = {
     .quote = '`',
     .row_values = false,
     .nulls_sort_first = true,
+    /* whatever the column's character set and collation (case-insensitive by default) */
+    .byte_order = {"CONVERT(", " USING utf8mb4) COLLATE utf8mb4_bin"},
     .param = my_param,
 };
 

@@ -11,6 +11,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/postgresql/conn.h"
@@ -1096,6 +1097,103 @@ static int pg_list_runs(struct arus_destination *base, const char *pipeline, siz
     return ARUS_OK;
 }
 
+/* ---- read back (arus verify) */
+
+/* Key columns as read_rows compares and orders them: strings in byte order. */
+static void pg_page_key(struct arus_strbuf *sql, const struct arus_column *c)
+{
+    pg_ident(sql, c->name);
+    if (c->type.ltype == ARUS_T_STRING)
+        arus_strbuf_puts(sql, " COLLATE \"C\"");
+}
+
+/* $N cast to the typed column's type. */
+static void pg_page_param(void *ctx, struct arus_strbuf *sql, size_t i, const struct arus_column *c)
+{
+    (void)ctx;
+    arus_strbuf_appendf(sql, "$%zu::", i + 1);
+    arus__pg_type_to_native(&c->type, sql);
+}
+
+static const struct arus_sql_page_dialect pg_page = {
+    .quote = '"', .key = pg_page_key, .param = pg_page_param};
+
+/* bytea arrives as "\x<hex>" (text results): back to raw bytes, in place. */
+static size_t pg_unhex_bytea(char *p, size_t n)
+{
+    if (n < 2 || p[0] != '\\' || p[1] != 'x')
+        return n;
+    size_t o = 0;
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        char h[3] = {p[i], p[i + 1], 0};
+        p[o++] = (char)strtol(h, NULL, 16);
+    }
+    return o;
+}
+
+static int pg_read_rows(struct arus_destination *base, const struct arus_target *t,
+                        const struct arus_cell *after, struct arus_batch *b,
+                        struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const struct arus_table_schema *s = b->schema;
+    const char *schema = pg_target_schema(d, t);
+    struct arus_target live = *t;
+    struct pg_names n;
+    char what[400];
+    live.shadow = false;
+    int rc = pg_names(&live, &n, err);
+    if (rc)
+        return rc;
+    snprintf(what, sizeof what, "read back \"%s.%s\"", schema, n.table);
+    size_t *key = arus_xcalloc(s->ncolumns + 1, sizeof *key);
+    size_t nkey = arus_schema_pk(s, key);
+    const char **params = arus_xcalloc(nkey + 1, sizeof *params);
+    struct arus_strbuf *hex = arus_xcalloc(nkey + 1, sizeof *hex);
+    for (size_t i = 0; after && i < nkey; i++) {
+        arus_strbuf_init(&hex[i]);
+        params[i] = after[i].data;
+        if (s->columns[key[i]].type.ltype == ARUS_T_BYTES && after[i].data) {
+            /* bytea parameters are text too: the hex form */
+            arus_strbuf_puts(&hex[i], "\\x");
+            for (size_t k = 0; k < after[i].len; k++)
+                arus_strbuf_appendf(&hex[i], "%02x", (unsigned char)after[i].data[k]);
+            params[i] = arus_strbuf_cstr(&hex[i]);
+        }
+    }
+    struct arus_strbuf from;
+    arus_strbuf_init(&from);
+    arus__pg_qualified(&from, schema, n.table);
+    arus_strbuf_reset(&d->sql);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), false, after != NULL, b->capacity, &pg_page,
+                       NULL, &d->sql);
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn, arus_strbuf_cstr(&d->sql), after ? (int)nkey : 0, params, &r,
+                        what, err);
+    for (int row = 0; rc == ARUS_OK && row < PQntuples(r); row++) {
+        struct arus_cell *cells = arus_batch_add_row(b);
+        for (size_t i = 0; i < s->ncolumns; i++) {
+            if (PQgetisnull(r, row, (int)i))
+                continue;
+            arus_cell_set(b, &cells[i], PQgetvalue(r, row, (int)i),
+                          (size_t)PQgetlength(r, row, (int)i));
+            if (s->columns[i].type.ltype == ARUS_T_BYTES) {
+                char *p = (char *)cells[i].data;
+                cells[i].len = pg_unhex_bytea(p, cells[i].len);
+                p[cells[i].len] = '\0';
+            }
+        }
+    }
+    PQclear(r);
+    arus_strbuf_cleanup(&from);
+    for (size_t i = 0; after && i < nkey; i++)
+        arus_strbuf_cleanup(&hex[i]);
+    free(hex);
+    free(params);
+    free(key);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_postgresql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "postgresql",
@@ -1122,4 +1220,5 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .list_state = pg_list_state,
     .delete_rows = pg_delete_rows,
     .write_dead_letter = pg_write_dead_letter,
+    .read_rows = pg_read_rows,
 };

@@ -59,6 +59,7 @@ static const struct arus_sql_dialect pg_dialect = {
     .quote = '"',
     .row_values = true,
     .nulls_sort_first = false,
+    .byte_order = {"", " COLLATE \"C\""},
     .param = pg_param,
 };
 

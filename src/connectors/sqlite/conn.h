@@ -8,6 +8,7 @@
 
 #include "arus/config.h"
 #include "arus/error.h"
+#include "arus/types.h"
 
 /* Read `path` (required) from the endpoint. */
 int arus__sqlite_config_path(const struct arus_endpoint *ep, const char **path,
@@ -22,5 +23,10 @@ int arus__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct
 /* Run sql (no result rows) with up to n text parameters (NULL pointers bind NULL). */
 int arus__sqlite_exec(sqlite3 *db, const char *sql, const char *const *params, int n,
                       struct arus_error *err);
+/* Result column i of st as the canonical text (types.h) of col's logical type, into cell c of
+ * b (left NULL for SQL NULL): what the source extracts, and what the destination reads back
+ * for arus verify. */
+void arus__sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
+                              const struct arus_column *col, sqlite3_stmt *st, int i);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "arus/arena.h"
 #include "arus/destination.h"
+#include "arus/extract_sql.h"
 #include "arus/state.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
@@ -798,6 +799,57 @@ static int sqlite_write_dead_letter(struct arus_destination *base, const struct 
     return rc ? arus_error_prefix(err, "store refused row of \"%s\"", t->table) : rc;
 }
 
+/* ---- read back (arus verify) */
+
+static void sqlite_page_param(void *ctx, struct arus_strbuf *sql, size_t i,
+                              const struct arus_column *c)
+{
+    (void)ctx;
+    (void)c;
+    arus_strbuf_appendf(sql, "?%zu", i + 1);
+}
+
+/* Text keys compare with the BINARY collation, byte order. */
+static const struct arus_sql_page_dialect sqlite_page = {.quote = '"',
+                                                         .param = sqlite_page_param};
+
+static int sqlite_read_rows(struct arus_destination *base, const struct arus_target *t,
+                            const struct arus_cell *after, struct arus_batch *b,
+                            struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    const struct arus_table_schema *s = b->schema;
+    if (!d->db) /* the file did not exist: nothing was ever synced into it */
+        return arus_error_set(err, ARUS_ENOTFOUND, "read back \"%s\": %s does not exist",
+                              t->table, d->path);
+    struct arus_target live = *t;
+    live.shadow = false;
+    size_t pk[s->ncolumns ? s->ncolumns : 1];
+    size_t npk = arus_schema_pk(s, pk);
+    struct arus_strbuf sql, from;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&from);
+    sqlite_normalized_ident(&from, d, &live);
+    arus_sql_read_page(s, arus_strbuf_cstr(&from), false, after != NULL, b->capacity,
+                       &sqlite_page, NULL, &sql);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err);
+    for (size_t i = 0; rc == ARUS_OK && after && i < npk; i++)
+        sqlite_bind_cell(st, (int)i + 1, &s->columns[pk[i]], &after[i]);
+    int step = SQLITE_DONE;
+    while (rc == ARUS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct arus_cell *cells = arus_batch_add_row(b);
+        for (size_t i = 0; i < s->ncolumns; i++)
+            arus__sqlite_render_cell(b, &cells[i], &s->columns[i], st, (int)i);
+    }
+    if (rc == ARUS_OK && step != SQLITE_DONE)
+        rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read back rows");
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&from);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -824,4 +876,5 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .list_state = sqlite_list_state,
     .delete_rows = sqlite_delete_rows,
     .write_dead_letter = sqlite_write_dead_letter,
+    .read_rows = sqlite_read_rows,
 };

@@ -232,8 +232,8 @@ static void sqlite_render_time_text(struct arus_batch *b, struct arus_cell *c, e
     }
 }
 
-static void sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
-                               const struct arus_column *col, sqlite3_stmt *st, int i)
+void arus__sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
+                              const struct arus_column *col, sqlite3_stmt *st, int i)
 {
     switch (sqlite3_column_type(st, i)) {
     case SQLITE_NULL:
@@ -287,7 +287,7 @@ static int sqlite_extract_next(struct arus_extract *x, struct arus_batch *b, str
                                      "extract \"%s\"", t->name);
         struct arus_cell *row = arus_batch_add_row(b);
         for (size_t i = 0; i < t->ncolumns; i++)
-            sqlite_render_cell(b, &row[i], &t->columns[i], x->st, (int)i);
+            arus__sqlite_render_cell(b, &row[i], &t->columns[i], x->st, (int)i);
     }
     return ARUS_OK;
 }

@@ -63,6 +63,20 @@ static void test_full_refresh_unordered(void)
     CHECK_STR(sql_of(&p), SELECT);
 }
 
+/* verify: live rows by key alone, the string key in byte order whatever its collation */
+static void test_by_key_byte_order(void)
+{
+    struct arus_extract_plan p = {.table = &fx_orders,
+                                  .watermark = -1,
+                                  .key = fx_key2,
+                                  .nkey = 2,
+                                  .deleted_at = 3,
+                                  .rows = ARUS_ROWS_LIVE,
+                                  .ordered = true};
+    CHECK_STR(sql_of(&p), SELECT " WHERE `deleted_at` IS NULL ORDER BY `id`, CONVERT(`re\"gi``on` "
+                                 "USING utf8mb4) COLLATE utf8mb4_bin");
+}
+
 static void test_keyset_bounds(void)
 {
     struct arus_extract_plan p = fx_first_run(&fx_orders, fx_key2, 2);
@@ -110,6 +124,7 @@ int main(void)
     RUN(test_first_and_later_run);
     RUN(test_soft_deletes);
     RUN(test_full_refresh_unordered);
+    RUN(test_by_key_byte_order);
     RUN(test_keyset_bounds);
     RUN(test_nulls);
     arus__my_extract_sql_cleanup(&q);

@@ -29,6 +29,20 @@ static void test_first_run(void)
     CHECK_STR(arus_strbuf_cstr(&q.bind), "");
 }
 
+/* verify: live rows by key alone, the string key in byte order whatever its collation */
+static void test_by_key_byte_order(void)
+{
+    struct arus_extract_plan p = {.table = &fx_orders,
+                                  .watermark = -1,
+                                  .key = fx_key2,
+                                  .nkey = 2,
+                                  .deleted_at = 3,
+                                  .rows = ARUS_ROWS_LIVE,
+                                  .ordered = true};
+    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL ORDER BY \"id\", "
+                                  "\"re\"\"gi`on\" COLLATE \"C\") TO STDOUT");
+}
+
 static void test_later_run(void)
 {
     struct arus_extract_plan p = fx_first_run(&fx_orders, fx_key2, 2);
@@ -143,6 +157,7 @@ static void test_other_schema(void)
 int main(void)
 {
     RUN(test_first_run);
+    RUN(test_by_key_byte_order);
     RUN(test_later_run);
     RUN(test_soft_deletes);
     RUN(test_full_refresh);

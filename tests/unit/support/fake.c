@@ -274,6 +274,22 @@ static int src_discover(struct arus_source *s, struct arus_arena *a, struct arus
 /* The fake honours the plan the way a database would (arus/source.h), in memory. */
 static const struct arus_extract_plan *sort_plan;
 
+/* The source table's column that column i of the plan's table names (plans may read a subset
+ * of the columns, e.g. only the key for delete_missing). */
+static size_t src_col(const struct arus_table_schema *t, size_t i)
+{
+    for (size_t c = 0; c < fake_source_table.ncols; c++)
+        if (strcmp(fake_source_table.col_names[c], t->columns[i].name) == 0)
+            return c;
+    return i;
+}
+
+/* The cell of source row r under column i of the plan's table. */
+static const char *src_cell(const struct arus_extract_plan *p, size_t r, size_t i)
+{
+    return fake_source_table.cells[r][src_col(p->table, i)];
+}
+
 static int cell_cmp(const struct arus_extract_plan *p, size_t col, const char *x, const char *y)
 {
     return arus__cell_compare(p->table->columns[col].type.ltype, x, strlen(x), y, strlen(y));
@@ -283,22 +299,21 @@ static int cell_cmp(const struct arus_extract_plan *p, size_t col, const char *x
 static int bound_cmp(const struct arus_extract_plan *p, size_t r,
                      const struct arus_extract_bound *b)
 {
-    char **row = fake_source_table.cells[r];
-    int c = cell_cmp(p, (size_t)p->watermark, row[p->watermark], b->watermark);
+    int c = cell_cmp(p, (size_t)p->watermark, src_cell(p, r, (size_t)p->watermark), b->watermark);
     for (size_t i = 0; c == 0 && b->key && i < p->nkey; i++)
-        c = cell_cmp(p, p->key[i], row[p->key[i]], b->key[i]);
+        c = cell_cmp(p, p->key[i], src_cell(p, r, p->key[i]), b->key[i]);
     return c;
 }
 
 static bool in_range(const struct arus_extract_plan *p, size_t r)
 {
-    char **row = fake_source_table.cells[r];
     if (p->watermark < 0)
         return true;
-    if (p->deleted_at_bounded && p->lower.watermark && row[p->deleted_at] &&
-        cell_cmp(p, (size_t)p->deleted_at, row[p->deleted_at], p->lower.watermark) >= 0)
+    const char *deleted = p->deleted_at >= 0 ? src_cell(p, r, (size_t)p->deleted_at) : NULL;
+    if (p->deleted_at_bounded && p->lower.watermark && deleted &&
+        cell_cmp(p, (size_t)p->deleted_at, deleted, p->lower.watermark) >= 0)
         return true;
-    if (!row[p->watermark])
+    if (!src_cell(p, r, (size_t)p->watermark))
         return p->nulls == ARUS_NULLS_FIRST;
     int lo = p->lower.watermark ? bound_cmp(p, r, &p->lower) : 1;
     int hi = p->upper.watermark ? bound_cmp(p, r, &p->upper) : -1;
@@ -309,7 +324,7 @@ static bool in_range(const struct arus_extract_plan *p, size_t r)
 static bool row_matches(const struct arus_extract_plan *p, size_t r)
 {
     if (p->rows != ARUS_ROWS_ALL) {
-        bool deleted = fake_source_table.cells[r][p->deleted_at] != NULL;
+        bool deleted = src_cell(p, r, (size_t)p->deleted_at) != NULL;
         if (deleted != (p->rows == ARUS_ROWS_DELETED))
             return false;
     }
@@ -321,9 +336,9 @@ static int row_cmp(const void *pa, const void *pb)
 {
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
     const struct arus_extract_plan *p = sort_plan;
-    char **x = fake_source_table.cells[a], **y = fake_source_table.cells[b];
     if (p->watermark >= 0) {
-        const char *wx = x[p->watermark], *wy = y[p->watermark];
+        const char *wx = src_cell(p, a, (size_t)p->watermark);
+        const char *wy = src_cell(p, b, (size_t)p->watermark);
         if (!wx != !wy)
             return wx ? 1 : -1;
         int c = wx ? cell_cmp(p, (size_t)p->watermark, wx, wy) : 0;
@@ -331,7 +346,7 @@ static int row_cmp(const void *pa, const void *pb)
             return c;
     }
     for (size_t i = 0; i < p->nkey; i++) {
-        int c = cell_cmp(p, p->key[i], x[p->key[i]], y[p->key[i]]);
+        int c = cell_cmp(p, p->key[i], src_cell(p, a, p->key[i]), src_cell(p, b, p->key[i]));
         if (c)
             return c;
     }
@@ -364,7 +379,7 @@ static int src_next(struct arus_extract *x, struct arus_batch *b, struct arus_er
         size_t r = x->order[x->pos++];
         struct arus_cell *row = arus_batch_add_row(b);
         for (size_t c = 0; c < x->schema->ncolumns; c++) {
-            const char *v = fake_source_table.cells[r][c];
+            const char *v = fake_source_table.cells[r][src_col(x->schema, c)];
             if (v)
                 arus_cell_set(b, &row[c], v, strlen(v));
         }
@@ -779,6 +794,44 @@ static int dst_dead_letter(struct arus_destination *d, const struct arus_target 
     return ARUS_OK;
 }
 
+/* read_rows: the live table ordered by key (column 0). */
+
+static int dest_key_cmp(const void *pa, const void *pb)
+{
+    const char *x = fake_dest_table.cells[*(const size_t *)pa][0];
+    const char *y = fake_dest_table.cells[*(const size_t *)pb][0];
+    return arus__cell_compare(fake_dest_table.col_types[0], x, strlen(x), y, strlen(y));
+}
+
+static int dst_read_rows(struct arus_destination *d, const struct arus_target *t,
+                         const struct arus_cell *after, struct arus_batch *b,
+                         struct arus_error *err)
+{
+    (void)t;
+    (void)err;
+    note(after ? "read_rows(after)" : "read_rows");
+    apply_pending(d); /* a SELECT: ClickHouse finishes open INSERTs first */
+    struct fake_table *tab = &fake_dest_table;
+    size_t *order = arus_xcalloc(tab->nrows + 1, sizeof *order), n = 0;
+    for (size_t r = 0; r < tab->nrows; r++)
+        if (!after || arus__cell_compare(tab->col_types[0], tab->cells[r][0],
+                                         strlen(tab->cells[r][0]), after[0].data,
+                                         after[0].len) > 0)
+            order[n++] = r;
+    qsort(order, n, sizeof *order, dest_key_cmp);
+    for (size_t i = 0; i < n && !arus_batch_full(b); i++) {
+        struct arus_cell *row = arus_batch_add_row(b);
+        for (size_t c = 0; c < b->ncolumns; c++)
+            for (size_t k = 0; k < tab->ncols; k++)
+                if (strcmp(tab->col_names[k], b->schema->columns[c].name) == 0 &&
+                    tab->cells[order[i]][k])
+                    arus_cell_set(b, &row[c], tab->cells[order[i]][k],
+                                  strlen(tab->cells[order[i]][k]));
+    }
+    free(order);
+    return ARUS_OK;
+}
+
 static const struct arus_destination_ops fake_dest_ops = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "fake",
@@ -804,6 +857,7 @@ static const struct arus_destination_ops fake_dest_ops = {
     .list_runs = dst_list_runs,
     .delete_rows = dst_delete,
     .write_dead_letter = dst_dead_letter,
+    .read_rows = dst_read_rows,
 };
 
 void fake_register(void)
@@ -837,6 +891,48 @@ void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_s
     p->ntables = 1;
     p->batch_size = batch_size;
     p->load_mode = ARUS_LOAD_RAW_AND_NORMALIZED;
+}
+
+void fake_dest_put(const char *const *values)
+{
+    struct fake_table *t = &fake_dest_table;
+    long r = find_row(t, values[0]);
+    if (r < 0)
+        r = (long)t->nrows++;
+    for (size_t c = 0; c < fake_source_table.ncols; c++) {
+        int k = fake_dest_col(fake_source_table.col_names[c]);
+        if (k < 0)
+            continue;
+        free(t->cells[r][k]);
+        t->cells[r][k] = dup_or_null(values[c]);
+    }
+    table_copy(&pend_table, t); /* an outside writer: nothing of arus's is pending here */
+}
+
+void fake_dest_remove(const char *id)
+{
+    struct fake_table *t = &fake_dest_table;
+    long at = find_row(t, id);
+    if (at < 0)
+        return;
+    for (size_t c = 0; c < t->ncols; c++)
+        free(t->cells[at][c]);
+    size_t last = --t->nrows;
+    memmove(t->cells[at], t->cells[last], sizeof t->cells[at]);
+    memset(t->cells[last], 0, sizeof t->cells[last]);
+    table_copy(&pend_table, t);
+}
+
+int fake_verify(const struct arus_pipeline *p, const struct arus_verify_options *opt,
+                struct arus_verify_report *rep, struct arus_error *err)
+{
+    struct arus_source *s = NULL;
+    struct arus_destination *d = NULL;
+    arus_source_create(&src_ep, &s, err);
+    arus_destination_create(&dst_ep, &d, err);
+    int rc = arus_verify_run(s, d, p, opt, rep, err);
+    arus_destination_close(d);
+    return rc;
 }
 
 int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,

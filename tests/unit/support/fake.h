@@ -93,6 +93,13 @@ int fake_dest_col(const char *name);
 size_t fake_dest_duplicates(void);
 /* A pipeline config for tests (source "src", destination "dst"), batch size given. */
 void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_size);
+/* Insert or replace (by key) a row of the destination's live table, values in the source
+ * table's column order (drift injected downstream); remove the row whose key is id. */
+void fake_dest_put(const char *const *values);
+void fake_dest_remove(const char *id);
+/* Run arus_verify_run on the fakes and close the destination; returns its code. */
+int fake_verify(const struct arus_pipeline *p, const struct arus_verify_options *opt,
+                struct arus_verify_report *rep, struct arus_error *err);
 /* Run one sync of table "t" and close the destination, as arus_sync_pipeline does; returns
  * the engine's code. */
 int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,
