@@ -2,8 +2,8 @@
 # bench/my_binlog_decode.sh - decode rate of the MySQL/MariaDB binlog reader (issue 13's decoder,
 # before any apply loop exists): ROWS single-row updates in transactions of 100 on a sysbench-
 # like table (int key, int, char(120), char(60)), then (1) the stream read from the server from
-# the GTID before the updates and decoded (my_binlog_tool peek, JSON to /dev/null; it also reads
-# whatever else the shared server logged meanwhile) and (2) the decoder alone on the captured
+# the GTID before the updates and decoded (my_binlog_tool peek on this database, JSON to
+# /dev/null; other databases' events on the shared server are read but not decoded) and (2) the decoder alone on the captured
 # events, from a file loaded into memory (my_binlog_tool decode, with and without JSON output):
 # rows/s and peak RSS of each. Not a test: prints figures, drops its database at the end.
 # Usage: bench/my_binlog_decode.sh [ROWS]   (BUILD=build dir, default build; needs the servers
@@ -44,6 +44,6 @@ measure() { # label command...
 }
 "$TOOL" capture "$G0" "$DB" "$W/ev.bin" "$W/ev.coll"
 echo "$ROWS single-row updates, transactions of 100; events $(du -h "$W/ev.bin" | cut -f1)"
-measure "server stream + decode (peek)" "$TOOL" peek "$G0"
+measure "server stream + decode (peek)" "$TOOL" peek "$G0" "$DB"
 measure "decoder alone + JSON (decode)" "$TOOL" decode "$W/ev.bin" "$W/ev.coll"
 measure "decoder alone (decode-quiet)" "$TOOL" decode-quiet "$W/ev.bin" "$W/ev.coll"

@@ -22,7 +22,7 @@ grep -q "t_types: 4 rows compared, 0 differences" "$WORK/rt" || fail "t_types: $
 grep -q "t_charsets: 2 rows compared, 0 differences" "$WORK/rt" || fail "t_charsets: $(cat "$WORK/rt")"
 
 # Stream shape, on this test's database only.
-"$TOOL" peek "$G0" >"$WORK/peek" || fail "peek failed"
+"$TOOL" peek "$G0" "$DB" >"$WORK/peek" || fail "peek failed"
 grep -F "\"table\":\"$DB." "$WORK/peek" >"$WORK/rows" || true
 assert_eq "$(wc -l <"$WORK/rows")" 15 "row changes of $DB"
 awk -v db="$DB" '

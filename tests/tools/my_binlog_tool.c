@@ -1,7 +1,7 @@
 /* Test and debugging tool for the MySQL/MariaDB binlog decoder (src/connectors/mysql/binlog.h):
  *   capture GTID DB OUT.bin OUT.coll  raw events of DB's transactions after GTID to the binlog
  *                                   end, and the server's collations
- *   peek GTID                       decoded changes after GTID as JSON lines
+ *   peek GTID [DB]                  decoded changes after GTID as JSON lines (rows of DB only)
  *   decode FILE.bin FILE.coll       the same from captured events (the unit tests' golden);
  *                                   decode-quiet only decodes (for bench/my_binlog_decode.sh)
  *   roundtrip GTID DB TABLE...      apply the decoded changes of each table to a model and
@@ -80,6 +80,16 @@ static int tool_stream(const struct my_binlog_opts *o, tool_each_fn each, void *
     return rc;
 }
 
+/* Commands that look at one database skip every other table at its TABLE_MAP, so concurrent
+ * traffic on a shared server costs framing only. Their context structs start with the name. */
+static int skip_other_db(void *ctx, struct my_tablemap *tm, struct arus_error *err)
+{
+    (void)err;
+    const char *database = *(const char *const *)ctx;
+    tm->skip = database && strcmp(tm->database, database) != 0;
+    return ARUS_OK;
+}
+
 /* Capture keeps whole transactions of one database: events are held from a GTID event to the
  * next and written when a change of the group belongs to the database. */
 struct capture {
@@ -132,8 +142,11 @@ static int cmd_capture(const char *gtid, const char *database, const char *bin, 
 {
     struct capture cp = {.database = database, .out = fopen(bin, "wb"), .coll = fopen(coll, "w")};
     arus_strbuf_init(&cp.group);
-    struct my_binlog_opts o = {
-        .gtid = gtid, .non_block = true, .ctx = &cp, .on_event = capture_event};
+    struct my_binlog_opts o = {.gtid = gtid,
+                               .non_block = true,
+                               .on_tablemap = skip_other_db,
+                               .ctx = &cp,
+                               .on_event = capture_event};
     int rc = cp.out && cp.coll ? tool_stream(&o, capture_change, &cp, capture_done, err)
                                : arus_error_set(err, ARUS_EIO, "open %s or %s", bin, coll);
     if (cp.out)
@@ -153,21 +166,31 @@ static void print_change(const struct my_change *c)
     arus_strbuf_cleanup(&sb);
 }
 
-/* peek prints up to the binlog end; following, it blocks and stops after the first heartbeat. */
+/* peek prints up to the binlog end (one database's rows, or all); following, it blocks and stops
+ * after the first heartbeat. */
+struct peek {
+    const char *database; /* NULL: every table */
+    bool follow;
+};
+
 static int peek_change(void *ctx, const struct my_change *c, struct arus_error *err)
 {
     (void)err;
-    bool follow = *(const bool *)ctx;
-    if (c->kind != MY_CH_ROTATE && (c->kind != MY_CH_HEARTBEAT || follow))
+    const struct peek *pk = ctx;
+    if (c->kind != MY_CH_ROTATE && (c->kind != MY_CH_HEARTBEAT || pk->follow))
         print_change(c);
-    return c->kind == MY_CH_HEARTBEAT && follow;
+    return c->kind == MY_CH_HEARTBEAT && pk->follow;
 }
 
-static int cmd_peek(const char *gtid, bool follow, struct arus_error *err)
+static int cmd_peek(const char *gtid, const char *database, bool follow, struct arus_error *err)
 {
-    struct my_binlog_opts o = {
-        .gtid = gtid, .non_block = !follow, .heartbeat_seconds = follow ? 1 : 0};
-    return tool_stream(&o, peek_change, &follow, NULL, err);
+    struct peek pk = {.database = database, .follow = follow};
+    struct my_binlog_opts o = {.gtid = gtid,
+                               .non_block = !follow,
+                               .heartbeat_seconds = follow ? 1 : 0,
+                               .on_tablemap = skip_other_db,
+                               .ctx = &pk};
+    return tool_stream(&o, peek_change, &pk, NULL, err);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -243,6 +266,7 @@ static int bind_schema(void *ctx, struct my_tablemap *tm, struct arus_error *err
     struct model *m = find_model(ctx, tm->database, tm->table);
     if (m)
         arus__my_tablemap_bind_schema(tm, m->schema);
+    tm->skip = !m;
     return ARUS_OK;
 }
 
@@ -487,7 +511,8 @@ static int cmd_follow(const char *gtid, const char *database, long long want,
     snprintf(f.state, sizeof f.state, "%s", gtid);
     int rc = ARUS_OK, reconnects = 0;
     while (f.committed < want) {
-        struct my_binlog_opts o = {.gtid = f.state, .heartbeat_seconds = 1};
+        struct my_binlog_opts o = {
+            .gtid = f.state, .heartbeat_seconds = 1, .on_tablemap = skip_other_db, .ctx = &f};
         rc = tool_stream(&o, follow_change, &f, NULL, err);
         if (rc != ARUS_ECONNECT || ++reconnects > 120)
             break;
@@ -582,7 +607,8 @@ static int cmd_snapcount(const char *dbname, const char *table, long long n, str
     if (rc == ARUS_OK)
         rc = count_rows(writer, dbname, table, &after, err);
     struct snapcount sc = {.database = dbname, .table = table};
-    struct my_binlog_opts o = {.gtid = gtid, .non_block = true};
+    struct my_binlog_opts o = {
+        .gtid = gtid, .non_block = true, .on_tablemap = skip_other_db, .ctx = &sc};
     if (rc == ARUS_OK)
         rc = tool_stream(&o, snapcount_change, &sc, NULL, err);
     streamed = sc.inserts;
@@ -607,9 +633,11 @@ int main(int argc, char **argv)
     if (argc == 6 && strcmp(argv[1], "capture") == 0)
         rc = cmd_capture(argv[2], argv[3], argv[4], argv[5], &err);
     else if (argc == 3 && strcmp(argv[1], "peek") == 0)
-        rc = cmd_peek(argv[2], false, &err);
+        rc = cmd_peek(argv[2], NULL, false, &err);
+    else if (argc == 4 && strcmp(argv[1], "peek") == 0)
+        rc = cmd_peek(argv[2], argv[3], false, &err);
     else if (argc == 3 && strcmp(argv[1], "heartbeat") == 0)
-        rc = cmd_peek(argv[2], true, &err);
+        rc = cmd_peek(argv[2], NULL, true, &err);
     else if (argc == 4 && strcmp(argv[1], "decode") == 0)
         rc = cmd_decode(argv[2], argv[3], false, &err);
     else if (argc == 4 && strcmp(argv[1], "decode-quiet") == 0)
@@ -623,12 +651,13 @@ int main(int argc, char **argv)
     else if (argc >= 5 && strcmp(argv[1], "roundtrip") == 0)
         rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
     else {
-        fprintf(stderr,
-                "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID | heartbeat GTID | decode "
-                "FILE.bin "
-                "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | snapcount DB "
-                "TABLE N\n",
-                argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID [DB] | heartbeat GTID | decode "
+            "FILE.bin "
+            "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | snapcount DB "
+            "TABLE N\n",
+            argv[0]);
         return 2;
     }
     if (rc != ARUS_OK) {
