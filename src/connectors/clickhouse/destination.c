@@ -669,6 +669,22 @@ static int ch_delete_rows(struct arus_destination *dst, const struct arus_target
     return rc;
 }
 
+/* ClickHouse has no transactions: the table is emptied at once (state is written after). */
+static int ch_truncate_table(struct arus_destination *dst, const struct arus_target *t,
+                             struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    ch_norm_name(&name, t, true);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "TRUNCATE TABLE ");
+    arus__ch_quote_table(&d->sql, ch_target_db(d, t), name.data);
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "truncate \"%s\"", name.data);
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
 /* A refused row (see arus__ch_tsv_cell) kept as JSON with the reason, next to the raw tables. */
 static int ch_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                 const char *row_json, const char *error, struct arus_error *err)
@@ -788,5 +804,6 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .list_runs = arus__ch_list_runs,
     .list_state = arus__ch_list_state,
     .delete_rows = ch_delete_rows,
+    .truncate_table = ch_truncate_table,
     .write_dead_letter = ch_write_dead_letter,
 };
