@@ -465,11 +465,12 @@ static int apply_row(struct cdc_run *r, const struct arus_cdc_event *ev, struct 
     size_t nc = t->schema->ncolumns;
     struct arus_cell *row = arus_xcalloc(nc + 1, sizeof *row);
     bool *mask = arus_xcalloc(nc + 1, sizeof *mask);
+    bool normalized = r->p->load_mode & ARUS_LOAD_NORMALIZED;
     t->rep->rows_extracted++;
     r->npending++;
     if (t->raw && arus_batch_full(t->raw))
         rc = flush_table(r, t, err);
-    if (rc == ARUS_OK && ev->op == 'u' && ev->old_cells) {
+    if (rc == ARUS_OK && ev->op == 'u' && ev->old_cells && normalized) {
         /* The key changed: the old key goes away. */
         struct arus_cell *old = arus_xcalloc(nc + 1, sizeof *old);
         bool *omask = arus_xcalloc(nc + 1, sizeof *omask);
@@ -482,7 +483,7 @@ static int apply_row(struct cdc_run *r, const struct arus_cdc_event *ev, struct 
     }
     if (rc == ARUS_OK) {
         to_schema(t, ev->cells, ev->op == 'd' ? NULL : ev->unchanged, row, mask);
-        for (size_t k = 0; k < t->npk && rc == ARUS_OK; k++)
+        for (size_t k = 0; normalized && k < t->npk && rc == ARUS_OK; k++)
             if (!row[t->pk[k]].data)
                 rc = arus_error_set(err, ARUS_EDATA,
                                     "table \"%s\": a change without its key column \"%s\" "
@@ -491,7 +492,7 @@ static int apply_row(struct cdc_run *r, const struct arus_cdc_event *ev, struct 
     }
     if (rc == ARUS_OK && t->raw)
         pend_raw(r, t, ev->op, row, mask);
-    if (rc == ARUS_OK && (r->p->load_mode & ARUS_LOAD_NORMALIZED))
+    if (rc == ARUS_OK && normalized)
         rc = pend(r, t, ev->op == 'd' ? CDC_DELETE : CDC_UPSERT, row, mask, err);
     free(row);
     free(mask);
@@ -613,7 +614,7 @@ static int table_init(struct cdc_run *r, struct cdc_table *t, struct arus_error 
     size_t *pk = arus_xcalloc(t->schema->ncolumns + 1, sizeof *pk);
     size_t npk = arus_schema_pk(t->schema, pk);
     free(pk);
-    if (npk == 0)
+    if (npk == 0 && (r->p->load_mode & ARUS_LOAD_NORMALIZED))
         return arus_error_set(err, ARUS_ECONFIG,
                               "table \"%s\": sync_mode cdc needs a primary key (or primary_key "
                               "in the pipeline's table settings)",

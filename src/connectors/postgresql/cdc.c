@@ -20,6 +20,8 @@
 #define PG_EPOCH_OFFSET_US 946684800000000LL
 /* A standby status update at least this often keeps wal_sender_timeout (default 60 s) away. */
 #define PG_STATUS_INTERVAL 10.0
+/* Without follow, an idle stream is asked for its position this often. */
+#define PG_ASK_INTERVAL 0.05
 
 /* One relation as the stream describes it (Relation message), with arus's view of it. */
 struct pg_rel {
@@ -45,7 +47,7 @@ struct pg_cdc {
     uint64_t received;              /* the newest WAL position the server reported */
     uint64_t flushed;               /* reported as flushed (0: nothing yet) */
     double last_status;
-    bool asked; /* a status update asking for a reply is out */
+    double last_ask; /* when a status update last asked for a reply */
     struct pg_rel *rels;
     size_t nrels;
     unsigned versions;
@@ -332,7 +334,9 @@ int arus__pg_cdc_start(struct arus_source *base, const struct arus_cdc_options *
         return rc;
     char target[32], confirmed[32];
     bool exists;
-    if ((rc = pg_scalar(s->conn, "SELECT pg_current_wal_flush_lsn()::text", 0, NULL, target,
+    /* The insert position: with synchronous_commit off the flush position can lag commits
+     * that already returned. */
+    if ((rc = pg_scalar(s->conn, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, target,
                         sizeof target, "read the WAL position", err)) ||
         (rc = pg_slot_lookup(s, c->slot, confirmed, sizeof confirmed, &exists, err)))
         return rc;
@@ -447,7 +451,8 @@ static int pg_send_status(struct pg_cdc *c, bool reply, struct arus_error *err)
     if (PQputCopyData(c->repl, (const char *)m, sizeof m) != 1 || PQflush(c->repl) != 0)
         return arus__pg_fail(c->repl, NULL, err, "send standby status");
     c->last_status = arus_monotonic();
-    c->asked |= reply;
+    if (reply)
+        c->last_ask = c->last_status;
     return ARUS_OK;
 }
 
@@ -738,7 +743,8 @@ int arus__pg_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
         if (len == 0) {
             /* Without follow, an idle stream is asked for its position: the keepalive that
              * answers tells when the end seen at start has passed. */
-            if (!c->follow && !c->in_txn && !c->asked && (rc = pg_send_status(c, true, err)))
+            if (!c->follow && !c->in_txn && arus_monotonic() - c->last_ask >= PG_ASK_INTERVAL &&
+                (rc = pg_send_status(c, true, err)))
                 return rc;
             if (!pg_wait(c->repl, deadline)) {
                 ev->kind = ARUS_CDC_IDLE;
@@ -753,8 +759,9 @@ int arus__pg_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
         const unsigned char *b = (const unsigned char *)c->buf;
         if (b[0] == 'k' && len >= 18) {
             uint64_t end = pg_get64(b + 1);
+            arus_log(ARUS_LOG_TRACE, "cdc", "keepalive at %llX (end %llX)",
+                     (unsigned long long)end, (unsigned long long)c->target);
             c->received = end > c->received ? end : c->received;
-            c->asked = false;
             if (!c->follow && end >= c->target)
                 c->reached = true;
             if (b[17] && (rc = pg_send_status(c, false, err)))
