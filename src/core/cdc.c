@@ -415,8 +415,13 @@ static int pend(struct cdc_run *r, struct cdc_table *t, enum cdc_op op,
     struct arus_cell *dst = arus_batch_row(t->rows, i);
     bool was_delete = t->ops[i] == CDC_DELETE;
     t->ops[i] = op;
-    if (op == CDC_DELETE)
+    if (op == CDC_DELETE) {
+        /* A delete carries its key only, whatever an earlier change of the key had. */
+        for (size_t c = 0; c < nc; c++)
+            if (!t->schema->columns[c].pk_ordinal)
+                dst[c] = (struct arus_cell){0};
         return ARUS_OK;
+    }
     for (size_t c = 0; c < nc; c++) {
         /* A column the change leaves out keeps what an earlier change of the key set. */
         if (mask[c] && !was_delete)

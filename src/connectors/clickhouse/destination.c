@@ -569,13 +569,15 @@ static int ch_load_raw(struct arus_destination *dst, const struct arus_target *t
 /* Insert the batch as one TabSeparated block into db.table with the given tombstone flag and
  * one fresh version: ReplacingMergeTree keeps the highest version per key, so this is both the
  * upsert (deleted = 0, streamed with the table's other batches) and the soft delete
- * (deleted = 1, its own INSERT). */
+ * (deleted = 1, its own INSERT). A tombstone leaves out the non-key columns that no row of
+ * the batch has (a captured delete carries only its key): they take the column's default. */
 static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, const char *db,
                                const char *table, const struct arus_batch *b, bool deleted,
                                struct arus_error *err)
 {
     const struct arus_table_schema *s = b->schema;
     struct ch_value_spec *vs = arus_xcalloc(b->ncolumns + 1, sizeof *vs);
+    bool *use = arus_xcalloc(b->ncolumns + 1, sizeof *use);
     struct arus_strbuf type;
     arus_strbuf_init(&type);
     arus_strbuf_reset(&d->sql);
@@ -583,6 +585,11 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
     arus__ch_quote_table(&d->sql, db, table);
     arus_strbuf_puts(&d->sql, " (");
     for (size_t i = 0; i < b->ncolumns; i++) {
+        use[i] = !deleted || s->columns[i].pk_ordinal > 0;
+        for (size_t r = 0; r < b->nrows && !use[i]; r++)
+            use[i] = arus_batch_row(b, r)[i].data != NULL;
+        if (!use[i])
+            continue;
         arus_strbuf_reset(&type);
         ch_column_type(d, &s->columns[i], &type);
         arus__ch_value_spec_init(&vs[i], &s->columns[i].type, type.data);
@@ -600,6 +607,8 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
         const struct arus_cell *row = arus_batch_row(b, r);
         for (size_t i = 0; i < b->ncolumns; i++) {
             const char *why = NULL;
+            if (!use[i])
+                continue;
             if (!arus__ch_tsv_cell(&d->body, &vs[i], &row[i], &why)) {
                 /* escaped and cut, so the message stays one short line */
                 const struct arus_cell *c = &row[i];
@@ -629,6 +638,7 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
     }
     arus_strbuf_cleanup(&type);
     free(vs);
+    free(use);
     return rc;
 }
 
