@@ -108,8 +108,8 @@ int cmd_cdc(const struct cli *cli)
     const struct arus_pipeline *p = arus_config_pipeline(cfg, pipeline);
     int rc = ARUS_OK;
     if (!p)
-        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
-                            pipeline);
+        rc =
+            arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, pipeline);
     if (rc == ARUS_OK)
         rc = arus_source_create(arus_config_source(cfg, p->source), &src, &err);
     if (rc == ARUS_OK)

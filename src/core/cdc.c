@@ -59,10 +59,7 @@ struct cdc_run {
     double since;           /* when the oldest uncommitted whole transaction ended */
 };
 
-static void copy_pos(char *dst, const char *pos)
-{
-    snprintf(dst, 64, "%s", pos ? pos : "");
-}
+static void copy_pos(char *dst, const char *pos) { snprintf(dst, 64, "%s", pos ? pos : ""); }
 
 static void rollback_quietly(struct cdc_run *r)
 {
@@ -227,7 +224,8 @@ static int flush_partial(struct cdc_run *r, struct cdc_table *t, struct arus_err
         struct arus_batch *b = arus_batch_create(&narrow, t->rows->nrows);
         gather(t, b, CDC_UPSERT, mask);
         for (size_t j = i; j < t->rows->nrows; j++)
-            done[j] |= t->ops[j] == CDC_UPSERT && memcmp(&t->unchanged[j * nc], mask, nc * sizeof *mask) == 0;
+            done[j] |= t->ops[j] == CDC_UPSERT &&
+                       memcmp(&t->unchanged[j * nc], mask, nc * sizeof *mask) == 0;
         rc = load_upserts(r, t, b, err);
         arus_batch_destroy(b);
         free(cols);
@@ -289,8 +287,8 @@ static int commit_point(struct cdc_run *r, struct arus_error *err)
                              .source_name = r->src->endpoint->name,
                              .table = ARUS_CDC_POSITION_ROW,
                              .run_id = r->run_id};
-    struct arus_table_state state = {.watermark = r->pending, .run_id = r->run_id,
-                                     .updated_at = now};
+    struct arus_table_state state = {
+        .watermark = r->pending, .run_id = r->run_id, .updated_at = now};
     if (rc == ARUS_OK)
         rc = ensure_open(r, err);
     if (rc == ARUS_OK)
@@ -332,17 +330,16 @@ static int remap(struct cdc_run *r, struct cdc_table *t, const struct arus_cdc_e
             return rc;
         struct arus_table_schema *grown = arus_arena_calloc(r->arena, 1, sizeof *grown);
         *grown = *t->schema;
-        grown->columns = arus_arena_calloc(r->arena, t->schema->ncolumns + added,
-                                           sizeof *grown->columns);
-        memcpy(grown->columns, t->schema->columns,
-               t->schema->ncolumns * sizeof *grown->columns);
+        grown->columns =
+            arus_arena_calloc(r->arena, t->schema->ncolumns + added, sizeof *grown->columns);
+        memcpy(grown->columns, t->schema->columns, t->schema->ncolumns * sizeof *grown->columns);
         for (size_t i = 0; i < es->ncolumns; i++)
             if (arus_schema_find(t->schema, es->columns[i].name) < 0) {
                 struct arus_column *c = &grown->columns[grown->ncolumns++];
                 *c = es->columns[i];
                 c->name = arus_arena_strdup(r->arena, c->name);
-                c->source_type = c->source_type ? arus_arena_strdup(r->arena, c->source_type)
-                                                : NULL;
+                c->source_type =
+                    c->source_type ? arus_arena_strdup(r->arena, c->source_type) : NULL;
                 c->pk_ordinal = 0;
                 c->nullable = true;
             }
@@ -388,8 +385,8 @@ static int make_room(struct cdc_run *r, struct cdc_table *t, struct arus_error *
 }
 
 /* Record the newest image of a key (mask: columns the change does not carry). */
-static int pend(struct cdc_run *r, struct cdc_table *t, enum cdc_op op,
-                const struct arus_cell *row, const bool *mask, struct arus_error *err)
+static int pend(struct cdc_run *r, struct cdc_table *t, enum cdc_op op, const struct arus_cell *row,
+                const bool *mask, struct arus_error *err)
 {
     size_t nc = t->schema->ncolumns;
     size_t *slot = key_slot(t, row);
@@ -534,10 +531,7 @@ static int apply_truncate(struct cdc_run *r, const struct arus_cdc_event *ev,
     return ARUS_OK;
 }
 
-static bool stopping(const struct cdc_run *r)
-{
-    return r->opt && r->opt->stop && *r->opt->stop;
-}
+static bool stopping(const struct cdc_run *r) { return r->opt && r->opt->stop && *r->opt->stop; }
 
 /* Read and apply events until the stream ends (sync) or a stop is asked for (--follow). */
 static int stream(struct cdc_run *r, struct arus_error *err)
@@ -564,8 +558,8 @@ static int stream(struct cdc_run *r, struct arus_error *err)
         case ARUS_CDC_BEGIN:
             in_txn = true;
             copy_pos(r->current, ev.position);
-            skip = r->stored[0] &&
-                   arus_source_cdc_position_cmp(r->src, ev.position, r->stored) <= 0;
+            skip =
+                r->stored[0] && arus_source_cdc_position_cmp(r->src, ev.position, r->stored) <= 0;
             break;
         case ARUS_CDC_ROW:
             if (!skip && (rc = apply_row(r, &ev, err)))
@@ -582,8 +576,7 @@ static int stream(struct cdc_run *r, struct arus_error *err)
             if (!r->pending[0])
                 r->since = arus_monotonic();
             copy_pos(r->pending, ev.position);
-            if (r->npending >= (size_t)r->p->batch_size ||
-                arus_monotonic() - r->since >= latency)
+            if (r->npending >= (size_t)r->p->batch_size || arus_monotonic() - r->since >= latency)
                 if ((rc = commit_point(r, err)))
                     return rc;
             break;
@@ -662,8 +655,8 @@ static int run(struct cdc_run *r, struct arus_error *err)
 {
     struct arus_table_state st;
     memset(&st, 0, sizeof st);
-    int rc = arus_destination_get_watermark(r->dst, r->p->name, ARUS_CDC_POSITION_ROW, r->arena, &st,
-                                            err);
+    int rc = arus_destination_get_watermark(r->dst, r->p->name, ARUS_CDC_POSITION_ROW, r->arena,
+                                            &st, err);
     if (rc)
         return rc;
     copy_pos(r->stored, st.watermark);

@@ -42,8 +42,7 @@ static void commit(const char *pos)
 
 static void row(char op, const char *id, const char *v, const char *big)
 {
-    fake_cdc_push(
-        (struct fake_cdc_event){.kind = ARUS_CDC_ROW, .op = op, .values = {id, v, big}});
+    fake_cdc_push((struct fake_cdc_event){.kind = ARUS_CDC_ROW, .op = op, .values = {id, v, big}});
 }
 
 static int sync_once(struct arus_sync_report *rep, struct arus_error *err)
@@ -116,11 +115,11 @@ static void test_unchanged_key_change_truncate(void)
     arus_sync_report_cleanup(&rep);
     begin("5");
     /* big not in the log: the destination keeps "LONG" */
-    fake_cdc_push((struct fake_cdc_event){.kind = ARUS_CDC_ROW, .op = 'u',
-                                          .values = {"1", "a2", NULL}, .unchanged = 4});
+    fake_cdc_push((struct fake_cdc_event){
+        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"1", "a2", NULL}, .unchanged = 4});
     /* key 2 becomes 20 */
-    fake_cdc_push((struct fake_cdc_event){.kind = ARUS_CDC_ROW, .op = 'u',
-                                          .values = {"20", "b", NULL}, .old_key = "2"});
+    fake_cdc_push((struct fake_cdc_event){
+        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"20", "b", NULL}, .old_key = "2"});
     commit("5");
     REQUIRE(sync_once(&rep, &err) == ARUS_OK);
     CHECK_STR(dest("1", 1), "a2");

@@ -40,8 +40,8 @@ struct pg_cdc {
     bool snapshot;  /* the ordinary connection is inside the slot's snapshot */
     bool streaming; /* START_REPLICATION ran */
     bool follow;
-    uint64_t target;   /* without follow: stop once the stream passed this */
-    bool reached;      /* ... and it has */
+    uint64_t target; /* without follow: stop once the stream passed this */
+    bool reached;    /* ... and it has */
     bool in_txn;
     uint64_t last_commit, last_end; /* the newest Commit message */
     uint64_t received;              /* the newest WAL position the server reported */
@@ -58,10 +58,7 @@ struct pg_cdc {
     char pos[32];
 };
 
-static struct pg_source *pg_src(struct arus_source *base)
-{
-    return (struct pg_source *)base;
-}
+static struct pg_source *pg_src(struct arus_source *base) { return (struct pg_source *)base; }
 
 static void pg_rel_free(struct pg_rel *r)
 {
@@ -101,10 +98,7 @@ static void pg_derived_name(char *out, size_t n, const char *given, const char *
     out[o] = '\0';
 }
 
-static const char *pg_name(const struct pg_source *s)
-{
-    return s->base.endpoint->name;
-}
+static const char *pg_name(const struct pg_source *s) { return s->base.endpoint->name; }
 
 /* One-value query: the first cell of the first row into buf ("" when NULL or no row). */
 static int pg_scalar(PGconn *c, const char *sql, int n, const char *const *params, char *buf,
@@ -123,8 +117,8 @@ static int pg_scalar(PGconn *c, const char *sql, int n, const char *const *param
 static int pg_check_settings(struct pg_source *s, struct arus_error *err)
 {
     char level[32], repl[8], user[128];
-    int rc = pg_scalar(s->conn, "SELECT current_setting('wal_level')", 0, NULL, level,
-                       sizeof level, "read wal_level", err);
+    int rc = pg_scalar(s->conn, "SELECT current_setting('wal_level')", 0, NULL, level, sizeof level,
+                       "read wal_level", err);
     if (rc)
         return rc;
     if (strcmp(level, "logical") != 0)
@@ -137,8 +131,8 @@ static int pg_check_settings(struct pg_source *s, struct arus_error *err)
                         "SELECT CASE WHEN rolreplication OR rolsuper THEN 't' ELSE 'f' END "
                         "FROM pg_roles WHERE rolname = current_user",
                         0, NULL, repl, sizeof repl, "read role attributes", err)) ||
-        (rc = pg_scalar(s->conn, "SELECT current_user", 0, NULL, user, sizeof user,
-                        "read role", err)))
+        (rc = pg_scalar(s->conn, "SELECT current_user", 0, NULL, user, sizeof user, "read role",
+                        err)))
         return rc;
     if (strcmp(repl, "t") != 0)
         return arus_error_set(err, ARUS_ECONFIG,
@@ -228,8 +222,7 @@ static int pg_check_tables(struct pg_source *s, struct pg_cdc *c, const struct a
                 arus_error_set(err, ARUS_ECONFIG,
                                "%s: %s (the role must own the tables, or a DBA creates the "
                                "publication; see docs/cdc.md)",
-                               what, strchr(err->msg, ':') ? strrchr(err->msg, ':') + 2
-                                                           : err->msg);
+                               what, strchr(err->msg, ':') ? strrchr(err->msg, ':') + 2 : err->msg);
         }
     }
     arus_strbuf_cleanup(&missing);
@@ -542,8 +535,8 @@ static int pg_value_json(struct pg_source *s, struct pg_cdc *c, const struct aru
     arus_strbuf_puts(&sql, ")::text");
     PGresult *r;
     const char *p[1] = {text};
-    int rc = arus__pg_query(s->conn, arus_strbuf_cstr(&sql), 1, p, &r, "convert a value to json",
-                            err);
+    int rc =
+        arus__pg_query(s->conn, arus_strbuf_cstr(&sql), 1, p, &r, "convert a value to json", err);
     arus_strbuf_cleanup(&sql);
     if (rc)
         return rc;
@@ -555,8 +548,8 @@ static int pg_value_json(struct pg_source *s, struct pg_cdc *c, const struct aru
 }
 
 static int pg_values(struct pg_source *s, struct pg_cdc *c, const struct pg_rel *r,
-                     const struct pg_value *v, size_t n, struct arus_cell **cells,
-                     bool **unchanged, struct arus_error *err)
+                     const struct pg_value *v, size_t n, struct arus_cell **cells, bool **unchanged,
+                     struct arus_error *err)
 {
     if (n != r->schema.ncolumns)
         return arus_error_set(err, ARUS_EDATA,
@@ -575,10 +568,9 @@ static int pg_values(struct pg_source *s, struct pg_cdc *c, const struct pg_rel 
         if (v[i].kind != 't')
             continue;
         char *p = arus_arena_memdup(c->ev, v[i].data, v[i].len);
-        int rc = r->to_json[i]
-                     ? pg_value_json(s, c, &r->schema.columns[i], p, &(*cells)[i], err)
-                     : arus__pg_canonical(&r->schema.columns[i], what, &(*cells)[i], p, v[i].len,
-                                          err);
+        int rc = r->to_json[i] ? pg_value_json(s, c, &r->schema.columns[i], p, &(*cells)[i], err)
+                               : arus__pg_canonical(&r->schema.columns[i], what, &(*cells)[i], p,
+                                                    v[i].len, err);
         if (rc)
             return rc;
     }
@@ -614,8 +606,7 @@ static int pg_row_event(struct pg_source *s, struct pg_cdc *c, const struct pg_m
     return rc;
 }
 
-static int pg_truncate_event(struct pg_cdc *c, struct arus_cdc_event *ev,
-                             struct arus_error *err)
+static int pg_truncate_event(struct pg_cdc *c, struct arus_cdc_event *ev, struct arus_error *err)
 {
     const struct pg_rel *r = pg_rel_find(c, c->trunc[c->itrunc++]);
     if (!r)
@@ -690,7 +681,8 @@ static bool pg_wait(PGconn *conn, double deadline)
     fd_set rd;
     FD_ZERO(&rd);
     FD_SET(fd, &rd);
-    struct timeval tv = {.tv_sec = (time_t)left, .tv_usec = (suseconds_t)((left - (time_t)left) * 1e6)};
+    struct timeval tv = {.tv_sec = (time_t)left,
+                         .tv_usec = (suseconds_t)((left - (time_t)left) * 1e6)};
     return select(fd + 1, &rd, NULL, NULL, &tv) > 0;
 }
 
@@ -759,8 +751,8 @@ int arus__pg_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
         const unsigned char *b = (const unsigned char *)c->buf;
         if (b[0] == 'k' && len >= 18) {
             uint64_t end = pg_get64(b + 1);
-            arus_log(ARUS_LOG_TRACE, "cdc", "keepalive at %llX (end %llX)",
-                     (unsigned long long)end, (unsigned long long)c->target);
+            arus_log(ARUS_LOG_TRACE, "cdc", "keepalive at %llX (end %llX)", (unsigned long long)end,
+                     (unsigned long long)c->target);
             c->received = end > c->received ? end : c->received;
             if (!c->follow && end >= c->target)
                 c->reached = true;
@@ -776,8 +768,8 @@ int arus__pg_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
                 return ARUS_OK;
         } else {
             return arus_error_set(err, ARUS_EDATA,
-                                  "source \"%s\": unexpected replication message '%c'",
-                                  pg_name(s), b[0]);
+                                  "source \"%s\": unexpected replication message '%c'", pg_name(s),
+                                  b[0]);
         }
         PQfreemem(c->buf);
         c->buf = NULL;
@@ -787,8 +779,7 @@ int arus__pg_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
 /* ---- status, drop */
 
 int arus__pg_cdc_status(struct arus_source *base, const struct arus_cdc_options *o,
-                        struct arus_arena *a, struct arus_cdc_status *out,
-                        struct arus_error *err)
+                        struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err)
 {
     struct pg_source *s = pg_src(base);
     char slot[64], pub[64];
@@ -801,13 +792,12 @@ int arus__pg_cdc_status(struct arus_source *base, const struct arus_cdc_options 
     out->lag_seconds = -1;
     const char *p[1] = {slot};
     PGresult *r;
-    int rc = arus__pg_query(
-        s->conn,
-        "SELECT active, confirmed_flush_lsn::text, pg_current_wal_lsn()::text, "
-        "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-        "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint "
-        "FROM pg_replication_slots WHERE slot_name = $1",
-        1, p, &r, "read replication slot", err);
+    int rc = arus__pg_query(s->conn,
+                            "SELECT active, confirmed_flush_lsn::text, pg_current_wal_lsn()::text, "
+                            "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+                            "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint "
+                            "FROM pg_replication_slots WHERE slot_name = $1",
+                            1, p, &r, "read replication slot", err);
     if (rc)
         return rc;
     if (PQntuples(r) == 1) {

@@ -27,7 +27,7 @@ struct pg_source {
     const char *schema;   /* tables here keep their plain name */
     const char **include; /* schema_include globs (malloc'ed array, borrowed strings) */
     size_t ninclude;
-    struct pg_cdc *cdc;   /* the replication session, NULL until cdc_start */
+    struct pg_cdc *cdc; /* the replication session, NULL until cdc_start */
 };
 
 /* Load the columns of relation oid (nsp.rel) into t, allocated in a: columns in attnum order
@@ -39,7 +39,7 @@ int arus__pg_load_table(struct pg_source *s, const char *oid, const char *nsp, c
 
 /* One column of a Relation message. */
 struct pg_rel_column {
-    bool key;            /* part of the replica identity */
+    bool key; /* part of the replica identity */
     const char *name;
     uint32_t type_oid;
     int32_t typmod;
@@ -56,25 +56,25 @@ struct pg_value {
 /* A decoded pgoutput message. Strings and values point into the message buffer; arrays are
  * allocated in the arena given to arus__pg_decode. Fields not used by a type stay zero. */
 struct pg_msg {
-    char type;          /* 'B' 'C' 'O' 'R' 'Y' 'I' 'U' 'D' 'T' */
-    uint64_t lsn;       /* B: final (commit) LSN; C: commit LSN; O: origin commit LSN */
-    uint64_t end_lsn;   /* C: end of the commit record */
-    int64_t time;       /* B, C: commit time, microseconds since 2000-01-01 UTC */
-    uint32_t xid;       /* B */
-    uint32_t relid;     /* R, Y (type oid), I, U, D */
-    const char *nspname; /* R, Y */
-    const char *relname; /* R, Y (type name); O: origin name */
-    char replident;      /* R: 'd' default, 'n' nothing, 'f' full, 'i' index */
+    char type;                     /* 'B' 'C' 'O' 'R' 'Y' 'I' 'U' 'D' 'T' */
+    uint64_t lsn;                  /* B: final (commit) LSN; C: commit LSN; O: origin commit LSN */
+    uint64_t end_lsn;              /* C: end of the commit record */
+    int64_t time;                  /* B, C: commit time, microseconds since 2000-01-01 UTC */
+    uint32_t xid;                  /* B */
+    uint32_t relid;                /* R, Y (type oid), I, U, D */
+    const char *nspname;           /* R, Y */
+    const char *relname;           /* R, Y (type name); O: origin name */
+    char replident;                /* R: 'd' default, 'n' nothing, 'f' full, 'i' index */
     struct pg_rel_column *columns; /* R */
     size_t ncolumns;
-    char old_kind;       /* U, D: 'K' (key columns) or 'O' (whole old row); 0 = none */
+    char old_kind; /* U, D: 'K' (key columns) or 'O' (whole old row); 0 = none */
     struct pg_value *old_values;
     size_t nold;
     struct pg_value *values; /* I, U: the new row */
     size_t nvalues;
-    uint32_t *relids;        /* T */
+    uint32_t *relids; /* T */
     size_t nrelids;
-    uint8_t truncate_flags;  /* T: 1 cascade, 2 restart identity */
+    uint8_t truncate_flags; /* T: 1 cascade, 2 restart identity */
 };
 
 /* Decode one pgoutput message of n bytes (the payload of an XLogData 'w' message). Returns
@@ -96,8 +96,7 @@ int arus__pg_cdc_next(struct arus_source *src, struct arus_cdc_event *ev, double
                       struct arus_error *err);
 int arus__pg_cdc_ack(struct arus_source *src, const char *position, struct arus_error *err);
 int arus__pg_cdc_status(struct arus_source *src, const struct arus_cdc_options *o,
-                        struct arus_arena *a, struct arus_cdc_status *out,
-                        struct arus_error *err);
+                        struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err);
 int arus__pg_cdc_drop(struct arus_source *src, const struct arus_cdc_options *o,
                       struct arus_error *err);
 int arus__pg_cdc_position_cmp(const char *a, const char *b);

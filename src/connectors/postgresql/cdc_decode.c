@@ -43,8 +43,7 @@ static const char *pg_rd_str(struct pg_reader *r)
 }
 
 /* TupleData: Int16 count, then per column 'n' | 'u' | 't' Int32 len, bytes. */
-static void pg_rd_tuple(struct pg_reader *r, struct arus_arena *a, struct pg_value **out,
-                        size_t *n)
+static void pg_rd_tuple(struct pg_reader *r, struct arus_arena *a, struct pg_value **out, size_t *n)
 {
     size_t count = (size_t)pg_rd_int(r, 2);
     struct pg_value *v = arus_arena_calloc(a, count + 1, sizeof *v);
@@ -152,8 +151,10 @@ int arus__pg_decode(const char *buf, size_t n, struct arus_arena *a, struct pg_m
                               (unsigned char)m->type);
     }
     if (r.bad)
-        return arus_error_set(err, ARUS_EDATA, "pgoutput message '%c': truncated or malformed "
-                              "(%zu bytes)", m->type, n);
+        return arus_error_set(err, ARUS_EDATA,
+                              "pgoutput message '%c': truncated or malformed "
+                              "(%zu bytes)",
+                              m->type, n);
     return ARUS_OK;
 }
 

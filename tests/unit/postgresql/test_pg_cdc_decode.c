@@ -126,7 +126,8 @@ static void test_row_changes(void)
     put_text(&m, "");
     REQUIRE(decode(&m, &d, &err) == ARUS_OK);
     CHECK(d.type == 'I' && d.relid == 16384 && d.nvalues == 3 && d.old_kind == 0);
-    CHECK(d.values[0].kind == 't' && d.values[0].len == 2 && memcmp(d.values[0].data, "42", 2) == 0);
+    CHECK(d.values[0].kind == 't' && d.values[0].len == 2 &&
+          memcmp(d.values[0].data, "42", 2) == 0);
     CHECK(d.values[1].kind == 'n' && d.values[2].kind == 't' && d.values[2].len == 0);
 
     /* Update that changed the key: old key, then the new row with an unchanged TOAST value. */
