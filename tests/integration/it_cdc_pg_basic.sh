@@ -116,6 +116,40 @@ wait "$follower" || fail "sync --follow exited $? after SIGTERM: $(cat "$WORK/fo
 arus_ok -c "$WORK/arus.yml" sync p
 check_equal "after --follow"
 
+# A table added to the pipeline later: added to the publication and copied, the others keep
+# their position.
+pg_sql -c "CREATE TABLE src.later (id int PRIMARY KEY, v text); INSERT INTO src.later SELECT i, 'l' || i FROM generate_series(1, 50) i"
+sed -i "s/^      - items$/      - items\n      - later/" "$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" sync p
+pg_sql -c "UPDATE src.later SET v = 'later-upd' WHERE id <= 10; DELETE FROM src.later WHERE id = 50; UPDATE src.items SET v = 'with later' WHERE id = 11"
+arus_ok -c "$WORK/arus.yml" sync p
+assert_eq "$(differ later id v v)" 0 "table added later differing"
+check_equal "after adding a table"
+
+# A publication and slot a DBA made (cdc.create: false): no snapshot, the copy overlaps the
+# stream and converges; cdc status warns past warn_retained_bytes.
+pg_sql -c "CREATE PUBLICATION dba_pub FOR TABLE src.later" -c "SELECT pg_create_logical_replication_slot('dba_slot', 'pgoutput')" >/dev/null
+cat >>"$WORK/arus.yml" <<'EOF'
+  d:
+    source: pgsrc
+    destination: pgdst
+    sync_mode: cdc
+    target_schema: dba
+    tables: [later]
+    cdc: {slot: dba_slot, publication: dba_pub, create: false, warn_retained_bytes: 1}
+EOF
+pg_sql -c "UPDATE src.later SET v = 'before copy' WHERE id = 20"
+arus_ok -c "$WORK/arus.yml" sync d
+pg_sql -c "UPDATE src.later SET v = 'after copy' WHERE id = 21; DELETE FROM src.later WHERE id = 22"
+arus_ok -c "$WORK/arus.yml" sync d
+assert_eq "$(pg_sql -c "SELECT count(*) FROM src.later s FULL JOIN dba.later d USING (id) WHERE s.id IS NULL OR d.id IS NULL OR s.v IS DISTINCT FROM d.v")" 0 "DBA-made slot: rows differing"
+arus_ok -c "$WORK/arus.yml" cdc status d
+grep -q '^arus: warning: slot "dba_slot" retains [0-9]* bytes of WAL (more than cdc.warn_retained_bytes 1)' "$WORK/err" || fail "no retained-WAL warning: $(cat "$WORK/err")"
+sed -i "s/publication: dba_pub, create: false/publication: nopub, create: false/" "$WORK/arus.yml"
+arus -c "$WORK/arus.yml" sync d && fail "sync with a missing DBA publication succeeded"
+assert_eq "$(cat "$WORK/err")" "arus: source \"pgsrc\": publication \"nopub\" does not exist for \"src\".\"later\" (cdc.create is false; see docs/cdc.md)" "missing DBA publication"
+arus_ok -c "$WORK/arus.yml" cdc drop d
+
 # Raw landing: one JSON document per change with its operation and position.
 cat >>"$WORK/arus.yml" <<'EOF'
   r:
@@ -138,7 +172,7 @@ assert_eq "$(jq -r '"\(.slot) \(.exists) \(.lag_bytes >= 0)"' "$WORK/out")" "aru
 arus_ok -c "$WORK/arus.yml" cdc drop p
 arus_ok -c "$WORK/arus.yml" cdc drop r
 assert_eq "$(pg_sql -c "SELECT count(*) FROM pg_replication_slots WHERE database = '$PG_IT_DB'")" 0 "slots after cdc drop"
-assert_eq "$(pg_sql -c "SELECT count(*) FROM pg_publication")" 0 "publications after cdc drop"
+assert_eq "$(pg_sql -c "SELECT count(*) FROM pg_publication WHERE pubname <> 'dba_pub'")" 0 "publications after cdc drop"
 
 # A role without REPLICATION, and one that does not own the tables: one line each.
 role="cdc_np_$$"
