@@ -485,6 +485,13 @@ static int apply_row(struct cdc_run *r, const struct arus_cdc_event *ev, struct 
     }
     if (rc == ARUS_OK) {
         to_schema(t, ev->cells, ev->op == 'd' ? NULL : ev->unchanged, row, mask);
+        /* An unchanged value the old row carries (REPLICA IDENTITY FULL) is written as is:
+         * destinations without transactions cannot merge a row without it. */
+        for (size_t i = 0; ev->op == 'u' && ev->unchanged && ev->old_cells && i < t->nmap; i++)
+            if (ev->unchanged[i] && ev->old_cells[i].data) {
+                row[t->map[i]] = ev->old_cells[i];
+                mask[t->map[i]] = false;
+            }
         for (size_t k = 0; normalized && k < t->npk && rc == ARUS_OK; k++)
             if (!row[t->pk[k]].data)
                 rc = arus_error_set(err, ARUS_EDATA,

@@ -119,9 +119,17 @@ static void test_unchanged_key_change_truncate(void)
         .kind = ARUS_CDC_ROW, .op = 'u', .values = {"1", "a2", NULL}, .unchanged = 4});
     /* key 2 becomes 20 */
     fake_cdc_push((struct fake_cdc_event){
-        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"20", "b", NULL}, .old_key = "2"});
+        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"20", "b", NULL}, .old = {"2"}});
+    /* REPLICA IDENTITY FULL: the old row carries the unchanged value, which is written */
+    fake_cdc_push((struct fake_cdc_event){.kind = ARUS_CDC_ROW,
+                                          .op = 'u',
+                                          .values = {"3", "c3", NULL},
+                                          .unchanged = 4,
+                                          .old = {"3", "c", "OLD BIG"}});
     commit("5");
     REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    CHECK_STR(dest("3", 1), "c3");
+    CHECK_STR(dest("3", 2), "OLD BIG");
     CHECK_STR(dest("1", 1), "a2");
     CHECK_STR(dest("1", 2), "LONG");
     CHECK(fake_dest_row("2") == NULL);

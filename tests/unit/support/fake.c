@@ -472,10 +472,8 @@ static int src_cdc_next(struct arus_source *s, struct arus_cdc_event *ev, double
     ev->schema_version = cdc_version * 1000 + (unsigned)n;
     if (f->kind == ARUS_CDC_ROW) {
         ev->cells = cdc_cells(f->values, n);
-        if (f->old_key) {
-            const char *old[FAKE_MAX_COLS] = {f->old_key};
-            ev->old_cells = cdc_cells(old, n);
-        }
+        if (f->old[0])
+            ev->old_cells = cdc_cells(f->old, n);
         if (f->unchanged) {
             bool *u = arus_arena_calloc(cdc_arena, n + 1, sizeof *u);
             for (size_t c = 0; c < n; c++)

@@ -107,7 +107,8 @@ struct fake_cdc_event {
     char op;                           /* ROW: 'i' 'u' 'd' */
     const char *position;              /* BEGIN, COMMIT */
     const char *values[FAKE_MAX_COLS]; /* ROW: the row (delete: key only) */
-    const char *old_key;               /* ROW 'u': the old key when it changed */
+    const char *old[FAKE_MAX_COLS];    /* ROW 'u': the old row (key, or all with REPLICA
+                                          IDENTITY FULL); none when old[0] is NULL */
     unsigned unchanged;                /* ROW: bit c = column c not sent (TOAST) */
 };
 extern struct fake_cdc_event fake_cdc_events[FAKE_MAX_EVENTS];
