@@ -20,6 +20,8 @@
 #define PG_EPOCH_OFFSET_US 946684800000000LL
 /* A standby status update at least this often keeps wal_sender_timeout (default 60 s) away. */
 #define PG_STATUS_INTERVAL 10.0
+/* Attempts, 0.2 s apart, to start streaming from a slot another walsender still holds. */
+#define PG_SLOT_BUSY_TRIES 25
 /* Without follow, an idle stream is asked for its position this often. */
 #define PG_ASK_INTERVAL 0.05
 
@@ -394,21 +396,28 @@ int arus__pg_cdc_stream(struct arus_source *base, const char *from, bool follow,
     arus_strbuf_appendf(&sql, " LOGICAL %s (proto_version '1', publication_names %s)", lsn,
                         lit ? lit : "''");
     PQfreemem(lit);
-    PGresult *r = PQexec(c->repl, arus_strbuf_cstr(&sql));
-    arus_strbuf_cleanup(&sql);
-    arus_strbuf_cleanup(&pubs);
     char what[160];
     snprintf(what, sizeof what, "source \"%s\": start replication from slot \"%s\"", pg_name(s),
              c->slot);
-    rc = PQresultStatus(r) == PGRES_COPY_BOTH ? ARUS_OK : arus__pg_fail(c->repl, r, err, what);
-    PQclear(r);
+    /* The walsender of a reader that was just killed may hold the slot a moment longer
+     * (SQLSTATE 55006, object in use): wait for it, a few seconds at most. */
+    for (int tries = 0;; tries++) {
+        PGresult *r = PQexec(c->repl, arus_strbuf_cstr(&sql));
+        rc = PQresultStatus(r) == PGRES_COPY_BOTH ? ARUS_OK : arus__pg_fail(c->repl, r, err, what);
+        PQclear(r);
+        if (rc == ARUS_OK || tries >= PG_SLOT_BUSY_TRIES || strcmp(err->sqlstate, "55006") != 0)
+            break;
+        struct timespec pause = {.tv_nsec = 200 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    arus_strbuf_cleanup(&sql);
+    arus_strbuf_cleanup(&pubs);
     if (rc)
         return rc;
     c->streaming = true;
     c->last_status = arus_monotonic();
     arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": streaming slot \"%s\" from %s%s", pg_name(s),
              c->slot, lsn, follow ? "" : " to the current end");
-    /* An idle server says nothing: ask where its WAL is right away. */
     return ARUS_OK;
 }
 
