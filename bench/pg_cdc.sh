@@ -7,7 +7,9 @@
 #     against PostgreSQL's own logical replication (a publication and CREATE SUBSCRIPTION into a
 #     second database of the same server; its slot made first with
 #     pg_create_logical_replication_slot, the subscription with create_slot = false), re-enabled
-#     and polled until its table equals the source; arus's peak RSS (/usr/bin/time -v).
+#     and polled until its table equals the source; arus's peak RSS (/usr/bin/time -v);
+#  3. end-to-end latency at light load: `arus sync --follow` running, 20 single-row inserts
+#     0.3 s apart, each timed until the destination has it (polled every 20 ms).
 # Usage: bench/pg_cdc.sh [UPDATES] [ROWS]   (defaults 1000000 and 1000000; ARUS=path/to/arus,
 # default build/arus; BATCH=batch_size, default 10000). Not a test: prints figures, drops its
 # databases, slots and subscription at the end.
@@ -95,6 +97,23 @@ psqlx -d "${B}_sub" -c "ALTER SUBSCRIPTION ${B}_sub ENABLE"
 while [ "$(psqlx -d "${B}_sub" -c "SELECT sum(balance) FROM acct")" != "$want" ]; do sleep 0.1; done
 sub_s=$(since "$t0")
 
+# Latency: one insert at a time while --follow runs.
+"$ARUS" -c "$WORK/arus.yml" sync cdc --follow >/dev/null 2>"$WORK/follow.err" &
+follower=$!
+sleep 2
+: >"$WORK/latency"
+for i in $(seq 1 20); do
+    t0=$(now)
+    psqlx -d "${B}_src" -c "INSERT INTO acct VALUES ($ROWS + $i, 0, 'latency', now())"
+    while [ -z "$(psqlx -d "${B}_dst" -c "SELECT 1 FROM cdc.acct WHERE id = $ROWS + $i")" ]; do sleep 0.02; done
+    since "$t0" >>"$WORK/latency"
+    echo >>"$WORK/latency"
+    sleep 0.3
+done
+kill -TERM "$follower"
+wait "$follower"
+latency=$(sort -n "$WORK/latency" | awk '{ v[NR] = $1 } END { printf "median %.2f s, max %.2f s", v[int((NR + 1) / 2)], v[NR] }')
+
 awk -v n="$UPDATES" -v a="$arus_s" -v s="$sub_s" -v rss="$rss_kb" -v fc="$full_copy" \
     -v cc="$cdc_copy" -v rows="$ROWS" 'BEGIN {
     printf "initial copy of %d rows: arus cdc (slot + snapshot + copy) %.2f s, arus --full-refresh %.2f s\n", rows, cc, fc
@@ -103,3 +122,4 @@ awk -v n="$UPDATES" -v a="$arus_s" -v s="$sub_s" -v rss="$rss_kb" -v fc="$full_c
     printf "  PostgreSQL subscription    %8.2f s  %10.0f changes/s\n", s, n / s
     printf "  arus / subscription: %.2fx\n", s / a
 }'
+echo "end-to-end latency with --follow at light load (20 inserts): $latency"

@@ -15,6 +15,9 @@
 #include "arus/util.h"
 #include "core/sync_internal.h"
 
+/* Seconds without a new event after which waiting whole transactions are committed. */
+#define CDC_PAUSE 0.01
+
 /* A change waiting for the next flush: the newest image of one key. */
 enum cdc_op { CDC_UPSERT, CDC_DELETE };
 
@@ -549,14 +552,10 @@ static int stream(struct cdc_run *r, struct arus_error *err)
         if (!in_txn && stopping(r))
             return commit_point(r, err);
         struct arus_cdc_event ev;
-        double wait = latency;
-        if (r->pending[0]) {
-            wait = r->since + latency - arus_monotonic();
-            if (wait < 0.01)
-                wait = 0.01;
-        }
-        if (stopping(r) || wait > 0.2)
-            wait = 0.2; /* a stop asked mid-transaction waits for its commit, not more */
+        /* With whole transactions waiting, a stream that pauses (light load) commits them at
+         * once; a busy one groups them up to batch_size or max_latency. A stop asked
+         * mid-transaction waits for its commit. */
+        double wait = r->pending[0] ? CDC_PAUSE : 0.2;
         memset(&ev, 0, sizeof ev);
         int rc = arus_source_cdc_next(r->src, &ev, wait, err);
         if (rc)
@@ -588,8 +587,7 @@ static int stream(struct cdc_run *r, struct arus_error *err)
                     return rc;
             break;
         case ARUS_CDC_IDLE:
-            if (!in_txn && r->pending[0] && arus_monotonic() - r->since >= latency &&
-                (rc = commit_point(r, err)))
+            if (!in_txn && r->pending[0] && (rc = commit_point(r, err)))
                 return rc;
             break;
         case ARUS_CDC_END:

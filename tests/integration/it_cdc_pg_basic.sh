@@ -9,6 +9,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 
+# Replication slots are named per cluster: only this test uses the derived names arus_p and
+# arus_r on the shared server (the other cdc tests name theirs after their process).
 # Slots pin their database: drop them before pg_lib's DROP DATABASE (cleanups run last first).
 on_exit "pg_sql -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$PG_IT_DB'\""
 
@@ -128,15 +130,15 @@ check_equal "after adding a table"
 
 # A publication and slot a DBA made (cdc.create: false): no snapshot, the copy overlaps the
 # stream and converges; cdc status warns past warn_retained_bytes.
-pg_sql -c "CREATE PUBLICATION dba_pub FOR TABLE src.later" -c "SELECT pg_create_logical_replication_slot('dba_slot', 'pgoutput')" >/dev/null
-cat >>"$WORK/arus.yml" <<'EOF'
+pg_sql -c "CREATE PUBLICATION dba_pub FOR TABLE src.later" -c "SELECT pg_create_logical_replication_slot('dba_slot_$$', 'pgoutput')" >/dev/null
+cat >>"$WORK/arus.yml" <<EOF
   d:
     source: pgsrc
     destination: pgdst
     sync_mode: cdc
     target_schema: dba
     tables: [later]
-    cdc: {slot: dba_slot, publication: dba_pub, create: false, warn_retained_bytes: 1}
+    cdc: {slot: dba_slot_$$, publication: dba_pub, create: false, warn_retained_bytes: 1}
 EOF
 pg_sql -c "UPDATE src.later SET v = 'before copy' WHERE id = 20"
 arus_ok -c "$WORK/arus.yml" sync d
@@ -144,11 +146,19 @@ pg_sql -c "UPDATE src.later SET v = 'after copy' WHERE id = 21; DELETE FROM src.
 arus_ok -c "$WORK/arus.yml" sync d
 assert_eq "$(pg_sql -c "SELECT count(*) FROM src.later s FULL JOIN dba.later d USING (id) WHERE s.id IS NULL OR d.id IS NULL OR s.v IS DISTINCT FROM d.v")" 0 "DBA-made slot: rows differing"
 arus_ok -c "$WORK/arus.yml" cdc status d
-grep -q '^arus: warning: slot "dba_slot" retains [0-9]* bytes of WAL (more than cdc.warn_retained_bytes 1)' "$WORK/err" || fail "no retained-WAL warning: $(cat "$WORK/err")"
+grep -q "^arus: warning: slot \"dba_slot_$$\" retains [0-9]* bytes of WAL (more than cdc.warn_retained_bytes 1)" "$WORK/err" || fail "no retained-WAL warning: $(cat "$WORK/err")"
 sed -i "s/publication: dba_pub, create: false/publication: nopub, create: false/" "$WORK/arus.yml"
 arus -c "$WORK/arus.yml" sync d && fail "sync with a missing DBA publication succeeded"
 assert_eq "$(cat "$WORK/err")" "arus: source \"pgsrc\": publication \"nopub\" does not exist for \"src\".\"later\" (cdc.create is false; see docs/cdc.md)" "missing DBA publication"
 arus_ok -c "$WORK/arus.yml" cdc drop d
+
+# A slot of the same name in another database is refused, neither used nor dropped.
+PGDB=$ARUS_PG_DB pg_sql -c "SELECT pg_create_logical_replication_slot('cdc_other_$$', 'pgoutput')" >/dev/null
+on_exit "PGDB=$ARUS_PG_DB pg_sql -c \"SELECT pg_drop_replication_slot('cdc_other_$$')\""
+sed -i "s/publication: nopub, create: false/slot: cdc_other_$$, publication: dba_pub, create: true/; s/cdc: {slot: dba_slot_$$, slot:/cdc: {slot:/" "$WORK/arus.yml"
+arus -c "$WORK/arus.yml" sync d && fail "sync with another database's slot succeeded"
+assert_eq "$(cat "$WORK/err")" "arus: source \"pgsrc\": replication slot \"cdc_other_$$\" belongs to database \"$ARUS_PG_DB\" (slot names are per server: set cdc.slot)" "slot of another database"
+assert_eq "$(PGDB=$ARUS_PG_DB pg_sql -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cdc_other_$$'")" 1 "the other database's slot kept"
 
 # Raw landing: one JSON document per change with its operation and position.
 cat >>"$WORK/arus.yml" <<'EOF'

@@ -22,7 +22,7 @@ pg_sql -c "CREATE TABLE ticks (k int PRIMARY KEY)"
 pg_write_config public "    sync_mode: cdc
     batch_size: 300
     tables: [sbtest1, sbtest2, ticks]
-    cdc: {max_latency: 0.2s}"
+    cdc: {max_latency: 0.2s, slot: cdc_kill_$$, publication: cdc_kill}"
 arus_ok -c "$WORK/arus.yml" sync p
 
 # The tick writer: after each committed tick, the WAL insert position, which is past the

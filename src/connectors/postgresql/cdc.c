@@ -232,22 +232,30 @@ static int pg_check_tables(struct pg_source *s, struct pg_cdc *c, const struct a
     return rc;
 }
 
-/* The slot's confirmed position, "" when there is no such slot. */
+/* The slot's confirmed position, "" when there is no such slot. Slot names are per server: one
+ * of another database is refused (never used, never dropped). */
 static int pg_slot_lookup(struct pg_source *s, const char *slot, char *confirmed, size_t n,
                           bool *exists, struct arus_error *err)
 {
     const char *p[1] = {slot};
     PGresult *r;
     int rc = arus__pg_query(s->conn,
-                            "SELECT COALESCE(confirmed_flush_lsn::text, '') FROM "
-                            "pg_replication_slots WHERE slot_name = $1",
+                            "SELECT COALESCE(confirmed_flush_lsn::text, ''), database, "
+                            "database = current_database() FROM pg_replication_slots "
+                            "WHERE slot_name = $1",
                             1, p, &r, "look up replication slot", err);
     if (rc)
         return rc;
     *exists = PQntuples(r) > 0;
-    snprintf(confirmed, n, "%s", *exists ? PQgetvalue(r, 0, 0) : "");
+    if (*exists && PQgetvalue(r, 0, 2)[0] != 't')
+        rc = arus_error_set(err, ARUS_ECONFIG,
+                            "source \"%s\": replication slot \"%s\" belongs to database \"%s\" "
+                            "(slot names are per server: set cdc.slot)",
+                            pg_name(s), slot, PQgetvalue(r, 0, 1));
+    else
+        snprintf(confirmed, n, "%s", *exists ? PQgetvalue(r, 0, 0) : "");
     PQclear(r);
-    return ARUS_OK;
+    return rc;
 }
 
 static int pg_slot_drop(struct pg_source *s, const char *slot, struct arus_error *err)
@@ -256,7 +264,8 @@ static int pg_slot_drop(struct pg_source *s, const char *slot, struct arus_error
     PGresult *r;
     int rc = arus__pg_query(s->conn,
                             "SELECT pg_drop_replication_slot(slot_name) FROM "
-                            "pg_replication_slots WHERE slot_name = $1",
+                            "pg_replication_slots WHERE slot_name = $1 "
+                            "AND database = current_database()",
                             1, p, &r, "drop replication slot", err);
     PQclear(r);
     return rc;
@@ -805,7 +814,8 @@ int arus__pg_cdc_status(struct arus_source *base, const struct arus_cdc_options 
                             "SELECT active, confirmed_flush_lsn::text, pg_current_wal_lsn()::text, "
                             "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
                             "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint "
-                            "FROM pg_replication_slots WHERE slot_name = $1",
+                            "FROM pg_replication_slots WHERE slot_name = $1 "
+                            "AND database = current_database()",
                             1, p, &r, "read replication slot", err);
     if (rc)
         return rc;
