@@ -185,7 +185,8 @@ struct arus_cdc_status {
     const char *confirmed;    /* position the server knows as applied (NULL: none) */
     const char *current;      /* the log's current end */
     int64_t lag_bytes;        /* current - confirmed */
-    double lag_seconds;       /* since the newest applied change was committed at the source */
+    double lag_seconds;       /* -1 from the source; `arus cdc status` shows the time since
+                                 the destination last committed when the slot is behind */
     int64_t retained_bytes;   /* log kept for the slot */
     const char *warning;      /* NULL, or a line when retained_bytes passes warn_retained */
 };

@@ -401,15 +401,14 @@ void arus__record_run(struct arus_destination *dst, const struct arus_pipeline *
         struct arus_error ignored;
         arus_error_clear(&ignored);
         arus_destination_rollback(dst, &ignored);
-        arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": run history not recorded: %s", table,
-                 e.msg);
+        arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": run history not recorded: %s", table, e.msg);
     }
 }
 
 static void record_run(struct table_job *j, const char *status, const char *error)
 {
-    arus__record_run(j->dst, j->p, j->target.run_id, j->target.table, j->rep, j->started_at,
-                     status, error);
+    arus__record_run(j->dst, j->p, j->target.run_id, j->target.table, j->rep, j->started_at, status,
+                     error);
 }
 
 static int sync_table(struct table_job *j, struct arus_error *err)

@@ -114,8 +114,8 @@ static const char pg_columns_sql[] =
 /* Tables outside the configured schema are named "schema.table" so that two schemas' tables
  * cannot land on the same destination table. */
 int arus__pg_load_table(struct pg_source *s, const char *oid, const char *nsp, const char *rel,
-                         const char *estimate, struct arus_arena *a, struct arus_table_schema *t,
-                         struct arus_error *err)
+                        const char *estimate, struct arus_arena *a, struct arus_table_schema *t,
+                        struct arus_error *err)
 {
     PGresult *r;
     const char *params[1] = {oid};
@@ -182,7 +182,7 @@ static int pg_discover_tables(struct arus_source *base, struct arus_arena *a,
         if (!pg_schema_selected(s, PQgetvalue(r, i, 1)))
             continue;
         rc = arus__pg_load_table(s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                           PQgetvalue(r, i, 3), a, &tables[count++], err);
+                                 PQgetvalue(r, i, 3), a, &tables[count++], err);
     }
     PQclear(r);
     if (rc)
@@ -219,7 +219,7 @@ static int pg_get_table_columns(struct arus_source *base, const char *table, str
     }
     struct arus_table_schema *t = arus_arena_calloc(a, 1, sizeof *t);
     rc = arus__pg_load_table(s, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
-                       PQgetvalue(r, 0, 3), a, t, err);
+                             PQgetvalue(r, 0, 3), a, t, err);
     PQclear(r);
     if (rc == ARUS_OK)
         *out = t;

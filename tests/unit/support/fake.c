@@ -403,10 +403,7 @@ static bool cdc_follow;
 static struct arus_arena *cdc_arena;
 static unsigned cdc_version;
 
-void fake_cdc_push(struct fake_cdc_event ev)
-{
-    fake_cdc_events[fake_cdc_nevents++] = ev;
-}
+void fake_cdc_push(struct fake_cdc_event ev) { fake_cdc_events[fake_cdc_nevents++] = ev; }
 
 static int src_cdc_start(struct arus_source *s, const struct arus_cdc_options *o,
                          struct arus_cdc_start *out, struct arus_error *err)
@@ -493,8 +490,7 @@ static int src_cdc_ack(struct arus_source *s, const char *position, struct arus_
 }
 
 static int src_cdc_status(struct arus_source *s, const struct arus_cdc_options *o,
-                          struct arus_arena *a, struct arus_cdc_status *out,
-                          struct arus_error *err)
+                          struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err)
 {
     (void)s;
     (void)o;

@@ -114,7 +114,7 @@ struct fake_cdc_event {
 extern struct fake_cdc_event fake_cdc_events[FAKE_MAX_EVENTS];
 extern size_t fake_cdc_nevents;
 extern const char *fake_cdc_start_position;
-extern char fake_cdc_acked[64];         /* last position acknowledged */
+extern char fake_cdc_acked[64];           /* last position acknowledged */
 extern int fake_cdc_starts_with_snapshot; /* cdc_start calls that made a new position */
 extern volatile sig_atomic_t *fake_cdc_stop;
 /* Append one event. */
