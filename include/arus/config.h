@@ -57,7 +57,7 @@ struct arus_table_override {
     const char *name;              /* table name or glob */
     const char *watermark_column;  /* NULL = detect */
     const char *primary_key;       /* comma-separated column list; NULL = the source's */
-    const char *sync_mode;         /* "incremental" | "full_refresh" | NULL = detect */
+    const char *sync_mode;         /* "incremental" | "full_refresh" | "cdc" | NULL = detect */
     const char *deleted_at_column; /* NULL = detect */
     int commit_horizon;            /* `commit_horizon:` 1 / 0, -1 = the pipeline's */
     int delete_missing;            /* 0 = the pipeline's delete_missing, 1 on, -1 off */
@@ -92,7 +92,17 @@ struct arus_pipeline {
                                          incremental sync delete destination rows whose key
                                          the source no longer has; default false */
     const struct arus_cfg_node *node;
+    const char *sync_mode;            /* pipeline default: NULL (detect) | "full_refresh" |
+                                         "incremental" | "cdc"; a table's own sync_mode wins */
+    const char *cdc_slot;             /* cdc.slot: NULL = derived from the pipeline name */
+    const char *cdc_publication;      /* cdc.publication: NULL = derived */
+    bool cdc_create;                  /* cdc.create: make slot/publication (default true) */
+    int64_t cdc_warn_retained;        /* cdc.warn_retained_bytes: default 1 GiB */
+    double cdc_max_latency;           /* cdc.max_latency: commit at least this often (0.5 s) */
 };
+
+/* The table is captured from the change log (sync_mode cdc, its own or the pipeline's). */
+bool arus_pipeline_table_cdc(const struct arus_pipeline *p, const char *table);
 
 struct arus_config {
     const char *path;

@@ -18,7 +18,7 @@
  * slot added after ARUS_DESTINATION_ABI_MIN only when the connector's abi_version reaches the
  * slot's version (an older connector's table ends before it): an ABI 1 destination has no
  * write_dead_letter.
- * 3: read_rows (arus verify, delete_missing). */
+ * 3: read_rows (arus verify, delete_missing), truncate_table (change data capture). */
 #define ARUS_DESTINATION_ABI 3
 #define ARUS_DESTINATION_ABI_MIN 1
 
@@ -278,6 +278,12 @@ struct arus_destination_ops {
     int (*read_rows)(struct arus_destination *dst, const struct arus_target *t,
                      const struct arus_cell *after, struct arus_batch *b,
                      struct arus_error *err);
+    /* Remove every row of the normalized table (a TRUNCATE captured from the source), inside
+     * the current transaction: destinations whose TRUNCATE commits by itself delete instead.
+     * Change data capture also calls delete_rows and load_normalized inside one transaction
+     * with other tables' changes and the position (ABI 3). */
+    int (*truncate_table)(struct arus_destination *dst, const struct arus_target *t,
+                          struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -341,6 +347,8 @@ int arus_destination_write_dead_letter(struct arus_destination *dst, const struc
 int arus_destination_read_rows(struct arus_destination *dst, const struct arus_target *t,
                                const struct arus_cell *after, struct arus_batch *b,
                                struct arus_error *err);
+int arus_destination_truncate_table(struct arus_destination *dst, const struct arus_target *t,
+                                    struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for
  * `arus connectors`, before any endpoint exists). */

@@ -18,12 +18,14 @@
  * the core wrappers read a slot added after ARUS_SOURCE_ABI_MIN only when the connector's
  * abi_version reaches the slot's version: an older connector's table ends before it.
  * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum
- * is 2). 3: the optional commit_horizon slot. */
-#define ARUS_SOURCE_ABI 3
+ * is 2). 3: the optional commit_horizon slot. 4: change data capture (cdc_start ... cdc_drop).
+ */
+#define ARUS_SOURCE_ABI 4
 #define ARUS_SOURCE_ABI_MIN 2
 
 struct arus_source;
 struct arus_extract;
+struct arus_arena;
 
 /* ---- The extract plan
  *
@@ -125,6 +127,80 @@ struct arus_extract_plan {
     bool ordered;            /* ORDER BY (watermark NULLS FIRST, key...) required */
 };
 
+/* ---- Change data capture
+ *
+ * A source with the cdc_* slots turns its database's change log into a stream of events: for
+ * each source transaction BEGIN, its row changes (and TRUNCATEs) in log order, COMMIT. A
+ * transaction has a position (text in the source's own format, e.g. a PostgreSQL LSN "0/16B3748")
+ * that grows with commit order; cdc_position_cmp orders two of them. The engine (src/core/cdc.c)
+ * applies whole transactions in one destination transaction together with the position of the
+ * last one, acknowledges (cdc_ack) only after that commit, and on a restart skips every
+ * transaction at or below the stored position, so each change is applied exactly once.
+ *
+ * The first start (no stored position) makes a new log position with a snapshot; the engine
+ * copies every table through the ordinary extract path inside it (see cdc_start), stores
+ * out->position, and streams from there: nothing is missed and nothing applied twice. */
+
+/* What to capture. Strings are borrowed from the caller for the call. */
+struct arus_cdc_options {
+    const char *pipeline;      /* the pipeline name: derived slot/publication names */
+    const char *const *tables; /* the tables to capture, named as discover_tables names them */
+    size_t ntables;
+    const char *slot;          /* log reader name (PostgreSQL slot); NULL = derived */
+    const char *publication;   /* PostgreSQL publication; NULL = derived */
+    bool create;               /* create slot/publication when missing (false: DBA-made) */
+    const char *position;      /* the stored position, NULL when none (first start) */
+    int64_t warn_retained;     /* cdc_status warns past this many bytes of retained log */
+};
+
+struct arus_cdc_start {
+    bool snapshot;        /* a new position: copy the tables now (extract reads the snapshot) */
+    char position[64];    /* where streaming starts: the position the copy is consistent with */
+};
+
+enum arus_cdc_kind {
+    ARUS_CDC_IDLE,     /* nothing arrived within the timeout */
+    ARUS_CDC_BEGIN,    /* a source transaction starts; position = its commit position */
+    ARUS_CDC_ROW,      /* one row change of table */
+    ARUS_CDC_TRUNCATE, /* table emptied */
+    ARUS_CDC_COMMIT,   /* the transaction begun by the last BEGIN ends; position as there */
+    ARUS_CDC_END,      /* without follow: everything committed before cdc_start was sent */
+};
+
+/* One event. For ARUS_CDC_ROW: op is 'i' (insert), 'u' (update) or 'd' (delete); cells hold the
+ * new row (insert, update) or the old one (delete: at least its key columns, the others may be
+ * NULL); old_cells, when not NULL, hold the old key of an update (key columns set) that may
+ * differ from the new key. unchanged, when not NULL, marks columns whose value the log does not
+ * carry because it did not change (PostgreSQL TOAST): the destination keeps its value. schema
+ * names the columns of cells as the log has them now; schema_version changes whenever they
+ * change (a column added), so the engine can cache per version. */
+struct arus_cdc_event {
+    enum arus_cdc_kind kind;
+    char op;
+    const char *table;
+    const struct arus_table_schema *schema;
+    unsigned schema_version;
+    const struct arus_cell *cells;
+    const struct arus_cell *old_cells;
+    const bool *unchanged;
+    const char *position; /* BEGIN, COMMIT */
+};
+
+/* arus cdc status. Strings allocated in the caller's arena; -1 = unknown. */
+struct arus_cdc_status {
+    const char *slot;
+    const char *publication;
+    bool exists;              /* the slot exists */
+    bool active;              /* a reader is attached now */
+    const char *confirmed;    /* position the server knows as applied (NULL: none) */
+    const char *current;      /* the log's current end */
+    int64_t lag_bytes;        /* current - confirmed */
+    double lag_seconds;       /* -1 from the source; `arus cdc status` shows the time since
+                                 the destination last committed when the slot is behind */
+    int64_t retained_bytes;   /* log kept for the slot */
+    const char *warning;      /* NULL, or a line when retained_bytes passes warn_retained */
+};
+
 struct arus_source_ops {
     int abi_version; /* ARUS_SOURCE_ABI of the header the connector was built with */
     const char *name;
@@ -187,6 +263,36 @@ struct arus_source_ops {
     int (*commit_horizon)(struct arus_source *src, const struct arus_table_schema *t,
                           size_t watermark, struct arus_arena *a, const char **out,
                           struct arus_error *err);
+
+    /* ---- change data capture (ABI 4; all seven or none; see "Change data capture" below) */
+
+    /* Prepare capture for o (publication, slot, privileges, settings: each missing one fails
+     * in one line) and fill *out. With out->snapshot the source made a new log position and
+     * keeps its ordinary connection inside a snapshot of that position: every extract_open
+     * until cdc_stream reads the tables as of out->position. */
+    int (*cdc_start)(struct arus_source *src, const struct arus_cdc_options *o,
+                     struct arus_cdc_start *out, struct arus_error *err);
+    /* End the snapshot (if any) and start streaming from `from` (out->position of cdc_start or
+     * the stored position). Without follow the stream ends (ARUS_CDC_END) after the last
+     * transaction that committed before cdc_start. */
+    int (*cdc_stream)(struct arus_source *src, const char *from, bool follow,
+                      struct arus_error *err);
+    /* The next event into *ev, waiting at most timeout seconds (then ARUS_CDC_IDLE). Event
+     * memory is the source's, valid until the next cdc_next. Between events the source answers
+     * the server's keepalives. */
+    int (*cdc_next)(struct arus_source *src, struct arus_cdc_event *ev, double timeout,
+                    struct arus_error *err);
+    /* Everything up to and including the transaction at `position` is committed in the
+     * destination: the server may discard the log before it. */
+    int (*cdc_ack)(struct arus_source *src, const char *position, struct arus_error *err);
+    /* Capture state for `arus cdc status` (strings allocated in a); no stream needed. */
+    int (*cdc_status)(struct arus_source *src, const struct arus_cdc_options *o,
+                      struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err);
+    /* Drop what cdc_start created (slot, publication); absent ones are no error. */
+    int (*cdc_drop)(struct arus_source *src, const struct arus_cdc_options *o,
+                    struct arus_error *err);
+    /* Order two positions: <0, 0, >0; a malformed position sorts before every valid one. */
+    int (*cdc_position_cmp)(const char *a, const char *b);
 };
 
 /* Base of every source instance: the connector's private struct embeds this first. */
@@ -240,6 +346,25 @@ int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, 
 int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_schema *t,
                                size_t watermark, struct arus_arena *a, const char **out,
                                struct arus_error *err);
+/* Change data capture wrappers (the slots above; ARUS_ENOTSUP naming the source when it has
+ * none). arus_source_can_cdc: all the cdc_* slots are there. */
+bool arus_source_can_cdc(const struct arus_source *src);
+bool arus_source_ops_can_cdc(const struct arus_source_ops *ops);
+int arus_source_cdc_start(struct arus_source *src, const struct arus_cdc_options *o,
+                          struct arus_cdc_start *out, struct arus_error *err);
+int arus_source_cdc_stream(struct arus_source *src, const char *from, bool follow,
+                           struct arus_error *err);
+int arus_source_cdc_next(struct arus_source *src, struct arus_cdc_event *ev, double timeout,
+                         struct arus_error *err);
+int arus_source_cdc_ack(struct arus_source *src, const char *position, struct arus_error *err);
+int arus_source_cdc_status(struct arus_source *src, const struct arus_cdc_options *o,
+                           struct arus_arena *a, struct arus_cdc_status *out,
+                           struct arus_error *err);
+int arus_source_cdc_drop(struct arus_source *src, const struct arus_cdc_options *o,
+                         struct arus_error *err);
+/* Order two positions of the source's format: <0, 0, >0 (a malformed one sorts first). */
+int arus_source_cdc_position_cmp(const struct arus_source *src, const char *a, const char *b);
+
 /* What a source connector can do, from its ops table alone (for `arus connectors`, before any
  * endpoint exists): the optional slot is there. */
 bool arus_source_ops_can_extract_soft_deletes(const struct arus_source_ops *ops);

@@ -65,6 +65,11 @@ struct arus_state_table {
     size_t nfirst;
 };
 
+/* The watermarks row (its table_name) that holds a change-capture pipeline's log position: the
+ * position of the last source transaction applied, written in the same transaction as its
+ * changes (src/core/cdc.c). */
+#define ARUS_CDC_POSITION_ROW "_arus_cdc_position"
+
 #define ARUS_STATE_PIPELINE_COLUMN "pipeline"
 #define ARUS_STATE_TABLE_COLUMN    "table_name" /* the synced table; part of both keys */
 

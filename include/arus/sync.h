@@ -3,6 +3,7 @@
 #ifndef ARUS_SYNC_H
 #define ARUS_SYNC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +21,7 @@
 
 struct arus_table_report {
     char table[256];
-    const char *mode;          /* "incremental" | "full_refresh" (static string) */
+    const char *mode;          /* "incremental" | "full_refresh" | "cdc" (static string) */
     int64_t rows_extracted;
     int64_t rows_loaded;
     int64_t rows_deleted;
@@ -44,6 +45,10 @@ struct arus_sync_options {
     bool full_refresh;         /* force full refresh for every selected table */
     arus_progress_fn progress;
     void *progress_ctx;
+    bool follow;               /* cdc tables: keep streaming until *stop (else stop at the log
+                                  end seen at start) */
+    const volatile sig_atomic_t *stop; /* set by a signal handler: finish the source
+                                          transaction in progress, commit, return ARUS_OK */
 };
 
 struct arus_sync_report {

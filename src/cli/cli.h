@@ -50,5 +50,6 @@ int cmd_sync(const struct cli *cli);
 int cmd_state(const struct cli *cli);
 int cmd_runs(const struct cli *cli);
 int cmd_verify(const struct cli *cli);
+int cmd_cdc(const struct cli *cli);
 
 #endif

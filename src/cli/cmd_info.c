@@ -24,6 +24,8 @@ static bool source_entry(size_t i, struct entry *e)
         e->caps[e->ncaps++] = "soft_deletes";
     if (arus_source_ops_can_discover_schemas(ops))
         e->caps[e->ncaps++] = "schemas";
+    if (arus_source_ops_can_cdc(ops))
+        e->caps[e->ncaps++] = "cdc";
     return true;
 }
 

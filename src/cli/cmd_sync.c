@@ -1,5 +1,6 @@
 /* arus sync PIPELINE: build the pipeline's source and destination from the config, run the
  * engine, show live progress on a TTY and one summary line per table otherwise. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,25 @@ static void on_progress(void *ctx, const struct arus_table_report *t, bool done)
                  (double)(t->rows_estimate - t->rows_extracted) / rate(t));
     fprintf(stderr, "\r\033[K%-32s %12lld rows  %10.0f rows/s%s%s", t->table,
             (long long)t->rows_extracted, rate(t), eta, done ? "\n" : "");
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* --follow ends on SIGINT/SIGTERM after committing what arrived (exit 0). */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 static void print_text(const struct arus_sync_report *r)
@@ -81,15 +101,19 @@ int cmd_sync(const struct cli *cli)
     for (int i = 1; i < cli->argc; i++) {
         const char *a = cli->argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            puts("usage: arus sync PIPELINE [--table T] [--full-refresh] [--json]\n"
+            puts("usage: arus sync PIPELINE [--table T] [--full-refresh] [--follow] [--json]\n"
                  "Sync the pipeline's tables (or only T). Incremental tables continue from\n"
                  "their stored watermark; --full-refresh reloads every selected table into a\n"
-                 "shadow table and swaps it in atomically.");
+                 "shadow table and swaps it in atomically. Tables with sync_mode: cdc apply\n"
+                 "the source's change log up to its end at start; with --follow they keep\n"
+                 "streaming until SIGINT/SIGTERM, then commit and exit 0.");
             return 0;
         } else if (strcmp(a, "--table") == 0 && i + 1 < cli->argc) {
             opt.table = cli->argv[++i];
         } else if (strcmp(a, "--full-refresh") == 0) {
             opt.full_refresh = true;
+        } else if (strcmp(a, "--follow") == 0) {
+            opt.follow = true;
         } else if (strcmp(a, "--json") == 0) {
         } else if (a[0] != '-' && !pipeline) {
             pipeline = a;
@@ -112,6 +136,9 @@ int cmd_sync(const struct cli *cli)
     struct progress prog = {.tty = isatty(STDERR_FILENO) && !cli->json};
     opt.progress = on_progress;
     opt.progress_ctx = &prog;
+    opt.stop = &stop_requested;
+    if (opt.follow)
+        catch_stop_signals();
     int rc = arus_sync_pipeline(cfg, pipeline, &opt, &report, &err);
     if (cli->json)
         print_json(&report, pipeline, rc, &err);

@@ -15,13 +15,16 @@ static const char usage[] =
     "  discover SOURCE [--schemas]\n"
     "                             list tables, columns, detected sync mode, row estimate\n"
     "                             (--schemas: the source's schemas)\n"
-    "  sync PIPELINE [--table T] [--full-refresh]\n"
-    "                             run a pipeline (all its tables, or one)\n"
+    "  sync PIPELINE [--table T] [--full-refresh] [--follow]\n"
+    "                             run a pipeline (all its tables, or one); --follow keeps\n"
+    "                             applying the change log (sync_mode: cdc) until SIGTERM\n"
     "  state PIPELINE             show stored watermarks\n"
     "  runs PIPELINE [--limit N]  show run history, newest first\n"
     "  verify PIPELINE [--table T] [--repair]\n"
     "                             compare source and destination rows by primary key\n"
     "                             (--repair: re-copy missing/changed rows, delete extra ones)\n"
+    "  cdc status|drop PIPELINE   change capture: slot, lag, retained log | drop slot and\n"
+    "                             publication\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
@@ -105,6 +108,7 @@ static const struct {
     {"connectors", cmd_connectors}, {"check", cmd_check}, {"discover", cmd_discover},
     {"sync", cmd_sync},             {"state", cmd_state}, {"runs", cmd_runs},
     {"verify", cmd_verify},
+    {"cdc", cmd_cdc},
 };
 
 int main(int argc, char **argv)

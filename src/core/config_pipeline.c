@@ -16,7 +16,11 @@
 static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
-    "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", NULL,
+    "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", "sync_mode", "cdc",
+    NULL,
+};
+static const char *const cdc_keys[] = {
+    "slot", "publication", "create", "warn_retained_bytes", "max_latency", NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column",
@@ -110,6 +114,17 @@ static int primary_key(struct arus_arena *a, const struct arus_cfg_node *item, c
     return ARUS_OK;
 }
 
+/* sync_mode (of a table or the pipeline) is one of the three words. */
+static int sync_mode_word(const struct arus_cfg_node *map, const char *prefix, const char *mode,
+                          struct arus_error *err)
+{
+    if (!mode || strcmp(mode, "incremental") == 0 || strcmp(mode, "full_refresh") == 0 ||
+        strcmp(mode, "cdc") == 0)
+        return ARUS_OK;
+    return arus__cfg_fail(arus_cfg_get(map, "sync_mode"), prefix, "sync_mode", err,
+                          "expected incremental, full_refresh or cdc");
+}
+
 /* One `tables:` item given as a map: selects `name` and records its override. */
 static int table_override(struct arus_arena *a, const struct arus_cfg_node *item,
                           const char *prefix, struct arus_table_override *o, struct arus_error *err)
@@ -132,10 +147,8 @@ static int table_override(struct arus_arena *a, const struct arus_cfg_node *item
         rc = arus__cfg_bool(item, prefix, "delete_missing", &on, err);
         o->delete_missing = on ? 1 : -1;
     }
-    if (rc == ARUS_OK && o->sync_mode && strcmp(o->sync_mode, "incremental") != 0 &&
-        strcmp(o->sync_mode, "full_refresh") != 0)
-        rc = arus__cfg_fail(arus_cfg_get(item, "sync_mode"), prefix, "sync_mode", err,
-                            "expected incremental or full_refresh");
+    if (rc == ARUS_OK)
+        rc = sync_mode_word(item, prefix, o->sync_mode, err);
     o->commit_horizon = -1;
     bool horizon;
     if (rc == ARUS_OK && arus_cfg_get(item, "commit_horizon") &&
@@ -226,7 +239,45 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
         rc = arus__cfg_seconds(p->node, prefix, "max_backoff", &p->max_backoff_seconds, err);
     if (rc == ARUS_OK)
         rc = arus__cfg_bool(p->node, prefix, "delete_missing", &p->delete_missing, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_str(p->node, prefix, "sync_mode", &p->sync_mode, err);
+    if (rc == ARUS_OK)
+        rc = sync_mode_word(p->node, prefix, p->sync_mode, err);
     return rc;
+}
+
+/* cdc: {slot, publication, create, warn_retained_bytes, max_latency} */
+static int load_cdc(struct arus_arena *a, struct arus_pipeline *p, const char *prefix,
+                    struct arus_error *err)
+{
+    const struct arus_cfg_node *m = arus_cfg_get(p->node, "cdc");
+    if (!m)
+        return ARUS_OK;
+    if (m->kind != ARUS_CFG_MAP)
+        return arus__cfg_fail(m, prefix, "cdc", err, "expected a map of settings");
+    const char *cp = arus__cfg_join(a, prefix, "cdc");
+    int rc = check_keys(m, cp, cdc_keys, "cdc setting", err);
+    if (rc == ARUS_OK)
+        rc = opt_name(m, cp, "slot", &p->cdc_slot, err);
+    if (rc == ARUS_OK)
+        rc = opt_name(m, cp, "publication", &p->cdc_publication, err);
+    if (rc == ARUS_OK)
+        rc = arus_cfg_bool(m, "create", &p->cdc_create, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_int(m, cp, "warn_retained_bytes", &p->cdc_warn_retained, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_seconds(m, cp, "max_latency", &p->cdc_max_latency, err);
+    if (rc == ARUS_OK && p->cdc_max_latency <= 0)
+        rc = arus__cfg_fail(arus_cfg_get(m, "max_latency"), cp, "max_latency", err,
+                            "expected a duration above 0");
+    return rc;
+}
+
+bool arus_pipeline_table_cdc(const struct arus_pipeline *p, const char *table)
+{
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    const char *mode = o && o->sync_mode ? o->sync_mode : p->sync_mode;
+    return mode && strcmp(mode, "cdc") == 0;
 }
 
 int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node *map,
@@ -253,6 +304,9 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             .initial_backoff_seconds = 2,
             .max_backoff_seconds = 60,
             .commit_horizon = true,
+            .cdc_create = true,
+            .cdc_warn_retained = (int64_t)1 << 30,
+            .cdc_max_latency = 0.5,
         };
         rc = check_keys(n, prefix, pipeline_keys, "pipeline setting", err);
         if (rc == ARUS_OK)
@@ -263,6 +317,8 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             rc = load_tables(cfg->arena, p, prefix, err);
         if (rc == ARUS_OK)
             rc = load_options(p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_cdc(cfg->arena, p, prefix, err);
         if (rc)
             return rc;
     }

@@ -243,3 +243,14 @@ void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target
     if (t->shadow)
         arus_strbuf_puts(sb, ARUS_SHADOW_SUFFIX);
 }
+
+/* The ABI version that appended truncate_table. */
+#define ABI_TRUNCATE_TABLE 3
+
+int arus_destination_truncate_table(struct arus_destination *dst, const struct arus_target *t,
+                                    struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TRUNCATE_TABLE || !dst->ops->truncate_table)
+        return unsupported(dst, "truncate tables", err);
+    return checked(dst, "truncate table", dst->ops->truncate_table(dst, t, err), err);
+}

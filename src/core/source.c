@@ -176,3 +176,76 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
     *out = arus_arena_strdup(a, buf);
     return ARUS_OK;
 }
+
+/* The cdc_* slots exist only in tables of ABI 4 and later: an older table ends before them. */
+bool arus_source_ops_can_cdc(const struct arus_source_ops *ops)
+{
+    return ops->abi_version >= 4 && ops->cdc_start && ops->cdc_stream && ops->cdc_next &&
+           ops->cdc_ack && ops->cdc_status && ops->cdc_drop && ops->cdc_position_cmp;
+}
+
+bool arus_source_can_cdc(const struct arus_source *src)
+{
+    return arus_source_ops_can_cdc(src->ops);
+}
+
+static int no_cdc(const struct arus_source *src, struct arus_error *err)
+{
+    return arus_error_set(err, ARUS_ENOTSUP,
+                          "source \"%s\" (%s) cannot capture changes (sync_mode: cdc)",
+                          src->endpoint->name, src->ops->name);
+}
+
+int arus_source_cdc_start(struct arus_source *src, const struct arus_cdc_options *o,
+                          struct arus_cdc_start *out, struct arus_error *err)
+{
+    if (!arus_source_can_cdc(src))
+        return no_cdc(src, err);
+    return checked(src, "start change capture", src->ops->cdc_start(src, o, out, err), err);
+}
+
+int arus_source_cdc_stream(struct arus_source *src, const char *from, bool follow,
+                           struct arus_error *err)
+{
+    if (!arus_source_can_cdc(src))
+        return no_cdc(src, err);
+    return checked(src, "stream changes", src->ops->cdc_stream(src, from, follow, err), err);
+}
+
+int arus_source_cdc_next(struct arus_source *src, struct arus_cdc_event *ev, double timeout,
+                         struct arus_error *err)
+{
+    if (!arus_source_can_cdc(src))
+        return no_cdc(src, err);
+    return checked(src, "read changes", src->ops->cdc_next(src, ev, timeout, err), err);
+}
+
+int arus_source_cdc_ack(struct arus_source *src, const char *position, struct arus_error *err)
+{
+    if (!arus_source_can_cdc(src))
+        return no_cdc(src, err);
+    return checked(src, "acknowledge changes", src->ops->cdc_ack(src, position, err), err);
+}
+
+int arus_source_cdc_status(struct arus_source *src, const struct arus_cdc_options *o,
+                           struct arus_arena *a, struct arus_cdc_status *out,
+                           struct arus_error *err)
+{
+    if (!arus_source_can_cdc(src))
+        return no_cdc(src, err);
+    return checked(src, "read change capture status", src->ops->cdc_status(src, o, a, out, err),
+                   err);
+}
+
+int arus_source_cdc_drop(struct arus_source *src, const struct arus_cdc_options *o,
+                         struct arus_error *err)
+{
+    if (!arus_source_can_cdc(src))
+        return no_cdc(src, err);
+    return checked(src, "drop change capture", src->ops->cdc_drop(src, o, err), err);
+}
+
+int arus_source_cdc_position_cmp(const struct arus_source *src, const char *a, const char *b)
+{
+    return src->ops->cdc_position_cmp(a, b);
+}

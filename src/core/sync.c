@@ -315,12 +315,13 @@ static double read_horizon(struct table_job *j)
         return lookback;
     }
     /* The source's matter (a missing privilege, an old connector): said once per run. */
-    if (!*j->horizon_warned)
+    if (!j->horizon_warned || !*j->horizon_warned)
         arus_log(ARUS_LOG_WARN, "sync",
                  "table \"%s\": no commit horizon (%s): rows committed late may be missed; "
                  "reading %.0f s further back this run (docs/consistency.md)",
                  j->target.table, e.msg, ARUS_HORIZON_FALLBACK_SECONDS);
-    *j->horizon_warned = true;
+    if (j->horizon_warned)
+        *j->horizon_warned = true;
     return lookback + ARUS_HORIZON_FALLBACK_SECONDS;
 }
 
@@ -469,7 +470,8 @@ int arus__resolve_mode(struct arus_source *src, const struct arus_pipeline *p, c
                                   o->deleted_at_column);
         mode->deleted_at_column = schema->columns[i].name;
     }
-    if (o && o->sync_mode && strcmp(o->sync_mode, "full_refresh") == 0)
+    const char *sync_mode = o && o->sync_mode ? o->sync_mode : p->sync_mode;
+    if (sync_mode && strcmp(sync_mode, "full_refresh") == 0)
         mode->mode = ARUS_SYNC_FULL_REFRESH;
     if (full_refresh)
         mode->mode = ARUS_SYNC_FULL_REFRESH;
@@ -482,32 +484,41 @@ int arus__resolve_mode(struct arus_source *src, const struct arus_pipeline *p, c
     return ARUS_OK;
 }
 
-static void record_run(struct table_job *j, const char *status, const char *error)
+void arus__record_run(struct arus_destination *dst, const struct arus_pipeline *p,
+                      const char *run_id, const char *table, const struct arus_table_report *rep,
+                      const char *started_at, const char *status, const char *error)
 {
     char finished[32];
     arus_now_utc(finished, sizeof finished);
     struct arus_run_record r = {
-        .run_id = j->target.run_id,
-        .pipeline = j->p->name,
-        .table = j->target.table,
-        .mode = j->rep->mode,
+        .run_id = run_id,
+        .pipeline = p->name,
+        .table = table,
+        .mode = rep->mode,
         .status = status,
-        .started_at = j->started_at,
+        .started_at = started_at,
         .finished_at = strcmp(status, ARUS_RUN_RUNNING) == 0 ? NULL : finished,
-        .rows_extracted = j->rep->rows_extracted,
-        .rows_loaded = j->rep->rows_loaded,
-        .rows_deleted = j->rep->rows_deleted,
-        .rows_dead_lettered = j->rep->rows_dead_lettered,
+        .rows_extracted = rep->rows_extracted,
+        .rows_loaded = rep->rows_loaded,
+        .rows_deleted = rep->rows_deleted,
+        .rows_dead_lettered = rep->rows_dead_lettered,
         .error = error,
     };
     struct arus_error e;
     arus_error_clear(&e);
-    if (arus_destination_begin(j->dst, &e) || arus_destination_record_run(j->dst, &r, &e) ||
-        arus_destination_commit(j->dst, &e)) {
-        rollback_quietly(j);
-        arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": run history not recorded: %s",
-                 j->target.table, e.msg);
+    if (arus_destination_begin(dst, &e) || arus_destination_record_run(dst, &r, &e) ||
+        arus_destination_commit(dst, &e)) {
+        struct arus_error ignored;
+        arus_error_clear(&ignored);
+        arus_destination_rollback(dst, &ignored);
+        arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": run history not recorded: %s", table, e.msg);
     }
+}
+
+static void record_run(struct table_job *j, const char *status, const char *error)
+{
+    arus__record_run(j->dst, j->p, j->target.run_id, j->target.table, j->rep, j->started_at, status,
+                     error);
 }
 
 static int sync_table(struct table_job *j, struct arus_error *err)
@@ -541,7 +552,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
 }
 
 /* Sync one table end to end, filling its report; never stops the other tables. */
-static int run_table(struct arus_source *src, struct arus_destination *dst,
+int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
                      const char *run_id, const char *table, bool *horizon_warned,
                      struct arus_table_report *rep)
@@ -622,9 +633,17 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
     report->tables = arus_xcalloc(ntables ? ntables : 1, sizeof *report->tables);
     report->ntables = ntables;
     bool horizon_warned = false;
+    const char **cdc_tables = arus_arena_calloc(a, ntables + 1, sizeof *cdc_tables);
+    struct arus_table_report **cdc_reps = arus_arena_calloc(a, ntables + 1, sizeof *cdc_reps);
+    size_t ncdc = 0;
     for (size_t i = 0; i < ntables; i++) {
-        int trc = run_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
-                            &report->tables[i]);
+        if (arus_pipeline_table_cdc(p, tables[i])) {
+            cdc_tables[ncdc] = tables[i];
+            cdc_reps[ncdc++] = &report->tables[i];
+            continue;
+        }
+        int trc = arus__sync_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
+                                   &report->tables[i]);
         report->rows_total += report->tables[i].rows_loaded;
         if (trc != ARUS_OK) {
             report->failed_tables++;
@@ -633,6 +652,23 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
                 arus_error_set(err, trc, "%s", report->tables[i].error);
             }
         }
+    }
+    if (ncdc) {
+        struct arus_error cerr;
+        arus_error_clear(&cerr);
+        int crc = arus__cdc_run(src, dst, p, opt, report->run_id, cdc_tables, cdc_reps, ncdc,
+                                &cerr);
+        for (size_t i = 0; i < ncdc; i++) {
+            report->rows_total += cdc_reps[i]->rows_loaded + cdc_reps[i]->rows_deleted;
+            report->failed_tables += cdc_reps[i]->status != ARUS_OK;
+        }
+        if (crc != ARUS_OK && rc == ARUS_OK) {
+            rc = crc;
+            *err = cerr;
+        }
+    } else if (opt && opt->follow && rc == ARUS_OK) {
+        rc = arus_error_set(err, ARUS_EINVAL,
+                            "pipeline \"%s\": --follow needs tables with sync_mode: cdc", p->name);
     }
 out:
     if (locked) {

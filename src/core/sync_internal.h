@@ -60,4 +60,27 @@ typedef int (*arus__batch_fn)(void *ctx, struct arus_batch *b, struct arus_error
 int arus__stream(struct arus_source *src, const struct arus_extract_plan *plan,
                  arus__batch_fn fn, void *ctx, struct arus_error *err);
 
+/* Sync one table end to end (the engine's per-table job), filling rep; with opt->full_refresh
+ * it reloads the table into a shadow and swaps it in (change data capture's initial copy).
+ * horizon_warned (run-wide, may be NULL) keeps the missing-horizon warning to one per run. */
+struct arus_table_report;
+struct arus_sync_options;
+int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
+                     const struct arus_pipeline *p, const struct arus_sync_options *opt,
+                     const char *run_id, const char *table, bool *horizon_warned,
+                     struct arus_table_report *rep);
+
+/* Upsert the run-history row of one table (best effort: a failure is logged as a warning). */
+void arus__record_run(struct arus_destination *dst, const struct arus_pipeline *p,
+                      const char *run_id, const char *table, const struct arus_table_report *rep,
+                      const char *started_at, const char *status, const char *error);
+
+/* Change data capture of `tables` (each sync_mode cdc) under the pipeline lock the caller
+ * holds: initial copy where needed, then apply the change stream (src/core/cdc.c). reps[i]
+ * is tables[i]'s report. Returns ARUS_OK or the first failure with its message in err. */
+int arus__cdc_run(struct arus_source *src, struct arus_destination *dst,
+                  const struct arus_pipeline *p, const struct arus_sync_options *opt,
+                  const char *run_id, const char **tables, struct arus_table_report **reps,
+                  size_t n, struct arus_error *err);
+
 #endif

@@ -243,8 +243,14 @@ static void test_pipeline_errors(void)
     expect_pipeline_error("    tables:\n      - a\n      - [b]\n",
                           "t.yml:9: pipelines.p.tables[1]: expected a table name");
     expect_pipeline_error("    tables:\n      - {name: a, sync_mode: fast}\n",
-                          "t.yml:8: pipelines.p.tables[0].sync_mode: expected incremental or "
-                          "full_refresh");
+                          "t.yml:8: pipelines.p.tables[0].sync_mode: expected incremental, "
+                          "full_refresh or cdc");
+    expect_pipeline_error("    sync_mode: log\n", "t.yml:7: pipelines.p.sync_mode: expected "
+                                                "incremental, full_refresh or cdc");
+    expect_pipeline_error("    cdc: {slots: x}\n",
+                          "t.yml:7: pipelines.p.cdc.slots: unknown cdc setting (known: slot, ");
+    expect_pipeline_error("    cdc: {max_latency: 0}\n",
+                          "t.yml:7: pipelines.p.cdc.max_latency: expected a duration above 0");
     expect_pipeline_error("    tables:\n      - {watermark_column: x}\n",
                           "t.yml:8: pipelines.p.tables[0].name is required");
     expect_pipeline_error("    tables:\n      - name: a\n        watermark: x\n",

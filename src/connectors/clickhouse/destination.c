@@ -570,13 +570,15 @@ static int ch_load_raw(struct arus_destination *dst, const struct arus_target *t
 /* Insert the batch as one TabSeparated block into db.table with the given tombstone flag and
  * one fresh version: ReplacingMergeTree keeps the highest version per key, so this is both the
  * upsert (deleted = 0, streamed with the table's other batches) and the soft delete
- * (deleted = 1, its own INSERT). */
+ * (deleted = 1, its own INSERT). A tombstone leaves out the non-key columns that no row of
+ * the batch has (a captured delete carries only its key): they take the column's default. */
 static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, const char *db,
                                const char *table, const struct arus_batch *b, bool deleted,
                                struct arus_error *err)
 {
     const struct arus_table_schema *s = b->schema;
     struct ch_value_spec *vs = arus_xcalloc(b->ncolumns + 1, sizeof *vs);
+    bool *use = arus_xcalloc(b->ncolumns + 1, sizeof *use);
     struct arus_strbuf type;
     arus_strbuf_init(&type);
     arus_strbuf_reset(&d->sql);
@@ -584,6 +586,11 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
     arus__ch_quote_table(&d->sql, db, table);
     arus_strbuf_puts(&d->sql, " (");
     for (size_t i = 0; i < b->ncolumns; i++) {
+        use[i] = !deleted || s->columns[i].pk_ordinal > 0;
+        for (size_t r = 0; r < b->nrows && !use[i]; r++)
+            use[i] = arus_batch_row(b, r)[i].data != NULL;
+        if (!use[i])
+            continue;
         arus_strbuf_reset(&type);
         ch_column_type(d, &s->columns[i], &type);
         arus__ch_value_spec_init(&vs[i], &s->columns[i].type, type.data);
@@ -601,6 +608,8 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
         const struct arus_cell *row = arus_batch_row(b, r);
         for (size_t i = 0; i < b->ncolumns; i++) {
             const char *why = NULL;
+            if (!use[i])
+                continue;
             if (!arus__ch_tsv_cell(&d->body, &vs[i], &row[i], &why)) {
                 /* escaped and cut, so the message stays one short line */
                 const struct arus_cell *c = &row[i];
@@ -630,6 +639,7 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
     }
     arus_strbuf_cleanup(&type);
     free(vs);
+    free(use);
     return rc;
 }
 
@@ -666,6 +676,22 @@ static int ch_delete_rows(struct arus_destination *dst, const struct arus_target
     int rc = ch_insert_versioned(d, t, ch_target_db(d, t), name.data, b, true, err);
     if (rc == ARUS_OK)
         *deleted = (int64_t)b->nrows;
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
+/* ClickHouse has no transactions: the table is emptied at once (state is written after). */
+static int ch_truncate_table(struct arus_destination *dst, const struct arus_target *t,
+                             struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    ch_norm_name(&name, t, true);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "TRUNCATE TABLE ");
+    arus__ch_quote_table(&d->sql, ch_target_db(d, t), name.data);
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "truncate \"%s\"", name.data);
     arus_strbuf_cleanup(&name);
     return rc;
 }
@@ -858,6 +884,7 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .list_runs = arus__ch_list_runs,
     .list_state = arus__ch_list_state,
     .delete_rows = ch_delete_rows,
+    .truncate_table = ch_truncate_table,
     .write_dead_letter = ch_write_dead_letter,
     .read_rows = ch_read_rows,
 };

@@ -764,6 +764,20 @@ static int my_dst_delete_rows(struct arus_destination *b, const struct arus_targ
     return rc;
 }
 
+/* TRUNCATE TABLE would commit the transaction by itself: DELETE keeps it inside. */
+static int my_dst_truncate_table(struct arus_destination *b, const struct arus_target *t,
+                                 struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "DELETE FROM ");
+    my_norm_ref(d, t, false, &sb);
+    int rc = arus__my_exec(d->ld.db, arus_strbuf_cstr(&sb), err, "truncate table");
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
 /* Refused rows land in <raw db>._dead_letters. The row is kept as text, not JSON, so that
  * storing it can never be refused in turn. (The CREATE commits implicitly; the engine writes
  * dead letters in a transaction of their own, so nothing else is affected.) */
@@ -867,6 +881,7 @@ const struct arus_destination_ops arus_destination_mysql = {
     .list_runs = my_dst_list_runs,
     .list_state = my_dst_list_state,
     .delete_rows = my_dst_delete_rows,
+    .truncate_table = my_dst_truncate_table,
     .write_dead_letter = my_dst_write_dead_letter,
     .read_rows = my_dst_read_rows,
 };

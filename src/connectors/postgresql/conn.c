@@ -143,7 +143,8 @@ static const char *pg_connect_reason(const char *msg, size_t *len)
     return msg;
 }
 
-int arus__pg_connect(const struct pg_settings *s, PGconn **out, struct arus_error *err)
+static int pg_connect_as(const struct pg_settings *s, bool replication, PGconn **out,
+                         struct arus_error *err)
 {
     /* dbname comes first so that expand_dbname unpacks the URL and the explicit keys after it
      * override the URL's parts. */
@@ -168,6 +169,7 @@ int arus__pg_connect(const struct pg_settings *s, PGconn **out, struct arus_erro
     PG_KV("application_name", "arus");
     PG_KV("client_encoding", "UTF8");
     PG_KV("options", s->options);
+    PG_KV("replication", replication ? "database" : NULL);
 #undef PG_KV
     keys[n] = vals[n] = NULL;
 
@@ -183,6 +185,17 @@ int arus__pg_connect(const struct pg_settings *s, PGconn **out, struct arus_erro
     PQsetNoticeProcessor(c, pg_notice, NULL);
     *out = c;
     return ARUS_OK;
+}
+
+int arus__pg_connect(const struct pg_settings *s, PGconn **out, struct arus_error *err)
+{
+    return pg_connect_as(s, false, out, err);
+}
+
+int arus__pg_connect_replication(const struct pg_settings *s, PGconn **out,
+                                 struct arus_error *err)
+{
+    return pg_connect_as(s, true, out, err);
 }
 
 /* A server shutting down ends its sessions with 57P01..57P03 (or a class 08 error) while the

@@ -45,6 +45,11 @@ int arus__pg_settings_read(const struct arus_endpoint *ep, struct pg_settings *s
  * failure returns ARUS_ECONNECT with `connect to "<endpoint>" at host:port: <libpq text>`. */
 int arus__pg_connect(const struct pg_settings *s, PGconn **out, struct arus_error *err);
 
+/* The same as a logical replication connection (replication=database): it runs replication
+ * commands (CREATE_REPLICATION_SLOT, START_REPLICATION) besides SQL. */
+int arus__pg_connect_replication(const struct pg_settings *s, PGconn **out,
+                                 struct arus_error *err);
+
 /* Fill err from a failed result (r may be NULL: the connection's message is used) as
  * "<what>: <server message>", with the SQLSTATE; code ARUS_ECONNECT when the connection is
  * gone, ARUS_ETIMEOUT on statement timeout, else ARUS_EQUERY. Returns the code. */

@@ -841,6 +841,24 @@ static int pg_delete_rows(struct arus_destination *base, const struct arus_targe
     return pg_tx_leave(d, own, rc, err);
 }
 
+/* TRUNCATE is transactional in PostgreSQL: it commits or rolls back with the changes around it. */
+static int pg_truncate_table(struct arus_destination *base, const struct arus_target *t,
+                             struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    const char *schema = pg_target_schema(d, t);
+    struct pg_names n;
+    char what[400];
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    snprintf(what, sizeof what, "truncate \"%s.%s\"", schema, n.table);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "TRUNCATE ");
+    arus__pg_qualified(&d->sql, schema, n.table);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(&d->sql), what, err);
+}
+
 /* ---- full refresh */
 
 /* The old table is dropped and the shadow renamed inside the caller's transaction, so readers
@@ -1219,6 +1237,7 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .list_runs = pg_list_runs,
     .list_state = pg_list_state,
     .delete_rows = pg_delete_rows,
+    .truncate_table = pg_truncate_table,
     .write_dead_letter = pg_write_dead_letter,
     .read_rows = pg_read_rows,
 };

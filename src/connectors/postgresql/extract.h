@@ -28,4 +28,12 @@ void arus__pg_extract_sql(const struct arus_extract_plan *plan, const char *defa
                           struct pg_extract_sql *out);
 void arus__pg_extract_sql_cleanup(struct pg_extract_sql *q);
 
+/* Turn one field of column col, already unescaped text at p[0..n) in memory the caller owns
+ * (writable, with room for a NUL at p[n]), into canonical cell text in place: booleans to
+ * true/false, the "+00" of UTC timestamps dropped, bytea hex decoded; cell borrows p. The
+ * COPY extract and change data capture both use it, so both give the same cells. ARUS_EDATA
+ * with "<what>: column ..." on a malformed value. */
+int arus__pg_canonical(const struct arus_column *col, const char *what, struct arus_cell *cell,
+                       char *p, size_t n, struct arus_error *err);
+
 #endif

@@ -10,20 +10,10 @@
 #include "arus/arena.h"
 #include "arus/source.h"
 #include "arus/strbuf.h"
+#include "connectors/postgresql/cdc.h"
 #include "connectors/postgresql/conn.h"
 #include "connectors/postgresql/extract.h"
 #include "connectors/postgresql/typemap.h"
-
-struct pg_source {
-    struct arus_source base;
-    struct pg_settings set;
-    PGconn *conn;
-    const char *schema;   /* tables here keep their plain name */
-    const char **include; /* schema_include globs (malloc'ed array, borrowed strings) */
-    size_t ninclude;
-    char writer_zone[128]; /* TimeZone of a new session ("" until read): what zone-less
-                              timestamps are stamped in */
-};
 
 struct pg_extract {
     PGconn *conn;
@@ -80,6 +70,7 @@ static void pg_close(struct arus_source *base)
     struct pg_source *s = (struct pg_source *)base;
     if (!s)
         return;
+    arus__pg_cdc_destroy(s->cdc);
     PQfinish(s->conn);
     free(s->include);
     free(s);
@@ -122,9 +113,9 @@ static const char pg_columns_sql[] =
 
 /* Tables outside the configured schema are named "schema.table" so that two schemas' tables
  * cannot land on the same destination table. */
-static int pg_load_table(struct pg_source *s, const char *oid, const char *nsp, const char *rel,
-                         const char *estimate, struct arus_arena *a, struct arus_table_schema *t,
-                         struct arus_error *err)
+int arus__pg_load_table(struct pg_source *s, const char *oid, const char *nsp, const char *rel,
+                        const char *estimate, struct arus_arena *a, struct arus_table_schema *t,
+                        struct arus_error *err)
 {
     PGresult *r;
     const char *params[1] = {oid};
@@ -190,8 +181,8 @@ static int pg_discover_tables(struct arus_source *base, struct arus_arena *a,
     for (int i = 0; i < rows && rc == ARUS_OK; i++) {
         if (!pg_schema_selected(s, PQgetvalue(r, i, 1)))
             continue;
-        rc = pg_load_table(s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                           PQgetvalue(r, i, 3), a, &tables[count++], err);
+        rc = arus__pg_load_table(s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                                 PQgetvalue(r, i, 3), a, &tables[count++], err);
     }
     PQclear(r);
     if (rc)
@@ -227,8 +218,8 @@ static int pg_get_table_columns(struct arus_source *base, const char *table, str
                               s->schema);
     }
     struct arus_table_schema *t = arus_arena_calloc(a, 1, sizeof *t);
-    rc = pg_load_table(s, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
-                       PQgetvalue(r, 0, 3), a, t, err);
+    rc = arus__pg_load_table(s, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+                             PQgetvalue(r, 0, 3), a, t, err);
     PQclear(r);
     if (rc == ARUS_OK)
         *out = t;
@@ -329,11 +320,10 @@ static size_t pg_unescape(char *p, size_t n)
     return o;
 }
 
-/* Turn one field (already unescaped, in the batch arena) into canonical text. */
-static int pg_canonical(struct pg_extract *x, size_t col, struct arus_cell *cell, char *p, size_t n,
-                        struct arus_error *err)
+int arus__pg_canonical(const struct arus_column *col, const char *what, struct arus_cell *cell,
+                       char *p, size_t n, struct arus_error *err)
 {
-    switch (x->table->columns[col].type.ltype) {
+    switch (col->type.ltype) {
     case ARUS_T_BOOL:
         if (n == 1 && (p[0] == 't' || p[0] == 'f')) {
             arus_cell_set_borrowed(cell, p[0] == 't' ? "true" : "false", p[0] == 't' ? 4 : 5);
@@ -352,7 +342,7 @@ static int pg_canonical(struct pg_extract *x, size_t col, struct arus_cell *cell
                 int hi = pg_hex(p[i]), lo = pg_hex(p[i + 1]);
                 if (hi < 0 || lo < 0)
                     return arus_error_set(err, ARUS_EDATA, "%s: column \"%s\": bad bytea text",
-                                          x->what, x->table->columns[col].name);
+                                          what, col->name);
                 p[o++] = (char)(hi << 4 | lo);
             }
             n = o;
@@ -381,7 +371,8 @@ static int pg_parse_row(struct pg_extract *x, struct arus_batch *b, const char *
         char *tab = memchr(f, '\t', (size_t)(end - f));
         size_t n = (size_t)((tab ? tab : end) - f);
         if (!(n == 2 && f[0] == '\\' && f[1] == 'N')) {
-            int rc = pg_canonical(x, col, &cells[col], f, pg_unescape(f, n), err);
+            int rc = arus__pg_canonical(&x->table->columns[col], x->what, &cells[col], f,
+                                        pg_unescape(f, n), err);
             if (rc)
                 return rc;
         }
@@ -534,4 +525,11 @@ const struct arus_source_ops arus_source_postgresql = {
     .extract_soft_deletes = pg_extract_open,
     .discover_schemas = pg_discover_schemas,
     .commit_horizon = pg_commit_horizon,
+    .cdc_start = arus__pg_cdc_start,
+    .cdc_stream = arus__pg_cdc_stream,
+    .cdc_next = arus__pg_cdc_next,
+    .cdc_ack = arus__pg_cdc_ack,
+    .cdc_status = arus__pg_cdc_status,
+    .cdc_drop = arus__pg_cdc_drop,
+    .cdc_position_cmp = arus__pg_cdc_position_cmp,
 };

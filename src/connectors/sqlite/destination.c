@@ -631,6 +631,20 @@ static int sqlite_delete_rows(struct arus_destination *base, const struct arus_t
     return rc;
 }
 
+/* SQLite has no TRUNCATE; DELETE without WHERE empties the table inside the transaction. */
+static int sqlite_truncate_table(struct arus_destination *base, const struct arus_target *t,
+                                 struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "DELETE FROM ");
+    sqlite_normalized_ident(&sql, d, t);
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), NULL, 0, err);
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "truncate \"%s\" in %s", t->table, d->path) : rc;
+}
+
 static int sqlite_update_watermark(struct arus_destination *base, const struct arus_target *t,
                                    const struct arus_table_state *st, struct arus_error *err)
 {
@@ -875,6 +889,7 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .list_runs = sqlite_list_runs,
     .list_state = sqlite_list_state,
     .delete_rows = sqlite_delete_rows,
+    .truncate_table = sqlite_truncate_table,
     .write_dead_letter = sqlite_write_dead_letter,
     .read_rows = sqlite_read_rows,
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arus/state.h"
 #include "core/sync_internal.h"
 
 struct fake_table fake_source_table;
@@ -70,10 +71,15 @@ static void table_copy(struct fake_table *dst, const struct fake_table *src)
 
 static void state_set(struct fake_dest_state *dst, const struct fake_dest_state *src)
 {
+    char *w = dup_or_null(src->watermark), *dw = dup_or_null(src->deletes_watermark),
+         *cp = dup_or_null(src->cdc_position);
     free(dst->watermark);
     free(dst->deletes_watermark);
-    dst->watermark = dup_or_null(src->watermark);
-    dst->deletes_watermark = dup_or_null(src->deletes_watermark);
+    free(dst->cdc_position);
+    dst->watermark = w;
+    dst->deletes_watermark = dw;
+    dst->cdc_position = cp;
+    dst->stored = src->stored;
 }
 
 static void run_clear(struct fake_run *r)
@@ -146,6 +152,10 @@ void fake_reset(void)
     in_tx = false;
     fake_fail_commit_at = fake_fail_shadow_load_at = fake_commits = shadow_loads = 0;
     fake_dead_letters = 0;
+    fake_cdc_nevents = 0;
+    fake_cdc_acked[0] = '\0';
+    fake_cdc_starts_with_snapshot = 0;
+    fake_cdc_stop = NULL;
     held_commits = 0;
     tx_wrote_rows = false;
     arus_strbuf_cleanup(&call_log);
@@ -410,6 +420,131 @@ static int src_horizon(struct arus_source *s, const struct arus_table_schema *t,
     return ARUS_OK;
 }
 
+/* ---- change data capture */
+
+struct fake_cdc_event fake_cdc_events[FAKE_MAX_EVENTS];
+size_t fake_cdc_nevents;
+const char *fake_cdc_start_position = "0";
+char fake_cdc_acked[64];
+int fake_cdc_starts_with_snapshot;
+volatile sig_atomic_t *fake_cdc_stop;
+static size_t cdc_next_event;
+static bool cdc_follow;
+static struct arus_arena *cdc_arena;
+static unsigned cdc_version;
+
+void fake_cdc_push(struct fake_cdc_event ev) { fake_cdc_events[fake_cdc_nevents++] = ev; }
+
+static int src_cdc_start(struct arus_source *s, const struct arus_cdc_options *o,
+                         struct arus_cdc_start *out, struct arus_error *err)
+{
+    (void)s;
+    (void)err;
+    memset(out, 0, sizeof *out);
+    out->snapshot = o->position == NULL;
+    fake_cdc_starts_with_snapshot += out->snapshot;
+    snprintf(out->position, sizeof out->position, "%s",
+             o->position ? o->position : fake_cdc_start_position);
+    cdc_next_event = 0;
+    return ARUS_OK;
+}
+
+static int src_cdc_stream(struct arus_source *s, const char *from, bool follow,
+                          struct arus_error *err)
+{
+    (void)s;
+    (void)from;
+    (void)err;
+    cdc_follow = follow;
+    cdc_version++;
+    return ARUS_OK;
+}
+
+static struct arus_cell *cdc_cells(const char *const *values, size_t n)
+{
+    struct arus_cell *cells = arus_arena_calloc(cdc_arena, n + 1, sizeof *cells);
+    for (size_t c = 0; c < n; c++)
+        if (values[c]) {
+            cells[c].data = arus_arena_strdup(cdc_arena, values[c]);
+            cells[c].len = strlen(values[c]);
+        }
+    return cells;
+}
+
+static int src_cdc_next(struct arus_source *s, struct arus_cdc_event *ev, double timeout,
+                        struct arus_error *err)
+{
+    (void)timeout;
+    if (!cdc_arena)
+        cdc_arena = arus_arena_create(0);
+    arus_arena_reset(cdc_arena);
+    memset(ev, 0, sizeof *ev);
+    if (cdc_next_event == fake_cdc_nevents) {
+        ev->kind = cdc_follow ? ARUS_CDC_IDLE : ARUS_CDC_END;
+        if (cdc_follow && fake_cdc_stop)
+            *fake_cdc_stop = 1;
+        return ARUS_OK;
+    }
+    const struct fake_cdc_event *f = &fake_cdc_events[cdc_next_event++];
+    struct arus_table_schema *t;
+    int rc = src_columns(s, "t", cdc_arena, &t, err);
+    if (rc)
+        return rc;
+    size_t n = t->ncolumns;
+    ev->kind = f->kind;
+    ev->op = f->op;
+    ev->position = f->position;
+    ev->table = "t";
+    ev->schema = t;
+    ev->schema_version = cdc_version * 1000 + (unsigned)n;
+    if (f->kind == ARUS_CDC_ROW) {
+        ev->cells = cdc_cells(f->values, n);
+        if (f->old[0])
+            ev->old_cells = cdc_cells(f->old, n);
+        if (f->unchanged) {
+            bool *u = arus_arena_calloc(cdc_arena, n + 1, sizeof *u);
+            for (size_t c = 0; c < n; c++)
+                u[c] = f->unchanged >> c & 1;
+            ev->unchanged = u;
+        }
+    }
+    return ARUS_OK;
+}
+
+static int src_cdc_ack(struct arus_source *s, const char *position, struct arus_error *err)
+{
+    (void)s;
+    (void)err;
+    snprintf(fake_cdc_acked, sizeof fake_cdc_acked, "%s", position);
+    return ARUS_OK;
+}
+
+static int src_cdc_status(struct arus_source *s, const struct arus_cdc_options *o,
+                          struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err)
+{
+    (void)s;
+    (void)o;
+    (void)a;
+    (void)err;
+    memset(out, 0, sizeof *out);
+    return ARUS_OK;
+}
+
+static int src_cdc_drop(struct arus_source *s, const struct arus_cdc_options *o,
+                        struct arus_error *err)
+{
+    (void)s;
+    (void)o;
+    (void)err;
+    return ARUS_OK;
+}
+
+static int src_cdc_cmp(const char *a, const char *b)
+{
+    long long x = strtoll(a, NULL, 10), y = strtoll(b, NULL, 10);
+    return x < y ? -1 : x > y;
+}
+
 static const struct arus_source_ops fake_source_ops = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "fake",
@@ -424,6 +559,13 @@ static const struct arus_source_ops fake_source_ops = {
     .extract_close = src_close_x,
     .extract_soft_deletes = src_open,
     .commit_horizon = src_horizon,
+    .cdc_start = src_cdc_start,
+    .cdc_stream = src_cdc_stream,
+    .cdc_next = src_cdc_next,
+    .cdc_ack = src_cdc_ack,
+    .cdc_status = src_cdc_status,
+    .cdc_drop = src_cdc_drop,
+    .cdc_position_cmp = src_cdc_cmp,
 };
 
 /* ---------------------------------------------------------------- destination */
@@ -695,13 +837,37 @@ static int dst_delete(struct arus_destination *d, const struct arus_target *t,
     return ARUS_OK;
 }
 
-static int dst_update_wm(struct arus_destination *d, const struct arus_target *t,
-                         const struct arus_table_state *st, struct arus_error *err)
+static int dst_truncate(struct arus_destination *d, const struct arus_target *t,
+                        struct arus_error *err)
 {
     (void)t;
     (void)err;
-    note("update_watermark");
-    struct fake_dest_state s = {(char *)st->watermark, (char *)st->deletes_watermark};
+    note("truncate_table");
+    struct fake_table *tab = work_table(d, false);
+    for (size_t r = 0; r < tab->nrows; r++)
+        for (size_t c = 0; c < tab->ncols; c++) {
+            free(tab->cells[r][c]);
+            tab->cells[r][c] = NULL;
+        }
+    tab->nrows = 0;
+    tx_wrote_rows = true;
+    return ARUS_OK;
+}
+
+static int dst_update_wm(struct arus_destination *d, const struct arus_target *t,
+                         const struct arus_table_state *st, struct arus_error *err)
+{
+    (void)err;
+    struct fake_dest_state s = *work_state(d);
+    if (strcmp(t->table, ARUS_CDC_POSITION_ROW) == 0) {
+        note("update_watermark(position)");
+        s.cdc_position = (char *)st->watermark;
+    } else {
+        note("update_watermark");
+        s.watermark = (char *)st->watermark;
+        s.deletes_watermark = (char *)st->deletes_watermark;
+        s.stored = true;
+    }
     state_set(work_state(d), &s);
     return ARUS_OK;
 }
@@ -710,13 +876,17 @@ static int dst_get_wm(struct arus_destination *d, const char *p, const char *tab
                       struct arus_arena *a, struct arus_table_state *out, struct arus_error *err)
 {
     (void)p;
-    (void)table;
     (void)err;
     note("get_watermark");
     apply_pending(d);
     memset(out, 0, sizeof *out);
+    if (strcmp(table, ARUS_CDC_POSITION_ROW) == 0) {
+        out->watermark = arus_arena_strdup(a, fake_dest_state.cdc_position);
+        return ARUS_OK;
+    }
     out->watermark = arus_arena_strdup(a, fake_dest_state.watermark);
     out->deletes_watermark = arus_arena_strdup(a, fake_dest_state.deletes_watermark);
+    out->updated_at = fake_dest_state.stored ? "2024-01-01 00:00:00" : NULL;
     return ARUS_OK;
 }
 
@@ -858,6 +1028,7 @@ static const struct arus_destination_ops fake_dest_ops = {
     .delete_rows = dst_delete,
     .write_dead_letter = dst_dead_letter,
     .read_rows = dst_read_rows,
+    .truncate_table = dst_truncate,
 };
 
 void fake_register(void)
@@ -943,6 +1114,20 @@ int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync
     arus_source_create(&src_ep, &s, err);
     arus_destination_create(&dst_ep, &d, err);
     struct arus_sync_options opt = {.full_refresh = full_refresh};
+    int rc = arus_sync_run(s, d, p, &opt, rep, err);
+    arus_destination_close(d);
+    return rc;
+}
+
+int fake_cdc_sync(const struct arus_pipeline *p, bool follow, volatile sig_atomic_t *stop,
+                  struct arus_sync_report *rep, struct arus_error *err)
+{
+    struct arus_source *s = NULL;
+    struct arus_destination *d = NULL;
+    arus_source_create(&src_ep, &s, err);
+    arus_destination_create(&dst_ep, &d, err);
+    struct arus_sync_options opt = {.follow = follow, .stop = stop};
+    fake_cdc_stop = stop;
     int rc = arus_sync_run(s, d, p, &opt, rep, err);
     arus_destination_close(d);
     return rc;

@@ -4,6 +4,7 @@
 #ifndef ARUS_TEST_FAKE_H
 #define ARUS_TEST_FAKE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,6 +36,8 @@ extern bool fake_keyless;
 struct fake_dest_state {
     char *watermark;
     char *deletes_watermark;
+    char *cdc_position; /* the ARUS_CDC_POSITION_ROW row's watermark */
+    bool stored;        /* table t's row exists */
 };
 extern struct fake_dest_state fake_dest_state;
 
@@ -104,5 +107,32 @@ int fake_verify(const struct arus_pipeline *p, const struct arus_verify_options 
  * the engine's code. */
 int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,
               struct arus_error *err);
+
+/* Change data capture by the fake source: cdc_next hands out fake_cdc_events in order (table
+ * "t", the current source columns), then ARUS_CDC_END, or with follow ARUS_CDC_IDLE after
+ * setting *fake_cdc_stop. Every cdc_start starts again from the first event, as a server
+ * resends what was never acknowledged. Positions are decimal numbers; the first start's is
+ * fake_cdc_start_position. */
+#define FAKE_MAX_EVENTS 256
+struct fake_cdc_event {
+    enum arus_cdc_kind kind;
+    char op;                           /* ROW: 'i' 'u' 'd' */
+    const char *position;              /* BEGIN, COMMIT */
+    const char *values[FAKE_MAX_COLS]; /* ROW: the row (delete: key only) */
+    const char *old[FAKE_MAX_COLS];    /* ROW 'u': the old row (key, or all with REPLICA
+                                          IDENTITY FULL); none when old[0] is NULL */
+    unsigned unchanged;                /* ROW: bit c = column c not sent (TOAST) */
+};
+extern struct fake_cdc_event fake_cdc_events[FAKE_MAX_EVENTS];
+extern size_t fake_cdc_nevents;
+extern const char *fake_cdc_start_position;
+extern char fake_cdc_acked[64];           /* last position acknowledged */
+extern int fake_cdc_starts_with_snapshot; /* cdc_start calls that made a new position */
+extern volatile sig_atomic_t *fake_cdc_stop;
+/* Append one event. */
+void fake_cdc_push(struct fake_cdc_event ev);
+/* Run one sync of pipeline p (tables in CDC mode) with follow and stop as given. */
+int fake_cdc_sync(const struct arus_pipeline *p, bool follow, volatile sig_atomic_t *stop,
+                  struct arus_sync_report *rep, struct arus_error *err);
 
 #endif

@@ -1,0 +1,143 @@
+/* arus cdc status|drop PIPELINE: the change-capture side of a pipeline in its source (slot,
+ * confirmed position, lag, retained log; or dropping slot and publication). Status also reads
+ * the destination's stored position for the lag in seconds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arus/state.h"
+#include "cli/cli.h"
+
+static const char cdc_help[] =
+    "usage: arus cdc status|drop PIPELINE [--json]\n"
+    "status: the pipeline's replication slot, the position the source knows as applied, lag\n"
+    "in bytes and seconds, and the log the slot retains (a warning past\n"
+    "cdc.warn_retained_bytes). drop: drop the slot and the publication (the next sync copies\n"
+    "every table again).";
+
+/* Seconds since the destination last committed a position, when the source is behind. */
+static double lag_seconds(struct arus_destination *dst, const char *pipeline,
+                          const struct arus_cdc_status *st)
+{
+    if (st->lag_bytes <= 0)
+        return st->lag_bytes == 0 ? 0 : -1;
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_table_state ts;
+    struct arus_error err;
+    memset(&ts, 0, sizeof ts);
+    arus_error_clear(&err);
+    double lag = -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (arus_destination_connect(dst, &err) == ARUS_OK &&
+        arus_destination_get_watermark(dst, pipeline, ARUS_CDC_POSITION_ROW, a, &ts, &err) ==
+            ARUS_OK &&
+        ts.updated_at &&
+        sscanf(ts.updated_at, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        lag = difftime(time(NULL), timegm(&tm));
+    }
+    arus_arena_destroy(a);
+    return lag;
+}
+
+static void print_status(const struct cli *cli, const char *pipeline,
+                         const struct arus_cdc_status *st, double lag)
+{
+    if (cli->json) {
+        printf("{");
+        json_field(stdout, "pipeline", pipeline, true);
+        json_field(stdout, "slot", st->slot, false);
+        json_field(stdout, "publication", st->publication, false);
+        printf(",\"exists\":%s,\"active\":%s", st->exists ? "true" : "false",
+               st->active ? "true" : "false");
+        json_field(stdout, "confirmed", st->confirmed, false);
+        json_field(stdout, "current", st->current, false);
+        printf(",\"lag_bytes\":%lld,\"lag_seconds\":%.0f,\"retained_bytes\":%lld",
+               (long long)st->lag_bytes, lag, (long long)st->retained_bytes);
+        json_field(stdout, "warning", st->warning, false);
+        printf("}\n");
+        return;
+    }
+    if (!st->exists) {
+        printf("slot %s: does not exist (publication %s)\n", st->slot, st->publication);
+        return;
+    }
+    printf("slot %s (%s), publication %s\nconfirmed %s, current %s\nlag %lld bytes, %.0f s\n"
+           "retained WAL %lld bytes\n",
+           st->slot, st->active ? "active" : "inactive", st->publication,
+           st->confirmed ? st->confirmed : "-", st->current ? st->current : "-",
+           (long long)st->lag_bytes, lag, (long long)st->retained_bytes);
+}
+
+int cmd_cdc(const struct cli *cli)
+{
+    const char *action = NULL, *pipeline = NULL;
+    for (int i = 1; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            puts(cdc_help);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+        } else if (a[0] != '-' && !action) {
+            action = a;
+        } else if (a[0] != '-' && !pipeline) {
+            pipeline = a;
+        } else {
+            fprintf(stderr, "arus: cdc: unexpected argument \"%s\"\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!action || !pipeline || (strcmp(action, "status") != 0 && strcmp(action, "drop") != 0)) {
+        fprintf(stderr, "arus: cdc: expected status or drop and a PIPELINE (see arus cdc "
+                        "--help)\n");
+        return EXIT_USAGE;
+    }
+    struct arus_config *cfg = NULL;
+    int ec = cli_load_config(cli, &cfg);
+    if (ec)
+        return ec;
+    struct arus_error err;
+    arus_error_clear(&err);
+    struct arus_source *src = NULL;
+    struct arus_destination *dst = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    const struct arus_pipeline *p = arus_config_pipeline(cfg, pipeline);
+    int rc = ARUS_OK;
+    if (!p)
+        rc =
+            arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, pipeline);
+    if (rc == ARUS_OK)
+        rc = arus_source_create(arus_config_source(cfg, p->source), &src, &err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst, &err);
+    if (rc == ARUS_OK)
+        rc = arus_source_connect(src, &err);
+    struct arus_cdc_options o = {
+        .pipeline = pipeline,
+        .slot = p ? p->cdc_slot : NULL,
+        .publication = p ? p->cdc_publication : NULL,
+        .warn_retained = p ? p->cdc_warn_retained : 0,
+    };
+    if (rc == ARUS_OK && strcmp(action, "drop") == 0) {
+        rc = arus_source_cdc_drop(src, &o, &err);
+        if (rc == ARUS_OK && !cli->json)
+            printf("dropped the replication slot and publication of pipeline %s\n", pipeline);
+    } else if (rc == ARUS_OK) {
+        struct arus_cdc_status st;
+        rc = arus_source_cdc_status(src, &o, a, &st, &err);
+        if (rc == ARUS_OK) {
+            print_status(cli, pipeline, &st, lag_seconds(dst, pipeline, &st));
+            if (st.warning)
+                fprintf(stderr, "arus: warning: %s\n", st.warning);
+        }
+    }
+    arus_destination_close(dst);
+    arus_source_close(src);
+    arus_arena_destroy(a);
+    arus_config_destroy(cfg);
+    return rc ? cli_fail(&err) : 0;
+}
