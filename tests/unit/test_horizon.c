@@ -75,6 +75,7 @@ static void test_horizon_holds_the_watermark(void)
     CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:02:00");
     CHECK_STR(rep.tables[0].horizon, "2024-01-01 10:02:00");
     CHECK_STR(rep.tables[0].delivered, "2024-01-01 10:10:00");
+    CHECK_STR(fake_dest_state.held_from, "2024-01-01 10:10:00"); /* for arus state */
     arus_sync_report_cleanup(&rep);
     put(11, "late", "2024-01-01 10:03:00");
     fake_horizon = "2024-01-01 11:00:00";
@@ -83,6 +84,7 @@ static void test_horizon_holds_the_watermark(void)
     CHECK_INT(rep.tables[0].rows_loaded, 1); /* the re-read rows changed nothing */
     CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:10:00");
     CHECK_STR(rep.tables[0].delivered, "");
+    CHECK(fake_dest_state.held_from == NULL); /* not held this time */
     CHECK_INT(fake_dest_duplicates(), 0);
     arus_sync_report_cleanup(&rep);
 }

@@ -72,8 +72,10 @@ static void state_set(struct fake_dest_state *dst, const struct fake_dest_state 
 {
     free(dst->watermark);
     free(dst->deletes_watermark);
+    free(dst->held_from);
     dst->watermark = dup_or_null(src->watermark);
     dst->deletes_watermark = dup_or_null(src->deletes_watermark);
+    dst->held_from = dup_or_null(src->held_from);
 }
 
 static void run_clear(struct fake_run *r)
@@ -686,7 +688,8 @@ static int dst_update_wm(struct arus_destination *d, const struct arus_target *t
     (void)t;
     (void)err;
     note("update_watermark");
-    struct fake_dest_state s = {(char *)st->watermark, (char *)st->deletes_watermark};
+    struct fake_dest_state s = {(char *)st->watermark, (char *)st->deletes_watermark,
+                                (char *)st->held_from};
     state_set(work_state(d), &s);
     return ARUS_OK;
 }

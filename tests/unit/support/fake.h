@@ -35,6 +35,7 @@ extern bool fake_keyless;
 struct fake_dest_state {
     char *watermark;
     char *deletes_watermark;
+    char *held_from;
 };
 extern struct fake_dest_state fake_dest_state;
 
