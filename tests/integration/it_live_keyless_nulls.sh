@@ -73,8 +73,9 @@ check_nulls() {
 # ---- PostgreSQL
 pg_sql <<'SQL'
 CREATE SCHEMA src;
-CREATE TABLE src.kl (v text, updated_at timestamptz NOT NULL DEFAULT now());
-INSERT INTO src.kl SELECT 'v' || i, timestamptz '2024-01-01 00:00:00+00' + (i / 10) * interval '1 second'
+-- timestamp without time zone: the horizon is taken in the writers' default TimeZone
+CREATE TABLE src.kl (v text, updated_at timestamp NOT NULL DEFAULT now());
+INSERT INTO src.kl SELECT 'v' || i, timestamp '2024-01-01 00:00:00' + (i / 10) * interval '1 second'
 FROM generate_series(1, 1000) i;
 CREATE TABLE src.nk (id int PRIMARY KEY, v text, updated_at timestamptz);
 INSERT INTO src.nk SELECT i, 'v', timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second'
