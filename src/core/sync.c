@@ -375,10 +375,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
         deletes = false;
     }
     /* A first run loaded only live rows, so it has no deletes to propagate. */
-    if (deletes &&
-        (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, lookback, &plan,
-                          err)) ==
-            ARUS_OK)
+    if (deletes && (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, lookback,
+                                     &plan, err)) == ARUS_OK)
         rc = arus__stream(j->src, &plan, on_deleted_batch, &sc, err);
     /* Mark the run complete: the next delete phase starts where this one ended. Written even
      * when unchanged: this last commit is where a destination that buffers writes

@@ -211,8 +211,8 @@ static void test_integer_watermark(void)
     struct arus_pipeline p;
     fake_pipeline(&p, tables, 3);
     p.commit_horizon = true;
-    struct arus_table_override o = {.name = "t", .watermark_column = "version",
-                                    .commit_horizon = -1};
+    struct arus_table_override o = {
+        .name = "t", .watermark_column = "version", .commit_horizon = -1};
     p.overrides = &o;
     p.noverrides = 1;
     struct arus_sync_report rep;
