@@ -179,11 +179,17 @@ int arus_cfg_seconds(const struct arus_cfg_node *map, const char *key, double *o
 int arus_cfg_bool(const struct arus_cfg_node *map, const char *key, bool *out,
                   struct arus_error *err)
 {
+    return arus__cfg_bool(map, NULL, key, out, err);
+}
+
+int arus__cfg_bool(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                   bool *out, struct arus_error *err)
+{
     static const char *const yes[] = {"true", "yes", "on", "1"};
     static const char *const no[] = {"false", "no", "off", "0"};
     static const char expected[] = "expected true or false";
     const struct arus_cfg_node *n = NULL;
-    int rc = scalar(map, NULL, key, expected, &n, err);
+    int rc = scalar(map, prefix, key, expected, &n, err);
     if (rc || !n)
         return rc;
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
@@ -196,7 +202,7 @@ int arus_cfg_bool(const struct arus_cfg_node *map, const char *key, bool *out,
             return ARUS_OK;
         }
     }
-    return arus_cfg_fail(n, key, err, expected);
+    return arus__cfg_fail(n, prefix, key, err, expected);
 }
 
 bool arus_glob_match(const char *pattern, const char *name)
