@@ -1,7 +1,8 @@
 /* The engine against a busy source (fake connectors): the stored watermark held at the commit
  * horizon so a transaction committing late is read on the next run, the fallback lookback when
  * the horizon cannot be read, commit_horizon switched off, keyless tables read once between
- * horizons, NULL watermarks read on every run and counted, and no horizon for a counter. */
+ * horizons, NULL watermarks read on every run and counted, no horizon for a counter, and a
+ * full refresh held at the horizon too. */
 #include <stdio.h>
 #include <string.h>
 
@@ -196,6 +197,31 @@ static void test_null_watermarks(void)
     arus_sync_report_cleanup(&rep);
 }
 
+/* A full refresh reads a snapshot: what a transaction still open commits later must be read by
+ * the next incremental run, so the stored watermark is held at the horizon too. */
+static void test_full_refresh_held(void)
+{
+    setup();
+    put(1, "v", "2024-01-01 10:01:00");
+    put(2, "v", "2024-01-01 10:09:00");
+    fake_horizon = "2024-01-01 10:05:00";
+    struct arus_pipeline p;
+    fake_pipeline(&p, tables, 3);
+    p.commit_horizon = true;
+    struct arus_sync_report rep;
+    struct arus_error err;
+    arus_error_clear(&err);
+    REQUIRE(fake_sync(&p, true, &rep, &err) == ARUS_OK);
+    CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:05:00");
+    CHECK_STR(fake_dest_state.held_from, "2024-01-01 10:09:00");
+    arus_sync_report_cleanup(&rep);
+    put(3, "late", "2024-01-01 10:06:00");
+    fake_horizon = "2024-01-01 11:00:00";
+    REQUIRE(sync_once(&rep) == ARUS_OK);
+    CHECK(dest_name_is("3", "late"));
+    arus_sync_report_cleanup(&rep);
+}
+
 /* A counter has no horizon (the wrapper refuses non-time columns): the run warns and stores
  * the newest watermark delivered, as without a horizon. */
 static void test_integer_watermark(void)
@@ -234,5 +260,6 @@ int main(void)
     RUN(test_keyless_reads_each_row_once);
     RUN(test_null_watermarks);
     RUN(test_integer_watermark);
+    RUN(test_full_refresh_held);
     return check_exit();
 }
