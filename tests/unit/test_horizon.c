@@ -30,26 +30,29 @@ static void setup(void)
     fake_keyless = false;
 }
 
-/* One sync with commit_horizon as given (override: -1 none, else the table's value). */
-static int sync_with(bool horizon, int override, struct arus_sync_report *rep)
+/* One sync (a full refresh when full) of a pipeline whose commit_horizon is as given, with
+ * table override o (NULL: none). */
+static int sync_with(bool horizon, const struct arus_table_override *o, bool full,
+                     struct arus_sync_report *rep)
 {
     struct arus_pipeline p;
     fake_pipeline(&p, tables, 3);
     p.commit_horizon = horizon;
-    struct arus_table_override o = {.name = "t", .commit_horizon = override};
-    if (override >= 0) {
-        p.overrides = &o;
+    struct arus_table_override copy;
+    if (o) {
+        copy = *o;
+        p.overrides = &copy;
         p.noverrides = 1;
     }
     struct arus_error err;
     arus_error_clear(&err);
-    int rc = fake_sync(&p, false, rep, &err);
+    int rc = fake_sync(&p, full, rep, &err);
     if (rc)
         fprintf(stderr, "  (sync: %s)\n", err.msg);
     return rc;
 }
 
-static int sync_once(struct arus_sync_report *rep) { return sync_with(true, -1, rep); }
+static int sync_once(struct arus_sync_report *rep) { return sync_with(true, NULL, false, rep); }
 
 /* The destination row of id has name `name`. */
 static bool dest_name_is(const char *id, const char *name)
@@ -99,12 +102,14 @@ static void test_switched_off(void)
         put(2, "v", "2024-01-01 10:10:00");
         fake_horizon = "2024-01-01 10:00:00";
         struct arus_sync_report rep;
-        REQUIRE(sync_with(how == 1, how == 1 ? 0 : -1, &rep) == ARUS_OK);
+        const struct arus_table_override off = {.name = "t", .commit_horizon = 0};
+        const struct arus_table_override *o = how == 1 ? &off : NULL;
+        REQUIRE(sync_with(how == 1, o, false, &rep) == ARUS_OK);
         CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:10:00");
         CHECK_STR(rep.tables[0].horizon, "");
         arus_sync_report_cleanup(&rep);
         put(3, "late", "2024-01-01 10:05:00");
-        REQUIRE(sync_with(how == 1, how == 1 ? 0 : -1, &rep) == ARUS_OK);
+        REQUIRE(sync_with(how == 1, o, false, &rep) == ARUS_OK);
         CHECK(fake_dest_row("3") == NULL);
         arus_sync_report_cleanup(&rep);
     }
@@ -205,13 +210,8 @@ static void test_full_refresh_held(void)
     put(1, "v", "2024-01-01 10:01:00");
     put(2, "v", "2024-01-01 10:09:00");
     fake_horizon = "2024-01-01 10:05:00";
-    struct arus_pipeline p;
-    fake_pipeline(&p, tables, 3);
-    p.commit_horizon = true;
     struct arus_sync_report rep;
-    struct arus_error err;
-    arus_error_clear(&err);
-    REQUIRE(fake_sync(&p, true, &rep, &err) == ARUS_OK);
+    REQUIRE(sync_with(true, NULL, true, &rep) == ARUS_OK);
     CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:05:00");
     CHECK_STR(fake_dest_state.held_from, "2024-01-01 10:09:00");
     arus_sync_report_cleanup(&rep);
@@ -234,17 +234,10 @@ static void test_integer_watermark(void)
     const char *r1[] = {"1", "a", "7"}, *r2[] = {"2", "b", "12"};
     fake_put(r1);
     fake_put(r2);
-    struct arus_pipeline p;
-    fake_pipeline(&p, tables, 3);
-    p.commit_horizon = true;
-    struct arus_table_override o = {
+    const struct arus_table_override o = {
         .name = "t", .watermark_column = "version", .commit_horizon = -1};
-    p.overrides = &o;
-    p.noverrides = 1;
     struct arus_sync_report rep;
-    struct arus_error err;
-    arus_error_clear(&err);
-    REQUIRE(fake_sync(&p, false, &rep, &err) == ARUS_OK);
+    REQUIRE(sync_with(true, &o, false, &rep) == ARUS_OK);
     CHECK_STR(fake_dest_state.watermark, "12");
     CHECK_STR(rep.tables[0].horizon, "");
     arus_sync_report_cleanup(&rep);
