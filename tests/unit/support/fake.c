@@ -193,6 +193,23 @@ void fake_put(const char *const *values)
     }
 }
 
+void fake_reset_events(void)
+{
+    static const char *const names[] = {"id", "name", "updated_at", "deleted_at"};
+    static const enum arus_ltype types[] = {ARUS_T_INT64, ARUS_T_STRING, ARUS_T_TIMESTAMP,
+                                            ARUS_T_TIMESTAMP};
+    fake_reset();
+    fake_define(4, names, types);
+}
+
+void fake_put_event(int id, const char *name, const char *updated_at, const char *deleted_at)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%d", id);
+    const char *row[] = {key, name, updated_at, deleted_at};
+    fake_put(row);
+}
+
 char **fake_dest_row(const char *id)
 {
     long r = find_row(&fake_dest_table, id);

@@ -86,6 +86,10 @@ void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *
 void fake_add_column(const char *name, enum arus_ltype type);
 /* Insert or replace (by column 0) a source row; values may contain NULL. */
 void fake_put(const char *const *values);
+/* The table the engine tests use, after fake_reset: t(id int64 pk, name string, updated_at
+ * timestamp, deleted_at timestamp); and one row of it (updated_at, deleted_at may be NULL). */
+void fake_reset_events(void);
+void fake_put_event(int id, const char *name, const char *updated_at, const char *deleted_at);
 /* Row of the destination whose key is id, or NULL. */
 char **fake_dest_row(const char *id);
 /* Index of a destination column by name, -1 if missing. */
