@@ -152,7 +152,7 @@ static int table_override(struct arus_arena *a, const struct arus_cfg_node *item
     o->commit_horizon = -1;
     bool horizon;
     if (rc == ARUS_OK && arus_cfg_get(item, "commit_horizon") &&
-        (rc = arus_cfg_bool(item, "commit_horizon", &horizon, err)) == ARUS_OK)
+        (rc = arus__cfg_bool(item, prefix, "commit_horizon", &horizon, err)) == ARUS_OK)
         o->commit_horizon = horizon;
     return rc;
 }
@@ -221,7 +221,7 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
     if (rc == ARUS_OK)
         rc = arus__cfg_seconds(p->node, prefix, "lookback", &p->lookback_seconds, err);
     if (rc == ARUS_OK)
-        rc = arus_cfg_bool(p->node, "commit_horizon", &p->commit_horizon, err);
+        rc = arus__cfg_bool(p->node, prefix, "commit_horizon", &p->commit_horizon, err);
     if (rc == ARUS_OK)
         rc = arus__cfg_int(p->node, prefix, "max_dead_letters", &p->max_dead_letters, err);
     if (rc == ARUS_OK && p->max_dead_letters < 0)

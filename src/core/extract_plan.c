@@ -58,9 +58,8 @@ bool arus__extract_keyless(const struct arus_table_schema *t)
 
 int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_table_schema *t,
                              const struct arus_sync_mode *m, enum arus__extract_kind kind,
-                             const char *watermark, const char *horizon,
-                             double lookback_seconds, size_t batch_size, struct arus_arena *a,
-                             struct arus_error *err)
+                             const char *watermark, const char *horizon, double lookback_seconds,
+                             size_t batch_size, struct arus_arena *a, struct arus_error *err)
 {
     struct arus_extract_plan p = {
         .table = t,
@@ -99,10 +98,9 @@ int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_ta
     p.ordered = true;
     bool keyless = kind == ARUS__EXTRACT_INCREMENTAL && arus__extract_keyless(t);
     char buf[64];
-    const char *from =
-        keyless ? watermark
-                : arus__lookback(watermark, &t->columns[p.watermark], lookback_seconds, buf,
-                                 sizeof buf);
+    const char *from = keyless ? watermark
+                               : arus__lookback(watermark, &t->columns[p.watermark],
+                                                lookback_seconds, buf, sizeof buf);
     p.lower.watermark = from ? arus_arena_strdup(a, from) : NULL;
     p.lower.inclusive = !keyless || horizon;
     if (keyless && horizon) {

@@ -94,22 +94,28 @@ static int wm_compare(const struct table_job *j, const char *a, const char *b)
                               strlen(b));
 }
 
+/* The newest watermark delivered is value: it is stored no further than the commit horizon,
+ * since a transaction still open may commit rows below it, which the next run must read (the
+ * merge makes re-reading the rows above harmless). */
+static void reach_watermark(struct table_job *j, const char *value, size_t len)
+{
+    set_heap_str(&j->watermark, value, len);
+    if (j->horizon && wm_compare(j, j->watermark, j->horizon) > 0) {
+        snprintf(j->rep->delivered, sizeof j->rep->delivered, "%.*s", (int)len, value);
+        set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
+    }
+}
+
 /* The watermark a batch reaches: rows arrive ordered by watermark, NULLs first, so the last
- * non-NULL one is the highest. It is stored no further than the commit horizon: a transaction
- * still open may commit rows below the newest one delivered, and the next run must read them
- * (the merge makes re-reading the rows above harmless). */
+ * non-NULL one is the highest. */
 static void advance_watermark(struct table_job *j, const struct arus_batch *b)
 {
     for (size_t r = b->nrows; r-- > 0;) {
         const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
-        if (!c->data)
-            continue;
-        set_heap_str(&j->watermark, c->data, c->len);
-        if (j->horizon && wm_compare(j, j->watermark, j->horizon) > 0) {
-            snprintf(j->rep->delivered, sizeof j->rep->delivered, "%.*s", (int)c->len, c->data);
-            set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
+        if (c->data) {
+            reach_watermark(j, c->data, c->len);
+            return;
         }
-        return;
     }
 }
 
@@ -377,10 +383,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
         deletes = false;
     }
     /* A first run loaded only live rows, so it has no deletes to propagate. */
-    if (deletes &&
-        (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, lookback, &plan,
-                          err)) ==
-            ARUS_OK)
+    if (deletes && (rc = plan_stream(j, ARUS__EXTRACT_SOFT_DELETES, j->deletes_watermark, lookback,
+                                     &plan, err)) == ARUS_OK)
         rc = arus__stream(j->src, &plan, on_deleted_batch, &sc, err);
     /* Mark the run complete: the next delete phase starts where this one ended. Written even
      * when unchanged: this last commit is where a destination that buffers writes
@@ -409,6 +413,11 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     struct arus_extract_plan plan;
     struct full_refresh_max max = {.column = j->wm_index};
     int rc;
+    /* The snapshot misses what transactions still open will commit, so the incremental runs
+     * after it start no later than the horizon. A keyless table keeps the newest value: its
+     * next run reads from there without a re-read it could not merge. */
+    if (j->wm_index >= 0 && !j->keyless)
+        read_horizon(j);
     if ((rc = plan_stream(j, ARUS__EXTRACT_FULL_REFRESH, NULL, 0, &plan, err)))
         return rc;
     j->target.shadow = true;
@@ -420,7 +429,7 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     /* The refreshed table replaces the old one and the state moves to the newest watermark
      * seen, in one transaction (where the destination has them). */
     if (max.value)
-        set_heap_str(&j->watermark, max.value, strlen(max.value));
+        reach_watermark(j, max.value, strlen(max.value));
     set_heap_str(&j->deletes_watermark, j->watermark, j->watermark ? strlen(j->watermark) : 0);
     if ((rc = arus_destination_begin(j->dst, err)))
         goto fail;

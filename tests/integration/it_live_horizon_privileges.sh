@@ -6,21 +6,13 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/my_lib.sh"
+source "$(dirname "$0")/live_lib.sh"
 
 DST="$WORK/dst.db"
 USER_NAME="hz_${IT_ID}"
 
-# write_config SOURCE_ENDPOINT_LINE
-write_config() {
-    cat >"$WORK/arus.yml" <<EOF
-sources:
-$1
-destinations:
-  dst: {type: sqlite, path: "$DST"}
-pipelines:
-  p: {source: src, destination: dst, tables: [a, b]}
-EOF
-}
+# write_config SOURCE_ENDPOINT_LINE: pipeline p from that source into SQLite.
+write_config() { live_sqlite_config "$1" "[a, b]"; }
 
 # synced NAME MESSAGE_EXPECTED: one sync that must succeed; the warning naming the privilege
 # appears exactly once (two tables, one warning per run) when MESSAGE_EXPECTED is 1, else not.

@@ -9,25 +9,14 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/my_lib.sh"
+source "$(dirname "$0")/live_lib.sh"
 source "$(dirname "$0")/mongo_lib.sh"
 
 DST="$WORK/dst.db"
 SQLITE_SRC="$WORK/src.db"
 
-# write_config SOURCE_ENDPOINT_LINE: one pipeline p from that source (named src) into SQLite.
-write_config() {
-    cat >"$WORK/arus.yml" <<EOF
-sources:
-$1
-destinations:
-  dst: {type: sqlite, path: "$DST"}
-pipelines:
-  p:
-    source: src
-    destination: dst
-    tables: [kl, nk]
-EOF
-}
+# write_config SOURCE_ENDPOINT_LINE: pipeline p from that source into SQLite.
+write_config() { live_sqlite_config "$1" "[kl, nk]"; }
 
 dcount() { sqlite_sql "$DST" "SELECT count(*) FROM analytics__$1"; }
 dval() { sqlite_sql "$DST" "SELECT v FROM analytics__nk WHERE id = $1"; }
@@ -73,8 +62,9 @@ check_nulls() {
 # ---- PostgreSQL
 pg_sql <<'SQL'
 CREATE SCHEMA src;
-CREATE TABLE src.kl (v text, updated_at timestamptz NOT NULL DEFAULT now());
-INSERT INTO src.kl SELECT 'v' || i, timestamptz '2024-01-01 00:00:00+00' + (i / 10) * interval '1 second'
+-- timestamp without time zone: the horizon is taken in the writers' default TimeZone
+CREATE TABLE src.kl (v text, updated_at timestamp NOT NULL DEFAULT now());
+INSERT INTO src.kl SELECT 'v' || i, timestamp '2024-01-01 00:00:00' + (i / 10) * interval '1 second'
 FROM generate_series(1, 1000) i;
 CREATE TABLE src.nk (id int PRIMARY KEY, v text, updated_at timestamptz);
 INSERT INTO src.nk SELECT i, 'v', timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second'
@@ -140,17 +130,7 @@ rm -f "$DST"
 awk 'BEGIN { for (i = 1; i <= 1000; i++)
     printf "{\"id\": %d, \"v\": \"v\", \"updated_at\": {\"$date\": \"2024-01-01T00:%02d:%02d.000Z\"}}\n",
            i, int(i / 60) % 60, i % 60 }' | mload insert nk || fail "seeding nk"
-cat >"$WORK/arus.yml" <<EOF
-sources:
-  src: {type: mongodb, url: "\${MONGO_URL}"}
-destinations:
-  dst: {type: sqlite, path: "$DST"}
-pipelines:
-  p:
-    source: src
-    destination: dst
-    tables: [nk]
-EOF
+live_sqlite_config "  src: {type: mongodb, url: \"\${MONGO_URL}\"}" "[nk]"
 arus_ok -c "$WORK/arus.yml" sync p
 assert_eq "$(dcount nk)" 1000 "MongoDB: first run"
 mongo_nulls() {

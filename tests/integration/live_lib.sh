@@ -1,4 +1,5 @@
-# Shared by it_live_sysbench_*.sh and bench/live_writers.sh (sourced after lib.sh): a sysbench
+# Shared by it_live_*.sh and bench/live_writers.sh (sourced after lib.sh). live_sqlite_config
+# writes a one-pipeline config into a SQLite destination. The rest runs a sysbench
 # oltp_read_write workload against a source whose updated_at the database maintains, while
 # `arus sync` runs in a loop with the default config, plus one transaction held open across
 # several syncs before it commits; then one last sync. sysbench runs with --delete_inserts=0:
@@ -51,4 +52,17 @@ live_compare() {
     [ "$rows" -eq "$LIVE_ROWS" ] || fail "$name: $rows rows in the source dump, expected $LIVE_ROWS"
     grep -q 'held open' "$dst" || fail "$name: the held transaction's update is missing"
     assert_eq "$diffs" 0 "$name: rows differing between source and destination"
+}
+
+# live_sqlite_config SOURCE_ENDPOINT_LINE TABLES: $WORK/arus.yml with that source (named src),
+# the SQLite destination $WORK/dst.db and pipeline p over TABLES (a YAML flow list).
+live_sqlite_config() {
+    cat >"$WORK/arus.yml" <<EOF
+sources:
+$1
+destinations:
+  dst: {type: sqlite, path: "$WORK/dst.db"}
+pipelines:
+  p: {source: src, destination: dst, tables: $2}
+EOF
 }

@@ -117,6 +117,7 @@ static void test_valid_config(void)
     CHECK_STR(p->target_schema, "analytics2");
     CHECK_STR(p->raw_schema, "landing");
     CHECK(p->lookback_seconds == 7200);
+    CHECK(!p->commit_horizon);
     CHECK_INT(p->max_dead_letters, 10);
     REQUIRE(p->noverrides == 2);
 
@@ -127,12 +128,14 @@ static void test_valid_config(void)
     CHECK_STR(o->primary_key, "id,region");
     CHECK_STR(o->sync_mode, "incremental");
     CHECK_STR(o->deleted_at_column, "removed_at");
+    CHECK_INT(o->commit_horizon, -1); /* the pipeline's */
     o = arus_pipeline_override(p, "audit_log");
     REQUIRE(o != NULL);
     CHECK_STR(o->name, "audit_*");
     CHECK_STR(o->sync_mode, "full_refresh");
     CHECK_STR(o->primary_key, "a,b");
     CHECK(o->watermark_column == NULL);
+    CHECK_INT(o->commit_horizon, 1);
     CHECK(arus_pipeline_override(p, "customers") == NULL);
     CHECK(arus_pipeline_override(p, "order_items") == NULL);
 
@@ -146,6 +149,7 @@ static void test_valid_config(void)
     CHECK(d->target_schema == NULL);
     CHECK(d->raw_schema == NULL);
     CHECK(d->lookback_seconds == 0);
+    CHECK(d->commit_horizon); /* on by default */
     CHECK_INT(d->max_dead_letters, 0);
 
     CHECK(arus_config_pipeline(cfg, "nosuch") == NULL);
@@ -185,6 +189,17 @@ static void test_unknown_type_lists_known(void)
                      "(known: ");
     expect_error_str("destinations:\n  a:\n    type: fakesrc\n", "fakedst");
     expect_error_str("sources:\n  a: {path: x}\n", "t.yml:2: sources.a.type is required");
+    /* commit_horizon is a boolean, for the pipeline and per table */
+    static const char head[] = "sources:\n  a: {type: fakesrc}\ndestinations:\n"
+                               "  b: {type: fakedst}\npipelines:\n";
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "%s  p: {source: a, destination: b, commit_horizon: maybe}\n",
+             head);
+    expect_error_str(yaml, "t.yml:6: pipelines.p.commit_horizon: expected true or false");
+    snprintf(yaml, sizeof yaml,
+             "%s  p: {source: a, destination: b, tables: [{name: t, commit_horizon: 2}]}\n", head);
+    expect_error_str(yaml,
+                     "t.yml:6: pipelines.p.tables[0].commit_horizon: expected true or false");
 }
 
 static void test_structure_errors(void)

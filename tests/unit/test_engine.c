@@ -8,24 +8,14 @@
 #include "check.h"
 #include "support/fake.h"
 
-static const char *names[] = {"id", "name", "updated_at", "deleted_at"};
-static const enum arus_ltype types[] = {ARUS_T_INT64, ARUS_T_STRING, ARUS_T_TIMESTAMP,
-                                        ARUS_T_TIMESTAMP};
 static const char *tables[] = {"t"};
 
 static void put(int id, const char *name, const char *updated_at, const char *deleted_at)
 {
-    char key[32];
-    snprintf(key, sizeof key, "%d", id);
-    const char *row[] = {key, name, updated_at, deleted_at};
-    fake_put(row);
+    fake_put_event(id, name, updated_at, deleted_at);
 }
 
-static void setup(void)
-{
-    fake_reset();
-    fake_define(4, names, types);
-}
+static void setup(void) { fake_reset_events(); }
 
 /* Every source row is in the destination with the same values, and nothing else is. */
 static bool dest_equals_source(void)

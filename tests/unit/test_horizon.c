@@ -1,54 +1,51 @@
 /* The engine against a busy source (fake connectors): the stored watermark held at the commit
  * horizon so a transaction committing late is read on the next run, the fallback lookback when
  * the horizon cannot be read, commit_horizon switched off, keyless tables read once between
- * horizons, NULL watermarks read on every run and counted, and no horizon for a counter. */
+ * horizons, NULL watermarks read on every run and counted, no horizon for a counter, and a
+ * full refresh held at the horizon too. */
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "support/fake.h"
 
-static const char *names[] = {"id", "name", "updated_at", "deleted_at"};
-static const enum arus_ltype types[] = {ARUS_T_INT64, ARUS_T_STRING, ARUS_T_TIMESTAMP,
-                                        ARUS_T_TIMESTAMP};
 static const char *tables[] = {"t"};
 
 static void put(int id, const char *name, const char *updated_at)
 {
-    char key[32];
-    snprintf(key, sizeof key, "%d", id);
-    const char *row[] = {key, name, updated_at, NULL};
-    fake_put(row);
+    fake_put_event(id, name, updated_at, NULL);
 }
 
 static void setup(void)
 {
-    fake_reset();
-    fake_define(4, names, types);
+    fake_reset_events();
     fake_horizon = NULL;
     fake_keyless = false;
 }
 
-/* One sync with commit_horizon as given (override: -1 none, else the table's value). */
-static int sync_with(bool horizon, int override, struct arus_sync_report *rep)
+/* One sync (a full refresh when full) of a pipeline whose commit_horizon is as given, with
+ * table override o (NULL: none). */
+static int sync_with(bool horizon, const struct arus_table_override *o, bool full,
+                     struct arus_sync_report *rep)
 {
     struct arus_pipeline p;
     fake_pipeline(&p, tables, 3);
     p.commit_horizon = horizon;
-    struct arus_table_override o = {.name = "t", .commit_horizon = override};
-    if (override >= 0) {
-        p.overrides = &o;
+    struct arus_table_override copy;
+    if (o) {
+        copy = *o;
+        p.overrides = &copy;
         p.noverrides = 1;
     }
     struct arus_error err;
     arus_error_clear(&err);
-    int rc = fake_sync(&p, false, rep, &err);
+    int rc = fake_sync(&p, full, rep, &err);
     if (rc)
         fprintf(stderr, "  (sync: %s)\n", err.msg);
     return rc;
 }
 
-static int sync_once(struct arus_sync_report *rep) { return sync_with(true, -1, rep); }
+static int sync_once(struct arus_sync_report *rep) { return sync_with(true, NULL, false, rep); }
 
 /* The destination row of id has name `name`. */
 static bool dest_name_is(const char *id, const char *name)
@@ -75,6 +72,7 @@ static void test_horizon_holds_the_watermark(void)
     CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:02:00");
     CHECK_STR(rep.tables[0].horizon, "2024-01-01 10:02:00");
     CHECK_STR(rep.tables[0].delivered, "2024-01-01 10:10:00");
+    CHECK_STR(fake_dest_state.held_from, "2024-01-01 10:10:00"); /* for arus state */
     arus_sync_report_cleanup(&rep);
     put(11, "late", "2024-01-01 10:03:00");
     fake_horizon = "2024-01-01 11:00:00";
@@ -83,6 +81,7 @@ static void test_horizon_holds_the_watermark(void)
     CHECK_INT(rep.tables[0].rows_loaded, 1); /* the re-read rows changed nothing */
     CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:10:00");
     CHECK_STR(rep.tables[0].delivered, "");
+    CHECK(fake_dest_state.held_from == NULL); /* not held this time */
     CHECK_INT(fake_dest_duplicates(), 0);
     arus_sync_report_cleanup(&rep);
 }
@@ -96,12 +95,14 @@ static void test_switched_off(void)
         put(2, "v", "2024-01-01 10:10:00");
         fake_horizon = "2024-01-01 10:00:00";
         struct arus_sync_report rep;
-        REQUIRE(sync_with(how == 1, how == 1 ? 0 : -1, &rep) == ARUS_OK);
+        const struct arus_table_override off = {.name = "t", .commit_horizon = 0};
+        const struct arus_table_override *o = how == 1 ? &off : NULL;
+        REQUIRE(sync_with(how == 1, o, false, &rep) == ARUS_OK);
         CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:10:00");
         CHECK_STR(rep.tables[0].horizon, "");
         arus_sync_report_cleanup(&rep);
         put(3, "late", "2024-01-01 10:05:00");
-        REQUIRE(sync_with(how == 1, how == 1 ? 0 : -1, &rep) == ARUS_OK);
+        REQUIRE(sync_with(how == 1, o, false, &rep) == ARUS_OK);
         CHECK(fake_dest_row("3") == NULL);
         arus_sync_report_cleanup(&rep);
     }
@@ -194,6 +195,26 @@ static void test_null_watermarks(void)
     arus_sync_report_cleanup(&rep);
 }
 
+/* A full refresh reads a snapshot: what a transaction still open commits later must be read by
+ * the next incremental run, so the stored watermark is held at the horizon too. */
+static void test_full_refresh_held(void)
+{
+    setup();
+    put(1, "v", "2024-01-01 10:01:00");
+    put(2, "v", "2024-01-01 10:09:00");
+    fake_horizon = "2024-01-01 10:05:00";
+    struct arus_sync_report rep;
+    REQUIRE(sync_with(true, NULL, true, &rep) == ARUS_OK);
+    CHECK_STR(fake_dest_state.watermark, "2024-01-01 10:05:00");
+    CHECK_STR(fake_dest_state.held_from, "2024-01-01 10:09:00");
+    arus_sync_report_cleanup(&rep);
+    put(3, "late", "2024-01-01 10:06:00");
+    fake_horizon = "2024-01-01 11:00:00";
+    REQUIRE(sync_once(&rep) == ARUS_OK);
+    CHECK(dest_name_is("3", "late"));
+    arus_sync_report_cleanup(&rep);
+}
+
 /* A counter has no horizon (the wrapper refuses non-time columns): the run warns and stores
  * the newest watermark delivered, as without a horizon. */
 static void test_integer_watermark(void)
@@ -206,17 +227,10 @@ static void test_integer_watermark(void)
     const char *r1[] = {"1", "a", "7"}, *r2[] = {"2", "b", "12"};
     fake_put(r1);
     fake_put(r2);
-    struct arus_pipeline p;
-    fake_pipeline(&p, tables, 3);
-    p.commit_horizon = true;
-    struct arus_table_override o = {.name = "t", .watermark_column = "version",
-                                    .commit_horizon = -1};
-    p.overrides = &o;
-    p.noverrides = 1;
+    const struct arus_table_override o = {
+        .name = "t", .watermark_column = "version", .commit_horizon = -1};
     struct arus_sync_report rep;
-    struct arus_error err;
-    arus_error_clear(&err);
-    REQUIRE(fake_sync(&p, false, &rep, &err) == ARUS_OK);
+    REQUIRE(sync_with(true, &o, false, &rep) == ARUS_OK);
     CHECK_STR(fake_dest_state.watermark, "12");
     CHECK_STR(rep.tables[0].horizon, "");
     arus_sync_report_cleanup(&rep);
@@ -232,5 +246,6 @@ int main(void)
     RUN(test_keyless_reads_each_row_once);
     RUN(test_null_watermarks);
     RUN(test_integer_watermark);
+    RUN(test_full_refresh_held);
     return check_exit();
 }

@@ -463,8 +463,7 @@ static int mongo_commit_horizon(struct arus_source *base, const struct arus_tabl
     char buf[64];
     int rc = ARUS_OK;
     if (!mongoc_client_command_simple(s->client, "admin", cmd, NULL, &reply, &e)) {
-        rc = arus_error_set(err, mongo_code(&e), "read the commit horizon (hello): %s",
-                            e.message);
+        rc = arus_error_set(err, mongo_code(&e), "read the commit horizon (hello): %s", e.message);
     } else if (!bson_iter_init_find(&it, &reply, "localTime") || !BSON_ITER_HOLDS_DATE_TIME(&it)) {
         rc = arus_error_set(err, ARUS_ENOTSUP,
                             "read the commit horizon: the server reports no localTime in hello");

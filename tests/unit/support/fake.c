@@ -72,13 +72,15 @@ static void table_copy(struct fake_table *dst, const struct fake_table *src)
 static void state_set(struct fake_dest_state *dst, const struct fake_dest_state *src)
 {
     char *w = dup_or_null(src->watermark), *dw = dup_or_null(src->deletes_watermark),
-         *cp = dup_or_null(src->cdc_position);
+         *cp = dup_or_null(src->cdc_position), *hf = dup_or_null(src->held_from);
     free(dst->watermark);
     free(dst->deletes_watermark);
     free(dst->cdc_position);
+    free(dst->held_from);
     dst->watermark = w;
     dst->deletes_watermark = dw;
     dst->cdc_position = cp;
+    dst->held_from = hf;
     dst->stored = src->stored;
 }
 
@@ -199,6 +201,23 @@ void fake_put(const char *const *values)
         free(t->cells[r][c]);
         t->cells[r][c] = dup_or_null(values[c]);
     }
+}
+
+void fake_reset_events(void)
+{
+    static const char *const names[] = {"id", "name", "updated_at", "deleted_at"};
+    static const enum arus_ltype types[] = {ARUS_T_INT64, ARUS_T_STRING, ARUS_T_TIMESTAMP,
+                                            ARUS_T_TIMESTAMP};
+    fake_reset();
+    fake_define(4, names, types);
+}
+
+void fake_put_event(int id, const char *name, const char *updated_at, const char *deleted_at)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%d", id);
+    const char *row[] = {key, name, updated_at, deleted_at};
+    fake_put(row);
 }
 
 char **fake_dest_row(const char *id)
@@ -866,6 +885,7 @@ static int dst_update_wm(struct arus_destination *d, const struct arus_target *t
         note("update_watermark");
         s.watermark = (char *)st->watermark;
         s.deletes_watermark = (char *)st->deletes_watermark;
+        s.held_from = (char *)st->held_from;
         s.stored = true;
     }
     state_set(work_state(d), &s);

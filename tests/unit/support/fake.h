@@ -38,6 +38,7 @@ struct fake_dest_state {
     char *deletes_watermark;
     char *cdc_position; /* the ARUS_CDC_POSITION_ROW row's watermark */
     bool stored;        /* table t's row exists */
+    char *held_from;
 };
 extern struct fake_dest_state fake_dest_state;
 
@@ -88,6 +89,10 @@ void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *
 void fake_add_column(const char *name, enum arus_ltype type);
 /* Insert or replace (by column 0) a source row; values may contain NULL. */
 void fake_put(const char *const *values);
+/* The table the engine tests use, after fake_reset: t(id int64 pk, name string, updated_at
+ * timestamp, deleted_at timestamp); and one row of it (updated_at, deleted_at may be NULL). */
+void fake_reset_events(void);
+void fake_put_event(int id, const char *name, const char *updated_at, const char *deleted_at);
 /* Row of the destination whose key is id, or NULL. */
 char **fake_dest_row(const char *id);
 /* Index of a destination column by name, -1 if missing. */
