@@ -109,23 +109,27 @@ static int key_order(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* JSON with object keys sorted bytewise and no insignificant space; numbers and strings as
- * json-c prints them (the same way for both sides). */
-static void canon_json_value(struct json_object *o, struct arus_strbuf *out)
+/* JSON with object keys sorted bytewise and no insignificant space; numbers with a fraction
+ * or exponent by their double value, integers and strings as json-c prints them (the same way
+ * for both sides). Returns false for an integer json-c may have clamped to 64 bits (a value at
+ * a limit; widen_long_ints turns longer ones into doubles): the document is then compared as
+ * its text. */
+static bool canon_json_value(struct json_object *o, struct arus_strbuf *out)
 {
+    bool exact = true;
     switch (json_object_get_type(o)) {
     case json_type_string:
         arus_json_quote(out, json_object_get_string(o), (size_t)json_object_get_string_len(o));
-        return;
+        return true;
     case json_type_array: {
         size_t n = json_object_array_length(o);
         arus_strbuf_putc(out, '[');
         for (size_t i = 0; i < n; i++) {
             arus_strbuf_puts(out, i ? "," : "");
-            canon_json_value(json_object_array_get_idx(o, i), out);
+            exact &= canon_json_value(json_object_array_get_idx(o, i), out);
         }
         arus_strbuf_putc(out, ']');
-        return;
+        return exact;
     }
     case json_type_object: {
         size_t n = (size_t)json_object_object_length(o), k = 0;
@@ -141,30 +145,87 @@ static void canon_json_value(struct json_object *o, struct arus_strbuf *out)
             arus_strbuf_puts(out, i ? "," : "");
             arus_json_quote(out, keys[i], strlen(keys[i]));
             arus_strbuf_putc(out, ':');
-            canon_json_value(json_object_object_get(o, keys[i]), out);
+            exact &= canon_json_value(json_object_object_get(o, keys[i]), out);
         }
         arus_strbuf_putc(out, '}');
         free(keys);
-        return;
+        return exact;
+    }
+    case json_type_double: {
+        /* by value: jsonb keeps 1e300 as 1000...0 and 2.50 as written, MySQL JSON as a double */
+        double d = json_object_get_double(o);
+        if (isfinite(d)) {
+            arus_strbuf_appendf(out, "%.17g", d);
+            return true;
+        }
+        break;
+    }
+    case json_type_int: {
+        int64_t v = json_object_get_int64(o);
+        exact = v != INT64_MIN && (v != INT64_MAX || json_object_get_uint64(o) != UINT64_MAX);
+        break;
     }
     default:
-        arus_strbuf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        return;
+        break;
+    }
+    arus_strbuf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    return exact;
+}
+
+/* An integer literal (digits after an optional '-') beyond the 64-bit range json-c holds. */
+static bool beyond_64_bits(const char *p, size_t n)
+{
+    bool neg = n && p[0] == '-';
+    const char *limit = neg ? "9223372036854775808" : "18446744073709551615";
+    size_t digits = n - neg, ln = strlen(limit);
+    return digits > ln || (digits == ln && memcmp(p + neg, limit, ln) > 0);
+}
+
+/* Copy JSON text into sb with ".0" after every integer literal json-c would clamp to 64 bits,
+ * so that it reads such a number as a double (PostgreSQL's jsonb prints 1e300 as 301 digits).
+ * Written by hand: json-c has no option for it; only strings and numbers need recognising. */
+static void widen_long_ints(const char *p, size_t n, struct arus_strbuf *sb)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        if (p[i] == '"') {
+            while (j < n && p[j] != '"')
+                j += p[j] == '\\' ? 2 : 1;
+            j = j < n ? j + 1 : n;
+        } else if (p[i] == '-' || isdigit((unsigned char)p[i])) {
+            bool integer = true;
+            while (j < n && (isdigit((unsigned char)p[j]) || strchr(".eE+-", p[j]))) {
+                integer &= isdigit((unsigned char)p[j]) != 0;
+                j++;
+            }
+            arus_strbuf_append(sb, p + i, j - i);
+            if (integer && beyond_64_bits(p + i, j - i))
+                arus_strbuf_puts(sb, ".0");
+            i = j;
+            continue;
+        }
+        arus_strbuf_append(sb, p + i, j - i);
+        i = j;
     }
 }
 
 static void canon_json(const char *p, size_t n, struct arus_strbuf *out)
 {
+    struct arus_strbuf wide;
+    arus_strbuf_init(&wide);
+    widen_long_ints(p, n, &wide);
     struct json_tokener *tok = json_tokener_new();
-    struct json_object *o = json_tokener_parse_ex(tok, p, (int)n);
-    bool whole =
-        json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == n;
-    if (whole)
-        canon_json_value(o, out);
-    else
+    struct json_object *o = json_tokener_parse_ex(tok, wide.data ? wide.data : "", (int)wide.len);
+    size_t start = out->len;
+    bool whole = json_tokener_get_error(tok) == json_tokener_success &&
+                 json_tokener_get_parse_end(tok) == wide.len;
+    if (!whole || !canon_json_value(o, out)) {
+        out->len = start;
         arus_strbuf_append(out, p, n);
+    }
     json_object_put(o);
     json_tokener_free(tok);
+    arus_strbuf_cleanup(&wide);
 }
 
 void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_strbuf *out)

@@ -113,7 +113,21 @@ static void test_canon(void)
     check_canon(ARUS_T_UUID, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
                 "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
     check_canon(ARUS_T_JSON, "{\"b\": [1, 2.50], \"a\": {\"y\": null, \"x\": \"\\u00e9\"}}",
-                "{\"a\":{\"x\":\"\xc3\xa9\",\"y\":null},\"b\":[1,2.50]}");
+                "{\"a\":{\"x\":\"\xc3\xa9\",\"y\":null},\"b\":[1,2.5]}");
+    check_canon(ARUS_T_JSON, "{\"n\": 1e300}", "{\"n\":1.0000000000000001e+300}");
+    check_canon(ARUS_T_JSON, "[1.0, 9007199254740993, -0.5e1]", "[1,9007199254740993,-5]");
+    /* integers beyond 64 bits compare as doubles (jsonb writes 1e300 out in full) */
+    check_canon(ARUS_T_JSON, "[100000000000000000000, \"1e300 \\\" 1\", -1e2]",
+                "[1e+20,\"1e300 \\\" 1\",-100]");
+    check_canon(ARUS_T_JSON, "[-9223372036854775808, 18446744073709551614, 18446744073709551616]",
+                "[-9223372036854775808, 18446744073709551614, 18446744073709551616]");
+    char digits[320] = "{\"n\": 1";
+    memset(digits + 7, '0', 300);
+    digits[307] = '}';
+    digits[308] = '\0';
+    check_canon(ARUS_T_JSON, digits, "{\"n\":1.0000000000000001e+300}");
+    check_canon(ARUS_T_JSON, "[-9223372036854775807, 18446744073709551614]",
+                "[-9223372036854775807,18446744073709551614]");
     check_canon(ARUS_T_JSON, "not json", "not json");
     check_canon(ARUS_T_STRING, "  as is 1.0 ", "  as is 1.0 ");
     check_canon(ARUS_T_INT64, "+5", "5");
