@@ -660,6 +660,40 @@ static int extra_row(struct vjob *v, const struct arus_cell *drow, struct arus_e
     return v->delete_extra ? queue_gone(v, drow, err) : ARUS_OK;
 }
 
+/* With -vv, for the changed rows whose keys are listed: the columns that differ, both sides in
+ * comparison form (cut to 100 bytes), so a report of changed rows can be checked. */
+static void log_changed(struct vjob *v, const struct arus_cell *srow, const struct arus_cell *drow)
+{
+    if (arus_log_get_level() < ARUS_LOG_DEBUG || v->rep->nkeys[ARUS_VERIFY_CHANGED] >= v->max_keys)
+        return;
+    struct arus_strbuf a, b;
+    arus_strbuf_init(&a);
+    arus_strbuf_init(&b);
+    char *key = key_text(v, srow);
+    for (size_t i = 0; i < v->ncmp; i++) {
+        enum arus_ltype t = v->schema->columns[i].type.ltype;
+        arus_strbuf_reset(&a);
+        arus_strbuf_reset(&b);
+        if (srow[i].data)
+            arus__verify_canon(t, srow[i].data, srow[i].len, &a);
+        if (drow[i].data)
+            arus__verify_canon(t, drow[i].data, drow[i].len, &b);
+        if (!srow[i].data == !drow[i].data && a.len == b.len &&
+            (a.len == 0 || memcmp(a.data, b.data, a.len) == 0))
+            continue;
+        arus_log(ARUS_LOG_DEBUG, "verify",
+                 "table \"%s\" key [%s] column \"%s\": source %s%.100s%s, "
+                 "destination %s%.100s%s",
+                 v->target->table, key, v->schema->columns[i].name, srow[i].data ? "\"" : "",
+                 srow[i].data ? arus_strbuf_cstr(&a) : "NULL", srow[i].data ? "\"" : "",
+                 drow[i].data ? "\"" : "", drow[i].data ? arus_strbuf_cstr(&b) : "NULL",
+                 drow[i].data ? "\"" : "");
+    }
+    free(key);
+    arus_strbuf_cleanup(&a);
+    arus_strbuf_cleanup(&b);
+}
+
 static int64_t drift_rows(const struct arus_verify_table *r)
 {
     return r->count[ARUS_VERIFY_MISSING] + r->count[ARUS_VERIFY_EXTRA] +
@@ -731,6 +765,7 @@ static int on_source_batch(void *ctx, struct arus_batch *b, struct arus_error *e
                     v->rep->rows_matched++;
                     break;
                 }
+                log_changed(v, srow, drow);
                 note(v, ARUS_VERIFY_CHANGED, srow);
             } else {
                 note(v, ARUS_VERIFY_MISSING, srow);
@@ -904,6 +939,22 @@ const char *arus_verify_kind_name(enum arus_verify_kind k)
     return k < ARUS_VERIFY__KINDS ? names[k] : "?";
 }
 
+/* The columns verify compares, allocated in a: all but those named like the metadata every
+ * typed table gets from its own load (_arus_run_id, _arus_synced_at), which a source that is
+ * itself an arus destination (a chained pipeline) has too: they differ by design. */
+static struct arus_table_schema *compared_columns(struct arus_arena *a,
+                                                  const struct arus_table_schema *t)
+{
+    struct arus_table_schema *c = arus_schema_copy(a, t);
+    size_t n = 0;
+    for (size_t i = 0; i < c->ncolumns; i++)
+        if (strcmp(c->columns[i].name, "_arus_run_id") != 0 &&
+            strcmp(c->columns[i].name, "_arus_synced_at") != 0)
+            c->columns[n++] = c->columns[i];
+    c->ncolumns = n;
+    return c;
+}
+
 static int verify_table(struct arus_source *src, struct arus_destination *dst,
                         const struct arus_pipeline *p, const struct arus_verify_options *opt,
                         const struct arus_target *t, struct arus_verify_table *rep,
@@ -918,6 +969,7 @@ static int verify_table(struct arus_source *src, struct arus_destination *dst,
     if (rc == ARUS_OK)
         rc = arus__resolve_mode(src, p, t->table, false, schema, &mode, &wm, err);
     if (rc == ARUS_OK) {
+        schema = compared_columns(a, schema);
         key = arus_xcalloc(schema->ncolumns + 1, sizeof *key);
         size_t nkey = arus_schema_pk(schema, key);
         if (nkey == 0) {
