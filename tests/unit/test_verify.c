@@ -228,6 +228,32 @@ static void test_drift_named_by_key(void)
     arus_verify_report_cleanup(&rep);
 }
 
+/* A chained pipeline's source has the metadata columns of its own load: not compared. */
+static void test_metadata_columns_not_compared(void)
+{
+    static const char *meta_names[] = {"id", "name", "updated_at", "deleted_at", "_arus_run_id"};
+    static const enum arus_ltype meta_types[] = {ARUS_T_INT64, ARUS_T_STRING, ARUS_T_TIMESTAMP,
+                                                 ARUS_T_TIMESTAMP, ARUS_T_STRING};
+    fake_reset();
+    fake_define(5, meta_names, meta_types);
+    const char *row[] = {"1", "x", "2024-01-01 00:00:00", NULL, "run-a"};
+    fake_put(row);
+    struct arus_pipeline p;
+    fake_pipeline(&p, tables, 3);
+    struct arus_sync_report srep;
+    struct arus_error err;
+    arus_error_clear(&err);
+    REQUIRE(fake_sync(&p, false, &srep, &err) == ARUS_OK);
+    arus_sync_report_cleanup(&srep);
+    const char *later[] = {"1", "x", "2024-01-01 00:00:00", NULL, "run-b"};
+    fake_dest_put(later);
+    struct arus_verify_report rep;
+    REQUIRE(verify(3, false, 0, &rep) == ARUS_OK);
+    CHECK_INT(rep.drifted, 0);
+    CHECK_INT(rep.tables[0].rows_matched, 1);
+    arus_verify_report_cleanup(&rep);
+}
+
 static void test_empty_destination(void)
 {
     setup_synced(5);
@@ -302,6 +328,7 @@ int main(void)
         RUN(test_equal_tables);
         RUN(test_drift_named_by_key);
         RUN(test_empty_destination);
+        RUN(test_metadata_columns_not_compared);
         RUN(test_repair_leaves_watermark);
         RUN(test_delete_missing);
     }
