@@ -1,12 +1,10 @@
 /* arus verify and delete_missing: the source's rows ordered by primary key (one extract stream)
  * merged with the destination's typed rows read back by key in pages, comparing the
- * comparison form of every cell (arus__verify_canon) through 64-bit row hashes. Streaming both
- * sides through arus instead of checksumming inside each database avoids asking four SQL
- * dialects to print every type identically (docs/verify.md explains the choice). */
+ * comparison form of every cell (arus__verify_canon, verify_canon.c) through 64-bit row hashes.
+ * Streaming both sides through arus instead of checksumming inside each database avoids asking four
+ * SQL dialects to print every type identically (docs/verify.md explains the choice). */
 #include "arus/verify.h"
 
-#include <ctype.h>
-#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,198 +17,6 @@
 #include "core/extract_plan.h"
 #include "core/sync_internal.h"
 #include "core/verify_internal.h"
-
-/* ---- The comparison form of a cell */
-
-static bool is_true(const char *p, size_t n)
-{
-    return (n == 1 && (p[0] == 't' || p[0] == '1')) || (n == 4 && strncasecmp(p, "true", 4) == 0);
-}
-
-static bool is_false(const char *p, size_t n)
-{
-    return (n == 1 && (p[0] == 'f' || p[0] == '0')) || (n == 5 && strncasecmp(p, "false", 5) == 0);
-}
-
-/* Drop trailing zeros of a fraction, and the point when nothing is left after it. */
-static size_t trim_fraction(const char *p, size_t n)
-{
-    const char *dot = memchr(p, '.', n);
-    if (!dot)
-        return n;
-    while (n > (size_t)(dot - p) + 1 && p[n - 1] == '0')
-        n--;
-    return n == (size_t)(dot - p) + 1 ? n - 1 : n;
-}
-
-static void canon_decimal(const char *p, size_t n, struct arus_strbuf *out)
-{
-    if (n && p[0] == '+') {
-        p++;
-        n--;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)p[i]) && p[i] != '.' && !(i == 0 && p[i] == '-')) {
-            arus_strbuf_append(out, p, n); /* NaN and anything unexpected */
-            return;
-        }
-    n = trim_fraction(p, n);
-    /* "-0" and "-0.0" are zero */
-    bool zero = true;
-    for (size_t i = 0; i < n; i++)
-        zero &= p[i] == '0' || p[i] == '-' || p[i] == '.';
-    if (zero && n)
-        arus_strbuf_putc(out, '0');
-    else
-        arus_strbuf_append(out, p, n);
-}
-
-static void canon_float(const char *p, size_t n, bool single, struct arus_strbuf *out)
-{
-    char buf[64];
-    if (n == 0 || n >= sizeof buf) {
-        arus_strbuf_append(out, p, n);
-        return;
-    }
-    memcpy(buf, p, n);
-    buf[n] = '\0';
-    char *end;
-    double d = single ? (double)strtof(buf, &end) : strtod(buf, &end);
-    if (*end) {
-        arus_strbuf_append(out, p, n);
-    } else if (isnan(d)) {
-        arus_strbuf_puts(out, "NaN");
-    } else if (isinf(d)) {
-        arus_strbuf_puts(out, d < 0 ? "-Infinity" : "Infinity");
-    } else {
-        arus_strbuf_appendf(out, single ? "%.9g" : "%.17g", d);
-    }
-}
-
-static void canon_time(const char *p, size_t n, bool timestamp, struct arus_strbuf *out)
-{
-    static const char *const utc[] = {"+00:00", "+0000", "+00", " UTC", "Z"};
-    for (size_t i = 0; i < sizeof utc / sizeof *utc; i++) {
-        size_t k = strlen(utc[i]);
-        if (n > k && memcmp(p + n - k, utc[i], k) == 0) {
-            n -= k;
-            break;
-        }
-    }
-    n = trim_fraction(p, n);
-    size_t start = out->len;
-    arus_strbuf_append(out, p, n);
-    if (timestamp && n > 10 && out->data[start + 10] == 'T')
-        out->data[start + 10] = ' ';
-}
-
-static int key_order(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* JSON with object keys sorted bytewise and no insignificant space; numbers and strings as
- * json-c prints them (the same way for both sides). */
-static void canon_json_value(struct json_object *o, struct arus_strbuf *out)
-{
-    switch (json_object_get_type(o)) {
-    case json_type_string:
-        arus_json_quote(out, json_object_get_string(o), (size_t)json_object_get_string_len(o));
-        return;
-    case json_type_array: {
-        size_t n = json_object_array_length(o);
-        arus_strbuf_putc(out, '[');
-        for (size_t i = 0; i < n; i++) {
-            arus_strbuf_puts(out, i ? "," : "");
-            canon_json_value(json_object_array_get_idx(o, i), out);
-        }
-        arus_strbuf_putc(out, ']');
-        return;
-    }
-    case json_type_object: {
-        size_t n = (size_t)json_object_object_length(o), k = 0;
-        const char **keys = arus_xcalloc(n ? n : 1, sizeof *keys);
-        json_object_object_foreach(o, key, val)
-        {
-            (void)val;
-            keys[k++] = key;
-        }
-        qsort(keys, k, sizeof *keys, key_order);
-        arus_strbuf_putc(out, '{');
-        for (size_t i = 0; i < k; i++) {
-            arus_strbuf_puts(out, i ? "," : "");
-            arus_json_quote(out, keys[i], strlen(keys[i]));
-            arus_strbuf_putc(out, ':');
-            canon_json_value(json_object_object_get(o, keys[i]), out);
-        }
-        arus_strbuf_putc(out, '}');
-        free(keys);
-        return;
-    }
-    default:
-        arus_strbuf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        return;
-    }
-}
-
-static void canon_json(const char *p, size_t n, struct arus_strbuf *out)
-{
-    struct json_tokener *tok = json_tokener_new();
-    struct json_object *o = json_tokener_parse_ex(tok, p, (int)n);
-    bool whole =
-        json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == n;
-    if (whole)
-        canon_json_value(o, out);
-    else
-        arus_strbuf_append(out, p, n);
-    json_object_put(o);
-    json_tokener_free(tok);
-}
-
-void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_strbuf *out)
-{
-    switch (t) {
-    case ARUS_T_BOOL:
-        arus_strbuf_puts(out, is_true(p, n) ? "true" : is_false(p, n) ? "false" : "");
-        if (!is_true(p, n) && !is_false(p, n))
-            arus_strbuf_append(out, p, n);
-        return;
-    case ARUS_T_INT16:
-    case ARUS_T_INT32:
-    case ARUS_T_INT64:
-    case ARUS_T_UINT64:
-        if (n > 1 && p[0] == '+')
-            arus_strbuf_append(out, p + 1, n - 1);
-        else
-            arus_strbuf_append(out, p, n);
-        return;
-    case ARUS_T_DECIMAL:
-        canon_decimal(p, n, out);
-        return;
-    case ARUS_T_FLOAT32:
-    case ARUS_T_FLOAT64:
-        canon_float(p, n, t == ARUS_T_FLOAT32, out);
-        return;
-    case ARUS_T_UUID: {
-        size_t start = out->len;
-        arus_strbuf_append(out, p, n);
-        for (size_t i = start; i < out->len; i++)
-            out->data[i] = (char)tolower((unsigned char)out->data[i]);
-        return;
-    }
-    case ARUS_T_TIME:
-    case ARUS_T_TIMESTAMP:
-    case ARUS_T_TIMESTAMPTZ:
-        canon_time(p, n, t != ARUS_T_TIME, out);
-        return;
-    case ARUS_T_JSON:
-        canon_json(p, n, out);
-        return;
-    default:
-        arus_strbuf_append(out, p, n);
-        return;
-    }
-}
 
 /* ---- Row hashes */
 
@@ -599,6 +405,40 @@ static int extra_row(struct vjob *v, const struct arus_cell *drow, struct arus_e
     return v->delete_extra ? queue_gone(v, drow, err) : ARUS_OK;
 }
 
+/* With -vv, for the changed rows whose keys are listed: the columns that differ, both sides in
+ * comparison form (cut to 100 bytes), so a report of changed rows can be checked. */
+static void log_changed(struct vjob *v, const struct arus_cell *srow, const struct arus_cell *drow)
+{
+    if (arus_log_get_level() < ARUS_LOG_DEBUG || v->rep->nkeys[ARUS_VERIFY_CHANGED] >= v->max_keys)
+        return;
+    struct arus_strbuf a, b;
+    arus_strbuf_init(&a);
+    arus_strbuf_init(&b);
+    char *key = key_text(v, srow);
+    for (size_t i = 0; i < v->ncmp; i++) {
+        enum arus_ltype t = v->schema->columns[i].type.ltype;
+        arus_strbuf_reset(&a);
+        arus_strbuf_reset(&b);
+        if (srow[i].data)
+            arus__verify_canon(t, srow[i].data, srow[i].len, &a);
+        if (drow[i].data)
+            arus__verify_canon(t, drow[i].data, drow[i].len, &b);
+        if (!srow[i].data == !drow[i].data && a.len == b.len &&
+            (a.len == 0 || memcmp(a.data, b.data, a.len) == 0))
+            continue;
+        arus_log(ARUS_LOG_DEBUG, "verify",
+                 "table \"%s\" key [%s] column \"%s\": source %s%.100s%s, "
+                 "destination %s%.100s%s",
+                 v->target->table, key, v->schema->columns[i].name, srow[i].data ? "\"" : "",
+                 srow[i].data ? arus_strbuf_cstr(&a) : "NULL", srow[i].data ? "\"" : "",
+                 drow[i].data ? "\"" : "", drow[i].data ? arus_strbuf_cstr(&b) : "NULL",
+                 drow[i].data ? "\"" : "");
+    }
+    free(key);
+    arus_strbuf_cleanup(&a);
+    arus_strbuf_cleanup(&b);
+}
+
 static int64_t drift_rows(const struct arus_verify_table *r)
 {
     return r->count[ARUS_VERIFY_MISSING] + r->count[ARUS_VERIFY_EXTRA] +
@@ -670,6 +510,7 @@ static int on_source_batch(void *ctx, struct arus_batch *b, struct arus_error *e
                     v->rep->rows_matched++;
                     break;
                 }
+                log_changed(v, srow, drow);
                 note(v, ARUS_VERIFY_CHANGED, srow);
             } else {
                 note(v, ARUS_VERIFY_MISSING, srow);
@@ -843,6 +684,22 @@ const char *arus_verify_kind_name(enum arus_verify_kind k)
     return k < ARUS_VERIFY__KINDS ? names[k] : "?";
 }
 
+/* The columns verify compares, allocated in a: all but those named like the metadata every
+ * typed table gets from its own load (_arus_run_id, _arus_synced_at), which a source that is
+ * itself an arus destination (a chained pipeline) has too: they differ by design. */
+static struct arus_table_schema *compared_columns(struct arus_arena *a,
+                                                  const struct arus_table_schema *t)
+{
+    struct arus_table_schema *c = arus_schema_copy(a, t);
+    size_t n = 0;
+    for (size_t i = 0; i < c->ncolumns; i++)
+        if (strcmp(c->columns[i].name, "_arus_run_id") != 0 &&
+            strcmp(c->columns[i].name, "_arus_synced_at") != 0)
+            c->columns[n++] = c->columns[i];
+    c->ncolumns = n;
+    return c;
+}
+
 static int verify_table(struct arus_source *src, struct arus_destination *dst,
                         const struct arus_pipeline *p, const struct arus_verify_options *opt,
                         const struct arus_target *t, struct arus_verify_table *rep,
@@ -857,6 +714,7 @@ static int verify_table(struct arus_source *src, struct arus_destination *dst,
     if (rc == ARUS_OK)
         rc = arus__resolve_mode(src, p, t->table, false, schema, &mode, &wm, err);
     if (rc == ARUS_OK) {
+        schema = compared_columns(a, schema);
         key = arus_xcalloc(schema->ncolumns + 1, sizeof *key);
         size_t nkey = arus_schema_pk(schema, key);
         if (nkey == 0) {

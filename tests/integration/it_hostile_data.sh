@@ -2,7 +2,8 @@
 # Hostile values (NUL bytes, invalid UTF-8, 16 MB text and blob, NaN/±Infinity, the widest
 # decimals and beyond, int64/uint64 limits, timestamps and dates at the edges of each engine)
 # from SQLite into every destination with max_dead_letters: each row arrives unchanged or is
-# dead-lettered with its error, never altered or dropped, and loaded + dead-lettered = source.
+# dead-lettered with its error, never altered or dropped, and loaded + dead-lettered = source;
+# arus verify then finds exactly the dead-lettered rows missing and no value changed.
 # The outcome per destination is asserted (hostile_lib.sh) and documented in docs/hostile-data.md.
 source "$(dirname "$0")/lib.sh"
 need_ch
@@ -62,6 +63,11 @@ for d in "${HOSTILE_DESTS[@]}"; do
     assert_eq "$(grep -c . "$WORK/actual" || true)" "$loaded" "$d: rows in the table"
     assert_eq "$(grep -c . "$WORK/dl" || true)" "$dead" "$d: rows in _dead_letters"
     hostile_check "$d" "$WORK/expected" "$WORK/actual" "$WORK/dl"
+    # arus verify reads every hostile value back equal: only the refused rows differ (missing)
+    rc=0
+    arus -c "$WORK/arus.yml" verify "${PIPE}_$d" --json || rc=$?
+    assert_eq "$rc $(jq -r '.tables[0] | "\(.missing) \(.extra) \(.changed)"' "$WORK/out")" \
+        "$([ "$dead" = 0 ] && echo 0 || echo 8) $dead 0 0" "$d: arus verify"
     [ -z "${HOSTILE_SHOW:-}" ] || cat "$WORK/matrix.$d"
 done
 echo ok
