@@ -17,8 +17,8 @@
  * connector built against version v has every slot up to v's last; the core wrappers read a
  * slot added after ARUS_DESTINATION_ABI_MIN only when the connector's abi_version reaches the
  * slot's version (an older connector's table ends before it): an ABI 1 destination has no
- * write_dead_letter. */
-#define ARUS_DESTINATION_ABI 2
+ * write_dead_letter, an ABI 2 one no table_rows or forget_state. */
+#define ARUS_DESTINATION_ABI 3
 #define ARUS_DESTINATION_ABI_MIN 1
 
 /* ---- The destination protocol
@@ -258,6 +258,18 @@ struct arus_destination_ops {
      * refused row fails the run. (ABI 2) */
     int (*write_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
                              const char *row_json, const char *error, struct arus_error *err);
+    /* Whether a table of t exists and holds rows: the raw table when raw, else the normalized
+     * one (t->shadow is false). *rows: -1 missing, 0 empty, 1 at least one row (a probe like
+     * SELECT 1 ... LIMIT 1, never a count). Called outside transactions, before ensure_schema,
+     * so the engine can tell that the destination no longer matches the stored state; never
+     * creates anything. (ABI 3) */
+    int (*table_rows)(struct arus_destination *dst, const struct arus_target *t, bool raw,
+                      int64_t *rows, struct arus_error *err);
+    /* Delete the watermarks row of (pipeline, table), or every row of pipeline when table is
+     * NULL, in a transaction of its own (arus reset). *forgotten: rows deleted. Run history
+     * stays. (ABI 3) */
+    int (*forget_state)(struct arus_destination *dst, const char *pipeline, const char *table,
+                        int64_t *forgotten, struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -317,6 +329,12 @@ int arus_destination_delete_rows(struct arus_destination *dst, const struct arus
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
                                        struct arus_error *err);
+/* table_rows and forget_state (ABI 3): ARUS_ENOTSUP naming the destination when the slot is
+ * missing. */
+int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
+                                bool raw, int64_t *rows, struct arus_error *err);
+int arus_destination_forget_state(struct arus_destination *dst, const char *pipeline,
+                                  const char *table, int64_t *forgotten, struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for
  * `arus connectors`, before any endpoint exists). */

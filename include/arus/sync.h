@@ -14,7 +14,10 @@
 
 struct arus_table_report {
     char table[256];
-    const char *mode;          /* "incremental" | "full_refresh" (static string) */
+    const char *mode;          /* "incremental" | "full_refresh" | "reload" (static string):
+                                  reload is a full refresh of an incremental table whose
+                                  state no longer matched the destination (reload_reason) */
+    char reload_reason[128];   /* why it reloads; empty unless mode is "reload" */
     int64_t rows_extracted;
     int64_t rows_loaded;
     int64_t rows_deleted;
@@ -32,6 +35,9 @@ typedef void (*arus_progress_fn)(void *ctx, const struct arus_table_report *t, b
 struct arus_sync_options {
     const char *table;         /* only this table (NULL = the pipeline's selection) */
     bool full_refresh;         /* force full refresh for every selected table */
+    const char *from;          /* backfill: incremental tables read from this watermark value
+                                  (a timestamp, or the column's own type) instead of the stored
+                                  one, which never moves back; NULL = stored watermark */
     arus_progress_fn progress;
     void *progress_ctx;
 };

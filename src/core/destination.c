@@ -210,6 +210,26 @@ int arus_destination_write_dead_letter(struct arus_destination *dst, const struc
                    dst->ops->write_dead_letter(dst, t, row_json, error, err), err);
 }
 
+/* The ABI version that appended table_rows and forget_state. */
+#define ABI_TABLE_ROWS 3
+
+int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
+                                bool raw, int64_t *rows, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->table_rows)
+        return unsupported(dst, "tell whether a table holds rows", err);
+    return checked(dst, "probe a table", dst->ops->table_rows(dst, t, raw, rows, err), err);
+}
+
+int arus_destination_forget_state(struct arus_destination *dst, const char *pipeline,
+                                  const char *table, int64_t *forgotten, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->forget_state)
+        return unsupported(dst, "forget stored state", err);
+    return checked(dst, "forget state",
+                   dst->ops->forget_state(dst, pipeline, table, forgotten, err), err);
+}
+
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
     arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name, t->table);

@@ -29,6 +29,7 @@ struct table_job {
     struct arus_sync_mode mode;
     struct arus_target target;
     int wm_index;            /* watermark column in the schema, -1 if none */
+    const char *from;        /* --from: the main stream starts here (canonical, in arena) */
     char *watermark;         /* newest committed watermark (heap), NULL if none */
     char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
     double started;
@@ -83,13 +84,17 @@ static void rollback_quietly(struct table_job *j)
 }
 
 /* The watermark a batch reaches: rows arrive ordered by watermark, NULLs first, so the last
- * non-NULL one is the highest. */
+ * non-NULL one is the highest. It never moves back: a backfill (--from) or the lookback window
+ * re-reads rows below the stored watermark, and storing theirs would re-read more next time. */
 static void advance_watermark(struct table_job *j, const struct arus_batch *b)
 {
+    enum arus_ltype t = j->schema->columns[j->wm_index].type.ltype;
     for (size_t r = b->nrows; r-- > 0;) {
         const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
         if (c->data) {
-            set_heap_str(&j->watermark, c->data, c->len);
+            if (!j->watermark ||
+                arus__cell_compare(t, c->data, c->len, j->watermark, strlen(j->watermark)) > 0)
+                set_heap_str(&j->watermark, c->data, c->len);
             return;
         }
     }
@@ -248,9 +253,10 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
 static int plan_stream(struct table_job *j, enum arus__extract_kind kind, const char *watermark,
                        struct arus_extract_plan *plan, struct arus_error *err)
 {
-    return arus__extract_plan_build(plan, j->schema, &j->mode, kind, watermark,
-                                    j->p->lookback_seconds, (size_t)j->p->batch_size, j->arena,
-                                    err);
+    /* --from is where the operator wants to start: no lookback below it */
+    double lookback = watermark && watermark == j->from ? 0 : j->p->lookback_seconds;
+    return arus__extract_plan_build(plan, j->schema, &j->mode, kind, watermark, lookback,
+                                    (size_t)j->p->batch_size, j->arena, err);
 }
 
 static int run_incremental(struct table_job *j, struct arus_error *err)
@@ -258,7 +264,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
     struct arus_extract_plan plan;
     bool first_run = j->watermark == NULL && j->deletes_watermark == NULL;
     struct stream_ctx sc = {.job = j};
-    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->watermark, &plan, err);
+    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->from ? j->from : j->watermark, &plan,
+                         err);
     if (rc == ARUS_OK)
         rc = arus__stream(j->src, &plan, on_batch, &sc, err);
     if (rc != ARUS_OK)
@@ -401,6 +408,96 @@ static void record_run(struct table_job *j, const char *status, const char *erro
     }
 }
 
+/* What the destination held before ensure_schema created anything: -1 missing, 0 empty, 1 rows;
+ * ARUS_PRESENCE_UNKNOWN where not looked at (not loaded, or the destination cannot tell). */
+#define ARUS_PRESENCE_UNKNOWN 2
+struct table_presence {
+    int64_t normalized, raw;
+};
+
+static int probe_one(struct table_job *j, bool raw, int64_t *out, struct arus_error *err)
+{
+    *out = ARUS_PRESENCE_UNKNOWN;
+    int rc = arus_destination_table_rows(j->dst, &j->target, raw, out, err);
+    if (rc == ARUS_ENOTSUP) {
+        arus_error_clear(err);
+        *out = ARUS_PRESENCE_UNKNOWN;
+        return ARUS_OK;
+    }
+    return rc;
+}
+
+/* Probe the tables this run loads, for check_drift. */
+static int probe_tables(struct table_job *j, struct table_presence *seen, struct arus_error *err)
+{
+    seen->normalized = seen->raw = ARUS_PRESENCE_UNKNOWN;
+    int rc = ARUS_OK;
+    if (j->p->load_mode & ARUS_LOAD_NORMALIZED)
+        rc = probe_one(j, false, &seen->normalized, err);
+    if (rc == ARUS_OK && (j->p->load_mode & ARUS_LOAD_RAW))
+        rc = probe_one(j, true, &seen->raw, err);
+    return rc;
+}
+
+/* State that no longer matches the destination: a stored watermark while a loaded table is
+ * missing or empty (someone dropped or truncated it: an incremental run would load only the
+ * rows changed since, a silent loss), or no state while the typed table holds rows (arus
+ * reset, a renamed pipeline: merging into it would keep rows deleted meanwhile). Either way the
+ * table reloads in full into a shadow table; the output and run history say "reload". */
+static void check_drift(struct table_job *j, const struct table_presence *seen)
+{
+    if (j->mode.mode != ARUS_SYNC_INCREMENTAL)
+        return;
+    const char *why = NULL;
+    bool stored = j->watermark || j->deletes_watermark;
+    if (stored && seen->normalized == -1)
+        why = "the typed table is missing but state holds a watermark";
+    else if (stored && seen->normalized == 0)
+        why = "the typed table is empty but state holds a watermark";
+    else if (stored && seen->raw == -1)
+        why = "the raw table is missing but state holds a watermark";
+    else if (stored && seen->raw == 0)
+        why = "the raw table is empty but state holds a watermark";
+    else if (!stored && seen->normalized == 1)
+        why = "no state is stored but the typed table holds rows";
+    if (!why)
+        return;
+    j->mode.mode = ARUS_SYNC_FULL_REFRESH;
+    j->rep->mode = "reload";
+    snprintf(j->rep->reload_reason, sizeof j->rep->reload_reason, "%s", why);
+    arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": %s: reloading it in full", j->target.table,
+             why);
+}
+
+/* --from as the canonical text of the watermark column: timestamps and dates in any form
+ * arus_parse_timestamp reads (a date alone is its midnight), integers as digits, other types
+ * as given. */
+static int resolve_from(struct table_job *j, const char *from, struct arus_error *err)
+{
+    const struct arus_column *col = &j->schema->columns[j->wm_index];
+    enum arus_ltype t = col->type.ltype;
+    int64_t micros;
+    char buf[64];
+    if (t == ARUS_T_TIMESTAMP || t == ARUS_T_TIMESTAMPTZ || t == ARUS_T_DATE) {
+        snprintf(buf, sizeof buf, strlen(from) == 10 ? "%s 00:00:00" : "%s", from);
+        if (!arus_parse_timestamp(buf, strlen(buf), &micros))
+            return arus_error_set(err, ARUS_EINVAL,
+                                  "--from \"%s\" is not a timestamp (watermark column \"%s\")",
+                                  from, col->name);
+        arus_format_timestamp(micros, buf, sizeof buf);
+        if (t == ARUS_T_DATE)
+            buf[10] = '\0';
+        j->from = arus_arena_strdup(j->arena, buf);
+    } else if (t >= ARUS_T_INT16 && t <= ARUS_T_UINT64 && !arus_is_integer_text(from, strlen(from))) {
+        return arus_error_set(err, ARUS_EINVAL,
+                              "--from \"%s\" is not an integer (watermark column \"%s\")", from,
+                              col->name);
+    } else {
+        j->from = from;
+    }
+    return ARUS_OK;
+}
+
 static int sync_table(struct table_job *j, struct arus_error *err)
 {
     int rc;
@@ -412,7 +509,9 @@ static int sync_table(struct table_job *j, struct arus_error *err)
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;
-    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
+    struct table_presence seen;
+    if ((rc = probe_tables(j, &seen, err)) ||
+        (rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
         return rc;
     if ((rc = arus_destination_get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st,
                                              err)))
@@ -420,6 +519,10 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
     set_heap_str(&j->deletes_watermark, st.deletes_watermark,
                  st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
+    check_drift(j, &seen);
+    if (j->opt && j->opt->from && j->mode.mode == ARUS_SYNC_INCREMENTAL &&
+        (rc = resolve_from(j, j->opt->from, err)))
+        return rc;
     record_run(j, ARUS_RUN_RUNNING, NULL);
     rc =
         j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err) : run_incremental(j, err);

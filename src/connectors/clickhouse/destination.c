@@ -763,6 +763,44 @@ static int ch_drop_shadow(struct arus_destination *dst, const struct arus_target
     return rc;
 }
 
+/* Whether the raw or normalized table of t exists and holds a row (its newest version may be a
+ * soft-delete tombstone: rows all the same). */
+static int ch_table_rows(struct arus_destination *dst, const struct arus_target *t, bool raw,
+                         int64_t *rows, struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    if (raw)
+        arus_raw_table_name(&name, t);
+    else
+        ch_norm_name(&name, t, true);
+    const char *db = raw ? ch_raw_db(d, t) : ch_target_db(d, t);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT count() FROM system.tables WHERE database = ");
+    arus__ch_quote_string(&d->sql, db);
+    arus_strbuf_puts(&d->sql, " AND name = ");
+    arus__ch_quote_string(&d->sql, name.data);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "look up table \"%s\".\"%s\"", db,
+                           name.data);
+    int64_t found = -1;
+    if (rc == ARUS_OK && d->http.resp.len && d->http.resp.data[0] != '0') {
+        arus_strbuf_reset(&d->sql);
+        arus_strbuf_puts(&d->sql, "SELECT 1 FROM ");
+        arus__ch_quote_table(&d->sql, db, name.data);
+        arus_strbuf_puts(&d->sql, " LIMIT 1 FORMAT TabSeparated");
+        rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "probe table \"%s\".\"%s\"", db,
+                           name.data);
+        if (rc == ARUS_OK)
+            found = d->http.resp.len > 0;
+    }
+    arus_strbuf_cleanup(&name);
+    if (rc == ARUS_OK)
+        *rows = found;
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
@@ -789,4 +827,6 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .list_state = arus__ch_list_state,
     .delete_rows = ch_delete_rows,
     .write_dead_letter = ch_write_dead_letter,
+    .table_rows = ch_table_rows,
+    .forget_state = arus__ch_forget_state,
 };

@@ -754,6 +754,64 @@ static int my_dst_write_dead_letter(struct arus_destination *b, const struct aru
     return rc;
 }
 
+/* Whether the raw or normalized table of t exists and holds a row. */
+static int my_dst_table_rows(struct arus_destination *b, const struct arus_target *t, bool raw,
+                             int64_t *rows, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf name, sb;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&sb);
+    if (raw)
+        arus_raw_table_name(&name, t);
+    else
+        my_norm_name(t, false, &name);
+    const char *db = raw ? my_raw_db(d, t) : my_target_db(d, t);
+    bool exists = false;
+    int64_t found = -1;
+    int rc = my_table_exists(d, db, arus_strbuf_cstr(&name), &exists, err);
+    if (rc == ARUS_OK && exists) {
+        struct my_rows r;
+        arus_strbuf_puts(&sb, "SELECT 1 FROM ");
+        my_qualified(&sb, db, arus_strbuf_cstr(&name));
+        arus_strbuf_puts(&sb, " LIMIT 1");
+        rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), NULL, 0, d->scratch, &r, NULL, err,
+                            "probe table");
+        if (rc == ARUS_OK)
+            found = r.nrows > 0;
+        arus_arena_reset(d->scratch);
+    }
+    arus_strbuf_cleanup(&name);
+    arus_strbuf_cleanup(&sb);
+    if (rc == ARUS_OK)
+        *rows = found;
+    return rc;
+}
+
+static int my_dst_forget_state(struct arus_destination *b, const char *pipeline,
+                               const char *table, int64_t *forgotten, struct arus_error *err)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "DELETE FROM ");
+    my_state_ref(&sb, &arus_state_watermarks);
+    arus_strbuf_puts(&sb, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?");
+    if (table)
+        arus_strbuf_puts(&sb, " AND " ARUS_STATE_TABLE_COLUMN " = ?");
+    struct my_param p[2] = {my_str(pipeline), my_str(table)};
+    uint64_t n = 0;
+    int rc = arus__my_query(my_d(b)->ld.db, arus_strbuf_cstr(&sb), p, table ? 2 : 1, NULL, NULL,
+                            &n, err, "forget state");
+    arus_strbuf_cleanup(&sb);
+    /* ER_BAD_DB_ERROR, ER_NO_SUCH_TABLE: nothing stored, nothing to forget */
+    if (rc != ARUS_OK && (err->driver_code == 1049 || err->driver_code == 1146)) {
+        arus_error_clear(err);
+        rc = ARUS_OK;
+    }
+    *forgotten = (int64_t)n;
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -780,4 +838,6 @@ const struct arus_destination_ops arus_destination_mysql = {
     .list_state = my_dst_list_state,
     .delete_rows = my_dst_delete_rows,
     .write_dead_letter = my_dst_write_dead_letter,
+    .table_rows = my_dst_table_rows,
+    .forget_state = my_dst_forget_state,
 };

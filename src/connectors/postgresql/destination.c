@@ -1074,6 +1074,68 @@ static int pg_list_runs(struct arus_destination *base, const char *pipeline, siz
     return ARUS_OK;
 }
 
+/* Whether the raw or normalized table of t exists (to_regclass) and holds a row. */
+static int pg_table_rows(struct arus_destination *base, const struct arus_target *t, bool raw,
+                         int64_t *rows, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus__pg_qualified(sql, raw ? pg_raw_schema(d, t) : pg_target_schema(d, t),
+                       raw ? n.raw : n.live);
+    char *qualified = arus_xstrdup(arus_strbuf_cstr(sql));
+    const char *params[] = {qualified};
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r,
+                        "look up table", err);
+    bool exists = rc == ARUS_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    r = NULL;
+    int64_t found = -1;
+    if (rc == ARUS_OK && exists) {
+        arus_strbuf_reset(sql);
+        arus_strbuf_appendf(sql, "SELECT 1 FROM %s LIMIT 1", qualified);
+        rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 0, NULL, &r, "probe table", err);
+        if (rc == ARUS_OK)
+            found = PQntuples(r) > 0;
+        PQclear(r);
+    }
+    free(qualified);
+    if (rc == ARUS_OK)
+        *rows = found;
+    return rc;
+}
+
+static int pg_forget_state(struct arus_destination *base, const char *pipeline, const char *table,
+                           int64_t *forgotten, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DELETE FROM ");
+    arus__pg_qualified(sql, ARUS_STATE_SCHEMA, arus_state_watermarks.name);
+    arus_strbuf_puts(sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = $1");
+    if (table)
+        arus_strbuf_puts(sql, " AND " ARUS_STATE_TABLE_COLUMN " = $2");
+    const char *params[] = {pipeline, table};
+    PGresult *r = NULL;
+    *forgotten = 0;
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), table ? 2 : 1, params, &r,
+                            "forget state", err);
+    if (rc == ARUS_OK)
+        *forgotten = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    if (rc != ARUS_OK && strcmp(err->sqlstate, "42P01") == 0) {
+        arus_error_clear(err); /* no state tables: nothing to forget */
+        return ARUS_OK;
+    }
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_postgresql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "postgresql",
@@ -1100,4 +1162,6 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .list_state = pg_list_state,
     .delete_rows = pg_delete_rows,
     .write_dead_letter = pg_write_dead_letter,
+    .table_rows = pg_table_rows,
+    .forget_state = pg_forget_state,
 };

@@ -759,6 +759,88 @@ static int sqlite_write_dead_letter(struct arus_destination *base, const struct 
     return rc ? arus_error_prefix(err, "store refused row of \"%s\"", t->table) : rc;
 }
 
+/* Whether the raw or normalized table of t exists and holds a row. */
+static int sqlite_table_rows(struct arus_destination *base, const struct arus_target *t, bool raw,
+                             int64_t *rows, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    if (!d->db) {
+        *rows = -1; /* no database file yet */
+        return ARUS_OK;
+    }
+    struct arus_strbuf name, sql;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&sql);
+    if (raw) {
+        arus_strbuf_appendf(&name, "%s__", t->raw_schema ? t->raw_schema : d->raw_schema);
+        arus_raw_table_name(&name, t);
+    } else {
+        arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
+        arus_normalized_table_name(&name, t);
+    }
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    int rc = arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
+                                         "name = ?1", &st, err);
+    if (rc == ARUS_OK) {
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&name), -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = 0;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (rc == ARUS_OK && n == 0) {
+        arus_strbuf_puts(&sql, "SELECT 1 FROM ");
+        arus_sql_quote_ident(&sql, arus_strbuf_cstr(&name), '"', false);
+        arus_strbuf_puts(&sql, " LIMIT 1");
+        if ((rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err)) == ARUS_OK) {
+            int step = sqlite3_step(st);
+            if (step == SQLITE_ROW)
+                n = 1;
+            else if (step != SQLITE_DONE)
+                rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "probe table");
+        }
+        sqlite3_finalize(st);
+    }
+    arus_strbuf_cleanup(&name);
+    arus_strbuf_cleanup(&sql);
+    if (rc == ARUS_OK)
+        *rows = n;
+    return rc;
+}
+
+static int sqlite_forget_state(struct arus_destination *base, const char *pipeline,
+                               const char *table, int64_t *forgotten, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    *forgotten = 0;
+    int64_t exists = 0;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    sqlite3_stmt *st = NULL;
+    int rc = d->db ? arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE name = ?1", &st,
+                                          err)
+                   : ARUS_OK;
+    if (st) {
+        sqlite3_bind_text(st, 1, ARUS_STATE_SCHEMA "__watermarks", -1, SQLITE_STATIC);
+        exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (rc == ARUS_OK && exists) {
+        arus_strbuf_puts(&sql, "DELETE FROM ");
+        sqlite_prefixed(&sql, ARUS_STATE_SCHEMA, arus_state_watermarks.name);
+        arus_strbuf_puts(&sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?1");
+        if (table)
+            arus_strbuf_puts(&sql, " AND " ARUS_STATE_TABLE_COLUMN " = ?2");
+        const char *params[] = {pipeline, table};
+        rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, table ? 2 : 1, err);
+        if (rc == ARUS_OK)
+            *forgotten = sqlite3_changes(d->db);
+    }
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "forget state of pipeline \"%s\"", pipeline) : rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -785,4 +867,6 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .list_state = sqlite_list_state,
     .delete_rows = sqlite_delete_rows,
     .write_dead_letter = sqlite_write_dead_letter,
+    .table_rows = sqlite_table_rows,
+    .forget_state = sqlite_forget_state,
 };
