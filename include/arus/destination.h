@@ -150,6 +150,18 @@ struct arus_run_record {
     const char *error;         /* NULL on success; never contains secrets */
 };
 
+/* One row of the dead-letter table (<raw_schema>._dead_letters), as `arus dead-letters` lists
+ * it. Strings allocated in the arena given to list_dead_letters. */
+struct arus_dead_letter {
+    const char *id;         /* the destination's handle of the row for delete_dead_letter
+                               (rowid, ctid, _arus_id); NULL where it has none */
+    const char *table;      /* table_name */
+    const char *run_id;
+    const char *row_data;   /* the row as JSON (arus_row_to_json) */
+    const char *error;      /* why the destination refused it */
+    const char *created_at;
+};
+
 /* Capability flags. ARUS_DST_TRANSACTIONS: begin/commit/rollback are real, so a batch and its
  * watermark commit together or not at all, and rollback undoes the batch. Without it the
  * destination keeps the protocol's non-transactional rules above. Only reported (`arus
@@ -270,6 +282,16 @@ struct arus_destination_ops {
      * stays. (ABI 3) */
     int (*forget_state)(struct arus_destination *dst, const char *pipeline, const char *table,
                         int64_t *forgotten, struct arus_error *err);
+    /* The dead letters of source t->source_name in t->raw_schema's _dead_letters (only those of
+     * t->table unless it is NULL), oldest first, allocated in a; none when the table does not
+     * exist (never creates it). Called outside transactions. (ABI 3) */
+    int (*list_dead_letters)(struct arus_destination *dst, const struct arus_target *t,
+                             struct arus_arena *a, struct arus_dead_letter **out, size_t *n,
+                             struct arus_error *err);
+    /* Delete one row list_dead_letters returned (a replayed row that now loads), inside the
+     * current transaction, so it leaves the table together with the load. (ABI 3) */
+    int (*delete_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
+                              const struct arus_dead_letter *dl, struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -329,12 +351,18 @@ int arus_destination_delete_rows(struct arus_destination *dst, const struct arus
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
                                        struct arus_error *err);
-/* table_rows and forget_state (ABI 3): ARUS_ENOTSUP naming the destination when the slot is
+/* table_rows, forget_state, list_dead_letters, delete_dead_letter (ABI 3): ARUS_ENOTSUP naming the destination when the slot is
  * missing. */
 int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
                                 bool raw, int64_t *rows, struct arus_error *err);
 int arus_destination_forget_state(struct arus_destination *dst, const char *pipeline,
                                   const char *table, int64_t *forgotten, struct arus_error *err);
+int arus_destination_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,
+                                       struct arus_arena *a, struct arus_dead_letter **out,
+                                       size_t *n, struct arus_error *err);
+int arus_destination_delete_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                        const struct arus_dead_letter *dl,
+                                        struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for
  * `arus connectors`, before any endpoint exists). */

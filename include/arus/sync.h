@@ -71,4 +71,21 @@ int arus_sync_pipeline(const struct arus_config *cfg, const char *name,
                        const struct arus_sync_options *opt, struct arus_sync_report *report,
                        struct arus_error *err);
 
+/* What arus_dead_letters_replay did. */
+struct arus_replay_report {
+    int64_t replayed;      /* rows that loaded and left _dead_letters */
+    int64_t still_refused; /* rows the destination refused again (kept) */
+    char last_error[ARUS_ERROR_MSG_MAX];
+};
+
+/* Load the dead letters of pipeline p (of `table` only unless NULL) again, each in one
+ * transaction with its deletion from _dead_letters: rows that now load leave the table, rows
+ * still refused stay. dst must be connected; connects src (for the tables' columns) when there
+ * is something to replay; holds the pipeline lock meanwhile; closes neither. Returns ARUS_OK when every row loaded (or there
+ * were none), ARUS_EDATA when some were refused again (counts in rep), ARUS_ENOTSUP when the
+ * destination cannot list or delete dead letters, or the failure that stopped it. */
+int arus_dead_letters_replay(struct arus_source *src, struct arus_destination *dst,
+                             const struct arus_pipeline *p, const char *table,
+                             struct arus_replay_report *rep, struct arus_error *err);
+
 #endif

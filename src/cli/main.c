@@ -15,10 +15,14 @@ static const char usage[] =
     "  discover SOURCE [--schemas]\n"
     "                             list tables, columns, detected sync mode, row estimate\n"
     "                             (--schemas: the source's schemas)\n"
-    "  sync PIPELINE [--table T] [--full-refresh]\n"
-    "                             run a pipeline (all its tables, or one)\n"
+    "  sync PIPELINE [--table T] [--full-refresh] [--from VALUE]\n"
+    "                             run a pipeline (all its tables, or one; --from: backfill)\n"
     "  state PIPELINE             show stored watermarks\n"
     "  runs PIPELINE [--limit N]  show run history, newest first\n"
+    "  reset PIPELINE [--table T] [--yes]\n"
+    "                             forget stored watermarks: the next sync reloads in full\n"
+    "  dead-letters PIPELINE [--table T] [--replay]\n"
+    "                             list refused rows with the reason; --replay loads them again\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
@@ -101,6 +105,7 @@ static const struct {
 } verbs[] = {
     {"connectors", cmd_connectors}, {"check", cmd_check}, {"discover", cmd_discover},
     {"sync", cmd_sync},             {"state", cmd_state}, {"runs", cmd_runs},
+    {"reset", cmd_reset},           {"dead-letters", cmd_dead_letters},
 };
 
 int main(int argc, char **argv)

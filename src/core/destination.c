@@ -210,7 +210,7 @@ int arus_destination_write_dead_letter(struct arus_destination *dst, const struc
                    dst->ops->write_dead_letter(dst, t, row_json, error, err), err);
 }
 
-/* The ABI version that appended table_rows and forget_state. */
+/* The ABI version that appended table_rows, forget_state and the dead-letter slots. */
 #define ABI_TABLE_ROWS 3
 
 int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
@@ -228,6 +228,25 @@ int arus_destination_forget_state(struct arus_destination *dst, const char *pipe
         return unsupported(dst, "forget stored state", err);
     return checked(dst, "forget state",
                    dst->ops->forget_state(dst, pipeline, table, forgotten, err), err);
+}
+
+int arus_destination_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,
+                                       struct arus_arena *a, struct arus_dead_letter **out,
+                                       size_t *n, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->list_dead_letters)
+        return unsupported(dst, "list dead letters", err);
+    return checked(dst, "list dead letters",
+                   dst->ops->list_dead_letters(dst, t, a, out, n, err), err);
+}
+
+int arus_destination_delete_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                        const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->delete_dead_letter)
+        return unsupported(dst, "delete dead letters", err);
+    return checked(dst, "delete a dead letter", dst->ops->delete_dead_letter(dst, t, dl, err),
+                   err);
 }
 
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)

@@ -87,3 +87,17 @@ int arus__apply_primary_key(struct arus_table_schema *t, const char *columns,
     }
     return ARUS_OK;
 }
+
+int arus__destination_schema(struct arus_source *src, const struct arus_pipeline *p,
+                             const char *table, struct arus_arena *a,
+                             struct arus_table_schema **out, struct arus_error *err)
+{
+    struct arus_table_schema *t = NULL;
+    int rc = arus_source_get_table_columns(src, table, a, &t, err);
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    if (rc == ARUS_OK && o && o->primary_key)
+        rc = arus__apply_primary_key(t, o->primary_key, err);
+    if (rc == ARUS_OK)
+        *out = t;
+    return rc;
+}

@@ -37,6 +37,12 @@ int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_arena *a, const char ***out, size_t *n,
                         struct arus_error *err);
 
+/* The columns table lands with in the destination: the source's columns with the pipeline's
+ * primary-key override applied. Allocated in a. */
+int arus__destination_schema(struct arus_source *src, const struct arus_pipeline *p,
+                             const char *table, struct arus_arena *a,
+                             struct arus_table_schema **out, struct arus_error *err);
+
 /* Run the extract stream of plan on a producer thread and call fn(ctx, batch) for each batch
  * in order on the calling thread (extract and load overlap). Stops at the first failure of
  * either side; returns it with its message in err. */

@@ -801,6 +801,50 @@ static int ch_table_rows(struct arus_destination *dst, const struct arus_target 
     return rc;
 }
 
+/* Listing only: a MergeTree row is deleted by an asynchronous mutation, so replay (which must
+ * remove the rows that load) is not offered here. */
+static int ch_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,
+                                struct arus_arena *a, struct arus_dead_letter **out, size_t *n,
+                                struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_raw_db(d, t);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT table_name, run_id, row_data, error, toString(created_at) "
+                              "FROM ");
+    arus__ch_quote_table(&d->sql, db, "_dead_letters");
+    arus_strbuf_puts(&d->sql, " WHERE source = ");
+    arus__ch_quote_string(&d->sql, t->source_name);
+    if (t->table) {
+        arus_strbuf_puts(&d->sql, " AND table_name = ");
+        arus__ch_quote_string(&d->sql, t->table);
+    }
+    arus_strbuf_puts(&d->sql, " ORDER BY created_at FORMAT TabSeparated");
+    *out = NULL;
+    *n = 0;
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "read \"%s\".\"_dead_letters\"", db);
+    /* UNKNOWN_TABLE, UNKNOWN_DATABASE: none */
+    if (rc == ARUS_ENOTFOUND && (err->driver_code == 60 || err->driver_code == 81)) {
+        arus_error_clear(err);
+        return ARUS_OK;
+    }
+    if (rc != ARUS_OK)
+        return rc;
+    size_t rows = 0;
+    for (size_t i = 0; i < d->http.resp.len; i++)
+        rows += d->http.resp.data[i] == '\n';
+    *out = arus_arena_calloc(a, rows + 1, sizeof **out);
+    char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
+    char *v[5];
+    while (*n < rows && pos < end && arus__ch_tsv_split_row(&pos, end, v, 5) == 5)
+        (*out)[(*n)++] = (struct arus_dead_letter){.table = arus_arena_strdup(a, v[0]),
+                                                   .run_id = arus_arena_strdup(a, v[1]),
+                                                   .row_data = arus_arena_strdup(a, v[2]),
+                                                   .error = arus_arena_strdup(a, v[3]),
+                                                   .created_at = arus_arena_strdup(a, v[4])};
+    return ARUS_OK;
+}
+
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
@@ -829,4 +873,5 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .write_dead_letter = ch_write_dead_letter,
     .table_rows = ch_table_rows,
     .forget_state = arus__ch_forget_state,
+    .list_dead_letters = ch_list_dead_letters,
 };

@@ -812,6 +812,60 @@ static int my_dst_forget_state(struct arus_destination *b, const char *pipeline,
     return rc;
 }
 
+static int my_dst_list_dead_letters(struct arus_destination *b, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_dead_letter **out,
+                                    size_t *n, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "SELECT CAST(`_arus_id` AS CHAR), `table_name`, `run_id`, `row_data`, "
+                          "`error`, DATE_FORMAT(`created_at`, '%Y-%m-%d %H:%i:%s.%f') FROM ");
+    my_qualified(&sb, my_raw_db(d, t), "_dead_letters");
+    arus_strbuf_puts(&sb, " WHERE `source` = ?");
+    if (t->table)
+        arus_strbuf_puts(&sb, " AND `table_name` = ?");
+    arus_strbuf_puts(&sb, " ORDER BY `_arus_id`");
+    struct my_param p[2] = {my_str(t->source_name), my_str(t->table)};
+    struct my_rows r;
+    memset(&r, 0, sizeof r);
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, t->table ? 2 : 1, a, &r, NULL, err,
+                            "read dead letters");
+    arus_strbuf_cleanup(&sb);
+    /* ER_BAD_DB_ERROR, ER_NO_SUCH_TABLE: none */
+    if (rc != ARUS_OK && (err->driver_code == 1049 || err->driver_code == 1146)) {
+        arus_error_clear(err);
+        memset(&r, 0, sizeof r);
+        rc = ARUS_OK;
+    }
+    if (rc != ARUS_OK)
+        return rc;
+    *out = arus_arena_calloc(a, r.nrows + 1, sizeof **out);
+    for (size_t i = 0; i < r.nrows; i++) {
+        char **v = r.cells + i * r.ncols;
+        (*out)[i] = (struct arus_dead_letter){.id = v[0], .table = v[1], .run_id = v[2],
+                                              .row_data = v[3], .error = v[4], .created_at = v[5]};
+    }
+    *n = r.nrows;
+    return ARUS_OK;
+}
+
+static int my_dst_delete_dead_letter(struct arus_destination *b, const struct arus_target *t,
+                                     const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "DELETE FROM ");
+    my_qualified(&sb, my_raw_db(d, t), "_dead_letters");
+    arus_strbuf_puts(&sb, " WHERE `_arus_id` = ?");
+    struct my_param p[1] = {my_int(strtoll(dl->id, NULL, 10))};
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, 1, NULL, NULL, NULL, err,
+                            "delete dead letter");
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -840,4 +894,6 @@ const struct arus_destination_ops arus_destination_mysql = {
     .write_dead_letter = my_dst_write_dead_letter,
     .table_rows = my_dst_table_rows,
     .forget_state = my_dst_forget_state,
+    .list_dead_letters = my_dst_list_dead_letters,
+    .delete_dead_letter = my_dst_delete_dead_letter,
 };

@@ -1136,6 +1136,64 @@ static int pg_forget_state(struct arus_destination *base, const char *pipeline, 
     return rc;
 }
 
+/* ctid identifies a row until it is updated, which nothing does to dead letters. */
+static int pg_list_dead_letters(struct arus_destination *base, const struct arus_target *t,
+                                struct arus_arena *a, struct arus_dead_letter **out, size_t *n,
+                                struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT ctid::text, table_name, run_id::text, row_data::text, error, "
+                          "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM ");
+    arus__pg_qualified(sql, pg_raw_schema(d, t), "_dead_letters");
+    arus_strbuf_puts(sql, " WHERE source = $1");
+    if (t->table)
+        arus_strbuf_puts(sql, " AND table_name = $2");
+    arus_strbuf_puts(sql, " ORDER BY created_at, ctid");
+    const char *params[] = {t->source_name, t->table};
+    PGresult *r = NULL;
+    *out = NULL;
+    *n = 0;
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), t->table ? 2 : 1, params, &r,
+                            "read dead letters", err);
+    if (rc != ARUS_OK) {
+        if (strcmp(err->sqlstate, "42P01") != 0 && strcmp(err->sqlstate, "3F000") != 0)
+            return rc;
+        arus_error_clear(err); /* no dead-letter table (or schema): none */
+        return ARUS_OK;
+    }
+    int rows = PQntuples(r);
+    *out = arus_arena_calloc(a, (size_t)rows + 1, sizeof **out);
+    for (int i = 0; i < rows; i++) {
+        const char *v[6];
+        for (int c = 0; c < 6; c++)
+            v[c] = arus_arena_strdup(a, PQgetvalue(r, i, c));
+        (*out)[i] = (struct arus_dead_letter){.id = v[0], .table = v[1], .run_id = v[2],
+                                              .row_data = v[3], .error = v[4], .created_at = v[5]};
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return ARUS_OK;
+}
+
+static int pg_delete_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                 const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DELETE FROM ");
+    arus__pg_qualified(sql, pg_raw_schema(d, t), "_dead_letters");
+    arus_strbuf_puts(sql, " WHERE ctid = $1::tid");
+    const char *params[] = {dl->id};
+    PGresult *r = NULL;
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 1, params, &r, "delete dead letter",
+                            err);
+    PQclear(r);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_postgresql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "postgresql",
@@ -1164,4 +1222,6 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .write_dead_letter = pg_write_dead_letter,
     .table_rows = pg_table_rows,
     .forget_state = pg_forget_state,
+    .list_dead_letters = pg_list_dead_letters,
+    .delete_dead_letter = pg_delete_dead_letter,
 };

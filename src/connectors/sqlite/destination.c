@@ -841,6 +841,78 @@ static int sqlite_forget_state(struct arus_destination *base, const char *pipeli
     return rc ? arus_error_prefix(err, "forget state of pipeline \"%s\"", pipeline) : rc;
 }
 
+static int sqlite_list_dead_letters(struct arus_destination *base, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_dead_letter **out,
+                                    size_t *n, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    *out = NULL;
+    *n = 0;
+    int64_t exists = -1;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_appendf(&sql, "%s___dead_letters", t->raw_schema ? t->raw_schema : d->raw_schema);
+    sqlite3_stmt *st = NULL;
+    int rc = d->db ? arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE name = ?1",
+                                          &st, err)
+                   : ARUS_OK;
+    if (st) {
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&sql), -1, SQLITE_TRANSIENT);
+        exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    arus_strbuf_reset(&sql);
+    if (rc != ARUS_OK || exists != 1)
+        goto out;
+    arus_strbuf_puts(&sql, "SELECT rowid, table_name, run_id, row_data, error, created_at FROM ");
+    sqlite_prefixed(&sql, t->raw_schema ? t->raw_schema : d->raw_schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " WHERE source = ?1");
+    if (t->table)
+        arus_strbuf_puts(&sql, " AND table_name = ?2");
+    arus_strbuf_puts(&sql, " ORDER BY created_at, rowid");
+    if ((rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err)))
+        goto out;
+    sqlite3_bind_text(st, 1, t->source_name, -1, SQLITE_STATIC);
+    if (t->table)
+        sqlite3_bind_text(st, 2, t->table, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = sqlite_grow(a, *out, *n, cap, sizeof **out);
+        }
+        const char *v[6];
+        for (int i = 0; i < 6; i++)
+            v[i] = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+        (*out)[(*n)++] = (struct arus_dead_letter){.id = v[0], .table = v[1], .run_id = v[2],
+                                                   .row_data = v[3], .error = v[4],
+                                                   .created_at = v[5]};
+    }
+    if (step != SQLITE_DONE)
+        rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read dead letters");
+out:
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+static int sqlite_delete_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                     const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "DELETE FROM ");
+    sqlite_prefixed(&sql, t->raw_schema ? t->raw_schema : d->raw_schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " WHERE rowid = CAST(?1 AS INTEGER)");
+    const char *params[] = {dl->id};
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, 1, err);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -869,4 +941,6 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .write_dead_letter = sqlite_write_dead_letter,
     .table_rows = sqlite_table_rows,
     .forget_state = sqlite_forget_state,
+    .list_dead_letters = sqlite_list_dead_letters,
+    .delete_dead_letter = sqlite_delete_dead_letter,
 };
