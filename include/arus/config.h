@@ -59,6 +59,20 @@ struct arus_table_override {
     const char *primary_key;       /* comma-separated column list; NULL = the source's */
     const char *sync_mode;         /* "incremental" | "full_refresh" | NULL = detect */
     const char *deleted_at_column; /* NULL = detect */
+    /* Which columns move (docs/config.md "Choosing what moves"). Names are source column
+     * names; a name the table lacks fails the table's run with a config error. */
+    const char **columns;          /* include list (NULL = every column) */
+    size_t ncolumns;
+    const char **exclude_columns;  /* never read */
+    size_t nexclude_columns;
+    const char **hash_columns;     /* loaded as HMAC-SHA256(hash_key, value) in hex */
+    size_t nhash_columns;
+    const char *rename_table;      /* destination table name; NULL = the source's */
+    const char **rename_from;      /* destination column names: rename_from[i] lands as */
+    const char **rename_to;        /* rename_to[i] */
+    size_t nrename;
+    enum arus_load_mode load_mode; /* 0 = the pipeline's */
+    bool disabled;                 /* enabled: false: never synced */
 };
 
 struct arus_endpoint {
@@ -84,6 +98,9 @@ struct arus_pipeline {
     int64_t max_retries;              /* connection failures retried this often; default 3 */
     double initial_backoff_seconds;   /* first retry delay, doubled each time; default 2 */
     double max_backoff_seconds;       /* cap of the delay; default 60 */
+    const char **exclude;             /* globs of tables never synced (exclude:) */
+    size_t nexclude;
+    const char *hash_key;             /* hash_key: the HMAC key of hash_columns (from ${VAR}) */
     const struct arus_cfg_node *node;
 };
 
@@ -117,6 +134,11 @@ const struct arus_pipeline *arus_config_pipeline(const struct arus_config *cfg, 
 /* The override that applies to `table` (first match by exact name, then glob), or NULL. */
 const struct arus_table_override *arus_pipeline_override(const struct arus_pipeline *p,
                                                          const char *table);
+/* Why `table` is left out of the pipeline although tables: names it: "excluded by exclude:
+ * <glob>" or "disabled (enabled: false)" into why (n bytes); false when it is synced. */
+bool arus_pipeline_skips(const struct arus_pipeline *p, const char *table, char *why, size_t n);
+/* The load mode of `table`: its override's load_mode, else the pipeline's. */
+enum arus_load_mode arus_pipeline_load_mode(const struct arus_pipeline *p, const char *table);
 /* fnmatch-style glob match used for table selection. */
 bool arus_glob_match(const char *pattern, const char *name);
 

@@ -123,6 +123,9 @@ struct arus_target {
     const char *target_schema;
     const char *run_id;        /* UUID text of the current run */
     bool shadow;
+    const char *dest_table;    /* the destination's name of table (rename:), used by the
+                                  table-name rules below; NULL = table. State, run history and
+                                  dead letters keep table. */
 };
 
 /* Per (pipeline, table) state in arus_state (layout: arus/state.h). Strings NULL when unset. */
@@ -376,7 +379,7 @@ bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"
 #define ARUS_DEFAULT_TARGET_SCHEMA "analytics"
-/* "<source>_<table>_raw" into sb. */
+/* "<source>_<table>_raw" into sb (<table>: dest_table when set). */
 struct arus_strbuf;
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t);
 /* "<table>" or "<table>__arus_shadow" into sb (suffixes: ARUS_SHADOW_SUFFIX, ARUS_OLD_SUFFIX in

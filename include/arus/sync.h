@@ -71,6 +71,25 @@ int arus_sync_pipeline(const struct arus_config *cfg, const char *name,
                        const struct arus_sync_options *opt, struct arus_sync_report *report,
                        struct arus_error *err);
 
+/* What pipeline p does with one source table (arus discover SOURCE --pipeline P). */
+struct arus_table_rules {
+    bool selected;                 /* synced by p */
+    char why[ARUS_ERROR_MSG_MAX];    /* why not (not in tables:, excluded, disabled), or the
+                                      rule error when rc != ARUS_OK */
+    const char *dest_table;        /* destination table name */
+    enum arus_load_mode load_mode;
+    const char **column_as;        /* per column of the table: its destination name, NULL when
+                                      left out by columns/exclude_columns */
+    bool *hashed;                  /* per column: loaded as HMAC-SHA256 hex */
+};
+
+/* Apply p's selection and column rules to table t (a discovered schema; a primary_key override
+ * changes it in place), into out (arrays allocated in a). Returns ARUS_OK, or ARUS_ECONFIG when
+ * a rule does not fit the table (message also in out->why). */
+int arus_pipeline_table_rules(const struct arus_pipeline *p, struct arus_table_schema *t,
+                              struct arus_arena *a, struct arus_table_rules *out,
+                              struct arus_error *err);
+
 /* What arus_dead_letters_replay did. */
 struct arus_replay_report {
     int64_t replayed;      /* rows that loaded and left _dead_letters */

@@ -179,11 +179,17 @@ int arus_cfg_seconds(const struct arus_cfg_node *map, const char *key, double *o
 int arus_cfg_bool(const struct arus_cfg_node *map, const char *key, bool *out,
                   struct arus_error *err)
 {
+    return arus__cfg_bool(map, NULL, key, out, err);
+}
+
+int arus__cfg_bool(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                   bool *out, struct arus_error *err)
+{
     static const char *const yes[] = {"true", "yes", "on", "1"};
     static const char *const no[] = {"false", "no", "off", "0"};
     static const char expected[] = "expected true or false";
     const struct arus_cfg_node *n = NULL;
-    int rc = scalar(map, NULL, key, expected, &n, err);
+    int rc = scalar(map, prefix, key, expected, &n, err);
     if (rc || !n)
         return rc;
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
@@ -196,7 +202,7 @@ int arus_cfg_bool(const struct arus_cfg_node *map, const char *key, bool *out,
             return ARUS_OK;
         }
     }
-    return arus_cfg_fail(n, key, err, expected);
+    return arus__cfg_fail(n, prefix, key, err, expected);
 }
 
 bool arus_glob_match(const char *pattern, const char *name)
@@ -214,6 +220,27 @@ const struct arus_table_override *arus_pipeline_override(const struct arus_pipel
         if (arus_glob_match(p->overrides[i].name, table))
             return &p->overrides[i];
     return NULL;
+}
+
+bool arus_pipeline_skips(const struct arus_pipeline *p, const char *table, char *why, size_t n)
+{
+    for (size_t i = 0; i < p->nexclude; i++)
+        if (arus_glob_match(p->exclude[i], table)) {
+            snprintf(why, n, "excluded by exclude: %s", p->exclude[i]);
+            return true;
+        }
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    if (o && o->disabled) {
+        snprintf(why, n, "disabled (enabled: false)");
+        return true;
+    }
+    return false;
+}
+
+enum arus_load_mode arus_pipeline_load_mode(const struct arus_pipeline *p, const char *table)
+{
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    return o && o->load_mode ? o->load_mode : p->load_mode;
 }
 
 static const struct arus_endpoint *find_endpoint(const struct arus_endpoint *eps, size_t n,

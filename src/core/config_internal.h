@@ -51,6 +51,8 @@ int arus__cfg_int(const struct arus_cfg_node *map, const char *prefix, const cha
                   int64_t *out, struct arus_error *err);
 int arus__cfg_seconds(const struct arus_cfg_node *map, const char *prefix, const char *key,
                       double *out, struct arus_error *err);
+int arus__cfg_bool(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                   bool *out, struct arus_error *err);
 /* arus_cfg_fail with a "PREFIX.KEY" label. */
 int arus__cfg_fail(const struct arus_cfg_node *node, const char *prefix, const char *key,
                    struct arus_error *err, const char *why);

@@ -251,12 +251,13 @@ int arus_destination_delete_dead_letter(struct arus_destination *dst, const stru
 
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
-    arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name, t->table);
+    arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name,
+                        t->dest_table ? t->dest_table : t->table);
 }
 
 void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
-    arus_strbuf_puts(sb, t->table);
+    arus_strbuf_puts(sb, t->dest_table ? t->dest_table : t->table);
     if (t->shadow)
         arus_strbuf_puts(sb, ARUS_SHADOW_SUFFIX);
 }

@@ -83,15 +83,15 @@ static int row_from_json(struct arus_batch *b, const char *json, struct arus_err
 }
 
 /* Load row of b as a sync would and delete dl, in one transaction. */
-static int replay_one(struct arus_destination *dst, const struct arus_pipeline *p,
+static int replay_one(struct arus_destination *dst, enum arus_load_mode mode,
                       const struct arus_target *t, const struct arus_batch *b,
                       const struct arus_dead_letter *dl, struct arus_error *err)
 {
     int64_t loaded = 0;
     int rc = arus_destination_begin(dst, err);
-    if (rc == ARUS_OK && (p->load_mode & ARUS_LOAD_RAW))
+    if (rc == ARUS_OK && (mode & ARUS_LOAD_RAW))
         rc = arus_destination_load_raw(dst, t, b, &loaded, err);
-    if (rc == ARUS_OK && (p->load_mode & ARUS_LOAD_NORMALIZED))
+    if (rc == ARUS_OK && (mode & ARUS_LOAD_NORMALIZED))
         rc = arus_destination_load_normalized(dst, t, b, &loaded, err);
     if (rc == ARUS_OK)
         rc = arus_destination_delete_dead_letter(dst, t, dl, err);
@@ -132,23 +132,24 @@ int arus_dead_letters_replay(struct arus_source *src, struct arus_destination *d
     if ((rc = arus_source_connect(src, err)))
         goto out;
     const char *schema_of = NULL;
-    struct arus_table_schema *schema = NULL;
+    struct arus__columns cols;
     for (size_t i = 0; i < n; i++) {
         if (!schema_of || strcmp(schema_of, dl[i].table) != 0) {
-            /* the destination's columns of this table, as the sync that refused the row had
-             * them */
-            if ((rc = arus__destination_schema(src, p, dl[i].table, a, &schema, err)))
+            /* the columns as the destination got them from the sync that refused the row (the
+             * row JSON has their destination names and hashed values) */
+            if ((rc = arus__table_columns(src, p, dl[i].table, a, &cols, err)))
                 goto out;
             schema_of = dl[i].table;
             arus_batch_destroy(b);
-            b = arus_batch_create(schema, 1);
+            b = arus_batch_create(cols.load, 1);
         }
         t.table = dl[i].table;
+        t.dest_table = cols.dest_table;
         struct arus_error why;
         arus_error_clear(&why);
         int one = row_from_json(b, dl[i].row_data, &why);
         if (one == ARUS_OK)
-            one = replay_one(dst, p, &t, b, &dl[i], &why);
+            one = replay_one(dst, cols.load_mode, &t, b, &dl[i], &why);
         if (one == ARUS_OK) {
             rep->replayed++;
         } else if (one == ARUS_EDATA) {

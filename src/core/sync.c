@@ -25,7 +25,8 @@ struct table_job {
     const struct arus_sync_options *opt;
     struct arus_table_report *rep;
     struct arus_arena *arena;
-    struct arus_table_schema *schema;
+    struct arus_table_schema *schema; /* what the source reads (cols.extract) */
+    struct arus__columns cols;        /* column rules: the destination's schema, hashing */
     struct arus_sync_mode mode;
     struct arus_target target;
     int wm_index;            /* watermark column in the schema, -1 if none */
@@ -108,13 +109,13 @@ static int load_rows(struct table_job *j, const struct arus_batch *b, int64_t *l
     int64_t raw_loaded = 0;
     struct arus_target raw_target = j->target;
     raw_target.shadow = false;
-    if ((j->p->load_mode & ARUS_LOAD_RAW) &&
+    if ((j->cols.load_mode & ARUS_LOAD_RAW) &&
         (rc = arus_destination_load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
         return rc;
     if ((rc = inject("mid_load", err)))
         return rc;
     *loaded = raw_loaded;
-    if (j->p->load_mode & ARUS_LOAD_NORMALIZED)
+    if (j->cols.load_mode & ARUS_LOAD_NORMALIZED)
         return arus_destination_load_normalized(j->dst, &j->target, b, loaded, err);
     return ARUS_OK;
 }
@@ -224,7 +225,13 @@ static int on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
     struct table_job *j = ((struct stream_ctx *)ctx)->job;
     struct full_refresh_max *max = ((struct stream_ctx *)ctx)->max;
     j->rep->rows_extracted += (int64_t)b->nrows;
+    /* the destination gets its own column names and hashed values; the watermark column is
+     * never hashed, so the state and the full-refresh maximum read the source's text */
+    const struct arus_table_schema *read = b->schema;
+    arus__hash_cells(&j->cols, b);
+    b->schema = j->cols.load;
     int rc = load_batch(j, b, max != NULL, err);
+    b->schema = read;
     if (rc == ARUS_OK && max)
         arus__track_max(max, b);
     if (rc == ARUS_OK)
@@ -239,8 +246,12 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
     int rc;
     if ((rc = arus_destination_begin(j->dst, err)))
         return rc;
-    if ((rc = arus_destination_delete_rows(j->dst, &j->target, b, &deleted, err)) ||
-        (rc = inject("soft_delete", err)) || (rc = arus_destination_commit(j->dst, err))) {
+    const struct arus_table_schema *read = b->schema;
+    arus__hash_cells(&j->cols, b); /* keys by their destination names and values */
+    b->schema = j->cols.load;
+    rc = arus_destination_delete_rows(j->dst, &j->target, b, &deleted, err);
+    b->schema = read;
+    if (rc || (rc = inject("soft_delete", err)) || (rc = arus_destination_commit(j->dst, err))) {
         rollback_quietly(j);
         return rc;
     }
@@ -309,7 +320,7 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     if ((rc = plan_stream(j, ARUS__EXTRACT_FULL_REFRESH, NULL, &plan, err)))
         return rc;
     j->target.shadow = true;
-    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
+    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->cols.load, err)))
         goto fail;
     struct stream_ctx sc = {.job = j, .max = &max};
     if ((rc = arus__stream(j->src, &plan, on_batch, &sc, err)))
@@ -346,11 +357,6 @@ fail:
 static int resolve_mode(struct table_job *j, struct arus_error *err)
 {
     const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
-    if (o && o->primary_key) {
-        int rc = arus__apply_primary_key(j->schema, o->primary_key, err);
-        if (rc)
-            return rc;
-    }
     arus_source_detect_sync_mode(j->src, j->schema, &j->mode);
     if (o && o->watermark_column) {
         int i = arus_schema_find(j->schema, o->watermark_column);
@@ -377,6 +383,12 @@ static int resolve_mode(struct table_job *j, struct arus_error *err)
         j->mode.mode = ARUS_SYNC_FULL_REFRESH;
     if (j->mode.mode == ARUS_SYNC_FULL_REFRESH)
         j->mode.watermark_column = j->wm_index >= 0 ? j->mode.watermark_column : NULL;
+    for (size_t i = 0; j->wm_index >= 0 && i < j->cols.nhashed; i++)
+        if (j->cols.hashed[i] == (size_t)j->wm_index)
+            return arus_error_set(err, ARUS_ECONFIG,
+                                  "hash_columns: \"%s\" is the watermark column and cannot be "
+                                  "hashed",
+                                  j->mode.watermark_column);
     return ARUS_OK;
 }
 
@@ -432,9 +444,9 @@ static int probe_tables(struct table_job *j, struct table_presence *seen, struct
 {
     seen->normalized = seen->raw = ARUS_PRESENCE_UNKNOWN;
     int rc = ARUS_OK;
-    if (j->p->load_mode & ARUS_LOAD_NORMALIZED)
+    if (j->cols.load_mode & ARUS_LOAD_NORMALIZED)
         rc = probe_one(j, false, &seen->normalized, err);
-    if (rc == ARUS_OK && (j->p->load_mode & ARUS_LOAD_RAW))
+    if (rc == ARUS_OK && (j->cols.load_mode & ARUS_LOAD_RAW))
         rc = probe_one(j, true, &seen->raw, err);
     return rc;
 }
@@ -503,15 +515,17 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     int rc;
     struct arus_table_state st;
     memset(&st, 0, sizeof st);
-    if ((rc = arus_source_get_table_columns(j->src, j->target.table, j->arena, &j->schema, err)))
+    if ((rc = arus__table_columns(j->src, j->p, j->target.table, j->arena, &j->cols, err)))
         return rc;
+    j->schema = j->cols.extract;
+    j->target.dest_table = j->cols.dest_table;
     if ((rc = resolve_mode(j, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;
     struct table_presence seen;
     if ((rc = probe_tables(j, &seen, err)) ||
-        (rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
+        (rc = arus_destination_ensure_schema(j->dst, &j->target, j->cols.load, err)))
         return rc;
     if ((rc = arus_destination_get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st,
                                              err)))

@@ -37,11 +37,30 @@ int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_arena *a, const char ***out, size_t *n,
                         struct arus_error *err);
 
-/* The columns table lands with in the destination: the source's columns with the pipeline's
- * primary-key override applied. Allocated in a. */
-int arus__destination_schema(struct arus_source *src, const struct arus_pipeline *p,
-                             const char *table, struct arus_arena *a,
-                             struct arus_table_schema **out, struct arus_error *err);
+/* What one table moves (core/columns.c): the schema an extract reads (columns:, or without
+ * exclude_columns:, primary-key override applied), the schema the destination gets (the same
+ * columns in the same order, renamed, hashed ones as 64-character text), the hashed columns'
+ * indexes, the destination table name (NULL: the source's) and the load mode. In an arena. */
+struct arus__columns {
+    struct arus_table_schema *extract;
+    struct arus_table_schema *load;
+    size_t *hashed;
+    size_t nhashed;
+    const char *key; /* the pipeline's hash_key */
+    const char *dest_table;
+    enum arus_load_mode load_mode;
+};
+/* The rules of p for table t (its source schema, changed in place by a primary_key override).
+ * ARUS_ECONFIG naming the table when a rule names a column it lacks, leaves out a key column,
+ * hashes a column it leaves out, or renames two columns alike. */
+int arus__apply_column_rules(const struct arus_pipeline *p, struct arus_table_schema *t,
+                             struct arus_arena *a, struct arus__columns *out,
+                             struct arus_error *err);
+/* get_table_columns of table, then arus__apply_column_rules. */
+int arus__table_columns(struct arus_source *src, const struct arus_pipeline *p, const char *table,
+                        struct arus_arena *a, struct arus__columns *out, struct arus_error *err);
+/* Replace the hashed columns' cells of b by HMAC-SHA256(key, value) in hex (batch arena). */
+void arus__hash_cells(const struct arus__columns *c, struct arus_batch *b);
 
 /* Run the extract stream of plan on a producer thread and call fn(ctx, batch) for each batch
  * in order on the calling thread (extract and load overlap). Stops at the first failure of
