@@ -28,6 +28,8 @@ static const char usage[] =
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
     "  --json              machine-readable output\n"
     "  -v, --verbose       more logging (repeat for debug/trace); -q, --quiet: errors only\n"
+    "  --log-format F      text (default) or json: one JSON object per log line\n"
+    "                      (also $ARUS_LOG_FORMAT)\n"
     "  -h, --help          this help (also: arus <command> --help)\n"
     "  --version           print the version\n"
     "\n"
@@ -51,7 +53,11 @@ int cli_exit_code(int code)
 
 int cli_fail(const struct arus_error *err)
 {
-    fprintf(stderr, "arus: %s\n", err->msg[0] ? err->msg : arus_code_name(err->code));
+    const char *msg = err->msg[0] ? err->msg : arus_code_name(err->code);
+    if (arus_log_get_format() == ARUS_LOG_FORMAT_JSON)
+        arus__log_write(ARUS_LOG_ERROR, "arus", "%s", msg);
+    else
+        fprintf(stderr, "arus: %s\n", msg);
     return cli_exit_code(err->code);
 }
 
@@ -117,6 +123,7 @@ int main(int argc, char **argv)
     const char *env_level = getenv("ARUS_LOG_LEVEL");
     if (env_level && arus_log_level_parse(env_level) >= 0)
         verbosity = arus_log_level_parse(env_level);
+    const char *format = getenv("ARUS_LOG_FORMAT");
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -124,6 +131,8 @@ int main(int argc, char **argv)
             cli.config_path = argv[++i];
         else if (strcmp(a, "--json") == 0)
             cli.json = true;
+        else if (strcmp(a, "--log-format") == 0 && i + 1 < argc)
+            format = argv[++i];
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
             verbosity++;
         else if (strcmp(a, "-vv") == 0)
@@ -142,6 +151,12 @@ int main(int argc, char **argv)
         }
     }
     arus_log_set_level(verbosity > ARUS_LOG_TRACE ? ARUS_LOG_TRACE : verbosity);
+    if (format && arus_log_format_parse(format) < 0) {
+        fprintf(stderr, "arus: --log-format: expected text or json, got \"%s\"\n", format);
+        return EXIT_USAGE;
+    }
+    if (format)
+        arus_log_set_format((enum arus_log_format)arus_log_format_parse(format));
     if (i >= argc) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -71,6 +71,16 @@ assert_eq "$(count analytics__items)" 100 "all rows back after the drop"
 arus_ok -c "$WORK/arus.yml" --json runs p --limit 1
 assert_eq "$(jq -r '.[0].mode + " " + .[0].status' "$WORK/out")" "reload ok" "run history"
 sqlite_sql "$DST" "DELETE FROM analytics__items"
+# --log-format json: every stderr line is one JSON object (for log shippers)
+arus_ok -c "$WORK/arus.yml" --log-format json sync p
+assert_eq "$(jq -c '[.level, .component, (.message | test("typed table is empty.*reloading it in full")), (.time | test("^[0-9-]+T[0-9:]+Z$"))]' "$WORK/err")" \
+  '["warn","sync",true,true]' "json log line"
+rc=0; ARUS_LOG_FORMAT=json arus -c "$WORK/arus.yml" sync nope || rc=$?
+assert_eq "$rc" 3 "unknown pipeline"
+assert_eq "$(jq -r '.level + " " + .message' "$WORK/err")" "error $WORK/arus.yml: no pipeline named \"nope\"" "json error line"
+rc=0; arus -c "$WORK/arus.yml" --log-format xml sync p || rc=$?
+assert_eq "$rc" 2 "bad --log-format"
+sqlite_sql "$DST" "DELETE FROM analytics__items"
 arus_ok -c "$WORK/arus.yml" --json sync p
 assert_eq "$(jq -r '.tables[0].mode + ": " + .tables[0].reload_reason' "$WORK/out")" \
   "reload: the typed table is empty but state holds a watermark" "emptied table"
