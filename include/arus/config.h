@@ -52,6 +52,20 @@ enum arus_load_mode {
     ARUS_LOAD_RAW_AND_NORMALIZED = 3,
 };
 
+/* schema_changes: what a run does when the source's columns differ from the destination's. */
+enum arus_schema_policy {
+    ARUS_SCHEMA_EVOLVE = 0, /* add new columns, widen types safely (ALTER), the default */
+    ARUS_SCHEMA_FREEZE = 1, /* keep the destination as it is: ignore new columns, warn */
+    ARUS_SCHEMA_FAIL = 2,   /* stop the table's run, naming the change */
+};
+
+/* dropped_columns: a destination column the source no longer has. */
+enum arus_dropped_policy {
+    ARUS_DROPPED_KEEP = 0, /* keep it; rows updated later keep their old value (the default) */
+    ARUS_DROPPED_NULL = 1, /* set it NULL on the rows each run changes */
+    ARUS_DROPPED_FAIL = 2, /* stop the table's run, naming the column */
+};
+
 /* A per-table override inside a pipeline (`tables: [{name: orders, watermark_column: ...}]`). */
 struct arus_table_override {
     const char *name;              /* table name or glob */
@@ -101,6 +115,8 @@ struct arus_pipeline {
     const char **exclude;             /* globs of tables never synced (exclude:) */
     size_t nexclude;
     const char *hash_key;             /* hash_key: the HMAC key of hash_columns (from ${VAR}) */
+    enum arus_schema_policy schema_changes;  /* default evolve */
+    enum arus_dropped_policy dropped_columns; /* default keep */
     const struct arus_cfg_node *node;
 };
 

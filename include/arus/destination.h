@@ -295,6 +295,24 @@ struct arus_destination_ops {
      * current transaction, so it leaves the table together with the load. (ABI 3) */
     int (*delete_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
                               const struct arus_dead_letter *dl, struct arus_error *err);
+    /* The typed table of t as it is: its columns (without the _arus_* ones) in table order,
+     * native types mapped back to logical types (length, precision, scale where the type has
+     * them), allocated in a; *out NULL when the table does not exist. Called outside
+     * transactions, before ensure_schema, for schema_changes. (ABI 3) */
+    int (*describe_table)(struct arus_destination *dst, const struct arus_target *t,
+                          struct arus_arena *a, struct arus_table_schema **out,
+                          struct arus_error *err);
+    /* Change the type of column c->name of t's typed table to c->type (a safe widening the
+     * engine chose: int -> bigint, varchar(n) -> longer, decimal precision up, int ->
+     * decimal, anything -> text), keeping its values. Outside transactions (DDL). (ABI 3) */
+    int (*alter_column_type)(struct arus_destination *dst, const struct arus_target *t,
+                             const struct arus_column *c, struct arus_error *err);
+    /* dropped_columns: null. Set columns names[0..n) NULL in the rows of t's typed table this
+     * run wrote (_arus_run_id = t->run_id), inside the current transaction; *changed: rows.
+     * (ABI 3) */
+    int (*null_columns)(struct arus_destination *dst, const struct arus_target *t,
+                        const char *const *names, size_t n, int64_t *changed,
+                        struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -354,7 +372,8 @@ int arus_destination_delete_rows(struct arus_destination *dst, const struct arus
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
                                        struct arus_error *err);
-/* table_rows, forget_state, list_dead_letters, delete_dead_letter (ABI 3): ARUS_ENOTSUP naming the destination when the slot is
+/* table_rows, forget_state, list_dead_letters, delete_dead_letter, describe_table,
+ * alter_column_type, null_columns (ABI 3): ARUS_ENOTSUP naming the destination when the slot is
  * missing. */
 int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
                                 bool raw, int64_t *rows, struct arus_error *err);
@@ -366,6 +385,14 @@ int arus_destination_list_dead_letters(struct arus_destination *dst, const struc
 int arus_destination_delete_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                         const struct arus_dead_letter *dl,
                                         struct arus_error *err);
+int arus_destination_describe_table(struct arus_destination *dst, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_table_schema **out,
+                                    struct arus_error *err);
+int arus_destination_alter_column_type(struct arus_destination *dst, const struct arus_target *t,
+                                       const struct arus_column *c, struct arus_error *err);
+int arus_destination_null_columns(struct arus_destination *dst, const struct arus_target *t,
+                                  const char *const *names, size_t n, int64_t *changed,
+                                  struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for
  * `arus connectors`, before any endpoint exists). */
@@ -375,6 +402,7 @@ bool arus_destination_can_dead_letter(const struct arus_destination *dst);
 bool arus_destination_ops_has_transactions(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops);
+bool arus_destination_can_null_columns(const struct arus_destination *dst);
 
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"

@@ -18,6 +18,9 @@ struct arus_table_report {
                                   reload is a full refresh of an incremental table whose
                                   state no longer matched the destination (reload_reason) */
     char reload_reason[128];   /* why it reloads; empty unless mode is "reload" */
+    char notes[512];           /* what the run changed besides rows ("; "-separated): the
+                                  reload and its reason, schema changes applied (also in the
+                                  run history's error column of an ok run) */
     int64_t rows_extracted;
     int64_t rows_loaded;
     int64_t rows_deleted;

@@ -26,8 +26,7 @@ struct control_args {
     bool replay; /* dead-letters */
 };
 
-static int parse_args(const struct cli *cli, const char *help, bool reset,
-                      struct control_args *a)
+static int parse_args(const struct cli *cli, const char *help, bool reset, struct control_args *a)
 {
     memset(a, 0, sizeof *a);
     for (int i = 1; i < cli->argc; i++) {
@@ -69,8 +68,8 @@ static int confirm_reset(const struct control_args *a)
     fprintf(stderr,
             "Forget the stored watermark of %s%s%s in pipeline \"%s\"? The next sync reloads "
             "it in full. [y/N] ",
-            a->table ? "table \"" : "every table", a->table ? a->table : "",
-            a->table ? "\"" : "", a->pipeline);
+            a->table ? "table \"" : "every table", a->table ? a->table : "", a->table ? "\"" : "",
+            a->pipeline);
     char line[16];
     if (fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y'))
         return 0;
@@ -79,9 +78,8 @@ static int confirm_reset(const struct control_args *a)
 }
 
 /* The tables with stored state (a watermark of either kind), allocated in ar. */
-static int stored_tables(struct arus_destination *dst, const char *pipeline,
-                         struct arus_arena *ar, const char ***names, size_t *n,
-                         struct arus_error *err)
+static int stored_tables(struct arus_destination *dst, const char *pipeline, struct arus_arena *ar,
+                         const char ***names, size_t *n, struct arus_error *err)
 {
     const char **tables = NULL;
     struct arus_table_state *st = NULL;
@@ -225,12 +223,13 @@ static int do_replay(const struct cli *cli, const struct control_args *a,
 int cmd_dead_letters(const struct cli *cli)
 {
     struct control_args a;
-    int ec = parse_args(cli,
-                        "usage: arus dead-letters PIPELINE [--table T] [--json] [--replay]\n"
-                        "List the rows the destination refused (kept in <raw_schema>._dead_letters)\n"
-                        "with the reason, oldest first. --replay loads them again: rows that now\n"
-                        "load leave the table; exit 5 when some are still refused.",
-                        false, &a);
+    int ec =
+        parse_args(cli,
+                   "usage: arus dead-letters PIPELINE [--table T] [--json] [--replay]\n"
+                   "List the rows the destination refused (kept in <raw_schema>._dead_letters)\n"
+                   "with the reason, oldest first. --replay loads them again: rows that now\n"
+                   "load leave the table; exit 5 when some are still refused.",
+                   false, &a);
     if (ec)
         return ec < 0 ? 0 : ec;
     struct arus_config *cfg = NULL;

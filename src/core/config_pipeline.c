@@ -16,7 +16,8 @@
 static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
-    "initial_backoff", "max_backoff", "exclude", "hash_key", NULL,
+    "initial_backoff", "max_backoff", "exclude", "hash_key", "schema_changes", "dropped_columns",
+    NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column", "columns",
@@ -310,6 +311,39 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
     return rc;
 }
 
+/* One of words[] (NULL-terminated) under key into *out (its index); absent: left alone. */
+static int word(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                const char *const *words, const char *expected, int *out, struct arus_error *err)
+{
+    const char *v = NULL;
+    int rc = arus__cfg_str(map, prefix, key, &v, err);
+    if (rc || !v)
+        return rc;
+    for (int i = 0; words[i]; i++)
+        if (strcmp(v, words[i]) == 0) {
+            *out = i;
+            return ARUS_OK;
+        }
+    return arus__cfg_fail(arus_cfg_get(map, key), prefix, key, err, expected);
+}
+
+/* schema_changes: evolve | freeze | fail; dropped_columns: keep | null | fail (the enums'
+ * order). */
+static int load_schema_policy(struct arus_pipeline *p, const char *prefix, struct arus_error *err)
+{
+    static const char *const changes[] = {"evolve", "freeze", "fail", NULL};
+    static const char *const dropped[] = {"keep", "null", "fail", NULL};
+    int c = (int)p->schema_changes, d = (int)p->dropped_columns;
+    int rc = word(p->node, prefix, "schema_changes", changes, "expected evolve, freeze or fail",
+                  &c, err);
+    if (rc == ARUS_OK)
+        rc = word(p->node, prefix, "dropped_columns", dropped, "expected keep, null or fail", &d,
+                  err);
+    p->schema_changes = (enum arus_schema_policy)c;
+    p->dropped_columns = (enum arus_dropped_policy)d;
+    return rc;
+}
+
 /* exclude: globs, and hash_key (required, non-empty, once any table hashes a column). */
 static int load_selection(struct arus_arena *a, struct arus_pipeline *p, const char *prefix,
                           struct arus_error *err)
@@ -362,6 +396,8 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             rc = load_options(p, prefix, err);
         if (rc == ARUS_OK)
             rc = load_selection(cfg->arena, p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_schema_policy(p, prefix, err);
         if (rc)
             return rc;
     }

@@ -249,6 +249,38 @@ int arus_destination_delete_dead_letter(struct arus_destination *dst, const stru
                    err);
 }
 
+int arus_destination_describe_table(struct arus_destination *dst, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_table_schema **out,
+                                    struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->describe_table)
+        return unsupported(dst, "describe its tables", err);
+    return checked(dst, "describe a table", dst->ops->describe_table(dst, t, a, out, err), err);
+}
+
+int arus_destination_alter_column_type(struct arus_destination *dst, const struct arus_target *t,
+                                       const struct arus_column *c, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->alter_column_type)
+        return unsupported(dst, "change column types", err);
+    return checked(dst, "change a column type", dst->ops->alter_column_type(dst, t, c, err), err);
+}
+
+bool arus_destination_can_null_columns(const struct arus_destination *dst)
+{
+    return dst->ops->abi_version >= ABI_TABLE_ROWS && dst->ops->null_columns != NULL;
+}
+
+int arus_destination_null_columns(struct arus_destination *dst, const struct arus_target *t,
+                                  const char *const *names, size_t n, int64_t *changed,
+                                  struct arus_error *err)
+{
+    if (!arus_destination_can_null_columns(dst))
+        return unsupported(dst, "set dropped columns NULL", err);
+    return checked(dst, "set dropped columns NULL",
+                   dst->ops->null_columns(dst, t, names, n, changed, err), err);
+}
+
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
     arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name,

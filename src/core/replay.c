@@ -155,8 +155,8 @@ int arus_dead_letters_replay(struct arus_source *src, struct arus_destination *d
         } else if (one == ARUS_EDATA) {
             rep->still_refused++;
             snprintf(rep->last_error, sizeof rep->last_error, "%s", why.msg);
-            arus_log(ARUS_LOG_INFO, "replay", "table \"%s\": row still refused: %s",
-                     dl[i].table, why.msg);
+            arus_log(ARUS_LOG_INFO, "replay", "table \"%s\": row still refused: %s", dl[i].table,
+                     why.msg);
         } else {
             *err = why;
             rc = one;

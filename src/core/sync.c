@@ -33,6 +33,9 @@ struct table_job {
     const char *from;        /* --from: the main stream starts here (canonical, in arena) */
     char *watermark;         /* newest committed watermark (heap), NULL if none */
     char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
+    struct arus_strbuf notes;   /* reload reason, schema changes: output and run history */
+    const char **dropped;       /* dropped_columns: null: set NULL on the rows this run wrote */
+    size_t ndropped;
     double started;
     char started_at[32]; /* wall clock, for run history */
 };
@@ -477,6 +480,7 @@ static void check_drift(struct table_job *j, const struct table_presence *seen)
     j->mode.mode = ARUS_SYNC_FULL_REFRESH;
     j->rep->mode = "reload";
     snprintf(j->rep->reload_reason, sizeof j->rep->reload_reason, "%s", why);
+    arus_strbuf_appendf(&j->notes, "%sreload: %s", j->notes.len ? "; " : "", why);
     arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": %s: reloading it in full", j->target.table,
              why);
 }
@@ -510,6 +514,28 @@ static int resolve_from(struct table_job *j, const char *from, struct arus_error
     return ARUS_OK;
 }
 
+/* dropped_columns: null: the columns the source dropped lose their values on the rows this
+ * run wrote (a full refresh builds the table without them). */
+static int null_dropped(struct table_job *j, struct arus_error *err)
+{
+    int64_t changed = 0;
+    int rc = arus_destination_begin(j->dst, err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_null_columns(j->dst, &j->target, j->dropped, j->ndropped, &changed,
+                                           err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_commit(j->dst, err);
+    if (rc != ARUS_OK) {
+        rollback_quietly(j);
+        return rc;
+    }
+    for (size_t i = 0; changed && i < j->ndropped; i++)
+        arus_strbuf_appendf(&j->notes, "%scolumn \"%s\" dropped in the source: set NULL on %lld "
+                            "changed row(s)", j->notes.len ? "; " : "", j->dropped[i],
+                            (long long)changed);
+    return ARUS_OK;
+}
+
 static int sync_table(struct table_job *j, struct arus_error *err)
 {
     int rc;
@@ -519,7 +545,12 @@ static int sync_table(struct table_job *j, struct arus_error *err)
         return rc;
     j->schema = j->cols.extract;
     j->target.dest_table = j->cols.dest_table;
-    if ((rc = resolve_mode(j, err)))
+    rc = arus__evolve_schema(j->dst, &j->target, j->p, &j->cols, j->arena, &j->notes, &j->dropped,
+                             &j->ndropped, err);
+    if (j->notes.len)
+        arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": %s", j->target.table,
+                 arus_strbuf_cstr(&j->notes));
+    if (rc || (rc = resolve_mode(j, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;
@@ -540,6 +571,8 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     record_run(j, ARUS_RUN_RUNNING, NULL);
     rc =
         j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err) : run_incremental(j, err);
+    if (rc == ARUS_OK && j->ndropped && j->mode.mode == ARUS_SYNC_INCREMENTAL)
+        rc = null_dropped(j, err);
     return rc;
 }
 
@@ -566,6 +599,7 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
     };
     struct arus_error err;
     arus_error_clear(&err);
+    arus_strbuf_init(&j.notes);
     arus_now_utc(j.started_at, sizeof j.started_at);
     snprintf(rep->table, sizeof rep->table, "%s", table);
     rep->mode = "incremental";
@@ -575,12 +609,15 @@ static int run_table(struct arus_source *src, struct arus_destination *dst,
         snprintf(rep->error, sizeof rep->error, "%s", err.msg);
     }
     rep->status = rc;
+    snprintf(rep->notes, sizeof rep->notes, "%s", arus_strbuf_cstr(&j.notes));
+    /* an ok run's error column carries its notes (a reload, schema changes applied) */
     if (j.schema)
         record_run(&j, rc == ARUS_OK ? ARUS_RUN_OK : ARUS_RUN_FAILED,
-                   rc == ARUS_OK ? NULL : err.msg);
+                   rc == ARUS_OK ? (j.notes.len ? arus_strbuf_cstr(&j.notes) : NULL) : err.msg);
     report_progress(&j, true);
     free(j.watermark);
     free(j.deletes_watermark);
+    arus_strbuf_cleanup(&j.notes);
     arus_arena_destroy(j.arena);
     return rc;
 }

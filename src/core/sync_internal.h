@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "arus/config.h"
+#include "arus/destination.h"
 #include "arus/source.h"
 #include "arus/types.h"
 
@@ -61,6 +62,30 @@ int arus__table_columns(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_arena *a, struct arus__columns *out, struct arus_error *err);
 /* Replace the hashed columns' cells of b by HMAC-SHA256(key, value) in hex (batch arena). */
 void arus__hash_cells(const struct arus__columns *c, struct arus_batch *b);
+
+/* How a destination column of type have relates to the source's type want. */
+enum arus__widening {
+    ARUS__COVERED,      /* have holds every value of want: nothing to do */
+    ARUS__WIDEN,        /* a safe widening: int -> bigint, varchar(n) -> longer, decimal
+                           precision up, int -> decimal, float -> double, anything -> text */
+    ARUS__INCOMPATIBLE, /* neither: left alone, rows that do not fit are refused */
+};
+/* Classify have -> want; for ARUS__WIDEN *to is the type to ALTER to (want, or a decimal wide
+ * enough for both). */
+enum arus__widening arus__type_widening(const struct arus_type *have, const struct arus_type *want,
+                                        struct arus_type *to);
+
+struct arus_strbuf;
+/* schema_changes / dropped_columns (core/schema_evolve.c): compare t's typed table
+ * (describe_table; nothing to do when it is missing or the destination cannot describe) with
+ * c->load and apply p's policies: safe widenings are ALTERed (evolve), new columns leave c
+ * (freeze), any change fails with ARUS_EINVAL naming it (fail). What was applied is appended
+ * to notes ("; "-separated). *dropped lists the destination columns to set NULL after the run
+ * (dropped_columns: null; in a). */
+int arus__evolve_schema(struct arus_destination *dst, const struct arus_target *t,
+                        const struct arus_pipeline *p, struct arus__columns *c,
+                        struct arus_arena *a, struct arus_strbuf *notes, const char ***dropped,
+                        size_t *ndropped, struct arus_error *err);
 
 /* Run the extract stream of plan on a producer thread and call fn(ctx, batch) for each batch
  * in order on the calling thread (extract and load overlap). Stops at the first failure of

@@ -845,6 +845,73 @@ static int ch_list_dead_letters(struct arus_destination *dst, const struct arus_
     return ARUS_OK;
 }
 
+static int ch_describe_table(struct arus_destination *dst, const struct arus_target *t,
+                             struct arus_arena *a, struct arus_table_schema **out,
+                             struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_target_db(d, t);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    ch_norm_name(&name, t, true);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT name, type, is_in_primary_key FROM system.columns WHERE "
+                              "database = ");
+    arus__ch_quote_string(&d->sql, db);
+    arus_strbuf_puts(&d->sql, " AND table = ");
+    arus__ch_quote_string(&d->sql, name.data);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "describe \"%s\".\"%s\"", db,
+                           name.data);
+    *out = NULL;
+    size_t rows = 0;
+    for (size_t i = 0; rc == ARUS_OK && i < d->http.resp.len; i++)
+        rows += d->http.resp.data[i] == '\n';
+    if (rows) {
+        struct arus_table_schema *s = arus_arena_calloc(a, 1, sizeof *s);
+        s->name = arus_arena_strdup(a, name.data);
+        s->columns = arus_arena_calloc(a, rows, sizeof *s->columns);
+        char *pos = d->http.resp.data, *end = pos + d->http.resp.len, *v[3];
+        while (s->ncolumns < rows && arus__ch_tsv_split_row(&pos, end, v, 3) == 3) {
+            if (strncmp(v[0], "_arus_", 6) == 0)
+                continue;
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = arus_arena_strdup(a, v[0]);
+            c->source_type = arus_arena_strdup(a, v[1]);
+            arus__ch_type_from_native(v[1], &c->type, &c->nullable);
+            c->pk_ordinal = strcmp(v[2], "1") == 0;
+        }
+        *out = s;
+    }
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
+/* MODIFY COLUMN converts the stored values; the _current view is made again over the new
+ * type. Key columns cannot change in ClickHouse (the server says so). */
+static int ch_alter_column_type(struct arus_destination *dst, const struct arus_target *t,
+                                const struct arus_column *c, struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_target_db(d, t);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    ch_norm_name(&name, t, true);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "ALTER TABLE ");
+    arus__ch_quote_table(&d->sql, db, name.data);
+    arus_strbuf_puts(&d->sql, " MODIFY COLUMN ");
+    arus__ch_quote_ident(&d->sql, c->name);
+    arus_strbuf_putc(&d->sql, ' ');
+    ch_column_type(d, c, &d->sql);
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "widen column \"%s\" of \"%s\".\"%s\"",
+                           c->name, db, name.data);
+    if (rc == ARUS_OK)
+        rc = ch_recreate_view(d, db, name.data, err);
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
@@ -874,4 +941,6 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .table_rows = ch_table_rows,
     .forget_state = arus__ch_forget_state,
     .list_dead_letters = ch_list_dead_letters,
+    .describe_table = ch_describe_table,
+    .alter_column_type = ch_alter_column_type,
 };

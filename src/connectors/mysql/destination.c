@@ -866,6 +866,86 @@ static int my_dst_delete_dead_letter(struct arus_destination *b, const struct ar
     return rc;
 }
 
+/* The typed table's columns with COLUMN_TYPE mapped back like a MySQL source's. */
+static int my_dst_describe_table(struct arus_destination *b, const struct arus_target *t,
+                                 struct arus_arena *a, struct arus_table_schema **out,
+                                 struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    my_norm_name(t, false, &name);
+    struct my_param p[2] = {my_str(my_target_db(d, t)), my_str(arus_strbuf_cstr(&name))};
+    struct my_rows r;
+    int rc = arus__my_query(d->ld.db,
+                            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY FROM "
+                            "information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
+                            "ORDER BY ORDINAL_POSITION",
+                            p, 2, a, &r, NULL, err, "describe table");
+    *out = NULL;
+    if (rc == ARUS_OK && r.nrows) {
+        struct arus_table_schema *s = arus_arena_calloc(a, 1, sizeof *s);
+        s->name = arus_arena_strdup(a, arus_strbuf_cstr(&name));
+        s->columns = arus_arena_calloc(a, r.nrows, sizeof *s->columns);
+        for (size_t i = 0; i < r.nrows; i++) {
+            char **v = r.cells + i * r.ncols;
+            if (strncmp(v[0], "_arus_", 6) == 0)
+                continue;
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = v[0];
+            c->source_type = v[1];
+            arus__my_type_from_native(v[1], &c->type);
+            c->nullable = strcmp(v[2], "YES") == 0;
+            c->pk_ordinal = strcmp(v[3], "PRI") == 0;
+        }
+        *out = s;
+    }
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
+/* MODIFY COLUMN keeps the values (each widening arus chooses converts them exactly); DDL
+ * commits by itself. */
+static int my_dst_alter_column_type(struct arus_destination *b, const struct arus_target *t,
+                                    const struct arus_column *c, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "ALTER TABLE ");
+    my_norm_ref(d, t, false, &sb);
+    arus_strbuf_puts(&sb, " MODIFY COLUMN ");
+    my_column_ddl(c, 1, false, &sb);
+    int rc = my_ddl(d, &sb, "widen column", err);
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
+static int my_dst_null_columns(struct arus_destination *b, const struct arus_target *t,
+                               const char *const *names, size_t n, int64_t *changed,
+                               struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "UPDATE ");
+    my_norm_ref(d, t, false, &sb);
+    for (size_t i = 0; i < n; i++) {
+        arus_strbuf_puts(&sb, i ? ", " : " SET ");
+        arus_sql_quote_ident(&sb, names[i], '`', false);
+        arus_strbuf_puts(&sb, " = NULL");
+    }
+    arus_strbuf_puts(&sb, " WHERE `_arus_run_id` = ?");
+    struct my_param p[1] = {my_str(t->run_id)};
+    uint64_t affected = 0;
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, 1, NULL, NULL, &affected, err,
+                            "set dropped columns NULL");
+    arus_strbuf_cleanup(&sb);
+    if (rc == ARUS_OK)
+        *changed = (int64_t)affected;
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -896,4 +976,7 @@ const struct arus_destination_ops arus_destination_mysql = {
     .forget_state = my_dst_forget_state,
     .list_dead_letters = my_dst_list_dead_letters,
     .delete_dead_letter = my_dst_delete_dead_letter,
+    .describe_table = my_dst_describe_table,
+    .alter_column_type = my_dst_alter_column_type,
+    .null_columns = my_dst_null_columns,
 };

@@ -1194,6 +1194,105 @@ static int pg_delete_dead_letter(struct arus_destination *base, const struct aru
     return rc;
 }
 
+/* The typed table's columns with format_type() mapped back like a PostgreSQL source's. */
+static int pg_describe_table(struct arus_destination *base, const struct arus_target *t,
+                             struct arus_arena *a, struct arus_table_schema **out,
+                             struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    const char *params[2] = {pg_target_schema(d, t), n.live};
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn,
+                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+                        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                        "JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 "
+                        "AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+                        "ORDER BY a.attnum",
+                        2, params, &r, "describe table", err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    if (rows > 0) {
+        struct arus_table_schema *s = arus_arena_calloc(a, 1, sizeof *s);
+        s->name = arus_arena_strdup(a, n.live);
+        s->columns = arus_arena_calloc(a, (size_t)rows, sizeof *s->columns);
+        for (int i = 0; i < rows; i++) {
+            if (strncmp(PQgetvalue(r, i, 0), "_arus_", 6) == 0)
+                continue;
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = arus_arena_strdup(a, PQgetvalue(r, i, 0));
+            c->source_type = arus_arena_strdup(a, PQgetvalue(r, i, 1));
+            arus__pg_type_from_native(c->source_type, &c->type);
+            c->nullable = strcmp(PQgetvalue(r, i, 2), "t") != 0;
+        }
+        *out = s;
+    }
+    PQclear(r);
+    return ARUS_OK;
+}
+
+static int pg_alter_column_type(struct arus_destination *base, const struct arus_target *t,
+                                const struct arus_column *c, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "ALTER TABLE ");
+    arus__pg_qualified(sql, pg_target_schema(d, t), n.live);
+    arus_strbuf_puts(sql, " ALTER COLUMN ");
+    pg_ident(sql, c->name);
+    arus_strbuf_puts(sql, " TYPE ");
+    size_t type_at = sql->len;
+    arus__pg_type_to_native(&c->type, sql);
+    /* USING <column>::<type>: every widening arus chooses has a cast */
+    char *type = arus_xstrdup(sql->data + type_at);
+    arus_strbuf_puts(sql, " USING ");
+    pg_ident(sql, c->name);
+    arus_strbuf_appendf(sql, "::%s", type);
+    free(type);
+    char what[400];
+    snprintf(what, sizeof what, "widen column \"%s\" of \"%s\"", c->name, n.live);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err);
+}
+
+static int pg_null_columns(struct arus_destination *base, const struct arus_target *t,
+                           const char *const *names, size_t count, int64_t *changed,
+                           struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "UPDATE ");
+    arus__pg_qualified(sql, pg_target_schema(d, t), n.live);
+    for (size_t i = 0; i < count; i++) {
+        arus_strbuf_puts(sql, i ? ", " : " SET ");
+        pg_ident(sql, names[i]);
+        arus_strbuf_puts(sql, " = NULL");
+    }
+    arus_strbuf_puts(sql, " WHERE \"_arus_run_id\" = $1::uuid");
+    const char *params[] = {t->run_id};
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 1, params, &r, "set dropped columns NULL",
+                        err);
+    if (rc == ARUS_OK)
+        *changed = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_postgresql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "postgresql",
@@ -1224,4 +1323,7 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .forget_state = pg_forget_state,
     .list_dead_letters = pg_list_dead_letters,
     .delete_dead_letter = pg_delete_dead_letter,
+    .describe_table = pg_describe_table,
+    .alter_column_type = pg_alter_column_type,
+    .null_columns = pg_null_columns,
 };

@@ -913,6 +913,81 @@ static int sqlite_delete_dead_letter(struct arus_destination *base, const struct
     return rc;
 }
 
+/* The typed table's declared columns (pragma_table_info), mapped back like a SQLite source's. */
+static int sqlite_describe_table(struct arus_destination *base, const struct arus_target *t,
+                                 struct arus_arena *a, struct arus_table_schema **out,
+                                 struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    *out = NULL;
+    if (!d->db)
+        return ARUS_OK;
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
+    arus_normalized_table_name(&name, t);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, "SELECT name, type, \"notnull\", pk FROM "
+                                         "pragma_table_info(?1) ORDER BY cid", &st, err);
+    struct arus_table_schema *s = NULL;
+    size_t cap = 0;
+    int step = SQLITE_DONE;
+    if (rc == ARUS_OK) {
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&name), -1, SQLITE_STATIC);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (!s)
+                s = arus_arena_calloc(a, 1, sizeof *s);
+            const char *col = (const char *)sqlite3_column_text(st, 0);
+            if (strncmp(col, "_arus_", 6) == 0)
+                continue;
+            if (s->ncolumns == cap) {
+                cap = cap ? cap * 2 : 16;
+                s->columns = sqlite_grow(a, s->columns, s->ncolumns, cap, sizeof *s->columns);
+            }
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = arus_arena_strdup(a, col);
+            c->source_type = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+            arus__sqlite_type_from_native(c->source_type, &c->type);
+            c->nullable = sqlite3_column_int(st, 2) == 0;
+            c->pk_ordinal = sqlite3_column_int(st, 3);
+        }
+        if (step != SQLITE_DONE)
+            rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "describe table");
+    }
+    sqlite3_finalize(st);
+    if (s)
+        s->name = arus_arena_strdup(a, arus_strbuf_cstr(&name));
+    arus_strbuf_cleanup(&name);
+    if (rc == ARUS_OK)
+        *out = s;
+    return rc;
+}
+
+/* SQLite keeps a column's declared type for good, but stores any value in any column: a wider
+ * value needs no ALTER (alter_column_type is left out, the engine notes the widening). */
+static int sqlite_null_columns(struct arus_destination *base, const struct arus_target *t,
+                               const char *const *names, size_t n, int64_t *changed,
+                               struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "UPDATE ");
+    sqlite_normalized_ident(&sql, d, t);
+    for (size_t i = 0; i < n; i++) {
+        arus_strbuf_puts(&sql, i ? ", " : " SET ");
+        arus_sql_quote_ident(&sql, names[i], '"', false);
+        arus_strbuf_puts(&sql, " = NULL");
+    }
+    arus_strbuf_puts(&sql, " WHERE \"_arus_run_id\" = ?1");
+    const char *params[] = {t->run_id};
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, 1, err);
+    arus_strbuf_cleanup(&sql);
+    if (rc == ARUS_OK)
+        *changed = sqlite3_changes(d->db);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -943,4 +1018,6 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .forget_state = sqlite_forget_state,
     .list_dead_letters = sqlite_list_dead_letters,
     .delete_dead_letter = sqlite_delete_dead_letter,
+    .describe_table = sqlite_describe_table,
+    .null_columns = sqlite_null_columns,
 };
