@@ -295,7 +295,7 @@ struct arus_destination_ops {
      * current transaction, so it leaves the table together with the load. (ABI 3) */
     int (*delete_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
                               const struct arus_dead_letter *dl, struct arus_error *err);
-    /* The typed table of t as it is: its columns (without the _arus_* ones) in table order,
+    /* The typed table of t as it is: its columns in table order (its own _arus_* ones too),
      * native types mapped back to logical types (length, precision, scale where the type has
      * them), allocated in a; *out NULL when the table does not exist. Called outside
      * transactions, before ensure_schema, for schema_changes. (ABI 3) */

@@ -220,10 +220,16 @@ int arus__evolve_schema(struct arus_destination *dst, const struct arus_target *
             return rc;
         k += !gone;
     }
+    /* the destination's own columns (every destination's, see docs/design.md "Naming") */
+    static const char *const meta[] = {"_arus_run_id", "_arus_synced_at", "_arus_version",
+                                       "_arus_deleted"};
     *dropped = arus_arena_calloc(a, have->ncolumns + 1, sizeof **dropped);
     for (size_t i = 0; i < have->ncolumns; i++) {
         const char *name = have->columns[i].name;
-        if (arus_schema_find(c->load, name) >= 0)
+        bool own = false;
+        for (size_t m = 0; m < sizeof meta / sizeof *meta; m++)
+            own |= strcmp(name, meta[m]) == 0;
+        if (own || arus_schema_find(c->load, name) >= 0)
             continue;
         if (p->dropped_columns == ARUS_DROPPED_FAIL)
             return arus_error_set(err, ARUS_EINVAL,

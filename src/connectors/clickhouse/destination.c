@@ -873,8 +873,6 @@ static int ch_describe_table(struct arus_destination *dst, const struct arus_tar
         s->columns = arus_arena_calloc(a, rows, sizeof *s->columns);
         char *pos = d->http.resp.data, *end = pos + d->http.resp.len, *v[3];
         while (s->ncolumns < rows && arus__ch_tsv_split_row(&pos, end, v, 3) == 3) {
-            if (strncmp(v[0], "_arus_", 6) == 0)
-                continue;
             struct arus_column *c = &s->columns[s->ncolumns++];
             c->name = arus_arena_strdup(a, v[0]);
             c->source_type = arus_arena_strdup(a, v[1]);

@@ -889,8 +889,6 @@ static int my_dst_describe_table(struct arus_destination *b, const struct arus_t
         s->columns = arus_arena_calloc(a, r.nrows, sizeof *s->columns);
         for (size_t i = 0; i < r.nrows; i++) {
             char **v = r.cells + i * r.ncols;
-            if (strncmp(v[0], "_arus_", 6) == 0)
-                continue;
             struct arus_column *c = &s->columns[s->ncolumns++];
             c->name = v[0];
             c->source_type = v[1];

@@ -1222,8 +1222,6 @@ static int pg_describe_table(struct arus_destination *base, const struct arus_ta
         s->name = arus_arena_strdup(a, n.live);
         s->columns = arus_arena_calloc(a, (size_t)rows, sizeof *s->columns);
         for (int i = 0; i < rows; i++) {
-            if (strncmp(PQgetvalue(r, i, 0), "_arus_", 6) == 0)
-                continue;
             struct arus_column *c = &s->columns[s->ncolumns++];
             c->name = arus_arena_strdup(a, PQgetvalue(r, i, 0));
             c->source_type = arus_arena_strdup(a, PQgetvalue(r, i, 1));

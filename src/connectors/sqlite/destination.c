@@ -938,8 +938,6 @@ static int sqlite_describe_table(struct arus_destination *base, const struct aru
             if (!s)
                 s = arus_arena_calloc(a, 1, sizeof *s);
             const char *col = (const char *)sqlite3_column_text(st, 0);
-            if (strncmp(col, "_arus_", 6) == 0)
-                continue;
             if (s->ncolumns == cap) {
                 cap = cap ? cap * 2 : 16;
                 s->columns = sqlite_grow(a, s->columns, s->ncolumns, cap, sizeof *s->columns);
