@@ -403,6 +403,7 @@ bool arus_destination_ops_has_transactions(const struct arus_destination_ops *op
 bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops);
 bool arus_destination_can_null_columns(const struct arus_destination *dst);
+bool arus_destination_can_delete_dead_letters(const struct arus_destination *dst);
 
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"

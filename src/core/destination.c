@@ -240,10 +240,15 @@ int arus_destination_list_dead_letters(struct arus_destination *dst, const struc
                    dst->ops->list_dead_letters(dst, t, a, out, n, err), err);
 }
 
+bool arus_destination_can_delete_dead_letters(const struct arus_destination *dst)
+{
+    return dst->ops->abi_version >= ABI_TABLE_ROWS && dst->ops->delete_dead_letter != NULL;
+}
+
 int arus_destination_delete_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                         const struct arus_dead_letter *dl, struct arus_error *err)
 {
-    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->delete_dead_letter)
+    if (!arus_destination_can_delete_dead_letters(dst))
         return unsupported(dst, "delete dead letters", err);
     return checked(dst, "delete a dead letter", dst->ops->delete_dead_letter(dst, t, dl, err),
                    err);

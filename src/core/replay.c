@@ -124,6 +124,10 @@ int arus_dead_letters_replay(struct arus_source *src, struct arus_destination *d
                             .target_schema = p->target_schema,
                             .run_id = run_id};
     int rc;
+    /* say so before anything is read: without it no row could ever leave the table */
+    if (!arus_destination_can_delete_dead_letters(dst) &&
+        (rc = arus_destination_delete_dead_letter(dst, &t, NULL, err)))
+        goto out;
     if ((rc = arus_destination_lock(dst, p->name, err)))
         goto out;
     locked = true;
