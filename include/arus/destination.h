@@ -39,6 +39,10 @@
  *     are only logged)
  *   per selected table, one after the other (a failure ends the table's calls but for the
  *   rollback, drop_shadow and record_run(failed) below; the run goes on with the next table):
+ *     [describe_table, alter_column_type per safe widening]  (schema_changes; ABI 3 slots,
+ *       skipped where missing)
+ *     [table_rows(normalized), table_rows(raw)]  (the loaded ones; a stored watermark with a
+ *       missing/empty table, or rows without state, turn the table into a full refresh)
  *     ensure_schema(t), get_watermark, tx{ record_run(running) }
  *     incremental:
  *       per extracted batch:  tx{ load_raw, load_normalized, update_watermark }
@@ -53,6 +57,7 @@
  *       when a watermark exists:  tx{ update_watermark }, the state-only commit that ends
  *         the table (deletes_watermark moves to where the main stream ended; written even
  *         when nothing changed)
+ *       dropped_columns: null and the destination lost columns:  tx{ null_columns }
  *     full refresh:
  *       ensure_schema(t with shadow)
  *       per extracted batch:  tx{ load_raw, load_normalized(shadow) }  (no watermark; raw rows

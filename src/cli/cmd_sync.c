@@ -62,6 +62,8 @@ static void print_json(const struct arus_sync_report *r, const char *pipeline, i
         json_field(stdout, "mode", t->mode, false);
         if (t->reload_reason[0])
             json_field(stdout, "reload_reason", t->reload_reason, false);
+        if (t->notes[0])
+            json_field(stdout, "notes", t->notes, false);
         printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
                "\"rows_dead_lettered\":%lld,\"seconds\":%.3f",
                (long long)t->rows_extracted, (long long)t->rows_loaded,
