@@ -95,9 +95,37 @@ static int stored_tables(struct arus_destination *dst, const char *pipeline, str
     return ARUS_OK;
 }
 
+/* What a verb does once its pipeline's destination is connected. */
+typedef int (*control_fn)(const struct cli *cli, const struct control_args *a,
+                          const struct arus_config *cfg, const struct arus_pipeline *p,
+                          struct arus_destination *dst, struct arus_error *err);
+
+/* Load the config, connect the pipeline's destination, run fn, report its failure. */
+static int run_control(const struct cli *cli, const struct control_args *a, control_fn fn)
+{
+    struct arus_config *cfg = NULL;
+    int ec = cli_load_config(cli, &cfg);
+    if (ec)
+        return ec;
+    struct arus_error err;
+    arus_error_clear(&err);
+    const struct arus_pipeline *p = NULL;
+    struct arus_destination *dst = NULL;
+    int rc = cli_open_pipeline(cfg, a->pipeline, &p, &dst, &err);
+    if (rc == ARUS_OK)
+        rc = fn(cli, a, cfg, p, dst, &err);
+    ec = rc ? cli_fail(&err) : 0;
+    arus_destination_close(dst);
+    arus_config_destroy(cfg);
+    return ec;
+}
+
 static int do_reset(const struct cli *cli, const struct control_args *a,
+                    const struct arus_config *cfg, const struct arus_pipeline *p,
                     struct arus_destination *dst, struct arus_error *err)
 {
+    (void)cfg;
+    (void)p;
     struct arus_arena *ar = arus_arena_create(0);
     const char **names = NULL;
     size_t n = 0;
@@ -159,20 +187,7 @@ int cmd_reset(const struct cli *cli)
         return ec < 0 ? 0 : ec;
     if ((ec = confirm_reset(&a)))
         return ec;
-    struct arus_config *cfg = NULL;
-    if ((ec = cli_load_config(cli, &cfg)))
-        return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
-    const struct arus_pipeline *p = NULL;
-    struct arus_destination *dst = NULL;
-    int rc = cli_open_pipeline(cfg, a.pipeline, &p, &dst, &err);
-    if (rc == ARUS_OK)
-        rc = do_reset(cli, &a, dst, &err);
-    ec = rc ? cli_fail(&err) : 0;
-    arus_destination_close(dst);
-    arus_config_destroy(cfg);
-    return ec;
+    return run_control(cli, &a, do_reset);
 }
 
 static void print_dead_letters(const struct cli *cli, const struct arus_dead_letter *dl, size_t n)
@@ -196,6 +211,26 @@ static void print_dead_letters(const struct cli *cli, const struct arus_dead_let
         printf("%-24s %-26s %s\n%-51s %s\n", dl[i].table, dl[i].created_at ? dl[i].created_at : "-",
                dl[i].error, "", dl[i].row_data);
     printf("%zu dead letter(s)\n", n);
+}
+
+static int do_list(const struct cli *cli, const struct control_args *a,
+                   const struct arus_config *cfg, const struct arus_pipeline *p,
+                   struct arus_destination *dst, struct arus_error *err)
+{
+    (void)cfg;
+    struct arus_arena *ar = arus_arena_create(0);
+    struct arus_dead_letter *dl = NULL;
+    size_t n = 0;
+    struct arus_target t = {.pipeline = p->name,
+                            .source_name = p->source,
+                            .table = a->table,
+                            .raw_schema = p->raw_schema,
+                            .target_schema = p->target_schema};
+    int rc = arus_destination_list_dead_letters(dst, &t, ar, &dl, &n, err);
+    if (rc == ARUS_OK)
+        print_dead_letters(cli, dl, n);
+    arus_arena_destroy(ar);
+    return rc;
 }
 
 static int do_replay(const struct cli *cli, const struct control_args *a,
@@ -232,32 +267,5 @@ int cmd_dead_letters(const struct cli *cli)
                    false, &a);
     if (ec)
         return ec < 0 ? 0 : ec;
-    struct arus_config *cfg = NULL;
-    if ((ec = cli_load_config(cli, &cfg)))
-        return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
-    const struct arus_pipeline *p = NULL;
-    struct arus_destination *dst = NULL;
-    int rc = cli_open_pipeline(cfg, a.pipeline, &p, &dst, &err);
-    if (rc == ARUS_OK && a.replay) {
-        rc = do_replay(cli, &a, cfg, p, dst, &err);
-    } else if (rc == ARUS_OK) {
-        struct arus_arena *ar = arus_arena_create(0);
-        struct arus_dead_letter *dl = NULL;
-        size_t n = 0;
-        struct arus_target t = {.pipeline = p->name,
-                                .source_name = p->source,
-                                .table = a.table,
-                                .raw_schema = p->raw_schema,
-                                .target_schema = p->target_schema};
-        rc = arus_destination_list_dead_letters(dst, &t, ar, &dl, &n, &err);
-        if (rc == ARUS_OK)
-            print_dead_letters(cli, dl, n);
-        arus_arena_destroy(ar);
-    }
-    ec = rc ? cli_fail(&err) : 0;
-    arus_destination_close(dst);
-    arus_config_destroy(cfg);
-    return ec;
+    return run_control(cli, &a, a.replay ? do_replay : do_list);
 }

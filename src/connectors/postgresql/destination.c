@@ -1234,18 +1234,28 @@ static int pg_describe_table(struct arus_destination *base, const struct arus_ta
     return ARUS_OK;
 }
 
+/* d->sql = "<verb> <target_schema>.<live typed table of t>", names in n. */
+static int pg_live_statement(struct pg_dest *d, const struct arus_target *t, const char *verb,
+                             struct pg_names *n, struct arus_error *err)
+{
+    int rc = pg_names(t, n, err);
+    if (rc)
+        return rc;
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_appendf(&d->sql, "%s ", verb);
+    arus__pg_qualified(&d->sql, pg_target_schema(d, t), n->live);
+    return ARUS_OK;
+}
+
 static int pg_alter_column_type(struct arus_destination *base, const struct arus_target *t,
                                 const struct arus_column *c, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
     struct pg_names n;
-    int rc = pg_names(t, &n, err);
+    int rc = pg_live_statement(d, t, "ALTER TABLE", &n, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
-    arus_strbuf_reset(sql);
-    arus_strbuf_puts(sql, "ALTER TABLE ");
-    arus__pg_qualified(sql, pg_target_schema(d, t), n.live);
     arus_strbuf_puts(sql, " ALTER COLUMN ");
     pg_ident(sql, c->name);
     arus_strbuf_puts(sql, " TYPE ");
@@ -1268,13 +1278,10 @@ static int pg_null_columns(struct arus_destination *base, const struct arus_targ
 {
     struct pg_dest *d = (struct pg_dest *)base;
     struct pg_names n;
-    int rc = pg_names(t, &n, err);
+    int rc = pg_live_statement(d, t, "UPDATE", &n, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
-    arus_strbuf_reset(sql);
-    arus_strbuf_puts(sql, "UPDATE ");
-    arus__pg_qualified(sql, pg_target_schema(d, t), n.live);
     for (size_t i = 0; i < count; i++) {
         arus_strbuf_puts(sql, i ? ", " : " SET ");
         pg_ident(sql, names[i]);
