@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 
 static const char usage[] =
-    "usage: arus [-c arus.yml] [--json] [-v|-q] <command> [args]\n"
+    "usage: arus [-c arus.yml] [--json] [-v|-q] [--log-format F] <command> [args]\n"
     "\n"
     "commands:\n"
     "  connectors                 list registered source and destination connectors\n"

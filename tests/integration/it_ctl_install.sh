@@ -21,6 +21,12 @@ assert_eq "$("$P/bin/arus" --version)" "arus $version" "installed arus --version
 man -l "$P/share/man/man1/arus.1" 2>/dev/null | grep -q 'dead-letters pipeline' || fail "arus(1) does not render"
 man -l "$P/share/man/man5/arus.yml.5" 2>/dev/null | grep -q 'hash_columns' || fail "arus.yml(5) does not render"
 
+# make install passes PREFIX and DESTDIR on to the same cmake --install (dry run: no rebuild)
+make -s -n -C "$ARUS_SOURCE_DIR" install PREFIX=/opt/p DESTDIR=/tmp/d >"$WORK/make.log" 2>&1 || true
+grep -qF 'DESTDIR="/tmp/d" cmake --install build --prefix "/opt/p"' "$WORK/make.log" ||
+    fail "make install: $(cat "$WORK/make.log")"
+grep -qF 'cpack -G DEB' <(make -s -n -C "$ARUS_SOURCE_DIR" deb 2>&1) || fail "make deb"
+
 # bash completion: verbs, and pipeline names from the config
 cat >"$WORK/arus.yml" <<'YML'
 sources:
