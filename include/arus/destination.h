@@ -42,7 +42,8 @@
  *     [describe_table, alter_column_type per safe widening]  (schema_changes; ABI 3 slots,
  *       skipped where missing)
  *     [table_rows(normalized), table_rows(raw)]  (the loaded ones; a stored watermark with a
- *       missing/empty table, or rows without state, turn the table into a full refresh)
+ *       missing or empty typed table or a missing raw table, or typed rows without state, turn
+ *       the table into a full refresh)
  *     ensure_schema(t), get_watermark, tx{ record_run(running) }
  *     incremental:
  *       per extracted batch:  tx{ load_raw, load_normalized, update_watermark }

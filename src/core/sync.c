@@ -454,11 +454,14 @@ static int probe_tables(struct table_job *j, struct table_presence *seen, struct
     return rc;
 }
 
-/* State that no longer matches the destination: a stored watermark while a loaded table is
- * missing or empty (someone dropped or truncated it: an incremental run would load only the
- * rows changed since, a silent loss), or no state while the typed table holds rows (arus
- * reset, a renamed pipeline: merging into it would keep rows deleted meanwhile). Either way the
- * table reloads in full into a shadow table; the output and run history say "reload". */
+/* State that no longer matches the destination: a stored watermark while the typed table is
+ * missing or empty, or the raw table missing (someone dropped or truncated it: an incremental
+ * run would load only the rows changed since, a silent loss), or no state while the typed table
+ * holds rows (arus reset, a renamed pipeline: merging into it would keep rows deleted
+ * meanwhile). Either way the table reloads in full into a shadow table; the output and run
+ * history say "reload". An empty raw table is not drift: raw tables are landing logs that
+ * retention empties on purpose (ClickHouse's 7-day TTL), and reloading each time would
+ * repeat. */
 static void check_drift(struct table_job *j, const struct table_presence *seen)
 {
     if (j->mode.mode != ARUS_SYNC_INCREMENTAL)
@@ -471,8 +474,6 @@ static void check_drift(struct table_job *j, const struct table_presence *seen)
         why = "the typed table is empty but state holds a watermark";
     else if (stored && seen->raw == -1)
         why = "the raw table is missing but state holds a watermark";
-    else if (stored && seen->raw == 0)
-        why = "the raw table is empty but state holds a watermark";
     else if (!stored && seen->normalized == 1)
         why = "no state is stored but the typed table holds rows";
     if (!why)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Operator controls on SQLite -> SQLite: a dropped or emptied typed table (and a dropped raw
-# table) while state holds a watermark reloads in full ("reload" in output and run history);
+# table, not an emptied one) while state holds a watermark reloads in full ("reload" in output
+# and run history);
 # arus reset (confirmation, unknown table); sync --from backfills without moving the watermark
 # back; arus dead-letters lists refused rows and --replay loads them once the destination
 # accepts them (and keeps them while it still refuses).
@@ -93,6 +94,10 @@ sqlite_sql "$DST" "DROP TABLE staging__lite_items_raw"
 arus_ok -c "$WORK/arus.yml" --json sync both
 assert_eq "$(jq -r '.tables[0].reload_reason' "$WORK/out")" "the raw table is missing but state holds a watermark" "raw table dropped"
 assert_eq "$(count staging__lite_items_raw)" 100 "raw rows reloaded"
+# an emptied raw table is retention at work, not drift
+sqlite_sql "$DST" "DELETE FROM staging__lite_items_raw"
+arus_ok -c "$WORK/arus.yml" --json sync both
+assert_eq "$(jq -r '.tables[0].mode' "$WORK/out")" "incremental" "emptied raw table"
 
 # ---- reset: confirmation, unknown table, one table, the reload after it
 rc=0; arus -c "$WORK/arus.yml" reset p </dev/null || rc=$?
