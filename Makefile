@@ -4,11 +4,16 @@
 #   make test   install and start everything the tests need, run the whole suite
 #               (scripts/run-tests.sh)
 #   make build  configure and build everything (arus, tests) into build/, optimised + debug info
+#   make install [PREFIX=/usr/local] [DESTDIR=...]
+#               build, then install arus, libarus + headers + arus.pc, man pages and bash
+#               completion under PREFIX (inside DESTDIR when given)
+#   make deb    build, then the Debian package build/arus_<version>_<arch>.deb (CPack)
 #   make clean  remove build/, build-asan/ and demo/
 JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
 CONFIGURE = cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build demo test clean
+.PHONY: all build demo test install deb clean
 
 all: build
 
@@ -26,6 +31,12 @@ demo:
 
 test:
 	bash scripts/run-tests.sh
+
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+deb: build
+	cd build && cpack -G DEB
 
 clean:
 	rm -rf build build-asan demo

@@ -52,6 +52,20 @@ enum arus_load_mode {
     ARUS_LOAD_RAW_AND_NORMALIZED = 3,
 };
 
+/* schema_changes: what a run does when the source's columns differ from the destination's. */
+enum arus_schema_policy {
+    ARUS_SCHEMA_EVOLVE = 0, /* add new columns, widen types safely (ALTER), the default */
+    ARUS_SCHEMA_FREEZE = 1, /* keep the destination as it is: ignore new columns, warn */
+    ARUS_SCHEMA_FAIL = 2,   /* stop the table's run, naming the change */
+};
+
+/* dropped_columns: a destination column the source no longer has. */
+enum arus_dropped_policy {
+    ARUS_DROPPED_KEEP = 0, /* keep it; rows updated later keep their old value (the default) */
+    ARUS_DROPPED_NULL = 1, /* set it NULL on the rows each run changes */
+    ARUS_DROPPED_FAIL = 2, /* stop the table's run, naming the column */
+};
+
 /* A per-table override inside a pipeline (`tables: [{name: orders, watermark_column: ...}]`). */
 struct arus_table_override {
     const char *name;              /* table name or glob */
@@ -61,6 +75,20 @@ struct arus_table_override {
     const char *deleted_at_column; /* NULL = detect */
     int commit_horizon;            /* `commit_horizon:` 1 / 0, -1 = the pipeline's */
     int delete_missing;            /* 0 = the pipeline's delete_missing, 1 on, -1 off */
+    /* Which columns move (docs/config.md "Choosing what moves"). Names are source column
+     * names; a name the table lacks fails the table's run with a config error. */
+    const char **columns;          /* include list (NULL = every column) */
+    size_t ncolumns;
+    const char **exclude_columns;  /* never read */
+    size_t nexclude_columns;
+    const char **hash_columns;     /* loaded as HMAC-SHA256(hash_key, value) in hex */
+    size_t nhash_columns;
+    const char *rename_table;      /* destination table name; NULL = the source's */
+    const char **rename_from;      /* destination column names: rename_from[i] lands as */
+    const char **rename_to;        /* rename_to[i] */
+    size_t nrename;
+    enum arus_load_mode load_mode; /* 0 = the pipeline's */
+    bool disabled;                 /* enabled: false: never synced */
 };
 
 struct arus_endpoint {
@@ -91,6 +119,11 @@ struct arus_pipeline {
     bool delete_missing;              /* default of the per-table delete_missing: after each
                                          incremental sync delete destination rows whose key
                                          the source no longer has; default false */
+    const char **exclude;             /* globs of tables never synced (exclude:) */
+    size_t nexclude;
+    const char *hash_key;             /* hash_key: the HMAC key of hash_columns (from ${VAR}) */
+    enum arus_schema_policy schema_changes;  /* default evolve */
+    enum arus_dropped_policy dropped_columns; /* default keep */
     const struct arus_cfg_node *node;
     const char *sync_mode;            /* pipeline default: NULL (detect) | "full_refresh" |
                                          "incremental" | "cdc"; a table's own sync_mode wins */
@@ -136,6 +169,11 @@ const struct arus_table_override *arus_pipeline_override(const struct arus_pipel
                                                          const char *table);
 /* Whether delete_missing is on for `table` (its override, else the pipeline's default). */
 bool arus_pipeline_delete_missing(const struct arus_pipeline *p, const char *table);
+/* Why `table` is left out of the pipeline although tables: names it: "excluded by exclude:
+ * <glob>" or "disabled (enabled: false)" into why (n bytes); false when it is synced. */
+bool arus_pipeline_skips(const struct arus_pipeline *p, const char *table, char *why, size_t n);
+/* The load mode of `table`: its override's load_mode, else the pipeline's. */
+enum arus_load_mode arus_pipeline_load_mode(const struct arus_pipeline *p, const char *table);
 /* fnmatch-style glob match used for table selection. */
 bool arus_glob_match(const char *pattern, const char *name);
 

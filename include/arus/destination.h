@@ -17,8 +17,10 @@
  * connector built against version v has every slot up to v's last; the core wrappers read a
  * slot added after ARUS_DESTINATION_ABI_MIN only when the connector's abi_version reaches the
  * slot's version (an older connector's table ends before it): an ABI 1 destination has no
- * write_dead_letter.
- * 3: read_rows (arus verify, delete_missing), truncate_table (change data capture). */
+ * write_dead_letter, an ABI 2 one no ABI 3 slot.
+ * 3: read_rows (arus verify, delete_missing), truncate_table (change data capture),
+ * table_rows, forget_state, list_dead_letters, delete_dead_letter, describe_table,
+ * alter_column_type, null_columns (operator controls). */
 #define ARUS_DESTINATION_ABI 3
 #define ARUS_DESTINATION_ABI_MIN 1
 
@@ -40,6 +42,11 @@
  *     are only logged)
  *   per selected table, one after the other (a failure ends the table's calls but for the
  *   rollback, drop_shadow and record_run(failed) below; the run goes on with the next table):
+ *     [describe_table, alter_column_type per safe widening]  (schema_changes; ABI 3 slots,
+ *       skipped where missing)
+ *     [table_rows(normalized), table_rows(raw)]  (the loaded ones; a stored watermark with a
+ *       missing or empty typed table or a missing raw table, or typed rows without state, turn
+ *       the table into a full refresh)
  *     ensure_schema(t), get_watermark, tx{ record_run(running) }
  *     incremental:
  *       per extracted batch:  tx{ load_raw, load_normalized, update_watermark }
@@ -56,6 +63,7 @@
  *         when nothing changed)
  *       delete_missing on (arus/verify.h, docs/verify.md): read_rows pages of the key
  *         columns, and per batch of keys the source no longer has:  tx{ delete_rows }
+ *       dropped_columns: null and the destination lost columns:  tx{ null_columns }
  *     full refresh:
  *       ensure_schema(t with shadow)
  *       per extracted batch:  tx{ load_raw, load_normalized(shadow) }  (no watermark; raw rows
@@ -126,6 +134,9 @@ struct arus_target {
     const char *target_schema;
     const char *run_id;        /* UUID text of the current run */
     bool shadow;
+    const char *dest_table;    /* the destination's name of table (rename:), used by the
+                                  table-name rules below; NULL = table. State, run history and
+                                  dead letters keep table. */
 };
 
 /* Per (pipeline, table) state in arus_state (layout: arus/state.h). Strings NULL when unset. */
@@ -153,6 +164,18 @@ struct arus_run_record {
     int64_t rows_deleted;
     int64_t rows_dead_lettered;
     const char *error;         /* NULL on success; never contains secrets */
+};
+
+/* One row of the dead-letter table (<raw_schema>._dead_letters), as `arus dead-letters` lists
+ * it. Strings allocated in the arena given to list_dead_letters. */
+struct arus_dead_letter {
+    const char *id;         /* the destination's handle of the row for delete_dead_letter
+                               (rowid, ctid, _arus_id); NULL where it has none */
+    const char *table;      /* table_name */
+    const char *run_id;
+    const char *row_data;   /* the row as JSON (arus_row_to_json) */
+    const char *error;      /* why the destination refused it */
+    const char *created_at;
 };
 
 /* Capability flags. ARUS_DST_TRANSACTIONS: begin/commit/rollback are real, so a batch and its
@@ -284,6 +307,46 @@ struct arus_destination_ops {
      * with other tables' changes and the position (ABI 3). */
     int (*truncate_table)(struct arus_destination *dst, const struct arus_target *t,
                           struct arus_error *err);
+    /* Whether a table of t exists and holds rows: the raw table when raw, else the normalized
+     * one (t->shadow is false). *rows: -1 missing, 0 empty, 1 at least one row (a probe like
+     * SELECT 1 ... LIMIT 1, never a count). Called outside transactions, before ensure_schema,
+     * so the engine can tell that the destination no longer matches the stored state; never
+     * creates anything. (ABI 3) */
+    int (*table_rows)(struct arus_destination *dst, const struct arus_target *t, bool raw,
+                      int64_t *rows, struct arus_error *err);
+    /* Delete the watermarks row of (pipeline, table), or every row of pipeline when table is
+     * NULL, in a transaction of its own (arus reset). *forgotten: rows deleted. Run history
+     * stays. (ABI 3) */
+    int (*forget_state)(struct arus_destination *dst, const char *pipeline, const char *table,
+                        int64_t *forgotten, struct arus_error *err);
+    /* The dead letters of source t->source_name in t->raw_schema's _dead_letters (only those of
+     * t->table unless it is NULL), oldest first, allocated in a; none when the table does not
+     * exist (never creates it). Called outside transactions. (ABI 3) */
+    int (*list_dead_letters)(struct arus_destination *dst, const struct arus_target *t,
+                             struct arus_arena *a, struct arus_dead_letter **out, size_t *n,
+                             struct arus_error *err);
+    /* Delete one row list_dead_letters returned (a replayed row that now loads), inside the
+     * current transaction, so it leaves the table together with the load. (ABI 3) */
+    int (*delete_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
+                              const struct arus_dead_letter *dl, struct arus_error *err);
+    /* The typed table of t as it is: its columns in table order (its own _arus_* ones too),
+     * native types mapped back to logical types (length, precision, scale where the type has
+     * them), allocated in a; *out NULL when the table does not exist. Called outside
+     * transactions, before ensure_schema, for schema_changes. (ABI 3) */
+    int (*describe_table)(struct arus_destination *dst, const struct arus_target *t,
+                          struct arus_arena *a, struct arus_table_schema **out,
+                          struct arus_error *err);
+    /* Change the type of column c->name of t's typed table to c->type (a safe widening the
+     * engine chose: int -> bigint, varchar(n) -> longer, decimal precision up, int ->
+     * decimal, anything -> text), keeping its values. Outside transactions (DDL). (ABI 3) */
+    int (*alter_column_type)(struct arus_destination *dst, const struct arus_target *t,
+                             const struct arus_column *c, struct arus_error *err);
+    /* dropped_columns: null. Set columns names[0..n) NULL in the rows of t's typed table this
+     * run wrote (_arus_run_id = t->run_id), inside the current transaction; *changed: rows.
+     * (ABI 3) */
+    int (*null_columns)(struct arus_destination *dst, const struct arus_target *t,
+                        const char *const *names, size_t n, int64_t *changed,
+                        struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -349,6 +412,27 @@ int arus_destination_read_rows(struct arus_destination *dst, const struct arus_t
                                struct arus_error *err);
 int arus_destination_truncate_table(struct arus_destination *dst, const struct arus_target *t,
                                     struct arus_error *err);
+/* table_rows, forget_state, list_dead_letters, delete_dead_letter, describe_table,
+ * alter_column_type, null_columns (ABI 3): ARUS_ENOTSUP naming the destination when the slot is
+ * missing. */
+int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
+                                bool raw, int64_t *rows, struct arus_error *err);
+int arus_destination_forget_state(struct arus_destination *dst, const char *pipeline,
+                                  const char *table, int64_t *forgotten, struct arus_error *err);
+int arus_destination_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,
+                                       struct arus_arena *a, struct arus_dead_letter **out,
+                                       size_t *n, struct arus_error *err);
+int arus_destination_delete_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                        const struct arus_dead_letter *dl,
+                                        struct arus_error *err);
+int arus_destination_describe_table(struct arus_destination *dst, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_table_schema **out,
+                                    struct arus_error *err);
+int arus_destination_alter_column_type(struct arus_destination *dst, const struct arus_target *t,
+                                       const struct arus_column *c, struct arus_error *err);
+int arus_destination_null_columns(struct arus_destination *dst, const struct arus_target *t,
+                                  const char *const *names, size_t n, int64_t *changed,
+                                  struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for
  * `arus connectors`, before any endpoint exists). */
@@ -360,11 +444,13 @@ bool arus_destination_ops_has_transactions(const struct arus_destination_ops *op
 bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_dead_letter(const struct arus_destination_ops *ops);
 bool arus_destination_ops_can_read_rows(const struct arus_destination_ops *ops);
+bool arus_destination_can_null_columns(const struct arus_destination *dst);
+bool arus_destination_can_delete_dead_letters(const struct arus_destination *dst);
 
 /* The default schema names and the table-name rules every destination shares. */
 #define ARUS_DEFAULT_RAW_SCHEMA "staging"
 #define ARUS_DEFAULT_TARGET_SCHEMA "analytics"
-/* "<source>_<table>_raw" into sb. */
+/* "<source>_<table>_raw" into sb (<table>: dest_table when set). */
 struct arus_strbuf;
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t);
 /* "<table>" or "<table>__arus_shadow" into sb (suffixes: ARUS_SHADOW_SUFFIX, ARUS_OLD_SUFFIX in

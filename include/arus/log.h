@@ -16,6 +16,14 @@ enum arus_log_level arus_log_get_level(void);
 /* Parse "error|warn|info|debug|trace"; returns -1 if unknown. */
 int arus_log_level_parse(const char *s);
 
+/* How lines look: text "TIME LEVEL [component] message" (the default), or one JSON object per
+ * line for log shippers: {"time":"...","level":"warn","component":"sync","message":"..."}. */
+enum arus_log_format { ARUS_LOG_FORMAT_TEXT = 0, ARUS_LOG_FORMAT_JSON = 1 };
+void arus_log_set_format(enum arus_log_format format);
+enum arus_log_format arus_log_get_format(void);
+/* Parse "text|json"; returns -1 if unknown. */
+int arus_log_format_parse(const char *s);
+
 #define arus_log(level, component, ...)                                                 \
     do {                                                                                \
         if ((int)(level) <= (int)arus_log_get_level())                                  \

@@ -21,7 +21,13 @@
 
 struct arus_table_report {
     char table[256];
-    const char *mode;          /* "incremental" | "full_refresh" | "cdc" (static string) */
+    const char *mode;          /* "incremental" | "full_refresh" | "cdc" | "reload" (static string):
+                                  reload is a full refresh of an incremental table whose
+                                  state no longer matched the destination (reload_reason) */
+    char reload_reason[128];   /* why it reloads; empty unless mode is "reload" */
+    char notes[512];           /* what the run changed besides rows ("; "-separated): the
+                                  reload and its reason, schema changes applied (also in the
+                                  run history's error column of an ok run) */
     int64_t rows_extracted;
     int64_t rows_loaded;
     int64_t rows_deleted;
@@ -43,6 +49,9 @@ typedef void (*arus_progress_fn)(void *ctx, const struct arus_table_report *t, b
 struct arus_sync_options {
     const char *table;         /* only this table (NULL = the pipeline's selection) */
     bool full_refresh;         /* force full refresh for every selected table */
+    const char *from;          /* backfill: incremental tables read from this watermark value
+                                  (a timestamp, or the column's own type) instead of the stored
+                                  one, which never moves back; NULL = stored watermark */
     arus_progress_fn progress;
     void *progress_ctx;
     bool follow;               /* cdc tables: keep streaming until *stop (else stop at the log
@@ -79,5 +88,41 @@ void arus_sync_report_cleanup(struct arus_sync_report *r);
 int arus_sync_pipeline(const struct arus_config *cfg, const char *name,
                        const struct arus_sync_options *opt, struct arus_sync_report *report,
                        struct arus_error *err);
+
+/* What pipeline p does with one source table (arus discover SOURCE --pipeline P). */
+struct arus_table_rules {
+    bool selected;                 /* synced by p */
+    char why[ARUS_ERROR_MSG_MAX];    /* why not (not in tables:, excluded, disabled), or the
+                                      rule error when rc != ARUS_OK */
+    const char *dest_table;        /* destination table name */
+    enum arus_load_mode load_mode;
+    const char **column_as;        /* per column of the table: its destination name, NULL when
+                                      left out by columns/exclude_columns */
+    bool *hashed;                  /* per column: loaded as HMAC-SHA256 hex */
+};
+
+/* Apply p's selection and column rules to table t (a discovered schema; a primary_key override
+ * changes it in place), into out (arrays allocated in a). Returns ARUS_OK, or ARUS_ECONFIG when
+ * a rule does not fit the table (message also in out->why). */
+int arus_pipeline_table_rules(const struct arus_pipeline *p, struct arus_table_schema *t,
+                              struct arus_arena *a, struct arus_table_rules *out,
+                              struct arus_error *err);
+
+/* What arus_dead_letters_replay did. */
+struct arus_replay_report {
+    int64_t replayed;      /* rows that loaded and left _dead_letters */
+    int64_t still_refused; /* rows the destination refused again (kept) */
+    char last_error[ARUS_ERROR_MSG_MAX];
+};
+
+/* Load the dead letters of pipeline p (of `table` only unless NULL) again, each in one
+ * transaction with its deletion from _dead_letters: rows that now load leave the table, rows
+ * still refused stay. dst must be connected; connects src (for the tables' columns) when there
+ * is something to replay; holds the pipeline lock meanwhile; closes neither. Returns ARUS_OK when every row loaded (or there
+ * were none), ARUS_EDATA when some were refused again (counts in rep), ARUS_ENOTSUP when the
+ * destination cannot list or delete dead letters, or the failure that stopped it. */
+int arus_dead_letters_replay(struct arus_source *src, struct arus_destination *dst,
+                             const struct arus_pipeline *p, const char *table,
+                             struct arus_replay_report *rep, struct arus_error *err);
 
 #endif

@@ -43,6 +43,12 @@ void json_key(FILE *f, const char *key, bool first);
 /* "key": "value" (value may be NULL: null), preceded by a comma unless first. */
 void json_field(FILE *f, const char *key, const char *value, bool first);
 
+/* Pipeline `name` of cfg and its destination, created and connected (nothing created there).
+ * ARUS_ECONFIG naming the config file when there is no such pipeline. */
+int cli_open_pipeline(const struct arus_config *cfg, const char *name,
+                      const struct arus_pipeline **p, struct arus_destination **dst,
+                      struct arus_error *err);
+
 int cmd_connectors(const struct cli *cli);
 int cmd_check(const struct cli *cli);
 int cmd_discover(const struct cli *cli);
@@ -51,5 +57,7 @@ int cmd_state(const struct cli *cli);
 int cmd_runs(const struct cli *cli);
 int cmd_verify(const struct cli *cli);
 int cmd_cdc(const struct cli *cli);
+int cmd_reset(const struct cli *cli);
+int cmd_dead_letters(const struct cli *cli);
 
 #endif

@@ -169,8 +169,21 @@ int cmd_check(const struct cli *cli)
     return worst;
 }
 
+static const char *load_mode_name(enum arus_load_mode m)
+{
+    return m == ARUS_LOAD_RAW ? "raw" : m == ARUS_LOAD_NORMALIZED ? "normalized" : "raw+normalized";
+}
+
+/* What the pipeline's rules do with column i, for discover --pipeline. */
+static const char *column_rule(const struct arus_table_rules *r, size_t i)
+{
+    if (!r->column_as[i])
+        return "excluded";
+    return r->hashed[i] ? "hashed" : "kept";
+}
+
 static void print_table_json(const struct arus_table_schema *t, const struct arus_sync_mode *m,
-                             bool first)
+                             const struct arus_table_rules *r, bool first)
 {
     printf(first ? "{" : ",{");
     json_field(stdout, "schema", t->schema_name, true);
@@ -192,12 +205,26 @@ static void print_table_json(const struct arus_table_schema *t, const struct aru
         printf(c->nullable ? "true" : "false");
         json_key(stdout, "pk", false);
         printf("%d", c->pk_ordinal);
+        if (r && r->column_as) {
+            json_field(stdout, "rule", column_rule(r, i), false);
+            json_field(stdout, "destination_name", r->column_as[i], false);
+        }
         printf("}");
     }
-    printf("]}");
+    printf("]");
+    if (r) {
+        json_key(stdout, "pipeline", false);
+        printf("{\"selected\":%s", r->selected ? "true" : "false");
+        json_field(stdout, "reason", r->why[0] ? r->why : NULL, false);
+        json_field(stdout, "destination_table", r->dest_table, false);
+        json_field(stdout, "load_mode", load_mode_name(r->load_mode), false);
+        printf("}");
+    }
+    printf("}");
 }
 
-static void print_table_text(const struct arus_table_schema *t, const struct arus_sync_mode *m)
+static void print_table_text(const struct arus_table_schema *t, const struct arus_sync_mode *m,
+                             const struct arus_table_rules *r)
 {
     /* Sources name tables outside their default namespace "schema.table" already. */
     size_t sl = t->schema_name ? strlen(t->schema_name) : 0;
@@ -209,12 +236,22 @@ static void print_table_text(const struct arus_table_schema *t, const struct aru
         printf(" on %s", m->watermark_column);
     if (m->deleted_at_column)
         printf(", soft deletes via %s", m->deleted_at_column);
+    if (r && r->selected && r->column_as)
+        printf("  -> %s (%s)", r->dest_table, load_mode_name(r->load_mode));
+    else if (r)
+        printf("  [not synced: %s]", r->why);
     printf("\n");
     for (size_t i = 0; i < t->ncolumns; i++) {
         const struct arus_column *c = &t->columns[i];
-        printf("    %-30s %-24s %-12s%s%s\n", c->name, c->source_type ? c->source_type : "",
+        printf("    %-30s %-24s %-12s%s%s", c->name, c->source_type ? c->source_type : "",
                arus_ltype_name(c->type.ltype), c->nullable ? "" : " not null",
                c->pk_ordinal ? " pk" : "");
+        if (r && r->selected && r->column_as && strcmp(column_rule(r, i), "kept") != 0)
+            printf("  [%s]", column_rule(r, i));
+        if (r && r->selected && r->column_as && r->column_as[i] &&
+            strcmp(r->column_as[i], c->name) != 0)
+            printf("  -> %s", r->column_as[i]);
+        printf("\n");
     }
 }
 
@@ -262,7 +299,10 @@ static void warn_keyless_nulls(const struct arus_table_schema *t, const struct a
 }
 
 /* Connect and list the source's tables with columns and detected sync mode. */
-static int print_tables(const struct cli *cli, struct arus_source *src, struct arus_arena *a,
+/* With a pipeline, each table also shows what its rules select; a rule that does not fit a
+ * table is shown there and makes the command end with a config error. */
+static int print_tables(const struct cli *cli, struct arus_source *src,
+                        const struct arus_pipeline *p, struct arus_arena *a,
                         struct arus_error *err)
 {
     struct arus_table_schema *tables = NULL;
@@ -275,27 +315,38 @@ static int print_tables(const struct cli *cli, struct arus_source *src, struct a
         printf("[");
     for (size_t i = 0; i < n; i++) {
         struct arus_sync_mode m;
+        struct arus_table_rules rules;
+        struct arus_error why;
+        arus_error_clear(&why);
+        if (p && arus_pipeline_table_rules(p, &tables[i], a, &rules, &why) != ARUS_OK &&
+            rc == ARUS_OK) {
+            rules.column_as = NULL;
+            rc = arus_error_set(err, ARUS_ECONFIG, "pipeline \"%s\": %s", p->name, why.msg);
+        }
         arus_source_detect_sync_mode(src, &tables[i], &m);
         warn_keyless_nulls(&tables[i], &m);
         if (cli->json)
-            print_table_json(&tables[i], &m, i == 0);
+            print_table_json(&tables[i], &m, p ? &rules : NULL, i == 0);
         else
-            print_table_text(&tables[i], &m);
+            print_table_text(&tables[i], &m, p ? &rules : NULL);
     }
     if (cli->json)
         printf("]\n");
-    return ARUS_OK;
+    return rc;
 }
 
 static const char discover_usage[] =
-    "usage: arus discover SOURCE [--schemas] [--json]\nList the source's tables with columns "
-    "(native and logical type), primary key,\nrow estimate and the detected sync mode. "
-    "--schemas lists the source's schemas\ninstead (all non-system ones, whatever "
-    "schema_include selects); exit 7 for\na source without schemas (only PostgreSQL has them).";
+    "usage: arus discover SOURCE [--schemas] [--pipeline P] [--json]\nList the source's tables "
+    "with columns (native and logical type), primary key,\nrow estimate and the detected sync "
+    "mode. --schemas lists the source's schemas\ninstead (all non-system ones, whatever "
+    "schema_include selects); exit 7 for\na source without schemas (only PostgreSQL has them). "
+    "--pipeline shows what\nP's rules select: tables synced or not (tables:, exclude:, enabled:),"
+    "\ndestination names (rename:), columns excluded or hashed; exit 3 when a\nrule names a "
+    "column a table lacks.";
 
 int cmd_discover(const struct cli *cli)
 {
-    const char *name = NULL;
+    const char *name = NULL, *pipeline = NULL;
     bool schemas = false;
     if (cli_wants_help(cli->argc, cli->argv)) {
         puts(discover_usage);
@@ -305,6 +356,8 @@ int cmd_discover(const struct cli *cli)
         const char *arg = cli->argv[i];
         if (strcmp(arg, "--schemas") == 0) {
             schemas = true;
+        } else if (strcmp(arg, "--pipeline") == 0 && i + 1 < cli->argc) {
+            pipeline = cli->argv[++i];
         } else if (strcmp(arg, "--json") == 0) {
         } else if (arg[0] != '-' && !name) {
             name = arg;
@@ -326,11 +379,18 @@ int cmd_discover(const struct cli *cli)
     const struct arus_endpoint *ep = arus_config_source(cfg, name);
     struct arus_source *src = NULL;
     struct arus_arena *a = arus_arena_create(0);
+    const struct arus_pipeline *p = pipeline ? arus_config_pipeline(cfg, pipeline) : NULL;
     int rc;
     if (!ep)
         rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no source named \"%s\"", cfg->path, name);
+    else if (pipeline && !p)
+        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
+                            pipeline);
+    else if (p && strcmp(p->source, name) != 0)
+        rc = arus_error_set(&err, ARUS_ECONFIG, "pipeline \"%s\" reads source \"%s\", not \"%s\"",
+                            pipeline, p->source, name);
     else if ((rc = arus_source_create(ep, &src, &err)) == ARUS_OK)
-        rc = schemas ? print_schemas(cli, src, a, &err) : print_tables(cli, src, a, &err);
+        rc = schemas ? print_schemas(cli, src, a, &err) : print_tables(cli, src, p, a, &err);
     arus_source_close(src);
     arus_arena_destroy(a);
     arus_config_destroy(cfg);

@@ -39,14 +39,8 @@ static int open_destination(const struct cli *cli, const char *help, struct arus
     int ec = cli_load_config(cli, cfg);
     if (ec)
         return ec;
-    const struct arus_pipeline *p = arus_config_pipeline(*cfg, *pipeline);
-    int rc;
-    if (!p)
-        rc = arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", (*cfg)->path,
-                            *pipeline);
-    else if ((rc = arus_destination_create(arus_config_destination(*cfg, p->destination), dst,
-                                           err)) == ARUS_OK)
-        rc = arus_destination_connect(*dst, err);
+    const struct arus_pipeline *p = NULL;
+    int rc = cli_open_pipeline(*cfg, *pipeline, &p, dst, err);
     return rc ? cli_fail(err) : 0;
 }
 

@@ -24,8 +24,8 @@ static void on_progress(void *ctx, const struct arus_table_report *t, bool done)
     if (!p->tty)
         return;
     char eta[32] = "";
-    /* Only a full refresh knows how much is left: the whole table. */
-    if (!done && strcmp(t->mode, "full_refresh") == 0 && rate(t) > 0 &&
+    /* Only a full refresh (or reload) knows how much is left: the whole table. */
+    if (!done && strcmp(t->mode, "incremental") != 0 && rate(t) > 0 &&
         t->rows_estimate > t->rows_extracted)
         snprintf(eta, sizeof eta, "  ETA %.0fs",
                  (double)(t->rows_estimate - t->rows_extracted) / rate(t));
@@ -80,6 +80,10 @@ static void print_json(const struct arus_sync_report *r, const char *pipeline, i
         printf(i ? ",{" : "{");
         json_field(stdout, "table", t->table, true);
         json_field(stdout, "mode", t->mode, false);
+        if (t->reload_reason[0])
+            json_field(stdout, "reload_reason", t->reload_reason, false);
+        if (t->notes[0])
+            json_field(stdout, "notes", t->notes, false);
         printf(",\"rows_extracted\":%lld,\"rows_loaded\":%lld,\"rows_deleted\":%lld,"
                "\"rows_dead_lettered\":%lld,\"seconds\":%.3f",
                (long long)t->rows_extracted, (long long)t->rows_loaded,
@@ -101,15 +105,20 @@ int cmd_sync(const struct cli *cli)
     for (int i = 1; i < cli->argc; i++) {
         const char *a = cli->argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            puts("usage: arus sync PIPELINE [--table T] [--full-refresh] [--follow] [--json]\n"
+            puts("usage: arus sync PIPELINE [--table T] [--full-refresh] [--from VALUE] [--follow]\n"
+                 "                [--json]\n"
                  "Sync the pipeline's tables (or only T). Incremental tables continue from\n"
                  "their stored watermark; --full-refresh reloads every selected table into a\n"
-                 "shadow table and swaps it in atomically. Tables with sync_mode: cdc apply\n"
-                 "the source's change log up to its end at start; with --follow they keep\n"
+                 "shadow table and swaps it in atomically; --from backfills: incremental\n"
+                 "tables re-read from VALUE (a timestamp, or the watermark column's value),\n"
+                 "keeping their stored watermark. Tables with sync_mode: cdc apply the\n"
+                 "source's change log up to its end at start; with --follow they keep\n"
                  "streaming until SIGINT/SIGTERM, then commit and exit 0.");
             return 0;
         } else if (strcmp(a, "--table") == 0 && i + 1 < cli->argc) {
             opt.table = cli->argv[++i];
+        } else if (strcmp(a, "--from") == 0 && i + 1 < cli->argc) {
+            opt.from = cli->argv[++i];
         } else if (strcmp(a, "--full-refresh") == 0) {
             opt.full_refresh = true;
         } else if (strcmp(a, "--follow") == 0) {
@@ -124,6 +133,10 @@ int cmd_sync(const struct cli *cli)
     }
     if (!pipeline) {
         fprintf(stderr, "arus: sync: missing PIPELINE (see arus sync --help)\n");
+        return EXIT_USAGE;
+    }
+    if (opt.from && opt.full_refresh) {
+        fprintf(stderr, "arus: sync: --from and --full-refresh exclude each other\n");
         return EXIT_USAGE;
     }
     struct arus_config *cfg = NULL;

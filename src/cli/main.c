@@ -7,17 +7,19 @@
 #include "cli/cli.h"
 
 static const char usage[] =
-    "usage: arus [-c arus.yml] [--json] [-v|-q] <command> [args]\n"
+    "usage: arus [-c arus.yml] [--json] [-v|-q] [--log-format F] <command> [args]\n"
     "\n"
     "commands:\n"
     "  connectors                 list registered source and destination connectors\n"
     "  check                      test the connection of every source and destination\n"
-    "  discover SOURCE [--schemas]\n"
+    "  discover SOURCE [--schemas] [--pipeline P]\n"
     "                             list tables, columns, detected sync mode, row estimate\n"
-    "                             (--schemas: the source's schemas)\n"
-    "  sync PIPELINE [--table T] [--full-refresh] [--follow]\n"
-    "                             run a pipeline (all its tables, or one); --follow keeps\n"
-    "                             applying the change log (sync_mode: cdc) until SIGTERM\n"
+    "                             (--schemas: the source's schemas; --pipeline: what P's\n"
+    "                             rules select)\n"
+    "  sync PIPELINE [--table T] [--full-refresh] [--from VALUE] [--follow]\n"
+    "                             run a pipeline (all its tables, or one; --from: backfill);\n"
+    "                             --follow keeps applying the change log (sync_mode: cdc)\n"
+    "                             until SIGTERM\n"
     "  state PIPELINE             show stored watermarks\n"
     "  runs PIPELINE [--limit N]  show run history, newest first\n"
     "  verify PIPELINE [--table T] [--repair]\n"
@@ -25,11 +27,17 @@ static const char usage[] =
     "                             (--repair: re-copy missing/changed rows, delete extra ones)\n"
     "  cdc status|drop PIPELINE   change capture: slot, lag, retained log | drop slot and\n"
     "                             publication\n"
+    "  reset PIPELINE [--table T] [--yes]\n"
+    "                             forget stored watermarks: the next sync reloads in full\n"
+    "  dead-letters PIPELINE [--table T] [--replay]\n"
+    "                             list refused rows with the reason; --replay loads them again\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
     "  --json              machine-readable output\n"
     "  -v, --verbose       more logging (repeat for debug/trace); -q, --quiet: errors only\n"
+    "  --log-format F      text (default) or json: one JSON object per log line\n"
+    "                      (also $ARUS_LOG_FORMAT)\n"
     "  -h, --help          this help (also: arus <command> --help)\n"
     "  --version           print the version\n"
     "\n"
@@ -53,7 +61,11 @@ int cli_exit_code(int code)
 
 int cli_fail(const struct arus_error *err)
 {
-    fprintf(stderr, "arus: %s\n", err->msg[0] ? err->msg : arus_code_name(err->code));
+    const char *msg = err->msg[0] ? err->msg : arus_code_name(err->code);
+    if (arus_log_get_format() == ARUS_LOG_FORMAT_JSON)
+        arus__log_write(ARUS_LOG_ERROR, "arus", "%s", msg);
+    else
+        fprintf(stderr, "arus: %s\n", msg);
     return cli_exit_code(err->code);
 }
 
@@ -109,6 +121,7 @@ static const struct {
     {"sync", cmd_sync},             {"state", cmd_state}, {"runs", cmd_runs},
     {"verify", cmd_verify},
     {"cdc", cmd_cdc},
+    {"reset", cmd_reset},           {"dead-letters", cmd_dead_letters},
 };
 
 int main(int argc, char **argv)
@@ -120,6 +133,7 @@ int main(int argc, char **argv)
     const char *env_level = getenv("ARUS_LOG_LEVEL");
     if (env_level && arus_log_level_parse(env_level) >= 0)
         verbosity = arus_log_level_parse(env_level);
+    const char *format = getenv("ARUS_LOG_FORMAT");
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -127,6 +141,8 @@ int main(int argc, char **argv)
             cli.config_path = argv[++i];
         else if (strcmp(a, "--json") == 0)
             cli.json = true;
+        else if (strcmp(a, "--log-format") == 0 && i + 1 < argc)
+            format = argv[++i];
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
             verbosity++;
         else if (strcmp(a, "-vv") == 0)
@@ -145,6 +161,12 @@ int main(int argc, char **argv)
         }
     }
     arus_log_set_level(verbosity > ARUS_LOG_TRACE ? ARUS_LOG_TRACE : verbosity);
+    if (format && arus_log_format_parse(format) < 0) {
+        fprintf(stderr, "arus: --log-format: expected text or json, got \"%s\"\n", format);
+        return EXIT_USAGE;
+    }
+    if (format)
+        arus_log_set_format((enum arus_log_format)arus_log_format_parse(format));
     if (i >= argc) {
         fputs(usage, stderr);
         return EXIT_USAGE;

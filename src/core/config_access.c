@@ -230,6 +230,27 @@ bool arus_pipeline_delete_missing(const struct arus_pipeline *p, const char *tab
     return p->delete_missing;
 }
 
+bool arus_pipeline_skips(const struct arus_pipeline *p, const char *table, char *why, size_t n)
+{
+    for (size_t i = 0; i < p->nexclude; i++)
+        if (arus_glob_match(p->exclude[i], table)) {
+            snprintf(why, n, "excluded by exclude: %s", p->exclude[i]);
+            return true;
+        }
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    if (o && o->disabled) {
+        snprintf(why, n, "disabled (enabled: false)");
+        return true;
+    }
+    return false;
+}
+
+enum arus_load_mode arus_pipeline_load_mode(const struct arus_pipeline *p, const char *table)
+{
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    return o && o->load_mode ? o->load_mode : p->load_mode;
+}
+
 static const struct arus_endpoint *find_endpoint(const struct arus_endpoint *eps, size_t n,
                                                  const char *name)
 {

@@ -17,14 +17,15 @@ static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
     "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", "sync_mode", "cdc",
-    NULL,
+    "exclude", "hash_key", "schema_changes", "dropped_columns", NULL,
 };
 static const char *const cdc_keys[] = {
     "slot", "publication", "create", "warn_retained_bytes", "max_latency", NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column",
-    "commit_horizon", "delete_missing", NULL,
+    "commit_horizon", "delete_missing", "columns", "exclude_columns", "hash_columns", "rename",
+    "load_mode", "enabled", NULL,
 };
 
 /* Reject any key of map not in keys (NULL-terminated), listing the known ones. */
@@ -125,6 +126,111 @@ static int sync_mode_word(const struct arus_cfg_node *map, const char *prefix, c
                           "expected incremental, full_refresh or cdc");
 }
 
+/* A list of non-empty names (columns, globs) under key; out and n are left alone when absent. */
+static int name_list(struct arus_arena *a, const struct arus_cfg_node *map, const char *prefix,
+                     const char *key, const char ***out, size_t *n, struct arus_error *err)
+{
+    const struct arus_cfg_node *l = arus_cfg_get(map, key);
+    if (!l)
+        return ARUS_OK;
+    if (l->kind != ARUS_CFG_LIST || !l->nchildren)
+        return arus__cfg_fail(l, prefix, key, err, "expected a non-empty list of names");
+    *out = arus_arena_calloc(a, l->nchildren, sizeof **out);
+    for (size_t i = 0; i < l->nchildren; i++) {
+        const struct arus_cfg_node *c = l->children[i];
+        if (c->kind != ARUS_CFG_SCALAR || !c->scalar[0])
+            return arus__cfg_fail(c, prefix, key, err, "expected a non-empty name");
+        (*out)[i] = c->scalar;
+    }
+    *n = l->nchildren;
+    return ARUS_OK;
+}
+
+/* load_mode: normalized | raw | raw+normalized, at pipeline or table level. */
+static int load_mode(const struct arus_cfg_node *map, const char *prefix,
+                     enum arus_load_mode *out, struct arus_error *err)
+{
+    const char *mode = NULL;
+    int rc = arus__cfg_str(map, prefix, "load_mode", &mode, err);
+    if (rc || !mode)
+        return rc;
+    if (strcmp(mode, "normalized") == 0)
+        *out = ARUS_LOAD_NORMALIZED;
+    else if (strcmp(mode, "raw") == 0)
+        *out = ARUS_LOAD_RAW;
+    else if (strcmp(mode, "raw+normalized") == 0)
+        *out = ARUS_LOAD_RAW_AND_NORMALIZED;
+    else
+        return arus__cfg_fail(arus_cfg_get(map, "load_mode"), prefix, "load_mode", err,
+                              "expected normalized, raw or raw+normalized");
+    return ARUS_OK;
+}
+
+/* rename: NEW_TABLE_NAME, or {table: NEW_TABLE_NAME, columns: {source_column: new_name}}. */
+static int rename_rule(struct arus_arena *a, const struct arus_cfg_node *item, const char *prefix,
+                       struct arus_table_override *o, struct arus_error *err)
+{
+    static const char expected[] =
+        "expected a table name or {table: NAME, columns: {column: new_name, ...}}";
+    const struct arus_cfg_node *r = arus_cfg_get(item, "rename");
+    if (!r)
+        return ARUS_OK;
+    if (r->kind == ARUS_CFG_SCALAR && r->scalar[0]) {
+        o->rename_table = r->scalar;
+        return ARUS_OK;
+    }
+    const char *rprefix = arus__cfg_join(a, prefix, "rename");
+    static const char *const keys[] = {"table", "columns", NULL};
+    if (r->kind != ARUS_CFG_MAP)
+        return arus__cfg_fail(r, prefix, "rename", err, expected);
+    int rc = check_keys(r, rprefix, keys, "rename setting", err);
+    if (rc == ARUS_OK)
+        rc = opt_name(r, rprefix, "table", &o->rename_table, err);
+    const struct arus_cfg_node *cols = arus_cfg_get(r, "columns");
+    if (rc || !cols)
+        return rc;
+    if (cols->kind != ARUS_CFG_MAP || !cols->nchildren)
+        return arus__cfg_fail(cols, rprefix, "columns", err,
+                              "expected a map of source column -> destination name");
+    o->rename_from = arus_arena_calloc(a, cols->nchildren, sizeof *o->rename_from);
+    o->rename_to = arus_arena_calloc(a, cols->nchildren, sizeof *o->rename_to);
+    for (size_t i = 0; i < cols->nchildren; i++) {
+        const struct arus_cfg_node *c = cols->children[i];
+        if (c->kind != ARUS_CFG_SCALAR || !c->scalar[0] || !c->key[0])
+            return arus__cfg_fail(c, rprefix, "columns", err, "expected column: new_name");
+        o->rename_from[i] = c->key;
+        o->rename_to[i] = c->scalar;
+    }
+    o->nrename = cols->nchildren;
+    return ARUS_OK;
+}
+
+/* The column rules of one table override: columns | exclude_columns, hash_columns, rename,
+ * load_mode, enabled. */
+static int column_rules(struct arus_arena *a, const struct arus_cfg_node *item, const char *prefix,
+                        struct arus_table_override *o, struct arus_error *err)
+{
+    bool enabled = true;
+    int rc = name_list(a, item, prefix, "columns", &o->columns, &o->ncolumns, err);
+    if (rc == ARUS_OK)
+        rc = name_list(a, item, prefix, "exclude_columns", &o->exclude_columns,
+                       &o->nexclude_columns, err);
+    if (rc == ARUS_OK && o->columns && o->exclude_columns)
+        rc = arus__cfg_fail(arus_cfg_get(item, "exclude_columns"), prefix, "exclude_columns", err,
+                            "not allowed together with columns (list what to keep, or what to "
+                            "leave out)");
+    if (rc == ARUS_OK)
+        rc = name_list(a, item, prefix, "hash_columns", &o->hash_columns, &o->nhash_columns, err);
+    if (rc == ARUS_OK)
+        rc = rename_rule(a, item, prefix, o, err);
+    if (rc == ARUS_OK)
+        rc = load_mode(item, prefix, &o->load_mode, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_bool(item, prefix, "enabled", &enabled, err);
+    o->disabled = !enabled;
+    return rc;
+}
+
 /* One `tables:` item given as a map: selects `name` and records its override. */
 static int table_override(struct arus_arena *a, const struct arus_cfg_node *item,
                           const char *prefix, struct arus_table_override *o, struct arus_error *err)
@@ -154,6 +260,8 @@ static int table_override(struct arus_arena *a, const struct arus_cfg_node *item
     if (rc == ARUS_OK && arus_cfg_get(item, "commit_horizon") &&
         (rc = arus__cfg_bool(item, prefix, "commit_horizon", &horizon, err)) == ARUS_OK)
         o->commit_horizon = horizon;
+    if (rc == ARUS_OK)
+        rc = column_rules(a, item, prefix, o, err);
     return rc;
 }
 
@@ -196,24 +304,12 @@ static int load_tables(struct arus_arena *a, struct arus_pipeline *p, const char
 
 static int load_options(struct arus_pipeline *p, const char *prefix, struct arus_error *err)
 {
-    const char *mode = NULL;
     int rc = arus__cfg_int(p->node, prefix, "batch_size", &p->batch_size, err);
     if (rc == ARUS_OK && (p->batch_size < BATCH_MIN || p->batch_size > BATCH_MAX))
         rc = arus__cfg_fail(arus_cfg_get(p->node, "batch_size"), prefix, "batch_size", err,
                             "expected an integer from 1 to 10000000");
     if (rc == ARUS_OK)
-        rc = arus__cfg_str(p->node, prefix, "load_mode", &mode, err);
-    if (rc == ARUS_OK && mode) {
-        if (strcmp(mode, "normalized") == 0)
-            p->load_mode = ARUS_LOAD_NORMALIZED;
-        else if (strcmp(mode, "raw") == 0)
-            p->load_mode = ARUS_LOAD_RAW;
-        else if (strcmp(mode, "raw+normalized") == 0)
-            p->load_mode = ARUS_LOAD_RAW_AND_NORMALIZED;
-        else
-            rc = arus__cfg_fail(arus_cfg_get(p->node, "load_mode"), prefix, "load_mode", err,
-                                "expected normalized, raw or raw+normalized");
-    }
+        rc = load_mode(p->node, prefix, &p->load_mode, err);
     if (rc == ARUS_OK)
         rc = opt_name(p->node, prefix, "target_schema", &p->target_schema, err);
     if (rc == ARUS_OK)
@@ -280,6 +376,56 @@ bool arus_pipeline_table_cdc(const struct arus_pipeline *p, const char *table)
     return mode && strcmp(mode, "cdc") == 0;
 }
 
+/* One of words[] (NULL-terminated) under key into *out (its index); absent: left alone. */
+static int word(const struct arus_cfg_node *map, const char *prefix, const char *key,
+                const char *const *words, const char *expected, int *out, struct arus_error *err)
+{
+    const char *v = NULL;
+    int rc = arus__cfg_str(map, prefix, key, &v, err);
+    if (rc || !v)
+        return rc;
+    for (int i = 0; words[i]; i++)
+        if (strcmp(v, words[i]) == 0) {
+            *out = i;
+            return ARUS_OK;
+        }
+    return arus__cfg_fail(arus_cfg_get(map, key), prefix, key, err, expected);
+}
+
+/* schema_changes: evolve | freeze | fail; dropped_columns: keep | null | fail (the enums'
+ * order). */
+static int load_schema_policy(struct arus_pipeline *p, const char *prefix, struct arus_error *err)
+{
+    static const char *const changes[] = {"evolve", "freeze", "fail", NULL};
+    static const char *const dropped[] = {"keep", "null", "fail", NULL};
+    int c = (int)p->schema_changes, d = (int)p->dropped_columns;
+    int rc = word(p->node, prefix, "schema_changes", changes, "expected evolve, freeze or fail",
+                  &c, err);
+    if (rc == ARUS_OK)
+        rc = word(p->node, prefix, "dropped_columns", dropped, "expected keep, null or fail", &d,
+                  err);
+    p->schema_changes = (enum arus_schema_policy)c;
+    p->dropped_columns = (enum arus_dropped_policy)d;
+    return rc;
+}
+
+/* exclude: globs, and hash_key (required, non-empty, once any table hashes a column). */
+static int load_selection(struct arus_arena *a, struct arus_pipeline *p, const char *prefix,
+                          struct arus_error *err)
+{
+    int rc = name_list(a, p->node, prefix, "exclude", &p->exclude, &p->nexclude, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_str(p->node, prefix, "hash_key", &p->hash_key, err);
+    if (rc == ARUS_OK && p->hash_key && !p->hash_key[0])
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "hash_key"), prefix, "hash_key", err,
+                            "must not be empty (the variable it names is set but empty)");
+    for (size_t i = 0; rc == ARUS_OK && !p->hash_key && i < p->noverrides; i++)
+        if (p->overrides[i].hash_columns)
+            rc = arus__cfg_fail(p->node, NULL, prefix, err,
+                                "hash_columns needs hash_key: ${VARIABLE} holding the secret key");
+    return rc;
+}
+
 int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node *map,
                              struct arus_error *err)
 {
@@ -319,6 +465,10 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             rc = load_options(p, prefix, err);
         if (rc == ARUS_OK)
             rc = load_cdc(cfg->arena, p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_selection(cfg->arena, p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_schema_policy(p, prefix, err);
         if (rc)
             return rc;
     }

@@ -268,7 +268,8 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
     node->scalar = text;
     ((struct arus__cfg_node *)node)->interpolated = had_ref;
     if (node->key && ((strcasecmp(node->key, "password") == 0 && !had_ref && text[0]) ||
-                      (strcasecmp(node->key, "url") == 0 && url_has_literal_password(raw, n)))) {
+                      ((strcasecmp(node->key, "url") == 0 || strcasecmp(node->key, "uri") == 0) &&
+                       url_has_literal_password(raw, n)))) {
         struct arus__cfg_secret *s = arus_arena_calloc(p->a, 1, sizeof *s);
         s->path = path_of(p, p->depth);
         s->line = node->line;

@@ -232,14 +232,91 @@ int arus_destination_read_rows(struct arus_destination *dst, const struct arus_t
     return checked(dst, "read rows back", dst->ops->read_rows(dst, t, after, b, err), err);
 }
 
+/* The ABI version that appended table_rows, forget_state and the dead-letter slots. */
+#define ABI_TABLE_ROWS 3
+
+int arus_destination_table_rows(struct arus_destination *dst, const struct arus_target *t,
+                                bool raw, int64_t *rows, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->table_rows)
+        return unsupported(dst, "tell whether a table holds rows", err);
+    return checked(dst, "probe a table", dst->ops->table_rows(dst, t, raw, rows, err), err);
+}
+
+int arus_destination_forget_state(struct arus_destination *dst, const char *pipeline,
+                                  const char *table, int64_t *forgotten, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->forget_state)
+        return unsupported(dst, "forget stored state", err);
+    return checked(dst, "forget state",
+                   dst->ops->forget_state(dst, pipeline, table, forgotten, err), err);
+}
+
+int arus_destination_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,
+                                       struct arus_arena *a, struct arus_dead_letter **out,
+                                       size_t *n, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->list_dead_letters)
+        return unsupported(dst, "list dead letters", err);
+    return checked(dst, "list dead letters",
+                   dst->ops->list_dead_letters(dst, t, a, out, n, err), err);
+}
+
+bool arus_destination_can_delete_dead_letters(const struct arus_destination *dst)
+{
+    return dst->ops->abi_version >= ABI_TABLE_ROWS && dst->ops->delete_dead_letter != NULL;
+}
+
+int arus_destination_delete_dead_letter(struct arus_destination *dst, const struct arus_target *t,
+                                        const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    if (!arus_destination_can_delete_dead_letters(dst))
+        return unsupported(dst, "delete dead letters", err);
+    return checked(dst, "delete a dead letter", dst->ops->delete_dead_letter(dst, t, dl, err),
+                   err);
+}
+
+int arus_destination_describe_table(struct arus_destination *dst, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_table_schema **out,
+                                    struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->describe_table)
+        return unsupported(dst, "describe its tables", err);
+    return checked(dst, "describe a table", dst->ops->describe_table(dst, t, a, out, err), err);
+}
+
+int arus_destination_alter_column_type(struct arus_destination *dst, const struct arus_target *t,
+                                       const struct arus_column *c, struct arus_error *err)
+{
+    if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->alter_column_type)
+        return unsupported(dst, "change column types", err);
+    return checked(dst, "change a column type", dst->ops->alter_column_type(dst, t, c, err), err);
+}
+
+bool arus_destination_can_null_columns(const struct arus_destination *dst)
+{
+    return dst->ops->abi_version >= ABI_TABLE_ROWS && dst->ops->null_columns != NULL;
+}
+
+int arus_destination_null_columns(struct arus_destination *dst, const struct arus_target *t,
+                                  const char *const *names, size_t n, int64_t *changed,
+                                  struct arus_error *err)
+{
+    if (!arus_destination_can_null_columns(dst))
+        return unsupported(dst, "set dropped columns NULL", err);
+    return checked(dst, "set dropped columns NULL",
+                   dst->ops->null_columns(dst, t, names, n, changed, err), err);
+}
+
 void arus_raw_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
-    arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name, t->table);
+    arus_strbuf_appendf(sb, "%s_%s_raw", t->source_name,
+                        t->dest_table ? t->dest_table : t->table);
 }
 
 void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target *t)
 {
-    arus_strbuf_puts(sb, t->table);
+    arus_strbuf_puts(sb, t->dest_table ? t->dest_table : t->table);
     if (t->shadow)
         arus_strbuf_puts(sb, ARUS_SHADOW_SUFFIX);
 }

@@ -9,8 +9,29 @@
 
 #include "arus/arena.h"
 #include "arus/strbuf.h"
+#include "arus/util.h"
 
 static enum arus_log_level current_level = ARUS_LOG_WARN;
+static enum arus_log_format current_format = ARUS_LOG_FORMAT_TEXT;
+
+void arus_log_set_format(enum arus_log_format format)
+{
+    current_format = format;
+}
+
+enum arus_log_format arus_log_get_format(void)
+{
+    return current_format;
+}
+
+int arus_log_format_parse(const char *s)
+{
+    if (strcmp(s, "text") == 0)
+        return ARUS_LOG_FORMAT_TEXT;
+    if (strcmp(s, "json") == 0)
+        return ARUS_LOG_FORMAT_JSON;
+    return -1;
+}
 
 void arus_log_set_level(enum arus_log_level level)
 {
@@ -44,7 +65,20 @@ void arus__log_write(enum arus_log_level level, const char *component, const cha
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
+    if (current_format == ARUS_LOG_FORMAT_TEXT) {
+        fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
+        return;
+    }
+    /* one write per line, so lines of concurrent threads never interleave */
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_appendf(&sb, "{\"time\":\"%s\",\"level\":\"%s\",\"component\":", ts, tags[level]);
+    arus_json_quote(&sb, component, strlen(component));
+    arus_strbuf_puts(&sb, ",\"message\":");
+    arus_json_quote(&sb, line, strlen(line));
+    arus_strbuf_puts(&sb, "}\n");
+    fwrite(sb.data, 1, sb.len, stderr);
+    arus_strbuf_cleanup(&sb);
 }
 
 /* Replace the value after each "password=" (key=value DSNs) and, in URLs, everything between

@@ -12,9 +12,10 @@ static bool has_glob(const char *s)
 
 static bool selected(const struct arus_pipeline *p, const char *table)
 {
+    char why[128];
     for (size_t i = 0; i < p->ntables; i++)
         if (arus_glob_match(p->tables[i], table))
-            return true;
+            return !arus_pipeline_skips(p, table, why, sizeof why);
     return false;
 }
 
@@ -23,6 +24,10 @@ int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_error *err)
 {
     if (only) {
+        char why[128];
+        if (arus_pipeline_skips(p, only, why, sizeof why))
+            return arus_error_set(err, ARUS_ENOTFOUND, "table \"%s\" is %s in pipeline \"%s\"",
+                                  only, why, p->name);
         if (!selected(p, only))
             return arus_error_set(err, ARUS_ENOTFOUND,
                                   "table \"%s\" is not selected by pipeline \"%s\"", only,
@@ -37,8 +42,13 @@ int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, 
     for (size_t i = 0; i < p->ntables; i++)
         globs |= has_glob(p->tables[i]);
     if (!globs) {
-        *out = (const char **)p->tables;
-        *n = p->ntables;
+        const char **names = arus_arena_calloc(a, p->ntables, sizeof *names);
+        size_t k = 0;
+        for (size_t i = 0; i < p->ntables; i++)
+            if (selected(p, p->tables[i]))
+                names[k++] = p->tables[i];
+        *out = names;
+        *n = k;
         return ARUS_OK;
     }
     struct arus_table_schema *found = NULL;

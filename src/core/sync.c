@@ -26,15 +26,20 @@ struct table_job {
     const struct arus_sync_options *opt;
     struct arus_table_report *rep;
     struct arus_arena *arena;
-    struct arus_table_schema *schema;
+    struct arus_table_schema *schema; /* what the source reads (cols.extract) */
+    struct arus__columns cols;        /* column rules: the destination's schema, hashing */
     struct arus_sync_mode mode;
     struct arus_target target;
     int wm_index;            /* watermark column in the schema, -1 if none */
     bool keyless;            /* no primary key: read each row once (extract_plan.c) */
     bool *horizon_warned;    /* run-wide: the unreadable-horizon warning was given */
     char *horizon;           /* this run's commit horizon (heap), NULL if none */
+    const char *from;        /* --from: the main stream starts here (canonical, in arena) */
     char *watermark;         /* newest committed watermark (heap), NULL if none */
     char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
+    struct arus_strbuf notes;   /* reload reason, schema changes: output and run history */
+    const char **dropped;       /* dropped_columns: null: set NULL on the rows this run wrote */
+    size_t ndropped;
     double started;
     char started_at[32]; /* wall clock, for run history */
 };
@@ -107,13 +112,17 @@ static void reach_watermark(struct table_job *j, const char *value, size_t len)
 }
 
 /* The watermark a batch reaches: rows arrive ordered by watermark, NULLs first, so the last
- * non-NULL one is the highest. */
+ * non-NULL one is the highest. It never moves back: a backfill (--from) or the lookback window
+ * re-reads rows below the stored watermark, and storing theirs would re-read more next time. */
 static void advance_watermark(struct table_job *j, const struct arus_batch *b)
 {
+    enum arus_ltype t = j->schema->columns[j->wm_index].type.ltype;
     for (size_t r = b->nrows; r-- > 0;) {
         const struct arus_cell *c = &arus_batch_row(b, r)[j->wm_index];
         if (c->data) {
-            reach_watermark(j, c->data, c->len);
+            if (!j->watermark ||
+                arus__cell_compare(t, c->data, c->len, j->watermark, strlen(j->watermark)) > 0)
+                reach_watermark(j, c->data, c->len);
             return;
         }
     }
@@ -134,13 +143,13 @@ static int load_rows(struct table_job *j, const struct arus_batch *b, int64_t *l
     int64_t raw_loaded = 0;
     struct arus_target raw_target = j->target;
     raw_target.shadow = false;
-    if ((j->p->load_mode & ARUS_LOAD_RAW) &&
+    if ((j->cols.load_mode & ARUS_LOAD_RAW) &&
         (rc = arus_destination_load_raw(j->dst, &raw_target, b, &raw_loaded, err)))
         return rc;
     if ((rc = inject("mid_load", err)))
         return rc;
     *loaded = raw_loaded;
-    if (j->p->load_mode & ARUS_LOAD_NORMALIZED)
+    if (j->cols.load_mode & ARUS_LOAD_NORMALIZED)
         return arus_destination_load_normalized(j->dst, &j->target, b, loaded, err);
     return ARUS_OK;
 }
@@ -252,7 +261,13 @@ static int on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
     j->rep->rows_extracted += (int64_t)b->nrows;
     if (!max)
         count_null_watermarks(j, b);
+    /* the destination gets its own column names and hashed values; the watermark column is
+     * never hashed, so the state and the full-refresh maximum read the source's text */
+    const struct arus_table_schema *read = b->schema;
+    arus__hash_cells(&j->cols, b);
+    b->schema = j->cols.load;
     int rc = load_batch(j, b, max != NULL, err);
+    b->schema = read;
     if (rc == ARUS_OK && max)
         arus__track_max(max, b);
     if (rc == ARUS_OK)
@@ -267,8 +282,12 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
     int rc;
     if ((rc = arus_destination_begin(j->dst, err)))
         return rc;
-    if ((rc = arus_destination_delete_rows(j->dst, &j->target, b, &deleted, err)) ||
-        (rc = inject("soft_delete", err)) || (rc = arus_destination_commit(j->dst, err))) {
+    const struct arus_table_schema *read = b->schema;
+    arus__hash_cells(&j->cols, b); /* keys by their destination names and values */
+    b->schema = j->cols.load;
+    rc = arus_destination_delete_rows(j->dst, &j->target, b, &deleted, err);
+    b->schema = read;
+    if (rc || (rc = inject("soft_delete", err)) || (rc = arus_destination_commit(j->dst, err))) {
         rollback_quietly(j);
         return rc;
     }
@@ -281,6 +300,9 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
 static int plan_stream(struct table_job *j, enum arus__extract_kind kind, const char *watermark,
                        double lookback, struct arus_extract_plan *plan, struct arus_error *err)
 {
+    /* --from is where the operator wants to start: no lookback below it */
+    if (watermark && watermark == j->from)
+        lookback = 0;
     return arus__extract_plan_build(plan, j->schema, &j->mode, kind, watermark, j->horizon,
                                     lookback, (size_t)j->p->batch_size, j->arena, err);
 }
@@ -356,7 +378,8 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
     if (j->keyless)
         warn_keyless(j);
     double lookback = read_horizon(j);
-    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->watermark, lookback, &plan, err);
+    int rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->from ? j->from : j->watermark, lookback,
+                         &plan, err);
     if (rc == ARUS_OK)
         rc = arus__stream(j->src, &plan, on_batch, &sc, err);
     if (rc != ARUS_OK)
@@ -421,7 +444,7 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
     if ((rc = plan_stream(j, ARUS__EXTRACT_FULL_REFRESH, NULL, 0, &plan, err)))
         return rc;
     j->target.shadow = true;
-    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
+    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->cols.load, err)))
         goto fail;
     struct stream_ctx sc = {.job = j, .max = &max};
     if ((rc = arus__stream(j->src, &plan, on_batch, &sc, err)))
@@ -530,23 +553,153 @@ static void record_run(struct table_job *j, const char *status, const char *erro
                      error);
 }
 
+/* What the destination held before ensure_schema created anything: -1 missing, 0 empty, 1 rows;
+ * ARUS_PRESENCE_UNKNOWN where not looked at (not loaded, or the destination cannot tell). */
+#define ARUS_PRESENCE_UNKNOWN 2
+struct table_presence {
+    int64_t normalized, raw;
+};
+
+static int probe_one(struct table_job *j, bool raw, int64_t *out, struct arus_error *err)
+{
+    *out = ARUS_PRESENCE_UNKNOWN;
+    int rc = arus_destination_table_rows(j->dst, &j->target, raw, out, err);
+    if (rc == ARUS_ENOTSUP) {
+        arus_error_clear(err);
+        *out = ARUS_PRESENCE_UNKNOWN;
+        return ARUS_OK;
+    }
+    return rc;
+}
+
+/* Probe the tables this run loads, for check_drift. */
+static int probe_tables(struct table_job *j, struct table_presence *seen, struct arus_error *err)
+{
+    seen->normalized = seen->raw = ARUS_PRESENCE_UNKNOWN;
+    int rc = ARUS_OK;
+    if (j->cols.load_mode & ARUS_LOAD_NORMALIZED)
+        rc = probe_one(j, false, &seen->normalized, err);
+    if (rc == ARUS_OK && (j->cols.load_mode & ARUS_LOAD_RAW))
+        rc = probe_one(j, true, &seen->raw, err);
+    return rc;
+}
+
+/* State that no longer matches the destination: a stored watermark while the typed table is
+ * missing or empty, or the raw table missing (someone dropped or truncated it: an incremental
+ * run would load only the rows changed since, a silent loss), or no state while the typed table
+ * holds rows (arus reset, a renamed pipeline: merging into it would keep rows deleted
+ * meanwhile). Either way the table reloads in full into a shadow table; the output and run
+ * history say "reload". An empty raw table is not drift: raw tables are landing logs that
+ * retention empties on purpose (ClickHouse's 7-day TTL), and reloading each time would
+ * repeat. */
+static void check_drift(struct table_job *j, const struct table_presence *seen)
+{
+    if (j->mode.mode != ARUS_SYNC_INCREMENTAL)
+        return;
+    const char *why = NULL;
+    bool stored = j->watermark || j->deletes_watermark;
+    if (stored && seen->normalized == -1)
+        why = "the typed table is missing but state holds a watermark";
+    else if (stored && seen->normalized == 0)
+        why = "the typed table is empty but state holds a watermark";
+    else if (stored && seen->raw == -1)
+        why = "the raw table is missing but state holds a watermark";
+    else if (!stored && seen->normalized == 1)
+        why = "no state is stored but the typed table holds rows";
+    if (!why)
+        return;
+    j->mode.mode = ARUS_SYNC_FULL_REFRESH;
+    j->rep->mode = "reload";
+    snprintf(j->rep->reload_reason, sizeof j->rep->reload_reason, "%s", why);
+    arus_strbuf_appendf(&j->notes, "%sreload: %s", j->notes.len ? "; " : "", why);
+    arus_log(ARUS_LOG_WARN, "sync", "table \"%s\": %s: reloading it in full", j->target.table,
+             why);
+}
+
+/* --from as the canonical text of the watermark column: timestamps and dates in any form
+ * arus_parse_timestamp reads (a date alone is its midnight), integers as digits, other types
+ * as given. */
+static int resolve_from(struct table_job *j, const char *from, struct arus_error *err)
+{
+    const struct arus_column *col = &j->schema->columns[j->wm_index];
+    enum arus_ltype t = col->type.ltype;
+    int64_t micros;
+    char buf[64];
+    if (t == ARUS_T_TIMESTAMP || t == ARUS_T_TIMESTAMPTZ || t == ARUS_T_DATE) {
+        snprintf(buf, sizeof buf, strlen(from) == 10 ? "%s 00:00:00" : "%s", from);
+        if (!arus_parse_timestamp(buf, strlen(buf), &micros))
+            return arus_error_set(err, ARUS_EINVAL,
+                                  "--from \"%s\" is not a timestamp (watermark column \"%s\")",
+                                  from, col->name);
+        arus_format_timestamp(micros, buf, sizeof buf);
+        if (t == ARUS_T_DATE)
+            buf[10] = '\0';
+        j->from = arus_arena_strdup(j->arena, buf);
+    } else if (t >= ARUS_T_INT16 && t <= ARUS_T_UINT64 && !arus_is_integer_text(from, strlen(from))) {
+        return arus_error_set(err, ARUS_EINVAL,
+                              "--from \"%s\" is not an integer (watermark column \"%s\")", from,
+                              col->name);
+    } else {
+        j->from = from;
+    }
+    return ARUS_OK;
+}
+
+/* dropped_columns: null: the columns the source dropped lose their values on the rows this
+ * run wrote (a full refresh builds the table without them). */
+static int null_dropped(struct table_job *j, struct arus_error *err)
+{
+    int64_t changed = 0;
+    int rc = arus_destination_begin(j->dst, err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_null_columns(j->dst, &j->target, j->dropped, j->ndropped, &changed,
+                                           err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_commit(j->dst, err);
+    if (rc != ARUS_OK) {
+        rollback_quietly(j);
+        return rc;
+    }
+    for (size_t i = 0; changed && i < j->ndropped; i++)
+        arus_strbuf_appendf(&j->notes, "%scolumn \"%s\" dropped in the source: set NULL on %lld "
+                            "changed row(s)", j->notes.len ? "; " : "", j->dropped[i],
+                            (long long)changed);
+    return ARUS_OK;
+}
+
 static int sync_table(struct table_job *j, struct arus_error *err)
 {
     int rc;
     struct arus_table_state st;
     memset(&st, 0, sizeof st);
-    if ((rc = arus_source_get_table_columns(j->src, j->target.table, j->arena, &j->schema, err)))
+    if ((rc = arus__table_columns(j->src, j->p, j->target.table, j->arena, &j->cols, err)))
         return rc;
-    if ((rc = arus__resolve_mode(j->src, j->p, j->target.table, j->opt && j->opt->full_refresh,
-                                 j->schema, &j->mode, &j->wm_index, err)))
+    j->schema = j->cols.extract;
+    j->target.dest_table = j->cols.dest_table;
+    rc = arus__evolve_schema(j->dst, &j->target, j->p, &j->cols, j->arena, &j->notes, &j->dropped,
+                             &j->ndropped, err);
+    if (j->notes.len)
+        arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": %s", j->target.table,
+                 arus_strbuf_cstr(&j->notes));
+    if (rc || (rc = arus__resolve_mode(j->src, j->p, j->target.table,
+                                      j->opt && j->opt->full_refresh, j->schema, &j->mode,
+                                      &j->wm_index, err)))
         return rc;
+    for (size_t i = 0; j->wm_index >= 0 && i < j->cols.nhashed; i++)
+        if (j->cols.hashed[i] == (size_t)j->wm_index)
+            return arus_error_set(err, ARUS_ECONFIG,
+                                  "hash_columns: \"%s\" is the watermark column and cannot be "
+                                  "hashed",
+                                  j->mode.watermark_column);
     j->keyless = arus__extract_keyless(j->schema);
     if (arus_pipeline_delete_missing(j->p, j->target.table) &&
         (rc = arus__delete_missing_check(j->dst, j->schema, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;
-    if ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->schema, err)))
+    struct table_presence seen;
+    if ((rc = probe_tables(j, &seen, err)) ||
+        (rc = arus_destination_ensure_schema(j->dst, &j->target, j->cols.load, err)))
         return rc;
     if ((rc = arus_destination_get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st,
                                              err)))
@@ -554,9 +707,15 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
     set_heap_str(&j->deletes_watermark, st.deletes_watermark,
                  st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
+    check_drift(j, &seen);
+    if (j->opt && j->opt->from && j->mode.mode == ARUS_SYNC_INCREMENTAL &&
+        (rc = resolve_from(j, j->opt->from, err)))
+        return rc;
     record_run(j, ARUS_RUN_RUNNING, NULL);
     rc =
         j->mode.mode == ARUS_SYNC_FULL_REFRESH ? run_full_refresh(j, err) : run_incremental(j, err);
+    if (rc == ARUS_OK && j->ndropped && j->mode.mode == ARUS_SYNC_INCREMENTAL)
+        rc = null_dropped(j, err);
     return rc;
 }
 
@@ -585,6 +744,7 @@ int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
     };
     struct arus_error err;
     arus_error_clear(&err);
+    arus_strbuf_init(&j.notes);
     arus_now_utc(j.started_at, sizeof j.started_at);
     snprintf(rep->table, sizeof rep->table, "%s", table);
     rep->mode = "incremental";
@@ -594,13 +754,16 @@ int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
         snprintf(rep->error, sizeof rep->error, "%s", err.msg);
     }
     rep->status = rc;
+    snprintf(rep->notes, sizeof rep->notes, "%s", arus_strbuf_cstr(&j.notes));
+    /* an ok run's error column carries its notes (a reload, schema changes applied) */
     if (j.schema)
         record_run(&j, rc == ARUS_OK ? ARUS_RUN_OK : ARUS_RUN_FAILED,
-                   rc == ARUS_OK ? NULL : err.msg);
+                   rc == ARUS_OK ? (j.notes.len ? arus_strbuf_cstr(&j.notes) : NULL) : err.msg);
     report_progress(&j, true);
     free(j.watermark);
     free(j.deletes_watermark);
     free(j.horizon);
+    arus_strbuf_cleanup(&j.notes);
     arus_arena_destroy(j.arena);
     return rc;
 }

@@ -53,6 +53,55 @@ int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_arena *a, const char ***out, size_t *n,
                         struct arus_error *err);
 
+/* What one table moves (core/columns.c): the schema an extract reads (columns:, or without
+ * exclude_columns:, primary-key override applied), the schema the destination gets (the same
+ * columns in the same order, renamed, hashed ones as 64-character text), the hashed columns'
+ * indexes, the destination table name (NULL: the source's) and the load mode. In an arena. */
+struct arus__columns {
+    struct arus_table_schema *extract;
+    struct arus_table_schema *load;
+    size_t *hashed;
+    size_t nhashed;
+    const char *key; /* the pipeline's hash_key */
+    const char *dest_table;
+    enum arus_load_mode load_mode;
+};
+/* The rules of p for table t (its source schema, changed in place by a primary_key override).
+ * ARUS_ECONFIG naming the table when a rule names a column it lacks, leaves out a key column,
+ * hashes a column it leaves out, or renames two columns alike. */
+int arus__apply_column_rules(const struct arus_pipeline *p, struct arus_table_schema *t,
+                             struct arus_arena *a, struct arus__columns *out,
+                             struct arus_error *err);
+/* get_table_columns of table, then arus__apply_column_rules. */
+int arus__table_columns(struct arus_source *src, const struct arus_pipeline *p, const char *table,
+                        struct arus_arena *a, struct arus__columns *out, struct arus_error *err);
+/* Replace the hashed columns' cells of b by HMAC-SHA256(key, value) in hex (batch arena). */
+void arus__hash_cells(const struct arus__columns *c, struct arus_batch *b);
+
+/* How a destination column of type have relates to the source's type want. */
+enum arus__widening {
+    ARUS__COVERED,      /* have holds every value of want: nothing to do */
+    ARUS__WIDEN,        /* a safe widening: int -> bigint, varchar(n) -> longer, decimal
+                           precision up, int -> decimal, float -> double, anything -> text */
+    ARUS__INCOMPATIBLE, /* neither: left alone, rows that do not fit are refused */
+};
+/* Classify have -> want; for ARUS__WIDEN *to is the type to ALTER to (want, or a decimal wide
+ * enough for both). */
+enum arus__widening arus__type_widening(const struct arus_type *have, const struct arus_type *want,
+                                        struct arus_type *to);
+
+struct arus_strbuf;
+/* schema_changes / dropped_columns (core/schema_evolve.c): compare t's typed table
+ * (describe_table; nothing to do when it is missing or the destination cannot describe) with
+ * c->load and apply p's policies: safe widenings are ALTERed (evolve), new columns leave c
+ * (freeze), any change fails with ARUS_EINVAL naming it (fail). What was applied is appended
+ * to notes ("; "-separated). *dropped lists the destination columns to set NULL after the run
+ * (dropped_columns: null; in a). */
+int arus__evolve_schema(struct arus_destination *dst, const struct arus_target *t,
+                        const struct arus_pipeline *p, struct arus__columns *c,
+                        struct arus_arena *a, struct arus_strbuf *notes, const char ***dropped,
+                        size_t *ndropped, struct arus_error *err);
+
 /* Run the extract stream of plan on a producer thread and call fn(ctx, batch) for each batch
  * in order on the calling thread (extract and load overlap). Stops at the first failure of
  * either side; returns it with its message in err. */

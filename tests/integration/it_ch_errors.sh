@@ -30,6 +30,7 @@ pipelines:
     destination: ch
     tables: ["*"]
     max_retries: 0
+    schema_changes: freeze  # leaves the incompatible table below as it is (no widening)
 YML
 cfg=(-c "$WORK/arus.yml")
 q() { ch_sql "$1 FORMAT TSV"; }
@@ -65,6 +66,8 @@ expect_fail $rc 4 "^arus: connect to \"ch\" at $ARUS_CH_HOST:$port: .*(Couldn't 
 # A statement the server refuses after connecting: the typed table has an incompatible shape.
 ch_sql "DROP TABLE $AN.t"
 ch_sql "CREATE TABLE $AN.t (id Int64, v Date, updated_at String, _arus_run_id String, _arus_synced_at DateTime DEFAULT now(), _arus_version UInt64, _arus_deleted UInt8) ENGINE = ReplacingMergeTree(_arus_version) ORDER BY id"
+# (with a row: an empty typed table under a stored watermark would be reloaded in full)
+ch_sql "INSERT INTO $AN.t (id, v, updated_at, _arus_run_id, _arus_version, _arus_deleted) VALUES (1, '2024-01-01', '2024-01-01 00:00:00', '', 1, 0)"
 rc=0; arus "${cfg[@]}" sync p || rc=$?
 expect_fail $rc 5 "^arus: table \"t\": insert rows into \"$AN\".\"t\" on clickhouse \"ch\": Code: [0-9]+, e.displayText\(\) = " "refused insert"
 

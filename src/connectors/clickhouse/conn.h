@@ -103,5 +103,7 @@ int arus__ch_list_runs(struct arus_destination *dst, const char *pipeline, size_
 int arus__ch_list_state(struct arus_destination *dst, const char *pipeline, struct arus_arena *a,
                         const char ***tables, struct arus_table_state **states, size_t *n,
                         struct arus_error *err);
+int arus__ch_forget_state(struct arus_destination *dst, const char *pipeline, const char *table,
+                          int64_t *forgotten, struct arus_error *err);
 
 #endif

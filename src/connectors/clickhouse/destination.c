@@ -859,6 +859,153 @@ static int ch_read_rows(struct arus_destination *dst, const struct arus_target *
     return rc;
 }
 
+/* Whether the raw or normalized table of t exists and holds a row (its newest version may be a
+ * soft-delete tombstone: rows all the same). */
+static int ch_table_rows(struct arus_destination *dst, const struct arus_target *t, bool raw,
+                         int64_t *rows, struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    if (raw)
+        arus_raw_table_name(&name, t);
+    else
+        ch_norm_name(&name, t, true);
+    const char *db = raw ? ch_raw_db(d, t) : ch_target_db(d, t);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT count() FROM system.tables WHERE database = ");
+    arus__ch_quote_string(&d->sql, db);
+    arus_strbuf_puts(&d->sql, " AND name = ");
+    arus__ch_quote_string(&d->sql, name.data);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "look up table \"%s\".\"%s\"", db,
+                           name.data);
+    int64_t found = -1;
+    if (rc == ARUS_OK && d->http.resp.len && d->http.resp.data[0] != '0') {
+        arus_strbuf_reset(&d->sql);
+        arus_strbuf_puts(&d->sql, "SELECT 1 FROM ");
+        arus__ch_quote_table(&d->sql, db, name.data);
+        arus_strbuf_puts(&d->sql, " LIMIT 1 FORMAT TabSeparated");
+        rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "probe table \"%s\".\"%s\"", db,
+                           name.data);
+        if (rc == ARUS_OK)
+            found = d->http.resp.len > 0;
+    }
+    arus_strbuf_cleanup(&name);
+    if (rc == ARUS_OK)
+        *rows = found;
+    return rc;
+}
+
+/* Listing only: a MergeTree row is deleted by an asynchronous mutation, so replay (which must
+ * remove the rows that load) is not offered here. */
+static int ch_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,
+                                struct arus_arena *a, struct arus_dead_letter **out, size_t *n,
+                                struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_raw_db(d, t);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT table_name, run_id, row_data, error, toString(created_at) "
+                              "FROM ");
+    arus__ch_quote_table(&d->sql, db, "_dead_letters");
+    arus_strbuf_puts(&d->sql, " WHERE source = ");
+    arus__ch_quote_string(&d->sql, t->source_name);
+    if (t->table) {
+        arus_strbuf_puts(&d->sql, " AND table_name = ");
+        arus__ch_quote_string(&d->sql, t->table);
+    }
+    arus_strbuf_puts(&d->sql, " ORDER BY created_at FORMAT TabSeparated");
+    *out = NULL;
+    *n = 0;
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "read \"%s\".\"_dead_letters\"", db);
+    /* UNKNOWN_TABLE, UNKNOWN_DATABASE: none */
+    if (rc == ARUS_ENOTFOUND && (err->driver_code == 60 || err->driver_code == 81)) {
+        arus_error_clear(err);
+        return ARUS_OK;
+    }
+    if (rc != ARUS_OK)
+        return rc;
+    size_t rows = 0;
+    for (size_t i = 0; i < d->http.resp.len; i++)
+        rows += d->http.resp.data[i] == '\n';
+    *out = arus_arena_calloc(a, rows + 1, sizeof **out);
+    char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
+    char *v[5];
+    while (*n < rows && pos < end && arus__ch_tsv_split_row(&pos, end, v, 5) == 5)
+        (*out)[(*n)++] = (struct arus_dead_letter){.table = arus_arena_strdup(a, v[0]),
+                                                   .run_id = arus_arena_strdup(a, v[1]),
+                                                   .row_data = arus_arena_strdup(a, v[2]),
+                                                   .error = arus_arena_strdup(a, v[3]),
+                                                   .created_at = arus_arena_strdup(a, v[4])};
+    return ARUS_OK;
+}
+
+static int ch_describe_table(struct arus_destination *dst, const struct arus_target *t,
+                             struct arus_arena *a, struct arus_table_schema **out,
+                             struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_target_db(d, t);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    ch_norm_name(&name, t, true);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT name, type, is_in_primary_key FROM system.columns WHERE "
+                              "database = ");
+    arus__ch_quote_string(&d->sql, db);
+    arus_strbuf_puts(&d->sql, " AND table = ");
+    arus__ch_quote_string(&d->sql, name.data);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "describe \"%s\".\"%s\"", db,
+                           name.data);
+    *out = NULL;
+    size_t rows = 0;
+    for (size_t i = 0; rc == ARUS_OK && i < d->http.resp.len; i++)
+        rows += d->http.resp.data[i] == '\n';
+    if (rows) {
+        struct arus_table_schema *s = arus_arena_calloc(a, 1, sizeof *s);
+        s->name = arus_arena_strdup(a, name.data);
+        s->columns = arus_arena_calloc(a, rows, sizeof *s->columns);
+        char *pos = d->http.resp.data, *end = pos + d->http.resp.len, *v[3];
+        while (s->ncolumns < rows && arus__ch_tsv_split_row(&pos, end, v, 3) == 3) {
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = arus_arena_strdup(a, v[0]);
+            c->source_type = arus_arena_strdup(a, v[1]);
+            arus__ch_type_from_native(v[1], &c->type, &c->nullable);
+            c->pk_ordinal = strcmp(v[2], "1") == 0;
+        }
+        *out = s;
+    }
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
+/* MODIFY COLUMN converts the stored values; the _current view is made again over the new
+ * type. Key columns cannot change in ClickHouse (the server says so). */
+static int ch_alter_column_type(struct arus_destination *dst, const struct arus_target *t,
+                                const struct arus_column *c, struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const char *db = ch_target_db(d, t);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    ch_norm_name(&name, t, true);
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "ALTER TABLE ");
+    arus__ch_quote_table(&d->sql, db, name.data);
+    arus_strbuf_puts(&d->sql, " MODIFY COLUMN ");
+    arus__ch_quote_ident(&d->sql, c->name);
+    arus_strbuf_putc(&d->sql, ' ');
+    ch_column_type(d, c, &d->sql);
+    int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "widen column \"%s\" of \"%s\".\"%s\"",
+                           c->name, db, name.data);
+    if (rc == ARUS_OK)
+        rc = ch_recreate_view(d, db, name.data, err);
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_clickhouse = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "clickhouse",
@@ -887,4 +1034,9 @@ const struct arus_destination_ops arus_destination_clickhouse = {
     .truncate_table = ch_truncate_table,
     .write_dead_letter = ch_write_dead_letter,
     .read_rows = ch_read_rows,
+    .table_rows = ch_table_rows,
+    .forget_state = arus__ch_forget_state,
+    .list_dead_letters = ch_list_dead_letters,
+    .describe_table = ch_describe_table,
+    .alter_column_type = ch_alter_column_type,
 };

@@ -311,3 +311,42 @@ int arus__ch_list_runs(struct arus_destination *dst, const char *pipeline, size_
     *n = k;
     return ARUS_OK;
 }
+
+/* Rows of a ReplacingMergeTree are not deleted in place (a mutation is asynchronous and heavy):
+ * forgetting writes a newer row per key with both watermarks NULL, which reads as no state. */
+int arus__ch_forget_state(struct arus_destination *dst, const char *pipeline, const char *table,
+                          int64_t *forgotten, struct arus_error *err)
+{
+    struct ch_dest *d = ch_of(dst);
+    const struct arus_state_table *wm = &arus_state_watermarks;
+    size_t rows = 0;
+    *forgotten = 0;
+    int rc = arus__ch_flush_state(d, err);
+    if (rc == ARUS_OK)
+        rc = ch_state_select(d, wm, pipeline, table, SIZE_MAX, &rows, "read watermarks", err);
+    if (rc != ARUS_OK || rows == 0)
+        return rc;
+    /* the answer is overwritten by each insert: keep the keys first */
+    struct arus_arena *a = arus_arena_create(0);
+    const char **tables = arus_arena_calloc(a, rows, sizeof *tables);
+    struct arus_table_state st;
+    size_t n = 0;
+    char *v[ARUS_STATE_MAX_COLUMNS];
+    char *pos = d->http.resp.data, *end = pos + d->http.resp.len;
+    while (n < rows && ch_state_next(&pos, end, wm, v)) {
+        arus_state_watermark_from_values((const char *const *)v, a, &tables[n], &st);
+        if (st.watermark || st.deletes_watermark)
+            n++;
+    }
+    for (size_t i = 0; rc == ARUS_OK && i < n; i++) {
+        struct arus_target t = {.pipeline = pipeline, .table = tables[i]};
+        struct arus_table_state none = {.run_id = ""};
+        struct arus_state_row row;
+        arus_state_row_from_watermark(&row, &t, &none);
+        rc = ch_state_insert(d, wm, row.value, "forget state", err);
+        if (rc == ARUS_OK)
+            (*forgotten)++;
+    }
+    arus_arena_destroy(a);
+    return rc;
+}

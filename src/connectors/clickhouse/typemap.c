@@ -4,6 +4,8 @@
  * "YYYY-MM-DD HH:MM:SS[.ffffff]" text) on older servers, because DateTime would drop the
  * microseconds and String sorts the same way while keeping them. */
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "arus/strbuf.h"
 #include "connectors/clickhouse/typemap.h"
@@ -74,4 +76,36 @@ void arus__ch_type_to_native(const struct arus_type *t, bool nullable, bool date
     ch_base_type(t, datetime64, sb);
     if (nullable)
         arus_strbuf_putc(sb, ')');
+}
+
+/* Only the types arus itself creates need to come back exactly; anything else reads as text,
+ * which the engine treats as holding every value. */
+void arus__ch_type_from_native(const char *native, struct arus_type *out, bool *nullable)
+{
+    static const struct {
+        const char *name;
+        enum arus_ltype ltype;
+    } plain[] = {
+        {"Int8", ARUS_T_INT16},     {"Int16", ARUS_T_INT16},     {"Int32", ARUS_T_INT32},
+        {"Int64", ARUS_T_INT64},    {"UInt8", ARUS_T_BOOL},      {"UInt16", ARUS_T_INT32},
+        {"UInt32", ARUS_T_INT64},   {"UInt64", ARUS_T_UINT64},   {"Float32", ARUS_T_FLOAT32},
+        {"Float64", ARUS_T_FLOAT64}, {"UUID", ARUS_T_UUID},      {"Date", ARUS_T_DATE},
+        {"DateTime", ARUS_T_TIMESTAMP},
+    };
+    size_t n = strlen(native);
+    *nullable = n > 10 && strncmp(native, "Nullable(", 9) == 0 && native[n - 1] == ')';
+    char inner[128];
+    snprintf(inner, sizeof inner, "%.*s", *nullable ? (int)(n - 10) : (int)n,
+             *nullable ? native + 9 : native);
+    *out = (struct arus_type){.ltype = ARUS_T_STRING};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (strcmp(inner, plain[i].name) == 0)
+            out->ltype = plain[i].ltype;
+    int p = 0, sc = 0;
+    if (sscanf(inner, "Decimal(%d, %d)", &p, &sc) == 2 || sscanf(inner, "Decimal(%d,%d)", &p, &sc) == 2)
+        *out = (struct arus_type){.ltype = ARUS_T_DECIMAL, .precision = p, .scale = sc};
+    else if (strncmp(inner, "DateTime64", 10) == 0)
+        out->ltype = ARUS_T_TIMESTAMP;
+    else if (sscanf(inner, "FixedString(%d)", &p) == 1)
+        out->length = p;
 }

@@ -13,4 +13,7 @@ struct arus_strbuf;
 void arus__ch_type_to_native(const struct arus_type *t, bool nullable, bool datetime64,
                              struct arus_strbuf *sb);
 
+/* ClickHouse column type -> logical type, for describe_table: Nullable(T) sets *nullable. */
+void arus__ch_type_from_native(const char *native, struct arus_type *out, bool *nullable);
+
 #endif

@@ -66,25 +66,45 @@ static int mongo_code(const bson_error_t *e)
 
 /* ---- create / connect / close */
 
+/* The original Arus's spelling of a key (uri for url, ssl for tls) is accepted as well; *key
+ * is whichever the endpoint uses (the canonical one when neither), both at once is an error. */
+static int mongo_cfg_synonym(const struct arus_cfg_node *n, const char *canonical,
+                             const char *alias, const char **key, struct arus_error *err)
+{
+    *key = canonical;
+    if (!arus_cfg_get(n, alias))
+        return ARUS_OK;
+    if (arus_cfg_get(n, canonical)) {
+        char why[96];
+        snprintf(why, sizeof why, "is a synonym of %s: set only one of them", canonical);
+        return arus_cfg_fail(arus_cfg_get(n, alias), alias, err, why);
+    }
+    *key = alias;
+    return ARUS_OK;
+}
+
 static int mongo_cfg_uri(struct mongo_source *s, const struct arus_cfg_node *n,
                          struct arus_error *err)
 {
     const char *url = NULL, *host = "127.0.0.1", *user = NULL, *pass = NULL, *authsrc = NULL;
+    const char *url_key;
     int64_t port = 27017;
     int rc;
-    if ((rc = arus_cfg_str(n, "url", &url, err)))
+    if ((rc = mongo_cfg_synonym(n, "url", "uri", &url_key, err)) ||
+        (rc = arus_cfg_str(n, url_key, &url, err)))
         return rc;
     if (url) {
         static const char *const excl[] = {"host", "port", "username", "password"};
+        char excl_why[64];
+        snprintf(excl_why, sizeof excl_why, "not allowed together with %s", url_key);
         for (size_t i = 0; i < sizeof excl / sizeof *excl; i++)
             if (arus_cfg_get(n, excl[i]))
-                return arus_cfg_fail(arus_cfg_get(n, excl[i]), excl[i], err,
-                                     "not allowed together with url");
+                return arus_cfg_fail(arus_cfg_get(n, excl[i]), excl[i], err, excl_why);
         bson_error_t e;
         s->uri = mongoc_uri_new_with_error(url, &e);
         if (!s->uri) {
             char *why = arus_redact(e.message);
-            arus_cfg_fail(arus_cfg_get(n, "url"), "url", err, why);
+            arus_cfg_fail(arus_cfg_get(n, url_key), url_key, err, why);
             free(why);
             return ARUS_ECONFIG;
         }
@@ -106,6 +126,12 @@ static int mongo_cfg_uri(struct mongo_source *s, const struct arus_cfg_node *n,
     }
     if ((rc = arus_cfg_str(n, "auth_source", &authsrc, err)))
         return rc;
+    /* As pymongo: credentials without an authentication database are checked against admin
+     * (or the database the URI names), never against the `database:` synced from. */
+    if (!authsrc && mongoc_uri_get_username(s->uri) &&
+        !bson_has_field(mongoc_uri_get_credentials(s->uri), MONGOC_URI_AUTHSOURCE) &&
+        !mongoc_uri_get_database(s->uri))
+        authsrc = "admin";
     if (authsrc)
         mongoc_uri_set_auth_source(s->uri, authsrc);
     return ARUS_OK;
@@ -114,11 +140,13 @@ static int mongo_cfg_uri(struct mongo_source *s, const struct arus_cfg_node *n,
 static int mongo_cfg_options(struct mongo_source *s, const struct arus_cfg_node *n,
                              struct arus_error *err)
 {
-    const char *db = mongoc_uri_get_database(s->uri), *ca = NULL;
+    const char *db = mongoc_uri_get_database(s->uri), *ca = NULL, *tls_key;
     bool tls = false, tls_any_host = false;
     double timeout = 10;
     int rc;
-    if ((rc = arus_cfg_str(n, "database", &db, err)) || (rc = arus_cfg_bool(n, "tls", &tls, err)) ||
+    if ((rc = arus_cfg_str(n, "database", &db, err)) ||
+        (rc = mongo_cfg_synonym(n, "tls", "ssl", &tls_key, err)) ||
+        (rc = arus_cfg_bool(n, tls_key, &tls, err)) ||
         (rc = arus_cfg_str(n, "tls_ca_file", &ca, err)) ||
         (rc = arus_cfg_bool(n, "tls_allow_invalid_hostnames", &tls_any_host, err)) ||
         (rc = arus_cfg_int(n, "sample_size", &s->sample_size, err)) ||
@@ -204,7 +232,10 @@ static int mongo_connect(struct arus_source *base, struct arus_error *err)
     bson_error_t e;
     if (arus_log_get_level() >= ARUS_LOG_DEBUG) {
         char *red = arus_redact(mongoc_uri_get_string(s->uri));
-        arus_log(ARUS_LOG_DEBUG, "mongodb", "connecting to %s", red);
+        const char *user = mongoc_uri_get_username(s->uri);
+        arus_log(ARUS_LOG_DEBUG, "mongodb", "connecting to %s%s%s", red,
+                 user ? ", authenticating against " : "",
+                 user ? mongoc_uri_get_auth_source(s->uri) : "");
         free(red);
     }
     s->client = mongoc_client_new_from_uri_with_error(s->uri, &e);

@@ -856,6 +856,196 @@ static int my_dst_read_rows(struct arus_destination *b, const struct arus_target
     return rc;
 }
 
+/* Whether the raw or normalized table of t exists and holds a row. */
+static int my_dst_table_rows(struct arus_destination *b, const struct arus_target *t, bool raw,
+                             int64_t *rows, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf name, sb;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&sb);
+    if (raw)
+        arus_raw_table_name(&name, t);
+    else
+        my_norm_name(t, false, &name);
+    const char *db = raw ? my_raw_db(d, t) : my_target_db(d, t);
+    bool exists = false;
+    int64_t found = -1;
+    int rc = my_table_exists(d, db, arus_strbuf_cstr(&name), &exists, err);
+    if (rc == ARUS_OK && exists) {
+        struct my_rows r;
+        arus_strbuf_puts(&sb, "SELECT 1 FROM ");
+        my_qualified(&sb, db, arus_strbuf_cstr(&name));
+        arus_strbuf_puts(&sb, " LIMIT 1");
+        rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), NULL, 0, d->scratch, &r, NULL, err,
+                            "probe table");
+        if (rc == ARUS_OK)
+            found = r.nrows > 0;
+        arus_arena_reset(d->scratch);
+    }
+    arus_strbuf_cleanup(&name);
+    arus_strbuf_cleanup(&sb);
+    if (rc == ARUS_OK)
+        *rows = found;
+    return rc;
+}
+
+static int my_dst_forget_state(struct arus_destination *b, const char *pipeline,
+                               const char *table, int64_t *forgotten, struct arus_error *err)
+{
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "DELETE FROM ");
+    my_state_ref(&sb, &arus_state_watermarks);
+    arus_strbuf_puts(&sb, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?");
+    if (table)
+        arus_strbuf_puts(&sb, " AND " ARUS_STATE_TABLE_COLUMN " = ?");
+    struct my_param p[2] = {my_str(pipeline), my_str(table)};
+    uint64_t n = 0;
+    int rc = arus__my_query(my_d(b)->ld.db, arus_strbuf_cstr(&sb), p, table ? 2 : 1, NULL, NULL,
+                            &n, err, "forget state");
+    arus_strbuf_cleanup(&sb);
+    /* ER_BAD_DB_ERROR, ER_NO_SUCH_TABLE: nothing stored, nothing to forget */
+    if (rc != ARUS_OK && (err->driver_code == 1049 || err->driver_code == 1146)) {
+        arus_error_clear(err);
+        rc = ARUS_OK;
+    }
+    *forgotten = (int64_t)n;
+    return rc;
+}
+
+static int my_dst_list_dead_letters(struct arus_destination *b, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_dead_letter **out,
+                                    size_t *n, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "SELECT CAST(`_arus_id` AS CHAR), `table_name`, `run_id`, `row_data`, "
+                          "`error`, DATE_FORMAT(`created_at`, '%Y-%m-%d %H:%i:%s.%f') FROM ");
+    my_qualified(&sb, my_raw_db(d, t), "_dead_letters");
+    arus_strbuf_puts(&sb, " WHERE `source` = ?");
+    if (t->table)
+        arus_strbuf_puts(&sb, " AND `table_name` = ?");
+    arus_strbuf_puts(&sb, " ORDER BY `_arus_id`");
+    struct my_param p[2] = {my_str(t->source_name), my_str(t->table)};
+    struct my_rows r;
+    memset(&r, 0, sizeof r);
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, t->table ? 2 : 1, a, &r, NULL, err,
+                            "read dead letters");
+    arus_strbuf_cleanup(&sb);
+    /* ER_BAD_DB_ERROR, ER_NO_SUCH_TABLE: none */
+    if (rc != ARUS_OK && (err->driver_code == 1049 || err->driver_code == 1146)) {
+        arus_error_clear(err);
+        memset(&r, 0, sizeof r);
+        rc = ARUS_OK;
+    }
+    if (rc != ARUS_OK)
+        return rc;
+    *out = arus_arena_calloc(a, r.nrows + 1, sizeof **out);
+    for (size_t i = 0; i < r.nrows; i++) {
+        char **v = r.cells + i * r.ncols;
+        (*out)[i] = (struct arus_dead_letter){.id = v[0], .table = v[1], .run_id = v[2],
+                                              .row_data = v[3], .error = v[4], .created_at = v[5]};
+    }
+    *n = r.nrows;
+    return ARUS_OK;
+}
+
+static int my_dst_delete_dead_letter(struct arus_destination *b, const struct arus_target *t,
+                                     const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "DELETE FROM ");
+    my_qualified(&sb, my_raw_db(d, t), "_dead_letters");
+    arus_strbuf_puts(&sb, " WHERE `_arus_id` = ?");
+    struct my_param p[1] = {my_int(strtoll(dl->id, NULL, 10))};
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, 1, NULL, NULL, NULL, err,
+                            "delete dead letter");
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
+/* The typed table's columns with COLUMN_TYPE mapped back like a MySQL source's. */
+static int my_dst_describe_table(struct arus_destination *b, const struct arus_target *t,
+                                 struct arus_arena *a, struct arus_table_schema **out,
+                                 struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    my_norm_name(t, false, &name);
+    struct my_param p[2] = {my_str(my_target_db(d, t)), my_str(arus_strbuf_cstr(&name))};
+    struct my_rows r;
+    int rc = arus__my_query(d->ld.db,
+                            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY FROM "
+                            "information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
+                            "ORDER BY ORDINAL_POSITION",
+                            p, 2, a, &r, NULL, err, "describe table");
+    *out = NULL;
+    if (rc == ARUS_OK && r.nrows) {
+        struct arus_table_schema *s = arus_arena_calloc(a, 1, sizeof *s);
+        s->name = arus_arena_strdup(a, arus_strbuf_cstr(&name));
+        s->columns = arus_arena_calloc(a, r.nrows, sizeof *s->columns);
+        for (size_t i = 0; i < r.nrows; i++) {
+            char **v = r.cells + i * r.ncols;
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = v[0];
+            c->source_type = v[1];
+            arus__my_type_from_native(v[1], &c->type);
+            c->nullable = strcmp(v[2], "YES") == 0;
+            c->pk_ordinal = strcmp(v[3], "PRI") == 0;
+        }
+        *out = s;
+    }
+    arus_strbuf_cleanup(&name);
+    return rc;
+}
+
+/* MODIFY COLUMN keeps the values (each widening arus chooses converts them exactly); DDL
+ * commits by itself. */
+static int my_dst_alter_column_type(struct arus_destination *b, const struct arus_target *t,
+                                    const struct arus_column *c, struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "ALTER TABLE ");
+    my_norm_ref(d, t, false, &sb);
+    arus_strbuf_puts(&sb, " MODIFY COLUMN ");
+    my_column_ddl(c, 1, false, &sb);
+    int rc = my_ddl(d, &sb, "widen column", err);
+    arus_strbuf_cleanup(&sb);
+    return rc;
+}
+
+static int my_dst_null_columns(struct arus_destination *b, const struct arus_target *t,
+                               const char *const *names, size_t n, int64_t *changed,
+                               struct arus_error *err)
+{
+    struct my_dest *d = my_d(b);
+    struct arus_strbuf sb;
+    arus_strbuf_init(&sb);
+    arus_strbuf_puts(&sb, "UPDATE ");
+    my_norm_ref(d, t, false, &sb);
+    for (size_t i = 0; i < n; i++) {
+        arus_strbuf_puts(&sb, i ? ", " : " SET ");
+        arus_sql_quote_ident(&sb, names[i], '`', false);
+        arus_strbuf_puts(&sb, " = NULL");
+    }
+    arus_strbuf_puts(&sb, " WHERE `_arus_run_id` = ?");
+    struct my_param p[1] = {my_str(t->run_id)};
+    uint64_t affected = 0;
+    int rc = arus__my_query(d->ld.db, arus_strbuf_cstr(&sb), p, 1, NULL, NULL, &affected, err,
+                            "set dropped columns NULL");
+    arus_strbuf_cleanup(&sb);
+    if (rc == ARUS_OK)
+        *changed = (int64_t)affected;
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_mysql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "mysql",
@@ -884,4 +1074,11 @@ const struct arus_destination_ops arus_destination_mysql = {
     .truncate_table = my_dst_truncate_table,
     .write_dead_letter = my_dst_write_dead_letter,
     .read_rows = my_dst_read_rows,
+    .table_rows = my_dst_table_rows,
+    .forget_state = my_dst_forget_state,
+    .list_dead_letters = my_dst_list_dead_letters,
+    .delete_dead_letter = my_dst_delete_dead_letter,
+    .describe_table = my_dst_describe_table,
+    .alter_column_type = my_dst_alter_column_type,
+    .null_columns = my_dst_null_columns,
 };

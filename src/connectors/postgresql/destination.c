@@ -1212,6 +1212,230 @@ static int pg_read_rows(struct arus_destination *base, const struct arus_target 
     return rc;
 }
 
+/* Whether the raw or normalized table of t exists (to_regclass) and holds a row. */
+static int pg_table_rows(struct arus_destination *base, const struct arus_target *t, bool raw,
+                         int64_t *rows, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus__pg_qualified(sql, raw ? pg_raw_schema(d, t) : pg_target_schema(d, t),
+                       raw ? n.raw : n.live);
+    char *qualified = arus_xstrdup(arus_strbuf_cstr(sql));
+    const char *params[] = {qualified};
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r,
+                        "look up table", err);
+    bool exists = rc == ARUS_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    r = NULL;
+    int64_t found = -1;
+    if (rc == ARUS_OK && exists) {
+        arus_strbuf_reset(sql);
+        arus_strbuf_appendf(sql, "SELECT 1 FROM %s LIMIT 1", qualified);
+        rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 0, NULL, &r, "probe table", err);
+        if (rc == ARUS_OK)
+            found = PQntuples(r) > 0;
+        PQclear(r);
+    }
+    free(qualified);
+    if (rc == ARUS_OK)
+        *rows = found;
+    return rc;
+}
+
+static int pg_forget_state(struct arus_destination *base, const char *pipeline, const char *table,
+                           int64_t *forgotten, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DELETE FROM ");
+    arus__pg_qualified(sql, ARUS_STATE_SCHEMA, arus_state_watermarks.name);
+    arus_strbuf_puts(sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = $1");
+    if (table)
+        arus_strbuf_puts(sql, " AND " ARUS_STATE_TABLE_COLUMN " = $2");
+    const char *params[] = {pipeline, table};
+    PGresult *r = NULL;
+    *forgotten = 0;
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), table ? 2 : 1, params, &r,
+                            "forget state", err);
+    if (rc == ARUS_OK)
+        *forgotten = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    if (rc != ARUS_OK && strcmp(err->sqlstate, "42P01") == 0) {
+        arus_error_clear(err); /* no state tables: nothing to forget */
+        return ARUS_OK;
+    }
+    return rc;
+}
+
+/* ctid identifies a row until it is updated, which nothing does to dead letters. */
+static int pg_list_dead_letters(struct arus_destination *base, const struct arus_target *t,
+                                struct arus_arena *a, struct arus_dead_letter **out, size_t *n,
+                                struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "SELECT ctid::text, table_name, run_id::text, row_data::text, error, "
+                          "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM ");
+    arus__pg_qualified(sql, pg_raw_schema(d, t), "_dead_letters");
+    arus_strbuf_puts(sql, " WHERE source = $1");
+    if (t->table)
+        arus_strbuf_puts(sql, " AND table_name = $2");
+    arus_strbuf_puts(sql, " ORDER BY created_at, ctid");
+    const char *params[] = {t->source_name, t->table};
+    PGresult *r = NULL;
+    *out = NULL;
+    *n = 0;
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), t->table ? 2 : 1, params, &r,
+                            "read dead letters", err);
+    if (rc != ARUS_OK) {
+        if (strcmp(err->sqlstate, "42P01") != 0 && strcmp(err->sqlstate, "3F000") != 0)
+            return rc;
+        arus_error_clear(err); /* no dead-letter table (or schema): none */
+        return ARUS_OK;
+    }
+    int rows = PQntuples(r);
+    *out = arus_arena_calloc(a, (size_t)rows + 1, sizeof **out);
+    for (int i = 0; i < rows; i++) {
+        const char *v[6];
+        for (int c = 0; c < 6; c++)
+            v[c] = arus_arena_strdup(a, PQgetvalue(r, i, c));
+        (*out)[i] = (struct arus_dead_letter){.id = v[0], .table = v[1], .run_id = v[2],
+                                              .row_data = v[3], .error = v[4], .created_at = v[5]};
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return ARUS_OK;
+}
+
+static int pg_delete_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                 const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "DELETE FROM ");
+    arus__pg_qualified(sql, pg_raw_schema(d, t), "_dead_letters");
+    arus_strbuf_puts(sql, " WHERE ctid = $1::tid");
+    const char *params[] = {dl->id};
+    PGresult *r = NULL;
+    int rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 1, params, &r, "delete dead letter",
+                            err);
+    PQclear(r);
+    return rc;
+}
+
+/* The typed table's columns with format_type() mapped back like a PostgreSQL source's. */
+static int pg_describe_table(struct arus_destination *base, const struct arus_target *t,
+                             struct arus_arena *a, struct arus_table_schema **out,
+                             struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_names(t, &n, err);
+    if (rc)
+        return rc;
+    const char *params[2] = {pg_target_schema(d, t), n.live};
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn,
+                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+                        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                        "JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = $1 "
+                        "AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+                        "ORDER BY a.attnum",
+                        2, params, &r, "describe table", err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    if (rows > 0) {
+        struct arus_table_schema *s = arus_arena_calloc(a, 1, sizeof *s);
+        s->name = arus_arena_strdup(a, n.live);
+        s->columns = arus_arena_calloc(a, (size_t)rows, sizeof *s->columns);
+        for (int i = 0; i < rows; i++) {
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = arus_arena_strdup(a, PQgetvalue(r, i, 0));
+            c->source_type = arus_arena_strdup(a, PQgetvalue(r, i, 1));
+            arus__pg_type_from_native(c->source_type, &c->type);
+            c->nullable = strcmp(PQgetvalue(r, i, 2), "t") != 0;
+        }
+        *out = s;
+    }
+    PQclear(r);
+    return ARUS_OK;
+}
+
+/* d->sql = "<verb> <target_schema>.<live typed table of t>", names in n. */
+static int pg_live_statement(struct pg_dest *d, const struct arus_target *t, const char *verb,
+                             struct pg_names *n, struct arus_error *err)
+{
+    int rc = pg_names(t, n, err);
+    if (rc)
+        return rc;
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_appendf(&d->sql, "%s ", verb);
+    arus__pg_qualified(&d->sql, pg_target_schema(d, t), n->live);
+    return ARUS_OK;
+}
+
+static int pg_alter_column_type(struct arus_destination *base, const struct arus_target *t,
+                                const struct arus_column *c, struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_live_statement(d, t, "ALTER TABLE", &n, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_puts(sql, " ALTER COLUMN ");
+    pg_ident(sql, c->name);
+    arus_strbuf_puts(sql, " TYPE ");
+    size_t type_at = sql->len;
+    arus__pg_type_to_native(&c->type, sql);
+    /* USING <column>::<type>: every widening arus chooses has a cast */
+    char *type = arus_xstrdup(sql->data + type_at);
+    arus_strbuf_puts(sql, " USING ");
+    pg_ident(sql, c->name);
+    arus_strbuf_appendf(sql, "::%s", type);
+    free(type);
+    char what[400];
+    snprintf(what, sizeof what, "widen column \"%s\" of \"%s\"", c->name, n.live);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err);
+}
+
+static int pg_null_columns(struct arus_destination *base, const struct arus_target *t,
+                           const char *const *names, size_t count, int64_t *changed,
+                           struct arus_error *err)
+{
+    struct pg_dest *d = (struct pg_dest *)base;
+    struct pg_names n;
+    int rc = pg_live_statement(d, t, "UPDATE", &n, err);
+    if (rc)
+        return rc;
+    struct arus_strbuf *sql = &d->sql;
+    for (size_t i = 0; i < count; i++) {
+        arus_strbuf_puts(sql, i ? ", " : " SET ");
+        pg_ident(sql, names[i]);
+        arus_strbuf_puts(sql, " = NULL");
+    }
+    arus_strbuf_puts(sql, " WHERE \"_arus_run_id\" = $1::uuid");
+    const char *params[] = {t->run_id};
+    PGresult *r = NULL;
+    rc = arus__pg_query(d->conn, arus_strbuf_cstr(sql), 1, params, &r, "set dropped columns NULL",
+                        err);
+    if (rc == ARUS_OK)
+        *changed = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_postgresql = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "postgresql",
@@ -1240,4 +1464,11 @@ const struct arus_destination_ops arus_destination_postgresql = {
     .truncate_table = pg_truncate_table,
     .write_dead_letter = pg_write_dead_letter,
     .read_rows = pg_read_rows,
+    .table_rows = pg_table_rows,
+    .forget_state = pg_forget_state,
+    .list_dead_letters = pg_list_dead_letters,
+    .delete_dead_letter = pg_delete_dead_letter,
+    .describe_table = pg_describe_table,
+    .alter_column_type = pg_alter_column_type,
+    .null_columns = pg_null_columns,
 };

@@ -864,6 +864,233 @@ static int sqlite_read_rows(struct arus_destination *base, const struct arus_tar
     return rc;
 }
 
+/* Whether the raw or normalized table of t exists and holds a row. */
+static int sqlite_table_rows(struct arus_destination *base, const struct arus_target *t, bool raw,
+                             int64_t *rows, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    if (!d->db) {
+        *rows = -1; /* no database file yet */
+        return ARUS_OK;
+    }
+    struct arus_strbuf name, sql;
+    arus_strbuf_init(&name);
+    arus_strbuf_init(&sql);
+    if (raw) {
+        arus_strbuf_appendf(&name, "%s__", t->raw_schema ? t->raw_schema : d->raw_schema);
+        arus_raw_table_name(&name, t);
+    } else {
+        arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
+        arus_normalized_table_name(&name, t);
+    }
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    int rc = arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
+                                         "name = ?1", &st, err);
+    if (rc == ARUS_OK) {
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&name), -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = 0;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (rc == ARUS_OK && n == 0) {
+        arus_strbuf_puts(&sql, "SELECT 1 FROM ");
+        arus_sql_quote_ident(&sql, arus_strbuf_cstr(&name), '"', false);
+        arus_strbuf_puts(&sql, " LIMIT 1");
+        if ((rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err)) == ARUS_OK) {
+            int step = sqlite3_step(st);
+            if (step == SQLITE_ROW)
+                n = 1;
+            else if (step != SQLITE_DONE)
+                rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "probe table");
+        }
+        sqlite3_finalize(st);
+    }
+    arus_strbuf_cleanup(&name);
+    arus_strbuf_cleanup(&sql);
+    if (rc == ARUS_OK)
+        *rows = n;
+    return rc;
+}
+
+static int sqlite_forget_state(struct arus_destination *base, const char *pipeline,
+                               const char *table, int64_t *forgotten, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    *forgotten = 0;
+    int64_t exists = 0;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    sqlite3_stmt *st = NULL;
+    int rc = d->db ? arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE name = ?1", &st,
+                                          err)
+                   : ARUS_OK;
+    if (st) {
+        sqlite3_bind_text(st, 1, ARUS_STATE_SCHEMA "__watermarks", -1, SQLITE_STATIC);
+        exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (rc == ARUS_OK && exists) {
+        arus_strbuf_puts(&sql, "DELETE FROM ");
+        sqlite_prefixed(&sql, ARUS_STATE_SCHEMA, arus_state_watermarks.name);
+        arus_strbuf_puts(&sql, " WHERE " ARUS_STATE_PIPELINE_COLUMN " = ?1");
+        if (table)
+            arus_strbuf_puts(&sql, " AND " ARUS_STATE_TABLE_COLUMN " = ?2");
+        const char *params[] = {pipeline, table};
+        rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, table ? 2 : 1, err);
+        if (rc == ARUS_OK)
+            *forgotten = sqlite3_changes(d->db);
+    }
+    arus_strbuf_cleanup(&sql);
+    return rc ? arus_error_prefix(err, "forget state of pipeline \"%s\"", pipeline) : rc;
+}
+
+static int sqlite_list_dead_letters(struct arus_destination *base, const struct arus_target *t,
+                                    struct arus_arena *a, struct arus_dead_letter **out,
+                                    size_t *n, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    *out = NULL;
+    *n = 0;
+    int64_t exists = -1;
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_appendf(&sql, "%s___dead_letters", t->raw_schema ? t->raw_schema : d->raw_schema);
+    sqlite3_stmt *st = NULL;
+    int rc = d->db ? arus__sqlite_prepare(d->db, "SELECT 1 FROM sqlite_schema WHERE name = ?1",
+                                          &st, err)
+                   : ARUS_OK;
+    if (st) {
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&sql), -1, SQLITE_TRANSIENT);
+        exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    arus_strbuf_reset(&sql);
+    if (rc != ARUS_OK || exists != 1)
+        goto out;
+    arus_strbuf_puts(&sql, "SELECT rowid, table_name, run_id, row_data, error, created_at FROM ");
+    sqlite_prefixed(&sql, t->raw_schema ? t->raw_schema : d->raw_schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " WHERE source = ?1");
+    if (t->table)
+        arus_strbuf_puts(&sql, " AND table_name = ?2");
+    arus_strbuf_puts(&sql, " ORDER BY created_at, rowid");
+    if ((rc = arus__sqlite_prepare(d->db, arus_strbuf_cstr(&sql), &st, err)))
+        goto out;
+    sqlite3_bind_text(st, 1, t->source_name, -1, SQLITE_STATIC);
+    if (t->table)
+        sqlite3_bind_text(st, 2, t->table, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = sqlite_grow(a, *out, *n, cap, sizeof **out);
+        }
+        const char *v[6];
+        for (int i = 0; i < 6; i++)
+            v[i] = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+        (*out)[(*n)++] = (struct arus_dead_letter){.id = v[0], .table = v[1], .run_id = v[2],
+                                                   .row_data = v[3], .error = v[4],
+                                                   .created_at = v[5]};
+    }
+    if (step != SQLITE_DONE)
+        rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read dead letters");
+out:
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+static int sqlite_delete_dead_letter(struct arus_destination *base, const struct arus_target *t,
+                                     const struct arus_dead_letter *dl, struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "DELETE FROM ");
+    sqlite_prefixed(&sql, t->raw_schema ? t->raw_schema : d->raw_schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " WHERE rowid = CAST(?1 AS INTEGER)");
+    const char *params[] = {dl->id};
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, 1, err);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
+/* The typed table's declared columns (pragma_table_info), mapped back like a SQLite source's. */
+static int sqlite_describe_table(struct arus_destination *base, const struct arus_target *t,
+                                 struct arus_arena *a, struct arus_table_schema **out,
+                                 struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    *out = NULL;
+    if (!d->db)
+        return ARUS_OK;
+    struct arus_strbuf name;
+    arus_strbuf_init(&name);
+    arus_strbuf_appendf(&name, "%s__", t->target_schema ? t->target_schema : d->target_schema);
+    arus_normalized_table_name(&name, t);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(d->db, "SELECT name, type, \"notnull\", pk FROM "
+                                         "pragma_table_info(?1) ORDER BY cid", &st, err);
+    struct arus_table_schema *s = NULL;
+    size_t cap = 0;
+    int step = SQLITE_DONE;
+    if (rc == ARUS_OK) {
+        sqlite3_bind_text(st, 1, arus_strbuf_cstr(&name), -1, SQLITE_STATIC);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (!s)
+                s = arus_arena_calloc(a, 1, sizeof *s);
+            const char *col = (const char *)sqlite3_column_text(st, 0);
+            if (s->ncolumns == cap) {
+                cap = cap ? cap * 2 : 16;
+                s->columns = sqlite_grow(a, s->columns, s->ncolumns, cap, sizeof *s->columns);
+            }
+            struct arus_column *c = &s->columns[s->ncolumns++];
+            c->name = arus_arena_strdup(a, col);
+            c->source_type = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+            arus__sqlite_type_from_native(c->source_type, &c->type);
+            c->nullable = sqlite3_column_int(st, 2) == 0;
+            c->pk_ordinal = sqlite3_column_int(st, 3);
+        }
+        if (step != SQLITE_DONE)
+            rc = arus__sqlite_fail(d->db, ARUS_EQUERY, err, "describe table");
+    }
+    sqlite3_finalize(st);
+    if (s)
+        s->name = arus_arena_strdup(a, arus_strbuf_cstr(&name));
+    arus_strbuf_cleanup(&name);
+    if (rc == ARUS_OK)
+        *out = s;
+    return rc;
+}
+
+/* SQLite keeps a column's declared type for good, but stores any value in any column: a wider
+ * value needs no ALTER (alter_column_type is left out, the engine notes the widening). */
+static int sqlite_null_columns(struct arus_destination *base, const struct arus_target *t,
+                               const char *const *names, size_t n, int64_t *changed,
+                               struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    arus_strbuf_puts(&sql, "UPDATE ");
+    sqlite_normalized_ident(&sql, d, t);
+    for (size_t i = 0; i < n; i++) {
+        arus_strbuf_puts(&sql, i ? ", " : " SET ");
+        arus_sql_quote_ident(&sql, names[i], '"', false);
+        arus_strbuf_puts(&sql, " = NULL");
+    }
+    arus_strbuf_puts(&sql, " WHERE \"_arus_run_id\" = ?1");
+    const char *params[] = {t->run_id};
+    int rc = arus__sqlite_exec(d->db, arus_strbuf_cstr(&sql), params, 1, err);
+    arus_strbuf_cleanup(&sql);
+    if (rc == ARUS_OK)
+        *changed = sqlite3_changes(d->db);
+    return rc;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -892,4 +1119,10 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .truncate_table = sqlite_truncate_table,
     .write_dead_letter = sqlite_write_dead_letter,
     .read_rows = sqlite_read_rows,
+    .table_rows = sqlite_table_rows,
+    .forget_state = sqlite_forget_state,
+    .list_dead_letters = sqlite_list_dead_letters,
+    .delete_dead_letter = sqlite_delete_dead_letter,
+    .describe_table = sqlite_describe_table,
+    .null_columns = sqlite_null_columns,
 };

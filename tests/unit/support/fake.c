@@ -158,11 +158,26 @@ void fake_reset(void)
     fake_cdc_acked[0] = '\0';
     fake_cdc_starts_with_snapshot = 0;
     fake_cdc_stop = NULL;
+    fake_dest_probe = false;
     held_commits = 0;
     tx_wrote_rows = false;
     arus_strbuf_cleanup(&call_log);
     while (fake_nruns)
         run_clear(&fake_runs[--fake_nruns]);
+}
+
+void fake_drop_dest_table(bool keep_columns)
+{
+    struct fake_table *empty = arus_xcalloc(1, sizeof *empty);
+    for (size_t c = 0; keep_columns && c < fake_dest_table.ncols; c++) {
+        empty->col_names[c] = arus_xstrdup(fake_dest_table.col_names[c]);
+        empty->col_types[c] = fake_dest_table.col_types[c];
+        empty->ncols++;
+    }
+    table_copy(&pend_table, empty);
+    table_copy(&fake_dest_table, empty);
+    table_clear(empty);
+    free(empty);
 }
 
 void fake_define(size_t ncols, const char *const *names, const enum arus_ltype *types)
@@ -1022,6 +1037,36 @@ static int dst_read_rows(struct arus_destination *d, const struct arus_target *t
     return ARUS_OK;
 }
 
+bool fake_dest_probe;
+
+/* The live table is missing until ensure_schema gave it columns; raw tables are not kept. */
+static int dst_table_rows(struct arus_destination *d, const struct arus_target *t, bool raw,
+                          int64_t *rows, struct arus_error *err)
+{
+    (void)t;
+    if (!fake_dest_probe || raw)
+        return arus_error_set(err, ARUS_ENOTSUP, "fake: no probe");
+    note("table_rows");
+    apply_pending(d);
+    *rows = fake_dest_table.ncols == 0 ? -1 : fake_dest_table.nrows > 0;
+    return ARUS_OK;
+}
+
+static int dst_forget_state(struct arus_destination *d, const char *pipeline, const char *table,
+                            int64_t *forgotten, struct arus_error *err)
+{
+    (void)pipeline;
+    (void)table;
+    (void)err;
+    note("forget_state");
+    apply_pending(d);
+    *forgotten = fake_dest_state.watermark || fake_dest_state.deletes_watermark;
+    struct fake_dest_state none = {NULL, NULL};
+    state_set(work_state(d), &none);
+    apply_pending(d);
+    return ARUS_OK;
+}
+
 static const struct arus_destination_ops fake_dest_ops = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "fake",
@@ -1049,6 +1094,8 @@ static const struct arus_destination_ops fake_dest_ops = {
     .write_dead_letter = dst_dead_letter,
     .read_rows = dst_read_rows,
     .truncate_table = dst_truncate,
+    .table_rows = dst_table_rows,
+    .forget_state = dst_forget_state,
 };
 
 void fake_register(void)

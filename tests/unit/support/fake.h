@@ -52,6 +52,14 @@ extern int fake_commits;
 /* Rows the destination refused (column 1 == "BAD") and stored as dead letters. */
 extern size_t fake_dead_letters;
 
+/* table_rows answers (noted "table_rows", normalized table only: missing until ensure_schema
+ * ran, else empty or not) only when set; otherwise it returns ARUS_ENOTSUP like a destination
+ * that cannot tell, so the golden sequences stay without it. Cleared by fake_reset. */
+extern bool fake_dest_probe;
+
+/* Someone dropped the destination's live table (keep_columns false) or deleted its rows. */
+void fake_drop_dest_table(bool keep_columns);
+
 /* Run history the destination keeps, oldest first (counts are not kept). */
 #define FAKE_MAX_RUNS 64
 struct fake_run {
