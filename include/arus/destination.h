@@ -61,7 +61,7 @@
  *       when a watermark exists:  tx{ update_watermark }, the state-only commit that ends
  *         the table (deletes_watermark moves to where the main stream ended; written even
  *         when nothing changed)
- *       delete_missing on (arus/verify.h, docs/verify.md): read_rows pages of the key
+ *       delete_missing on (arus/verify.h, docs/consistency.md): read_rows pages of the key
  *         columns, and per batch of keys the source no longer has:  tx{ delete_rows }
  *       dropped_columns: null and the destination lost columns:  tx{ null_columns }
  *     full refresh:
@@ -295,7 +295,7 @@ struct arus_destination_ops {
      * ascending, strings and bytes in byte order. Cells are appended to b (which the caller
      * cleared) as canonical text (types.h) as far as the stored type allows: the caller
      * tolerates the spellings the storage cannot avoid (fraction zeros, "1"/"0" booleans,
-     * reformatted JSON, see docs/verify.md). Outside transactions; holds no cursor open
+     * reformatted JSON, see docs/consistency.md). Outside transactions; holds no cursor open
      * between calls, so the caller may write to the table between pages. A destination that
      * holds writes back sends them first. (ABI 3) */
     int (*read_rows)(struct arus_destination *dst, const struct arus_target *t,

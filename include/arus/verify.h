@@ -1,6 +1,6 @@
 /* arus verify: compare a pipeline's source tables with their typed destination tables by
  * primary key (rows missing, extra or changed downstream), optionally repairing the drift
- * through the normal load path. How it compares, and what it costs: docs/verify.md. */
+ * through the normal load path. How it compares, and what it costs: docs/consistency.md. */
 #ifndef ARUS_VERIFY_H
 #define ARUS_VERIFY_H
 

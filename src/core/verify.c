@@ -2,7 +2,7 @@
  * merged with the destination's typed rows read back by key in pages, comparing the
  * comparison form of every cell (arus__verify_canon, verify_canon.c) through 64-bit row hashes.
  * Streaming both sides through arus instead of checksumming inside each database avoids asking four
- * SQL dialects to print every type identically (docs/verify.md explains the choice). */
+ * SQL dialects to print every type identically (docs/consistency.md explains the choice). */
 #include "arus/verify.h"
 
 #include <math.h>
@@ -718,7 +718,7 @@ static int verify_table(struct arus_source *src, struct arus_destination *dst,
         key = arus_xcalloc(schema->ncolumns + 1, sizeof *key);
         size_t nkey = arus_schema_pk(schema, key);
         if (nkey == 0) {
-            /* Rows without a key cannot be matched one to one; docs/verify.md. */
+            /* Rows without a key cannot be matched one to one; docs/consistency.md. */
             rep->skipped = true;
             arus_log(ARUS_LOG_WARN, "verify",
                      "table \"%s\": no primary key, not verified (set primary_key for it)",
