@@ -156,7 +156,7 @@ static void test_large_transaction_in_pieces(void)
     arus_sync_report_cleanup(&rep);
     begin("9");
     for (int i = 100; i < 105; i++) {
-        char id[8];
+        char id[12];
         snprintf(id, sizeof id, "%d", i);
         row('i', arus_xstrdup(id), "big txn", NULL);
     }
