@@ -84,6 +84,12 @@ struct arus_pipeline {
     int64_t max_retries;              /* connection failures retried this often; default 3 */
     double initial_backoff_seconds;   /* first retry delay, doubled each time; default 2 */
     double max_backoff_seconds;       /* cap of the delay; default 60 */
+    /* `arus serve` settings (checked by serve: cron syntax, time zone, dependency cycles). */
+    const char *schedule;             /* cron expression or @descriptor; NULL = none */
+    const char *timezone;             /* IANA name for schedule; NULL = UTC */
+    bool paused;                      /* default false */
+    const char **depends_on;          /* pipelines (defined in the file) this one runs after */
+    size_t ndepends_on;
     const struct arus_cfg_node *node;
 };
 
@@ -95,6 +101,7 @@ struct arus_config {
     size_t ndestinations;
     struct arus_pipeline *pipelines;
     size_t npipelines;
+    const struct arus_cfg_node *serve; /* the `serve:` map (read by arus serve), or NULL */
     struct arus_cfg_node *root;
     struct arus_arena *arena;         /* owns everything above */
 };

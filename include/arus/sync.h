@@ -34,6 +34,8 @@ struct arus_sync_options {
     bool full_refresh;         /* force full refresh for every selected table */
     arus_progress_fn progress;
     void *progress_ctx;
+    const char *run_id;        /* the run's id (36-char UUID text) chosen by the caller, e.g.
+                                  `arus serve` answering a trigger; NULL = a new random one */
 };
 
 struct arus_sync_report {

@@ -11,6 +11,9 @@
 #include "arus/strbuf.h"
 
 static enum arus_log_level current_level = ARUS_LOG_WARN;
+static _Thread_local arus_log_sink_fn sink_fn;
+static _Thread_local void *sink_ctx;
+static _Thread_local enum arus_log_level sink_level;
 
 void arus_log_set_level(enum arus_log_level level)
 {
@@ -19,7 +22,14 @@ void arus_log_set_level(enum arus_log_level level)
 
 enum arus_log_level arus_log_get_level(void)
 {
-    return current_level;
+    return sink_fn && sink_level > current_level ? sink_level : current_level;
+}
+
+void arus_log_set_thread_sink(arus_log_sink_fn fn, void *ctx, enum arus_log_level level)
+{
+    sink_fn = fn;
+    sink_ctx = ctx;
+    sink_level = level;
 }
 
 int arus_log_level_parse(const char *s)
@@ -44,7 +54,13 @@ void arus__log_write(enum arus_log_level level, const char *component, const cha
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
+    if (level <= current_level)
+        fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
+    if (sink_fn && level <= sink_level) {
+        char full[2200];
+        snprintf(full, sizeof full, "%s %-5s [%s] %s", ts, tags[level], component, line);
+        sink_fn(sink_ctx, full);
+    }
 }
 
 /* Replace the value after each "password=" (key=value DSNs) and, in URLs, everything between
