@@ -18,7 +18,7 @@
  * slot added after ARUS_DESTINATION_ABI_MIN only when the connector's abi_version reaches the
  * slot's version (an older connector's table ends before it): an ABI 1 destination has no
  * write_dead_letter. */
-#define ARUS_DESTINATION_ABI 2
+#define ARUS_DESTINATION_ABI 3
 #define ARUS_DESTINATION_ABI_MIN 1
 
 /* ---- The destination protocol
@@ -132,6 +132,15 @@ struct arus_table_state {
                                        applied up to here */
     const char *run_id;             /* run that wrote it */
     const char *updated_at;         /* UTC "YYYY-MM-DD HH:MM:SS" */
+};
+
+/* One stored dead letter (a row the destination refused). Strings NULL when unset. */
+struct arus_dead_letter {
+    const char *table;
+    const char *run_id;
+    const char *row_json;
+    const char *error;
+    const char *created_at;
 };
 
 /* One row of run history (one per run and table; layout: arus/state.h). */
@@ -258,6 +267,13 @@ struct arus_destination_ops {
      * refused row fails the run. (ABI 2) */
     int (*write_dead_letter)(struct arus_destination *dst, const struct arus_target *t,
                              const char *row_json, const char *error, struct arus_error *err);
+    /* The newest rows (at most limit) of <raw_schema>._dead_letters (raw_schema NULL: the
+     * destination's default) stored for source `source`, newest first, allocated in a; none
+     * when the table does not exist. Read-only, outside transactions (arus serve's API).
+     * (ABI 3) */
+    int (*list_dead_letters)(struct arus_destination *dst, const char *raw_schema,
+                             const char *source, size_t limit, struct arus_arena *a,
+                             struct arus_dead_letter **out, size_t *n, struct arus_error *err);
 };
 
 /* Base of every destination instance. */
@@ -316,6 +332,10 @@ int arus_destination_delete_rows(struct arus_destination *dst, const struct arus
                                  struct arus_error *err);
 int arus_destination_write_dead_letter(struct arus_destination *dst, const struct arus_target *t,
                                        const char *row_json, const char *error,
+                                       struct arus_error *err);
+int arus_destination_list_dead_letters(struct arus_destination *dst, const char *raw_schema,
+                                       const char *source, size_t limit, struct arus_arena *a,
+                                       struct arus_dead_letter **out, size_t *n,
                                        struct arus_error *err);
 /* Capabilities: ARUS_DST_TRANSACTIONS is set, the optional slot is there (and within the
  * connector's ABI version). The _ops_ forms answer from the ops table alone (for

@@ -48,5 +48,6 @@ int cmd_discover(const struct cli *cli);
 int cmd_sync(const struct cli *cli);
 int cmd_state(const struct cli *cli);
 int cmd_runs(const struct cli *cli);
+int cmd_serve(const struct cli *cli);
 
 #endif

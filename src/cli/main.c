@@ -19,6 +19,8 @@ static const char usage[] =
     "                             run a pipeline (all its tables, or one)\n"
     "  state PIPELINE             show stored watermarks\n"
     "  runs PIPELINE [--limit N]  show run history, newest first\n"
+    "  serve [--listen HOST:PORT] run pipelines on schedules with a REST API, metrics and\n"
+    "                             a web console (default 127.0.0.1:8420)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
@@ -101,6 +103,7 @@ static const struct {
 } verbs[] = {
     {"connectors", cmd_connectors}, {"check", cmd_check}, {"discover", cmd_discover},
     {"sync", cmd_sync},             {"state", cmd_state}, {"runs", cmd_runs},
+    {"serve", cmd_serve},
 };
 
 int main(int argc, char **argv)

@@ -221,3 +221,20 @@ void arus_normalized_table_name(struct arus_strbuf *sb, const struct arus_target
     if (t->shadow)
         arus_strbuf_puts(sb, ARUS_SHADOW_SUFFIX);
 }
+
+/* The ABI version that appended list_dead_letters. */
+#define ABI_LIST_DEAD_LETTERS 3
+
+int arus_destination_list_dead_letters(struct arus_destination *dst, const char *raw_schema,
+                                       const char *source, size_t limit, struct arus_arena *a,
+                                       struct arus_dead_letter **out, size_t *n,
+                                       struct arus_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (dst->ops->abi_version < ABI_LIST_DEAD_LETTERS || !dst->ops->list_dead_letters)
+        return unsupported(dst, "list dead letters", err);
+    return checked(dst, "list dead letters",
+                   dst->ops->list_dead_letters(dst, raw_schema, source, limit, a, out, n, err),
+                   err);
+}

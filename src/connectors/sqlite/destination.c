@@ -759,6 +759,53 @@ static int sqlite_write_dead_letter(struct arus_destination *base, const struct 
     return rc ? arus_error_prefix(err, "store refused row of \"%s\"", t->table) : rc;
 }
 
+static int sqlite_list_dead_letters(struct arus_destination *base, const char *raw_schema,
+                                    const char *source, size_t limit, struct arus_arena *a,
+                                    struct arus_dead_letter **out, size_t *n,
+                                    struct arus_error *err)
+{
+    struct sqlite_dest *d = sqlite_of(base);
+    struct arus_strbuf sql;
+    arus_strbuf_init(&sql);
+    sqlite3_stmt *st = NULL;
+    arus_strbuf_puts(&sql, "SELECT table_name, run_id, row_data, error, created_at FROM ");
+    sqlite_prefixed(&sql, raw_schema ? raw_schema : d->raw_schema, "_dead_letters");
+    arus_strbuf_puts(&sql, " WHERE source = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2");
+    /* No table yet: nothing was refused. */
+    int rc = sqlite3_prepare_v2(d->db, arus_strbuf_cstr(&sql), -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        arus_strbuf_cleanup(&sql);
+        return strstr(sqlite3_errmsg(d->db), "no such table")
+                   ? ARUS_OK
+                   : arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read dead letters");
+    }
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct arus_dead_letter *grown = arus_arena_calloc(a, cap, sizeof *grown);
+            if (*n)
+                memcpy(grown, *out, *n * sizeof *grown);
+            *out = grown;
+        }
+        const char **f[] = {&(*out)[*n].table, &(*out)[*n].run_id, &(*out)[*n].row_json,
+                            &(*out)[*n].error, &(*out)[*n].created_at};
+        for (int c = 0; c < 5; c++) {
+            const unsigned char *v = sqlite3_column_text(st, c);
+            *f[c] = v ? arus_arena_strdup(a, (const char *)v) : NULL;
+        }
+        (*n)++;
+    }
+    int result = rc == SQLITE_DONE ? ARUS_OK
+                                   : arus__sqlite_fail(d->db, ARUS_EQUERY, err, "read dead letters");
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&sql);
+    return result;
+}
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -785,4 +832,5 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .list_state = sqlite_list_state,
     .delete_rows = sqlite_delete_rows,
     .write_dead_letter = sqlite_write_dead_letter,
+    .list_dead_letters = sqlite_list_dead_letters,
 };

@@ -1,0 +1,193 @@
+/* The worker pool of arus serve: serve.workers threads take queued runs and run them with the
+ * engine entry point of `arus sync` (arus_sync_pipeline: same connections, same pipeline lock,
+ * same retries), capturing each run's log lines, then record the outcome, update statistics,
+ * queue dependent pipelines and hand events to the webhooks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/lease.h"
+#include "serve/serve.h"
+#include "serve/webhooks.h"
+
+struct sink {
+    struct serve *s;
+    struct serve_run *run;
+};
+
+/* Log lines of the worker's thread go to its run (capped: the first SERVE_MAX_LOG bytes). */
+static void log_sink(void *ctx, const char *line)
+{
+    struct sink *k = ctx;
+    pthread_mutex_lock(&k->s->mu);
+    if (k->run->log.len < SERVE_MAX_LOG) {
+        arus_strbuf_puts(&k->run->log, line);
+        arus_strbuf_putc(&k->run->log, '\n');
+    }
+    pthread_mutex_unlock(&k->s->mu);
+}
+
+static struct serve_table_stat *table_stat(struct serve_pstat *ps, const char *table)
+{
+    for (size_t i = 0; i < ps->ntables; i++)
+        if (strcmp(ps->tables[i].table, table) == 0)
+            return &ps->tables[i];
+    ps->tables = realloc(ps->tables, (ps->ntables + 1) * sizeof *ps->tables);
+    if (!ps->tables)
+        abort();
+    struct serve_table_stat *t = &ps->tables[ps->ntables++];
+    memset(t, 0, sizeof *t);
+    t->table = arus_xstrdup(table);
+    return t;
+}
+
+/* Upper bounds of the run duration histogram (seconds); the last bucket is +Inf. */
+static const double bucket_le[SERVE_NBUCKETS - 1] = {1, 5, 15, 60, 300, 900, 3600};
+
+static void account(struct serve *s, struct serve_run *run, bool ok)
+{
+    struct serve_pstat *ps = serve_pstat(s, run->pipeline);
+    double d = run->finished_at - run->started_at;
+    size_t b = 0;
+    while (b < SERVE_NBUCKETS - 1 && d > bucket_le[b])
+        b++;
+    ps->buckets[b]++;
+    ps->duration_sum += d;
+    ps->duration_count++;
+    if (ok) {
+        ps->runs_ok++;
+        ps->last_success = run->finished_at;
+    } else {
+        ps->runs_failed++;
+    }
+    for (size_t i = 0; i < run->ntables; i++) {
+        const struct arus_table_report *t = &run->tables[i];
+        struct serve_table_stat *ts = table_stat(ps, t->table);
+        ts->extracted += t->rows_extracted;
+        ts->loaded += t->rows_loaded;
+        ts->deleted += t->rows_deleted;
+        ts->dead_lettered += t->rows_dead_lettered;
+    }
+    bool was_failing = ps->has_last && !ps->last_ok;
+    ps->has_last = true;
+    ps->last_ok = ok;
+    snprintf(ps->last_run_id, sizeof ps->last_run_id, "%s", run->id);
+    if (s->hooks)
+        serve_webhooks_notify(
+            s->hooks, run, ok ? (was_failing ? "run_recovered" : "run_succeeded") : "run_failed");
+}
+
+/* Run one pipeline (s->mu not held). Returns the engine's code. */
+static int execute(struct serve *s, struct serve_cfg *c, struct serve_run *run,
+                   struct arus_sync_report *report, struct arus_error *err)
+{
+    struct sink k = {.s = s, .run = run};
+    arus_log_set_thread_sink(log_sink, &k, ARUS_LOG_INFO);
+    arus_log(ARUS_LOG_INFO, "serve", "pipeline \"%s\": run %s started (%s)", run->pipeline, run->id,
+             run->trigger);
+    struct arus_sync_options opt = {.run_id = run->id};
+    int rc = arus_sync_pipeline(c->cfg, run->pipeline, &opt, report, err);
+    for (size_t i = 0; i < report->ntables; i++) {
+        const struct arus_table_report *t = &report->tables[i];
+        arus_log(ARUS_LOG_INFO, "serve",
+                 "table \"%s\" %s: extracted=%lld loaded=%lld deleted=%lld dead_letters=%lld "
+                 "%.2fs%s%s",
+                 t->table, t->mode, (long long)t->rows_extracted, (long long)t->rows_loaded,
+                 (long long)t->rows_deleted, (long long)t->rows_dead_lettered, t->seconds,
+                 t->status ? " FAILED: " : "", t->status ? t->error : "");
+    }
+    if (rc)
+        arus_log(ARUS_LOG_WARN, "serve", "pipeline \"%s\": run %s failed: %s", run->pipeline,
+                 run->id, err->msg);
+    else
+        arus_log(ARUS_LOG_INFO, "serve", "pipeline \"%s\": run %s ok", run->pipeline, run->id);
+    arus_log_set_thread_sink(NULL, NULL, ARUS_LOG_ERROR);
+    return rc;
+}
+
+/* Record the outcome of run and queue what depends on it (s->mu held). */
+static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_sync_report *r,
+                   const struct arus_error *err)
+{
+    run->finished_at = (double)s->now();
+    run->tables = r->tables;
+    run->ntables = r->ntables;
+    r->tables = NULL;
+    r->ntables = 0;
+    run->status = rc == ARUS_OK ? "ok" : rc == ARUS_EBUSY ? "skipped" : "failed";
+    if (rc)
+        snprintf(run->error, sizeof run->error, "%s", err->msg);
+    int i = serve_sched_find(&s->sched, run->pipeline);
+    if (rc == ARUS_EBUSY) {
+        /* Another process (arus sync, or a serve of the group) holds the pipeline lock: the
+         * tick is skipped, as when this process is still running it. */
+        if (i >= 0)
+            s->sched.jobs[i].skipped_ticks++;
+    } else {
+        account(s, run, rc == ARUS_OK);
+    }
+    if (i < 0)
+        return;
+    size_t due[64];
+    size_t n = serve_sched_finished(&s->sched, (size_t)i, rc == ARUS_OK, due, 64);
+    for (size_t k = 0; k < n; k++)
+        serve_enqueue(s, s->sched.jobs[due[k]].name, "dependency");
+}
+
+static void *worker_main(void *arg)
+{
+    struct serve *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->stopping && !s->queue)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (s->stopping)
+            break;
+        struct serve_run *run = s->queue;
+        s->queue = run->next;
+        if (!s->queue)
+            s->queue_tail = NULL;
+        run->next = s->runs;
+        s->runs = run;
+        s->nruns++;
+        struct serve_cfg *c = s->cfg;
+        c->refs++;
+        int i = serve_sched_find(&s->sched, run->pipeline);
+        if (i >= 0)
+            serve_sched_started(&s->sched, (size_t)i);
+        run->status = "running";
+        run->started_at = (double)s->now();
+        s->in_flight++;
+        pthread_mutex_unlock(&s->mu);
+
+        struct arus_sync_report report = {0};
+        struct arus_error err;
+        arus_error_clear(&err);
+        int rc;
+        if (s->lease && run->tick && !serve_lease_acquire(s->lease, run, &err))
+            rc = arus_error_set(&err, ARUS_EBUSY, "pipeline \"%s\" is leased by another arus serve",
+                                run->pipeline);
+        else
+            rc = execute(s, c, run, &report, &err);
+        if (s->lease && run->tick && rc != ARUS_EBUSY)
+            serve_lease_release(s->lease, run);
+
+        pthread_mutex_lock(&s->mu);
+        finish(s, run, rc, &report, &err);
+        arus_sync_report_cleanup(&report);
+        serve_cfg_unref(c);
+        s->in_flight--;
+        pthread_cond_broadcast(&s->idle);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int serve_workers_start(struct serve *s, int n, pthread_t **threads, struct arus_error *err)
+{
+    *threads = arus_xcalloc((size_t)n, sizeof **threads);
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&(*threads)[i], NULL, worker_main, s) != 0)
+            return arus_error_set(err, ARUS_EINTERNAL, "cannot start worker thread %d", i + 1);
+    return ARUS_OK;
+}
