@@ -112,6 +112,19 @@ void serve_metrics_render(struct serve *s, struct arus_strbuf *out)
         label(out, "pipeline", ps->name, true);
         arus_strbuf_appendf(out, "} %llu\n", (unsigned long long)ps->duration_count);
     }
+    header(out, "arus_watermark_age_seconds", "gauge",
+           "Age of a table's watermark when it is a time (now - watermark), after its last run.");
+    double now = (double)s->now();
+    for (size_t i = 0; i < s->npstats; i++)
+        for (size_t t = 0; t < s->pstats[i].ntables; t++) {
+            const struct serve_table_stat *ts = &s->pstats[i].tables[t];
+            if (ts->watermark_at <= 0)
+                continue;
+            arus_strbuf_puts(out, "arus_watermark_age_seconds{");
+            label(out, "pipeline", s->pstats[i].name, true);
+            label(out, "table", ts->table, false);
+            arus_strbuf_appendf(out, "} %.0f\n", now - ts->watermark_at);
+        }
     header(out, "arus_runs_in_flight", "gauge", "Runs executing now.");
     arus_strbuf_appendf(out, "arus_runs_in_flight %d\n", s->in_flight);
     size_t queued = 0;

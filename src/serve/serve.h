@@ -46,6 +46,7 @@ struct serve_run {
 struct serve_table_stat {
     char *table;
     int64_t extracted, loaded, deleted, dead_lettered; /* totals since start */
+    double watermark_at; /* a time watermark as Unix seconds (after the last run), 0 = none */
 };
 
 /* Statistics of one pipeline by name; they outlive reloads. */

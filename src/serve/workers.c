@@ -15,6 +15,51 @@ struct sink {
     struct serve_run *run;
 };
 
+/* Watermarks that are times, per table, read from the destination after a run. */
+struct wm_times {
+    char **tables;
+    double *at;
+    size_t n;
+};
+
+static void read_watermarks(const struct arus_config *cfg, const char *name, struct wm_times *w)
+{
+    const struct arus_pipeline *p = arus_config_pipeline(cfg, name);
+    struct arus_destination *dst = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_error err;
+    arus_error_clear(&err);
+    const char **tables = NULL;
+    struct arus_table_state *st = NULL;
+    size_t n = 0;
+    if (p &&
+        arus_destination_create(arus_config_destination(cfg, p->destination), &dst, &err) ==
+            ARUS_OK &&
+        arus_destination_connect(dst, &err) == ARUS_OK &&
+        arus_destination_list_state(dst, name, a, &tables, &st, &n, &err) == ARUS_OK) {
+        w->tables = arus_xcalloc(n + 1, sizeof *w->tables);
+        w->at = arus_xcalloc(n + 1, sizeof *w->at);
+        for (size_t i = 0; i < n; i++) {
+            int64_t us;
+            if (!st[i].watermark ||
+                !arus_parse_timestamp(st[i].watermark, strlen(st[i].watermark), &us))
+                continue;
+            w->tables[w->n] = arus_xstrdup(tables[i]);
+            w->at[w->n++] = (double)us / 1e6;
+        }
+    }
+    arus_destination_close(dst);
+    arus_arena_destroy(a);
+}
+
+static void wm_times_cleanup(struct wm_times *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->tables[i]);
+    free(w->tables);
+    free(w->at);
+}
+
 /* Log lines of the worker's thread go to its run (capped: the first SERVE_MAX_LOG bytes). */
 static void log_sink(void *ctx, const char *line)
 {
@@ -44,7 +89,7 @@ static struct serve_table_stat *table_stat(struct serve_pstat *ps, const char *t
 /* Upper bounds of the run duration histogram (seconds); the last bucket is +Inf. */
 static const double bucket_le[SERVE_NBUCKETS - 1] = {1, 5, 15, 60, 300, 900, 3600};
 
-static void account(struct serve *s, struct serve_run *run, bool ok)
+static void account(struct serve *s, struct serve_run *run, bool ok, const struct wm_times *wm)
 {
     struct serve_pstat *ps = serve_pstat(s, run->pipeline);
     double d = run->finished_at - run->started_at;
@@ -68,6 +113,8 @@ static void account(struct serve *s, struct serve_run *run, bool ok)
         ts->deleted += t->rows_deleted;
         ts->dead_lettered += t->rows_dead_lettered;
     }
+    for (size_t i = 0; i < wm->n; i++)
+        table_stat(ps, wm->tables[i])->watermark_at = wm->at[i];
     bool was_failing = ps->has_last && !ps->last_ok;
     ps->has_last = true;
     ps->last_ok = ok;
@@ -79,7 +126,7 @@ static void account(struct serve *s, struct serve_run *run, bool ok)
 
 /* Run one pipeline (s->mu not held). Returns the engine's code. */
 static int execute(struct serve *s, struct serve_cfg *c, struct serve_run *run,
-                   struct arus_sync_report *report, struct arus_error *err)
+                   struct arus_sync_report *report, struct wm_times *wm, struct arus_error *err)
 {
     struct sink k = {.s = s, .run = run};
     arus_log_set_thread_sink(log_sink, &k, ARUS_LOG_INFO);
@@ -87,6 +134,8 @@ static int execute(struct serve *s, struct serve_cfg *c, struct serve_run *run,
              run->trigger);
     struct arus_sync_options opt = {.run_id = run->id};
     int rc = arus_sync_pipeline(c->cfg, run->pipeline, &opt, report, err);
+    if (rc != ARUS_EBUSY)
+        read_watermarks(c->cfg, run->pipeline, wm);
     for (size_t i = 0; i < report->ntables; i++) {
         const struct arus_table_report *t = &report->tables[i];
         arus_log(ARUS_LOG_INFO, "serve",
@@ -107,7 +156,7 @@ static int execute(struct serve *s, struct serve_cfg *c, struct serve_run *run,
 
 /* Record the outcome of run and queue what depends on it (s->mu held). */
 static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_sync_report *r,
-                   const struct arus_error *err)
+                   const struct wm_times *wm, const struct arus_error *err)
 {
     run->finished_at = (double)s->now();
     run->tables = r->tables;
@@ -124,7 +173,7 @@ static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_s
         if (i >= 0)
             s->sched.jobs[i].skipped_ticks++;
     } else {
-        account(s, run, rc == ARUS_OK);
+        account(s, run, rc == ARUS_OK, wm);
     }
     if (i < 0)
         return;
@@ -161,6 +210,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         struct arus_sync_report report = {0};
+        struct wm_times wm = {0};
         struct arus_error err;
         arus_error_clear(&err);
         int rc;
@@ -168,13 +218,14 @@ static void *worker_main(void *arg)
             rc = arus_error_set(&err, ARUS_EBUSY, "pipeline \"%s\" is leased by another arus serve",
                                 run->pipeline);
         else
-            rc = execute(s, c, run, &report, &err);
+            rc = execute(s, c, run, &report, &wm, &err);
         if (s->lease && run->tick && rc != ARUS_EBUSY)
             serve_lease_release(s->lease, run);
 
         pthread_mutex_lock(&s->mu);
-        finish(s, run, rc, &report, &err);
+        finish(s, run, rc, &report, &wm, &err);
         arus_sync_report_cleanup(&report);
+        wm_times_cleanup(&wm);
         serve_cfg_unref(c);
         s->in_flight--;
         pthread_cond_broadcast(&s->idle);
