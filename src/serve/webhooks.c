@@ -4,7 +4,6 @@
 #include "serve/webhooks.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -35,6 +34,8 @@ struct msg {
     size_t hook;
     char *event;
     char *body;
+    int attempts;
+    double due; /* CLOCK_REALTIME seconds of the next try */
 };
 
 struct serve_webhooks {
@@ -163,55 +164,90 @@ static void msg_free(struct msg *m)
     free(m);
 }
 
-/* Wait up to seconds unless stopping (w->mu held). */
-static void pause_for(struct serve_webhooks *w, double seconds)
+static double now_real(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)seconds;
-    ts.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    while (!w->stopping && pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT) {
-    }
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void *sender(void *arg)
+static void append(struct serve_webhooks *w, struct msg *m)
 {
-    struct serve_webhooks *w = arg;
-    pthread_mutex_lock(&w->mu);
+    m->next = NULL;
+    if (w->tail)
+        w->tail->next = m;
+    else
+        w->head = m;
+    w->tail = m;
+}
+
+/* Whether m is the oldest queued message of its hook: a hook gets its events in order. */
+static bool first_of_hook(const struct serve_webhooks *w, const struct msg *m)
+{
+    for (const struct msg *p = w->head; p != m; p = p->next)
+        if (p->hook == m->hook)
+            return false;
+    return true;
+}
+
+/* The queued message to try next, waiting until it is due (w->mu held); it stays queued. NULL
+ * when stopping with nothing queued. At shutdown what is queued is tried at once. */
+static struct msg *next_due(struct serve_webhooks *w)
+{
     for (;;) {
         while (!w->head && !w->stopping)
             pthread_cond_wait(&w->cv, &w->mu);
         if (!w->head)
-            break;
-        struct msg *m = w->head;
-        w->head = m->next;
-        if (!w->head)
-            w->tail = NULL;
+            return NULL;
+        struct msg *best = NULL;
+        for (struct msg *m = w->head; m; m = m->next)
+            if (first_of_hook(w, m) && (!best || m->due < best->due))
+                best = m;
+        if (best->due <= now_real() || w->stopping)
+            return best;
+        struct timespec ts = {.tv_sec = (time_t)best->due,
+                              .tv_nsec = (long)((best->due - (double)(time_t)best->due) * 1e9)};
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+    }
+}
+
+static void unlink_msg(struct serve_webhooks *w, struct msg *m)
+{
+    struct msg **p = &w->head;
+    while (*p != m)
+        p = &(*p)->next;
+    *p = m->next;
+    w->tail = NULL;
+    for (struct msg *t = w->head; t; t = t->next)
+        w->tail = t;
+}
+
+/* One message at a time; a failed one is tried again later (doubling delays) while the
+ * other hooks' messages go on, so a dead receiver delays only its own events. */
+static void *sender(void *arg)
+{
+    struct serve_webhooks *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (struct msg *m; (m = next_due(w));) {
         const struct hook *h = &w->hooks[m->hook];
-        double delay = HOOK_FIRST_DELAY;
-        /* At shutdown whatever is queued gets one try. */
-        for (int attempt = 1;; attempt++) {
-            char why[CURL_ERROR_SIZE + 32] = "";
-            pthread_mutex_unlock(&w->mu);
-            bool ok = post(h, m, why, sizeof why);
-            pthread_mutex_lock(&w->mu);
-            if (ok)
-                break;
-            bool last = attempt >= HOOK_ATTEMPTS || w->stopping;
+        char why[CURL_ERROR_SIZE + 32] = "";
+        pthread_mutex_unlock(&w->mu);
+        bool ok = post(h, m, why, sizeof why);
+        pthread_mutex_lock(&w->mu);
+        m->attempts++;
+        bool last = m->attempts >= HOOK_ATTEMPTS || w->stopping;
+        if (!ok) {
             char *url = arus_redact(h->url);
             arus_log(ARUS_LOG_WARN, "webhook", "%s to %s: %s%s", m->event, url, why,
                      last ? "; giving up" : "; retrying");
             free(url);
-            if (last)
-                break;
-            pause_for(w, delay);
-            delay *= 2;
         }
-        msg_free(m);
+        if (ok || last) {
+            unlink_msg(w, m);
+            msg_free(m);
+        } else {
+            m->due = now_real() + HOOK_FIRST_DELAY * (double)(1 << (m->attempts - 1));
+        }
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -311,11 +347,8 @@ void serve_webhooks_notify(struct serve_webhooks *w, const struct serve_run *run
         m->hook = i;
         m->event = arus_xstrdup(event);
         m->body = body_for(&w->hooks[i], run, event);
-        if (w->tail)
-            w->tail->next = m;
-        else
-            w->head = m;
-        w->tail = m;
+        m->due = now_real();
+        append(w, m);
     }
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
