@@ -162,6 +162,12 @@ static json_object *pipeline_json(struct serve *s, size_t i)
     json_object_object_add(o, "last_run", last ? run_json(last, false) : NULL);
     add_time(o, "next_run", j->scheduled && !j->paused ? (double)j->next_fire : 0);
     add_time(o, "last_success", ps->last_success);
+    /* Lag: the oldest time watermark of its tables after its last run. */
+    double lag = -1, now = (double)s->now();
+    for (size_t t = 0; t < ps->ntables; t++)
+        if (ps->tables[t].watermark_at > 0 && now - ps->tables[t].watermark_at > lag)
+            lag = now - ps->tables[t].watermark_at;
+    json_object_object_add(o, "lag_seconds", lag >= 0 ? json_object_new_double(lag) : NULL);
     add_int(o, "skipped_ticks", j->skipped_ticks);
     return o;
 }
@@ -291,6 +297,45 @@ static bool parse_limit(const char *text, long def, long *out)
     return true;
 }
 
+static int newest_first(const void *a, const void *b)
+{
+    const char *x =
+        json_object_get_string(json_object_object_get(*(json_object *const *)a, "started_at"));
+    const char *y =
+        json_object_get_string(json_object_object_get(*(json_object *const *)b, "started_at"));
+    return strcmp(y ? y : "", x ? x : "");
+}
+
+/* Runs of this process missing from the destination's history (queued ones, and runs that
+ * failed before any table started: connection refused, table not found) join the list, which
+ * stays newest first and at most limit long. */
+static void add_kept_runs(struct serve *s, const char *name, json_object *arr, long limit)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int pass = 0; pass < 2; pass++)
+        for (const struct serve_run *r = pass ? s->runs : s->queue; r; r = r->next) {
+            if (strcmp(r->pipeline, name) != 0)
+                continue;
+            bool listed = false;
+            for (size_t i = 0; i < json_object_array_length(arr) && !listed; i++)
+                listed = strcmp(json_object_get_string(json_object_object_get(
+                                    json_object_array_get_idx(arr, i), "run_id")),
+                                r->id) == 0;
+            if (listed)
+                continue;
+            json_object *o = run_json(r, false);
+            if (r->started_at <= 0)
+                add_time(o, "started_at", r->queued_at);
+            json_object_object_add(o, "tables", json_object_new_array());
+            json_object_array_add(arr, o);
+        }
+    pthread_mutex_unlock(&s->mu);
+    json_object_array_sort(arr, newest_first);
+    size_t n = json_object_array_length(arr);
+    if ((long)n > limit)
+        json_object_array_del_idx(arr, (size_t)limit, n - (size_t)limit);
+}
+
 /* Run history from the destination, grouped by run (newest first, at most limit runs). */
 static void get_runs(struct serve *s, const char *name, long limit, struct serve_response *resp)
 {
@@ -356,6 +401,7 @@ static void get_runs(struct serve *s, const char *name, long limit, struct serve
         }
     }
     arus_arena_destroy(a);
+    add_kept_runs(s, name, arr, limit);
     json_object *o = json_object_new_object();
     add_str(o, "pipeline", name);
     json_object_object_add(o, "runs", arr);
