@@ -131,7 +131,8 @@ static bool second_pass(const struct serve_cron *c, int64_t u, int64_t wall)
 bool serve_cron_next(const struct serve_cron *c, int64_t after, int64_t *next)
 {
     if (c->every) {
-        *next = after + c->every;
+        /* On multiples of the interval since the epoch, so that processes agree on ticks. */
+        *next = (after >= 0 ? after / c->every + 1 : -((-after) / c->every)) * c->every;
         return true;
     }
     int64_t u = (after >= 0 ? after / 60 : (after - 59) / 60) * 60 + 60;

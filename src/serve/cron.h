@@ -27,11 +27,12 @@ struct serve_cron {
 int serve_cron_parse(const char *expr, const char *tz, struct serve_cron *out,
                      struct arus_error *err);
 
-/* The first fire time strictly after `after` (Unix seconds) into *next. For @every that is
- * after + interval. A wall-clock time skipped by a DST change fires at the end of the gap
- * (once); a time repeated by a DST change fires in its first pass only, unless the hour field
- * is "*" (then it fires in both, as real time goes on). Returns false when the expression
- * never fires within ten years (e.g. "0 0 30 2 *"). Thread-safe. */
+/* The first fire time strictly after `after` (Unix seconds) into *next. @every fires on the
+ * multiples of its interval since the Unix epoch (so several processes fire the same ticks). A
+ * wall-clock time skipped by a DST change fires at the end of the gap (once); a time repeated by a
+ * DST change fires in its first pass only, unless the hour field is "*" (then it fires in both, as
+ * real time goes on). Returns false when the expression never fires within ten years (e.g. "0 0 30
+ * 2 *"). Thread-safe. */
 bool serve_cron_next(const struct serve_cron *c, int64_t after, int64_t *next);
 
 #endif

@@ -21,12 +21,12 @@ int serve_lease_create(const struct arus_config *cfg, const char *endpoint, doub
                        struct serve_lease **out, struct arus_error *err);
 void serve_lease_destroy(struct serve_lease *l);
 
-/* Claim (run->pipeline, run->tick) for this process: true when it is ours to run (a new
- * lease, or one whose holder let it expire without finishing), false when another process
- * holds it or finished it. Heartbeats keep the lease alive until serve_lease_release. */
-bool serve_lease_acquire(struct serve_lease *l, const struct serve_run *run,
+/* Claim (pipeline, tick) for this process: true when it is ours to run (this process made the
+ * lease), false when another process did (or the database cannot be reached: err says why).
+ * Heartbeats keep the lease alive until serve_lease_release. Thread-safe. */
+bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t tick,
                          struct arus_error *err);
-/* The run ended: mark its lease done. */
+/* The run ended (run->tick != 0, leased): mark its lease done. */
 void serve_lease_release(struct serve_lease *l, const struct serve_run *run);
 
 /* Expired, unfinished leases of other processes (their holder died): queue a run of each

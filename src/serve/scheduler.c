@@ -142,6 +142,7 @@ size_t serve_sched_tick(struct serve_sched *s, int64_t now, size_t *due, size_t 
         struct serve_job *j = &s->jobs[i];
         if (!j->scheduled || j->next_fire > now)
             continue;
+        j->fired_at = j->next_fire;
         if (j->paused) {
         } else if (j->state != SERVE_IDLE) {
             j->skipped_ticks++;

@@ -25,6 +25,7 @@ struct serve_job {
     bool *dep_ok; /* deps[i] succeeded since this job last started */
     size_t ndeps;
     int64_t next_fire; /* Unix seconds; 0 = none (no schedule) */
+    int64_t fired_at;  /* the fire time of its last tick (the same in every process) */
     enum serve_job_state state;
     int64_t skipped_ticks;
 };

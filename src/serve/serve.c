@@ -181,20 +181,44 @@ static void reload(struct serve *s)
     arus_log(ARUS_LOG_WARN, "serve", "reloaded %s: %zu pipelines", s->config_path, cfg->npipelines);
 }
 
+/* Queue a run of each due job; with coordination only the ticks this process leases (the
+ * database is asked without s->mu held). */
+static void fire(struct serve *s, int64_t now)
+{
+    size_t due[256], n;
+    char *names[256];
+    int64_t ticks[256];
+    pthread_mutex_lock(&s->mu);
+    n = serve_sched_tick(&s->sched, now, due, 256);
+    for (size_t k = 0; k < n; k++) {
+        names[k] = arus_xstrdup(s->sched.jobs[due[k]].name);
+        ticks[k] = s->sched.jobs[due[k]].fired_at;
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (size_t k = 0; k < n; k++) {
+        struct arus_error err;
+        arus_error_clear(&err);
+        bool ours = !s->lease || serve_lease_acquire(s->lease, names[k], ticks[k], &err);
+        if (err.msg[0])
+            arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": %s", names[k], err.msg);
+        pthread_mutex_lock(&s->mu);
+        int j = serve_sched_find(&s->sched, names[k]);
+        if (ours) {
+            serve_enqueue(s, names[k], "schedule")->tick = s->lease ? ticks[k] : 0;
+        } else if (j >= 0 && s->sched.jobs[j].state == SERVE_QUEUED) {
+            s->sched.jobs[j].state = SERVE_IDLE; /* another process runs this tick */
+        }
+        pthread_mutex_unlock(&s->mu);
+        free(names[k]);
+    }
+}
+
 /* Fire due ticks; returns how long to sleep (seconds, at most 1 with coordination). */
 static double tick(struct serve *s)
 {
-    pthread_mutex_lock(&s->mu);
     int64_t now = s->now();
-    size_t due[256], n;
-    while ((n = serve_sched_tick(&s->sched, now, due, 256)) > 0) {
-        for (size_t k = 0; k < n; k++) {
-            struct serve_run *run = serve_enqueue(s, s->sched.jobs[due[k]].name, "schedule");
-            run->tick = now;
-        }
-        if (n < 256)
-            break;
-    }
+    fire(s, now);
+    pthread_mutex_lock(&s->mu);
     trim_runs(s);
     int64_t wake = serve_sched_next_wake(&s->sched);
     pthread_mutex_unlock(&s->mu);

@@ -213,13 +213,8 @@ static void *worker_main(void *arg)
         struct wm_times wm = {0};
         struct arus_error err;
         arus_error_clear(&err);
-        int rc;
-        if (s->lease && run->tick && !serve_lease_acquire(s->lease, run, &err))
-            rc = arus_error_set(&err, ARUS_EBUSY, "pipeline \"%s\" is leased by another arus serve",
-                                run->pipeline);
-        else
-            rc = execute(s, c, run, &report, &wm, &err);
-        if (s->lease && run->tick && rc != ARUS_EBUSY)
+        int rc = execute(s, c, run, &report, &wm, &err);
+        if (s->lease && run->tick)
             serve_lease_release(s->lease, run);
 
         pthread_mutex_lock(&s->mu);
