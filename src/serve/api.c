@@ -503,16 +503,16 @@ static void post_action(struct serve *s, size_t i, const char *action, struct se
     respond_json(resp, 200, o);
 }
 
-/* Constant-time comparison of the Bearer token. */
-static bool authorized(const struct serve *s, const char *auth)
+/* Constant-time comparison of the Bearer token (SIGHUP may replace it: read under s->mu). */
+static bool authorized(struct serve *s, const char *auth)
 {
-    const char *token = s->set.api_token;
-    if (!token)
-        return true;
-    if (!auth || strncmp(auth, "Bearer ", 7) != 0)
-        return false;
-    size_t n = strlen(token);
-    return strlen(auth + 7) == n && CRYPTO_memcmp(auth + 7, token, n) == 0;
+    pthread_mutex_lock(&s->mu);
+    const char *token = s->api_token;
+    bool ok =
+        !token || (auth && strncmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) == strlen(token) &&
+                   CRYPTO_memcmp(auth + 7, token, strlen(token)) == 0);
+    pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 static void serve_asset(const char *name, struct serve_response *resp)

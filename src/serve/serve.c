@@ -145,7 +145,7 @@ void serve_cfg_unref(struct serve_cfg *c)
  * token for a non-loopback address. */
 static int startup_checks(struct serve *s, struct arus_error *err)
 {
-    if (!s->set.api_token && !serve_listen_is_loopback(s->set.listen))
+    if (!s->api_token && !serve_listen_is_loopback(s->set.listen))
         return arus_error_set(err, ARUS_ECONFIG,
                               "serve: refusing to listen on %s without serve.api_token (set one, "
                               "or listen on a loopback address such as 127.0.0.1)",
@@ -153,16 +153,25 @@ static int startup_checks(struct serve *s, struct arus_error *err)
     return ARUS_OK;
 }
 
-/* SIGHUP: the new config replaces the old one for runs started from now on. A config that
- * fails to load or check leaves everything as it was. */
+/* SIGHUP: the new config replaces the old one for runs started from now on, with its
+ * api_token and shutdown_timeout; listen, workers, webhooks and coordination need a restart.
+ * A config that fails to load or check leaves everything as it was. */
 static void reload(struct serve *s)
 {
     struct arus_config *cfg = NULL;
     struct arus_error err;
     arus_error_clear(&err);
     struct serve_sched sched;
-    if (arus_config_load(s->config_path, &cfg, &err) != ARUS_OK ||
-        serve_sched_init(&sched, cfg, s->now(), &err) != ARUS_OK) {
+    struct serve_settings set;
+    int rc = arus_config_load(s->config_path, &cfg, &err);
+    if (rc == ARUS_OK)
+        rc = serve_settings_load(cfg, &set, &err);
+    if (rc == ARUS_OK && !set.api_token && !serve_listen_is_loopback(s->set.listen))
+        rc = arus_error_set(&err, ARUS_ECONFIG, "serve.api_token is gone but %s is not loopback",
+                            s->set.listen);
+    if (rc == ARUS_OK)
+        rc = serve_sched_init(&sched, cfg, s->now(), &err);
+    if (rc != ARUS_OK) {
         arus_log(ARUS_LOG_ERROR, "serve", "reload of %s failed, keeping the running config: %s",
                  s->config_path, err.msg);
         arus_config_destroy(cfg);
@@ -177,7 +186,12 @@ static void reload(struct serve *s)
     s->sched = sched;
     serve_cfg_unref(s->cfg);
     s->cfg = c;
+    free(s->api_token);
+    s->api_token = set.api_token ? arus_xstrdup(set.api_token) : NULL;
+    s->set.shutdown_timeout = set.shutdown_timeout;
     pthread_mutex_unlock(&s->mu);
+    if (strcmp(set.listen, s->set.listen) != 0 || set.workers != s->set.workers)
+        arus_log(ARUS_LOG_WARN, "serve", "serve.listen and serve.workers change on restart only");
     arus_log(ARUS_LOG_WARN, "serve", "reloaded %s: %zu pipelines", s->config_path, cfg->npipelines);
 }
 
@@ -268,6 +282,7 @@ static void serve_free(struct serve *s)
         free(s->pstats[i].name);
     }
     free(s->pstats);
+    free(s->api_token);
     serve_cfg_unref(s->cfg);
 }
 
@@ -289,6 +304,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     int rc = serve_settings_load(cfg, &s.set, &err);
     if (rc == ARUS_OK && listen)
         snprintf(s.set.listen, sizeof s.set.listen, "%s", listen);
+    if (rc == ARUS_OK && s.set.api_token)
+        s.api_token = arus_xstrdup(s.set.api_token);
     if (rc == ARUS_OK)
         rc = startup_checks(&s, &err);
     if (rc == ARUS_OK)

@@ -78,7 +78,9 @@ struct serve {
     pthread_cond_t idle; /* a run ended */
     const char *config_path;
     struct serve_cfg *cfg; /* current config */
-    struct serve_settings set;
+    struct serve_settings set; /* its strings are only read at start (they live in the first
+                                  config); the token in force is api_token */
+    char *api_token;           /* owned; NULL = no authentication; replaced by SIGHUP */
     struct serve_sched sched;
     struct serve_run *queue, *queue_tail;
     struct serve_run *runs; /* every run kept, newest first */
