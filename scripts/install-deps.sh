@@ -12,7 +12,7 @@ set -euo pipefail
 
 BUILD_PKGS=(cmake gcc make pkg-config libyaml-dev libsqlite3-dev sqlite3 libpq-dev
             libmariadb-dev libmongoc-dev libbson-dev libcurl4-openssl-dev
-            libmicrohttpd-dev libjson-c-dev)
+            libmicrohttpd-dev libjson-c-dev libssl-dev)
 # clang + libclang-rt-14-dev: libFuzzer targets; valgrind: leak runs; openssl: TLS test
 # certificates; jq, python3, bc, procps: used by the test and bench scripts; time: time -v.
 TEST_PKGS=(postgresql mariadb-server mariadb-client clickhouse-server clickhouse-client curl

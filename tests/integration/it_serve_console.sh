@@ -37,8 +37,7 @@ run_console() {
   local port page
   port=$(sed -n 's|.*DevTools listening on ws://127.0.0.1:\([0-9]*\)/.*|\1|p' "$profile.err")
   page=$(curl -s "http://127.0.0.1:$port/json/list" | python3 -c 'import json,sys; print([t for t in json.load(sys.stdin) if t["type"]=="page"][0]["webSocketDebuggerUrl"])')
-  node --experimental-websocket "$(dirname "$0")/serve_console.mjs" "$page" "http://127.0.0.1:$1" "${2:-}" 2>&1 \
-    | grep -v ExperimentalWarning | grep -v 'node --trace-warnings' || true
+  node "$(dirname "$0")/serve_console.mjs" "$page" "http://127.0.0.1:$1" "${2:-}" 2>&1 || true
   kill "$cpid" 2>/dev/null || true
   wait "$cpid" 2>/dev/null || true
 }

@@ -1,14 +1,78 @@
 // Drives the arus serve console in headless Chromium over the DevTools protocol and asserts
-// what a person sees. Run with: node --experimental-websocket serve_console.mjs DEVTOOLS_WS_URL
-// BASE_URL [TOKEN]. Pipelines expected: "target" (runs fine), "broken" (fails).
+// what a person sees. Run with: node serve_console.mjs DEVTOOLS_WS_URL BASE_URL [TOKEN].
+// Pipelines expected: "target" (runs fine), "broken" (fails). No npm packages: the WebSocket
+// client below is the few lines of RFC 6455 the DevTools protocol needs (Node 18, Debian's,
+// has no WebSocket of its own).
+import net from 'node:net';
+import crypto from 'node:crypto';
+
 const [wsUrl, base, token] = process.argv.slice(2);
+
+class MiniWebSocket {
+  constructor(url) {
+    const u = new URL(url);
+    this.onmessage = null;
+    this.buf = Buffer.alloc(0);
+    this.parts = [];
+    this.open = new Promise((resolve, reject) => {
+      this.sock = net.connect(Number(u.port), u.hostname, () => {
+        const key = crypto.randomBytes(16).toString('base64');
+        this.sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      });
+      this.sock.on('error', reject);
+      let upgraded = false;
+      this.sock.on('data', (chunk) => {
+        this.buf = Buffer.concat([this.buf, chunk]);
+        if (!upgraded) {
+          const end = this.buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          if (!this.buf.slice(0, end).toString().startsWith('HTTP/1.1 101')) return reject(new Error('no upgrade'));
+          this.buf = this.buf.slice(end + 4);
+          upgraded = true;
+          resolve();
+        }
+        this.frames();
+      });
+    });
+  }
+  frames() {
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const fin = this.buf[0] & 0x80, op = this.buf[0] & 0x0f;
+      let len = this.buf[1] & 0x7f, at = 2;
+      if (len === 126) { if (this.buf.length < 4) return; len = this.buf.readUInt16BE(2); at = 4; }
+      else if (len === 127) { if (this.buf.length < 10) return; len = Number(this.buf.readBigUInt64BE(2)); at = 10; }
+      if (this.buf.length < at + len) return;
+      const payload = this.buf.slice(at, at + len);
+      this.buf = this.buf.slice(at + len);
+      if (op === 1 || op === 0) {
+        this.parts.push(payload);
+        if (fin) {
+          const text = Buffer.concat(this.parts).toString();
+          this.parts = [];
+          if (this.onmessage) this.onmessage({data: text});
+        }
+      }
+    }
+  }
+  send(text) {
+    const data = Buffer.from(text), mask = crypto.randomBytes(4);
+    const head = data.length < 126 ? Buffer.from([0x81, 0x80 | data.length])
+      : data.length < 65536 ? Buffer.from([0x81, 0x80 | 126, data.length >> 8, data.length & 255])
+        : (() => { const b = Buffer.alloc(10); b[0] = 0x81; b[1] = 0x80 | 127; b.writeBigUInt64BE(BigInt(data.length), 2); return b; })();
+    for (let i = 0; i < data.length; i++) data[i] ^= mask[i & 3];
+    this.sock.write(Buffer.concat([head, mask, data]));
+  }
+  close() { this.sock.destroy(); }
+}
 
 function fail(msg) {
   console.error('FAIL [console]: ' + msg);
   process.exit(1);
 }
 
-const ws = new WebSocket(wsUrl);
+const ws = new MiniWebSocket(wsUrl);
 let nextId = 1;
 const pending = new Map();
 ws.onmessage = (ev) => {
@@ -19,7 +83,7 @@ ws.onmessage = (ev) => {
     m.error ? reject(new Error(m.error.message)) : resolve(m.result);
   }
 };
-await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+await ws.open;
 const send = (method, params = {}) => new Promise((resolve, reject) => {
   const id = nextId++;
   pending.set(id, {resolve, reject});
