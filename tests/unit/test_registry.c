@@ -93,13 +93,13 @@ static void test_destination_abi_out_of_range_refused(void)
     struct arus_error err;
     ops.abi_version = ARUS_DESTINATION_ABI + 1;
     CHECK_INT(arus_registry_check_destination(&ops, &err), ARUS_EINVAL);
-    CHECK_STR(err.msg, "destination connector \"fake\" is built for destination ABI 3, this arus "
-                       "supports 1 to 2: the connector needs a newer arus");
+    CHECK_STR(err.msg, "destination connector \"fake\" is built for destination ABI 4, this arus "
+                       "supports 1 to 3: the connector needs a newer arus");
     CHECK_INT(arus_registry_add_destination("too_new", &ops), ARUS_EINVAL);
     ops.abi_version = ARUS_DESTINATION_ABI_MIN - 1;
     CHECK_INT(arus_registry_check_destination(&ops, &err), ARUS_EINVAL);
     CHECK_STR(err.msg, "destination connector \"fake\" is built for destination ABI 0, this arus "
-                       "supports 1 to 2: rebuild the connector against this arus's headers");
+                       "supports 1 to 3: rebuild the connector against this arus's headers");
     CHECK_INT(arus_registry_add_destination("too_old", &ops), ARUS_EINVAL);
     CHECK(arus_registry_destination("too_new") == NULL);
     CHECK(arus_registry_destination("too_old") == NULL);
