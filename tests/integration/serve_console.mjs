@@ -106,6 +106,15 @@ async function waitText(pred, what) {
   }
   fail(`${what}; the page shows:\n${text}`);
 }
+// The page's title (h1) and its status badge, as a person reads them.
+const heading = () => evaluate(`(document.querySelector('h1') || {}).textContent || ''`).catch(() => '');
+async function waitHeading(prefix, what) {
+  for (let i = 0; i < 150; i++) {
+    if ((await heading()).startsWith(prefix)) return;
+    await sleep(100);
+  }
+  fail(`${what}: the heading reads "${await heading()}"`);
+}
 async function go(hash) {
   await evaluate(`location.hash = ${JSON.stringify(hash)}`);
 }
@@ -131,24 +140,29 @@ if (token && !(await evaluate('document.getElementById("token-form").hidden')))
 
 // Pipeline page of the failed pipeline: its error in the run history.
 await go('#/p/broken');
+await waitHeading('broken', 'broken pipeline page');
 await waitText((t) => t.includes('Recent runs') && t.includes('no_such_table') && t.includes('failed'),
   'broken pipeline page without its error');
 
 // Pressing "Run now" on target queues a run; it shows up in the history and finishes.
 await go('#/p/target');
+await waitHeading('target', 'target pipeline page');
 const before = await waitText((t) => t.includes('Recent runs') && t.includes('Run now'), 'target page');
 const runsBefore = await evaluate(`document.querySelectorAll('a[href^="#/r/"]').length`);
 await evaluate(`document.querySelector('button[data-action=run]').click(); true`);
 const after = await waitText((t) => /Run [0-9a-f-]{36} queued/.test(t), 'no notice after Run now');
 const runId = after.match(/Run ([0-9a-f-]{36}) queued/)[1];
 await go('#/r/' + runId);
-await waitText((t) => t.includes(runId) && t.includes('ok') && t.includes('extracted='),
-  'run page of the new run without status ok and log lines');
+await waitHeading(`Run ${runId} ok`, 'run page of the new run');
+await waitText((t) => t.includes('table "items" incremental: extracted='), 'run page without log lines');
 await go('#/p/target');
+await waitHeading('target', 'target pipeline page again');
 for (let i = 0; ; i++) {
   const n = await evaluate(`document.querySelectorAll('a[href^="#/r/"]').length`);
   if (n > runsBefore) break;
-  if (i > 100) fail(`run history still has ${n} runs after Run now (had ${runsBefore})`);
+  if (i > 100)
+    fail(`run history still has ${n} runs after Run now (had ${runsBefore}):\n` +
+      await evaluate('location.hash + "\\n" + document.body.innerText'));
   await sleep(100);
 }
 const bars = await evaluate(`document.querySelectorAll('svg.chart rect').length`);
@@ -163,7 +177,7 @@ await waitText((t) => t.includes('Pipeline resumed') && t.includes('Pause'), 're
 // Phone-sized screen: nothing wider than the screen outside the scrolling tables.
 await send('Emulation.setDeviceMetricsOverride', {width: 390, height: 844, deviceScaleFactor: 2, mobile: true});
 await go('#/');
-await waitText((t) => t.includes('Pipelines'), 'overview on a phone');
+await waitHeading('Pipelines', 'overview on a phone');
 await sleep(300);
 const width = await evaluate('document.documentElement.scrollWidth');
 if (width > 390) fail(`page is ${width}px wide on a 390px screen`);

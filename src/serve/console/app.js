@@ -205,21 +205,34 @@ tokenForm.addEventListener('submit', (e) => {
   render();
 });
 
+// One render at a time; a request during one (a click, a hash change, the timer) renders again
+// right after it, and a render whose route changed meanwhile is dropped.
 let rendering = false;
+let again = false;
+const currentRoute = () => decodeURIComponent(location.hash.replace(/^#\/?/, ''));
 async function render() {
-  if (rendering) return;
+  if (rendering) {
+    again = true;
+    return;
+  }
   rendering = true;
-  const route = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
+  const route = currentRoute();
   try {
     const content = route.startsWith('p/') ? await pipelinePage(route.slice(2))
       : route.startsWith('r/') ? await runPage(route.slice(2)) : await overview();
-    main.replaceChildren(...content.flat().filter((c) => c));
-    statusLine.textContent = 'updated ' + new Date().toLocaleTimeString();
+    if (route === currentRoute()) {
+      main.replaceChildren(...content.flat().filter((c) => c));
+      statusLine.textContent = 'updated ' + new Date().toLocaleTimeString();
+    }
   } catch (e) {
     if (e instanceof AuthNeeded) askToken();
     else main.replaceChildren(h('p', {class: 'error'}, e.message));
   } finally {
     rendering = false;
+    if (again) {
+      again = false;
+      render();
+    }
   }
 }
 
