@@ -236,10 +236,13 @@ static double tick(struct serve *s)
     trim_runs(s);
     int64_t wake = serve_sched_next_wake(&s->sched);
     pthread_mutex_unlock(&s->mu);
-    double sleep = wake ? (double)(wake - now) : 60;
+    /* Until the fire time to the microsecond: now is whole seconds. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double sleep = wake ? (double)wake - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9) : 60;
     if (s->lease && sleep > 1)
         sleep = 1;
-    return sleep < 0.05 ? 0.05 : sleep > 60 ? 60 : sleep;
+    return sleep < 0.001 ? 0.001 : sleep > 60 ? 60 : sleep;
 }
 
 /* Stop: no more runs start; wait up to shutdown_timeout for those in flight. Queued runs are
