@@ -94,8 +94,11 @@ expect 200 "pipeline"
 api GET "$URL/api/v1/pipelines/ticking/runs?limit=2"
 expect 200 "runs"
 [ "$(json 'len(j["runs"])')" = 2 ] || fail "limit 2: $BODY"
+api GET "$URL/api/v1/pipelines/slow/runs"
+[ "$(json 'j["runs"][0]["run_id"]')" = "$SLOW_RUN" ] || fail "the history keeps the run id the trigger answered: $BODY"
 api GET "$URL/api/v1/pipelines/broken/runs"
 expect 200 "broken runs"
+[ "$(json 'j["runs"][0]["run_id"]')" = "$BROKEN_RUN" ] || fail "a run that failed before any table is listed: $BODY"
 api GET "$URL/api/v1/pipelines/ticking/runs?limit=abc"
 expect 400 "bad limit"
 
@@ -208,4 +211,14 @@ assert_eq "$rc" 3 "non-loopback without token"
 grep -q 'refusing to listen on 0.0.0.0:.* without serve.api_token' "$WORK/err" || fail "message: $(cat "$WORK/err")"
 rc=0; arus -c "$WORK/arus.yml" serve --listen "nonsense" || rc=$?
 assert_eq "$rc" 3 "bad listen address"
+# Dependency cycles and bad schedules are config errors before anything listens.
+write_cfg "" "  c1: {source: lite, destination: wh, depends_on: [c2]}
+  c2: {source: lite, destination: wh, depends_on: [c1]}"
+rc=0; arus -c "$WORK/arus.yml" serve --listen "127.0.0.1:$(free_port)" || rc=$?
+assert_eq "$rc" 3 "dependency cycle"
+grep -q 'pipelines.c1.depends_on: dependency cycle c1 -> c2 -> c1' "$WORK/err" || fail "cycle message: $(cat "$WORK/err")"
+write_cfg "" "  bad: {source: lite, destination: wh, schedule: '0 25 * * *'}"
+rc=0; arus -c "$WORK/arus.yml" serve --listen "127.0.0.1:$(free_port)" || rc=$?
+assert_eq "$rc" 3 "bad schedule"
+grep -q "pipelines.bad.schedule: schedule \"0 25 \* \* \*\": bad hour field \"25\" (values 0-23)" "$WORK/err" || fail "schedule message: $(cat "$WORK/err")"
 echo "PASS [$IT_NAME]"
