@@ -2,6 +2,7 @@
  * and table; README lists them). Counters start at 0 when the process starts. */
 #include "serve/metrics.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "serve/serve.h"
@@ -26,8 +27,7 @@ static void header(struct arus_strbuf *out, const char *name, const char *type, 
     arus_strbuf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static const char *const bucket_text[SERVE_NBUCKETS] = {"1",   "5",   "15",   "60",
-                                                        "300", "900", "3600", "+Inf"};
+const double serve_duration_buckets[SERVE_NBUCKETS - 1] = {1, 5, 15, 60, 300, 900, 3600};
 
 static void per_table(struct arus_strbuf *out, const struct serve *s, const char *name,
                       const char *help, size_t field)
@@ -103,7 +103,10 @@ void serve_metrics_render(struct serve *s, struct arus_strbuf *out)
             cum += ps->buckets[b];
             arus_strbuf_puts(out, "arus_run_duration_seconds_bucket{");
             label(out, "pipeline", ps->name, true);
-            label(out, "le", bucket_text[b], false);
+            char le[32] = "+Inf";
+            if (b < SERVE_NBUCKETS - 1)
+                snprintf(le, sizeof le, "%g", serve_duration_buckets[b]);
+            label(out, "le", le, false);
             arus_strbuf_appendf(out, "} %llu\n", (unsigned long long)cum);
         }
         arus_strbuf_puts(out, "arus_run_duration_seconds_sum{");

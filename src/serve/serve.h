@@ -16,7 +16,10 @@
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:8420"
 #define SERVE_MAX_RUNS       500        /* recent runs kept in memory (with their log lines) */
 #define SERVE_MAX_LOG        (64 << 10) /* log bytes kept per run */
-#define SERVE_NBUCKETS       8          /* run duration histogram buckets (metrics.c) */
+#define SERVE_NBUCKETS       8          /* run duration histogram buckets, the last is +Inf */
+
+/* Upper bounds (seconds) of the first SERVE_NBUCKETS - 1 duration buckets (metrics.c). */
+extern const double serve_duration_buckets[SERVE_NBUCKETS - 1];
 
 struct serve_webhooks;
 struct serve_lease;
@@ -77,7 +80,7 @@ struct serve {
     pthread_cond_t work; /* a run was queued, or stopping */
     pthread_cond_t idle; /* a run ended */
     const char *config_path;
-    struct serve_cfg *cfg; /* current config */
+    struct serve_cfg *cfg;     /* current config */
     struct serve_settings set; /* its strings are only read at start (they live in the first
                                   config); the token in force is api_token */
     char *api_token;           /* owned; NULL = no authentication; replaced by SIGHUP */

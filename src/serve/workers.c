@@ -86,15 +86,12 @@ static struct serve_table_stat *table_stat(struct serve_pstat *ps, const char *t
     return t;
 }
 
-/* Upper bounds of the run duration histogram (seconds); the last bucket is +Inf. */
-static const double bucket_le[SERVE_NBUCKETS - 1] = {1, 5, 15, 60, 300, 900, 3600};
-
 static void account(struct serve *s, struct serve_run *run, bool ok, const struct wm_times *wm)
 {
     struct serve_pstat *ps = serve_pstat(s, run->pipeline);
     double d = run->finished_at - run->started_at;
     size_t b = 0;
-    while (b < SERVE_NBUCKETS - 1 && d > bucket_le[b])
+    while (b < SERVE_NBUCKETS - 1 && d > serve_duration_buckets[b])
         b++;
     ps->buckets[b]++;
     ps->duration_sum += d;
