@@ -29,5 +29,8 @@ int cmd_serve(const struct cli *cli)
     int ec = cli_load_config(cli, &cfg);
     if (ec)
         return ec;
-    return serve_main(cli->config_path, cfg, listen);
+    struct arus_error err;
+    arus_error_clear(&err);
+    int rc = serve_main(cli->config_path, cfg, listen, &err);
+    return rc ? cli_fail(&err) : 0;
 }

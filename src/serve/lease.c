@@ -28,6 +28,7 @@ static const char create_sql[] =
     "CREATE TABLE IF NOT EXISTS arus_state.serve_leases ("
     " pipeline text NOT NULL, tick bigint NOT NULL, holder text NOT NULL,"
     " expires_at timestamptz NOT NULL, done boolean NOT NULL DEFAULT false,"
+    " run_id text, status text,"
     " PRIMARY KEY (pipeline, tick)); COMMIT";
 
 struct serve_lease {
@@ -168,22 +169,38 @@ bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t ti
     return ours;
 }
 
-void serve_lease_release(struct serve_lease *l, const struct serve_run *run)
+/* UPDATE the lease row of run (held by this process) with sql, whose $1..$3 are pipeline,
+ * tick, holder and $4 status (may be unused). */
+static void lease_update(struct serve_lease *l, const struct serve_run *run, const char *sql,
+                         const char *status, const char *what)
 {
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)run->tick);
-    const char *p[] = {run->pipeline, t, l->holder};
+    const char *p[] = {run->pipeline, t, l->holder, run->id, status};
     PGresult *r = NULL;
     struct arus_error err;
     arus_error_clear(&err);
     pthread_mutex_lock(&l->mu);
-    if (lease_query(l,
-                    "UPDATE arus_state.serve_leases SET done = true, expires_at = now()"
-                    " WHERE pipeline = $1 AND tick = $2 AND holder = $3",
-                    3, p, &r, "end a lease", &err) != ARUS_OK)
-        arus_log(ARUS_LOG_WARN, "lease", "%s", err.msg);
+    if (lease_query(l, sql, status ? 5 : 3, p, &r, what, &err) != ARUS_OK)
+        arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": %s", run->pipeline, err.msg);
     PQclear(r);
     pthread_mutex_unlock(&l->mu);
+}
+
+void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status)
+{
+    lease_update(l, run,
+                 "UPDATE arus_state.serve_leases SET done = true, expires_at = now(),"
+                 " run_id = $4, status = $5 WHERE pipeline = $1 AND tick = $2 AND holder = $3",
+                 status, "end a lease");
+}
+
+void serve_lease_hand_back(struct serve_lease *l, const struct serve_run *run)
+{
+    lease_update(l, run,
+                 "UPDATE arus_state.serve_leases SET expires_at = now()"
+                 " WHERE pipeline = $1 AND tick = $2 AND holder = $3 AND NOT done",
+                 NULL, "hand a lease back");
 }
 
 /* A PostgreSQL text[] literal of names: {"a","b"} with " and \ escaped. */
@@ -279,7 +296,15 @@ bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t ti
     return true;
 }
 
-void serve_lease_release(struct serve_lease *l, const struct serve_run *run) { (void)l, (void)run; }
+void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status)
+{
+    (void)l, (void)run, (void)status;
+}
+
+void serve_lease_hand_back(struct serve_lease *l, const struct serve_run *run)
+{
+    (void)l, (void)run;
+}
 
 void serve_lease_take_over(struct serve_lease *l, struct serve *s) { (void)l, (void)s; }
 #endif

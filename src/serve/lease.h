@@ -26,8 +26,12 @@ void serve_lease_destroy(struct serve_lease *l);
  * Heartbeats keep the lease alive until serve_lease_release. Thread-safe. */
 bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t tick,
                          struct arus_error *err);
-/* The run ended (run->tick != 0, leased): mark its lease done. */
-void serve_lease_release(struct serve_lease *l, const struct serve_run *run);
+/* The leased run (run->tick != 0) ended with status ("ok", "failed", "skipped"): mark its
+ * lease done, recording the run id and status. */
+void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status);
+/* The leased run never started (cancelled at shutdown): let the lease expire now, so another
+ * process takes the tick over. */
+void serve_lease_hand_back(struct serve_lease *l, const struct serve_run *run);
 
 /* Expired, unfinished leases of other processes (their holder died): queue a run of each
  * such pipeline for its tick on s (s->mu not held). Called periodically by the main loop. */

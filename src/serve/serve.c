@@ -259,8 +259,11 @@ static bool drain(struct serve *s)
         next = r->next;
         r->status = "cancelled";
         r->finished_at = (double)s->now();
+        if (s->lease && r->tick)
+            serve_lease_hand_back(s->lease, r);
         r->next = s->runs;
         s->runs = r;
+        s->nruns++;
     }
     s->queue = s->queue_tail = NULL;
     int rc = 0;
@@ -289,7 +292,8 @@ static void serve_free(struct serve *s)
     serve_cfg_unref(s->cfg);
 }
 
-int serve_main(const char *config_path, struct arus_config *cfg, const char *listen)
+int serve_main(const char *config_path, struct arus_config *cfg, const char *listen,
+               struct arus_error *err)
 {
     struct serve s = {.config_path = config_path, .now = wall_clock};
     pthread_mutex_init(&s.mu, NULL);
@@ -299,24 +303,22 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     s.cfg->cfg = cfg;
     s.cfg->refs = 1;
     s.started_at = (double)s.now();
-    struct arus_error err;
-    arus_error_clear(&err);
     struct serve_http *http = NULL;
     pthread_t *threads = NULL;
     bool clean = true;
-    int rc = serve_settings_load(cfg, &s.set, &err);
+    int rc = serve_settings_load(cfg, &s.set, err);
     if (rc == ARUS_OK && listen)
         snprintf(s.set.listen, sizeof s.set.listen, "%s", listen);
     if (rc == ARUS_OK && s.set.api_token)
         s.api_token = arus_xstrdup(s.set.api_token);
     if (rc == ARUS_OK)
-        rc = startup_checks(&s, &err);
+        rc = startup_checks(&s, err);
     if (rc == ARUS_OK)
-        rc = serve_sched_init(&s.sched, cfg, s.now(), &err);
+        rc = serve_sched_init(&s.sched, cfg, s.now(), err);
     if (rc == ARUS_OK)
-        rc = serve_webhooks_create(cfg, &s.hooks, &err);
+        rc = serve_webhooks_create(cfg, &s.hooks, err);
     if (rc == ARUS_OK && s.set.coordination)
-        rc = serve_lease_create(cfg, s.set.coordination, s.set.lease_seconds, &s.lease, &err);
+        rc = serve_lease_create(cfg, s.set.coordination, s.set.lease_seconds, &s.lease, err);
     /* Every thread started from here inherits the blocked signals; only sigtimedwait below
      * takes them. */
     sigset_t sigs;
@@ -327,13 +329,11 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (rc == ARUS_OK)
-        rc = serve_http_start(&s, s.set.listen, &http, &err);
+        rc = serve_http_start(&s, s.set.listen, &http, err);
     if (rc == ARUS_OK)
-        rc = serve_workers_start(&s, (int)s.set.workers, &threads, &err);
-    if (rc != ARUS_OK) {
-        fprintf(stderr, "arus: %s\n", err.msg);
+        rc = serve_workers_start(&s, (int)s.set.workers, &threads, err);
+    if (rc != ARUS_OK)
         goto out;
-    }
     arus_log(ARUS_LOG_WARN, "serve", "listening on http://%s (%zu pipelines, %lld workers)",
              s.set.listen, cfg->npipelines, (long long)s.set.workers);
     for (;;) {
@@ -367,5 +367,5 @@ out:
         _exit(0); /* workers still hold the state: no clean-up under their feet */
     free(threads);
     serve_free(&s);
-    return rc == ARUS_OK ? 0 : rc == ARUS_ECONFIG ? 3 : rc == ARUS_ECONNECT ? 4 : 1;
+    return rc;
 }

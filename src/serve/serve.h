@@ -98,10 +98,13 @@ struct serve {
     struct serve_lease *lease;
 };
 
-/* Run the service until SIGTERM/SIGINT (then 0) or a startup failure (an exit code, message
- * printed). cfg is owned by serve from here on; config_path is reread on SIGHUP; listen
- * overrides serve.listen when not NULL. */
-int serve_main(const char *config_path, struct arus_config *cfg, const char *listen);
+/* Run the service until SIGTERM/SIGINT (then ARUS_OK) or a startup failure (its code, with the
+ * message in err: ARUS_ECONFIG for settings, schedules, cycles, a non-loopback address without
+ * token; ARUS_EIO when it cannot listen; ARUS_ECONNECT when coordination's database is
+ * unreachable). cfg is owned by serve from here on (freed before returning); config_path is
+ * reread on SIGHUP; listen overrides serve.listen when not NULL. */
+int serve_main(const char *config_path, struct arus_config *cfg, const char *listen,
+               struct arus_error *err);
 
 /* Read the serve: section of cfg into set (defaults for what is absent). ARUS_ECONFIG
  * "FILE:LINE: serve.KEY: ..." on a bad value. Strings are borrowed from cfg. */
@@ -121,7 +124,9 @@ void serve_cfg_unref(struct serve_cfg *c);
 
 /* ---- workers.c */
 
-/* Start n worker threads taking runs from s->queue. Returns ARUS_OK or ARUS_EINTERNAL. */
+/* Start n worker threads taking runs from s->queue; they stop when s->stopping is set and
+ * s->work broadcast, and the caller joins them from *threads (n entries, caller frees). On
+ * failure (ARUS_EINTERNAL) the started ones are stopped and joined and *threads is NULL. */
 int serve_workers_start(struct serve *s, int n, pthread_t **threads, struct arus_error *err);
 
 #endif

@@ -151,6 +151,13 @@ static int execute(struct serve *s, struct serve_cfg *c, struct serve_run *run,
     return rc;
 }
 
+/* A finished run's status for the engine's code: ARUS_EBUSY means another process held the
+ * pipeline lock, so the run did nothing. */
+static const char *run_status(int rc)
+{
+    return rc == ARUS_OK ? "ok" : rc == ARUS_EBUSY ? "skipped" : "failed";
+}
+
 /* Record the outcome of run and queue what depends on it (s->mu held). */
 static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_sync_report *r,
                    const struct wm_times *wm, const struct arus_error *err)
@@ -160,7 +167,7 @@ static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_s
     run->ntables = r->ntables;
     r->tables = NULL;
     r->ntables = 0;
-    run->status = rc == ARUS_OK ? "ok" : rc == ARUS_EBUSY ? "skipped" : "failed";
+    run->status = run_status(rc);
     if (rc)
         snprintf(run->error, sizeof run->error, "%s", err->msg);
     int i = serve_sched_find(&s->sched, run->pipeline);
@@ -212,7 +219,7 @@ static void *worker_main(void *arg)
         arus_error_clear(&err);
         int rc = execute(s, c, run, &report, &wm, &err);
         if (s->lease && run->tick)
-            serve_lease_release(s->lease, run);
+            serve_lease_release(s->lease, run, run_status(rc));
 
         pthread_mutex_lock(&s->mu);
         finish(s, run, rc, &report, &wm, &err);
@@ -229,8 +236,19 @@ static void *worker_main(void *arg)
 int serve_workers_start(struct serve *s, int n, pthread_t **threads, struct arus_error *err)
 {
     *threads = arus_xcalloc((size_t)n, sizeof **threads);
-    for (int i = 0; i < n; i++)
-        if (pthread_create(&(*threads)[i], NULL, worker_main, s) != 0)
-            return arus_error_set(err, ARUS_EINTERNAL, "cannot start worker thread %d", i + 1);
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&(*threads)[i], NULL, worker_main, s) == 0)
+            continue;
+        /* Stop and join the ones already running: the caller joins nothing. */
+        pthread_mutex_lock(&s->mu);
+        s->stopping = true;
+        pthread_cond_broadcast(&s->work);
+        pthread_mutex_unlock(&s->mu);
+        for (int k = 0; k < i; k++)
+            pthread_join((*threads)[k], NULL);
+        free(*threads);
+        *threads = NULL;
+        return arus_error_set(err, ARUS_EINTERNAL, "cannot start worker thread %d", i + 1);
+    }
     return ARUS_OK;
 }

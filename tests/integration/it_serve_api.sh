@@ -46,12 +46,12 @@ URL=http://127.0.0.1:$PORT
 start_serve s1 "$WORK/arus.yml" "$PORT" ARUS_FAULT=after_commit:1 ARUS_FAULT_ACTION=sleep:3
 
 # ---- run now; 409 while it is queued or running; the run page while it runs
-api POST "$URL/api/v1/pipelines/slow/runs"
-expect 202 "trigger slow"
-SLOW_RUN=$(json 'j["run_id"]')
-api POST "$URL/api/v1/pipelines/slow/runs"
-expect 409 "second trigger while running"
-[ "$(json 'j["error"]')" = 'pipeline "slow" is already queued or running' ] || fail "409 message: $BODY"
+# (both requests from one curl, a moment apart)
+curl -s -X POST -w '\n%{http_code}\n' "$URL/api/v1/pipelines/slow/runs" "$URL/api/v1/pipelines/slow/runs" >"$WORK/two"
+assert_eq "$(sed -n 2p "$WORK/two")" 202 "trigger slow"
+assert_eq "$(sed -n 4p "$WORK/two")" 409 "second trigger while queued or running"
+SLOW_RUN=$(sed -n 1p "$WORK/two" | python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
+assert_eq "$(sed -n 3p "$WORK/two")" '{"error":"pipeline \"slow\" is already queued or running"}' "409 body"
 api GET "$URL/api/v1/runs/$SLOW_RUN"
 expect 200 "run while running"
 case $(json 'j["status"]') in running | queued) ;; *) fail "slow run status: $BODY" ;; esac
