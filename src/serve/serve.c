@@ -199,11 +199,12 @@ static void reload(struct serve *s)
  * database is asked without s->mu held). */
 static void fire(struct serve *s, int64_t now)
 {
-    size_t due[256], n;
-    char *names[256];
-    int64_t ticks[256];
     pthread_mutex_lock(&s->mu);
-    n = serve_sched_tick(&s->sched, now, due, 256);
+    size_t cap = s->sched.njobs + 1;
+    size_t *due = arus_xcalloc(cap, sizeof *due);
+    char **names = arus_xcalloc(cap, sizeof *names);
+    int64_t *ticks = arus_xcalloc(cap, sizeof *ticks);
+    size_t n = serve_sched_tick(&s->sched, now, due, cap);
     for (size_t k = 0; k < n; k++) {
         names[k] = arus_xstrdup(s->sched.jobs[due[k]].name);
         ticks[k] = s->sched.jobs[due[k]].fired_at;
@@ -212,19 +213,27 @@ static void fire(struct serve *s, int64_t now)
     for (size_t k = 0; k < n; k++) {
         struct arus_error err;
         arus_error_clear(&err);
+        /* Without the database no tick is run: running unleased could run it twice. */
         bool ours = !s->lease || serve_lease_acquire(s->lease, names[k], ticks[k], &err);
         if (err.msg[0])
-            arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": %s", names[k], err.msg);
+            arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": tick not run: %s", names[k],
+                     err.msg);
         pthread_mutex_lock(&s->mu);
-        int j = serve_sched_find(&s->sched, names[k]);
-        if (ours) {
+        int j = serve_sched_find(&s->sched, names[k]); /* (a reload may have removed it) */
+        if (ours && j >= 0)
             serve_enqueue(s, names[k], "schedule")->tick = s->lease ? ticks[k] : 0;
-        } else if (j >= 0 && s->sched.jobs[j].state == SERVE_QUEUED) {
+        else if (j >= 0 && s->sched.jobs[j].state == SERVE_QUEUED)
             s->sched.jobs[j].state = SERVE_IDLE; /* another process runs this tick */
-        }
         pthread_mutex_unlock(&s->mu);
+        if (ours && j < 0 && s->lease) {
+            struct serve_run gone = {.pipeline = names[k], .tick = ticks[k]};
+            serve_lease_release(s->lease, &gone, "skipped");
+        }
         free(names[k]);
     }
+    free(ticks);
+    free(names);
+    free(due);
 }
 
 /* Fire due ticks; returns how long to sleep (seconds, at most 1 with coordination). */
