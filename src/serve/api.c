@@ -497,9 +497,10 @@ static void post_action(struct serve *s, size_t i, const char *action, struct se
         respond_json(resp, 202, o);
         return;
     }
-    j->paused = strcmp(action, "pause") == 0;
+    serve_sched_set_paused(&s->sched, i, strcmp(action, "pause") == 0, s->now());
     json_object *o = pipeline_json(s, i);
     pthread_mutex_unlock(&s->mu);
+    serve_wake(s);
     respond_json(resp, 200, o);
 }
 

@@ -166,6 +166,16 @@ int serve_sched_trigger(struct serve_sched *s, size_t i)
     return ARUS_OK;
 }
 
+void serve_sched_set_paused(struct serve_sched *s, size_t i, bool paused, int64_t now)
+{
+    struct serve_job *j = &s->jobs[i];
+    if (j->paused && !paused && j->scheduled && !serve_cron_next(&j->cron, now, &j->next_fire)) {
+        j->next_fire = 0;
+        j->scheduled = false;
+    }
+    j->paused = paused;
+}
+
 void serve_sched_started(struct serve_sched *s, size_t i)
 {
     struct serve_job *j = &s->jobs[i];

@@ -60,6 +60,10 @@ size_t serve_sched_tick(struct serve_sched *s, int64_t now, size_t *due, size_t 
 /* Queue job i now (run now). ARUS_EBUSY when it is already queued or running. */
 int serve_sched_trigger(struct serve_sched *s, size_t i);
 
+/* Pause or resume job i at time now. A resumed job's next fire time is computed from now (the
+ * ticks it missed while paused are not run). */
+void serve_sched_set_paused(struct serve_sched *s, size_t i, bool paused, int64_t now);
+
 /* Job i left the queue and started: its dependency marks start over. */
 void serve_sched_started(struct serve_sched *s, size_t i);
 

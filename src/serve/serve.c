@@ -84,6 +84,8 @@ struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *t
     return run;
 }
 
+void serve_wake(struct serve *s) { pthread_kill(s->main_thread, SIGUSR1); }
+
 struct serve_pstat *serve_pstat(struct serve *s, const char *name)
 {
     for (size_t i = 0; i < s->npstats; i++)
@@ -335,7 +337,9 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGUSR1); /* serve_wake */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    s.main_thread = pthread_self();
     signal(SIGPIPE, SIG_IGN);
     if (rc == ARUS_OK)
         rc = serve_http_start(&s, s.set.listen, &http, err);

@@ -93,7 +93,8 @@ struct serve {
     int in_flight;
     bool stopping;
     double started_at;
-    int64_t (*now)(void); /* the clock (Unix seconds); tests may replace it */
+    int64_t (*now)(void);  /* the clock (Unix seconds); tests may replace it */
+    pthread_t main_thread; /* runs the schedule; serve_wake interrupts its sleep */
     struct serve_webhooks *hooks;
     struct serve_lease *lease;
 };
@@ -117,6 +118,8 @@ int serve_settings_load(const struct arus_config *cfg, struct serve_settings *se
 struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *trigger);
 /* The statistics slot of pipeline name (created on first use). */
 struct serve_pstat *serve_pstat(struct serve *s, const char *name);
+/* The schedule changed (pause, resume): make the main loop compute its next wake-up now. */
+void serve_wake(struct serve *s);
 /* The kept run with this id, or NULL. */
 struct serve_run *serve_find_run(struct serve *s, const char *id);
 /* Drop the config reference taken by a worker. */

@@ -61,6 +61,14 @@ static void test_ticks_and_skips(void)
     CHECK_INT(s.jobs[1].skipped_ticks, 0);
     CHECK_INT(serve_sched_trigger(&s, 2), ARUS_OK);
     CHECK_INT(serve_sched_trigger(&s, 2), ARUS_EBUSY);
+    /* Resumed later: the ticks missed while paused are not run, the next one is from now. */
+    CHECK_INT(s.jobs[1].next_fire, T0 + 3660);
+    serve_sched_set_paused(&s, 1, false, T0 + 7230);
+    CHECK(!s.jobs[1].paused);
+    CHECK_INT(s.jobs[1].next_fire, T0 + 7260);
+    CHECK_INT(serve_sched_next_wake(&s), T0 + 3900); /* a, */5 */
+    serve_sched_set_paused(&s, 0, true, T0 + 7230);
+    CHECK(s.jobs[0].paused);
     CHECK_INT(serve_sched_find(&s, "c"), 2);
     CHECK_INT(serve_sched_find(&s, "zz"), -1);
     serve_sched_cleanup(&s);
