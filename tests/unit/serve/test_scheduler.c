@@ -66,7 +66,7 @@ static void test_ticks_and_skips(void)
     serve_sched_set_paused(&s, 1, false, T0 + 7230);
     CHECK(!s.jobs[1].paused);
     CHECK_INT(s.jobs[1].next_fire, T0 + 7260);
-    CHECK_INT(serve_sched_next_wake(&s), T0 + 3900); /* a, */5 */
+    CHECK_INT(serve_sched_next_wake(&s), T0 + 3900); /* a (every 5 minutes) comes first */
     serve_sched_set_paused(&s, 0, true, T0 + 7230);
     CHECK(s.jobs[0].paused);
     CHECK_INT(serve_sched_find(&s, "c"), 2);
