@@ -90,7 +90,7 @@ void serve_metrics_render(struct serve *s, struct arus_strbuf *out)
     per_pipeline(out, s, "arus_runs_failed_total", "counter", "Runs that failed.", 0);
     per_pipeline(out, s, "arus_runs_succeeded_total", "counter", "Runs that succeeded.", 1);
     per_pipeline(out, s, "arus_last_success_timestamp_seconds", "gauge",
-                 "Unix time the last successful run ended (0: none since start).", 2);
+                 "Unix time the last successful run ended (0: none known).", 2);
     per_pipeline(out, s, "arus_skipped_ticks_total", "counter",
                  "Scheduled ticks skipped because the pipeline was still queued or running.", 3);
     per_pipeline(out, s, "arus_pipeline_paused", "gauge", "1 while the pipeline is paused.", 4);

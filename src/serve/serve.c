@@ -111,7 +111,7 @@ struct serve_run *serve_find_run(struct serve *s, const char *id)
     return NULL;
 }
 
-static void run_free(struct serve_run *r)
+void serve_run_free(struct serve_run *r)
 {
     free(r->pipeline);
     free(r->tables);
@@ -127,7 +127,7 @@ static void trim_runs(struct serve *s)
         struct serve_run *r = *p;
         if (++kept > SERVE_MAX_RUNS && r->finished_at > 0) {
             *p = r->next;
-            run_free(r);
+            serve_run_free(r);
             s->nruns--;
         } else {
             p = &r->next;
@@ -290,7 +290,7 @@ static void serve_free(struct serve *s)
     serve_sched_cleanup(&s->sched);
     for (struct serve_run *r = s->runs, *next; r; r = next) {
         next = r->next;
-        run_free(r);
+        serve_run_free(r);
     }
     for (size_t i = 0; i < s->npstats; i++) {
         for (size_t t = 0; t < s->pstats[i].ntables; t++)
@@ -315,8 +315,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     s.cfg->refs = 1;
     s.started_at = (double)s.now();
     struct serve_http *http = NULL;
-    pthread_t *threads = NULL;
-    bool clean = true;
+    pthread_t *threads = NULL, history;
+    bool clean = true, history_started = false;
     int rc = serve_settings_load(cfg, &s.set, err);
     if (rc == ARUS_OK && listen)
         snprintf(s.set.listen, sizeof s.set.listen, "%s", listen);
@@ -345,6 +345,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
         rc = serve_http_start(&s, s.set.listen, &http, err);
     if (rc == ARUS_OK)
         rc = serve_workers_start(&s, (int)s.set.workers, &threads, err);
+    if (rc == ARUS_OK)
+        history_started = (rc = serve_history_start(&s, &history, err)) == ARUS_OK;
     if (rc != ARUS_OK)
         goto out;
     arus_log(ARUS_LOG_WARN, "serve", "listening on http://%s (%zu pipelines, %lld workers)",
@@ -371,9 +373,16 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
                  s.set.shutdown_timeout);
 out:
     serve_http_stop(http);
-    if (threads && clean)
+    if (threads && clean) {
+        pthread_mutex_lock(&s.mu); /* (already so, unless startup failed after the workers) */
+        s.stopping = true;
+        pthread_cond_broadcast(&s.work);
+        pthread_mutex_unlock(&s.mu);
         for (int64_t i = 0; i < s.set.workers; i++)
             pthread_join(threads[i], NULL);
+    }
+    if (history_started && clean)
+        pthread_join(history, NULL);
     serve_webhooks_destroy(s.hooks);
     serve_lease_destroy(s.lease);
     if (!clean)

@@ -125,6 +125,16 @@ struct serve_run *serve_find_run(struct serve *s, const char *id);
 /* Drop the config reference taken by a worker. */
 void serve_cfg_unref(struct serve_cfg *c);
 
+/* Free a run that is in no list. */
+void serve_run_free(struct serve_run *r);
+
+/* ---- history.c */
+
+/* Start the thread that reads each pipeline's newest run from its destination's history (for
+ * pipelines this process has not run yet), stopping early once s->stopping is set; the caller
+ * joins it. ARUS_EINTERNAL when it cannot start. */
+int serve_history_start(struct serve *s, pthread_t *thread, struct arus_error *err);
+
 /* ---- workers.c */
 
 /* Start n worker threads taking runs from s->queue; they stop when s->stopping is set and

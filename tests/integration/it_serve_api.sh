@@ -188,6 +188,9 @@ write_cfg "  api_token: \"$TOKEN\"" ""
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 start_serve s2 "$WORK/arus.yml" "$PORT"
+# After a restart the last runs come from the destinations' history.
+wait_for 'api GET "$URL/api/v1/pipelines" -H "Authorization: Bearer $TOKEN" && [ "$(json "[p for p in j[\"pipelines\"] if p[\"name\"]==\"slow\"][0][\"last_run\"][\"trigger\"]")" = history ]'
+[ "$(json '[p for p in j["pipelines"] if p["name"]=="slow"][0]["last_run"]["run_id"]')" = "$SLOW_RUN" ] || fail "slow's last run from history: $BODY"
 api GET "$URL/api/v1/pipelines"
 expect 401 "no token"
 api GET "$URL/api/v1/pipelines" -H "Authorization: Bearer wrong-token-wrong-token"

@@ -65,7 +65,7 @@ static void test_golden(void)
               "# TYPE arus_runs_succeeded_total counter\n"
               "arus_runs_succeeded_total{pipeline=\"p\\\"1\"} 2\n"
               "# HELP arus_last_success_timestamp_seconds Unix time the last successful run "
-              "ended (0: none since start).\n"
+              "ended (0: none known).\n"
               "# TYPE arus_last_success_timestamp_seconds gauge\n"
               "arus_last_success_timestamp_seconds{pipeline=\"p\\\"1\"} 1767225500\n"
               "# HELP arus_skipped_ticks_total Scheduled ticks skipped because the pipeline was "
