@@ -2,7 +2,8 @@
  * per-pipeline statistics) behind one mutex, and the entry point the CLI calls. The other
  * files of src/serve/ each do one job on this state: workers.c runs queued pipelines,
  * http.c/api.c answer HTTP, metrics.c renders /metrics, webhooks.c sends alerts, lease.c
- * coordinates several processes. */
+ * coordinates several processes, history.c reads the last runs from before a start;
+ * scheduler.c and cron.c decide when pipelines run. */
 #ifndef ARUS_SERVE_SERVE_H
 #define ARUS_SERVE_SERVE_H
 
