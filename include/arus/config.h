@@ -124,6 +124,12 @@ struct arus_pipeline {
     const char *hash_key;             /* hash_key: the HMAC key of hash_columns (from ${VAR}) */
     enum arus_schema_policy schema_changes;  /* default evolve */
     enum arus_dropped_policy dropped_columns; /* default keep */
+    /* `arus serve` settings (checked by serve: cron syntax, time zone, dependency cycles). */
+    const char *schedule;             /* cron expression or @descriptor; NULL = none */
+    const char *timezone;             /* IANA name for schedule; NULL = UTC */
+    bool paused;                      /* default false */
+    const char **depends_on;          /* pipelines (defined in the file) this one runs after */
+    size_t ndepends_on;
     const struct arus_cfg_node *node;
     const char *sync_mode;            /* pipeline default: NULL (detect) | "full_refresh" |
                                          "incremental" | "cdc"; a table's own sync_mode wins */
@@ -145,6 +151,7 @@ struct arus_config {
     size_t ndestinations;
     struct arus_pipeline *pipelines;
     size_t npipelines;
+    const struct arus_cfg_node *serve; /* the `serve:` map (read by arus serve), or NULL */
     struct arus_cfg_node *root;
     struct arus_arena *arena;         /* owns everything above */
 };

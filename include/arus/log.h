@@ -12,7 +12,16 @@ enum arus_log_level {
 };
 
 void arus_log_set_level(enum arus_log_level level);
+/* The level lines are formatted at on the calling thread: the process level, or the level of
+ * the thread's sink when that is higher. */
 enum arus_log_level arus_log_get_level(void);
+
+/* A per-thread log sink: receives every line logged on the calling thread at `level` or more
+ * important (as formatted for stderr, without the newline), in addition to stderr, which still
+ * gets only lines at the process level. `arus serve` keeps each run's lines this way. fn NULL
+ * removes the sink. ctx is borrowed until the sink is removed. */
+typedef void (*arus_log_sink_fn)(void *ctx, const char *line);
+void arus_log_set_thread_sink(arus_log_sink_fn fn, void *ctx, enum arus_log_level level);
 /* Parse "error|warn|info|debug|trace"; returns -1 if unknown. */
 int arus_log_level_parse(const char *s);
 

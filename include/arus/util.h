@@ -48,7 +48,8 @@ bool arus_utf8_valid(const char *s, size_t n);
 /* Test-only fault injection. ARUS_FAULT="point:count" makes the count-th call (1-based) of
  * arus_fault(point) return true; the engine then fails or aborts there. In builds without
  * ARUS_FAULT_INJECTION it is always false. ARUS_FAULT_ACTION=abort makes the process
- * _exit(99) at the point instead (simulates a crash without clean-up). */
+ * _exit(99) at the point instead (simulates a crash without clean-up); ARUS_FAULT_ACTION=sleep:N
+ * makes that hit sleep N seconds and go on (a slow step, to signal a process mid-run). */
 bool arus_fault(const char *point);
 
 #endif

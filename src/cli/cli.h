@@ -59,5 +59,6 @@ int cmd_verify(const struct cli *cli);
 int cmd_cdc(const struct cli *cli);
 int cmd_reset(const struct cli *cli);
 int cmd_dead_letters(const struct cli *cli);
+int cmd_serve(const struct cli *cli);
 
 #endif

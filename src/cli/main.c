@@ -31,6 +31,8 @@ static const char usage[] =
     "                             forget stored watermarks: the next sync reloads in full\n"
     "  dead-letters PIPELINE [--table T] [--replay]\n"
     "                             list refused rows with the reason; --replay loads them again\n"
+    "  serve [--listen HOST:PORT] run pipelines on schedules with a REST API, metrics and\n"
+    "                             a web console (default 127.0.0.1:8420)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (default: $ARUS_CONFIG or ./arus.yml)\n"
@@ -122,6 +124,7 @@ static const struct {
     {"verify", cmd_verify},
     {"cdc", cmd_cdc},
     {"reset", cmd_reset},           {"dead-letters", cmd_dead_letters},
+    {"serve", cmd_serve},
 };
 
 int main(int argc, char **argv)

@@ -106,10 +106,11 @@ static int validate(struct arus_config *cfg, struct arus_error *err)
                               root->file, root->line);
     for (size_t i = 0; i < root->nchildren; i++) {
         const char *k = root->children[i]->key;
-        if (strcmp(k, "sources") && strcmp(k, "destinations") && strcmp(k, "pipelines"))
+        if (strcmp(k, "sources") && strcmp(k, "destinations") && strcmp(k, "pipelines") &&
+            strcmp(k, "serve"))
             return arus__cfg_fail(root->children[i], NULL, k, err,
-                                  "unknown top-level key (expected sources, destinations or "
-                                  "pipelines)");
+                                  "unknown top-level key (expected sources, destinations, "
+                                  "pipelines or serve)");
     }
     /* Endpoints first, whatever the order in the file: pipelines refer to them. */
     const struct arus_cfg_node *n;
@@ -120,6 +121,9 @@ static int validate(struct arus_config *cfg, struct arus_error *err)
         return rc;
     if ((n = arus_cfg_get(root, "pipelines")) && (rc = arus__cfg_load_pipelines(cfg, n, err)))
         return rc;
+    if ((n = arus_cfg_get(root, "serve")) && n->kind != ARUS_CFG_MAP)
+        return arus__cfg_fail(n, NULL, "serve", err, "expected a map of settings");
+    cfg->serve = n;
     return ARUS_OK;
 }
 

@@ -17,7 +17,8 @@ static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
     "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", "sync_mode", "cdc",
-    "exclude", "hash_key", "schema_changes", "dropped_columns", NULL,
+    "exclude", "hash_key", "schema_changes", "dropped_columns", "schedule", "timezone", "paused",
+    "depends_on", NULL,
 };
 static const char *const cdc_keys[] = {
     "slot", "publication", "create", "warn_retained_bytes", "max_latency", NULL,
@@ -426,6 +427,54 @@ static int load_selection(struct arus_arena *a, struct arus_pipeline *p, const c
     return rc;
 }
 
+/* schedule, timezone, paused (read by arus serve, which checks the cron syntax and the zone). */
+static int load_serve_options(struct arus_pipeline *p, const char *prefix, struct arus_error *err)
+{
+    int rc = opt_name(p->node, prefix, "schedule", &p->schedule, err);
+    if (rc == ARUS_OK)
+        rc = opt_name(p->node, prefix, "timezone", &p->timezone, err);
+    if (rc == ARUS_OK)
+        rc = arus_cfg_bool(p->node, "paused", &p->paused, err);
+    return rc;
+}
+
+/* depends_on: [pipeline, ...], each defined in the same file (cycles are checked by serve). */
+static int load_depends_on(struct arus_config *cfg, const struct arus_cfg_node *pipelines,
+                           struct arus_pipeline *p, const char *prefix, struct arus_error *err)
+{
+    const struct arus_cfg_node *list = arus_cfg_get(p->node, "depends_on");
+    if (!list)
+        return ARUS_OK;
+    if (list->kind == ARUS_CFG_SCALAR && list->scalar[0]) {
+        p->depends_on = arus_arena_alloc(cfg->arena, sizeof *p->depends_on);
+        p->depends_on[0] = list->scalar;
+        p->ndepends_on = 1;
+    } else if (list->kind == ARUS_CFG_LIST) {
+        p->depends_on = arus_arena_calloc(cfg->arena, list->nchildren + 1, sizeof *p->depends_on);
+        for (size_t i = 0; i < list->nchildren; i++) {
+            const struct arus_cfg_node *c = list->children[i];
+            if (c->kind != ARUS_CFG_SCALAR || !c->scalar[0])
+                return arus__cfg_fail(c, prefix, "depends_on", err, "expected a pipeline name");
+            p->depends_on[p->ndepends_on++] = c->scalar;
+        }
+    } else {
+        return arus__cfg_fail(list, prefix, "depends_on", err,
+                              "expected a pipeline name or a list of pipeline names");
+    }
+    for (size_t i = 0; i < p->ndepends_on; i++) {
+        char why[300];
+        if (strcmp(p->depends_on[i], p->name) == 0)
+            return arus__cfg_fail(list, prefix, "depends_on", err,
+                                  "a pipeline cannot depend on itself");
+        if (arus_cfg_get(pipelines, p->depends_on[i]))
+            continue;
+        snprintf(why, sizeof why, "pipeline \"%.200s\" is not defined under pipelines",
+                 p->depends_on[i]);
+        return arus__cfg_fail(list, prefix, "depends_on", err, why);
+    }
+    return ARUS_OK;
+}
+
 int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node *map,
                              struct arus_error *err)
 {
@@ -469,6 +518,10 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             rc = load_selection(cfg->arena, p, prefix, err);
         if (rc == ARUS_OK)
             rc = load_schema_policy(p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_serve_options(p, prefix, err);
+        if (rc == ARUS_OK)
+            rc = load_depends_on(cfg, map, p, prefix, err);
         if (rc)
             return rc;
     }

@@ -32,6 +32,9 @@ int arus_log_format_parse(const char *s)
         return ARUS_LOG_FORMAT_JSON;
     return -1;
 }
+static _Thread_local arus_log_sink_fn sink_fn;
+static _Thread_local void *sink_ctx;
+static _Thread_local enum arus_log_level sink_level;
 
 void arus_log_set_level(enum arus_log_level level)
 {
@@ -40,7 +43,14 @@ void arus_log_set_level(enum arus_log_level level)
 
 enum arus_log_level arus_log_get_level(void)
 {
-    return current_level;
+    return sink_fn && sink_level > current_level ? sink_level : current_level;
+}
+
+void arus_log_set_thread_sink(arus_log_sink_fn fn, void *ctx, enum arus_log_level level)
+{
+    sink_fn = fn;
+    sink_ctx = ctx;
+    sink_level = level;
 }
 
 int arus_log_level_parse(const char *s)
@@ -65,6 +75,13 @@ void arus__log_write(enum arus_log_level level, const char *component, const cha
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (sink_fn && level <= sink_level) {
+        char full[2200];
+        snprintf(full, sizeof full, "%s %-5s [%s] %s", ts, tags[level], component, line);
+        sink_fn(sink_ctx, full);
+    }
+    if (level > current_level)
+        return;
     if (current_format == ARUS_LOG_FORMAT_TEXT) {
         fprintf(stderr, "%s %-5s [%s] %s\n", ts, tags[level], component, line);
         return;

@@ -785,7 +785,10 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
                   struct arus_sync_report *report, struct arus_error *err)
 {
     memset(report, 0, sizeof *report);
-    arus_uuid_v4(report->run_id);
+    if (opt && opt->run_id)
+        snprintf(report->run_id, sizeof report->run_id, "%s", opt->run_id);
+    else
+        arus_uuid_v4(report->run_id);
     struct arus_arena *a = arus_arena_create(0);
     const char **tables = NULL;
     size_t ntables = 0;

@@ -264,6 +264,13 @@ bool arus_fault(const char *point)
         fprintf(stderr, "arus: injected crash at %s\n", point);
         _exit(99);
     }
+    if (action && strncmp(action, "sleep:", 6) == 0) {
+        /* A slow step, not a failure: long enough to signal the process in the middle. */
+        struct timespec ts = {.tv_sec = strtol(action + 6, NULL, 10)};
+        while (nanosleep(&ts, &ts) != 0) {
+        }
+        return false;
+    }
     return true;
 #else
     (void)point;

@@ -206,7 +206,7 @@ static void test_structure_errors(void)
 {
     expect_error_str("source:\n  a: {type: fakesrc}\n",
                      "t.yml:1: source: unknown top-level key (expected sources, "
-                     "destinations or pipelines)");
+                     "destinations, pipelines or serve)");
     expect_error_str("- a\n- b\n", "t.yml:1: expected a map with sources");
     expect_error_str("sources: [a]\n", "t.yml:1: sources: expected a map of name -> settings");
     expect_error_str("sources:\n  a: 1\n", "t.yml:2: sources.a: expected a map of settings");

@@ -1,0 +1,146 @@
+/* `arus serve`: the shared state of the service (config, scheduler, run queue, recent runs,
+ * per-pipeline statistics) behind one mutex, and the entry point the CLI calls. The other
+ * files of src/serve/ each do one job on this state: workers.c runs queued pipelines,
+ * http.c/api.c answer HTTP, metrics.c renders /metrics, webhooks.c sends alerts, lease.c
+ * coordinates several processes, history.c reads the last runs from before a start;
+ * scheduler.c and cron.c decide when pipelines run. */
+#ifndef ARUS_SERVE_SERVE_H
+#define ARUS_SERVE_SERVE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arus/arus.h"
+#include "serve/scheduler.h"
+
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:8420"
+#define SERVE_MAX_RUNS       500        /* recent runs kept in memory (with their log lines) */
+#define SERVE_MAX_LOG        (64 << 10) /* log bytes kept per run */
+#define SERVE_NBUCKETS       8          /* run duration histogram buckets, the last is +Inf */
+
+/* Upper bounds (seconds) of the first SERVE_NBUCKETS - 1 duration buckets (metrics.c). */
+extern const double serve_duration_buckets[SERVE_NBUCKETS - 1];
+
+struct serve_webhooks;
+struct serve_lease;
+
+/* A loaded config shared by the runs started while it was current (SIGHUP swaps it). */
+struct serve_cfg {
+    struct arus_config *cfg;
+    int refs;
+};
+
+/* One run started by serve: queued -> running -> ok | failed | skipped (the pipeline lock was
+ * held elsewhere) | cancelled (still queued at shutdown). */
+struct serve_run {
+    char id[37];
+    char *pipeline;
+    const char *trigger; /* "schedule" | "api" | "dependency" (static) */
+    const char *status;  /* static */
+    int64_t tick;        /* the scheduled fire time it runs for (leased), 0 = not scheduled */
+    double queued_at, started_at, finished_at; /* Unix seconds; 0 = not yet */
+    struct arus_table_report *tables;
+    size_t ntables;
+    char error[ARUS_ERROR_MSG_MAX];
+    struct arus_strbuf log; /* the run's log lines, '\n'-separated */
+    struct serve_run *next; /* newer -> older (s->runs), or the queue order (s->queue) */
+};
+
+struct serve_table_stat {
+    char *table;
+    int64_t extracted, loaded, deleted, dead_lettered; /* totals since start */
+    double watermark_at; /* a time watermark as Unix seconds (after the last run), 0 = none */
+};
+
+/* Statistics of one pipeline by name; they outlive reloads. */
+struct serve_pstat {
+    char *name;
+    int64_t runs_ok, runs_failed;
+    double last_success; /* Unix seconds, 0 = none */
+    uint64_t buckets[SERVE_NBUCKETS];
+    double duration_sum;
+    uint64_t duration_count;
+    struct serve_table_stat *tables;
+    size_t ntables;
+    bool last_ok, has_last;
+    char last_run_id[37];
+};
+
+struct serve_settings {
+    char listen[256];
+    const char *api_token; /* NULL = no authentication (loopback only) */
+    int64_t workers;
+    double shutdown_timeout;
+    const char *coordination; /* PostgreSQL endpoint name, NULL = one process */
+    double lease_seconds;     /* lease validity without a heartbeat */
+};
+
+struct serve {
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a run was queued, or stopping */
+    pthread_cond_t idle; /* a run ended */
+    const char *config_path;
+    struct serve_cfg *cfg;     /* current config */
+    struct serve_settings set; /* its strings are only read at start (they live in the first
+                                  config); the token in force is api_token */
+    char *api_token;           /* owned; NULL = no authentication; replaced by SIGHUP */
+    struct serve_sched sched;
+    struct serve_run *queue, *queue_tail;
+    struct serve_run *runs; /* every run kept, newest first */
+    size_t nruns;
+    struct serve_pstat *pstats;
+    size_t npstats;
+    int in_flight;
+    bool stopping;
+    double started_at;
+    int64_t (*now)(void);  /* the clock (Unix seconds); tests may replace it */
+    pthread_t main_thread; /* runs the schedule; serve_wake interrupts its sleep */
+    struct serve_webhooks *hooks;
+    struct serve_lease *lease;
+};
+
+/* Run the service until SIGTERM/SIGINT (then ARUS_OK) or a startup failure (its code, with the
+ * message in err: ARUS_ECONFIG for settings, schedules, cycles, a non-loopback address without
+ * token; ARUS_EIO when it cannot listen; ARUS_ECONNECT when coordination's database is
+ * unreachable). cfg is owned by serve from here on (freed before returning); config_path is
+ * reread on SIGHUP; listen overrides serve.listen when not NULL. */
+int serve_main(const char *config_path, struct arus_config *cfg, const char *listen,
+               struct arus_error *err);
+
+/* Read the serve: section of cfg into set (defaults for what is absent). ARUS_ECONFIG
+ * "FILE:LINE: serve.KEY: ..." on a bad value. Strings are borrowed from cfg. */
+int serve_settings_load(const struct arus_config *cfg, struct serve_settings *set,
+                        struct arus_error *err);
+
+/* ---- with s->mu held */
+
+/* Queue a run of pipeline name (trigger: a static string) with a new run id; returns it. */
+struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *trigger);
+/* The statistics slot of pipeline name (created on first use). */
+struct serve_pstat *serve_pstat(struct serve *s, const char *name);
+/* The schedule changed (pause, resume): make the main loop compute its next wake-up now. */
+void serve_wake(struct serve *s);
+/* The kept run with this id, or NULL. */
+struct serve_run *serve_find_run(struct serve *s, const char *id);
+/* Drop the config reference taken by a worker. */
+void serve_cfg_unref(struct serve_cfg *c);
+
+/* Free a run that is in no list. */
+void serve_run_free(struct serve_run *r);
+
+/* ---- history.c */
+
+/* Start the thread that reads each pipeline's newest run from its destination's history (for
+ * pipelines this process has not run yet), stopping early once s->stopping is set; the caller
+ * joins it. ARUS_EINTERNAL when it cannot start. */
+int serve_history_start(struct serve *s, pthread_t *thread, struct arus_error *err);
+
+/* ---- workers.c */
+
+/* Start n worker threads taking runs from s->queue; they stop when s->stopping is set and
+ * s->work broadcast, and the caller joins them from *threads (n entries, caller frees). On
+ * failure (ARUS_EINTERNAL) the started ones are stopped and joined and *threads is NULL. */
+int serve_workers_start(struct serve *s, int n, pthread_t **threads, struct arus_error *err);
+
+#endif
