@@ -30,6 +30,8 @@ for d in $dsts; do
     pid1=$!
     "$ARUS" -c "$WORK/arus.yml" sync "$p2" >"$WORK/p2.out" 2>&1 &
     pid2=$!
+    # a failing check below must not leave p1 stopped, holding its transaction open
+    on_exit "kill -CONT $pid1 2>/dev/null; kill $pid1 $pid2 2>/dev/null"
     # Once p1 has loaded rows (so it holds its lock) it is frozen with SIGSTOP, which keeps it
     # "running" for as long as the busy check takes, then thawed to finish normally.
     for _ in $(seq 300); do

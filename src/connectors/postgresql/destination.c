@@ -308,26 +308,52 @@ static void pg_state_create(struct arus_strbuf *sb, const struct arus_state_tabl
 }
 
 /* Columns newer versions appended to t (arus_state_table.nfirst), added to a table made by an
- * older one. */
+ * older one. ALTER TABLE takes an ACCESS EXCLUSIVE lock even when the column exists (IF NOT
+ * EXISTS), which would queue every sync start behind the open batch transactions of the
+ * pipelines running meanwhile: only a table that lacks the column is altered. The names are
+ * arus's own constants (state.h), never user input. */
 static void pg_state_migrate(struct arus_strbuf *sb, const struct arus_state_table *t)
 {
     for (size_t i = t->nfirst; i < t->ncolumns; i++) {
-        arus_strbuf_puts(sb, ";ALTER TABLE ");
+        arus_strbuf_puts(sb, ";DO $arus$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE "
+                             "attrelid = '");
         arus__pg_qualified(sb, ARUS_STATE_SCHEMA, t->name);
-        arus_strbuf_puts(sb, " ADD COLUMN IF NOT EXISTS ");
+        arus_strbuf_appendf(sb, "'::regclass AND attname = '%s' AND NOT attisdropped) THEN "
+                                "ALTER TABLE ",
+                            t->columns[i].name);
+        arus__pg_qualified(sb, ARUS_STATE_SCHEMA, t->name);
+        arus_strbuf_puts(sb, " ADD COLUMN ");
         pg_state_column(sb, &t->columns[i]);
+        arus_strbuf_puts(sb, "; END IF; END$arus$");
     }
 }
 
-/* Concurrent first runs would race on the catalog; the transaction-scoped advisory lock makes
- * the CREATEs take turns. The whole string runs as one implicit transaction. */
+/* Run the DDL string sql (one implicit transaction) while holding the session-level lock
+ * arus:ddl: concurrent first runs would race on the catalog (CREATE ... IF NOT EXISTS is not safe
+ * against a concurrent CREATE of the same name), so their CREATEs take turns. The lock is taken
+ * in a transaction of its own: the DDL's transaction then starts after the other session's
+ * commit and sees it (with the lock taken inside the same transaction, a schema this session
+ * had looked up before, e.g. by to_regclass, would still look missing to it). */
+static int pg_exec_ddl(struct pg_dest *d, const char *sql, const char *what, struct arus_error *err)
+{
+    int rc = arus__pg_exec(d->conn, "SELECT pg_advisory_lock(hashtext('arus:ddl'))",
+                           "take the DDL lock", err);
+    if (rc)
+        return rc;
+    rc = arus__pg_exec(d->conn, sql, what, err);
+    struct arus_error ignored;
+    arus_error_clear(&ignored);
+    int urc = arus__pg_exec(d->conn, "SELECT pg_advisory_unlock(hashtext('arus:ddl'))",
+                            "release the DDL lock", rc ? &ignored : err);
+    return rc ? rc : urc;
+}
+
 static int pg_ensure_state(struct arus_destination *base, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
     struct arus_strbuf *sql = &d->sql;
     arus_strbuf_reset(sql);
-    arus_strbuf_puts(sql, "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));"
-                          "CREATE SCHEMA IF NOT EXISTS ");
+    arus_strbuf_puts(sql, "CREATE SCHEMA IF NOT EXISTS ");
     arus_sql_quote_ident(sql, ARUS_STATE_SCHEMA, '"', false);
     arus_strbuf_putc(sql, ';');
     pg_state_create(sql, &arus_state_watermarks);
@@ -338,7 +364,7 @@ static int pg_ensure_state(struct arus_destination *base, struct arus_error *err
     arus_strbuf_puts(sql, " (pipeline, started_at DESC)");
     pg_state_migrate(sql, &arus_state_watermarks);
     pg_state_migrate(sql, &arus_state_runs);
-    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), "create arus_state tables", err);
+    return pg_exec_ddl(d, arus_strbuf_cstr(sql), "create arus_state tables", err);
 }
 
 static int pg_lock(struct arus_destination *base, const char *pipeline, struct arus_error *err)
@@ -455,7 +481,6 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
         (rc = pg_check_ident(target_schema, err)))
         return rc;
     arus_strbuf_reset(sql);
-    arus_strbuf_puts(sql, "SELECT pg_advisory_xact_lock(hashtext('arus:ddl'));");
     arus_strbuf_puts(sql, "CREATE SCHEMA IF NOT EXISTS ");
     pg_ident(sql, raw_schema);
     arus_strbuf_puts(sql, ";CREATE SCHEMA IF NOT EXISTS ");
@@ -472,7 +497,7 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
     }
     pg_create_sql(sql, target_schema, &n, s, !t->shadow);
     snprintf(what, sizeof what, "create tables for \"%s\" in \"%s\"", t->table, target_schema);
-    if ((rc = arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err)))
+    if ((rc = pg_exec_ddl(d, arus_strbuf_cstr(sql), what, err)))
         return rc;
     return t->shadow ? ARUS_OK : pg_add_missing_columns(d, target_schema, n.table, s, err);
 }
