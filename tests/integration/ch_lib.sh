@@ -27,4 +27,17 @@ YML
     for kv in "$@"; do echo "    $kv"; done
 }
 
+# ch_write_mysql_config <BODY: $WORK/arus.yml with the `mysrc` source of my_lib.sh (sourced
+# first) and pipeline `p` from it into `ch`, whose YAML body (indented 4) comes from stdin.
+ch_write_mysql_config() {
+    {
+        echo "sources:"
+        my_endpoint mysrc mysql "$MY_SRC"
+        echo "destinations:"
+        ch_destination
+        printf 'pipelines:\n  p:\n    source: mysrc\n    destination: ch\n'
+        cat
+    } >"$WORK/arus.yml"
+}
+
 q() { ch_sql "$1 FORMAT TSV"; }

@@ -7,15 +7,7 @@ source "$(dirname "$0")/lib.sh"
 SRC=$WORK/src.db
 DST=$WORK/wh.db
 write_cfg() {
-  cat >"$WORK/arus.yml" <<YML
-sources:
-  lite: {type: sqlite, path: $SRC}
-destinations:
-  wh: {type: sqlite, path: $DST}
-pipelines:
-  p:
-    source: lite
-    destination: wh
+  sqlite_write_config "$SRC" "$DST" <<YML
     tables: [items]
     batch_size: 10
     $1
