@@ -40,4 +40,17 @@ ch_write_mysql_config() {
     } >"$WORK/arus.yml"
 }
 
+# pg_to_servers_config_head: arus.yml up to "pipelines:" for the tests from PostgreSQL into
+# every server: source pgsrc (schema src) and destinations pgdst (pg_lib.sh), mydst (my_lib.sh)
+# and ch; the tests source those libraries first.
+pg_to_servers_config_head() {
+    echo "sources:"
+    pg_endpoint pgsrc postgresql 'schema: src'
+    echo "destinations:"
+    pg_endpoint pgdst postgresql
+    my_destination
+    ch_destination
+    echo "pipelines:"
+}
+
 q() { ch_sql "$1 FORMAT TSV"; }

@@ -28,13 +28,7 @@ pipe() { # NAME DESTINATION EXTRA...
     for kv in "$@"; do echo "    $kv"; done
 }
 {
-    echo "sources:"
-    pg_endpoint pgsrc postgresql 'schema: src'
-    echo "destinations:"
-    pg_endpoint pgdst postgresql
-    my_destination
-    ch_destination
-    echo "pipelines:"
+    pg_to_servers_config_head
     pipe p_pg pgdst "dropped_columns: null"
     pipe "${PIPE}" mydst "schema_changes: evolve"
     pipe p_ch ch

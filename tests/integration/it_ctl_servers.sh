@@ -21,13 +21,7 @@ SQL
 mys -e "CREATE TABLE \`$MY_AN\`.items (id int PRIMARY KEY, qty int CHECK (qty >= 0), updated_at datetime(6),
   _arus_run_id char(36) NOT NULL, _arus_synced_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
 {
-    echo "sources:"
-    pg_endpoint pgsrc postgresql 'schema: src'
-    echo "destinations:"
-    pg_endpoint pgdst postgresql
-    my_destination
-    ch_destination
-    echo "pipelines:"
+    pg_to_servers_config_head
     echo "  p_pg: {source: pgsrc, destination: pgdst, tables: [items], max_dead_letters: 10, batch_size: 8}"
     echo "  $PIPE: {source: pgsrc, destination: mydst, tables: [items], max_dead_letters: 10, batch_size: 8}"
     echo "  p_ch: {source: pgsrc, destination: ch, tables: [items], load_mode: raw+normalized}"
