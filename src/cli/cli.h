@@ -37,6 +37,48 @@ int cli_load_config(const struct cli *cli, struct arus_config **cfg);
 /* True if argv holds --help / -h. */
 bool cli_wants_help(int argc, char **argv);
 
+/* An option a verb accepts besides --help/-h and --json (which every verb accepts): a flag
+ * (sets *flag), a value (the next argument goes to *value) or a positive number (the next
+ * argument, parsed, goes to *number). Exactly one of flag, value, number is set. */
+struct cli_opt {
+    const char *name;  /* "--table" */
+    const char *alias; /* "-y", or NULL */
+    bool *flag;
+    const char **value;
+    long *number;
+};
+
+enum { CLI_MAX_POSITIONAL = 2 };
+
+/* What a verb accepts: the help printed on --help/-h, its options (ended by an entry without a
+ * name; NULL for none), its positional arguments (filled in order; a NULL slot ends them), and
+ * the message printed as "arus: VERB: <missing>" when the first one is absent (NULL: the verb
+ * checks itself). */
+struct cli_args {
+    const char *help;
+    const struct cli_opt *opts;
+    const char **pos[CLI_MAX_POSITIONAL];
+    const char *missing;
+};
+
+/* Parse the verb's arguments cli->argv[1..] against spec. False when the verb must end with
+ * *exit_code: 0 after printing the help, EXIT_USAGE after "arus: VERB: unexpected argument
+ * \"A\"" (or the missing message, or "OPT needs a positive number") on stderr. */
+bool cli_parse_args(const struct cli *cli, const struct cli_args *spec, int *exit_code);
+
+/* What a verb does with the loaded config: ARUS_OK, or a negative code with err set. */
+typedef int (*cli_run_fn)(const struct cli *cli, const struct arus_config *cfg, void *ctx,
+                          struct arus_error *err);
+/* Load the config, run fn, print its error: the exit status (0, or the one of the error). */
+int cli_run(const struct cli *cli, cli_run_fn fn, void *ctx);
+
+/* What a verb does once the destination of its pipeline p is connected. */
+typedef int (*cli_pipeline_fn)(const struct cli *cli, const struct arus_config *cfg,
+                               const struct arus_pipeline *p, struct arus_destination *dst,
+                               void *ctx, struct arus_error *err);
+/* cli_run() connecting the destination of pipeline `pipeline` (cli_open_pipeline) for fn. */
+int cli_run_pipeline(const struct cli *cli, const char *pipeline, cli_pipeline_fn fn, void *ctx);
+
 /* JSON output helpers: a string value (or null), and "key": prefixes. */
 void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool first);

@@ -73,62 +73,43 @@ static void print_status(const struct cli *cli, const char *pipeline,
            (long long)st->lag_bytes, lag, (long long)st->retained_bytes);
 }
 
-int cmd_cdc(const struct cli *cli)
+/* The verb's arguments, passed through cli_run(). */
+struct cdc_run {
+    const char *action;
+    const char *pipeline;
+};
+
+static int run_cdc(const struct cli *cli, const struct arus_config *cfg, void *ctx,
+                   struct arus_error *err)
 {
-    const char *action = NULL, *pipeline = NULL;
-    for (int i = 1; i < cli->argc; i++) {
-        const char *a = cli->argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            puts(cdc_help);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-        } else if (a[0] != '-' && !action) {
-            action = a;
-        } else if (a[0] != '-' && !pipeline) {
-            pipeline = a;
-        } else {
-            fprintf(stderr, "arus: cdc: unexpected argument \"%s\"\n", a);
-            return EXIT_USAGE;
-        }
-    }
-    if (!action || !pipeline || (strcmp(action, "status") != 0 && strcmp(action, "drop") != 0)) {
-        fprintf(stderr, "arus: cdc: expected status or drop and a PIPELINE (see arus cdc "
-                        "--help)\n");
-        return EXIT_USAGE;
-    }
-    struct arus_config *cfg = NULL;
-    int ec = cli_load_config(cli, &cfg);
-    if (ec)
-        return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
+    const struct cdc_run *r = ctx;
+    const char *pipeline = r->pipeline;
     struct arus_source *src = NULL;
     struct arus_destination *dst = NULL;
     struct arus_arena *a = arus_arena_create(0);
     const struct arus_pipeline *p = arus_config_pipeline(cfg, pipeline);
     int rc = ARUS_OK;
     if (!p)
-        rc =
-            arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, pipeline);
+        rc = arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, pipeline);
     if (rc == ARUS_OK)
-        rc = arus_source_create(arus_config_source(cfg, p->source), &src, &err);
+        rc = arus_source_create(arus_config_source(cfg, p->source), &src, err);
     if (rc == ARUS_OK)
-        rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst, &err);
+        rc = arus_destination_create(arus_config_destination(cfg, p->destination), &dst, err);
     if (rc == ARUS_OK)
-        rc = arus_source_connect(src, &err);
+        rc = arus_source_connect(src, err);
     struct arus_cdc_options o = {
         .pipeline = pipeline,
         .slot = p ? p->cdc_slot : NULL,
         .publication = p ? p->cdc_publication : NULL,
         .warn_retained = p ? p->cdc_warn_retained : 0,
     };
-    if (rc == ARUS_OK && strcmp(action, "drop") == 0) {
-        rc = arus_source_cdc_drop(src, &o, &err);
+    if (rc == ARUS_OK && strcmp(r->action, "drop") == 0) {
+        rc = arus_source_cdc_drop(src, &o, err);
         if (rc == ARUS_OK && !cli->json)
             printf("dropped the replication slot and publication of pipeline %s\n", pipeline);
     } else if (rc == ARUS_OK) {
         struct arus_cdc_status st;
-        rc = arus_source_cdc_status(src, &o, a, &st, &err);
+        rc = arus_source_cdc_status(src, &o, a, &st, err);
         if (rc == ARUS_OK) {
             print_status(cli, pipeline, &st, lag_seconds(dst, pipeline, &st));
             if (st.warning)
@@ -138,6 +119,21 @@ int cmd_cdc(const struct cli *cli)
     arus_destination_close(dst);
     arus_source_close(src);
     arus_arena_destroy(a);
-    arus_config_destroy(cfg);
-    return rc ? cli_fail(&err) : 0;
+    return rc;
+}
+
+int cmd_cdc(const struct cli *cli)
+{
+    struct cdc_run r = {0};
+    const struct cli_args spec = {.help = cdc_help, .pos = {&r.action, &r.pipeline}};
+    int ec;
+    if (!cli_parse_args(cli, &spec, &ec))
+        return ec;
+    if (!r.action || !r.pipeline ||
+        (strcmp(r.action, "status") != 0 && strcmp(r.action, "drop") != 0)) {
+        fprintf(stderr, "arus: cdc: expected status or drop and a PIPELINE (see arus cdc "
+                        "--help)\n");
+        return EXIT_USAGE;
+    }
+    return cli_run(cli, run_cdc, &r);
 }

@@ -7,17 +7,6 @@
 
 #include "cli/cli.h"
 
-int cli_open_pipeline(const struct arus_config *cfg, const char *name,
-                      const struct arus_pipeline **p, struct arus_destination **dst,
-                      struct arus_error *err)
-{
-    *p = arus_config_pipeline(cfg, name);
-    if (!*p)
-        return arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path, name);
-    int rc = arus_destination_create(arus_config_destination(cfg, (*p)->destination), dst, err);
-    return rc ? rc : arus_destination_connect(*dst, err);
-}
-
 /* Arguments shared by both verbs: PIPELINE [--table T] plus the verb's flags. */
 struct control_args {
     const char *pipeline;
@@ -26,34 +15,21 @@ struct control_args {
     bool replay; /* dead-letters */
 };
 
-static int parse_args(const struct cli *cli, const char *help, bool reset, struct control_args *a)
+/* Parse the verb's arguments: PIPELINE [--table T] plus its own flag (reset: --yes/-y,
+ * dead-letters: --replay). False when the verb must end with *exit_code. */
+static bool parse_args(const struct cli *cli, const char *help, const char *missing, bool reset,
+                       struct control_args *a, int *exit_code)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < cli->argc; i++) {
-        const char *s = cli->argv[i];
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            puts(help);
-            return -1;
-        } else if (strcmp(s, "--table") == 0 && i + 1 < cli->argc) {
-            a->table = cli->argv[++i];
-        } else if (reset && (strcmp(s, "--yes") == 0 || strcmp(s, "-y") == 0)) {
-            a->yes = true;
-        } else if (!reset && strcmp(s, "--replay") == 0) {
-            a->replay = true;
-        } else if (strcmp(s, "--json") == 0) {
-        } else if (s[0] != '-' && !a->pipeline) {
-            a->pipeline = s;
-        } else {
-            fprintf(stderr, "arus: %s: unexpected argument \"%s\"\n", cli->argv[0], s);
-            return EXIT_USAGE;
-        }
-    }
-    if (!a->pipeline) {
-        fprintf(stderr, "arus: %s: missing PIPELINE (see arus %s --help)\n", cli->argv[0],
-                cli->argv[0]);
-        return EXIT_USAGE;
-    }
-    return 0;
+    const struct cli_opt opts[] = {
+        {.name = "--table", .value = &a->table},
+        reset ? (struct cli_opt){.name = "--yes", .alias = "-y", .flag = &a->yes}
+              : (struct cli_opt){.name = "--replay", .flag = &a->replay},
+        {0},
+    };
+    const struct cli_args spec = {
+        .help = help, .opts = opts, .pos = {&a->pipeline}, .missing = missing};
+    return cli_parse_args(cli, &spec, exit_code);
 }
 
 /* Ask on a terminal; elsewhere the operator must have said --yes. */
@@ -95,35 +71,11 @@ static int stored_tables(struct arus_destination *dst, const char *pipeline, str
     return ARUS_OK;
 }
 
-/* What a verb does once its pipeline's destination is connected. */
-typedef int (*control_fn)(const struct cli *cli, const struct control_args *a,
-                          const struct arus_config *cfg, const struct arus_pipeline *p,
-                          struct arus_destination *dst, struct arus_error *err);
-
-/* Load the config, connect the pipeline's destination, run fn, report its failure. */
-static int run_control(const struct cli *cli, const struct control_args *a, control_fn fn)
+static int do_reset(const struct cli *cli, const struct arus_config *cfg,
+                    const struct arus_pipeline *p, struct arus_destination *dst, void *ctx,
+                    struct arus_error *err)
 {
-    struct arus_config *cfg = NULL;
-    int ec = cli_load_config(cli, &cfg);
-    if (ec)
-        return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
-    const struct arus_pipeline *p = NULL;
-    struct arus_destination *dst = NULL;
-    int rc = cli_open_pipeline(cfg, a->pipeline, &p, &dst, &err);
-    if (rc == ARUS_OK)
-        rc = fn(cli, a, cfg, p, dst, &err);
-    ec = rc ? cli_fail(&err) : 0;
-    arus_destination_close(dst);
-    arus_config_destroy(cfg);
-    return ec;
-}
-
-static int do_reset(const struct cli *cli, const struct control_args *a,
-                    const struct arus_config *cfg, const struct arus_pipeline *p,
-                    struct arus_destination *dst, struct arus_error *err)
-{
+    const struct control_args *a = ctx;
     (void)cfg;
     (void)p;
     struct arus_arena *ar = arus_arena_create(0);
@@ -176,18 +128,18 @@ static int do_reset(const struct cli *cli, const struct control_args *a,
 int cmd_reset(const struct cli *cli)
 {
     struct control_args a;
-    int ec = parse_args(cli,
-                        "usage: arus reset PIPELINE [--table T] [--yes] [--json]\n"
-                        "Forget the stored watermarks of the pipeline (or of table T only): the\n"
-                        "next sync re-reads those tables in full into a shadow table and swaps\n"
-                        "it in. Asks for confirmation on a terminal; elsewhere needs --yes.\n"
-                        "Run history is kept. Exit 5 when T has no stored state.",
-                        true, &a);
-    if (ec)
-        return ec < 0 ? 0 : ec;
+    int ec;
+    if (!parse_args(cli,
+                    "usage: arus reset PIPELINE [--table T] [--yes] [--json]\n"
+                    "Forget the stored watermarks of the pipeline (or of table T only): the\n"
+                    "next sync re-reads those tables in full into a shadow table and swaps\n"
+                    "it in. Asks for confirmation on a terminal; elsewhere needs --yes.\n"
+                    "Run history is kept. Exit 5 when T has no stored state.",
+                    "missing PIPELINE (see arus reset --help)", true, &a, &ec))
+        return ec;
     if ((ec = confirm_reset(&a)))
         return ec;
-    return run_control(cli, &a, do_reset);
+    return cli_run_pipeline(cli, a.pipeline, do_reset, &a);
 }
 
 static void print_dead_letters(const struct cli *cli, const struct arus_dead_letter *dl, size_t n)
@@ -213,10 +165,11 @@ static void print_dead_letters(const struct cli *cli, const struct arus_dead_let
     printf("%zu dead letter(s)\n", n);
 }
 
-static int do_list(const struct cli *cli, const struct control_args *a,
-                   const struct arus_config *cfg, const struct arus_pipeline *p,
-                   struct arus_destination *dst, struct arus_error *err)
+static int do_list(const struct cli *cli, const struct arus_config *cfg,
+                   const struct arus_pipeline *p, struct arus_destination *dst, void *ctx,
+                   struct arus_error *err)
 {
+    const struct control_args *a = ctx;
     (void)cfg;
     struct arus_arena *ar = arus_arena_create(0);
     struct arus_dead_letter *dl = NULL;
@@ -233,10 +186,11 @@ static int do_list(const struct cli *cli, const struct control_args *a,
     return rc;
 }
 
-static int do_replay(const struct cli *cli, const struct control_args *a,
-                     const struct arus_config *cfg, const struct arus_pipeline *p,
-                     struct arus_destination *dst, struct arus_error *err)
+static int do_replay(const struct cli *cli, const struct arus_config *cfg,
+                     const struct arus_pipeline *p, struct arus_destination *dst, void *ctx,
+                     struct arus_error *err)
 {
+    const struct control_args *a = ctx;
     struct arus_source *src = NULL;
     struct arus_replay_report rep;
     memset(&rep, 0, sizeof rep);
@@ -258,14 +212,13 @@ static int do_replay(const struct cli *cli, const struct control_args *a,
 int cmd_dead_letters(const struct cli *cli)
 {
     struct control_args a;
-    int ec =
-        parse_args(cli,
-                   "usage: arus dead-letters PIPELINE [--table T] [--json] [--replay]\n"
-                   "List the rows the destination refused (kept in <raw_schema>._dead_letters)\n"
-                   "with the reason, oldest first. --replay loads them again: rows that now\n"
-                   "load leave the table; exit 5 when some are still refused.",
-                   false, &a);
-    if (ec)
-        return ec < 0 ? 0 : ec;
-    return run_control(cli, &a, a.replay ? do_replay : do_list);
+    int ec;
+    if (!parse_args(cli,
+                    "usage: arus dead-letters PIPELINE [--table T] [--json] [--replay]\n"
+                    "List the rows the destination refused (kept in <raw_schema>._dead_letters)\n"
+                    "with the reason, oldest first. --replay loads them again: rows that now\n"
+                    "load leave the table; exit 5 when some are still refused.",
+                    "missing PIPELINE (see arus dead-letters --help)", false, &a, &ec))
+        return ec;
+    return cli_run_pipeline(cli, a.pipeline, a.replay ? do_replay : do_list, &a);
 }

@@ -344,55 +344,57 @@ static const char discover_usage[] =
     "\ndestination names (rename:), columns excluded or hashed; exit 3 when a\nrule names a "
     "column a table lacks.";
 
+/* The verb's arguments, passed through cli_run(). */
+struct discover_run {
+    const char *name;
+    const char *pipeline;
+    bool schemas;
+};
+
+static int run_discover(const struct cli *cli, const struct arus_config *cfg, void *ctx,
+                        struct arus_error *err)
+{
+    const struct discover_run *r = ctx;
+    const struct arus_endpoint *ep = arus_config_source(cfg, r->name);
+    struct arus_source *src = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    const struct arus_pipeline *p = r->pipeline ? arus_config_pipeline(cfg, r->pipeline) : NULL;
+    int rc;
+    if (!ep)
+        rc = arus_error_set(err, ARUS_ECONFIG, "%s: no source named \"%s\"", cfg->path, r->name);
+    else if (r->pipeline && !p)
+        rc = arus_error_set(err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
+                            r->pipeline);
+    else if (p && strcmp(p->source, r->name) != 0)
+        rc = arus_error_set(err, ARUS_ECONFIG, "pipeline \"%s\" reads source \"%s\", not \"%s\"",
+                            r->pipeline, p->source, r->name);
+    else if ((rc = arus_source_create(ep, &src, err)) == ARUS_OK)
+        rc = r->schemas ? print_schemas(cli, src, a, err) : print_tables(cli, src, p, a, err);
+    arus_source_close(src);
+    arus_arena_destroy(a);
+    return rc;
+}
+
 int cmd_discover(const struct cli *cli)
 {
-    const char *name = NULL, *pipeline = NULL;
-    bool schemas = false;
+    struct discover_run r = {0};
+    const struct cli_opt opts[] = {
+        {.name = "--schemas", .flag = &r.schemas},
+        {.name = "--pipeline", .value = &r.pipeline},
+        {0},
+    };
+    const struct cli_args spec = {.help = discover_usage, .opts = opts, .pos = {&r.name}};
+    int ec;
+    /* --help anywhere wins over wrong arguments. */
     if (cli_wants_help(cli->argc, cli->argv)) {
         puts(discover_usage);
         return 0;
     }
-    for (int i = 1; i < cli->argc; i++) {
-        const char *arg = cli->argv[i];
-        if (strcmp(arg, "--schemas") == 0) {
-            schemas = true;
-        } else if (strcmp(arg, "--pipeline") == 0 && i + 1 < cli->argc) {
-            pipeline = cli->argv[++i];
-        } else if (strcmp(arg, "--json") == 0) {
-        } else if (arg[0] != '-' && !name) {
-            name = arg;
-        } else {
-            fprintf(stderr, "arus: discover: unexpected argument \"%s\"\n", arg);
-            return EXIT_USAGE;
-        }
-    }
-    if (!name) {
+    if (!cli_parse_args(cli, &spec, &ec))
+        return ec;
+    if (!r.name) {
         puts(discover_usage);
         return EXIT_USAGE;
     }
-    struct arus_config *cfg = NULL;
-    int ec = cli_load_config(cli, &cfg);
-    if (ec)
-        return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
-    const struct arus_endpoint *ep = arus_config_source(cfg, name);
-    struct arus_source *src = NULL;
-    struct arus_arena *a = arus_arena_create(0);
-    const struct arus_pipeline *p = pipeline ? arus_config_pipeline(cfg, pipeline) : NULL;
-    int rc;
-    if (!ep)
-        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no source named \"%s\"", cfg->path, name);
-    else if (pipeline && !p)
-        rc = arus_error_set(&err, ARUS_ECONFIG, "%s: no pipeline named \"%s\"", cfg->path,
-                            pipeline);
-    else if (p && strcmp(p->source, name) != 0)
-        rc = arus_error_set(&err, ARUS_ECONFIG, "pipeline \"%s\" reads source \"%s\", not \"%s\"",
-                            pipeline, p->source, name);
-    else if ((rc = arus_source_create(ep, &src, &err)) == ARUS_OK)
-        rc = schemas ? print_schemas(cli, src, a, &err) : print_tables(cli, src, p, a, &err);
-    arus_source_close(src);
-    arus_arena_destroy(a);
-    arus_config_destroy(cfg);
-    return rc ? cli_fail(&err) : 0;
+    return cli_run(cli, run_discover, &r);
 }

@@ -5,43 +5,18 @@
 
 #include "cli/cli.h"
 
-/* Parse "VERB PIPELINE [--limit N]" and connect to the pipeline's destination (creating
- * nothing there); *pipeline is the pipeline's name (borrowed from argv). */
-static int open_destination(const struct cli *cli, const char *help, struct arus_config **cfg,
-                            struct arus_destination **dst, const char **pipeline, long *limit,
-                            struct arus_error *err)
+/* Parse "VERB PIPELINE [--limit N]" (--limit only when limit is set) into *pipeline (borrowed
+ * from argv). False when the verb must end with *exit_code. */
+static bool parse_args(const struct cli *cli, const char *help, const char **pipeline, long *limit,
+                       int *exit_code)
 {
     *pipeline = NULL;
-    for (int i = 1; i < cli->argc; i++) {
-        const char *a = cli->argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            puts(help);
-            return -1;
-        } else if (strcmp(a, "--limit") == 0 && i + 1 < cli->argc && limit) {
-            char *end;
-            *limit = strtol(cli->argv[++i], &end, 10);
-            if (*end || *limit <= 0) {
-                fprintf(stderr, "arus: %s: --limit needs a positive number\n", cli->argv[0]);
-                return EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--json") == 0) {
-        } else if (a[0] != '-' && !*pipeline) {
-            *pipeline = a;
-        } else {
-            fprintf(stderr, "arus: %s: unexpected argument \"%s\"\n", cli->argv[0], a);
-            return EXIT_USAGE;
-        }
-    }
-    if (!*pipeline) {
-        fprintf(stderr, "arus: %s: missing PIPELINE\n", cli->argv[0]);
-        return EXIT_USAGE;
-    }
-    int ec = cli_load_config(cli, cfg);
-    if (ec)
-        return ec;
-    const struct arus_pipeline *p = NULL;
-    int rc = cli_open_pipeline(*cfg, *pipeline, &p, dst, err);
-    return rc ? cli_fail(err) : 0;
+    const struct cli_opt opts[] = {{.name = "--limit", .number = limit}, {0}};
+    const struct cli_args spec = {.help = help,
+                                  .opts = limit ? opts : NULL,
+                                  .pos = {pipeline},
+                                  .missing = "missing PIPELINE"};
+    return cli_parse_args(cli, &spec, exit_code);
 }
 
 /* How far the commit horizon held the stored watermark behind the newest row delivered: a
@@ -59,56 +34,57 @@ static void held_text(const struct arus_table_state *st, char *buf, size_t n)
     }
 }
 
+static int list_state(const struct cli *cli, const struct arus_config *cfg,
+                      const struct arus_pipeline *p, struct arus_destination *dst, void *ctx,
+                      struct arus_error *err)
+{
+    (void)cfg;
+    (void)ctx;
+    const char *pipeline = p->name;
+    struct arus_arena *a = arus_arena_create(0);
+    const char **tables = NULL;
+    struct arus_table_state *st = NULL;
+    size_t n = 0;
+    int rc = arus_destination_list_state(dst, pipeline, a, &tables, &st, &n, err);
+    if (rc == ARUS_OK && cli->json) {
+        printf("[");
+        for (size_t i = 0; i < n; i++) {
+            printf(i ? ",{" : "{");
+            json_field(stdout, "table", tables[i], true);
+            json_field(stdout, "watermark", st[i].watermark, false);
+            json_field(stdout, "deletes_watermark", st[i].deletes_watermark, false);
+            json_field(stdout, "run_id", st[i].run_id, false);
+            json_field(stdout, "updated_at", st[i].updated_at, false);
+            json_field(stdout, "held_from", st[i].held_from, false);
+            printf("}");
+        }
+        printf("]\n");
+    } else if (rc == ARUS_OK) {
+        printf("%-32s %-28s %-28s %-36s %s\n", "TABLE", "WATERMARK", "UPDATED_AT", "RUN_ID",
+               "HELD");
+        for (size_t i = 0; i < n; i++) {
+            char held[64];
+            held_text(&st[i], held, sizeof held);
+            printf(
+                "%-32s %-28s %-28s %-36s %s\n", tables[i], st[i].watermark ? st[i].watermark : "-",
+                st[i].updated_at ? st[i].updated_at : "-", st[i].run_id ? st[i].run_id : "-", held);
+        }
+    }
+    arus_arena_destroy(a);
+    return rc;
+}
+
 int cmd_state(const struct cli *cli)
 {
-    struct arus_config *cfg = NULL;
-    struct arus_destination *dst = NULL;
     const char *pipeline = NULL;
-    struct arus_error err;
-    arus_error_clear(&err);
-    int ec = open_destination(cli,
-                              "usage: arus state PIPELINE [--json]\nShow the stored watermark "
-                              "of every table of the pipeline, and how far the commit horizon\n"
-                              "held it behind the newest row delivered (HELD).",
-                              &cfg, &dst, &pipeline, NULL, &err);
-    if (ec == 0) {
-        struct arus_arena *a = arus_arena_create(0);
-        const char **tables = NULL;
-        struct arus_table_state *st = NULL;
-        size_t n = 0;
-        int rc = arus_destination_list_state(dst, pipeline, a, &tables, &st, &n, &err);
-        if (rc) {
-            ec = cli_fail(&err);
-        } else if (cli->json) {
-            printf("[");
-            for (size_t i = 0; i < n; i++) {
-                printf(i ? ",{" : "{");
-                json_field(stdout, "table", tables[i], true);
-                json_field(stdout, "watermark", st[i].watermark, false);
-                json_field(stdout, "deletes_watermark", st[i].deletes_watermark, false);
-                json_field(stdout, "run_id", st[i].run_id, false);
-                json_field(stdout, "updated_at", st[i].updated_at, false);
-                json_field(stdout, "held_from", st[i].held_from, false);
-                printf("}");
-            }
-            printf("]\n");
-        } else {
-            printf("%-32s %-28s %-28s %-36s %s\n", "TABLE", "WATERMARK", "UPDATED_AT", "RUN_ID",
-                   "HELD");
-            for (size_t i = 0; i < n; i++) {
-                char held[64];
-                held_text(&st[i], held, sizeof held);
-                printf("%-32s %-28s %-28s %-36s %s\n", tables[i],
-                       st[i].watermark ? st[i].watermark : "-",
-                       st[i].updated_at ? st[i].updated_at : "-", st[i].run_id ? st[i].run_id : "-",
-                       held);
-            }
-        }
-        arus_arena_destroy(a);
-    }
-    arus_destination_close(dst);
-    arus_config_destroy(cfg);
-    return ec < 0 ? 0 : ec;
+    int ec;
+    if (!parse_args(cli,
+                    "usage: arus state PIPELINE [--json]\nShow the stored watermark "
+                    "of every table of the pipeline, and how far the commit horizon\n"
+                    "held it behind the newest row delivered (HELD).",
+                    &pipeline, NULL, &ec))
+        return ec;
+    return cli_run_pipeline(cli, pipeline, list_state, NULL);
 }
 
 static void print_run_json(const struct arus_run_record *r, bool first)
@@ -159,46 +135,46 @@ static int list_runs(struct arus_destination *dst, const char *pipeline, size_t 
     return rc;
 }
 
+static int show_runs(const struct cli *cli, const struct arus_config *cfg,
+                     const struct arus_pipeline *p, struct arus_destination *dst, void *ctx,
+                     struct arus_error *err)
+{
+    (void)cfg;
+    const long *limit = ctx;
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_run_record *runs = NULL;
+    size_t n = 0;
+    int rc = list_runs(dst, p->name, (size_t)*limit, a, &runs, &n, err);
+    if (rc == ARUS_OK && cli->json) {
+        printf("[");
+        for (size_t i = 0; i < n; i++)
+            print_run_json(&runs[i], i == 0);
+        printf("]\n");
+    } else if (rc == ARUS_OK) {
+        printf("%-36s %-24s %-12s %-7s %-26s %9s %9s %8s %5s %s\n", "RUN_ID", "TABLE", "MODE",
+               "STATUS", "STARTED_AT", "EXTRACTED", "LOADED", "DELETED", "DEAD", "ERROR");
+        for (size_t i = 0; i < n; i++) {
+            const struct arus_run_record *r = &runs[i];
+            printf("%-36s %-24s %-12s %-7s %-26s %9lld %9lld %8lld %5lld %s\n", r->run_id, r->table,
+                   r->mode ? r->mode : "-", r->status, r->started_at ? r->started_at : "-",
+                   (long long)r->rows_extracted, (long long)r->rows_loaded,
+                   (long long)r->rows_deleted, (long long)r->rows_dead_lettered,
+                   r->error ? r->error : "");
+        }
+    }
+    arus_arena_destroy(a);
+    return rc;
+}
+
 int cmd_runs(const struct cli *cli)
 {
-    struct arus_config *cfg = NULL;
-    struct arus_destination *dst = NULL;
     const char *pipeline = NULL;
-    struct arus_error err;
-    arus_error_clear(&err);
     long limit = 20;
-    int ec = open_destination(cli,
-                              "usage: arus runs PIPELINE [--limit N] [--json]\nShow run history "
-                              "(one row per run and table), newest first; default 20 rows.",
-                              &cfg, &dst, &pipeline, &limit, &err);
-    if (ec == 0) {
-        struct arus_arena *a = arus_arena_create(0);
-        struct arus_run_record *runs = NULL;
-        size_t n = 0;
-        int rc = list_runs(dst, pipeline, (size_t)limit, a, &runs, &n, &err);
-        if (rc) {
-            ec = cli_fail(&err);
-        } else if (cli->json) {
-            printf("[");
-            for (size_t i = 0; i < n; i++)
-                print_run_json(&runs[i], i == 0);
-            printf("]\n");
-        } else {
-            printf("%-36s %-24s %-12s %-7s %-26s %9s %9s %8s %5s %s\n", "RUN_ID", "TABLE",
-                   "MODE", "STATUS", "STARTED_AT", "EXTRACTED", "LOADED", "DELETED", "DEAD",
-                   "ERROR");
-            for (size_t i = 0; i < n; i++) {
-                const struct arus_run_record *r = &runs[i];
-                printf("%-36s %-24s %-12s %-7s %-26s %9lld %9lld %8lld %5lld %s\n", r->run_id,
-                       r->table, r->mode ? r->mode : "-", r->status,
-                       r->started_at ? r->started_at : "-", (long long)r->rows_extracted,
-                       (long long)r->rows_loaded, (long long)r->rows_deleted,
-                       (long long)r->rows_dead_lettered, r->error ? r->error : "");
-            }
-        }
-        arus_arena_destroy(a);
-    }
-    arus_destination_close(dst);
-    arus_config_destroy(cfg);
-    return ec < 0 ? 0 : ec;
+    int ec;
+    if (!parse_args(cli,
+                    "usage: arus runs PIPELINE [--limit N] [--json]\nShow run history "
+                    "(one row per run and table), newest first; default 20 rows.",
+                    &pipeline, &limit, &ec))
+        return ec;
+    return cli_run_pipeline(cli, pipeline, show_runs, &limit);
 }

@@ -98,66 +98,62 @@ static void print_json(const struct arus_sync_report *r, const char *pipeline, i
     printf("]}\n");
 }
 
-int cmd_sync(const struct cli *cli)
+/* The options and name of the run, passed through cli_run(). */
+struct sync_run {
+    const char *pipeline;
+    struct arus_sync_options opt;
+};
+
+static int run_sync(const struct cli *cli, const struct arus_config *cfg, void *ctx,
+                    struct arus_error *err)
 {
-    const char *pipeline = NULL;
-    struct arus_sync_options opt = {0};
-    for (int i = 1; i < cli->argc; i++) {
-        const char *a = cli->argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            puts("usage: arus sync PIPELINE [--table T] [--full-refresh] [--from VALUE] [--follow]\n"
-                 "                [--json]\n"
-                 "Sync the pipeline's tables (or only T). Incremental tables continue from\n"
-                 "their stored watermark; --full-refresh reloads every selected table into a\n"
-                 "shadow table and swaps it in atomically; --from backfills: incremental\n"
-                 "tables re-read from VALUE (a timestamp, or the watermark column's value),\n"
-                 "keeping their stored watermark. Tables with sync_mode: cdc apply the\n"
-                 "source's change log up to its end at start; with --follow they keep\n"
-                 "streaming until SIGINT/SIGTERM, then commit and exit 0.");
-            return 0;
-        } else if (strcmp(a, "--table") == 0 && i + 1 < cli->argc) {
-            opt.table = cli->argv[++i];
-        } else if (strcmp(a, "--from") == 0 && i + 1 < cli->argc) {
-            opt.from = cli->argv[++i];
-        } else if (strcmp(a, "--full-refresh") == 0) {
-            opt.full_refresh = true;
-        } else if (strcmp(a, "--follow") == 0) {
-            opt.follow = true;
-        } else if (strcmp(a, "--json") == 0) {
-        } else if (a[0] != '-' && !pipeline) {
-            pipeline = a;
-        } else {
-            fprintf(stderr, "arus: sync: unexpected argument \"%s\"\n", a);
-            return EXIT_USAGE;
-        }
-    }
-    if (!pipeline) {
-        fprintf(stderr, "arus: sync: missing PIPELINE (see arus sync --help)\n");
-        return EXIT_USAGE;
-    }
-    if (opt.from && opt.full_refresh) {
-        fprintf(stderr, "arus: sync: --from and --full-refresh exclude each other\n");
-        return EXIT_USAGE;
-    }
-    struct arus_config *cfg = NULL;
-    int ec = cli_load_config(cli, &cfg);
-    if (ec)
-        return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
+    struct sync_run *r = ctx;
     struct arus_sync_report report = {0};
     struct progress prog = {.tty = isatty(STDERR_FILENO) && !cli->json};
-    opt.progress = on_progress;
-    opt.progress_ctx = &prog;
-    opt.stop = &stop_requested;
-    if (opt.follow)
+    r->opt.progress = on_progress;
+    r->opt.progress_ctx = &prog;
+    r->opt.stop = &stop_requested;
+    if (r->opt.follow)
         catch_stop_signals();
-    int rc = arus_sync_pipeline(cfg, pipeline, &opt, &report, &err);
+    int rc = arus_sync_pipeline(cfg, r->pipeline, &r->opt, &report, err);
     if (cli->json)
-        print_json(&report, pipeline, rc, &err);
+        print_json(&report, r->pipeline, rc, err);
     else
         print_text(&report);
     arus_sync_report_cleanup(&report);
-    arus_config_destroy(cfg);
-    return rc ? cli_fail(&err) : 0;
+    return rc;
+}
+
+int cmd_sync(const struct cli *cli)
+{
+    struct sync_run r = {0};
+    const struct cli_opt opts[] = {
+        {.name = "--table", .value = &r.opt.table},
+        {.name = "--from", .value = &r.opt.from},
+        {.name = "--full-refresh", .flag = &r.opt.full_refresh},
+        {.name = "--follow", .flag = &r.opt.follow},
+        {0},
+    };
+    const struct cli_args spec = {
+        .help = "usage: arus sync PIPELINE [--table T] [--full-refresh] [--from VALUE] [--follow]\n"
+                "                [--json]\n"
+                "Sync the pipeline's tables (or only T). Incremental tables continue from\n"
+                "their stored watermark; --full-refresh reloads every selected table into a\n"
+                "shadow table and swaps it in atomically; --from backfills: incremental\n"
+                "tables re-read from VALUE (a timestamp, or the watermark column's value),\n"
+                "keeping their stored watermark. Tables with sync_mode: cdc apply the\n"
+                "source's change log up to its end at start; with --follow they keep\n"
+                "streaming until SIGINT/SIGTERM, then commit and exit 0.",
+        .opts = opts,
+        .pos = {&r.pipeline},
+        .missing = "missing PIPELINE (see arus sync --help)",
+    };
+    int ec;
+    if (!cli_parse_args(cli, &spec, &ec))
+        return ec;
+    if (r.opt.from && r.opt.full_refresh) {
+        fprintf(stderr, "arus: sync: --from and --full-refresh exclude each other\n");
+        return EXIT_USAGE;
+    }
+    return cli_run(cli, run_sync, &r);
 }

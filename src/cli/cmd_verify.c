@@ -120,53 +120,51 @@ static void print_json(const struct arus_verify_report *r, const char *pipeline,
     printf("]}\n");
 }
 
+/* The options and name of the run, passed through cli_run(); drift is what it found. */
+struct verify_run {
+    const char *pipeline;
+    struct arus_verify_options opt;
+    bool drift;
+};
+
+static int run_verify(const struct cli *cli, const struct arus_config *cfg, void *ctx,
+                      struct arus_error *err)
+{
+    struct verify_run *r = ctx;
+    struct arus_verify_report report = {0};
+    int rc = arus_verify_pipeline(cfg, r->pipeline, &r->opt, &report, err);
+    if (cli->json)
+        print_json(&report, r->pipeline, r->opt.repair, rc, err);
+    else
+        print_text(&report, r->opt.repair);
+    r->drift = report.drifted > 0;
+    arus_verify_report_cleanup(&report);
+    return rc;
+}
+
 int cmd_verify(const struct cli *cli)
 {
-    const char *pipeline = NULL;
-    struct arus_verify_options opt = {0};
-    for (int i = 1; i < cli->argc; i++) {
-        const char *a = cli->argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            puts("usage: arus verify PIPELINE [--table T] [--repair] [--json]\n"
-                 "Compare every selected table (or only T) of the pipeline between source and\n"
-                 "destination by primary key: rows missing downstream, extra downstream (gone\n"
-                 "or soft-deleted in the source) and changed. --repair re-copies missing and\n"
-                 "changed rows through the normal load path and deletes extra ones; watermarks\n"
-                 "stay as they are. Exit 0 when equal, 8 when drift was found (also when\n"
-                 "--repair fixed it). Tables without a primary key are skipped.");
-            return 0;
-        } else if (strcmp(a, "--table") == 0 && i + 1 < cli->argc) {
-            opt.table = cli->argv[++i];
-        } else if (strcmp(a, "--repair") == 0) {
-            opt.repair = true;
-        } else if (strcmp(a, "--json") == 0) {
-        } else if (a[0] != '-' && !pipeline) {
-            pipeline = a;
-        } else {
-            fprintf(stderr, "arus: verify: unexpected argument \"%s\"\n", a);
-            return EXIT_USAGE;
-        }
-    }
-    if (!pipeline) {
-        fprintf(stderr, "arus: verify: missing PIPELINE (see arus verify --help)\n");
-        return EXIT_USAGE;
-    }
-    struct arus_config *cfg = NULL;
-    int ec = cli_load_config(cli, &cfg);
-    if (ec)
+    struct verify_run r = {0};
+    const struct cli_opt opts[] = {
+        {.name = "--table", .value = &r.opt.table},
+        {.name = "--repair", .flag = &r.opt.repair},
+        {0},
+    };
+    const struct cli_args spec = {
+        .help = "usage: arus verify PIPELINE [--table T] [--repair] [--json]\n"
+                "Compare every selected table (or only T) of the pipeline between source and\n"
+                "destination by primary key: rows missing downstream, extra downstream (gone\n"
+                "or soft-deleted in the source) and changed. --repair re-copies missing and\n"
+                "changed rows through the normal load path and deletes extra ones; watermarks\n"
+                "stay as they are. Exit 0 when equal, 8 when drift was found (also when\n"
+                "--repair fixed it). Tables without a primary key are skipped.",
+        .opts = opts,
+        .pos = {&r.pipeline},
+        .missing = "missing PIPELINE (see arus verify --help)",
+    };
+    int ec;
+    if (!cli_parse_args(cli, &spec, &ec))
         return ec;
-    struct arus_error err;
-    arus_error_clear(&err);
-    struct arus_verify_report report = {0};
-    int rc = arus_verify_pipeline(cfg, pipeline, &opt, &report, &err);
-    if (cli->json)
-        print_json(&report, pipeline, opt.repair, rc, &err);
-    else
-        print_text(&report, opt.repair);
-    bool drift = report.drifted > 0;
-    arus_verify_report_cleanup(&report);
-    arus_config_destroy(cfg);
-    if (rc)
-        return cli_fail(&err);
-    return drift ? EXIT_DRIFT : 0;
+    ec = cli_run(cli, run_verify, &r);
+    return ec || !r.drift ? ec : EXIT_DRIFT;
 }

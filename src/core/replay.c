@@ -173,11 +173,8 @@ int arus_dead_letters_replay(struct arus_source *src, struct arus_destination *d
                             "last: %s",
                             (long long)rep->still_refused, n, rep->last_error);
 out:
-    if (locked) {
-        struct arus_error ignored;
-        arus_error_clear(&ignored);
-        arus_destination_unlock(dst, p->name, &ignored);
-    }
+    if (locked)
+        arus__unlock_quietly(dst, p->name);
     arus_batch_destroy(b);
     arus_arena_destroy(a);
     return rc;

@@ -846,13 +846,17 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
                             "pipeline \"%s\": --follow needs tables with sync_mode: cdc", p->name);
     }
 out:
-    if (locked) {
-        struct arus_error ignored;
-        arus_error_clear(&ignored);
-        arus_destination_unlock(dst, p->name, &ignored);
-    }
+    if (locked)
+        arus__unlock_quietly(dst, p->name);
     arus_arena_destroy(a);
     return rc;
+}
+
+void arus__unlock_quietly(struct arus_destination *dst, const char *pipeline)
+{
+    struct arus_error ignored;
+    arus_error_clear(&ignored);
+    arus_destination_unlock(dst, pipeline, &ignored);
 }
 
 void arus_sync_report_cleanup(struct arus_sync_report *r)

@@ -47,6 +47,10 @@ int arus__pipeline_endpoints(const struct arus_config *cfg, const struct arus_pi
                              struct arus_source **src, struct arus_destination **dst,
                              struct arus_error *err);
 
+/* Release the lock of pipeline `pipeline` a run (sync, verify --repair, replay) took on dst at
+ * its end. A failure is not reported: the run returns its own outcome. */
+void arus__unlock_quietly(struct arus_destination *dst, const char *pipeline);
+
 /* The tables a run covers: `only` (which must be selected by the pipeline) or every table the
  * pipeline selects (globs resolved by discover_tables). Names allocated in a. */
 int arus__select_tables(struct arus_source *src, const struct arus_pipeline *p, const char *only,

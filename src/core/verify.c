@@ -799,11 +799,8 @@ int arus_verify_run(struct arus_source *src, struct arus_destination *dst,
         }
     }
 out:
-    if (locked) {
-        struct arus_error ignored;
-        arus_error_clear(&ignored);
-        arus_destination_unlock(dst, p->name, &ignored);
-    }
+    if (locked)
+        arus__unlock_quietly(dst, p->name);
     arus_arena_destroy(a);
     return rc;
 }

@@ -27,4 +27,30 @@ YML
     for kv in "$@"; do echo "    $kv"; done
 }
 
+# ch_write_mysql_config <BODY: $WORK/arus.yml with the `mysrc` source of my_lib.sh (sourced
+# first) and pipeline `p` from it into `ch`, whose YAML body (indented 4) comes from stdin.
+ch_write_mysql_config() {
+    {
+        echo "sources:"
+        my_endpoint mysrc mysql "$MY_SRC"
+        echo "destinations:"
+        ch_destination
+        printf 'pipelines:\n  p:\n    source: mysrc\n    destination: ch\n'
+        cat
+    } >"$WORK/arus.yml"
+}
+
+# pg_to_servers_config_head: arus.yml up to "pipelines:" for the tests from PostgreSQL into
+# every server: source pgsrc (schema src) and destinations pgdst (pg_lib.sh), mydst (my_lib.sh)
+# and ch; the tests source those libraries first.
+pg_to_servers_config_head() {
+    echo "sources:"
+    pg_endpoint pgsrc postgresql 'schema: src'
+    echo "destinations:"
+    pg_endpoint pgdst postgresql
+    my_destination
+    ch_destination
+    echo "pipelines:"
+}
+
 q() { ch_sql "$1 FORMAT TSV"; }

@@ -28,7 +28,7 @@ WH="$WORK/wh.db"
     echo "sources:"
     pg_endpoint pgsrc postgresql "schema: public"
     echo "destinations:"
-    echo "  mydst: {type: mariadb, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN}"
+    my_destination
     echo "  sqdst: {type: sqlite, path: \"$WH\"}"
     ch_destination
     echo "pipelines:"

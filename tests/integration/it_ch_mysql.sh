@@ -9,21 +9,11 @@ source "$(dirname "$0")/my_lib.sh"
 
 source "$(dirname "$0")/ch_lib.sh"
 export ARUS_MY_PASSWORD
-{
-    echo "sources:"
-    my_endpoint mysrc mysql "$MY_SRC"
-    cat <<YML
-destinations:
-$(ch_destination)
-pipelines:
-  p:
-    source: mysrc
-    destination: ch
+ch_write_mysql_config <<YML
     tables: [every]
     batch_size: 2
     load_mode: raw+normalized
 YML
-} >"$WORK/arus.yml"
 cfg=(-c "$WORK/arus.yml")
 
 mys "$MY_SRC" <<'SQL'

@@ -17,15 +17,7 @@ sqlite_sql "$SRC" "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name 
   CREATE TABLE tmp_scratch (id INTEGER PRIMARY KEY);
   CREATE TABLE logs (id INTEGER PRIMARY KEY, msg TEXT);"
 cfg() { # extra YAML for table users, extra pipeline YAML
-    cat >"$WORK/arus.yml" <<YML
-sources:
-  lite: {type: sqlite, path: $SRC}
-destinations:
-  wh: {type: sqlite, path: $DST}
-pipelines:
-  p:
-    source: lite
-    destination: wh
+    sqlite_write_config "$SRC" "$DST" <<YML
     tables:
       - "*"
       - {name: users, $1}
@@ -40,37 +32,22 @@ cfg "$GOOD_USERS" 'hash_key: ${ARUS_CTL_HASH_KEY}'
 
 # ---- bad input first
 unset ARUS_CTL_HASH_KEY
-rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
-assert_eq "$rc" 3 "unset hash key variable"
-grep -q 'pipelines.p.hash_key: environment variable ARUS_CTL_HASH_KEY is not set' "$WORK/err" || fail "unset key message: $(cat "$WORK/err")"
+arus_fails 3 "unset hash key variable" 'pipelines.p.hash_key: environment variable ARUS_CTL_HASH_KEY is not set' -c "$WORK/arus.yml" sync p
 export ARUS_CTL_HASH_KEY=
-rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
-assert_eq "$rc" 3 "empty hash key"
-grep -q 'hash_key: must not be empty' "$WORK/err" || fail "empty key message: $(cat "$WORK/err")"
+arus_fails 3 "empty hash key" 'hash_key: must not be empty' -c "$WORK/arus.yml" sync p
 export ARUS_CTL_HASH_KEY=k3y
 cfg "$GOOD_USERS" ""
-rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
-assert_eq "$rc" 3 "hash_columns without hash_key"
-grep -q 'hash_columns needs hash_key' "$WORK/err" || fail "no key message: $(cat "$WORK/err")"
+arus_fails 3 "hash_columns without hash_key" 'hash_columns needs hash_key' -c "$WORK/arus.yml" sync p
 cfg "columns: [id, emial, updated_at]" 'hash_key: ${ARUS_CTL_HASH_KEY}'
-rc=0; arus -c "$WORK/arus.yml" sync p --table users || rc=$?
-assert_eq "$rc" 3 "unknown column in columns"
-grep -q 'table "users": columns: unknown column "emial" (it has: id, email, name, secret, updated_at)' "$WORK/err" || fail "unknown column: $(cat "$WORK/err")"
-rc=0; arus -c "$WORK/arus.yml" discover lite --pipeline p || rc=$?
-assert_eq "$rc" 3 "discover shows the bad rule"
+arus_fails 3 "unknown column in columns" 'table "users": columns: unknown column "emial" (it has: id, email, name, secret, updated_at)' -c "$WORK/arus.yml" sync p --table users
+arus_exit 3 "discover shows the bad rule" -c "$WORK/arus.yml" discover lite --pipeline p
 grep -q 'main.users .*\[not synced: table "users": columns: unknown column "emial"' "$WORK/out" || fail "discover rule error: $(cat "$WORK/out")"
 cfg "columns: [id, name], exclude_columns: [secret]" 'hash_key: ${ARUS_CTL_HASH_KEY}'
-rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?
-assert_eq "$rc" 3 "columns with exclude_columns"
-grep -q 'exclude_columns: not allowed together with columns' "$WORK/err" || fail "both lists: $(cat "$WORK/err")"
+arus_fails 3 "columns with exclude_columns" 'exclude_columns: not allowed together with columns' -c "$WORK/arus.yml" sync p
 cfg "exclude_columns: [id]" 'hash_key: ${ARUS_CTL_HASH_KEY}'
-rc=0; arus -c "$WORK/arus.yml" sync p --table users || rc=$?
-assert_eq "$rc" 3 "primary key left out"
-grep -q 'column "id" is part of the primary key' "$WORK/err" || fail "pk left out: $(cat "$WORK/err")"
+arus_fails 3 "primary key left out" 'column "id" is part of the primary key' -c "$WORK/arus.yml" sync p --table users
 cfg "hash_columns: [updated_at]" 'hash_key: ${ARUS_CTL_HASH_KEY}'
-rc=0; arus -c "$WORK/arus.yml" sync p --table users || rc=$?
-assert_eq "$rc" 3 "hashed watermark"
-grep -q 'hash_columns: "updated_at" is the watermark column' "$WORK/err" || fail "hashed watermark: $(cat "$WORK/err")"
+arus_fails 3 "hashed watermark" 'hash_columns: "updated_at" is the watermark column' -c "$WORK/arus.yml" sync p --table users
 
 # ---- the rules at work
 cfg "$GOOD_USERS" 'hash_key: ${ARUS_CTL_HASH_KEY}'
@@ -107,8 +84,7 @@ arus_ok -c "$WORK/arus.yml" sync p --table users
 grep -q '^users  *incremental  *extracted=1 loaded=1 ' "$WORK/out" || fail "update: $(cat "$WORK/out")"
 assert_eq "$(sqlite_sql "$DST" "SELECT email FROM analytics__people WHERE id = 3")" \
   "$(printf 'c@x.org' | openssl dgst -sha256 -hmac k3y -r | cut -d' ' -f1)" "updated row hashed"
-rc=0; arus -c "$WORK/arus.yml" sync p --table logs || rc=$?
-assert_eq "$rc" 5 "disabled table"
+arus_exit 5 "disabled table" -c "$WORK/arus.yml" sync p --table logs
 assert_eq "$(cat "$WORK/err")" 'arus: table "logs" is disabled (enabled: false) in pipeline "p"' "disabled message"
 rc=0; arus -c "$WORK/arus.yml" sync p --table tmp_scratch || rc=$?
 assert_eq "$(cat "$WORK/err")" 'arus: table "tmp_scratch" is excluded by exclude: tmp_* in pipeline "p"' "excluded message"

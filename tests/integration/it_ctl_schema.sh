@@ -28,13 +28,7 @@ pipe() { # NAME DESTINATION EXTRA...
     for kv in "$@"; do echo "    $kv"; done
 }
 {
-    echo "sources:"
-    pg_endpoint pgsrc postgresql 'schema: src'
-    echo "destinations:"
-    pg_endpoint pgdst postgresql
-    echo "  mydst: {type: mariadb, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN}"
-    ch_destination
-    echo "pipelines:"
+    pg_to_servers_config_head
     pipe p_pg pgdst "dropped_columns: null"
     pipe "${PIPE}" mydst "schema_changes: evolve"
     pipe p_ch ch
@@ -87,15 +81,9 @@ grep -q 'table "w": new column "e" ignored (schema_changes: freeze)' "$WORK/err"
 assert_eq "$(coltypes frozen)" \
   "id integer(32,0), a integer(32,0), b character varying(10), c numeric(6,2), d integer(32,0), gone text, updated_at timestamp with time zone" "frozen types"
 # ---- fail: the run stops, naming the change
-rc=0; arus -c "$WORK/arus.yml" sync p_fail || rc=$?
-assert_eq "$rc" 5 "schema_changes: fail"
-grep -q 'table "w": schema_changes: fail: column "a" changed type from int32 to int64' "$WORK/err" || fail "fail message: $(cat "$WORK/err")"
-rc=0; arus -c "$WORK/arus.yml" sync p_dropfail || rc=$?
-assert_eq "$rc" 5 "dropped_columns: fail"
-grep -q 'table "w": dropped_columns: fail: column "gone" is no longer in the source' "$WORK/err" || fail "dropped fail message: $(cat "$WORK/err")"
+arus_fails 5 "schema_changes: fail" 'table "w": schema_changes: fail: column "a" changed type from int32 to int64' -c "$WORK/arus.yml" sync p_fail
+arus_fails 5 "dropped_columns: fail" 'table "w": dropped_columns: fail: column "gone" is no longer in the source' -c "$WORK/arus.yml" sync p_dropfail
 # bad policy words are config errors
 sed -i 's/schema_changes: fail/schema_changes: maybe/' "$WORK/arus.yml"
-rc=0; arus -c "$WORK/arus.yml" sync p_fail || rc=$?
-assert_eq "$rc" 3 "bad schema_changes"
-grep -q 'pipelines.p_fail.schema_changes: expected evolve, freeze or fail' "$WORK/err" || fail "bad policy: $(cat "$WORK/err")"
+arus_fails 3 "bad schema_changes" 'pipelines.p_fail.schema_changes: expected evolve, freeze or fail' -c "$WORK/arus.yml" sync p_fail
 echo ok

@@ -21,13 +21,7 @@ SQL
 mys -e "CREATE TABLE \`$MY_AN\`.items (id int PRIMARY KEY, qty int CHECK (qty >= 0), updated_at datetime(6),
   _arus_run_id char(36) NOT NULL, _arus_synced_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
 {
-    echo "sources:"
-    pg_endpoint pgsrc postgresql 'schema: src'
-    echo "destinations:"
-    pg_endpoint pgdst postgresql
-    echo "  mydst: {type: mariadb, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN}"
-    ch_destination
-    echo "pipelines:"
+    pg_to_servers_config_head
     echo "  p_pg: {source: pgsrc, destination: pgdst, tables: [items], max_dead_letters: 10, batch_size: 8}"
     echo "  $PIPE: {source: pgsrc, destination: mydst, tables: [items], max_dead_letters: 10, batch_size: 8}"
     echo "  p_ch: {source: pgsrc, destination: ch, tables: [items], load_mode: raw+normalized}"
@@ -41,9 +35,7 @@ for p in p_pg "$PIPE"; do
     arus_ok -c "$cfg" --json dead-letters "$p" --table items
     assert_eq "$(jq -c '[.[].row.id]' "$WORK/out")" "[10,20,30,40]" "$p: listed rows"
     jq -e 'all(.[]; .error | test("check|constraint"; "i"))' "$WORK/out" >/dev/null || fail "$p: reasons: $(cat "$WORK/out")"
-    rc=0; arus -c "$cfg" dead-letters "$p" --replay || rc=$?
-    assert_eq "$rc" 5 "$p: replay while still refused"
-    grep -q '4 of 4 dead letter(s) still refused by the destination (kept)' "$WORK/err" || fail "$p: $(cat "$WORK/err")"
+    arus_fails 5 "$p: replay while still refused" '4 of 4 dead letter(s) still refused by the destination (kept)' -c "$cfg" dead-letters "$p" --replay
 done
 pg_sql -c "ALTER TABLE analytics.items DROP CONSTRAINT items_qty_check"
 arus_ok -c "$cfg" dead-letters p_pg --replay
@@ -79,8 +71,7 @@ assert_eq "$(jq -r '.tables[0].reload_reason' "$WORK/out")" "the raw table is mi
 
 # ---- reset on each destination, and of an unknown table
 for p in p_pg "$PIPE" p_ch; do
-    rc=0; arus -c "$cfg" reset "$p" --table nope --yes || rc=$?
-    assert_eq "$rc" 5 "$p: reset of an unknown table"
+    arus_exit 5 "$p: reset of an unknown table" -c "$cfg" reset "$p" --table nope --yes
     arus_ok -c "$cfg" reset "$p" --table items --yes
     grep -q 'forgot the stored state of 1 table(s): items' "$WORK/out" || fail "$p reset: $(cat "$WORK/out")"
     arus_ok -c "$cfg" --json state "$p"
@@ -91,9 +82,7 @@ for p in p_pg "$PIPE" p_ch; do
 done
 
 # ---- ClickHouse keeps dead letters it cannot replay
-rc=0; arus -c "$cfg" dead-letters p_ch --replay || rc=$?
-assert_eq "$rc" 7 "clickhouse replay"
-grep -q 'cannot delete dead letters' "$WORK/err" || fail "clickhouse replay message: $(cat "$WORK/err")"
+arus_fails 7 "clickhouse replay" 'cannot delete dead letters' -c "$cfg" dead-letters p_ch --replay
 arus_ok -c "$cfg" --json dead-letters p_ch
 assert_eq "$(cat "$WORK/out")" "[]" "clickhouse: no dead letters"
 echo ok

@@ -9,15 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 SRC=$WORK/src.db
 DST=$WORK/wh.db
-cat >"$WORK/arus.yml" <<YML
-sources:
-  lite: {type: sqlite, path: $SRC}
-destinations:
-  wh: {type: sqlite, path: $DST}
-pipelines:
-  p:
-    source: lite
-    destination: wh
+sqlite_write_config "$SRC" "$DST" <<YML
     tables: [items]
     batch_size: 10
     max_dead_letters: 10
@@ -28,13 +20,8 @@ pipelines:
     load_mode: raw+normalized
     target_schema: b
 YML
-sqlite_sql "$SRC" "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, updated_at TIMESTAMP);
-  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
-  INSERT INTO items SELECT i, CASE WHEN i % 25 = 0 THEN -i ELSE i END,
-    printf('2024-01-01 00:%02d:%02d', i / 60, i % 60) FROM n;"
 # The warehouse refuses negative quantities.
-sqlite_sql "$DST" "CREATE TABLE analytics__items (id BIGINT NOT NULL, qty BIGINT CHECK (qty >= 0),
-  updated_at TIMESTAMP, _arus_run_id TEXT NOT NULL, _arus_synced_at TEXT NOT NULL, PRIMARY KEY (id));"
+sqlite_refusing_items "$SRC" "$DST"
 count() { sqlite_sql "$DST" "SELECT count(*) FROM $1"; }
 
 # ---- dead letters: list (text, json, one table), replay while still refused, replay when fixed
@@ -47,9 +34,7 @@ arus_ok -c "$WORK/arus.yml" --json dead-letters p --table items
 assert_eq "$(jq -c '[.[].row.id]' "$WORK/out")" "[25,50,75,100]" "json rows"
 arus_ok -c "$WORK/arus.yml" --json dead-letters p --table other
 assert_eq "$(cat "$WORK/out")" "[]" "no dead letters of another table"
-rc=0; arus -c "$WORK/arus.yml" dead-letters p --replay || rc=$?
-assert_eq "$rc" 5 "replay while the destination still refuses"
-grep -q '4 of 4 dead letter(s) still refused by the destination (kept)' "$WORK/err" || fail "replay message: $(cat "$WORK/err")"
+arus_fails 5 "replay while the destination still refuses" '4 of 4 dead letter(s) still refused by the destination (kept)' -c "$WORK/arus.yml" dead-letters p --replay
 assert_eq "$(count staging___dead_letters)" 4 "refused rows kept"
 # The destination is fixed: the rule goes.
 sqlite_sql "$DST" "ALTER TABLE analytics__items RENAME TO old_items;
@@ -79,8 +64,7 @@ assert_eq "$(jq -c '[.level, .component, (.message | test("typed table is empty.
 rc=0; ARUS_LOG_FORMAT=json arus -c "$WORK/arus.yml" sync nope || rc=$?
 assert_eq "$rc" 3 "unknown pipeline"
 assert_eq "$(jq -r '.level + " " + .message' "$WORK/err")" "error $WORK/arus.yml: no pipeline named \"nope\"" "json error line"
-rc=0; arus -c "$WORK/arus.yml" --log-format xml sync p || rc=$?
-assert_eq "$rc" 2 "bad --log-format"
+arus_exit 2 "bad --log-format" -c "$WORK/arus.yml" --log-format xml sync p
 sqlite_sql "$DST" "DELETE FROM analytics__items"
 arus_ok -c "$WORK/arus.yml" --json sync p
 assert_eq "$(jq -r '.tables[0].mode + ": " + .tables[0].reload_reason' "$WORK/out")" \
@@ -100,14 +84,10 @@ arus_ok -c "$WORK/arus.yml" --json sync both
 assert_eq "$(jq -r '.tables[0].mode' "$WORK/out")" "incremental" "emptied raw table"
 
 # ---- reset: confirmation, unknown table, one table, the reload after it
-rc=0; arus -c "$WORK/arus.yml" reset p </dev/null || rc=$?
-assert_eq "$rc" 2 "reset without --yes off a terminal"
-grep -q 'confirm with --yes' "$WORK/err" || fail "confirmation: $(cat "$WORK/err")"
-rc=0; arus -c "$WORK/arus.yml" reset p --table nope --yes || rc=$?
-assert_eq "$rc" 5 "reset of an unknown table"
+arus_fails 2 "reset without --yes off a terminal" 'confirm with --yes' -c "$WORK/arus.yml" reset p </dev/null
+arus_exit 5 "reset of an unknown table" -c "$WORK/arus.yml" reset p --table nope --yes
 assert_eq "$(cat "$WORK/err")" 'arus: reset: pipeline "p" has no stored state for table "nope"' "unknown table message"
-rc=0; arus -c "$WORK/arus.yml" reset nopipe --yes || rc=$?
-assert_eq "$rc" 3 "reset of an unknown pipeline"
+arus_exit 3 "reset of an unknown pipeline" -c "$WORK/arus.yml" reset nopipe --yes
 arus_ok -c "$WORK/arus.yml" reset p --table items --yes
 assert_eq "$(cat "$WORK/out")" 'reset pipeline "p": forgot the stored state of 1 table(s): items; the next sync reloads it in full' "reset confirmation"
 arus_ok -c "$WORK/arus.yml" --json state p
@@ -128,9 +108,6 @@ grep -q '^items  *incremental  *extracted=43 loaded=0 ' "$WORK/out" || fail "bac
 assert_eq "$(sqlite_sql "$DST" "SELECT watermark FROM arus_state__watermarks WHERE pipeline = 'p'")" "2024-01-02 00:00:00" "watermark kept"
 arus_ok -c "$WORK/arus.yml" sync p --from 2024-01-01
 grep -q 'extracted=100 ' "$WORK/out" || fail "backfill from a date: $(cat "$WORK/out")"
-rc=0; arus -c "$WORK/arus.yml" sync p --from yesterday || rc=$?
-assert_eq "$rc" 5 "bad --from"
-grep -q -- '--from "yesterday" is not a timestamp (watermark column "updated_at")' "$WORK/err" || fail "bad --from: $(cat "$WORK/err")"
-rc=0; arus -c "$WORK/arus.yml" sync p --from 2024-01-01 --full-refresh || rc=$?
-assert_eq "$rc" 2 "--from with --full-refresh"
+arus_fails 5 "bad --from" '--from "yesterday" is not a timestamp (watermark column "updated_at")' -c "$WORK/arus.yml" sync p --from yesterday
+arus_exit 2 "--from with --full-refresh" -c "$WORK/arus.yml" sync p --from 2024-01-01 --full-refresh
 echo ok

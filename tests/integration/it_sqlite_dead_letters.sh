@@ -7,27 +7,14 @@ source "$(dirname "$0")/lib.sh"
 SRC=$WORK/src.db
 DST=$WORK/wh.db
 write_cfg() {
-  cat >"$WORK/arus.yml" <<YML
-sources:
-  lite: {type: sqlite, path: $SRC}
-destinations:
-  wh: {type: sqlite, path: $DST}
-pipelines:
-  p:
-    source: lite
-    destination: wh
+  sqlite_write_config "$SRC" "$DST" <<YML
     tables: [items]
     batch_size: 10
     $1
 YML
 }
-sqlite_sql "$SRC" "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, updated_at TIMESTAMP);
-  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
-  INSERT INTO items SELECT i, CASE WHEN i % 25 = 0 THEN -i ELSE i END,
-    printf('2024-01-01 00:%02d:%02d', i / 60, i % 60) FROM n;"
-# The warehouse table exists already with a rule of its own: quantities are never negative.
-sqlite_sql "$DST" "CREATE TABLE analytics__items (id BIGINT NOT NULL, qty BIGINT CHECK (qty >= 0),
-  updated_at TIMESTAMP, _arus_run_id TEXT NOT NULL, _arus_synced_at TEXT NOT NULL, PRIMARY KEY (id));"
+# The warehouse refuses negative quantities.
+sqlite_refusing_items "$SRC" "$DST"
 
 write_cfg ""
 rc=0; arus -c "$WORK/arus.yml" sync p || rc=$?

@@ -33,7 +33,7 @@ arus_ok "${cfg[@]}" sync p
 wm() { dq "SELECT table_name || '=' || coalesce(watermark, '') FROM arus_state__watermarks ORDER BY 1" | tr '\n' ' '; }
 wm_before=$(wm)
 arus_ok "${cfg[@]}" verify p --json
-assert_eq "$(jq -r '[.tables[] | "\(.table):\(.status):\(.source_rows)"] | sort | join(" ")' "$WORK/out")" \
+assert_eq "$(verify_tables)" \
     "customers:equal:3 orders:equal:300" "verify right after the sync"
 
 dq "UPDATE analytics__orders SET price = 0.25 WHERE _id = '000000000000000000000007';

@@ -12,21 +12,11 @@ source "$(dirname "$0")/verify_lib.sh"
 export ARUS_MY_PASSWORD
 
 write_config() {
-    {
-        echo "sources:"
-        my_endpoint mysrc mysql "$MY_SRC"
-        cat <<YML
-destinations:
-$(ch_destination)
-pipelines:
-  p:
-    source: mysrc
-    destination: ch
+    ch_write_mysql_config <<YML
     tables: [every, $1, words]
     batch_size: 50
     load_mode: raw+normalized
 YML
-    } >"$WORK/arus.yml"
 }
 write_config plain
 cfg=(-c "$WORK/arus.yml")
@@ -63,7 +53,7 @@ arus_ok "${cfg[@]}" sync p
 wm() { q "SELECT table_name, watermark FROM $ST.watermarks FINAL ORDER BY table_name" | tr '\n\t' ' :'; }
 wm_before=$(wm)
 arus_ok "${cfg[@]}" verify p --json
-assert_eq "$(jq -r '[.tables[] | "\(.table):\(.status):\(.source_rows)"] | join(" ")' "$WORK/out")" \
+assert_eq "$(verify_tables)" \
     "every:equal:3 plain:equal:5 words:equal:5" "verify right after the sync"
 
 # Drift as newer versions of a row (what a stray writer would leave): changed values, a

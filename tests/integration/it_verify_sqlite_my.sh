@@ -15,7 +15,7 @@ write_config() {
         echo "sources:"
         echo "  lite: {type: sqlite, path: $SRC}"
         echo "destinations:"
-        echo "  mydst: {type: mariadb, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN}"
+        my_destination
         echo "pipelines:"
         echo "  $PIPE:"
         echo "    source: lite"
@@ -43,7 +43,7 @@ arus_ok "${cfg[@]}" sync "$PIPE"
 wm() { mys -e "SELECT table_name, watermark FROM arus_state.watermarks WHERE pipeline = '$PIPE' ORDER BY 1" | tr '\n\t' ' :'; }
 wm_before=$(wm)
 arus_ok "${cfg[@]}" verify "$PIPE" --json
-assert_eq "$(jq -r '[.tables[] | "\(.table):\(.status):\(.source_rows)"] | join(" ")' "$WORK/out")" \
+assert_eq "$(verify_tables)" \
     "items:equal:400 pairs:equal:4" "verify right after the sync"
 
 mys "$MY_AN" -e "UPDATE items SET amount = 1 WHERE id = 17;

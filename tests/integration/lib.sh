@@ -37,6 +37,45 @@ arus() { "$ARUS" "$@" >"$WORK/out" 2>"$WORK/err"; }
 # Run arus and require success.
 arus_ok() { arus "$@" || fail "arus $* exited $?: $(cat "$WORK/err")"; }
 
+# arus_exit CODE WHAT ARGS...: run arus with ARGS and check its exit code.
+arus_exit() {
+    local want=$1 what=$2 rc=0
+    shift 2
+    arus "$@" || rc=$?
+    [ "$rc" = "$want" ] || fail "$what: arus $* exited $rc, expected $want: $(head -c 400 "$WORK/err")"
+}
+# arus_fails CODE WHAT PATTERN ARGS...: arus_exit, and its stderr matches grep pattern PATTERN.
+arus_fails() {
+    local want=$1 what=$2 pattern=$3
+    shift 3
+    arus_exit "$want" "$what" "$@"
+    grep -q -- "$pattern" "$WORK/err" || fail "$what: $(cat "$WORK/err")"
+}
+
+# sqlite_write_config SRC DST <BODY: $WORK/arus.yml reading SQLite file SRC (source `lite`)
+# into SQLite file DST (destination `wh`) with pipeline `p`, whose YAML body (indented 4, maybe
+# followed by more pipelines) comes from stdin.
+sqlite_write_config() {
+    {
+        printf 'sources:\n  lite: {type: sqlite, path: %s}\ndestinations:\n' "$1"
+        printf '  wh: {type: sqlite, path: %s}\npipelines:\n  p:\n' "$2"
+        printf '    source: lite\n    destination: wh\n'
+        cat
+    } >"$WORK/arus.yml"
+}
+
+# sqlite_refusing_items SRC DST: table items (id, qty, updated_at) of 100 rows in SQLite file
+# SRC, every 25th with a negative qty, and in DST the typed table analytics__items of pipeline
+# `p` already there with a rule of its own: quantities are never negative (dead letters).
+sqlite_refusing_items() {
+    sqlite_sql "$1" "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, updated_at TIMESTAMP);
+  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+  INSERT INTO items SELECT i, CASE WHEN i % 25 = 0 THEN -i ELSE i END,
+    printf('2024-01-01 00:%02d:%02d', i / 60, i % 60) FROM n;"
+    sqlite_sql "$2" "CREATE TABLE analytics__items (id BIGINT NOT NULL, qty BIGINT CHECK (qty >= 0),
+  updated_at TIMESTAMP, _arus_run_id TEXT NOT NULL, _arus_synced_at TEXT NOT NULL, PRIMARY KEY (id));"
+}
+
 # ---- server clients (password via environment, never argv)
 pg_sql() { PGPASSWORD=$ARUS_PG_PASSWORD psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$ARUS_PG_HOST" -p "$ARUS_PG_PORT" -U "$ARUS_PG_USER" -d "${PGDB:-$ARUS_PG_DB}" "$@"; }
 my_sql() { MYSQL_PWD=$ARUS_MY_PASSWORD mariadb --no-defaults --protocol=TCP -h "$ARUS_MY_HOST" -P "$ARUS_MY_PORT" -u "$ARUS_MY_USER" --batch --skip-column-names "$@"; }

@@ -28,6 +28,11 @@ my_endpoint() {
     echo "  $name: {type: $type, host: $ARUS_MY_HOST, port: $ARUS_MY_PORT, username: $ARUS_MY_USER, password: \"\${ARUS_MY_PASSWORD}\", database: $db$extra}"
 }
 
+# The `mydst` destination line of arus.yml: this test's staging and analytics databases.
+my_destination() {
+    echo "  mydst: {type: mariadb, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN}"
+}
+
 # my_write_config PIPELINE_BODY [EXTRA_PIPELINES]: $WORK/arus.yml with mysrc, mydst (raw and
 # target databases of this test) and pipeline $PIPE whose YAML body (indented 4) is given.
 my_write_config() {
@@ -35,7 +40,7 @@ my_write_config() {
         echo "sources:"
         my_endpoint mysrc mysql "$MY_SRC"
         echo "destinations:"
-        echo "  mydst: {type: mariadb, url: \"mysql://$ARUS_MY_USER:\${ARUS_MY_PASSWORD}@$ARUS_MY_HOST:$ARUS_MY_PORT/\", raw_schema: $MY_STG, target_schema: $MY_AN}"
+        my_destination
         echo "pipelines:"
         echo "  $PIPE:"
         echo "    source: mysrc"

@@ -1,11 +1,8 @@
 # Helpers of the arus verify tests (sourced by it_verify_*.sh after lib.sh).
 
-# arus_exit CODE WHAT ARGS...: run arus with ARGS and check its exit code.
-arus_exit() {
-    local want=$1 what=$2 rc=0
-    shift 2
-    arus "$@" || rc=$?
-    [ "$rc" = "$want" ] || fail "$what: arus $* exited $rc, expected $want: $(head -c 400 "$WORK/err")"
+# verify_tables: "table:status:source_rows ..." of the last `arus verify --json` output, sorted.
+verify_tables() {
+    jq -r '[.tables[] | "\(.table):\(.status):\(.source_rows)"] | sort | join(" ")' "$WORK/out"
 }
 
 # verify_drift TABLE: "missing extra changed missing-keys extra-keys changed-keys" of TABLE in

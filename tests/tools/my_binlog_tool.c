@@ -30,6 +30,7 @@
 #include "arus/strbuf.h"
 #include "connectors/mysql/binlog.h"
 #include "connectors/mysql/conn.h"
+#include "unit/support/read_file.h"
 
 static const char *env_or(const char *name, const char *dflt)
 {
@@ -193,26 +194,10 @@ static int cmd_peek(const char *gtid, const char *database, bool follow, struct 
     return tool_stream(&o, peek_change, &pk, NULL, err);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct arus_strbuf sb;
-    arus_strbuf_init(&sb);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        arus_strbuf_append(&sb, buf, n);
-    fclose(f);
-    *len = sb.len;
-    return sb.data ? arus_strbuf_detach(&sb) : arus_xstrdup("");
-}
-
 static int cmd_decode(const char *bin, const char *coll, bool quiet, struct arus_error *err)
 {
     size_t blen, clen;
-    char *events = slurp(bin, &blen), *colls = slurp(coll, &clen);
+    char *events = test_read_file(bin, &blen), *colls = test_read_file(coll, &clen);
     struct arus_arena *keep = arus_arena_create(0);
     struct my_collations cl;
     struct arus_strbuf out;

@@ -42,15 +42,11 @@ static const char *sync_mode(int64_t *loaded, char *reason, size_t n)
     struct arus_pipeline p;
     fake_pipeline(&p, tables, 4);
     struct arus_sync_report rep;
-    struct arus_error err;
-    arus_error_clear(&err);
-    int rc = fake_sync(&p, false, &rep, &err);
+    int rc = fake_sync_noted(&p, false, &rep);
     const char *mode = rc == ARUS_OK && rep.ntables == 1 ? rep.tables[0].mode : "failed";
     *loaded = rep.ntables ? rep.tables[0].rows_loaded : -1;
     if (reason)
         snprintf(reason, n, "%s", rep.ntables ? rep.tables[0].reload_reason : "");
-    if (rc)
-        fprintf(stderr, "  (sync: %s)\n", err.msg);
     arus_sync_report_cleanup(&rep);
     return mode;
 }
@@ -330,11 +326,7 @@ int main(void)
     RUN(test_config_keys);
     RUN(test_column_rules);
     RUN(test_type_widening);
-    static const char *const destinations[] = {"fake", "fake_buffered"};
-    for (size_t i = 0; i < sizeof destinations / sizeof *destinations; i++) {
-        fprintf(stderr, "-- destination %s\n", destinations[i]);
-        fake_use_destination(destinations[i]);
-        dest_type = destinations[i];
+    for (size_t i = 0; (dest_type = fake_each_destination(&i));) {
         RUN(test_first_and_steady_runs_are_incremental);
         RUN(test_dropped_table_reloads);
         RUN(test_emptied_table_reloads);

@@ -45,12 +45,7 @@ static int sync_once(int64_t batch, bool full, struct arus_sync_report *rep)
     struct arus_pipeline p;
     fake_pipeline(&p, tables, batch);
     p.max_dead_letters = max_dead_letters;
-    struct arus_error err;
-    arus_error_clear(&err);
-    int rc = fake_sync(&p, full, rep, &err);
-    if (rc)
-        fprintf(stderr, "  (sync: %s)\n", err.msg);
-    return rc;
+    return fake_sync_noted(&p, full, rep);
 }
 
 static void test_ties_one_watermark_batch_7(void)
@@ -331,10 +326,7 @@ static void test_dead_run_becomes_aborted(void)
 int main(void)
 {
     fake_register();
-    static const char *const destinations[] = {"fake", "fake_buffered"};
-    for (size_t i = 0; i < sizeof destinations / sizeof *destinations; i++) {
-        fprintf(stderr, "-- destination %s\n", destinations[i]);
-        fake_use_destination(destinations[i]);
+    for (size_t i = 0; fake_each_destination(&i);) {
         RUN(test_ties_one_watermark_batch_7);
         RUN(test_fault_after_every_batch_then_rerun);
         RUN(test_failed_full_refresh_keeps_old_table);

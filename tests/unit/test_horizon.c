@@ -37,12 +37,7 @@ static int sync_with(bool horizon, const struct arus_table_override *o, bool ful
         p.overrides = &copy;
         p.noverrides = 1;
     }
-    struct arus_error err;
-    arus_error_clear(&err);
-    int rc = fake_sync(&p, full, rep, &err);
-    if (rc)
-        fprintf(stderr, "  (sync: %s)\n", err.msg);
-    return rc;
+    return fake_sync_noted(&p, full, rep);
 }
 
 static int sync_once(struct arus_sync_report *rep) { return sync_with(true, NULL, false, rep); }

@@ -321,10 +321,7 @@ int main(void)
     fake_register();
     RUN(test_canon);
     RUN(test_read_page_sql);
-    static const char *const destinations[] = {"fake", "fake_buffered"};
-    for (size_t i = 0; i < sizeof destinations / sizeof *destinations; i++) {
-        fprintf(stderr, "-- destination %s\n", destinations[i]);
-        fake_use_destination(destinations[i]);
+    for (size_t i = 0; fake_each_destination(&i);) {
         RUN(test_equal_tables);
         RUN(test_drift_named_by_key);
         RUN(test_empty_destination);

@@ -388,18 +388,39 @@ static int ch_recreate_view(struct ch_dest *d, const char *db, const char *table
     return rc;
 }
 
+/* "SELECT <what> FROM system.columns" of table db.table as TabSeparated, into d->sql. */
+static void ch_columns_query(struct ch_dest *d, const char *what, const char *db, const char *table)
+{
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "SELECT ");
+    arus_strbuf_puts(&d->sql, what);
+    arus_strbuf_puts(&d->sql, " FROM system.columns WHERE database = ");
+    arus__ch_quote_string(&d->sql, db);
+    arus_strbuf_puts(&d->sql, " AND table = ");
+    arus__ch_quote_string(&d->sql, table);
+    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+}
+
+/* "ALTER TABLE db.table <clause> <column> <its type>" into d->sql. */
+static void ch_alter_column_query(struct ch_dest *d, const char *db, const char *table,
+                                  const char *clause, const struct arus_column *c)
+{
+    arus_strbuf_reset(&d->sql);
+    arus_strbuf_puts(&d->sql, "ALTER TABLE ");
+    arus__ch_quote_table(&d->sql, db, table);
+    arus_strbuf_puts(&d->sql, clause);
+    arus__ch_quote_ident(&d->sql, c->name);
+    arus_strbuf_putc(&d->sql, ' ');
+    ch_column_type(d, c, &d->sql);
+}
+
 /* Add the schema's columns the table lacks (checked in system.columns, since old servers
  * have no ADD COLUMN IF NOT EXISTS). Sets *added when it changed the table. */
 static int ch_add_missing_columns(struct ch_dest *d, const char *db, const char *table,
                                   const struct arus_table_schema *s, bool *added,
                                   struct arus_error *err)
 {
-    arus_strbuf_reset(&d->sql);
-    arus_strbuf_puts(&d->sql, "SELECT name FROM system.columns WHERE database = ");
-    arus__ch_quote_string(&d->sql, db);
-    arus_strbuf_puts(&d->sql, " AND table = ");
-    arus__ch_quote_string(&d->sql, table);
-    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    ch_columns_query(d, "name", db, table);
     int rc =
         arus__ch_exec(d, d->sql.data, NULL, 0, err, "read columns of \"%s\".\"%s\"", db, table);
     if (rc != ARUS_OK)
@@ -422,14 +443,9 @@ static int ch_add_missing_columns(struct ch_dest *d, const char *db, const char 
             found = names[j] && strcmp(names[j], s->columns[i].name) == 0;
         if (found)
             continue;
-        arus_strbuf_reset(&d->sql);
-        arus_strbuf_puts(&d->sql, "ALTER TABLE ");
-        arus__ch_quote_table(&d->sql, db, table);
-        arus_strbuf_puts(&d->sql,
-                         d->has_add_if_not_exists ? " ADD COLUMN IF NOT EXISTS " : " ADD COLUMN ");
-        arus__ch_quote_ident(&d->sql, s->columns[i].name);
-        arus_strbuf_putc(&d->sql, ' ');
-        ch_column_type(d, &s->columns[i], &d->sql);
+        ch_alter_column_query(
+            d, db, table, d->has_add_if_not_exists ? " ADD COLUMN IF NOT EXISTS " : " ADD COLUMN ",
+            &s->columns[i]);
         rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "add column \"%s\" to \"%s\".\"%s\"",
                            s->columns[i].name, db, table);
         if (rc == ARUS_OK) {
@@ -950,13 +966,7 @@ static int ch_describe_table(struct arus_destination *dst, const struct arus_tar
     struct arus_strbuf name;
     arus_strbuf_init(&name);
     ch_norm_name(&name, t, true);
-    arus_strbuf_reset(&d->sql);
-    arus_strbuf_puts(&d->sql, "SELECT name, type, is_in_primary_key FROM system.columns WHERE "
-                              "database = ");
-    arus__ch_quote_string(&d->sql, db);
-    arus_strbuf_puts(&d->sql, " AND table = ");
-    arus__ch_quote_string(&d->sql, name.data);
-    arus_strbuf_puts(&d->sql, " FORMAT TabSeparated");
+    ch_columns_query(d, "name, type, is_in_primary_key", db, name.data);
     int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "describe \"%s\".\"%s\"", db,
                            name.data);
     *out = NULL;
@@ -991,13 +1001,7 @@ static int ch_alter_column_type(struct arus_destination *dst, const struct arus_
     struct arus_strbuf name;
     arus_strbuf_init(&name);
     ch_norm_name(&name, t, true);
-    arus_strbuf_reset(&d->sql);
-    arus_strbuf_puts(&d->sql, "ALTER TABLE ");
-    arus__ch_quote_table(&d->sql, db, name.data);
-    arus_strbuf_puts(&d->sql, " MODIFY COLUMN ");
-    arus__ch_quote_ident(&d->sql, c->name);
-    arus_strbuf_putc(&d->sql, ' ');
-    ch_column_type(d, c, &d->sql);
+    ch_alter_column_query(d, db, name.data, " MODIFY COLUMN ", c);
     int rc = arus__ch_exec(d, d->sql.data, NULL, 0, err, "widen column \"%s\" of \"%s\".\"%s\"",
                            c->name, db, name.data);
     if (rc == ARUS_OK)

@@ -14,6 +14,7 @@
 #include "arus/strbuf.h"
 #include "check.h"
 #include "connectors/mysql/binlog.h"
+#include "unit/support/read_file.h"
 
 static char fixture_dir[2048];
 
@@ -21,18 +22,7 @@ static char *slurp(const char *name, size_t *len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct arus_strbuf sb;
-    arus_strbuf_init(&sb);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        arus_strbuf_append(&sb, buf, n);
-    fclose(f);
-    *len = sb.len;
-    return arus_strbuf_detach(&sb);
+    return test_read_file(path, len);
 }
 
 struct fixture {

@@ -32,13 +32,7 @@ static void test_first_run(void)
 /* verify: live rows by key alone, the string key in byte order whatever its collation */
 static void test_by_key_byte_order(void)
 {
-    struct arus_extract_plan p = {.table = &fx_orders,
-                                  .watermark = -1,
-                                  .key = fx_key2,
-                                  .nkey = 2,
-                                  .deleted_at = 3,
-                                  .rows = ARUS_ROWS_LIVE,
-                                  .ordered = true};
+    struct arus_extract_plan p = fx_by_key();
     CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL ORDER BY \"id\", "
                                   "\"re\"\"gi`on\" COLLATE \"C\") TO STDOUT");
 }

@@ -38,3 +38,14 @@ struct arus_extract_plan fx_first_run(const struct arus_table_schema *t, const s
         .ordered = true,
     };
 }
+
+struct arus_extract_plan fx_by_key(void)
+{
+    return (struct arus_extract_plan){.table = &fx_orders,
+                                      .watermark = -1,
+                                      .key = fx_key2,
+                                      .nkey = 2,
+                                      .deleted_at = 3,
+                                      .rows = ARUS_ROWS_LIVE,
+                                      .ordered = true};
+}

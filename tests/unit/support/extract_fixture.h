@@ -17,4 +17,8 @@ extern const char *const fx_lowkey[2], *const fx_highkey[2]; /* ("7", "eu"), ("9
 struct arus_extract_plan fx_first_run(const struct arus_table_schema *t, const size_t *key,
                                       size_t nkey);
 
+/* The plan of arus verify over fx_orders: live rows ordered by the key (id, re"gi`on) alone,
+ * no watermark. */
+struct arus_extract_plan fx_by_key(void);
+
 #endif

@@ -1119,6 +1119,16 @@ static struct arus_endpoint dst_ep = {.name = "dst", .type = "fake"};
 
 void fake_use_destination(const char *type) { dst_ep.type = type; }
 
+const char *fake_each_destination(size_t *i)
+{
+    static const char *const types[] = {"fake", "fake_buffered"};
+    if (*i >= sizeof types / sizeof *types)
+        return NULL;
+    fprintf(stderr, "-- destination %s\n", types[*i]);
+    fake_use_destination(types[*i]);
+    return types[(*i)++];
+}
+
 void fake_pipeline(struct arus_pipeline *p, const char **tables, int64_t batch_size)
 {
     memset(p, 0, sizeof *p);
@@ -1183,6 +1193,16 @@ int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync
     struct arus_sync_options opt = {.full_refresh = full_refresh};
     int rc = arus_sync_run(s, d, p, &opt, rep, err);
     arus_destination_close(d);
+    return rc;
+}
+
+int fake_sync_noted(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep)
+{
+    struct arus_error err;
+    arus_error_clear(&err);
+    int rc = fake_sync(p, full_refresh, rep, &err);
+    if (rc)
+        fprintf(stderr, "  (sync: %s)\n", err.msg);
     return rc;
 }
 

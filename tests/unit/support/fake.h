@@ -85,6 +85,10 @@ void fake_register(void);
 /* Destination type fake_sync uses: "fake" (the default) or "fake_buffered". Kept by
  * fake_reset. */
 void fake_use_destination(const char *type);
+/* Walk the destination types for tests that run against each: uses the next one (announced
+ * as "-- destination TYPE" on stderr) and returns its name, NULL after the last.
+ *   for (size_t i = 0; fake_each_destination(&i);) ... */
+const char *fake_each_destination(size_t *i);
 /* The destination calls made since fake_reset or fake_calls_clear, one per line, e.g.
  * "begin\nload_normalized(shadow)\nrecord_run(ok)\n" (the golden call sequences). */
 const char *fake_calls(void);
@@ -120,6 +124,8 @@ int fake_verify(const struct arus_pipeline *p, const struct arus_verify_options 
  * the engine's code. */
 int fake_sync(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep,
               struct arus_error *err);
+/* fake_sync that shows its error as "  (sync: MESSAGE)" on stderr. */
+int fake_sync_noted(const struct arus_pipeline *p, bool full_refresh, struct arus_sync_report *rep);
 
 /* Change data capture by the fake source: cdc_next hands out fake_cdc_events in order (table
  * "t", the current source columns), then ARUS_CDC_END, or with follow ARUS_CDC_IDLE after
