@@ -4,7 +4,8 @@
 # engines' own pipe (mariadb --quick --batch export, NULLs rewritten to COPY's \N by sed, into
 # psql \copy ... from stdin) and, when installed, pgloader, on the generated 1,000,000-row
 # `orders` table; see bench/lib.sh.
-# Usage: bench/my_to_pg.sh [ROWS]   (ROUNDS, ARUS, BENCH_RESULTS as in bench/lib.sh)
+# Usage: bench/my_to_pg.sh [ROWS]   (BENCH_PGLOADER=0: skip pgloader; ROUNDS, ARUS,
+# BENCH_RESULTS, BENCH_PIPELINE_KEYS as in bench/lib.sh)
 source "$(dirname "$0")/lib.sh"
 bench_init my pg "$@"
 bench_at_exit "psqlx -c 'DROP SCHEMA IF EXISTS ${B}_pgl CASCADE'"
@@ -31,7 +32,7 @@ for l in refresh incremental; do
     [ "$(fp "${B}_$l")" = "$(fp "${B}_pipe")" ] || echo "WARNING: arus $l data differs from the pipe's copy" >&2
 done
 
-if command -v pgloader >/dev/null; then
+if [ "${BENCH_PGLOADER:-1}" = 1 ] && command -v pgloader >/dev/null; then
     echo "pgloader ..."
     # pgloader takes the password in its URL only: the command file stays in the private $WORK
     cat >"$WORK/load.pgl" <<PGL
