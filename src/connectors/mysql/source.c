@@ -386,7 +386,7 @@ static int my_render_cell(struct arus_extract *x, size_t i, struct arus_batch *b
         return ARUS_OK;
     switch (c->render) {
     case MY_R_INT:
-        n = arus__my_format_int(tmp, sizeof tmp, c->v.i, c->is_unsigned);
+        n = arus_format_integer(tmp, c->v.i, c->is_unsigned);
         break;
     case MY_R_BOOL:
         arus_cell_set(b, cell, c->v.i ? "true" : "false", c->v.i ? 4 : 5);

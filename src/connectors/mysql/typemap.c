@@ -227,21 +227,7 @@ void arus__my_type_to_native(const struct arus_type *t, struct arus_strbuf *sb)
 
 /* The cell formatters below run once per cell of every extracted row: digits are written by
  * hand where snprintf's format parsing would cost more than the conversion itself (the
- * output is byte for byte what the "%llu"/"%02u" formats give). */
-
-/* Decimal digits of v at p (room for 20 assumed); returns their count. */
-static int my_put_digits(char *p, unsigned long long v)
-{
-    char t[20];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        p[i] = t[n - 1 - i];
-    return n;
-}
+ * output is byte for byte what the "%02u" formats give). */
 
 /* v (below 10^width) as exactly width digits, zero-padded. */
 static char *my_put_fixed(char *p, unsigned long v, int width)
@@ -249,22 +235,6 @@ static char *my_put_fixed(char *p, unsigned long v, int width)
     for (int i = width - 1; i >= 0; i--, v /= 10)
         p[i] = (char)('0' + v % 10);
     return p + width;
-}
-
-int arus__my_format_int(char *buf, size_t n, long long v, bool is_unsigned)
-{
-    if (n < 22)
-        return is_unsigned ? snprintf(buf, n, "%llu", (unsigned long long)v)
-                           : snprintf(buf, n, "%lld", v);
-    int len = 0;
-    unsigned long long u = (unsigned long long)v;
-    if (!is_unsigned && v < 0) {
-        buf[len++] = '-';
-        u = 0 - u;
-    }
-    len += my_put_digits(buf + len, u);
-    buf[len] = '\0';
-    return len;
 }
 
 /* Shortest "%.*g" text that reads back to the same value. */
@@ -277,8 +247,8 @@ int arus__my_format_double(char *buf, size_t n, double d, bool is_float)
     /* A whole number below 10^6 (float) or 10^15 (double) prints with all its digits and no
      * exponent at the first precision tried, and reads back exactly: its integer text is the
      * same. */
-    if (d == trunc(d) && fabs(d) < (is_float ? 1e6 : 1e15) && d != 0)
-        return arus__my_format_int(buf, n, (long long)d, false);
+    if (n >= 22 && d == trunc(d) && fabs(d) < (is_float ? 1e6 : 1e15) && d != 0)
+        return arus_format_integer(buf, (long long)d, false);
     int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
     for (int p = lo; p < hi; p++) {
         int len = snprintf(buf, n, "%.*g", p, d);

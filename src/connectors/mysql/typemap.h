@@ -23,8 +23,6 @@ void arus__my_type_to_native(const struct arus_type *t, struct arus_strbuf *sb);
  * decoder so both render a value identically. Returns the length written. */
 int arus__my_format_double(char *buf, size_t n, double d, bool is_float);
 
-/* v as decimal text ("%lld", or "%llu" when is_unsigned) into buf; returns its length. */
-int arus__my_format_int(char *buf, size_t n, long long v, bool is_unsigned);
 /* Canonical DATE/TIME/TIMESTAMP cell text of t for a column of the given type (MYSQL_TYPE_TIME:
  * signed hours past 24 kept; MYSQL_TYPE_DATE: date only; else date and time), fraction trimmed.
  * Returns the length written. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "arus/strbuf.h"
+#include "arus/util.h"
 #include "check.h"
 #include "connectors/mysql/typemap.h"
 
@@ -95,10 +96,10 @@ static void test_fast_formatters(void)
     const long long ints[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN, -32768};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         snprintf(b, sizeof b, "%lld", ints[i]);
-        CHECK_INT(arus__my_format_int(a, sizeof a, ints[i], false), (int)strlen(b));
+        CHECK_INT(arus_format_integer(a, ints[i], false), (int)strlen(b));
         CHECK_STR(a, b);
         snprintf(b, sizeof b, "%llu", (unsigned long long)ints[i]);
-        arus__my_format_int(a, sizeof a, ints[i], true);
+        arus_format_integer(a, ints[i], true);
         CHECK_STR(a, b);
     }
     const double ds[] = {1, -1, 3, 0.5, 1e14, 999999999999999, 1e15, -1e15, 123456, 1e6,
