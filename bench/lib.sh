@@ -148,9 +148,12 @@ yml_dst_my() { echo "{type: mysql, host: $ARUS_MY_HOST, port: $ARUS_MY_PORT, use
 yml_dst_ch() { echo "{type: clickhouse, host: $ARUS_CH_HOST, port: $ARUS_CH_HTTP_PORT, username: $ARUS_CH_USER, password: \"\${ARUS_CH_PASSWORD}\", raw_schema: ${B}_stg, state_schema: ${B}_state}"; }
 
 # bench_config SOURCE_YAML TABLE [PIPELINE_KEYS]: $WORK/arus.yml with the pipelines
-# ${B}_refresh and ${B}_incremental (target schemas of the same names) on the destination DST.
+# ${B}_refresh and ${B}_incremental (target schemas of the same names) on the destination DST;
+# $BENCH_PIPELINE_KEYS (e.g. "batch_size: 50000") is added to both, to try settings.
 bench_config() {
-    local extra=${3:+, $3}
+    local keys=${3:-}
+    [ -z "${BENCH_PIPELINE_KEYS:-}" ] || keys="${keys:+$keys, }$BENCH_PIPELINE_KEYS"
+    local extra=${keys:+, $keys}
     cat >"$WORK/arus.yml" <<YML
 sources:
   src: $1
