@@ -84,11 +84,15 @@ void arus__sync_tables_parallel(struct arus_source *src, struct arus_destination
     /* Worker 0 is the calling thread on the pipeline's own pair. */
     w[0] =
         (struct par_worker){.run = &run, .src = src, .dst = dst, .horizon_warned = *horizon_warned};
+    bool *up = arus_xcalloc(nw, sizeof *up);
     for (size_t i = 1; i < nw; i++) {
         w[i] = (struct par_worker){.run = &run, .horizon_warned = *horizon_warned};
-        if (par_connect(&w[i], src, dst))
-            w[i].started = pthread_create(&w[i].tid, NULL, par_work, &w[i]) == 0;
+        up[i] = par_connect(&w[i], src, dst);
     }
+    for (size_t i = 1; i < nw; i++)
+        if (up[i])
+            w[i].started = pthread_create(&w[i].tid, NULL, par_work, &w[i]) == 0;
+    free(up);
     par_work(&w[0]);
     for (size_t i = 1; i < nw; i++) {
         if (w[i].started)
