@@ -8,12 +8,16 @@
 #               build, then install arus, libarus + headers + arus.pc, man pages and bash
 #               completion under PREFIX (inside DESTDIR when given)
 #   make deb    build, then the Debian package build/arus_<version>_<arch>.deb (CPack)
+#   make bench [BENCH_ROWS=1000000] [ROUNDS=2]
+#               build, then every pair's bench/*.sh against the engines' own pipe on the
+#               running test servers, one table at the end (bench/run_all.sh, bench/README.md)
 #   make clean  remove build/, build-asan/ and demo/
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
+BENCH_ROWS ?= 1000000
 CONFIGURE = cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build demo test install deb clean
+.PHONY: all build demo test install deb bench clean
 
 all: build
 
@@ -37,6 +41,9 @@ install: build
 
 deb: build
 	cd build && cpack -G DEB
+
+bench: build
+	BENCH_ROWS="$(BENCH_ROWS)" bash bench/run_all.sh
 
 clean:
 	rm -rf build build-asan demo

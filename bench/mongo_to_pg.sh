@@ -3,8 +3,11 @@
 # load of a generated collection, batch 10,000): rows/s, arus's peak RSS, and where the time
 # goes: arus's own CPU, the test server's CPU, and a plain libmongoc read of the same sorted
 # cursor (mongo_load read) as the floor any MongoDB client pays on this server.
-# Usage: bench/mongo_to_pg.sh [DOCS...]   (default: 100000 1000000; BUILD=build dir with arus
-# and mongo_load, default build/; needs scripts/servers.sh and scripts/mongo-test-server.sh).
+# Usage: bench/mongo_to_pg.sh [DOCS...]   (default: 100000 1000000, or $BENCH_ROWS; BUILD=build
+# dir with arus and mongo_load, default build/; needs scripts/servers.sh and
+# scripts/mongo-test-server.sh). With BENCH_RESULTS set (make bench), the last size's figures
+# go there as one line of bench/run_all.sh's table: the yardstick is the plain read, since no
+# MongoDB export tool is installed here.
 # Not a test: prints figures, drops its MongoDB database and PostgreSQL schemas at the end.
 set -euo pipefail
 
@@ -13,7 +16,7 @@ BUILD=${BUILD:-$ROOT/build}
 ARUS=${ARUS:-$BUILD/arus}
 LOAD=$BUILD/mongo_load
 SIZES=("${@:-100000}")
-[ $# -gt 0 ] || SIZES=(100000 1000000)
+[ $# -gt 0 ] || SIZES=(${BENCH_ROWS:-100000 1000000})
 eval "$(bash "$ROOT/scripts/servers.sh" env)"
 eval "$(bash "$ROOT/scripts/mongo-test-server.sh" env)"
 export ARUS_PG_PASSWORD PGPASSWORD=$ARUS_PG_PASSWORD
@@ -69,3 +72,6 @@ for n in "${SIZES[@]}"; do
         "$(echo "100 * $cpu / $wall" | bc -l)" "$(echo "100 * ($c1 - $c0) / $wall" | bc -l)" \
         "$(echo "100 * $read_s / $wall" | bc -l)"
 done
+[ -z "${BENCH_RESULTS:-}" ] || printf '%s\t%s\t%.2f\t-\t-\t%.2f\t%.2f\t%.1f\t%s\t%s\n' "MongoDB -> PostgreSQL" \
+    "mongo_load read (libmongoc sorted read, no load)" "$read_s" "$wall" "$(echo "$read_s / $wall" | bc -l)" \
+    "$(echo "$rss / 1024" | bc -l)" "BENCH_ROWS=$n bench/mongo_to_pg.sh" "" >>"$BENCH_RESULTS"

@@ -14,9 +14,10 @@ BUILD_PKGS=(cmake gcc make pkg-config libyaml-dev libsqlite3-dev sqlite3 libpq-d
             libmariadb-dev libmongoc-dev libbson-dev libcurl4-openssl-dev
             libmicrohttpd-dev libjson-c-dev libssl-dev)
 # clang + libclang-rt-14-dev: libFuzzer targets; valgrind: leak runs; openssl: TLS test
-# certificates; jq, python3, bc, procps: used by the test and bench scripts; time: time -v.
+# certificates; jq, python3, bc, procps: used by the test and bench scripts; time: time -v;
+# pgloader: the second yardstick of bench/my_to_pg.sh.
 TEST_PKGS=(postgresql mariadb-server mariadb-client clickhouse-server clickhouse-client curl
-           clang libclang-rt-14-dev valgrind openssl jq python3 bc procps time sysbench chromium)
+           clang libclang-rt-14-dev valgrind openssl jq python3 bc procps time sysbench chromium pgloader)
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -26,6 +26,11 @@ void arus_format_timestamp(int64_t micros, char *buf, size_t n);
  * logical type t: TIMESTAMP and TIMESTAMPTZ as arus_format_timestamp writes it, DATE the day it
  * falls on. Returns false (buf untouched) for any other type. */
 bool arus_time_cell(enum arus_ltype t, int64_t micros, char *buf, size_t n);
+/* v as decimal text, exactly what "%lld" prints (or "%llu" of its bits when is_unsigned),
+ * NUL-terminated into buf of at least 22 bytes; returns the length. Written by hand: cell
+ * formatting calls it for every integer of every row, where snprintf's format parsing costs
+ * more than the conversion. */
+int arus_format_integer(char *buf, long long v, bool is_unsigned);
 /* Days since 1970-01-01 <-> civil date. */
 int64_t arus_days_from_civil(int64_t y, unsigned m, unsigned d);
 void arus_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

@@ -12,13 +12,14 @@
 
 #define BATCH_MIN 1
 #define BATCH_MAX 10000000
+#define PARALLELISM_MAX 64
 
 static const char *const pipeline_keys[] = {
     "source",        "destination", "tables",   "batch_size",       "load_mode",
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
     "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", "sync_mode", "cdc",
     "exclude", "hash_key", "schema_changes", "dropped_columns", "schedule", "timezone", "paused",
-    "depends_on", NULL,
+    "depends_on", "parallelism", NULL,
 };
 static const char *const cdc_keys[] = {
     "slot", "publication", "create", "warn_retained_bytes", "max_latency", NULL,
@@ -310,6 +311,11 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
         rc = arus__cfg_fail(arus_cfg_get(p->node, "batch_size"), prefix, "batch_size", err,
                             "expected an integer from 1 to 10000000");
     if (rc == ARUS_OK)
+        rc = arus__cfg_int(p->node, prefix, "parallelism", &p->parallelism, err);
+    if (rc == ARUS_OK && (p->parallelism < 1 || p->parallelism > PARALLELISM_MAX))
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "parallelism"), prefix, "parallelism", err,
+                            "expected an integer from 1 to 64");
+    if (rc == ARUS_OK)
         rc = load_mode(p->node, prefix, &p->load_mode, err);
     if (rc == ARUS_OK)
         rc = opt_name(p->node, prefix, "target_schema", &p->target_schema, err);
@@ -502,6 +508,7 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             .cdc_create = true,
             .cdc_warn_retained = (int64_t)1 << 30,
             .cdc_max_latency = 0.5,
+            .parallelism = 1,
         };
         rc = check_keys(n, prefix, pipeline_keys, "pipeline setting", err);
         if (rc == ARUS_OK)

@@ -811,20 +811,33 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
     const char **cdc_tables = arus_arena_calloc(a, ntables + 1, sizeof *cdc_tables);
     struct arus_table_report **cdc_reps = arus_arena_calloc(a, ntables + 1, sizeof *cdc_reps);
     size_t ncdc = 0;
+    const char **par_tables = arus_arena_calloc(a, ntables + 1, sizeof *par_tables);
+    struct arus_table_report **par_reps = arus_arena_calloc(a, ntables + 1, sizeof *par_reps);
+    size_t npar = 0;
     for (size_t i = 0; i < ntables; i++) {
         if (arus_pipeline_table_cdc(p, tables[i])) {
             cdc_tables[ncdc] = tables[i];
             cdc_reps[ncdc++] = &report->tables[i];
-            continue;
+        } else if (p->parallelism > 1) {
+            par_tables[npar] = tables[i];
+            par_reps[npar++] = &report->tables[i];
+        } else {
+            arus__sync_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
+                             &report->tables[i]);
         }
-        int trc = arus__sync_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
-                                   &report->tables[i]);
+    }
+    if (npar)
+        arus__sync_tables_parallel(src, dst, p, opt, report->run_id, par_tables, par_reps, npar,
+                                   &horizon_warned);
+    for (size_t i = 0; i < ntables; i++) {
+        if (arus_pipeline_table_cdc(p, tables[i]))
+            continue;
         report->rows_total += report->tables[i].rows_loaded;
-        if (trc != ARUS_OK) {
+        if (report->tables[i].status != ARUS_OK) {
             report->failed_tables++;
             if (rc == ARUS_OK) {
-                rc = trc;
-                arus_error_set(err, trc, "%s", report->tables[i].error);
+                rc = report->tables[i].status;
+                arus_error_set(err, rc, "%s", report->tables[i].error);
             }
         }
     }

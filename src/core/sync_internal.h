@@ -123,6 +123,16 @@ int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const char *run_id, const char *table, bool *horizon_warned,
                      struct arus_table_report *rep);
 
+/* Sync the n tables concurrently on up to p->parallelism connection pairs: the caller's src/dst
+ * (which hold the pipeline lock) and fresh pairs from the same endpoints; a pair that cannot
+ * connect is skipped with a warning. Fills reps[i] like arus__sync_table; never stops the other
+ * tables. horizon_warned as in arus__sync_table (each pair warns at most once). */
+void arus__sync_tables_parallel(struct arus_source *src, struct arus_destination *dst,
+                                const struct arus_pipeline *p, const struct arus_sync_options *opt,
+                                const char *run_id, const char *const *tables,
+                                struct arus_table_report *const *reps, size_t n,
+                                bool *horizon_warned);
+
 /* Upsert the run-history row of one table (best effort: a failure is logged as a warning). */
 void arus__record_run(struct arus_destination *dst, const struct arus_pipeline *p,
                       const char *run_id, const char *table, const struct arus_table_report *rep,

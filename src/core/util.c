@@ -144,6 +144,33 @@ size_t arus_trim_fraction(char *s, size_t n)
     return n;
 }
 
+int arus_format_integer(char *buf, long long v, bool is_unsigned)
+{
+    char t[20];
+    int len = 0, k = 0;
+    unsigned long long u = (unsigned long long)v;
+    if (!is_unsigned && v < 0) {
+        buf[len++] = '-';
+        u = 0 - u;
+    }
+    do {
+        t[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (k)
+        buf[len++] = t[--k];
+    buf[len] = '\0';
+    return len;
+}
+
+/* v (below 10^width) as exactly width digits, zero-padded. */
+static char *put_fixed(char *p, long long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
 void arus_format_timestamp(int64_t micros, char *buf, size_t n)
 {
     int64_t days = micros / MICROS_PER_DAY;
@@ -156,6 +183,24 @@ void arus_format_timestamp(int64_t micros, char *buf, size_t n)
     unsigned mo, d;
     arus_civil_from_days(days, &y, &mo, &d);
     int64_t secs = rem / 1000000;
+    if (y >= 0 && y <= 9999 && n >= 27) { /* by hand, as the format below would print it */
+        char *p = put_fixed(buf, y, 4);
+        *p++ = '-';
+        p = put_fixed(p, mo, 2);
+        *p++ = '-';
+        p = put_fixed(p, d, 2);
+        *p++ = ' ';
+        p = put_fixed(p, secs / 3600, 2);
+        *p++ = ':';
+        p = put_fixed(p, secs / 60 % 60, 2);
+        *p++ = ':';
+        p = put_fixed(p, secs % 60, 2);
+        *p++ = '.';
+        p = put_fixed(p, rem % 1000000, 6);
+        *p = '\0';
+        arus_trim_fraction(buf, (size_t)(p - buf));
+        return;
+    }
     int len = snprintf(buf, n, "%04lld-%02u-%02u %02lld:%02lld:%02lld.%06lld", (long long)y, mo,
                        d, (long long)(secs / 3600), (long long)(secs / 60 % 60),
                        (long long)(secs % 60), (long long)(rem % 1000000));

@@ -113,6 +113,7 @@ static void test_valid_config(void)
     CHECK_STR(p->tables[2], "orders");
     CHECK_STR(p->tables[3], "audit_*");
     CHECK_INT(p->batch_size, 500);
+    CHECK_INT(p->parallelism, 3);
     CHECK_INT(p->load_mode, ARUS_LOAD_RAW_AND_NORMALIZED);
     CHECK_STR(p->target_schema, "analytics2");
     CHECK_STR(p->raw_schema, "landing");
@@ -145,6 +146,7 @@ static void test_valid_config(void)
     CHECK_STR(d->tables[0], "*");
     CHECK_INT(d->noverrides, 0);
     CHECK_INT(d->batch_size, 10000);
+    CHECK_INT(d->parallelism, 1);
     CHECK_INT(d->load_mode, ARUS_LOAD_NORMALIZED);
     CHECK(d->target_schema == NULL);
     CHECK(d->raw_schema == NULL);
@@ -246,6 +248,9 @@ static void test_pipeline_errors(void)
                           "t.yml:7: pipelines.p.batch_size: expected an integer from 1 to "
                           "10000000");
     expect_pipeline_error("    batch_size: 10000001\n", "pipelines.p.batch_size: expected");
+    expect_pipeline_error("    parallelism: 0\n",
+                          "t.yml:7: pipelines.p.parallelism: expected an integer from 1 to 64");
+    expect_pipeline_error("    parallelism: 65\n", "pipelines.p.parallelism: expected");
     expect_pipeline_error("    batch_size: 12abc\n",
                           "t.yml:7: pipelines.p.batch_size: expected an integer");
     expect_pipeline_error("    load_mode: both\n",

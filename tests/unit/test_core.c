@@ -1,5 +1,7 @@
 /* Core helpers: identifier and JSON quoting, timestamps, raw-zone JSON, DSN redaction, arena,
  * sync-mode detection, watermark comparison (exact for decimals and floats), state-table rows. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,27 @@ static void test_timestamps(void)
     REQUIRE(arus_parse_timestamp("9999-12-31 23:59:59.999999Z", 27, &us));
     arus_format_timestamp(us, buf, sizeof buf);
     CHECK_STR(buf, "9999-12-31 23:59:59.999999");
+    arus_format_timestamp(10, buf, sizeof buf);
+    CHECK_STR(buf, "1970-01-01 00:00:00.00001");
+    /* the hand-written fast path prints what the snprintf format prints */
+    for (int64_t v = -86400000000LL * 719162; v < 86400000000LL * 2932896; v += 987654321987LL) {
+        char want[40];
+        arus_format_timestamp(v, buf, sizeof buf);
+        REQUIRE(arus_parse_timestamp(buf, strlen(buf), &us));
+        CHECK(us == v);
+        arus_format_timestamp(v, want, 27); /* the exact size: still the fast path */
+        CHECK_STR(want, buf);
+    }
+    char a[24], b[24];
+    const long long ints[] = {0, 7, -7, 1000, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        snprintf(b, sizeof b, "%lld", ints[i]);
+        CHECK_INT(arus_format_integer(a, ints[i], false), (int)strlen(b));
+        CHECK_STR(a, b);
+        snprintf(b, sizeof b, "%llu", (unsigned long long)ints[i]);
+        arus_format_integer(a, ints[i], true);
+        CHECK_STR(a, b);
+    }
     CHECK(!arus_parse_timestamp("2024-13-01", 10, &us));
     CHECK(!arus_parse_timestamp("yesterday", 9, &us));
 }

@@ -65,6 +65,29 @@ static void test_ties_one_watermark_batch_7(void)
     arus_sync_report_cleanup(&rep);
 }
 
+/* parallelism: N with a single table runs it on the calling thread's own pair, with the same
+ * result and report as a sequential run (several tables need connectors with one instance per
+ * connection, which the fakes are not: tests/integration/it_parallel_*.sh cover those). */
+static void test_parallelism_one_table(void)
+{
+    setup();
+    for (int i = 1; i <= 50; i++)
+        put(i, "x", i % 2 ? "2024-01-01 00:00:00" : "2024-01-02 00:00:00", NULL);
+    struct arus_pipeline p;
+    fake_pipeline(&p, tables, 7);
+    p.parallelism = 4;
+    struct arus_error err;
+    arus_error_clear(&err);
+    struct arus_sync_report rep;
+    REQUIRE(fake_sync(&p, false, &rep, &err) == ARUS_OK);
+    CHECK_INT(rep.ntables, 1);
+    CHECK_INT(rep.tables[0].rows_loaded, 50);
+    CHECK_INT(rep.rows_total, 50);
+    CHECK_INT(rep.failed_tables, 0);
+    CHECK(dest_equals_source());
+    arus_sync_report_cleanup(&rep);
+}
+
 /* Watermark never ahead of committed data: every row at or below the stored watermark is in the
  * destination. */
 static bool watermark_not_ahead(void)
@@ -328,6 +351,7 @@ int main(void)
     fake_register();
     for (size_t i = 0; fake_each_destination(&i);) {
         RUN(test_ties_one_watermark_batch_7);
+        RUN(test_parallelism_one_table);
         RUN(test_fault_after_every_batch_then_rerun);
         RUN(test_failed_full_refresh_keeps_old_table);
         RUN(test_soft_delete_propagates);

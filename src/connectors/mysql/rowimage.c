@@ -1029,11 +1029,11 @@ static int my_render(const struct my_tm_column *c, const uint8_t *v, size_t n,
         if (c->ltype == ARUS_T_BOOL) {
             len = snprintf(tmp, sizeof tmp, "%s", u ? "true" : "false");
         } else if (c->is_unsigned) {
-            len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)u);
+            len = arus_format_integer(tmp, (long long)u, true);
         } else {
             if (n < 8 && (u >> (8 * n - 1)) & 1)
                 u |= ~(uint64_t)0 << (8 * n); /* sign-extend */
-            len = snprintf(tmp, sizeof tmp, "%lld", (long long)(int64_t)u);
+            len = arus_format_integer(tmp, (long long)(int64_t)u, false);
         }
         break;
     }

@@ -386,12 +386,11 @@ static int my_render_cell(struct arus_extract *x, size_t i, struct arus_batch *b
         return ARUS_OK;
     switch (c->render) {
     case MY_R_INT:
-        n = c->is_unsigned ? snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)c->v.i)
-                           : snprintf(tmp, sizeof tmp, "%lld", c->v.i);
+        n = arus_format_integer(tmp, c->v.i, c->is_unsigned);
         break;
     case MY_R_BOOL:
-        n = snprintf(tmp, sizeof tmp, "%s", c->v.i ? "true" : "false");
-        break;
+        arus_cell_set(b, cell, c->v.i ? "true" : "false", c->v.i ? 4 : 5);
+        return ARUS_OK;
     case MY_R_FLOAT:
         n = arus__my_format_double(tmp, sizeof tmp, c->v.f, true);
         break;

@@ -225,6 +225,18 @@ void arus__my_type_to_native(const struct arus_type *t, struct arus_strbuf *sb)
     }
 }
 
+/* The cell formatters below run once per cell of every extracted row: digits are written by
+ * hand where snprintf's format parsing would cost more than the conversion itself (the
+ * output is byte for byte what the "%02u" formats give). */
+
+/* v (below 10^width) as exactly width digits, zero-padded. */
+static char *my_put_fixed(char *p, unsigned long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
 /* Shortest "%.*g" text that reads back to the same value. */
 int arus__my_format_double(char *buf, size_t n, double d, bool is_float)
 {
@@ -232,6 +244,11 @@ int arus__my_format_double(char *buf, size_t n, double d, bool is_float)
         return snprintf(buf, n, "NaN");
     if (isinf(d))
         return snprintf(buf, n, d < 0 ? "-Infinity" : "Infinity");
+    /* A whole number below 10^6 (float) or 10^15 (double) prints with all its digits and no
+     * exponent at the first precision tried, and reads back exactly: its integer text is the
+     * same. */
+    if (n >= 22 && d == trunc(d) && fabs(d) < (is_float ? 1e6 : 1e15) && d != 0)
+        return arus_format_integer(buf, (long long)d, false);
     int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
     for (int p = lo; p < hi; p++) {
         int len = snprintf(buf, n, "%.*g", p, d);
@@ -244,6 +261,30 @@ int arus__my_format_double(char *buf, size_t n, double d, bool is_float)
 int arus__my_format_time(char *buf, size_t n, const MYSQL_TIME *t, enum enum_field_types type)
 {
     int len;
+    if (type != MYSQL_TYPE_TIME && n >= 32 && t->year <= 9999 && t->month <= 99 && t->day <= 99 &&
+        t->hour <= 99 && t->minute <= 99 && t->second <= 99 && t->second_part < 1000000) {
+        char *p = my_put_fixed(buf, t->year, 4);
+        *p++ = '-';
+        p = my_put_fixed(p, t->month, 2);
+        *p++ = '-';
+        p = my_put_fixed(p, t->day, 2);
+        if (type != MYSQL_TYPE_DATE) {
+            *p++ = ' ';
+            p = my_put_fixed(p, t->hour, 2);
+            *p++ = ':';
+            p = my_put_fixed(p, t->minute, 2);
+            *p++ = ':';
+            p = my_put_fixed(p, t->second, 2);
+            if (t->second_part) {
+                *p++ = '.';
+                p = my_put_fixed(p, t->second_part, 6);
+            }
+        }
+        *p = '\0';
+        len = (int)(p - buf);
+        return type != MYSQL_TYPE_DATE && t->second_part ? (int)arus_trim_fraction(buf, (size_t)len)
+                                                         : len;
+    }
     if (type == MYSQL_TYPE_TIME)
         len = snprintf(buf, n, "%s%02u:%02u:%02u", t->neg ? "-" : "", t->day * 24 + t->hour,
                        t->minute, t->second);

@@ -22,6 +22,7 @@ void arus__my_type_to_native(const struct arus_type *t, struct arus_strbuf *sb);
  * back to the same value, or NaN/Infinity/-Infinity. Shared by the extract path and the binlog
  * decoder so both render a value identically. Returns the length written. */
 int arus__my_format_double(char *buf, size_t n, double d, bool is_float);
+
 /* Canonical DATE/TIME/TIMESTAMP cell text of t for a column of the given type (MYSQL_TYPE_TIME:
  * signed hours past 24 kept; MYSQL_TYPE_DATE: date only; else date and time), fraction trimmed.
  * Returns the length written. */

@@ -194,6 +194,8 @@ static void sqlite_render_real(struct arus_batch *b, struct arus_cell *c, double
         snprintf(buf, sizeof buf, "NaN");
     else if (isinf(v))
         snprintf(buf, sizeof buf, "%s", v < 0 ? "-Infinity" : "Infinity");
+    else if (v == trunc(v) && fabs(v) < 1e15 && v != 0)
+        arus_format_integer(buf, (long long)v, false); /* what %.17g prints for it */
     else
         snprintf(buf, sizeof buf, "%.17g", v);
     arus_cell_set(b, c, buf, strlen(buf));
@@ -244,7 +246,7 @@ void arus__sqlite_render_cell(struct arus_batch *b, struct arus_cell *c,
             arus_cell_set(b, c, v ? "true" : "false", v ? 4 : 5);
         } else {
             char buf[24];
-            int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+            int n = arus_format_integer(buf, (long long)v, false);
             arus_cell_set(b, c, buf, (size_t)n);
         }
         return;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "arus/strbuf.h"
+#include "arus/util.h"
 #include "check.h"
 #include "connectors/mysql/typemap.h"
 
@@ -76,6 +77,46 @@ static void test_text_binary_temporal(void)
     CHECK_INT(from("uuid"), ARUS_T_UUID);
 }
 
+/* The hand-written cell formatters give exactly what the snprintf formats they replace gave
+ * (the shortest-%.*g loop for doubles, "%04u-%02u-%02u %02u:%02u:%02u.%06lu" trimmed; the
+ * integers: tests/unit/test_core.c). */
+static int slow_double(char *buf, size_t n, double d, bool is_float)
+{
+    int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
+    for (int p = lo; p < hi; p++) {
+        int len = snprintf(buf, n, "%.*g", p, d);
+        if (is_float ? strtof(buf, NULL) == (float)d : strtod(buf, NULL) == d)
+            return len;
+    }
+    return snprintf(buf, n, "%.*g", hi, d);
+}
+
+static void test_fast_formatters(void)
+{
+    char a[64], b[64];
+    const double ds[] = {1, -1, 3, 0.5, 1e14, 999999999999999, 1e15, -1e15, 123456, 1e6,
+                         999999, 1000000, 1e10, -0.0, 0.0, 1.0 / 3, 2.5e-7, 16777216};
+    for (size_t i = 0; i < sizeof ds / sizeof *ds; i++)
+        for (int f = 0; f < 2; f++) {
+            double d = f ? (double)(float)ds[i] : ds[i];
+            int n = slow_double(b, sizeof b, d, f);
+            CHECK_INT(arus__my_format_double(a, sizeof a, d, f), n);
+            CHECK_STR(a, b);
+        }
+    MYSQL_TIME t = {.year = 7, .month = 1, .day = 2, .hour = 3, .minute = 4, .second = 5};
+    arus__my_format_time(a, sizeof a, &t, MYSQL_TYPE_DATETIME);
+    CHECK_STR(a, "0007-01-02 03:04:05");
+    t.second_part = 120000;
+    arus__my_format_time(a, sizeof a, &t, MYSQL_TYPE_DATETIME);
+    CHECK_STR(a, "0007-01-02 03:04:05.12");
+    arus__my_format_time(a, sizeof a, &t, MYSQL_TYPE_DATE);
+    CHECK_STR(a, "0007-01-02");
+    t = (MYSQL_TIME){.year = 9999, .month = 12, .day = 31, .hour = 23, .minute = 59,
+                     .second = 59, .second_part = 999999};
+    CHECK_INT(arus__my_format_time(a, sizeof a, &t, MYSQL_TYPE_TIMESTAMP), 26);
+    CHECK_STR(a, "9999-12-31 23:59:59.999999");
+}
+
 static void check_ddl(enum arus_ltype lt, int length, int precision, int scale, const char *want)
 {
     struct arus_type t = {lt, length, precision, scale};
@@ -110,5 +151,6 @@ int main(void)
     RUN(test_decimal_float);
     RUN(test_text_binary_temporal);
     RUN(test_to_mysql);
+    RUN(test_fast_formatters);
     return check_exit();
 }
