@@ -678,6 +678,14 @@ static int run(struct cdc_run *r, struct arus_error *err)
         .position = r->stored[0] ? r->stored : NULL,
         .warn_retained = r->p->cdc_warn_retained,
     };
+    /* Hashing and renaming are applied on the watermark path only: a captured change must
+     * never carry a column the pipeline hashes or leaves out. Checked before anything moves. */
+    for (size_t i = 0; i < r->ntables; i++)
+        if (arus_pipeline_has_column_rules(r->p, r->tables[i].name))
+            return arus_error_set(err, ARUS_ENOTSUP,
+                                  "table \"%s\": sync_mode cdc does not apply column rules "
+                                  "(columns, exclude_columns, hash_columns, rename) yet",
+                                  r->tables[i].name);
     struct arus_cdc_start start;
     memset(&start, 0, sizeof start);
     if ((rc = arus_source_cdc_start(r->src, &o, &start, err)))

@@ -710,7 +710,13 @@ static int verify_table(struct arus_source *src, struct arus_destination *dst,
     struct arus_sync_mode mode;
     int wm = -1;
     size_t *key = NULL;
-    int rc = arus_source_get_table_columns(src, t->table, a, &schema, err);
+    int rc = ARUS_OK;
+    if (arus_pipeline_has_column_rules(p, t->table))
+        rc = arus_error_set(err, ARUS_ENOTSUP,
+                            "verify does not apply column rules (columns, exclude_columns, "
+                            "hash_columns, rename) yet");
+    if (rc == ARUS_OK)
+        rc = arus_source_get_table_columns(src, t->table, a, &schema, err);
     if (rc == ARUS_OK)
         rc = arus__resolve_mode(src, p, t->table, false, schema, &mode, &wm, err);
     if (rc == ARUS_OK) {

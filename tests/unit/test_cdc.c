@@ -4,7 +4,8 @@
  * position skipped on restart; many small transactions in one destination transaction; a
  * transaction larger than batch_size written in pieces before one commit; last image per key;
  * key changes; unchanged TOASTed values kept; TRUNCATE; a failed commit applies nothing and
- * the rerun applies everything once; --follow stops at a transaction boundary. */
+ * the rerun applies everything once; --follow stops at a transaction boundary; a table with
+ * column rules (hash_columns...) is refused before anything is captured. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +246,25 @@ static void test_follow_needs_cdc_tables(void)
     arus_sync_report_cleanup(&rep);
 }
 
+static void test_column_rules_refused(void)
+{
+    setup(100);
+    static const char *hashed[] = {"v"};
+    struct arus_table_override o = {.name = "t", .hash_columns = hashed, .nhash_columns = 1};
+    pipe.overrides = &o;
+    pipe.noverrides = 1;
+    struct arus_sync_report rep;
+    struct arus_error err;
+    CHECK_INT(sync_once(&rep, &err), ARUS_ENOTSUP);
+    CHECK_STR(err.msg, "table \"t\": sync_mode cdc does not apply column rules (columns, "
+                       "exclude_columns, hash_columns, rename) yet");
+    CHECK_INT(fake_cdc_starts_with_snapshot, 0);
+    CHECK_INT((int)fake_dest_table.nrows, 0);
+    arus_sync_report_cleanup(&rep);
+    pipe.overrides = NULL;
+    pipe.noverrides = 0;
+}
+
 int main(void)
 {
     fake_register();
@@ -254,6 +274,7 @@ int main(void)
     RUN(test_failed_commit_applies_nothing);
     RUN(test_follow_stops_between_transactions);
     RUN(test_follow_needs_cdc_tables);
+    RUN(test_column_rules_refused);
     fake_reset();
     return check_exit();
 }
