@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# arus serve with a change data capture pipeline (PostgreSQL sync_mode cdc into SQLite): it
+# follows on a thread of its own from the start (inserts, updates, deletes arrive while serve
+# runs) while a scheduled pipeline keeps running with a single worker; the API shows it running
+# and answers 409 to "run now"; pause stops following (a change made meanwhile does not
+# arrive), resume catches up; SIGTERM exits 0 with the position committed, so a later
+# `arus sync P` applies only what changed after the stop.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+on_exit "pg_sql -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$PG_IT_DB'\""
+export ARUS_PG_PASSWORD
+
+pg_sql <<'SQL'
+CREATE TABLE items (id int PRIMARY KEY, v text);
+INSERT INTO items SELECT i, 'v' || i FROM generate_series(1, 10) i;
+SQL
+LITE=$WORK/lite.db
+WH=$WORK/wh.db
+sqlite_sql "$LITE" "CREATE TABLE t (id INTEGER PRIMARY KEY, updated_at TIMESTAMP);
+  INSERT INTO t VALUES (1, '2024-01-01 00:00:00');"
+P=sc_$$ # the slot is arus_$P: per cluster, so unique per process
+{
+    echo "sources:"
+    pg_endpoint pgsrc postgresql "schema: public"
+    echo "  lite: {type: sqlite, path: \"$LITE\"}"
+    echo "destinations:"
+    echo "  wh: {type: sqlite, path: \"$WH\"}"
+    cat <<YML
+pipelines:
+  $P: {source: pgsrc, destination: wh, sync_mode: cdc, tables: [items]}
+  ticking: {source: lite, destination: wh, tables: [t], schedule: "@every 1s", target_schema: tk}
+serve:
+  workers: 1
+  shutdown_timeout: 20s
+YML
+} >"$WORK/arus.yml"
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+start_serve s1 "$WORK/arus.yml" "$PORT"
+
+dest() { sqlite_sql "$WH" "SELECT group_concat(id || '=' || v, ',') FROM (SELECT id, v FROM analytics__items ORDER BY id)" 2>/dev/null; }
+src() { pg_sql -c "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM items"; }
+caught_up() { [ "$(dest)" = "$(src)" ]; }
+
+# ---- the initial copy, then changes arrive while serve follows
+wait_for caught_up
+pg_sql <<'SQL'
+INSERT INTO items VALUES (11, 'new'), (12, 'new2');
+UPDATE items SET v = 'upd' WHERE id IN (1, 2);
+DELETE FROM items WHERE id = 3;
+SQL
+wait_for caught_up
+assert_eq "$(dest | cut -c1-20)" "1=upd,2=upd,4=v4,5=v" "changes applied while following"
+
+# ---- the API shows it following; run now is refused; scheduled runs still get the worker
+api GET "$URL/api/v1/pipelines/$P"
+expect 200 "pipeline"
+assert_eq "$(json 'j["state"], j["follow"], j["paused"]')" "running True False" "follow state"
+api POST "$URL/api/v1/pipelines/$P/runs"
+expect 409 "run now while following"
+ticked() { api GET "$URL/api/v1/pipelines/ticking"; [ "$(json 'j["last_run"] and j["last_run"]["status"]')" = ok ]; }
+wait_for ticked
+curl -s "$URL/metrics" >"$WORK/metrics"
+grep -q "^arus_pipeline_running{pipeline=\"$P\"} 1$" "$WORK/metrics" || fail "running gauge: $(grep running "$WORK/metrics")"
+
+# ---- pause: the run commits and ends; a change made meanwhile does not arrive
+api POST "$URL/api/v1/pipelines/$P/pause"
+expect 200 "pause"
+stopped() { api GET "$URL/api/v1/pipelines/$P"; [ "$(json 'j["state"]')" != running ]; }
+wait_for stopped
+assert_eq "$(json 'j["last_run"]["status"], j["last_run"]["trigger"]')" "ok follow" "paused follow run ended ok"
+pg_sql -c "INSERT INTO items VALUES (100, 'while paused')"
+sleep 2
+caught_up && fail "a change arrived while paused"
+# ---- resume: it catches up
+api POST "$URL/api/v1/pipelines/$P/resume"
+expect 200 "resume"
+wait_for caught_up
+
+# ---- SIGTERM: exit 0 with the position committed
+stop_serve s1
+assert_eq "$SERVE_RC" 0 "serve exit code after SIGTERM"
+pg_sql -c "INSERT INTO items VALUES (200, 'after stop')"
+arus_ok -c "$WORK/arus.yml" --json sync "$P"
+assert_eq "$(python3 -c 'import json,sys; t=json.load(sys.stdin)["tables"][0]; print(t["rows_loaded"], t["rows_deleted"])' <"$WORK/out")" "1 0" "a later sync applies only the change made after the stop"
+caught_up || fail "destination differs after the last sync: $(dest) vs $(src)"
+grep -q "follow run failed" "$WORK/s1.err" && fail "a follow run failed: $(cat "$WORK/s1.err")"
+echo "PASS [$IT_NAME]"
