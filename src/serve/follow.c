@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "serve/lease.h"
 #include "serve/serve.h"
 
 /* Seconds before a process that did not get a follow lease asks again. */
 #define FOLLOW_LEASE_RETRY 2
+/* Seconds between two reads of the follow pipelines' log lag (cdc_status, a short connection
+ * to each source: cheap at this pace, too slow to do on every /metrics scrape). */
+#define FOLLOW_LAG_PERIOD 10
 
 struct serve_follow {
     struct serve_follow *next;
@@ -25,14 +29,22 @@ struct serve_follow {
     bool ended;            /* its run ended: the thread returns without touching s again */
     struct serve_cfg *cfg; /* the config the run started with */
     struct serve_run *run; /* the run in flight (in s->runs), NULL between runs */
+    int64_t lag_bytes;     /* log not yet confirmed by the destination, -1 = unknown */
 };
 
-static struct serve_follow *find(struct serve *s, const char *name)
+/* The follow slot of pipeline name, created on first use (s->mu held). */
+static struct serve_follow *follow_of(struct serve *s, const char *name)
 {
     for (struct serve_follow *f = s->follows; f; f = f->next)
         if (strcmp(f->name, name) == 0)
             return f;
-    return NULL;
+    struct serve_follow *f = arus_xcalloc(1, sizeof *f);
+    f->s = s;
+    f->name = arus_xstrdup(name);
+    f->lag_bytes = -1;
+    f->next = s->follows;
+    s->follows = f;
+    return f;
 }
 
 static void *follow_main(void *arg)
@@ -64,14 +76,7 @@ static void *follow_main(void *arg)
 static void start(struct serve *s, size_t i)
 {
     const char *name = s->sched.jobs[i].name;
-    struct serve_follow *f = find(s, name);
-    if (!f) {
-        f = arus_xcalloc(1, sizeof *f);
-        f->s = s;
-        f->name = arus_xstrdup(name);
-        f->next = s->follows;
-        s->follows = f;
-    }
+    struct serve_follow *f = follow_of(s, name);
     struct serve_run *run = serve_run_new(s, name, "follow");
     run->follow = true;
     run->status = "running";
@@ -166,4 +171,72 @@ void serve_follow_join(struct serve *s)
         free(f);
     }
     s->follows = NULL;
+}
+
+int64_t serve_follow_lag(struct serve *s, const char *name)
+{
+    for (struct serve_follow *f = s->follows; f; f = f->next)
+        if (strcmp(f->name, name) == 0)
+            return f->lag_bytes;
+    return -1;
+}
+
+/* The replication lag in bytes of pipeline p's slot (-1 when unknown: no slot yet, the source
+ * unreachable or without change capture). */
+static int64_t read_lag(const struct arus_config *cfg, const struct arus_pipeline *p)
+{
+    struct arus_source *src = NULL;
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_error err;
+    arus_error_clear(&err);
+    struct arus_cdc_options o = {
+        .pipeline = p->name, .slot = p->cdc_slot, .publication = p->cdc_publication};
+    struct arus_cdc_status st;
+    memset(&st, 0, sizeof st);
+    int64_t lag = -1;
+    if (arus_source_create(arus_config_source(cfg, p->source), &src, &err) == ARUS_OK &&
+        arus_source_connect(src, &err) == ARUS_OK &&
+        arus_source_cdc_status(src, &o, a, &st, &err) == ARUS_OK && st.exists)
+        lag = st.lag_bytes;
+    arus_source_close(src);
+    arus_arena_destroy(a);
+    return lag;
+}
+
+/* Every FOLLOW_LAG_PERIOD seconds, the lag of each follow pipeline of the current config. */
+static void *lag_main(void *arg)
+{
+    struct serve *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (int64_t next = 0; !s->stopping;) {
+        if (s->now() < next) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1; /* s->idle is broadcast often enough; stopping is checked each second */
+            pthread_cond_timedwait(&s->idle, &s->mu, &ts);
+            continue;
+        }
+        next = s->now() + FOLLOW_LAG_PERIOD;
+        struct serve_cfg *c = s->cfg;
+        c->refs++;
+        for (size_t i = 0; i < c->cfg->npipelines && !s->stopping; i++) {
+            const struct arus_pipeline *p = &c->cfg->pipelines[i];
+            if (!serve_pipeline_follows(p))
+                continue;
+            pthread_mutex_unlock(&s->mu);
+            int64_t lag = read_lag(c->cfg, p);
+            pthread_mutex_lock(&s->mu);
+            follow_of(s, p->name)->lag_bytes = lag;
+        }
+        serve_cfg_unref(c);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int serve_follow_lag_start(struct serve *s, pthread_t *thread, struct arus_error *err)
+{
+    if (pthread_create(thread, NULL, lag_main, s) != 0)
+        return arus_error_set(err, ARUS_EINTERNAL, "cannot start the cdc lag thread");
+    return ARUS_OK;
 }

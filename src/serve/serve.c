@@ -324,8 +324,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     s.cfg->refs = 1;
     s.started_at = (double)s.now();
     struct serve_http *http = NULL;
-    pthread_t *threads = NULL, history;
-    bool clean = true, history_started = false;
+    pthread_t *threads = NULL, history, lag;
+    bool clean = true, history_started = false, lag_started = false;
     int rc = serve_settings_load(cfg, &s.set, err);
     if (rc == ARUS_OK && listen)
         snprintf(s.set.listen, sizeof s.set.listen, "%s", listen);
@@ -356,6 +356,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
         rc = serve_workers_start(&s, (int)s.set.workers, &threads, err);
     if (rc == ARUS_OK)
         history_started = (rc = serve_history_start(&s, &history, err)) == ARUS_OK;
+    if (rc == ARUS_OK)
+        lag_started = (rc = serve_follow_lag_start(&s, &lag, err)) == ARUS_OK;
     if (rc != ARUS_OK)
         goto out;
     arus_log(ARUS_LOG_WARN, "serve", "listening on http://%s (%zu pipelines, %lld workers)",
@@ -392,6 +394,8 @@ out:
     }
     if (history_started && clean)
         pthread_join(history, NULL);
+    if (lag_started && clean)
+        pthread_join(lag, NULL);
     if (clean)
         serve_follow_join(&s);
     serve_webhooks_destroy(s.hooks);

@@ -169,5 +169,11 @@ void serve_follow_tick(struct serve *s);
 void serve_follow_stop(struct serve *s, const char *name);
 /* Join every follow thread and free the follow list (they have ended or been asked to). */
 void serve_follow_join(struct serve *s);
+/* The last read replication lag of follow pipeline name in bytes (the source's log past the
+ * position the destination confirmed), -1 when unknown (s->mu held). */
+int64_t serve_follow_lag(struct serve *s, const char *name);
+/* Start the thread that reads the follow pipelines' lag every few seconds until s->stopping;
+ * the caller joins it. ARUS_EINTERNAL when it cannot start. */
+int serve_follow_lag_start(struct serve *s, pthread_t *thread, struct arus_error *err);
 
 #endif

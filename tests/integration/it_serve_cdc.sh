@@ -2,7 +2,7 @@
 # arus serve with a change data capture pipeline (PostgreSQL sync_mode cdc into SQLite): it
 # follows on a thread of its own from the start (inserts, updates, deletes arrive while serve
 # runs) while a scheduled pipeline keeps running with a single worker; the API shows it running
-# and answers 409 to "run now"; pause stops following (a change made meanwhile does not
+# and answers 409 to "run now"; /metrics and the API report its slot's lag; pause stops following (a change made meanwhile does not
 # arrive), resume catches up; SIGTERM exits 0 with the position committed, so a later
 # `arus sync P` applies only what changed after the stop.
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +63,11 @@ ticked() { api GET "$URL/api/v1/pipelines/ticking"; [ "$(json 'j["last_run"] and
 wait_for ticked
 curl -s "$URL/metrics" >"$WORK/metrics"
 grep -q "^arus_pipeline_running{pipeline=\"$P\"} 1$" "$WORK/metrics" || fail "running gauge: $(grep running "$WORK/metrics")"
+# The slot's lag, read every 10 s (the first read may come before the slot exists).
+lag_known() { curl -s "$URL/metrics" | grep -qE "^arus_cdc_lag_bytes\{pipeline=\"$P\"\} [0-9]+$"; }
+wait_for lag_known
+api GET "$URL/api/v1/pipelines"
+assert_eq "$(json "[p['cdc_lag_bytes'] is not None for p in j['pipelines'] if p['name'] == '$P']")" "[True]" "cdc_lag_bytes in the API"
 
 # ---- pause: the run commits and ends; a change made meanwhile does not arrive
 api POST "$URL/api/v1/pipelines/$P/pause"
