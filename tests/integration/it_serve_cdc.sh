@@ -4,7 +4,8 @@
 # runs) while a scheduled pipeline keeps running with a single worker; the API shows it running
 # and answers 409 to "run now"; a failing follow pipeline is restarted with backoff; /metrics and the API report its slot's lag; pause stops following (a change made meanwhile does not
 # arrive), resume catches up; SIGTERM exits 0 with the position committed, so a later
-# `arus sync P` applies only what changed after the stop.
+# `arus sync P` applies only what changed after the stop; with serve.coordination one of two
+# processes follows, and the other takes over after the first is killed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
@@ -102,4 +103,30 @@ arus_ok -c "$WORK/arus.yml" --json sync "$P"
 assert_eq "$(python3 -c 'import json,sys; t=json.load(sys.stdin)["tables"][0]; print(t["rows_loaded"], t["rows_deleted"])' <"$WORK/out")" "1 0" "a later sync applies only the change made after the stop"
 caught_up || fail "destination differs after the last sync: $(dest) vs $(src)"
 grep "follow run failed" "$WORK/s1.err" | grep -qv "${P}_bad" && fail "a follow run failed: $(cat "$WORK/s1.err")"
+
+# ---- serve.coordination: of two processes one follows (the follow lease); SIGKILL it and the
+# other takes over once the lease expires
+sed -i "s/^serve:$/serve:\n  coordination: pgsrc\n  lease_time: 2s/; /^  ${P}_bad:/,/max_backoff/d" "$WORK/arus.yml"
+PORT2=$(free_port)
+start_serve c1 "$WORK/arus.yml" "$PORT"
+start_serve c2 "$WORK/arus.yml" "$PORT2"
+following() { # PORT: prints 1 when that process follows P
+    curl -s "http://127.0.0.1:$1/api/v1/pipelines/$P" | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["state"] == "running"))'
+}
+one_follows() { [ $(($(following "$PORT") + $(following "$PORT2"))) = 1 ]; }
+wait_for one_follows
+sleep 3 # more than a lease time: still one
+one_follows || fail "both or neither follow after a lease time"
+if [ "$(following "$PORT")" = 1 ]; then holder=c1 other=$PORT2; else holder=c2 other=$PORT; fi
+# The other never tried: a second follower would have met the pipeline lock (a skipped run).
+curl -s "http://127.0.0.1:$other/metrics" | grep -q "^arus_skipped_ticks_total{pipeline=\"$P\"} 0$" || fail "the process without the lease ran $P"
+assert_eq "$(pg_sql -c "SELECT count(*) FROM arus_state.serve_leases WHERE pipeline = '$P' AND tick = 0 AND NOT done")" 1 "one follow lease"
+pg_sql -c "INSERT INTO items VALUES (300, 'coordinated')"
+wait_for caught_up
+stop_serve "$holder" KILL
+wait_for '[ "$(following "$other")" = 1 ]'
+pg_sql -c "UPDATE items SET v = 'taken over' WHERE id = 300"
+wait_for caught_up
+for c in c1 c2; do [ $c = "$holder" ] || stop_serve $c; done
+assert_eq "$SERVE_RC" 0 "surviving serve exit code"
 echo "PASS [$IT_NAME]"
