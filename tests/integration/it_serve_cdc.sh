@@ -2,7 +2,7 @@
 # arus serve with a change data capture pipeline (PostgreSQL sync_mode cdc into SQLite): it
 # follows on a thread of its own from the start (inserts, updates, deletes arrive while serve
 # runs) while a scheduled pipeline keeps running with a single worker; the API shows it running
-# and answers 409 to "run now"; a failing follow pipeline is restarted with backoff; /metrics and the API report its slot's lag; pause stops following (a change made meanwhile does not
+# and answers 409 to "run now"; SIGHUP restarts it on the reread config; a failing follow pipeline is restarted with backoff; /metrics and the API report its slot's lag; pause stops following (a change made meanwhile does not
 # arrive), resume catches up; SIGTERM exits 0 with the position committed, so a later
 # `arus sync P` applies only what changed after the stop; with serve.coordination one of two
 # processes follows, and the other takes over after the first is killed.
@@ -80,6 +80,13 @@ wait_for restarted
 api GET "$URL/api/v1/pipelines/${P}_bad"
 assert_eq "$(json 'j["last_run"]["trigger"], j["last_run"]["status"]')" "follow failed" "failed follow run"
 case $(json 'j["last_run"]["error"]') in *"no primary key"*) ;; *) fail "failed follow run error: $BODY" ;; esac
+
+# ---- SIGHUP: the follow run commits and ends, a new one starts on the reread config
+kill -HUP "$(cat "$WORK/s1.pid")"
+restarted_ok() { api GET "$URL/api/v1/pipelines/$P"; [ "$(json 'j["state"], j["last_run"] and j["last_run"]["status"]')" = "running ok" ]; }
+wait_for restarted_ok
+pg_sql -c "INSERT INTO items VALUES (13, 'after reload')"
+wait_for caught_up
 
 # ---- pause: the run commits and ends; a change made meanwhile does not arrive
 api POST "$URL/api/v1/pipelines/$P/pause"
