@@ -174,7 +174,8 @@ static json_object *pipeline_json(struct serve *s, size_t i)
     json_object_object_add(o, "lag_seconds", lag >= 0 ? json_object_new_double(lag) : NULL);
     add_int(o, "skipped_ticks", j->skipped_ticks);
     int64_t cdc_lag = j->follow ? serve_follow_lag(s, p->name) : -1;
-    json_object_object_add(o, "cdc_lag_bytes", cdc_lag >= 0 ? json_object_new_int64(cdc_lag) : NULL);
+    json_object_object_add(o, "cdc_lag_bytes",
+                           cdc_lag >= 0 ? json_object_new_int64(cdc_lag) : NULL);
     return o;
 }
 

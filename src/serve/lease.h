@@ -32,8 +32,8 @@ bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t ti
  * database cannot be reached: err says why). Heartbeats keep it alive like a tick's lease;
  * serve_lease_release of the follow run (run->follow) ends it. Thread-safe. */
 bool serve_lease_follow(struct serve_lease *l, const char *pipeline, struct arus_error *err);
-/* The leased run (run->tick != 0, or a follow run) ended with status ("ok", "failed", "skipped"): mark its
- * lease done, recording the run id and status. */
+/* The leased run (run->tick != 0, or a follow run) ended with status ("ok", "failed",
+ * "skipped"): mark its lease done, recording the run id and status. */
 void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status);
 /* The leased run never started (cancelled at shutdown): let the lease expire now, so another
  * process takes the tick over. */

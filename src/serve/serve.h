@@ -1,10 +1,9 @@
 /* `arus serve`: the shared state of the service (config, scheduler, run queue, recent runs,
  * per-pipeline statistics) behind one mutex, and the entry point the CLI calls. The other
  * files of src/serve/ each do one job on this state: workers.c runs queued pipelines, follow.c
- * runs the cdc pipelines' long-lived follow runs,
- * http.c/api.c answer HTTP, metrics.c renders /metrics, webhooks.c sends alerts, lease.c
- * coordinates several processes, history.c reads the last runs from before a start;
- * scheduler.c and cron.c decide when pipelines run. */
+ * the long-lived follow runs of cdc pipelines, http.c/api.c answer HTTP, metrics.c renders
+ * /metrics, webhooks.c sends alerts, lease.c coordinates several processes, history.c reads
+ * the last runs from before a start; scheduler.c and cron.c decide when pipelines run. */
 #ifndef ARUS_SERVE_SERVE_H
 #define ARUS_SERVE_SERVE_H
 
