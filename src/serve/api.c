@@ -153,6 +153,7 @@ static json_object *pipeline_json(struct serve *s, size_t i)
         json_object_array_add(deps, json_object_new_string(p->depends_on[d]));
     json_object_object_add(o, "depends_on", deps);
     json_object_object_add(o, "paused", json_object_new_boolean(j->paused));
+    json_object_object_add(o, "follow", json_object_new_boolean(j->follow));
     const char *state = j->state == SERVE_RUNNING      ? "running"
                         : j->state == SERVE_QUEUED     ? "queued"
                         : ps->has_last && !ps->last_ok ? "failing"
@@ -160,7 +161,10 @@ static json_object *pipeline_json(struct serve *s, size_t i)
     add_str(o, "state", state);
     const struct serve_run *last = latest_run(s, p->name, true);
     json_object_object_add(o, "last_run", last ? run_json(last, false) : NULL);
-    add_time(o, "next_run", j->scheduled && !j->paused ? (double)j->next_fire : 0);
+    add_time(o, "next_run",
+             j->follow ? (j->state == SERVE_IDLE && !j->paused ? (double)j->restart_at : 0)
+             : j->scheduled && !j->paused ? (double)j->next_fire
+                                          : 0);
     add_time(o, "last_success", ps->last_success);
     /* Lag: the oldest time watermark of its tables after its last run. */
     double lag = -1, now = (double)s->now();
@@ -169,6 +173,9 @@ static json_object *pipeline_json(struct serve *s, size_t i)
             lag = now - ps->tables[t].watermark_at;
     json_object_object_add(o, "lag_seconds", lag >= 0 ? json_object_new_double(lag) : NULL);
     add_int(o, "skipped_ticks", j->skipped_ticks);
+    int64_t cdc_lag = j->follow ? serve_follow_lag(s, p->name) : -1;
+    json_object_object_add(o, "cdc_lag_bytes",
+                           cdc_lag >= 0 ? json_object_new_int64(cdc_lag) : NULL);
     return o;
 }
 
@@ -488,6 +495,14 @@ static void post_action(struct serve *s, size_t i, const char *action, struct se
     pthread_mutex_lock(&s->mu);
     struct serve_job *j = &s->sched.jobs[i];
     if (strcmp(action, "runs") == 0) {
+        if (j->follow && j->state == SERVE_RUNNING) {
+            pthread_mutex_unlock(&s->mu);
+            respond_error(resp, 409,
+                          "pipeline \"%s\" is following its change log (sync_mode cdc): its "
+                          "changes arrive as they commit",
+                          j->name);
+            return;
+        }
         if (serve_sched_trigger(&s->sched, i) != ARUS_OK) {
             pthread_mutex_unlock(&s->mu);
             respond_error(resp, 409, "pipeline \"%s\" is already queued or running", j->name);
@@ -502,7 +517,10 @@ static void post_action(struct serve *s, size_t i, const char *action, struct se
         respond_json(resp, 202, o);
         return;
     }
-    serve_sched_set_paused(&s->sched, i, strcmp(action, "pause") == 0, s->now());
+    bool pause = strcmp(action, "pause") == 0;
+    serve_sched_set_paused(&s->sched, i, pause, s->now());
+    if (pause)
+        serve_follow_stop(s, j->name); /* the follow run commits and ends */
     json_object *o = pipeline_json(s, i);
     pthread_mutex_unlock(&s->mu);
     serve_wake(s);

@@ -3,7 +3,9 @@
  * (pipeline, tick): the first process to insert it runs the tick; its holder renews expires_at
  * (heartbeat) while it runs and sets done at the end. A row left unfinished past expires_at
  * (holder killed) is claimed by another process with FOR UPDATE SKIP LOCKED and run again from
- * the committed watermarks. The connection settings are the PostgreSQL connector's
+ * the committed watermarks. A follow pipeline (sync_mode cdc) has one row with tick 0: whoever
+ * holds it follows; it is taken again (serve_lease_follow) once done or expired, never by the
+ * tick take-over. The connection settings are the PostgreSQL connector's
  * (arus__pg_settings_read / arus__pg_connect), so coordination reads an endpoint exactly as a
  * sync does. */
 #include "serve/lease.h"
@@ -169,6 +171,25 @@ bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t ti
     return ours;
 }
 
+bool serve_lease_follow(struct serve_lease *l, const char *pipeline, struct arus_error *err)
+{
+    const char *p[] = {pipeline, l->holder, l->seconds};
+    PGresult *r = NULL;
+    pthread_mutex_lock(&l->mu);
+    int rc = lease_query(l,
+                         "INSERT INTO arus_state.serve_leases AS o (pipeline, tick, holder,"
+                         " expires_at) VALUES ($1, 0, $2, now() + $3 * interval '1 second')"
+                         " ON CONFLICT (pipeline, tick) DO UPDATE SET holder = excluded.holder,"
+                         " expires_at = excluded.expires_at, done = false, run_id = NULL,"
+                         " status = NULL"
+                         " WHERE o.done OR o.expires_at < now() OR o.holder = excluded.holder",
+                         3, p, &r, "lease a follow run", err);
+    bool ours = rc == ARUS_OK && strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    pthread_mutex_unlock(&l->mu);
+    return ours;
+}
+
 /* UPDATE the lease row of run (held by this process) with sql, whose $1..$3 are pipeline,
  * tick, holder and $4 status (may be unused). */
 static void lease_update(struct serve_lease *l, const struct serve_run *run, const char *sql,
@@ -242,7 +263,7 @@ void serve_lease_take_over(struct serve_lease *l, struct serve *s)
                                   "UPDATE arus_state.serve_leases l SET holder = $1,"
                                   " expires_at = now() + $2 * interval '1 second'"
                                   " FROM (SELECT pipeline, tick FROM arus_state.serve_leases"
-                                  " WHERE NOT done AND expires_at < now()"
+                                  " WHERE NOT done AND expires_at < now() AND tick <> 0"
                                   " AND pipeline = ANY ($3::text[])"
                                   " ORDER BY tick LIMIT 1 FOR UPDATE SKIP LOCKED) x"
                                   " WHERE l.pipeline = x.pipeline AND l.tick = x.tick"
@@ -293,6 +314,12 @@ bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t ti
                          struct arus_error *err)
 {
     (void)l, (void)pipeline, (void)tick, (void)err;
+    return true;
+}
+
+bool serve_lease_follow(struct serve_lease *l, const char *pipeline, struct arus_error *err)
+{
+    (void)l, (void)pipeline, (void)err;
     return true;
 }
 

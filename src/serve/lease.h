@@ -1,6 +1,7 @@
 /* Coordination of several arus serve processes (serve.coordination): each scheduled run is
- * leased in a PostgreSQL table, so it runs once across the group; leases carry heartbeats and
- * expire, so a run of a killed process is taken over. */
+ * leased in a PostgreSQL table, so it runs once across the group, and each follow pipeline
+ * (sync_mode cdc) is followed by one process; leases carry heartbeats and expire, so the work
+ * of a killed process is taken over. */
 #ifndef ARUS_SERVE_LEASE_H
 #define ARUS_SERVE_LEASE_H
 
@@ -26,8 +27,13 @@ void serve_lease_destroy(struct serve_lease *l);
  * Heartbeats keep the lease alive until serve_lease_release. Thread-safe. */
 bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t tick,
                          struct arus_error *err);
-/* The leased run (run->tick != 0) ended with status ("ok", "failed", "skipped"): mark its
- * lease done, recording the run id and status. */
+/* Claim the follow lease of pipeline (its row with tick 0) for this process: true when it is
+ * ours (free, done, expired, or already ours), false when another process holds it (or the
+ * database cannot be reached: err says why). Heartbeats keep it alive like a tick's lease;
+ * serve_lease_release of the follow run (run->follow) ends it. Thread-safe. */
+bool serve_lease_follow(struct serve_lease *l, const char *pipeline, struct arus_error *err);
+/* The leased run (run->tick != 0, or a follow run) ended with status ("ok", "failed",
+ * "skipped"): mark its lease done, recording the run id and status. */
 void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status);
 /* The leased run never started (cancelled at shutdown): let the lease expire now, so another
  * process takes the tick over. */

@@ -128,6 +128,17 @@ void serve_metrics_render(struct serve *s, struct arus_strbuf *out)
             label(out, "table", ts->table, false);
             arus_strbuf_appendf(out, "} %.0f\n", now - ts->watermark_at);
         }
+    header(out, "arus_cdc_lag_bytes", "gauge",
+           "Change log of a follow pipeline (sync_mode cdc) past the position its destination "
+           "confirmed, read every few seconds.");
+    for (size_t i = 0; i < s->sched.njobs; i++) {
+        int64_t lag = s->sched.jobs[i].follow ? serve_follow_lag(s, s->sched.jobs[i].name) : -1;
+        if (lag < 0)
+            continue;
+        arus_strbuf_puts(out, "arus_cdc_lag_bytes{");
+        label(out, "pipeline", s->sched.jobs[i].name, true);
+        arus_strbuf_appendf(out, "} %lld\n", (long long)lag);
+    }
     header(out, "arus_runs_in_flight", "gauge", "Runs executing now.");
     arus_strbuf_appendf(out, "arus_runs_in_flight %d\n", s->in_flight);
     size_t queued = 0;

@@ -78,6 +78,7 @@ int serve_sched_init(struct serve_sched *s, const struct arus_config *cfg, int64
         struct serve_job *j = &s->jobs[i];
         j->name = p->name;
         j->paused = p->paused;
+        j->follow = serve_pipeline_follows(p);
         j->deps = arus_xcalloc(p->ndepends_on + 1, sizeof *j->deps);
         j->dep_ok = arus_xcalloc(p->ndepends_on + 1, sizeof *j->dep_ok);
         j->ndeps = p->ndepends_on;
@@ -132,6 +133,8 @@ void serve_sched_carry(struct serve_sched *s, const struct serve_sched *old)
         s->jobs[i].state = old->jobs[o].state;
         s->jobs[i].skipped_ticks = old->jobs[o].skipped_ticks;
         s->jobs[i].paused |= old->jobs[o].paused;
+        s->jobs[i].restart_at = old->jobs[o].restart_at;
+        s->jobs[i].failures = old->jobs[o].failures;
     }
 }
 
@@ -140,7 +143,7 @@ size_t serve_sched_tick(struct serve_sched *s, int64_t now, size_t *due, size_t 
     size_t n = 0;
     for (size_t i = 0; i < s->njobs; i++) {
         struct serve_job *j = &s->jobs[i];
-        if (!j->scheduled || j->next_fire > now)
+        if (!j->scheduled || j->follow || j->next_fire > now)
             continue;
         j->fired_at = j->next_fire;
         if (j->paused) {
@@ -200,7 +203,7 @@ size_t serve_sched_finished(struct serve_sched *s, size_t i, bool ok, size_t *du
         for (size_t d = 0; ok && d < j->ndeps; d++)
             if (j->deps[d] == i)
                 j->dep_ok[d] = true;
-        if (j->state == SERVE_IDLE && !j->paused && deps_done(j) && n < cap) {
+        if (j->state == SERVE_IDLE && !j->paused && !j->follow && deps_done(j) && n < cap) {
             j->state = SERVE_QUEUED;
             due[n++] = k;
         }
@@ -213,8 +216,51 @@ int64_t serve_sched_next_wake(const struct serve_sched *s)
     int64_t t = 0;
     for (size_t i = 0; i < s->njobs; i++) {
         const struct serve_job *j = &s->jobs[i];
-        if (j->scheduled && !j->paused && (t == 0 || j->next_fire < t))
-            t = j->next_fire;
+        int64_t at = j->follow ? (j->state == SERVE_IDLE ? j->restart_at : 0)
+                               : (j->scheduled ? j->next_fire : 0);
+        if (at > 0 && !j->paused && (t == 0 || at < t))
+            t = at;
     }
     return t;
+}
+
+bool serve_pipeline_follows(const struct arus_pipeline *p)
+{
+    if (p->sync_mode && strcmp(p->sync_mode, "cdc") == 0)
+        return true;
+    for (size_t i = 0; i < p->noverrides; i++)
+        if (!p->overrides[i].disabled && p->overrides[i].sync_mode &&
+            strcmp(p->overrides[i].sync_mode, "cdc") == 0)
+            return true;
+    return false;
+}
+
+size_t serve_sched_follow_due(struct serve_sched *s, int64_t now, size_t *due, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->njobs && n < cap; i++) {
+        struct serve_job *j = &s->jobs[i];
+        if (j->follow && !j->paused && j->state == SERVE_IDLE && j->restart_at <= now) {
+            j->state = SERVE_RUNNING;
+            due[n++] = i;
+        }
+    }
+    return n;
+}
+
+void serve_sched_follow_ended(struct serve_sched *s, size_t i, bool failed, int64_t now,
+                              double initial, double max, double retry)
+{
+    struct serve_job *j = &s->jobs[i];
+    j->state = SERVE_IDLE;
+    if (!failed) {
+        j->failures = 0;
+        j->restart_at = now + (int64_t)retry;
+        return;
+    }
+    double wait = initial > 0 ? initial : 1;
+    for (int k = 1; k < j->failures + 1 && wait < max; k++)
+        wait *= 2;
+    j->failures++;
+    j->restart_at = now + (int64_t)(wait < max ? wait : max);
 }

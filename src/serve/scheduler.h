@@ -13,6 +13,7 @@
 
 struct arus_config;
 struct arus_error;
+struct arus_pipeline;
 
 enum serve_job_state { SERVE_IDLE, SERVE_QUEUED, SERVE_RUNNING };
 
@@ -28,6 +29,11 @@ struct serve_job {
     int64_t fired_at;  /* the fire time of its last tick (the same in every process) */
     enum serve_job_state state;
     int64_t skipped_ticks;
+    /* A follow job (its tables use sync_mode cdc): one long-lived follow run instead of
+     * scheduled ones, restarted after a failure with backoff (serve_sched_follow_*). */
+    bool follow;
+    int64_t restart_at; /* Unix seconds: not started again before */
+    int failures;       /* follow runs failed in a row */
 };
 
 struct serve_sched {
@@ -73,7 +79,24 @@ void serve_sched_started(struct serve_sched *s, size_t i);
  * it ran. Returns the number written. */
 size_t serve_sched_finished(struct serve_sched *s, size_t i, bool ok, size_t *due, size_t cap);
 
-/* Earliest next_fire over the jobs not paused, or 0 when none is scheduled. */
+/* Earliest next_fire over the jobs not paused (and restart_at of idle follow jobs), or 0 when
+ * none is due. */
 int64_t serve_sched_next_wake(const struct serve_sched *s);
+
+/* Whether pipeline p runs as a follow job: sync_mode cdc on the pipeline or on a table
+ * setting that is not disabled (known from the config alone, without connecting). */
+bool serve_pipeline_follows(const struct arus_pipeline *p);
+
+/* Follow jobs to start at time now: each idle, unpaused follow job whose restart_at has come
+ * becomes running and its index is written to due[] (at most cap). Returns the number written.
+ * A caller that cannot start one (another process holds it) calls serve_sched_follow_ended
+ * with failed = false and retry seconds. */
+size_t serve_sched_follow_due(struct serve_sched *s, int64_t now, size_t *due, size_t cap);
+
+/* Follow job i ended at time now. failed: the run failed, so it starts again after a backoff
+ * of initial * 2^(failures in a row - 1) seconds, at most max; otherwise (stopped by pause,
+ * reload, or not ours) after retry seconds (0 = at once) and the failure count starts over. */
+void serve_sched_follow_ended(struct serve_sched *s, size_t i, bool failed, int64_t now,
+                              double initial, double max, double retry);
 
 #endif

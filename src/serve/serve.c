@@ -66,7 +66,7 @@ int serve_settings_load(const struct arus_config *cfg, struct serve_settings *se
     return rc;
 }
 
-struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *trigger)
+struct serve_run *serve_run_new(struct serve *s, const char *name, const char *trigger)
 {
     struct serve_run *run = arus_xcalloc(1, sizeof *run);
     arus_uuid_v4(run->id);
@@ -75,6 +75,12 @@ struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *t
     run->status = "queued";
     run->queued_at = (double)s->now();
     arus_strbuf_init(&run->log);
+    return run;
+}
+
+struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *trigger)
+{
+    struct serve_run *run = serve_run_new(s, name, trigger);
     if (s->queue_tail)
         s->queue_tail->next = run;
     else
@@ -191,6 +197,7 @@ static void reload(struct serve *s)
     free(s->api_token);
     s->api_token = set.api_token ? arus_xstrdup(set.api_token) : NULL;
     s->set.shutdown_timeout = set.shutdown_timeout;
+    serve_follow_stop(s, NULL); /* they commit and start again on the new config */
     pthread_mutex_unlock(&s->mu);
     if (strcmp(set.listen, s->set.listen) != 0 || set.workers != s->set.workers)
         arus_log(ARUS_LOG_WARN, "serve", "serve.listen and serve.workers change on restart only");
@@ -243,6 +250,7 @@ static double tick(struct serve *s)
 {
     int64_t now = s->now();
     fire(s, now);
+    serve_follow_tick(s);
     pthread_mutex_lock(&s->mu);
     trim_runs(s);
     int64_t wake = serve_sched_next_wake(&s->sched);
@@ -266,6 +274,7 @@ static bool drain(struct serve *s)
     pthread_mutex_lock(&s->mu);
     s->stopping = true;
     pthread_cond_broadcast(&s->work);
+    serve_follow_stop(s, NULL);
     for (struct serve_run *r = s->queue, *next; r; r = next) {
         next = r->next;
         r->status = "cancelled";
@@ -315,8 +324,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
     s.cfg->refs = 1;
     s.started_at = (double)s.now();
     struct serve_http *http = NULL;
-    pthread_t *threads = NULL, history;
-    bool clean = true, history_started = false;
+    pthread_t *threads = NULL, history, lag;
+    bool clean = true, history_started = false, lag_started = false;
     int rc = serve_settings_load(cfg, &s.set, err);
     if (rc == ARUS_OK && listen)
         snprintf(s.set.listen, sizeof s.set.listen, "%s", listen);
@@ -347,6 +356,8 @@ int serve_main(const char *config_path, struct arus_config *cfg, const char *lis
         rc = serve_workers_start(&s, (int)s.set.workers, &threads, err);
     if (rc == ARUS_OK)
         history_started = (rc = serve_history_start(&s, &history, err)) == ARUS_OK;
+    if (rc == ARUS_OK)
+        lag_started = (rc = serve_follow_lag_start(&s, &lag, err)) == ARUS_OK;
     if (rc != ARUS_OK)
         goto out;
     arus_log(ARUS_LOG_WARN, "serve", "listening on http://%s (%zu pipelines, %lld workers)",
@@ -383,6 +394,10 @@ out:
     }
     if (history_started && clean)
         pthread_join(history, NULL);
+    if (lag_started && clean)
+        pthread_join(lag, NULL);
+    if (clean)
+        serve_follow_join(&s);
     serve_webhooks_destroy(s.hooks);
     serve_lease_destroy(s.lease);
     if (!clean)

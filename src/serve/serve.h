@@ -1,13 +1,14 @@
 /* `arus serve`: the shared state of the service (config, scheduler, run queue, recent runs,
  * per-pipeline statistics) behind one mutex, and the entry point the CLI calls. The other
- * files of src/serve/ each do one job on this state: workers.c runs queued pipelines,
- * http.c/api.c answer HTTP, metrics.c renders /metrics, webhooks.c sends alerts, lease.c
- * coordinates several processes, history.c reads the last runs from before a start;
- * scheduler.c and cron.c decide when pipelines run. */
+ * files of src/serve/ each do one job on this state: workers.c runs queued pipelines, follow.c
+ * the long-lived follow runs of cdc pipelines, http.c/api.c answer HTTP, metrics.c renders
+ * /metrics, webhooks.c sends alerts, lease.c coordinates several processes, history.c reads
+ * the last runs from before a start; scheduler.c and cron.c decide when pipelines run. */
 #ifndef ARUS_SERVE_SERVE_H
 #define ARUS_SERVE_SERVE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ extern const double serve_duration_buckets[SERVE_NBUCKETS - 1];
 
 struct serve_webhooks;
 struct serve_lease;
+struct serve_follow;
 
 /* A loaded config shared by the runs started while it was current (SIGHUP swaps it). */
 struct serve_cfg {
@@ -36,9 +38,10 @@ struct serve_cfg {
 struct serve_run {
     char id[37];
     char *pipeline;
-    const char *trigger; /* "schedule" | "api" | "dependency" (static) */
+    const char *trigger; /* "schedule" | "api" | "dependency" | "takeover" | "follow" (static) */
     const char *status;  /* static */
     int64_t tick;        /* the scheduled fire time it runs for (leased), 0 = not scheduled */
+    bool follow;         /* a follow run (sync_mode cdc) on a thread of its own, see follow.c */
     double queued_at, started_at, finished_at; /* Unix seconds; 0 = not yet */
     struct arus_table_report *tables;
     size_t ntables;
@@ -98,6 +101,7 @@ struct serve {
     pthread_t main_thread; /* runs the schedule; serve_wake interrupts its sleep */
     struct serve_webhooks *hooks;
     struct serve_lease *lease;
+    struct serve_follow *follows; /* follow runs' threads and stop flags, by pipeline */
 };
 
 /* Run the service until SIGTERM/SIGINT (then ARUS_OK) or a startup failure (its code, with the
@@ -115,6 +119,8 @@ int serve_settings_load(const struct arus_config *cfg, struct serve_settings *se
 
 /* ---- with s->mu held */
 
+/* A new run of pipeline name (trigger: a static string) with a new run id, in no list. */
+struct serve_run *serve_run_new(struct serve *s, const char *name, const char *trigger);
 /* Queue a run of pipeline name (trigger: a static string) with a new run id; returns it. */
 struct serve_run *serve_enqueue(struct serve *s, const char *name, const char *trigger);
 /* The statistics slot of pipeline name (created on first use). */
@@ -142,5 +148,32 @@ int serve_history_start(struct serve *s, pthread_t *thread, struct arus_error *e
  * s->work broadcast, and the caller joins them from *threads (n entries, caller frees). On
  * failure (ARUS_EINTERNAL) the started ones are stopped and joined and *threads is NULL. */
 int serve_workers_start(struct serve *s, int n, pthread_t **threads, struct arus_error *err);
+
+/* Run run (already in s->runs, status running) on config c with the engine (s->mu not held):
+ * its log lines go to the run; stop != NULL makes it a follow run that ends (committed) once
+ * *stop is set. Releases its lease, then records the outcome (status, tables, statistics,
+ * webhooks) and returns the engine's code WITH s->mu HELD, so the caller updates the
+ * scheduler in the same critical section. */
+int serve_run_pipeline(struct serve *s, struct serve_cfg *c, struct serve_run *run,
+                       const volatile sig_atomic_t *stop);
+
+/* ---- follow.c: pipelines whose tables use sync_mode cdc run as one long-lived follow run
+ * each, on a thread of their own (outside the worker pool, so they never starve scheduled
+ * runs), restarted with backoff after a failure. */
+
+/* Join the follow threads that ended; start the follow jobs that are due (with coordination,
+ * only those whose follow lease this process holds). Called by the main loop, s->mu not held;
+ * does nothing once s->stopping. */
+void serve_follow_tick(struct serve *s);
+/* Ask the follow run of pipeline name (NULL: every one) to commit and end (s->mu held). */
+void serve_follow_stop(struct serve *s, const char *name);
+/* Join every follow thread and free the follow list (they have ended or been asked to). */
+void serve_follow_join(struct serve *s);
+/* The last read replication lag of follow pipeline name in bytes (the source's log past the
+ * position the destination confirmed), -1 when unknown (s->mu held). */
+int64_t serve_follow_lag(struct serve *s, const char *name);
+/* Start the thread that reads the follow pipelines' lag every few seconds until s->stopping;
+ * the caller joins it. ARUS_EINTERNAL when it cannot start. */
+int serve_follow_lag_start(struct serve *s, pthread_t *thread, struct arus_error *err);
 
 #endif

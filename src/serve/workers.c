@@ -123,13 +123,14 @@ static void account(struct serve *s, struct serve_run *run, bool ok, const struc
 
 /* Run one pipeline (s->mu not held). Returns the engine's code. */
 static int execute(struct serve *s, struct serve_cfg *c, struct serve_run *run,
-                   struct arus_sync_report *report, struct wm_times *wm, struct arus_error *err)
+                   const volatile sig_atomic_t *stop, struct arus_sync_report *report,
+                   struct wm_times *wm, struct arus_error *err)
 {
     struct sink k = {.s = s, .run = run};
     arus_log_set_thread_sink(log_sink, &k, ARUS_LOG_INFO);
     arus_log(ARUS_LOG_INFO, "serve", "pipeline \"%s\": run %s started (%s)", run->pipeline, run->id,
              run->trigger);
-    struct arus_sync_options opt = {.run_id = run->id};
+    struct arus_sync_options opt = {.run_id = run->id, .follow = stop != NULL, .stop = stop};
     int rc = arus_sync_pipeline(c->cfg, run->pipeline, &opt, report, err);
     if (rc != ARUS_EBUSY)
         read_watermarks(c->cfg, run->pipeline, wm);
@@ -158,8 +159,8 @@ static const char *run_status(int rc)
     return rc == ARUS_OK ? "ok" : rc == ARUS_EBUSY ? "skipped" : "failed";
 }
 
-/* Record the outcome of run and queue what depends on it (s->mu held). */
-static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_sync_report *r,
+/* Record the outcome of run: status, tables, statistics, webhooks (s->mu held). */
+static void record(struct serve *s, struct serve_run *run, int rc, struct arus_sync_report *r,
                    const struct wm_times *wm, const struct arus_error *err)
 {
     run->finished_at = (double)s->now();
@@ -179,6 +180,29 @@ static void finish(struct serve *s, struct serve_run *run, int rc, struct arus_s
     } else {
         account(s, run, rc == ARUS_OK, wm);
     }
+}
+
+int serve_run_pipeline(struct serve *s, struct serve_cfg *c, struct serve_run *run,
+                       const volatile sig_atomic_t *stop)
+{
+    struct arus_sync_report report = {0};
+    struct wm_times wm = {0};
+    struct arus_error err;
+    arus_error_clear(&err);
+    int rc = execute(s, c, run, stop, &report, &wm, &err);
+    if (s->lease && (run->tick || run->follow))
+        serve_lease_release(s->lease, run, run_status(rc));
+    pthread_mutex_lock(&s->mu);
+    record(s, run, rc, &report, &wm, &err);
+    arus_sync_report_cleanup(&report);
+    wm_times_cleanup(&wm);
+    return rc;
+}
+
+/* Queue what depends on the run that ended with rc (s->mu held). */
+static void queue_dependents(struct serve *s, const struct serve_run *run, int rc)
+{
+    int i = serve_sched_find(&s->sched, run->pipeline);
     if (i < 0)
         return;
     size_t due[64];
@@ -213,18 +237,8 @@ static void *worker_main(void *arg)
         s->in_flight++;
         pthread_mutex_unlock(&s->mu);
 
-        struct arus_sync_report report = {0};
-        struct wm_times wm = {0};
-        struct arus_error err;
-        arus_error_clear(&err);
-        int rc = execute(s, c, run, &report, &wm, &err);
-        if (s->lease && run->tick)
-            serve_lease_release(s->lease, run, run_status(rc));
-
-        pthread_mutex_lock(&s->mu);
-        finish(s, run, rc, &report, &wm, &err);
-        arus_sync_report_cleanup(&report);
-        wm_times_cleanup(&wm);
+        int rc = serve_run_pipeline(s, c, run, NULL);
+        queue_dependents(s, run, rc);
         serve_cfg_unref(c);
         s->in_flight--;
         pthread_cond_broadcast(&s->idle);

@@ -52,6 +52,14 @@ function seconds(a, b) {
   const t = (x) => Date.parse(x.replace(' ', 'T') + 'Z');
   return (t(b) - t(a)) / 1000;
 }
+// A follow pipeline's lag is bytes of change log not yet applied.
+function fmtBytes(n) {
+  if (n === null || n === undefined) return '–';
+  if (n < 10240) return n + ' B';
+  if (n < 10485760) return Math.round(n / 1024) + ' KiB';
+  return Math.round(n / 1048576) + ' MiB';
+}
+const fmtLag = (p) => (p.follow ? fmtBytes(p.cdc_lag_bytes) : fmtAge(p.lag_seconds));
 const badge = (s) => h('span', {class: 'badge ' + s}, s);
 const table = (head, rows) =>
   h('div', {class: 'scroll'}, h('table', {}, h('thead', {}, h('tr', {}, head.map((c) =>
@@ -65,11 +73,11 @@ async function overview() {
       h('td', {}, h('a', {href: '#/p/' + enc(p.name)}, p.name),
         last && last.error ? h('div', {class: 'error'}, last.error) : null),
       h('td', {}, badge(p.paused ? 'paused' : p.state)),
-      h('td', {class: 'wide'}, p.schedule || (p.depends_on.length ? 'after ' + p.depends_on.join(', ') : 'manual')),
+      h('td', {class: 'wide'}, p.follow ? 'follows (cdc)' : p.schedule || (p.depends_on.length ? 'after ' + p.depends_on.join(', ') : 'manual')),
       h('td', {}, last ? [fmtTime(last.finished_at || last.started_at), ' ', badge(last.status)] : '–'),
       h('td', {class: 'wide'}, fmtTime(p.next_run)),
       h('td', {class: 'num'}, last ? fmtNum(last.rows_loaded) : '–'),
-      h('td', {class: 'num'}, fmtAge(p.lag_seconds)));
+      h('td', {class: 'num'}, fmtLag(p)));
   });
   return [h('h1', {}, 'Pipelines'),
     table(['Pipeline', 'State', '~Schedule', 'Last run', '~Next run', 'Rows', 'Lag'], rows)];
@@ -131,7 +139,8 @@ async function pipelinePage(name) {
     api(`/pipelines/${enc(name)}/dead-letters?limit=20`).catch((e) => ({dead_letters: [], error: e.message}))]);
   const busy = p.state === 'running' || p.state === 'queued';
   const facts = [['Source', p.source], ['Destination', p.destination],
-    ['Schedule', p.schedule ? `${p.schedule} (${p.timezone})` : 'none'],
+    ['Schedule', p.follow ? 'follows the change log (sync_mode cdc)' : p.schedule ? `${p.schedule} (${p.timezone})` : 'none'],
+    ...(p.follow ? [['CDC lag', fmtBytes(p.cdc_lag_bytes)]] : []),
     ['Depends on', p.depends_on.join(', ') || 'nothing'], ['Next run', fmtTime(p.next_run)],
     ['Last success', fmtTime(p.last_success)], ['Skipped ticks', p.skipped_ticks]];
   return [

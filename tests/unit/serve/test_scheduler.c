@@ -1,5 +1,6 @@
 /* The serve scheduler driven by a fake clock: cron ticks, skipped ticks while running, pause,
- * manual triggers, depends_on chains, dependency cycles as config errors, reload carry-over. */
+ * manual triggers, depends_on chains, dependency cycles as config errors, reload carry-over,
+ * follow jobs (sync_mode cdc) started at once and restarted with a doubling backoff. */
 #include <stdlib.h>
 
 #include "arus/config.h"
@@ -172,11 +173,68 @@ static void test_reload_carry(void)
     arus_config_destroy(c2);
 }
 
+static void test_follow_backoff(void)
+{
+    struct arus_error err;
+    struct arus_config *cfg =
+        load("  f: {source: s, destination: d, sync_mode: cdc, schedule: '@every 60s'}\n"
+             "  g: {source: s, destination: d, tables: [x, {name: y, sync_mode: cdc}]}\n"
+             "  h: {source: s, destination: d, sync_mode: cdc, paused: true}\n"
+             "  n: {source: s, destination: d, tables: [{name: y, sync_mode: cdc, enabled: false}],"
+             " depends_on: [f]}\n",
+             &err);
+    REQUIRE(cfg);
+    struct serve_sched s;
+    REQUIRE(serve_sched_init(&s, cfg, T0, &err) == ARUS_OK);
+    CHECK(s.jobs[0].follow && s.jobs[1].follow && s.jobs[2].follow && !s.jobs[3].follow);
+    size_t due[8];
+    /* At start every unpaused follow job is due; its schedule never fires a tick. */
+    CHECK_INT(serve_sched_follow_due(&s, T0, due, 8), 2);
+    CHECK_INT(due[0], 0);
+    CHECK_INT(due[1], 1);
+    CHECK_INT(s.jobs[0].state, SERVE_RUNNING);
+    CHECK_INT(serve_sched_follow_due(&s, T0, due, 8), 0);
+    CHECK_INT(serve_sched_tick(&s, T0 + 60, due, 8), 0);
+    CHECK_INT(s.jobs[0].skipped_ticks, 0);
+    CHECK_INT(serve_sched_trigger(&s, 0), ARUS_EBUSY); /* run now: 409 while it follows */
+    /* Failures in a row wait 2, 4, 8, ... seconds, at most 10. */
+    int64_t now = T0 + 100;
+    const int64_t waits[] = {2, 4, 8, 10, 10};
+    for (size_t k = 0; k < 5; k++) {
+        serve_sched_follow_ended(&s, 0, true, now, 2, 10, 0);
+        CHECK_INT(s.jobs[0].state, SERVE_IDLE);
+        CHECK_INT(s.jobs[0].restart_at, now + waits[k]);
+        CHECK_INT(serve_sched_next_wake(&s), now + waits[k]);
+        CHECK_INT(serve_sched_follow_due(&s, now + waits[k] - 1, due, 8), 0);
+        now += waits[k];
+        CHECK_INT(serve_sched_follow_due(&s, now, due, 8), 1);
+    }
+    /* A run that ended well (pause, reload) starts over: at once, the backoff reset. */
+    serve_sched_follow_ended(&s, 0, false, now, 2, 10, 0);
+    CHECK_INT(s.jobs[0].failures, 0);
+    CHECK_INT(serve_sched_follow_due(&s, now, due, 8), 1);
+    serve_sched_follow_ended(&s, 0, true, now, 2, 10, 0);
+    CHECK_INT(s.jobs[0].restart_at, now + 2);
+    /* Paused: not started. */
+    serve_sched_set_paused(&s, 0, true, now);
+    CHECK_INT(serve_sched_follow_due(&s, now + 100, due, 8), 0);
+    CHECK_INT(serve_sched_next_wake(&s), 0);
+    serve_sched_set_paused(&s, 2, false, now);
+    CHECK_INT(serve_sched_follow_due(&s, now, due, 8), 1);
+    CHECK_INT(due[0], 2);
+    /* Another process holds the lease: asked again after the retry, the count untouched. */
+    serve_sched_follow_ended(&s, 2, false, now, 2, 10, 2);
+    CHECK_INT(s.jobs[2].restart_at, now + 2);
+    serve_sched_cleanup(&s);
+    arus_config_destroy(cfg);
+}
+
 int main(void)
 {
     RUN(test_ticks_and_skips);
     RUN(test_dependencies);
     RUN(test_config_errors);
     RUN(test_reload_carry);
+    RUN(test_follow_backoff);
     return check_exit();
 }
