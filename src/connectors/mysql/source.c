@@ -14,6 +14,7 @@
 #include "arus/source.h"
 #include "arus/strbuf.h"
 #include "arus/util.h"
+#include "connectors/mysql/cdc.h"
 #include "connectors/mysql/conn.h"
 #include "connectors/mysql/extract.h"
 #include "connectors/mysql/typemap.h"
@@ -23,13 +24,6 @@
 /* The server drops a streaming client that stalls longer than net_write_timeout; loading a
  * batch into a slow destination can take a while. */
 #define MY_SRC_SESSION "SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600"
-
-struct my_source {
-    struct arus_source base;
-    struct my_conn_cfg cfg;
-    MYSQL *db;
-    bool mariadb;
-};
 
 /* How one result column is fetched and rendered. */
 enum my_render { MY_R_INT, MY_R_BOOL, MY_R_FLOAT, MY_R_DOUBLE, MY_R_TIME, MY_R_BIT, MY_R_TEXT };
@@ -94,6 +88,7 @@ static void my_src_close(struct arus_source *base)
     struct my_source *s = (struct my_source *)base;
     if (!s)
         return;
+    arus__my_cdc_destroy(s->cdc);
     if (s->db)
         mysql_close(s->db);
     arus__my_cfg_cleanup(&s->cfg);
@@ -503,4 +498,11 @@ const struct arus_source_ops arus_source_mysql = {
     .extract_close = my_src_extract_close,
     .extract_soft_deletes = my_src_extract_open,
     .commit_horizon = my_src_commit_horizon,
+    .cdc_start = arus__my_cdc_start,
+    .cdc_stream = arus__my_cdc_stream,
+    .cdc_next = arus__my_cdc_next,
+    .cdc_ack = arus__my_cdc_ack,
+    .cdc_status = arus__my_cdc_status,
+    .cdc_drop = arus__my_cdc_drop,
+    .cdc_position_cmp = arus__my_cdc_position_cmp,
 };

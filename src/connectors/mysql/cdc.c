@@ -1,0 +1,497 @@
+/* MySQL/MariaDB change data capture: the cdc_* slots of the mysql source. The start checks the
+ * server settings and opens a consistent snapshot on the source's ordinary connection (the
+ * engine's initial copy reads inside it); the stream is the binlog from the snapshot's GTID,
+ * its changes mapped to the engine's events. MariaDB keeps no slot: the position lives only in
+ * the destination (arus_state), so ack and drop have nothing to tell the server. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arus/arena.h"
+#include "arus/error.h"
+#include "arus/log.h"
+#include "arus/strbuf.h"
+#include "connectors/mysql/binlog.h"
+#include "connectors/mysql/cdc.h"
+
+/* In follow mode the server sends a heartbeat this often when idle: cdc_next then returns
+ * ARUS_CDC_IDLE, so the engine commits pending work and sees signals. */
+#define MY_CDC_HEARTBEAT 1
+
+/* A captured table: its columns as the current TABLE_MAP has them. */
+struct my_cdc_table {
+    char *name;
+    struct arus_arena *arena;        /* schema below */
+    struct arus_table_schema *info;  /* information_schema's columns (refreshed on need) */
+    struct arus_table_schema schema; /* the TABLE_MAP's columns, resolved against info */
+    unsigned version;
+};
+
+struct my_cdc {
+    struct my_binlog *bl;
+    bool snapshot; /* the ordinary connection is inside the start snapshot */
+    bool follow;
+    struct my_cdc_table *tables;
+    size_t ntables;
+    unsigned versions;
+    struct arus_arena *ev; /* event memory, reset by every cdc_next */
+    char state[256];       /* the GTID state after the last COMMIT handed out */
+    char pos[256];         /* the current transaction's position */
+    bool commit_next;      /* a DDL transaction's BEGIN went out: its COMMIT follows */
+    char acked[256];
+};
+
+static struct my_source *my_src(struct arus_source *base) { return (struct my_source *)base; }
+static const char *my_name(const struct my_source *s) { return s->base.endpoint->name; }
+
+void arus__my_cdc_destroy(struct my_cdc *c)
+{
+    if (!c)
+        return;
+    arus__my_binlog_close(c->bl);
+    for (size_t i = 0; i < c->ntables; i++) {
+        free(c->tables[i].name);
+        arus_arena_destroy(c->tables[i].arena);
+    }
+    free(c->tables);
+    arus_arena_destroy(c->ev);
+    free(c);
+}
+
+static struct my_cdc_table *my_cdc_find(struct my_cdc *c, const char *name)
+{
+    for (size_t i = 0; i < c->ntables; i++)
+        if (strcmp(c->tables[i].name, name) == 0)
+            return &c->tables[i];
+    return NULL;
+}
+
+/* Whether the TABLE_MAP's columns are the ones t->schema describes (same names, same order). */
+static bool my_cdc_same_columns(const struct my_cdc_table *t, const struct my_tablemap *tm)
+{
+    if (t->schema.ncolumns != tm->ncolumns)
+        return false;
+    for (size_t i = 0; i < tm->ncolumns; i++)
+        if (strcmp(t->schema.columns[i].name, tm->columns[i].name) != 0)
+            return false;
+    return true;
+}
+
+/* Resolve the TABLE_MAP's columns against information_schema (read again when a column is
+ * missing there, e.g. added since the last read): the event schema, a new version. */
+static int my_cdc_resolve(struct my_source *s, struct my_cdc *c, struct my_cdc_table *t,
+                          const struct my_tablemap *tm, struct arus_error *err)
+{
+    int rc;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!t->info || attempt) {
+            arus_arena_destroy(t->arena);
+            t->arena = arus_arena_create(0);
+            if ((rc = arus_source_get_table_columns(&s->base, t->name, t->arena, &t->info, err)))
+                return rc;
+        }
+        struct arus_column *cols = arus_arena_calloc(t->arena, tm->ncolumns + 1, sizeof *cols);
+        size_t i = 0;
+        for (; i < tm->ncolumns; i++) {
+            int k = arus_schema_find(t->info, tm->columns[i].name);
+            if (k < 0)
+                break;
+            cols[i] = t->info->columns[k];
+        }
+        if (i < tm->ncolumns)
+            continue;
+        t->schema = *t->info;
+        t->schema.columns = cols;
+        t->schema.ncolumns = tm->ncolumns;
+        t->version = ++c->versions;
+        return ARUS_OK;
+    }
+    return arus_error_set(err, ARUS_EDATA,
+                          "source \"%s\": table \"%s\" in the binlog has columns the table no "
+                          "longer has (dropped or renamed since): take a new snapshot",
+                          my_name(s), t->name);
+}
+
+/* The stream's table-map callback: tables outside the pipeline are skipped, captured ones get
+ * their schema bound (BOOL/JSON columns) and a new version when their columns changed. */
+static int my_cdc_on_tablemap(void *ctx, struct my_tablemap *tm, struct arus_error *err)
+{
+    struct my_source *s = ctx;
+    struct my_cdc *c = s->cdc;
+    struct my_cdc_table *t = NULL;
+    if (strcmp(tm->database, s->cfg.database) == 0)
+        t = my_cdc_find(c, tm->table);
+    if (!t) {
+        tm->skip = true;
+        return ARUS_OK;
+    }
+    if (!tm->has_names)
+        return arus_error_set(err, ARUS_ECONFIG,
+                              "source \"%s\": table \"%s\": the binlog has no column names "
+                              "(binlog_row_metadata must be FULL when the change is written)",
+                              my_name(s), t->name);
+    int rc;
+    if (!my_cdc_same_columns(t, tm) && (rc = my_cdc_resolve(s, c, t, tm, err)))
+        return rc;
+    arus__my_tablemap_bind_schema(tm, &t->schema);
+    return ARUS_OK;
+}
+
+int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *o,
+                       struct arus_cdc_start *out, struct arus_error *err)
+{
+    struct my_source *s = my_src(base);
+    arus__my_cdc_destroy(s->cdc);
+    struct my_cdc *c = s->cdc = arus_xcalloc(1, sizeof *c);
+    c->ev = arus_arena_create(0);
+    c->tables = arus_xcalloc(o->ntables + 1, sizeof *c->tables);
+    for (size_t i = 0; i < o->ntables; i++)
+        c->tables[c->ntables++].name = arus_xstrdup(o->tables[i]);
+    memset(out, 0, sizeof *out);
+    int rc = arus__my_cdc_check_server(s->db, NULL, err);
+    if (rc)
+        return arus_error_prefix(err, "source \"%s\"", my_name(s));
+    if (o->position) {
+        snprintf(out->position, sizeof out->position, "%s", o->position);
+        return ARUS_OK;
+    }
+    char file[256];
+    uint64_t pos = 0;
+    if ((rc = arus__my_cdc_snapshot(s->db, out->position, sizeof out->position, file, sizeof file,
+                                    &pos, err)))
+        return rc;
+    c->snapshot = out->snapshot = true;
+    arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": snapshot at GTID %s (%s:%llu)", my_name(s),
+             out->position, file, (unsigned long long)pos);
+    return ARUS_OK;
+}
+
+int arus__my_cdc_stream(struct arus_source *base, const char *from, bool follow,
+                        struct arus_error *err)
+{
+    struct my_source *s = my_src(base);
+    struct my_cdc *c = s->cdc;
+    int rc;
+    if (!c)
+        return arus_error_set(err, ARUS_EINTERNAL, "cdc_stream before cdc_start");
+    if (c->snapshot) {
+        c->snapshot = false;
+        if ((rc = arus__my_exec(s->db, "COMMIT", err, "end the snapshot")))
+            return rc;
+    }
+    if (snprintf(c->state, sizeof c->state, "%s", from ? from : "") >= (int)sizeof c->state ||
+        arus__my_cdc_position_cmp(c->state, "") < 0)
+        return arus_error_set(err, ARUS_ECONFIG, "source \"%s\": bad stored position \"%s\"",
+                              my_name(s), from ? from : "");
+    c->follow = follow;
+    MYSQL *db = NULL;
+    if ((rc = arus__my_open(&s->cfg, false, &db, err)))
+        return rc;
+    struct my_binlog_opts bo = {
+        .gtid = c->state,
+        .non_block = !follow,
+        .heartbeat_seconds = follow ? MY_CDC_HEARTBEAT : 0,
+        .on_tablemap = my_cdc_on_tablemap,
+        .ctx = s,
+    };
+    if ((rc = arus__my_binlog_open(db, &bo, &c->bl, err)))
+        return arus_error_prefix(err, "source \"%s\"", my_name(s));
+    arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": streaming the binlog from GTID %s%s", my_name(s),
+             c->state[0] ? c->state : "(start)", follow ? "" : " to the current end");
+    return ARUS_OK;
+}
+
+/* Whether statement names the table as an identifier (bare or in backquotes, with or without
+ * its database): a plain scan, enough to tell whether a DDL concerns a captured table. */
+static bool my_cdc_mentions(const char *stmt, size_t n, const char *table)
+{
+    size_t tl = strlen(table);
+    for (size_t i = 0; i + tl <= n; i++) {
+        if (strncasecmp(stmt + i, table, tl) != 0)
+            continue;
+        char before = i ? stmt[i - 1] : ' ', after = i + tl < n ? stmt[i + tl] : ' ';
+        bool edge_b = !(isalnum((unsigned char)before) || before == '_' || before == '$');
+        bool edge_a = !(isalnum((unsigned char)after) || after == '_' || after == '$');
+        if (edge_b && edge_a)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a DDL statement only adds columns ("ALTER TABLE t ADD [COLUMN] ..."): the next
+ * TABLE_MAP of the table carries them and the engine adds them downstream. */
+static bool my_cdc_is_add_column(const char *stmt, size_t n)
+{
+    char buf[512];
+    size_t k = 0;
+    /* squeeze whitespace and lower-case the statement's head */
+    for (size_t i = 0; i < n && k + 1 < sizeof buf; i++) {
+        char ch = (char)tolower((unsigned char)stmt[i]);
+        if (isspace((unsigned char)ch)) {
+            if (k && buf[k - 1] != ' ')
+                buf[k++] = ' ';
+        } else {
+            buf[k++] = ch;
+        }
+    }
+    buf[k] = '\0';
+    if (strncmp(buf, "alter table ", 12) != 0)
+        return false;
+    const char *p = strchr(buf + 12, ' '); /* past the table name */
+    if (!p || strncmp(p, " add ", 5) != 0)
+        return false;
+    /* every further clause must be an ADD too */
+    for (const char *q = p + 5; (q = strchr(q, ',')); q++) {
+        while (*++q == ' ')
+            ;
+        if (strncmp(q, "add ", 4) != 0)
+            return false;
+    }
+    return strstr(p, " add index") == NULL && strstr(p, " add key") == NULL &&
+           strstr(p, " add constraint") == NULL && strstr(p, " add primary") == NULL &&
+           strstr(p, " add unique") == NULL && strstr(p, " add foreign") == NULL;
+}
+
+/* A DDL transaction: its BEGIN (the COMMIT follows on the next call) unless it changes a
+ * captured table in a way the stream cannot follow: then a stop naming the statement. */
+static int my_cdc_ddl(struct my_source *s, struct my_cdc *c, const struct my_change *ch,
+                      struct arus_cdc_event *ev, struct arus_error *err)
+{
+    bool ours = ch->database && strcmp(ch->database, s->cfg.database) == 0;
+    for (size_t i = 0; i < c->ntables; i++) {
+        if (!my_cdc_mentions(ch->statement, ch->statement_len, c->tables[i].name))
+            continue;
+        if (!ours && !my_cdc_mentions(ch->statement, ch->statement_len, s->cfg.database))
+            continue;
+        if (my_cdc_is_add_column(ch->statement, ch->statement_len))
+            break;
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "source \"%s\": table \"%s\": the binlog has DDL the stream cannot "
+                              "apply at GTID %s: %.*s (only ALTER TABLE ... ADD COLUMN is "
+                              "followed; take a new snapshot, see docs/cdc-mysql.md)",
+                              my_name(s), c->tables[i].name, ch->gtid,
+                              (int)(ch->statement_len > 300 ? 300 : ch->statement_len),
+                              ch->statement);
+    }
+    snprintf(c->pos, sizeof c->pos, "%s", c->state);
+    int rc = arus__my_gtid_state_merge(c->pos, sizeof c->pos, ch->gtid, err);
+    if (rc)
+        return rc;
+    ev->kind = ARUS_CDC_BEGIN;
+    ev->position = c->pos;
+    c->commit_next = true;
+    return ARUS_OK;
+}
+
+static int my_cdc_row(struct my_cdc *c, const struct my_change *ch, struct arus_cdc_event *ev)
+{
+    struct my_cdc_table *t = my_cdc_find(c, ch->table->table);
+    ev->kind = ARUS_CDC_ROW;
+    ev->table = t->name;
+    ev->schema = &t->schema;
+    ev->schema_version = t->version;
+    if (ch->kind == MY_CH_INSERT) {
+        ev->op = 'i';
+        ev->cells = ch->after.cells;
+    } else if (ch->kind == MY_CH_UPDATE) {
+        ev->op = 'u';
+        ev->cells = ch->after.cells;
+        ev->old_cells = ch->before.cells;
+    } else {
+        ev->op = 'd';
+        ev->cells = ch->before.cells;
+    }
+    return ARUS_OK;
+}
+
+int arus__my_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, double timeout,
+                      struct arus_error *err)
+{
+    struct my_source *s = my_src(base);
+    struct my_cdc *c = s->cdc;
+    (void)timeout; /* the binlog read blocks; heartbeats bound the wait in follow mode */
+    if (!c || !c->bl)
+        return arus_error_set(err, ARUS_EINTERNAL, "cdc_next before cdc_stream");
+    arus_arena_reset(c->ev);
+    memset(ev, 0, sizeof *ev);
+    if (c->commit_next) {
+        c->commit_next = false;
+        snprintf(c->state, sizeof c->state, "%s", c->pos);
+        ev->kind = ARUS_CDC_COMMIT;
+        ev->position = c->pos;
+        return ARUS_OK;
+    }
+    for (;;) {
+        struct my_change ch;
+        int rc = arus__my_binlog_next(c->bl, c->ev, &ch, err);
+        if (rc)
+            return arus_error_prefix(err, "source \"%s\"", my_name(s));
+        switch (ch.kind) {
+        case MY_CH_BEGIN:
+            snprintf(c->pos, sizeof c->pos, "%s", c->state);
+            if ((rc = arus__my_gtid_state_merge(c->pos, sizeof c->pos, ch.gtid, err)))
+                return rc;
+            ev->kind = ARUS_CDC_BEGIN;
+            ev->position = c->pos;
+            return ARUS_OK;
+        case MY_CH_INSERT:
+        case MY_CH_UPDATE:
+        case MY_CH_DELETE:
+            return my_cdc_row(c, &ch, ev);
+        case MY_CH_COMMIT:
+            snprintf(c->state, sizeof c->state, "%s", c->pos);
+            ev->kind = ARUS_CDC_COMMIT;
+            ev->position = c->pos;
+            return ARUS_OK;
+        case MY_CH_DDL:
+            return my_cdc_ddl(s, c, &ch, ev, err);
+        case MY_CH_HEARTBEAT:
+            ev->kind = ARUS_CDC_IDLE;
+            return ARUS_OK;
+        case MY_CH_END:
+            ev->kind = ARUS_CDC_END;
+            return ARUS_OK;
+        default: /* rotations, nothing to apply */
+            break;
+        }
+    }
+}
+
+int arus__my_cdc_ack(struct arus_source *base, const char *position, struct arus_error *err)
+{
+    (void)err;
+    struct my_cdc *c = my_src(base)->cdc;
+    if (c)
+        snprintf(c->acked, sizeof c->acked, "%s", position ? position : "");
+    return ARUS_OK;
+}
+
+/* ---- positions */
+
+/* One "domain-server-seq" entry of a GTID state at *p, advancing past it and its comma. */
+static bool my_gtid_entry(const char **p, unsigned long *domain, unsigned long long *seq)
+{
+    char *e;
+    unsigned long d = strtoul(*p, &e, 10);
+    if (e == *p || *e != '-')
+        return false;
+    const char *q = e + 1;
+    strtoul(q, &e, 10);
+    if (e == q || *e != '-')
+        return false;
+    q = e + 1;
+    unsigned long long n = strtoull(q, &e, 10);
+    if (e == q || (*e && *e != ','))
+        return false;
+    *domain = d;
+    *seq = n;
+    *p = *e ? e + 1 : e;
+    return true;
+}
+
+/* The sequence of domain in state (0 when absent); false when state is malformed. */
+static bool my_gtid_seq(const char *state, unsigned long domain, unsigned long long *seq)
+{
+    *seq = 0;
+    const char *p = state;
+    while (*p) {
+        unsigned long d;
+        unsigned long long n;
+        if (!my_gtid_entry(&p, &d, &n))
+            return false;
+        if (d == domain)
+            *seq = n;
+    }
+    return true;
+}
+
+/* 1 when a is ahead of b in some domain of a, else -1 when behind in one, else 0. */
+static int my_gtid_cmp_dir(const char *a, const char *b)
+{
+    int ahead = 0, behind = 0;
+    for (const char *p = a; *p;) {
+        unsigned long d;
+        unsigned long long x, y;
+        my_gtid_entry(&p, &d, &x);
+        my_gtid_seq(b, d, &y);
+        ahead += x > y;
+        behind += x < y;
+    }
+    return ahead ? 1 : behind ? -1 : 0;
+}
+
+int arus__my_cdc_position_cmp(const char *a, const char *b)
+{
+    unsigned long long dummy;
+    bool va = a && my_gtid_seq(a, (unsigned long)-1, &dummy);
+    bool vb = b && my_gtid_seq(b, (unsigned long)-1, &dummy);
+    if (!va || !vb)
+        return va - vb;
+    int x = my_gtid_cmp_dir(a, b);
+    int y = -my_gtid_cmp_dir(b, a);
+    /* domains only one side has count as sequence 0 on the other */
+    if (x >= 0 && y >= 0)
+        return x || y;
+    if (x <= 0 && y <= 0)
+        return -(x || y);
+    return x; /* diverged histories: ordered by a's first difference */
+}
+
+/* ---- status, drop */
+
+int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options *o,
+                        struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err)
+{
+    struct my_source *s = my_src(base);
+    memset(out, 0, sizeof *out);
+    out->slot = "(none: MariaDB keeps no replication slot)";
+    out->publication = "(none)";
+    out->lag_bytes = out->retained_bytes = -1;
+    out->lag_seconds = -1;
+    struct my_rows r, logs;
+    int rc = arus__my_query(s->db, "SELECT @@global.gtid_binlog_pos", NULL, 0, a, &r, NULL, err,
+                            "read the binlog position");
+    if (rc == ARUS_OK)
+        rc = arus__my_query(s->db, "SHOW BINARY LOGS", NULL, 0, a, &logs, NULL, err,
+                            "list the binlogs");
+    if (rc)
+        return rc;
+    out->exists = true;
+    out->current = r.nrows ? r.cells[0] : NULL;
+    out->confirmed = o->position ? arus_arena_strdup(a, o->position) : NULL;
+    int64_t total = 0;
+    for (size_t i = 0; i < logs.nrows; i++)
+        total += strtoll(logs.cells[i * logs.ncols + 1], NULL, 10);
+    out->retained_bytes = total;
+    if (o->position && logs.nrows) {
+        /* The stored GTID must be at or past the state at the start of the oldest binlog. */
+        struct my_param p = my_str(logs.cells[0]);
+        struct my_rows first;
+        if ((rc = arus__my_query(s->db, "SELECT BINLOG_GTID_POS(?, 4)", &p, 1, a, &first, NULL, err,
+                                 "read the oldest binlog's GTID")))
+            return rc;
+        const char *oldest = first.nrows && first.cells[0] ? first.cells[0] : "";
+        if (arus__my_cdc_position_cmp(o->position, oldest) < 0) {
+            char line[600];
+            snprintf(line, sizeof line,
+                     "the stored GTID %s is no longer in the server's binlogs (oldest %s "
+                     "starts at %s): the next sync needs a new snapshot",
+                     o->position, logs.cells[0], oldest);
+            out->warning = arus_arena_strdup(a, line);
+        }
+    }
+    return ARUS_OK;
+}
+
+int arus__my_cdc_drop(struct arus_source *base, const struct arus_cdc_options *o,
+                      struct arus_error *err)
+{
+    (void)err;
+    arus_log(ARUS_LOG_WARN, "cdc",
+             "source \"%s\": MariaDB keeps no replication slot or publication for pipeline "
+             "\"%s\": nothing to drop (the stored position lives in the destination)",
+             my_name(my_src(base)), o->pipeline);
+    return ARUS_OK;
+}

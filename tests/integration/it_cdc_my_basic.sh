@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# MariaDB binlog change data capture (docs/cdc-mysql.md) into PostgreSQL and SQLite: the initial
+# copy inside the start snapshot, inserts, updates (a key change too), deletes, a transaction of
+# several statements over two tables, a run with nothing new, a new column (ALTER TABLE ... ADD
+# COLUMN followed downstream), other DDL stopping in one line naming the statement, sync --follow
+# ended by SIGTERM (exit 0), and arus cdc status/drop.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/my_lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+
+mys "$MY_SRC" <<'SQL'
+CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(40), n DECIMAL(10,2), ok TINYINT(1));
+INSERT INTO items SELECT seq, CONCAT('v', seq), seq * 1.25, seq % 2 FROM seq_1_to_200;
+CREATE TABLE `odd t` (`k 1` INT PRIMARY KEY, val TEXT);
+INSERT INTO `odd t` SELECT seq, CONCAT('x', seq) FROM seq_1_to_20;
+CREATE TABLE other (id INT PRIMARY KEY, v TEXT);
+SQL
+
+{
+    echo "sources:"
+    my_endpoint mysrc mariadb "$MY_SRC"
+    echo "destinations:"
+    pg_endpoint pgdst postgresql
+    echo "  lite: {type: sqlite, path: \"$WORK/lite.db\"}"
+    echo "pipelines:"
+    for d in pgdst lite; do
+        echo "  ${PIPE}_$d:"
+        echo "    source: mysrc"
+        echo "    destination: $d"
+        echo "    sync_mode: cdc"
+        echo "    batch_size: 50"
+        echo "    tables: [items, 'odd t']"
+    done
+} >"$WORK/arus.yml"
+
+src_rows() { # table key columns
+    mys -e "SELECT CONCAT_WS('|', $2, $3) FROM \`$MY_SRC\`.\`$1\` ORDER BY $2"
+}
+check_equal() { # what
+    local want
+    want=$(src_rows items id "IFNULL(v, '-'), IFNULL(n, '-')")
+    assert_eq "$(pg_sql -c "SELECT concat_ws('|', id, coalesce(v, '-'), coalesce(n::text, '-')) FROM analytics.items ORDER BY id")" "$want" "PostgreSQL items $1"
+    assert_eq "$(sqlite_sql "$WORK/lite.db" "SELECT id || '|' || coalesce(v, '-') || '|' || CASE WHEN n IS NULL THEN '-' ELSE printf('%.2f', n) END FROM analytics__items ORDER BY id")" "$want" "SQLite items $1"
+    want=$(src_rows 'odd t' '`k 1`' "val")
+    assert_eq "$(pg_sql -c "SELECT concat_ws('|', \"k 1\", val) FROM analytics.\"odd t\" ORDER BY \"k 1\"")" "$want" "PostgreSQL odd t $1"
+}
+sync_both() { for d in pgdst lite; do arus_ok -c "$WORK/arus.yml" sync "${PIPE}_$d"; done; }
+
+sync_both
+check_equal "after the initial copy"
+pos0=$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE table_name = '_arus_cdc_position'")
+[ -n "$pos0" ] || fail "no position stored after the copy"
+
+mys "$MY_SRC" <<'SQL'
+INSERT INTO items (id, v, n) VALUES (1001, 'new', 1.5), (1002, 'new2', NULL);
+UPDATE items SET v = 'upd', n = 99.99 WHERE id IN (1, 2, 3);
+DELETE FROM items WHERE id IN (4, 5);
+UPDATE items SET id = 5000 WHERE id = 6;
+INSERT INTO other VALUES (1, 'not captured');
+BEGIN;
+INSERT INTO items (id, v) VALUES (4, 'back');
+UPDATE `odd t` SET val = 'changed' WHERE `k 1` = 3;
+DELETE FROM `odd t` WHERE `k 1` = 4;
+COMMIT;
+SQL
+sync_both
+check_equal "after inserts, updates and deletes"
+pos1=$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE table_name = '_arus_cdc_position'")
+[ "$pos1" != "$pos0" ] || fail "position did not advance from $pos0"
+
+# Nothing new: a run applies nothing (no duplicates on restart).
+arus_ok -c "$WORK/arus.yml" sync "${PIPE}_pgdst" --json
+assert_eq "$(jq -r '[.tables[].rows_extracted] | add' "$WORK/out")" 0 "changes applied by an idle run"
+
+# A new column is followed downstream.
+mys "$MY_SRC" -e "ALTER TABLE items ADD COLUMN extra VARCHAR(20); UPDATE items SET extra = CONCAT('e', id) WHERE id <= 3"
+sync_both
+check_equal "after a new column"
+assert_eq "$(pg_sql -c "SELECT string_agg(extra, ',' ORDER BY id) FROM analytics.items WHERE extra IS NOT NULL")" "e1,e2,e3" "new column values"
+
+# --follow: changes arrive while it runs; SIGTERM commits and exits 0.
+"$ARUS" -c "$WORK/arus.yml" sync "${PIPE}_pgdst" --follow >"$WORK/follow.out" 2>"$WORK/follow.err" &
+follower=$!
+on_exit "kill -9 $follower"
+sleep 0.5
+mys "$MY_SRC" -e "UPDATE items SET v = 'followed' WHERE id BETWEEN 20 AND 40; DELETE FROM items WHERE id = 41"
+for _ in $(seq 1 100); do
+    [ "$(pg_sql -c "SELECT count(*) FROM analytics.items WHERE v = 'followed'")" = 21 ] && break
+    sleep 0.1
+done
+assert_eq "$(pg_sql -c "SELECT count(*) FROM analytics.items WHERE v = 'followed'")" 21 "changes applied while following"
+kill -TERM "$follower"
+wait "$follower" || fail "sync --follow exited $? after SIGTERM: $(cat "$WORK/follow.err")"
+sync_both
+check_equal "after --follow"
+
+# cdc status and drop: no slot on MariaDB.
+arus_ok -c "$WORK/arus.yml" cdc status "${PIPE}_pgdst"
+grep -q "MariaDB keeps no replication slot" "$WORK/out" || fail "cdc status: $(cat "$WORK/out")"
+arus_ok -c "$WORK/arus.yml" cdc drop "${PIPE}_pgdst"
+grep -q "nothing to drop" "$WORK/err" || fail "cdc drop: $(cat "$WORK/err")"
+
+# DDL other than ADD COLUMN on a captured table stops in one line naming the statement.
+mys "$MY_SRC" -e "ALTER TABLE items DROP COLUMN ok"
+arus -c "$WORK/arus.yml" sync "${PIPE}_pgdst" && fail "sync after DROP COLUMN succeeded"
+grep -q "DROP COLUMN ok" "$WORK/err" || fail "DDL stop does not name the statement: $(cat "$WORK/err")"
+assert_eq "$(grep -c . "$WORK/err")" 1 "DDL stop lines"
+echo "ok"
