@@ -49,6 +49,21 @@ grant BINLOG MONITOR is missing (GRANT BINLOG MONITOR ON *.* TO the arus user)
 error: server not ready for binlog CDC (4 missing): binlog_format is MIXED, needs ROW (SET GLOBAL binlog_format = ROW, and in the server config); binlog_row_metadata is NO_LOG, needs FULL (SET GLOBAL binlog_row_metadata = FULL, and in the server config); grant REPLICATION SLAVE is missing (GRANT REPLICATION SLAVE ON *.* TO the arus user); grant BINLOG MONITOR is missing (GRANT BINLOG MONITOR ON *.* TO the arus user)
 WANT
 diff -u "$WORK/want" "$WORK/err" || fail "settings lines differ"
+# arus sync of a sync_mode cdc pipeline fails before copying anything, in one line.
+priv -e "CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY)"
+cat >"$WORK/arus.yml" <<EOF
+sources:
+  s: {type: mariadb, host: 127.0.0.1, port: $PORT, username: lim, password: "\${LIMPW}", database: s}
+destinations:
+  lite: {type: sqlite, path: "$WORK/lite.db"}
+pipelines:
+  p: {source: s, destination: lite, sync_mode: cdc, tables: [t]}
+EOF
+export LIMPW=lim
+arus -c "$WORK/arus.yml" sync p && fail "cdc sync passed without the settings"
+assert_eq "$(grep -c . "$WORK/err")" 1 "lines of the failed cdc sync: $(cat "$WORK/err")"
+grep -q '^arus: source "s": server not ready for binlog CDC (4 missing): binlog_format is MIXED' "$WORK/err" \
+    || fail "cdc sync error: $(cat "$WORK/err")"
 priv -e "SET GLOBAL binlog_format = ROW; SET GLOBAL binlog_row_metadata = FULL;
          GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO lim@'%'"
 ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim tool check >"$WORK/out" 2>"$WORK/err" \

@@ -14,6 +14,7 @@
 #include "arus/strbuf.h"
 #include "check.h"
 #include "connectors/mysql/binlog.h"
+#include "connectors/mysql/cdc.h"
 #include "unit/support/read_file.h"
 
 static char fixture_dir[2048];
@@ -310,6 +311,23 @@ static void test_gtid_state(void)
     CHECK_STR(st, "0-3-6,1-2-7");
 }
 
+/* CDC positions (GTID states) order per domain; a missing domain is sequence 0; malformed
+ * states sort first. */
+static void test_position_cmp(void)
+{
+    CHECK_INT(arus__my_cdc_position_cmp("0-1-5", "0-1-5"), 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-6", "0-1-5") > 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-5", "0-2-10") < 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-5,1-2-7", "0-1-5") > 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-5", "1-2-7,0-1-5") < 0);
+    CHECK_INT(arus__my_cdc_position_cmp("1-2-7,0-1-5", "0-1-5,1-2-7"), 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-5", "") > 0);
+    CHECK_INT(arus__my_cdc_position_cmp("", ""), 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-x", "") < 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-5", "garbage") > 0);
+    CHECK_INT(arus__my_cdc_position_cmp("bad", "worse"), 0);
+}
+
 /* Binding the table's schema (what the watermark path reads) turns tinyint(1) into BOOL; other
  * tables are skipped. */
 static int bind_bool(void *ctx, struct my_tablemap *tm, struct arus_error *err)
@@ -385,6 +403,7 @@ int main(void)
     RUN(test_mysql_gtid);
     RUN(test_fuzz_findings);
     RUN(test_gtid_state);
+    RUN(test_position_cmp);
     RUN(test_bind_schema);
     RUN(test_collations);
     return check_exit();
