@@ -16,32 +16,20 @@ static const char cdc_help[] =
     "cdc.warn_retained_bytes). drop: drop the slot and the publication (the next sync copies\n"
     "every table again).";
 
-/* Seconds since the destination last committed a position, when the source is behind. */
-static double lag_seconds(struct arus_destination *dst, const char *pipeline,
-                          const struct arus_cdc_status *st)
+/* Seconds since the destination last committed a position (ts: its stored state), when the
+ * source is behind. */
+static double lag_seconds(const struct arus_table_state *ts, const struct arus_cdc_status *st)
 {
     if (st->lag_bytes <= 0)
         return st->lag_bytes == 0 ? 0 : -1;
-    struct arus_arena *a = arus_arena_create(0);
-    struct arus_table_state ts;
-    struct arus_error err;
-    memset(&ts, 0, sizeof ts);
-    arus_error_clear(&err);
-    double lag = -1;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    if (arus_destination_connect(dst, &err) == ARUS_OK &&
-        arus_destination_get_watermark(dst, pipeline, ARUS_CDC_POSITION_ROW, a, &ts, &err) ==
-            ARUS_OK &&
-        ts.updated_at &&
-        sscanf(ts.updated_at, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
-        tm.tm_year -= 1900;
-        tm.tm_mon -= 1;
-        lag = difftime(time(NULL), timegm(&tm));
-    }
-    arus_arena_destroy(a);
-    return lag;
+    if (!ts->updated_at || sscanf(ts->updated_at, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon,
+                                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return difftime(time(NULL), timegm(&tm));
 }
 
 static void print_status(const struct cli *cli, const char *pipeline,
@@ -108,10 +96,21 @@ static int run_cdc(const struct cli *cli, const struct arus_config *cfg, void *c
         if (rc == ARUS_OK && !cli->json)
             printf("dropped the replication slot and publication of pipeline %s\n", pipeline);
     } else if (rc == ARUS_OK) {
+        /* The stored position, when the destination has one: a source without a slot (MariaDB)
+         * checks it against the log it still keeps. */
+        struct arus_table_state ts;
+        struct arus_error ignored;
+        memset(&ts, 0, sizeof ts);
+        arus_error_clear(&ignored);
+        if (arus_destination_connect(dst, &ignored) == ARUS_OK &&
+            arus_destination_get_watermark(dst, pipeline, ARUS_CDC_POSITION_ROW, a, &ts,
+                                           &ignored) == ARUS_OK &&
+            ts.watermark && ts.watermark[0])
+            o.position = ts.watermark;
         struct arus_cdc_status st;
         rc = arus_source_cdc_status(src, &o, a, &st, err);
         if (rc == ARUS_OK) {
-            print_status(cli, pipeline, &st, lag_seconds(dst, pipeline, &st));
+            print_status(cli, pipeline, &st, lag_seconds(&ts, &st));
             if (st.warning)
                 fprintf(stderr, "arus: warning: %s\n", st.warning);
         }

@@ -106,6 +106,9 @@ grep -q "XA PREPARE is not supported by binlog CDC" "$WORK/err" || fail "XA: $(c
 # Purged binlog: a GTID older than the oldest binlog left.
 priv -e "CREATE DATABASE p; CREATE TABLE p.t (id INT PRIMARY KEY); INSERT INTO p.t VALUES (1)"
 OLD=$(priv -e "SELECT @@gtid_binlog_pos")
+# ... also for a cdc pipeline whose stored position is that GTID.
+sed -i 's/database: s}/database: p}/' "$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" sync p
 priv -e "INSERT INTO p.t VALUES (2); FLUSH BINARY LOGS"
 # a binlog InnoDB has not checkpointed yet stays: retry until only the current one is left
 for _ in $(seq 1 50); do
@@ -117,6 +120,12 @@ done
 ARUS_MY_USER=root ARUS_MY_PASSWORD= tool peek "$OLD" >"$WORK/out" 2>"$WORK/err" && fail "peek of a purged GTID $OLD passed: $(priv -e "SHOW BINARY LOGS; SELECT @@gtid_binlog_pos") $(head -3 "$WORK/out")"
 grep -q "error: binlog position $OLD is no longer on the server (its binlogs were purged): take a new snapshot" "$WORK/err" \
     || fail "purged message: $(cat "$WORK/err")"
+arus_ok -c "$WORK/arus.yml" cdc status p
+grep -q "^arus: warning: the stored GTID $OLD is no longer in the server's binlogs" "$WORK/err" \
+    || fail "cdc status of a purged GTID: $(cat "$WORK/out" "$WORK/err")"
+arus -c "$WORK/arus.yml" sync p && fail "cdc sync from a purged GTID passed"
+grep -q "binlog position $OLD is no longer on the server (its binlogs were purged): take a new snapshot" "$WORK/err" \
+    || fail "cdc sync from a purged GTID: $(cat "$WORK/err")"
 
 # Binlog off.
 stop

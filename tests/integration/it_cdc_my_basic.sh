@@ -97,6 +97,8 @@ check_equal "after --follow"
 # cdc status and drop: no slot on MariaDB.
 arus_ok -c "$WORK/arus.yml" cdc status "${PIPE}_pgdst"
 grep -q "MariaDB keeps no replication slot" "$WORK/out" || fail "cdc status: $(cat "$WORK/out")"
+pos=$(pg_sql -c "SELECT watermark FROM arus_state.watermarks WHERE table_name = '_arus_cdc_position'")
+grep -q "^confirmed $pos, current [0-9]" "$WORK/out" || fail "cdc status position: $(cat "$WORK/out")"
 arus_ok -c "$WORK/arus.yml" cdc drop "${PIPE}_pgdst"
 grep -q "nothing to drop" "$WORK/err" || fail "cdc drop: $(cat "$WORK/err")"
 
