@@ -102,6 +102,24 @@ grep -q "^confirmed $pos, current [0-9]" "$WORK/out" || fail "cdc status positio
 arus_ok -c "$WORK/arus.yml" cdc drop "${PIPE}_pgdst"
 grep -q "nothing to drop" "$WORK/err" || fail "cdc drop: $(cat "$WORK/err")"
 
+# Every type: a table captured from empty through the fixture's inserts, updates (FULL, MINIMAL
+# and NOBLOB row images) and deletes ends equal, cell for cell, to a full_refresh copy of it.
+FIX="$ARUS_SOURCE_DIR/tests/unit/mysql/fixtures/binlog_types.sql"
+awk '{ print } /^\) CHARACTER SET utf8mb4;$/ { exit }' "$FIX" | mys "$MY_SRC"
+cat >>"$WORK/arus.yml" <<YML
+  ${PIPE}_tc: {source: mysrc, destination: tc, sync_mode: cdc, tables: [t_types]}
+  ${PIPE}_tf: {source: mysrc, destination: tf, sync_mode: full_refresh, tables: [t_types]}
+YML
+sed -i "s|^destinations:|destinations:\n  tc: {type: sqlite, path: \"$WORK/tc.db\"}\n  tf: {type: sqlite, path: \"$WORK/tf.db\"}|" "$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" sync "${PIPE}_tc"
+awk 'found { print } /^\) CHARACTER SET utf8mb4;$/ { found = 1 }' "$FIX" | mys "$MY_SRC"
+arus_ok -c "$WORK/arus.yml" sync "${PIPE}_tc"
+arus_ok -c "$WORK/arus.yml" sync "${PIPE}_tf"
+cols=$(sqlite_sql "$WORK/tf.db" "SELECT group_concat(char(34) || name || char(34), ',') FROM pragma_table_info('analytics__t_types') WHERE name NOT LIKE '\_arus%' ESCAPE '\\'")
+dump() { sqlite_sql "$1" "SELECT quote($(echo "$cols" | sed "s/,/) || ',' || quote(/g")) FROM analytics__t_types ORDER BY id"; }
+[ "$(dump "$WORK/tf.db" | wc -l)" -ge 3 ] || fail "the types table is nearly empty"
+assert_eq "$(dump "$WORK/tc.db")" "$(dump "$WORK/tf.db")" "every type: captured vs copied"
+
 # DDL other than ADD COLUMN on a captured table stops in one line naming the statement.
 mys "$MY_SRC" -e "ALTER TABLE items DROP COLUMN ok"
 arus -c "$WORK/arus.yml" sync "${PIPE}_pgdst" && fail "sync after DROP COLUMN succeeded"

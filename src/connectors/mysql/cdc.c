@@ -299,6 +299,28 @@ static int my_cdc_row(struct my_cdc *c, const struct my_change *ch, struct arus_
         ev->op = 'u';
         ev->cells = ch->after.cells;
         ev->old_cells = ch->before.cells;
+        /* A MINIMAL or NOBLOB after image (a session may set binlog_row_image) leaves out
+         * columns the update did not set: their value is the before image's when it has one
+         * (the key, at least), else unknown and the destination keeps its value. */
+        size_t n = ch->after.ncolumns;
+        struct arus_cell *cells = NULL;
+        bool *unchanged = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (ch->after.present[i])
+                continue;
+            if (!cells) {
+                cells = arus_arena_calloc(c->ev, n + 1, sizeof *cells);
+                memcpy(cells, ch->after.cells, n * sizeof *cells);
+                unchanged = arus_arena_calloc(c->ev, n + 1, sizeof *unchanged);
+            }
+            if (ch->before.present[i])
+                cells[i] = ch->before.cells[i];
+            else
+                unchanged[i] = true;
+        }
+        if (cells)
+            ev->cells = cells;
+        ev->unchanged = unchanged;
     } else {
         ev->op = 'd';
         ev->cells = ch->before.cells;
