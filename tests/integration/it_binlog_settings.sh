@@ -2,8 +2,8 @@
 # Binlog CDC start checks on a private MariaDB (started here on its own port, never the shared
 # one): with the binlog on but Debian's defaults, each missing setting and grant is one line;
 # a GTID whose binlogs were purged fails naming the fix (a new snapshot); with the binlog off,
-# log_bin is reported; a follower resumes across a restart of that server without loss or
-# repeats.
+# log_bin is reported; a follower (my_binlog_tool, then arus sync --follow) resumes across a
+# restart of that server without loss or repeats.
 source "$(dirname "$0")/lib.sh"
 command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null \
     || skip "no mariadbd/mariadb-install-db"
@@ -126,6 +126,28 @@ grep -q "^arus: warning: the stored GTID $OLD is no longer in the server's binlo
 arus -c "$WORK/arus.yml" sync p && fail "cdc sync from a purged GTID passed"
 grep -q "binlog position $OLD is no longer on the server (its binlogs were purged): take a new snapshot" "$WORK/err" \
     || fail "cdc sync from a purged GTID: $(cat "$WORK/err")"
+
+# The server restarted under `arus sync --follow`: the run logs a retry, resumes from its
+# committed GTID and applies every row exactly once.
+sed -i "s|^destinations:|destinations:\n  lite2: {type: sqlite, path: \"$WORK/lite2.db\"}|" "$WORK/arus.yml"
+echo "  q: {source: s, destination: lite2, sync_mode: cdc, tables: [t]}" >>"$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" sync q
+"$ARUS" -c "$WORK/arus.yml" sync q --follow >"$WORK/follow.out" 2>"$WORK/follow.err" &
+FQ=$!
+on_exit "kill -9 $FQ"
+for i in $(seq 3 20); do echo "INSERT INTO p.t VALUES ($i);"; done | priv
+sleep 1
+stop
+start "${CDC_OPTS[@]}"
+for i in $(seq 21 40); do echo "INSERT INTO p.t VALUES ($i);"; done | priv
+for _ in $(seq 1 150); do
+    [ "$(sqlite_sql "$WORK/lite2.db" "SELECT count(*) FROM analytics__t" 2>/dev/null)" = 40 ] && break
+    sleep 0.2
+done
+kill -TERM "$FQ"
+wait "$FQ" || fail "sync --follow across a restart exited $?: $(cat "$WORK/follow.err")"
+grep -q "retry 1 of" "$WORK/follow.err" || fail "no retry logged after the restart: $(cat "$WORK/follow.err")"
+assert_eq "$(sqlite_sql "$WORK/lite2.db" "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(id) FROM analytics__t")" "40 40 820" "rows after the restart"
 
 # Binlog off.
 stop
