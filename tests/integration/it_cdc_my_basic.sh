@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MariaDB binlog change data capture (docs/cdc-mysql.md) into PostgreSQL and SQLite: the initial
-# copy inside the start snapshot, inserts, updates (a key change too), deletes, a transaction of
+# copy inside the start snapshot (hostile table and column names), inserts, updates (a key change too), deletes, a transaction of
 # several statements over two tables, a run with nothing new, a new column (ALTER TABLE ... ADD
 # COLUMN followed downstream), other DDL stopping in one line naming the statement, sync --follow
 # ended by SIGTERM (exit 0), and arus cdc status/drop.
@@ -11,7 +11,7 @@ source "$(dirname "$0")/pg_lib.sh"
 mys "$MY_SRC" <<'SQL'
 CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(40), n DECIMAL(10,2), ok TINYINT(1));
 INSERT INTO items SELECT seq, CONCAT('v', seq), seq * 1.25, seq % 2 FROM seq_1_to_200;
-CREATE TABLE `odd t` (`k 1` INT PRIMARY KEY, val TEXT);
+CREATE TABLE `odd t` (`k 1` INT PRIMARY KEY, `va;l "q"` TEXT);
 INSERT INTO `odd t` SELECT seq, CONCAT('x', seq) FROM seq_1_to_20;
 CREATE TABLE other (id INT PRIMARY KEY, v TEXT);
 SQL
@@ -41,8 +41,8 @@ check_equal() { # what
     want=$(src_rows items id "IFNULL(v, '-'), IFNULL(n, '-')")
     assert_eq "$(pg_sql -c "SELECT concat_ws('|', id, coalesce(v, '-'), coalesce(n::text, '-')) FROM analytics.items ORDER BY id")" "$want" "PostgreSQL items $1"
     assert_eq "$(sqlite_sql "$WORK/lite.db" "SELECT id || '|' || coalesce(v, '-') || '|' || CASE WHEN n IS NULL THEN '-' ELSE printf('%.2f', n) END FROM analytics__items ORDER BY id")" "$want" "SQLite items $1"
-    want=$(src_rows 'odd t' '`k 1`' "val")
-    assert_eq "$(pg_sql -c "SELECT concat_ws('|', \"k 1\", val) FROM analytics.\"odd t\" ORDER BY \"k 1\"")" "$want" "PostgreSQL odd t $1"
+    want=$(src_rows 'odd t' '`k 1`' '`va;l "q"`')
+    assert_eq "$(pg_sql -c "SELECT concat_ws('|', \"k 1\", \"va;l \"\"q\"\"\") FROM analytics.\"odd t\" ORDER BY \"k 1\"")" "$want" "PostgreSQL odd t $1"
 }
 sync_both() { for d in pgdst lite; do arus_ok -c "$WORK/arus.yml" sync "${PIPE}_$d"; done; }
 
@@ -59,7 +59,7 @@ UPDATE items SET id = 5000 WHERE id = 6;
 INSERT INTO other VALUES (1, 'not captured');
 BEGIN;
 INSERT INTO items (id, v) VALUES (4, 'back');
-UPDATE `odd t` SET val = 'changed' WHERE `k 1` = 3;
+UPDATE `odd t` SET `va;l "q"` = 'changed' WHERE `k 1` = 3;
 DELETE FROM `odd t` WHERE `k 1` = 4;
 COMMIT;
 SQL
