@@ -429,36 +429,42 @@ static bool my_gtid_seq(const char *state, unsigned long domain, unsigned long l
     return true;
 }
 
-/* 1 when a is ahead of b in some domain of a, else -1 when behind in one, else 0. */
-static int my_gtid_cmp_dir(const char *a, const char *b)
+/* The smallest domain of `of` in which a and b differ (sequences compared, a
+ * missing domain counting as 0) into *d; false when none. */
+static bool my_gtid_first_diff(const char *of, const char *a, const char *b, unsigned long *d)
 {
-    int ahead = 0, behind = 0;
-    for (const char *p = a; *p;) {
-        unsigned long d;
-        unsigned long long x, y;
-        my_gtid_entry(&p, &d, &x);
-        my_gtid_seq(b, d, &y);
-        ahead += x > y;
-        behind += x < y;
+    bool found = false;
+    for (const char *p = of; *p;) {
+        unsigned long dom;
+        unsigned long long x, y, n;
+        my_gtid_entry(&p, &dom, &n);
+        my_gtid_seq(a, dom, &x);
+        my_gtid_seq(b, dom, &y);
+        if (x != y && (!found || dom < *d)) {
+            *d = dom;
+            found = true;
+        }
     }
-    return ahead ? 1 : behind ? -1 : 0;
+    return found;
 }
 
 int arus__my_cdc_position_cmp(const char *a, const char *b)
 {
-    unsigned long long dummy;
-    bool va = a && my_gtid_seq(a, (unsigned long)-1, &dummy);
-    bool vb = b && my_gtid_seq(b, (unsigned long)-1, &dummy);
+    unsigned long long x, y;
+    bool va = a && my_gtid_seq(a, (unsigned long)-1, &x);
+    bool vb = b && my_gtid_seq(b, (unsigned long)-1, &y);
     if (!va || !vb)
         return va - vb;
-    int x = my_gtid_cmp_dir(a, b);
-    int y = -my_gtid_cmp_dir(b, a);
-    /* domains only one side has count as sequence 0 on the other */
-    if (x >= 0 && y >= 0)
-        return x || y;
-    if (x <= 0 && y <= 0)
-        return -(x || y);
-    return x; /* diverged histories: ordered by a's first difference */
+    /* The sign at the smallest differing domain: a total order that agrees with "ahead in some
+     * domain, behind in none" and orders diverged states the same way from both sides. */
+    unsigned long da = 0, db = 0;
+    bool fa = my_gtid_first_diff(a, a, b, &da), fb = my_gtid_first_diff(b, a, b, &db);
+    if (!fa && !fb)
+        return 0;
+    unsigned long d = fa && (!fb || da < db) ? da : db;
+    my_gtid_seq(a, d, &x);
+    my_gtid_seq(b, d, &y);
+    return x > y ? 1 : -1;
 }
 
 /* ---- status, drop */

@@ -35,8 +35,9 @@ int arus__my_cdc_status(struct arus_source *src, const struct arus_cdc_options *
                         struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err);
 int arus__my_cdc_drop(struct arus_source *src, const struct arus_cdc_options *o,
                       struct arus_error *err);
-/* GTID states compared per domain (a missing domain counts as sequence 0): >0 when a is ahead
- * in some domain and behind in none; a malformed state sorts before every valid one. */
+/* GTID states compared per domain (a missing domain counts as sequence 0) by the sequence of the
+ * smallest domain in which they differ: >0 when a is ahead in some domain and behind in none;
+ * a malformed state sorts before every valid one. */
 int arus__my_cdc_position_cmp(const char *a, const char *b);
 /* Free the session (NULL is fine). */
 void arus__my_cdc_destroy(struct my_cdc *c);

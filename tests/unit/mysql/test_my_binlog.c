@@ -326,6 +326,9 @@ static void test_position_cmp(void)
     CHECK(arus__my_cdc_position_cmp("0-1-x", "") < 0);
     CHECK(arus__my_cdc_position_cmp("0-1-5", "garbage") > 0);
     CHECK_INT(arus__my_cdc_position_cmp("bad", "worse"), 0);
+    /* diverged states order the same way from both sides (smallest differing domain) */
+    CHECK(arus__my_cdc_position_cmp("0-1-6,1-2-3", "0-1-5,1-2-4") > 0);
+    CHECK(arus__my_cdc_position_cmp("0-1-5,1-2-4", "0-1-6,1-2-3") < 0);
 }
 
 /* Binding the table's schema (what the watermark path reads) turns tinyint(1) into BOOL; other
