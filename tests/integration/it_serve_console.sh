@@ -33,7 +33,8 @@ run_console() {
     --user-data-dir="$profile" about:blank 2>"$profile.err" &
   local cpid=$!
   on_exit "kill $cpid"
-  wait_for 'grep -qs "DevTools listening on" "$profile.err"'
+  # a cold Chromium start on a loaded 2-core machine (ASan tests beside it) can take long
+  WAIT_FOR_SECONDS=90 wait_for 'grep -qs "DevTools listening on" "$profile.err"'
   local port page
   port=$(sed -n 's|.*DevTools listening on ws://127.0.0.1:\([0-9]*\)/.*|\1|p' "$profile.err")
   page=$(curl -s "http://127.0.0.1:$port/json/list" | python3 -c 'import json,sys; print([t for t in json.load(sys.stdin) if t["type"]=="page"][0]["webSocketDebuggerUrl"])')

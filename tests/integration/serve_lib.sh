@@ -43,10 +43,10 @@ expect() { # CODE what
 # json EXPR: evaluate a Python expression over the last body (as `j`).
 json() { python3 -c "import json,sys; j=json.load(open('$WORK/body')); print($1)"; }
 
-# wait_for CMD...: retry a command for up to 20 s.
+# wait_for CMD...: retry a command for up to WAIT_FOR_SECONDS (default 20) s.
 wait_for() {
     local i
-    for ((i = 0; i < 200; i++)); do
+    for ((i = 0; i < ${WAIT_FOR_SECONDS:-20} * 10; i++)); do
         if eval "$*"; then return 0; fi
         sleep 0.1
     done
