@@ -138,6 +138,8 @@ struct arus_pipeline {
     bool cdc_create;                  /* cdc.create: make slot/publication (default true) */
     int64_t cdc_warn_retained;        /* cdc.warn_retained_bytes: default 1 GiB */
     double cdc_max_latency;           /* cdc.max_latency: commit at least this often (0.5 s) */
+    const char *cdc_position;         /* cdc.position: "gtid" | "file" (MySQL/MariaDB binlog
+                                         positions); NULL = the source's default */
     int64_t parallelism;              /* tables synced at once, each on its own connection
                                          pair; default 1 */
 };

@@ -151,11 +151,18 @@ struct arus_cdc_options {
     bool create;               /* create slot/publication when missing (false: DBA-made) */
     const char *position;      /* the stored position, NULL when none (first start) */
     int64_t warn_retained;     /* cdc_status warns past this many bytes of retained log */
+    const char *position_kind; /* "gtid" | "file" (MySQL/MariaDB binlog); NULL = default */
 };
+
+/* Room for a position text: MySQL GTID sets name one uuid (37 bytes + intervals) per server
+ * that ever wrote to the source, so they grow with the topology; the engine itself holds
+ * positions of any length. */
+#define ARUS_CDC_POSITION_MAX 8192
 
 struct arus_cdc_start {
     bool snapshot;        /* a new position: copy the tables now (extract reads the snapshot) */
-    char position[64];    /* where streaming starts: the position the copy is consistent with */
+    char position[ARUS_CDC_POSITION_MAX]; /* where streaming starts: the position the copy is
+                                             consistent with */
 };
 
 enum arus_cdc_kind {

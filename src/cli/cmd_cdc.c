@@ -90,6 +90,7 @@ static int run_cdc(const struct cli *cli, const struct arus_config *cfg, void *c
         .slot = p ? p->cdc_slot : NULL,
         .publication = p ? p->cdc_publication : NULL,
         .warn_retained = p ? p->cdc_warn_retained : 0,
+        .position_kind = p ? p->cdc_position : NULL,
     };
     if (rc == ARUS_OK && strcmp(r->action, "drop") == 0) {
         rc = arus_source_cdc_drop(src, &o, err);

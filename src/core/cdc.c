@@ -54,15 +54,18 @@ struct cdc_run {
     struct cdc_table *tables;
     size_t ntables;
     struct cdc_table *last; /* the table of the previous event */
-    char stored[64];        /* position committed in the destination ("" = none) */
-    char pending[64];       /* position of the newest whole transaction not yet committed */
-    char current[64];       /* position of the transaction being read */
+    char stored[ARUS_CDC_POSITION_MAX];  /* position committed in the destination ("" = none) */
+    char pending[ARUS_CDC_POSITION_MAX]; /* the newest whole transaction not yet committed */
+    char current[ARUS_CDC_POSITION_MAX]; /* position of the transaction being read */
     bool open;              /* a destination transaction is open */
     size_t npending;        /* changes held or flushed since the last commit */
     double since;           /* when the oldest uncommitted whole transaction ended */
 };
 
-static void copy_pos(char *dst, const char *pos) { snprintf(dst, 64, "%s", pos ? pos : ""); }
+static void copy_pos(char *dst, const char *pos)
+{
+    snprintf(dst, ARUS_CDC_POSITION_MAX, "%s", pos ? pos : "");
+}
 
 static void rollback_quietly(struct cdc_run *r)
 {
@@ -677,6 +680,7 @@ static int run(struct cdc_run *r, struct arus_error *err)
         .create = r->p->cdc_create,
         .position = r->stored[0] ? r->stored : NULL,
         .warn_retained = r->p->cdc_warn_retained,
+        .position_kind = r->p->cdc_position,
     };
     /* Hashing and renaming are applied on the watermark path only: a captured change must
      * never carry a column the pipeline hashes or leaves out. Checked before anything moves. */

@@ -22,7 +22,7 @@ static const char *const pipeline_keys[] = {
     "depends_on", "parallelism", NULL,
 };
 static const char *const cdc_keys[] = {
-    "slot", "publication", "create", "warn_retained_bytes", "max_latency", NULL,
+    "slot", "publication", "create", "warn_retained_bytes", "max_latency", "position", NULL,
 };
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column",
@@ -349,7 +349,7 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
     return rc;
 }
 
-/* cdc: {slot, publication, create, warn_retained_bytes, max_latency} */
+/* cdc: {slot, publication, create, warn_retained_bytes, max_latency, position} */
 static int load_cdc(struct arus_arena *a, struct arus_pipeline *p, const char *prefix,
                     struct arus_error *err)
 {
@@ -373,6 +373,12 @@ static int load_cdc(struct arus_arena *a, struct arus_pipeline *p, const char *p
     if (rc == ARUS_OK && p->cdc_max_latency <= 0)
         rc = arus__cfg_fail(arus_cfg_get(m, "max_latency"), cp, "max_latency", err,
                             "expected a duration above 0");
+    if (rc == ARUS_OK)
+        rc = opt_name(m, cp, "position", &p->cdc_position, err);
+    if (rc == ARUS_OK && p->cdc_position && strcmp(p->cdc_position, "gtid") != 0 &&
+        strcmp(p->cdc_position, "file") != 0)
+        rc = arus__cfg_fail(arus_cfg_get(m, "position"), cp, "position", err,
+                            "expected gtid or file");
     return rc;
 }
 

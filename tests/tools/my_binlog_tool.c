@@ -519,7 +519,7 @@ static int cmd_check(struct arus_error *err)
     arus_strbuf_init(&lines);
     int rc = tool_connect(&db, err);
     if (rc == ARUS_OK)
-        rc = arus__my_cdc_check_server(db, &lines, err);
+        rc = arus__my_cdc_check_server(db, true, &lines, err);
     if (rc == ARUS_OK)
         printf("server ready for binlog CDC\n");
     else if (lines.len)

@@ -550,7 +550,10 @@ int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my
     b->on_event = opts->on_event;
     b->ctx = opts->ctx;
     b->arena = arus_arena_create(0);
-    b->gtid = arus_arena_strdup(b->arena, opts->gtid ? opts->gtid : "");
+    char where[600];
+    if (opts->file) /* the position named in messages */
+        snprintf(where, sizeof where, "%s:%llu", opts->file, (unsigned long long)opts->pos);
+    b->gtid = arus_arena_strdup(b->arena, opts->file ? where : opts->gtid ? opts->gtid : "");
     char hb[64];
     /* the period is in nanoseconds; 0 switches heartbeats off */
     snprintf(hb, sizeof hb, "%llu", (unsigned long long)opts->heartbeat_seconds * 1000000000ULL);
@@ -559,8 +562,10 @@ int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my
         (rc = my_set_var(db, "SET @mariadb_slave_capability = 4", NULL, err)) != ARUS_OK ||
         (rc = my_set_var(db, "SET @master_binlog_checksum = @@global.binlog_checksum", NULL,
                          err)) != ARUS_OK ||
-        (rc = my_set_var(db, "SET @slave_connect_state = ?", b->gtid, err)) != ARUS_OK ||
-        (rc = my_set_var(db, "SET @slave_gtid_strict_mode = 1", NULL, err)) != ARUS_OK ||
+        (!opts->file &&
+         (rc = my_set_var(db, "SET @slave_connect_state = ?", b->gtid, err)) != ARUS_OK) ||
+        (!opts->file &&
+         (rc = my_set_var(db, "SET @slave_gtid_strict_mode = 1", NULL, err)) != ARUS_OK) ||
         (rc = my_set_var(db, "SET @master_heartbeat_period = CAST(? AS UNSIGNED)", hb, err)) !=
             ARUS_OK)
         goto fail;
@@ -578,8 +583,15 @@ int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my
     unsigned server_id = opts->server_id ? opts->server_id : 0x40000000u | (unsigned)getpid();
     unsigned flags = MARIADB_RPL_BINLOG_SEND_ANNOTATE_ROWS |
                      (opts->non_block ? MARIADB_RPL_BINLOG_DUMP_NON_BLOCK : 0);
-    mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_FILENAME, "", (size_t)0);
-    mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_START, 4UL);
+    /* libmariadb sends COM_BINLOG_DUMP only (never MySQL's COM_BINLOG_DUMP_GTID): MySQL is
+     * resumed by file/position, MariaDB by either */
+    if (opts->file) {
+        mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_FILENAME, opts->file, strlen(opts->file));
+        mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_START, (unsigned long)opts->pos);
+    } else {
+        mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_FILENAME, "", (size_t)0);
+        mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_START, 4UL);
+    }
     mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_SERVER_ID, server_id);
     mariadb_rpl_optionsv(b->rpl, MARIADB_RPL_FLAGS, flags);
     if (mariadb_rpl_open(b->rpl) != 0) {
@@ -599,7 +611,8 @@ static int my_dump_error(struct my_binlog *b, struct arus_error *err)
     unsigned code = mysql_errno(b->db);
     if (code == ER_MASTER_FATAL_ERROR_READING_BINLOG || code == ER_UNKNOWN_TARGET_BINLOG) {
         const char *msg = mysql_error(b->db);
-        if (strstr(msg, "purged") || strstr(msg, "Could not find GTID"))
+        if (strstr(msg, "purged") || strstr(msg, "Could not find GTID") ||
+            strstr(msg, "Could not find first log file"))
             return arus_error_set(err, ARUS_ENOTFOUND,
                                   "binlog position %s is no longer on the server (its binlogs "
                                   "were purged): take a new snapshot (full resync) and keep "

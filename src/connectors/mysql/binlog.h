@@ -163,7 +163,11 @@ struct my_binlog;
 
 struct my_binlog_opts {
     const char *gtid;           /* MariaDB GTID position to resume after ("0-1-42", a list
-                                   "0-1-42,1-2-7"); required */
+                                   "0-1-42,1-2-7"); required unless file is set */
+    const char *file;           /* file/position mode (MySQL, or MariaDB without GTIDs): the
+                                   binlog file to start in, NULL = GTID mode */
+    uint64_t pos;               /* with file: the offset of the first event to read (< 4 GiB:
+                                   COM_BINLOG_DUMP carries 4 bytes) */
     uint32_t server_id;         /* unique among the server's replicas; 0 picks one from the pid */
     bool non_block;             /* stop at the binlog end instead of waiting (MY_CH_END) */
     unsigned heartbeat_seconds; /* 0 = none; else the server sends a heartbeat when idle */
@@ -178,7 +182,8 @@ struct my_binlog_opts {
  * arus__my_binlog_close, even on failure) into a binlog dump from opts->gtid: reads the
  * collation list, sets @mariadb_slave_capability=4, @master_binlog_checksum,
  * @slave_connect_state, @slave_gtid_strict_mode=1 and the heartbeat period, and sends
- * COM_BINLOG_DUMP (empty file name, position 4). Failures: ARUS_EQUERY/ARUS_ECONNECT with the
+ * COM_BINLOG_DUMP (empty file name, position 4). With opts->file the dump starts at
+ * file/pos instead and no GTID variable is set (works on MySQL too). Failures: ARUS_EQUERY/ARUS_ECONNECT with the
  * server's text. */
 int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my_binlog **out,
                          struct arus_error *err);
@@ -193,13 +198,30 @@ void arus__my_binlog_close(struct my_binlog *b);
 
 /* ---- consistent start and server settings (cdc_start.c) */
 
-/* Check what binlog CDC needs on the server of db: log_bin=ON, binlog_format=ROW,
- * binlog_row_image=FULL, binlog_row_metadata=FULL, and the grants REPLICATION SLAVE and
- * BINLOG MONITOR (MariaDB) / REPLICATION CLIENT (MySQL). When something is missing: ARUS_ECONFIG,
- * and lines (may be NULL) receives one line per missing setting or grant, each ending in '\n'
- * ("binlog_format is MIXED, needs ROW (SET GLOBAL binlog_format = ROW, ...)"), for the CLI to
- * print; the error message holds the same items joined by ';' (messages are one line). */
-int arus__my_cdc_check_server(MYSQL *db, struct arus_strbuf *lines, struct arus_error *err);
+/* Which server a version string (mysql_get_server_info) names: "10.11.6-MariaDB-0+deb12u1"
+ * is MariaDB, anything else ("8.0.36", "8.4.0-log") MySQL. The flavour decides the settings and
+ * grants checked, the grant names in messages and how the snapshot is taken. */
+enum my_flavour { MY_FLAVOUR_MARIADB, MY_FLAVOUR_MYSQL };
+enum my_flavour arus__my_flavour(const char *version);
+
+/* The decision of the settings check, without a server: vars holds nvars (name, value) pairs
+ * (SHOW GLOBAL VARIABLES rows), grants the SHOW GRANTS lines joined by '\n'. Appends one line
+ * (ending in '\n') per missing item to problems: log_bin=ON, binlog_format=ROW,
+ * binlog_row_image=FULL, binlog_row_metadata=FULL everywhere; on MySQL also
+ * binlog_row_value_options empty (no PARTIAL_JSON) and, when gtid, gtid_mode=ON and
+ * enforce_gtid_consistency=ON; grants REPLICATION SLAVE plus BINLOG MONITOR (MariaDB, or its old
+ * name REPLICATION CLIENT) or REPLICATION CLIENT and RELOAD (MySQL). */
+void arus__my_cdc_check_values(enum my_flavour flavour, bool gtid, const char *const *vars,
+                               size_t nvars, const char *grants, struct arus_strbuf *problems);
+
+/* Check what binlog CDC needs on the server of db (arus__my_cdc_check_values with the server's
+ * flavour, variables and grants; gtid: the pipeline's positions are GTIDs). When something is
+ * missing: ARUS_ECONFIG, and lines (may be NULL) receives one line per missing setting or grant,
+ * each ending in '\n' ("binlog_format is MIXED, needs ROW (SET GLOBAL binlog_format = ROW,
+ * ...)"), for the CLI to print; the error message holds the same items joined by ';' (messages
+ * are one line). */
+int arus__my_cdc_check_server(MYSQL *db, bool gtid, struct arus_strbuf *lines,
+                              struct arus_error *err);
 
 /* The start of a consistent snapshot: on db, START TRANSACTION WITH CONSISTENT SNAPSHOT, then
  * the binlog file/position of that snapshot (SHOW STATUS LIKE 'binlog_snapshot%') and its GTID
@@ -208,5 +230,12 @@ int arus__my_cdc_check_server(MYSQL *db, struct arus_strbuf *lines, struct arus_
  * and file (fn bytes) receive text; *pos the position. */
 int arus__my_cdc_snapshot(MYSQL *db, char *gtid, size_t n, char *file, size_t fn, uint64_t *pos,
                           struct arus_error *err);
+/* The snapshot where the server has no binlog_snapshot_* status (MySQL, the default for a MySQL
+ * server in arus__my_cdc_snapshot): FLUSH TABLES WITH READ LOCK (needs RELOAD; writes wait for
+ * an instant), START TRANSACTION WITH CONSISTENT SNAPSHOT, SHOW BINARY LOG STATUS (or SHOW
+ * MASTER STATUS before MySQL 8.2), UNLOCK TABLES. gtid receives Executed_Gtid_Set ("" without
+ * GTIDs, or on MariaDB, which also runs this path), file/pos the binlog position. */
+int arus__my_cdc_snapshot_locked(MYSQL *db, char *gtid, size_t n, char *file, size_t fn,
+                                 uint64_t *pos, struct arus_error *err);
 
 #endif

@@ -12,9 +12,11 @@
 #include "arus/arena.h"
 #include "arus/error.h"
 #include "arus/log.h"
+#include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/mysql/binlog.h"
 #include "connectors/mysql/cdc.h"
+#include "connectors/mysql/position.h"
 
 /* In follow mode the server sends a heartbeat this often when idle: cdc_next then returns
  * ARUS_CDC_IDLE, so the engine commits pending work and sees signals. */
@@ -37,10 +39,11 @@ struct my_cdc {
     size_t ntables;
     unsigned versions;
     struct arus_arena *ev; /* event memory, reset by every cdc_next */
-    char state[256];       /* the GTID state after the last COMMIT handed out */
-    char pos[256];         /* the current transaction's position */
+    bool file_mode;        /* positions are "file:pos" (cdc.position: file), else GTIDs */
+    char state[ARUS_CDC_POSITION_MAX]; /* the position after the last COMMIT handed out */
+    char pos[ARUS_CDC_POSITION_MAX];   /* the current transaction's position */
     bool commit_next;      /* a DDL transaction's BEGIN went out: its COMMIT follows */
-    char acked[256];
+    char acked[ARUS_CDC_POSITION_MAX];
 };
 
 static struct my_source *my_src(struct arus_source *base) { return (struct my_source *)base; }
@@ -150,21 +153,43 @@ int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *
     for (size_t i = 0; i < o->ntables; i++)
         c->tables[c->ntables++].name = arus_xstrdup(o->tables[i]);
     memset(out, 0, sizeof *out);
-    int rc = arus__my_cdc_check_server(s->db, NULL, err);
+    /* MariaDB resumes at a GTID by default; MySQL only by file/position (libmariadb cannot send
+     * COM_BINLOG_DUMP_GTID, docs/cdc-mysql.md) */
+    enum my_flavour fl = arus__my_flavour(mysql_get_server_info(s->db));
+    const char *kind = o->position_kind ? o->position_kind
+                       : fl == MY_FLAVOUR_MYSQL ? "file"
+                                                : "gtid";
+    c->file_mode = strcmp(kind, "file") == 0;
+    int rc = arus__my_cdc_check_server(s->db, !c->file_mode, NULL, err);
     if (rc)
         return arus_error_prefix(err, "source \"%s\"", my_name(s));
+    if (!c->file_mode && fl == MY_FLAVOUR_MYSQL)
+        return arus_error_set(err, ARUS_ENOTSUP,
+                              "source \"%s\": MySQL GTID positions are not supported (resuming "
+                              "at a GTID set needs COM_BINLOG_DUMP_GTID, which libmariadb does "
+                              "not send): use cdc.position: file",
+                              my_name(s));
     if (o->position) {
+        if ((arus__my_pos_kind(o->position) == MY_POS_FILE) != c->file_mode)
+            return arus_error_set(err, ARUS_ECONFIG,
+                                  "source \"%s\": the stored position %s is not a %s position "
+                                  "(cdc.position: %s): changing it needs a new snapshot (delete "
+                                  "the pipeline's %s state row)",
+                                  my_name(s), o->position, kind, kind, ARUS_CDC_POSITION_ROW);
         snprintf(out->position, sizeof out->position, "%s", o->position);
         return ARUS_OK;
     }
-    char file[256];
+    char file[512], gtid[ARUS_CDC_POSITION_MAX];
     uint64_t pos = 0;
-    if ((rc = arus__my_cdc_snapshot(s->db, out->position, sizeof out->position, file, sizeof file,
-                                    &pos, err)))
+    if ((rc = arus__my_cdc_snapshot(s->db, gtid, sizeof gtid, file, sizeof file, &pos, err)))
         return rc;
+    if (c->file_mode)
+        snprintf(out->position, sizeof out->position, "%s:%llu", file, (unsigned long long)pos);
+    else
+        snprintf(out->position, sizeof out->position, "%s", gtid);
     c->snapshot = out->snapshot = true;
-    arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": snapshot at GTID %s (%s:%llu)", my_name(s),
-             out->position, file, (unsigned long long)pos);
+    arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": snapshot at %s (%s:%llu, GTID %s)",
+             my_name(s), out->position, file, (unsigned long long)pos, gtid);
     return ARUS_OK;
 }
 
@@ -189,8 +214,13 @@ int arus__my_cdc_stream(struct arus_source *base, const char *from, bool follow,
     MYSQL *db = NULL;
     if ((rc = arus__my_open(&s->cfg, false, &db, err)))
         return rc;
+    struct my_filepos fp;
+    if (c->file_mode && (rc = arus__my_filepos_parse(c->state, &fp, err)))
+        return arus_error_prefix(err, "source \"%s\": stored position", my_name(s));
     struct my_binlog_opts bo = {
         .gtid = c->state,
+        .file = c->file_mode ? fp.file : NULL,
+        .pos = c->file_mode ? fp.pos : 0,
         .non_block = !follow,
         .heartbeat_seconds = follow ? MY_CDC_HEARTBEAT : 0,
         .on_tablemap = my_cdc_on_tablemap,
@@ -198,9 +228,24 @@ int arus__my_cdc_stream(struct arus_source *base, const char *from, bool follow,
     };
     if ((rc = arus__my_binlog_open(db, &bo, &c->bl, err)))
         return arus_error_prefix(err, "source \"%s\"", my_name(s));
-    arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": streaming the binlog from GTID %s%s", my_name(s),
-             c->state[0] ? c->state : "(start)", follow ? "" : " to the current end");
+    arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": streaming the binlog from %s %s%s", my_name(s),
+             c->file_mode ? "position" : "GTID", c->state[0] ? c->state : "(start)",
+             follow ? "" : " to the current end");
     return ARUS_OK;
+}
+
+/* The position of the change's transaction into c->pos: the GTID state with its GTID merged
+ * (GTID mode), or the binlog file and the offset just past the change's event (file mode: past
+ * the transaction's first event for BEGIN, above every earlier transaction's COMMIT offset and
+ * below its own). */
+static int my_cdc_position(struct my_cdc *c, const struct my_change *ch, struct arus_error *err)
+{
+    if (c->file_mode) {
+        snprintf(c->pos, sizeof c->pos, "%s:%llu", ch->file, (unsigned long long)ch->pos);
+        return ARUS_OK;
+    }
+    snprintf(c->pos, sizeof c->pos, "%s", c->state);
+    return arus__my_gtid_state_merge(c->pos, sizeof c->pos, ch->gtid, err);
 }
 
 /* Whether statement names the table as an identifier (bare or in backquotes, with or without
@@ -275,8 +320,7 @@ static int my_cdc_ddl(struct my_source *s, struct my_cdc *c, const struct my_cha
                               (int)(ch->statement_len > 300 ? 300 : ch->statement_len),
                               ch->statement);
     }
-    snprintf(c->pos, sizeof c->pos, "%s", c->state);
-    int rc = arus__my_gtid_state_merge(c->pos, sizeof c->pos, ch->gtid, err);
+    int rc = my_cdc_position(c, ch, err);
     if (rc)
         return rc;
     ev->kind = ARUS_CDC_BEGIN;
@@ -352,8 +396,7 @@ int arus__my_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
             return arus_error_prefix(err, "source \"%s\"", my_name(s));
         switch (ch.kind) {
         case MY_CH_BEGIN:
-            snprintf(c->pos, sizeof c->pos, "%s", c->state);
-            if ((rc = arus__my_gtid_state_merge(c->pos, sizeof c->pos, ch.gtid, err)))
+            if ((rc = my_cdc_position(c, &ch, err)))
                 return rc;
             ev->kind = ARUS_CDC_BEGIN;
             ev->position = c->pos;
@@ -363,6 +406,8 @@ int arus__my_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
         case MY_CH_DELETE:
             return my_cdc_row(c, &ch, ev);
         case MY_CH_COMMIT:
+            if (c->file_mode) /* the resume point: just past the commit */
+                my_cdc_position(c, &ch, err);
             snprintf(c->state, sizeof c->state, "%s", c->pos);
             ev->kind = ARUS_CDC_COMMIT;
             ev->position = c->pos;
@@ -450,6 +495,10 @@ static bool my_gtid_first_diff(const char *of, const char *a, const char *b, uns
 
 int arus__my_cdc_position_cmp(const char *a, const char *b)
 {
+    enum my_pos_kind ka = arus__my_pos_kind(a), kb = arus__my_pos_kind(b);
+    if (ka == MY_POS_FILE || kb == MY_POS_FILE || ka == MY_POS_MYSQL_GTIDS ||
+        kb == MY_POS_MYSQL_GTIDS)
+        return arus__my_pos_cmp(a, b); /* file positions, MySQL GTID sets */
     unsigned long long x, y;
     bool va = a && my_gtid_seq(a, (unsigned long)-1, &x);
     bool vb = b && my_gtid_seq(b, (unsigned long)-1, &y);
