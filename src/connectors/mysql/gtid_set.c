@@ -299,10 +299,9 @@ int arus__my_previous_gtids_decode(const uint8_t *body, size_t len, struct my_gt
             uint64_t start = arus__my_le(body + off, 8), end = arus__my_le(body + off + 8, 8);
             if (start < 1 || end <= start || end - 1 > MY_GNO_MAX) {
                 arus__my_gtid_set_cleanup(&s);
-                return arus_error_set(err, ARUS_EDATA,
-                                      "PREVIOUS_GTIDS event: bad interval [%" PRIu64 ", %" PRIu64
-                                      ")",
-                                      start, end);
+                return arus_error_set(
+                    err, ARUS_EDATA,
+                    "PREVIOUS_GTIDS event: bad interval [%" PRIu64 ", %" PRIu64 ")", start, end);
             }
             my_sid_add(d, start, end - 1);
         }

@@ -770,7 +770,6 @@ static int64_t my_time2_packed(const uint8_t *v, unsigned fsp)
  * then holds the prefix size). */
 static size_t my_fixed_size(const struct my_tm_column *c, size_t *prefix)
 {
-    static const uint8_t dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
     *prefix = 0;
     switch (c->type) {
     case MY_BT_TINY:
@@ -799,11 +798,8 @@ static size_t my_fixed_size(const struct my_tm_column *c, size_t *prefix)
         return 4 + my_frac_bytes(c->meta);
     case MY_BT_BIT:
         return (c->meta >> 8) + ((c->meta & 0xFF) ? 1 : 0);
-    case MY_BT_NEWDECIMAL: {
-        unsigned prec = c->meta >> 8, scale = c->meta & 0xFF;
-        unsigned intg = prec > scale ? prec - scale : 0;
-        return (intg / 9) * 4 + dig2bytes[intg % 9] + (scale / 9) * 4 + dig2bytes[scale % 9];
-    }
+    case MY_BT_NEWDECIMAL:
+        return arus__my_decimal_size(c->meta >> 8, c->meta & 0xFF);
     case MY_BT_VARCHAR:
         *prefix = c->meta > 255 ? 2 : 1;
         return 0;
@@ -830,8 +826,15 @@ static size_t my_fixed_size(const struct my_tm_column *c, size_t *prefix)
 }
 
 /* DECIMAL's binary format (decimal2bin): sign in the top bit, 9 digits per 4 bytes. */
-static void my_decimal_text(const uint8_t *src, size_t size, unsigned prec, unsigned scale,
-                            struct arus_strbuf *sb)
+size_t arus__my_decimal_size(unsigned prec, unsigned scale)
+{
+    static const uint8_t dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
+    unsigned intg = prec > scale ? prec - scale : 0;
+    return (intg / 9) * 4 + dig2bytes[intg % 9] + (scale / 9) * 4 + dig2bytes[scale % 9];
+}
+
+void arus__my_decimal_text(const uint8_t *src, size_t size, unsigned prec, unsigned scale,
+                           struct arus_strbuf *sb)
 {
     static const uint8_t dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
     uint8_t b[64];
@@ -1058,7 +1061,7 @@ static int my_render(const struct my_tm_column *c, const uint8_t *v, size_t n,
         break;
     }
     case MY_BT_NEWDECIMAL:
-        my_decimal_text(v, n, c->meta >> 8, c->meta & 0xFF, sb);
+        arus__my_decimal_text(v, n, c->meta >> 8, c->meta & 0xFF, sb);
         return ARUS_OK;
     case MY_BT_DATE:
     case MY_BT_NEWDATE:
@@ -1071,8 +1074,7 @@ static int my_render(const struct my_tm_column *c, const uint8_t *v, size_t n,
         tt = my_temporal(c, v, &t);
         break;
     case MY_BT_JSON:
-        return arus_error_set(err, ARUS_ENOTSUP,
-                              "MySQL binary JSON is not decoded (docs/cdc-mysql.md)");
+        return arus__my_json_binary_text(v, n, sb, err);
     case MY_BT_GEOMETRY:
         return arus_error_set(err, ARUS_ENOTSUP, "geometry columns are not decoded");
     default:

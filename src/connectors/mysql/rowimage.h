@@ -187,4 +187,16 @@ int arus__my_row_decode(const struct my_tablemap *tm, const uint8_t *bitmap, con
                         const uint8_t *end, struct arus_arena *a, struct my_row_image *out,
                         struct arus_error *err);
 
+/* DECIMAL(prec, scale)'s binary size (decimal2bin: 9 digits per 4 bytes, the rest in 1-4). */
+size_t arus__my_decimal_size(unsigned prec, unsigned scale);
+/* DECIMAL's binary form (size bytes, arus__my_decimal_size(prec, scale) of them; prec <= 65,
+ * scale <= 30) appended to sb as the server prints it: scale fraction digits, "-" unless zero. */
+void arus__my_decimal_text(const uint8_t *src, size_t size, unsigned prec, unsigned scale,
+                           struct arus_strbuf *sb);
+/* A MySQL binary JSON value (n bytes, a JSON column's cell in a rows event; json_binary.c)
+ * appended to sb as the JSON text MySQL prints for it ({"a": 1, "b": [true, null]}; n == 0 is
+ * null). ARUS_EDATA naming the fault for malformed input, never reading outside p[0..n). */
+int arus__my_json_binary_text(const uint8_t *p, size_t n, struct arus_strbuf *sb,
+                              struct arus_error *err);
+
 #endif
