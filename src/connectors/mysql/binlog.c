@@ -21,6 +21,7 @@
 #include "arus/strbuf.h"
 #include "arus/util.h"
 #include "connectors/mysql/conn.h"
+#include "connectors/mysql/position.h"
 
 /* GTID event flag: a statement without BEGIN/COMMIT (DDL, non-transactional). */
 #define MY_FL_STANDALONE 0x01
@@ -121,14 +122,13 @@ static void my_set_gtid_mariadb(struct my_stream *s)
 /* MySQL's GTID event: flags(1) sid(16) gno(8) -> "uuid:gno". */
 static void my_set_gtid_mysql(struct my_stream *s)
 {
-    if (s->body_len < 25)
+    uint8_t uuid[16];
+    uint64_t gno;
+    char u[37];
+    if (arus__my_gtid_event_decode(s->body, s->body_len, uuid, &gno, NULL) != ARUS_OK)
         return;
-    const uint8_t *u = s->body + 1;
-    int n = 0;
-    for (int i = 0; i < 16; i++)
-        n += snprintf(s->gtid + n, sizeof s->gtid - (size_t)n, "%s%02x",
-                      i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", u[i]);
-    snprintf(s->gtid + n, sizeof s->gtid - (size_t)n, ":%" PRIu64, arus__my_le(s->body + 17, 8));
+    arus__my_uuid_format(uuid, u);
+    snprintf(s->gtid, sizeof s->gtid, "%s:%" PRIu64, u, gno);
 }
 
 /* QUERY event: statement text and default database. */
