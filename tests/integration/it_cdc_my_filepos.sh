@@ -101,6 +101,9 @@ assert_eq "$(pg_sql -c "SELECT count(*), count(DISTINCT _data->>'k') FROM fpraw.
     "$ticks $ticks" "raw insert documents of ticks (count, distinct)"
 assert_eq "$(pg_sql -c "SELECT count(*) FROM fpraw.mysrc_ticks_raw WHERE _data->>'_arus_op' = 'i' AND _data->>'_arus_position' !~ '^[^:]+\.[0-9]+:[0-9]+$'")" 0 "raw documents carry file positions"
 
+arus_ok -c "$WORK/arus.yml" cdc status "$PIPE"
+grep -q "no longer" "$WORK/out" "$WORK/err" && fail "cdc status warns about a live file position: $(cat "$WORK/out" "$WORK/err")"
+
 # The other kind of position stored: refused in one line.
 sed -i 's/position: file/position: gtid/' "$WORK/arus.yml"
 arus -c "$WORK/arus.yml" sync "$PIPE" && fail "a gtid pipeline started from a file position"

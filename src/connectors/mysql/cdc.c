@@ -543,20 +543,26 @@ int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options 
         total += strtoll(logs.cells[i * logs.ncols + 1], NULL, 10);
     out->retained_bytes = total;
     if (o->position && logs.nrows) {
-        /* The stored GTID must be at or past the state at the start of the oldest binlog. */
+        /* The stored GTID must be at or past the state at the start of the oldest binlog (a
+         * file position: at or past the oldest file's start). */
         struct my_param p = my_str(logs.cells[0]);
-        struct my_rows first;
-        if ((rc = arus__my_query(s->db, "SELECT BINLOG_GTID_POS(?, 4)", &p, 1, a, &first, NULL, err,
-                                 "read the oldest binlog's GTID")))
+        struct my_rows first = {0};
+        bool file = arus__my_pos_kind(o->position) == MY_POS_FILE;
+        if (!file && (rc = arus__my_query(s->db, "SELECT BINLOG_GTID_POS(?, 4)", &p, 1, a, &first,
+                                          NULL, err, "read the oldest binlog's GTID")))
             return rc;
-        const char *oldest = first.nrows && first.cells[0] ? first.cells[0] : "";
+        char start[600];
+        snprintf(start, sizeof start, "%s:4", logs.cells[0]);
+        const char *oldest = file ? start : first.nrows && first.cells[0] ? first.cells[0] : "";
         if (arus__my_cdc_position_cmp(o->position, oldest) < 0) {
-            char line[600];
-            snprintf(line, sizeof line,
-                     "the stored GTID %s is no longer in the server's binlogs (oldest %s "
-                     "starts at %s): the next sync needs a new snapshot",
-                     o->position, logs.cells[0], oldest);
-            out->warning = arus_arena_strdup(a, line);
+            struct arus_strbuf line;
+            arus_strbuf_init(&line);
+            arus_strbuf_appendf(&line,
+                                "the stored %s %s is no longer in the server's binlogs (oldest "
+                                "%s starts at %s): the next sync needs a new snapshot",
+                                file ? "position" : "GTID", o->position, logs.cells[0], oldest);
+            out->warning = arus_arena_strdup(a, line.data);
+            arus_strbuf_cleanup(&line);
         }
     }
     return ARUS_OK;
