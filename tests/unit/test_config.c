@@ -271,6 +271,8 @@ static void test_pipeline_errors(void)
                           "t.yml:7: pipelines.p.cdc.slots: unknown cdc setting (known: slot, ");
     expect_pipeline_error("    cdc: {max_latency: 0}\n",
                           "t.yml:7: pipelines.p.cdc.max_latency: expected a duration above 0");
+    expect_pipeline_error("    cdc: {position: lsn}\n",
+                          "t.yml:7: pipelines.p.cdc.position: expected gtid or file");
     expect_pipeline_error("    tables:\n      - {watermark_column: x}\n",
                           "t.yml:8: pipelines.p.tables[0].name is required");
     expect_pipeline_error("    tables:\n      - name: a\n        watermark: x\n",

@@ -528,8 +528,12 @@ int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options 
     out->lag_bytes = out->retained_bytes = -1;
     out->lag_seconds = -1;
     struct my_rows r, logs;
-    int rc = arus__my_query(s->db, "SELECT @@global.gtid_binlog_pos", NULL, 0, a, &r, NULL, err,
-                            "read the binlog position");
+    /* MySQL has no gtid_binlog_pos: its executed GTID set stands for it */
+    bool mysql = arus__my_flavour(mysql_get_server_info(s->db)) == MY_FLAVOUR_MYSQL;
+    int rc = arus__my_query(s->db,
+                            mysql ? "SELECT @@global.gtid_executed"
+                                  : "SELECT @@global.gtid_binlog_pos",
+                            NULL, 0, a, &r, NULL, err, "read the binlog position");
     if (rc == ARUS_OK)
         rc = arus__my_query(s->db, "SHOW BINARY LOGS", NULL, 0, a, &logs, NULL, err,
                             "list the binlogs");
