@@ -3,8 +3,8 @@
 # the mode MySQL servers use; docs/cdc-mysql.md) into PostgreSQL: the initial copy from the
 # snapshot's file position, inserts/updates/deletes, a binlog rotation (positions ordered
 # across files), a run with nothing new, 6 SIGKILLs of sync --follow under a writer, equality,
-# every change exactly once in the raw landing table, and a stored position of the other kind
-# refused in one line.
+# every change exactly once in the raw landing table, MySQL's locked snapshot (run on MariaDB)
+# with a stream from its file position, and a stored position of the other kind refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/my_lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
@@ -103,6 +103,15 @@ assert_eq "$(pg_sql -c "SELECT count(*) FROM fpraw.mysrc_ticks_raw WHERE _data->
 
 arus_ok -c "$WORK/arus.yml" cdc status "$PIPE"
 grep -q "no longer" "$WORK/out" "$WORK/err" && fail "cdc status warns about a live file position: $(cat "$WORK/out" "$WORK/err")"
+
+# MySQL's consistent start (FLUSH TABLES WITH READ LOCK .. SHOW MASTER STATUS, what a MySQL
+# server gets), run on MariaDB: the snapshot's rows plus the inserts streamed from its file
+# position make exactly the table.
+mys "$MY_SRC" -e "CREATE TABLE snap (id INT AUTO_INCREMENT PRIMARY KEY, v INT DEFAULT 1);
+                  INSERT INTO snap () VALUES (), (), ()"
+"$ARUS_BUILD_DIR/my_binlog_tool" snapcount-locked "$MY_SRC" snap 25 >"$WORK/snap" 2>&1 ||
+    fail "snapcount-locked: $(cat "$WORK/snap")"
+grep -q ": 3 rows, 25 streamed, 28 in the table" "$WORK/snap" || fail "locked snapshot: $(cat "$WORK/snap")"
 
 # The other kind of position stored: refused in one line.
 sed -i 's/position: file/position: gtid/' "$WORK/arus.yml"

@@ -16,6 +16,9 @@
  *   snapcount DB TABLE N            consistent start: snapshot, N inserts on another session,
  *                                   then the snapshot's count plus the stream's inserts from
  *                                   its GTID must make exactly the table (no gap, no overlap)
+ *   snapcount-locked DB TABLE N     the same through MySQL's snapshot (FLUSH TABLES WITH READ
+ *                                   LOCK .. SHOW MASTER STATUS) and a stream from its binlog
+ *                                   file and offset (the file-position mode)
  * The server comes from ARUS_MY_HOST/PORT/USER/PASSWORD (scripts/servers.sh env). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -564,7 +567,8 @@ static int snapcount_change(void *ctx, const struct my_change *c, struct arus_er
     return ARUS_OK;
 }
 
-static int cmd_snapcount(const char *dbname, const char *table, long long n, struct arus_error *err)
+static int cmd_snapcount(const char *dbname, const char *table, long long n, bool locked,
+                         struct arus_error *err)
 {
     MYSQL *snap = NULL, *writer = NULL;
     char gtid[256], file[256];
@@ -574,7 +578,8 @@ static int cmd_snapcount(const char *dbname, const char *table, long long n, str
     if (rc == ARUS_OK)
         rc = tool_connect(&writer, err);
     if (rc == ARUS_OK)
-        rc = arus__my_cdc_snapshot(snap, gtid, sizeof gtid, file, sizeof file, &pos, err);
+        rc = (locked ? arus__my_cdc_snapshot_locked : arus__my_cdc_snapshot)(
+            snap, gtid, sizeof gtid, file, sizeof file, &pos, err);
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_puts(&sql, "INSERT INTO ");
@@ -592,8 +597,12 @@ static int cmd_snapcount(const char *dbname, const char *table, long long n, str
     if (rc == ARUS_OK)
         rc = count_rows(writer, dbname, table, &after, err);
     struct snapcount sc = {.database = dbname, .table = table};
-    struct my_binlog_opts o = {
-        .gtid = gtid, .non_block = true, .on_tablemap = skip_other_db, .ctx = &sc};
+    struct my_binlog_opts o = {.gtid = gtid,
+                               .file = locked ? file : NULL,
+                               .pos = pos,
+                               .non_block = true,
+                               .on_tablemap = skip_other_db,
+                               .ctx = &sc};
     if (rc == ARUS_OK)
         rc = tool_stream(&o, snapcount_change, &sc, NULL, err);
     streamed = sc.inserts;
@@ -632,7 +641,9 @@ int main(int argc, char **argv)
     else if (argc == 2 && strcmp(argv[1], "check") == 0)
         rc = cmd_check(&err);
     else if (argc == 5 && strcmp(argv[1], "snapcount") == 0)
-        rc = cmd_snapcount(argv[2], argv[3], strtoll(argv[4], NULL, 10), &err);
+        rc = cmd_snapcount(argv[2], argv[3], strtoll(argv[4], NULL, 10), false, &err);
+    else if (argc == 5 && strcmp(argv[1], "snapcount-locked") == 0)
+        rc = cmd_snapcount(argv[2], argv[3], strtoll(argv[4], NULL, 10), true, &err);
     else if (argc >= 5 && strcmp(argv[1], "roundtrip") == 0)
         rc = cmd_roundtrip(argv[2], argv[3], argv + 4, (size_t)(argc - 4), &err);
     else {
@@ -640,8 +651,8 @@ int main(int argc, char **argv)
             stderr,
             "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID [DB] | heartbeat GTID | decode "
             "FILE.bin "
-            "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | snapcount DB "
-            "TABLE N\n",
+            "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | "
+            "snapcount[-locked] DB TABLE N\n",
             argv[0]);
         return 2;
     }
