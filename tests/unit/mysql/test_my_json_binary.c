@@ -1,7 +1,9 @@
 /* MySQL binary JSON (json_binary.c) from byte fixtures built here per the format of
  * mysql-server's sql/json_binary.h: every value type, small and large objects and arrays,
  * nesting, string escaping and variable-length sizes, opaque DECIMAL and temporals, and
- * malformed input refused (every truncation, bad offsets, unknown types, depth). */
+ * malformed input refused (every truncation, bad offsets, unknown types, depth); and a JSON
+ * cell inside a MySQL-style transaction (GTID 33, QUERY BEGIN, TABLE_MAP, WRITE_ROWS v2, XID)
+ * through the stream decoder. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,10 @@
 #include "arus/error.h"
 #include "arus/strbuf.h"
 #include "check.h"
+#include "connectors/mysql/binlog.h"
 #include "connectors/mysql/rowimage.h"
+
+#include <zlib.h>
 
 /* The text of a value, or "ERR: message". Caller frees. */
 static char *jtext(const uint8_t *p, size_t n)
@@ -276,6 +281,69 @@ static void test_malformed(void)
                "ERR: MySQL binary JSON: object key past the end of the value");
 }
 
+/* One event (header, body, CRC32) appended at buf + *off; log_pos is the end offset. */
+static void add_event(uint8_t *buf, size_t *off, uint8_t type, const uint8_t *body, size_t n)
+{
+    uint8_t *e = buf + *off;
+    size_t size = 19 + n + 4;
+    put_le(e, 1700000000, 4);
+    e[4] = type;
+    put_le(e + 5, 1, 4);
+    put_le(e + 9, size, 4);
+    put_le(e + 13, *off + size, 4);
+    put_le(e + 17, 0, 2);
+    memcpy(e + 19, body, n);
+    put_le(e + 19 + n, crc32(0, e, (uInt)(19 + n)), 4);
+    *off += size;
+}
+
+static void test_rows_event(void)
+{
+    static uint8_t buf[1024];
+    size_t off = 0;
+    uint8_t gtid[42] = {0x01};
+    for (int i = 0; i < 16; i++)
+        gtid[1 + i] = (uint8_t)(0x10 + i);
+    gtid[17] = 9; /* transaction 9 */
+    add_event(buf, &off, 33, gtid, sizeof gtid);
+    /* QUERY: thread, exec time, db length, error, status length, db, NUL, statement */
+    uint8_t q[64] = {0};
+    q[8] = 2;
+    memcpy(q + 13, "db\0BEGIN", 8);
+    add_event(buf, &off, 2, q, 13 + 8);
+    /* TABLE_MAP: id 5, db.t, columns INT and JSON (metadata: 4-byte length), nullable */
+    static const uint8_t tm[] = {5, 0, 0,   0, 0, 0, 1,   0, 2, 'd', 'b',
+                                 0, 1, 't', 0, 2, 3, 245, 1, 4, 3};
+    add_event(buf, &off, 19, tm, sizeof tm);
+    /* WRITE_ROWS v2: id 5, flags, extra length 2, 2 columns, both present; one row: no NULLs,
+     * INT 7, JSON of 4-byte length + the small object */
+    uint8_t rows[128] = {5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0x03, 0x00, 7, 0, 0, 0};
+    size_t rn = 17;
+    put_le(rows + rn, sizeof small_object, 4);
+    memcpy(rows + rn + 4, small_object, sizeof small_object);
+    rn += 4 + sizeof small_object;
+    add_event(buf, &off, 30, rows, rn);
+    static const uint8_t xid[8] = {1};
+    add_event(buf, &off, 16, xid, sizeof xid);
+
+    struct arus_strbuf out;
+    struct arus_error err;
+    arus_strbuf_init(&out);
+    int rc = arus__my_binlog_replay(buf, off, NULL, &out, &err);
+    if (rc != ARUS_OK)
+        fprintf(stderr, "replay: %s\n", err.msg);
+    CHECK_INT(rc, ARUS_OK);
+    /* the BEGIN comes from the QUERY (MySQL), positions are the offsets past each event */
+    CHECK_STR(
+        out.data,
+        "{\"kind\":\"begin\",\"gtid\":\"10111213-1415-1617-1819-1a1b1c1d1e1f:9\",\"pos\":109}\n"
+        "{\"kind\":\"insert\",\"gtid\":\"10111213-1415-1617-1819-1a1b1c1d1e1f:9\",\"pos\":230,"
+        "\"table\":\"db.t\",\"after\":{\"#1\":\"7\",\"#2\":\"{\\\"a\\\": 1, \\\"b\\\": [true, "
+        "\\\"x\\\"]}\"}}\n"
+        "{\"kind\":\"commit\",\"gtid\":\"10111213-1415-1617-1819-1a1b1c1d1e1f:9\",\"pos\":261}\n");
+    arus_strbuf_cleanup(&out);
+}
+
 int main(void)
 {
     RUN(test_scalars);
@@ -284,5 +352,6 @@ int main(void)
     RUN(test_nesting);
     RUN(test_opaque);
     RUN(test_malformed);
+    RUN(test_rows_event);
     return check_exit();
 }
