@@ -62,9 +62,14 @@ struct cdc_run {
     double since;           /* when the oldest uncommitted whole transaction ended */
 };
 
-static void copy_pos(char *dst, const char *pos)
+/* Positions come from the source and from arus_state: one that does not fit is refused, never
+ * cut short (a shortened position would resume at the wrong place). */
+static int copy_pos(char *dst, const char *pos, struct arus_error *err)
 {
-    snprintf(dst, ARUS_CDC_POSITION_MAX, "%s", pos ? pos : "");
+    if (snprintf(dst, ARUS_CDC_POSITION_MAX, "%s", pos ? pos : "") >= ARUS_CDC_POSITION_MAX)
+        return arus_error_set(err, ARUS_EDATA, "cdc position longer than %d bytes: %.64s...",
+                              ARUS_CDC_POSITION_MAX - 1, pos);
+    return ARUS_OK;
 }
 
 static void rollback_quietly(struct cdc_run *r)
@@ -308,7 +313,7 @@ static int commit_point(struct cdc_run *r, struct arus_error *err)
         return rc;
     }
     r->open = false;
-    copy_pos(r->stored, r->pending);
+    memcpy(r->stored, r->pending, sizeof r->stored);
     r->pending[0] = '\0';
     r->npending = 0;
     arus_log(ARUS_LOG_DEBUG, "cdc", "pipeline \"%s\": committed up to %s", r->p->name, r->stored);
@@ -566,7 +571,8 @@ static int stream(struct cdc_run *r, struct arus_error *err)
         switch (ev.kind) {
         case ARUS_CDC_BEGIN:
             in_txn = true;
-            copy_pos(r->current, ev.position);
+            if ((rc = copy_pos(r->current, ev.position, err)))
+                return rc;
             skip =
                 r->stored[0] && arus_source_cdc_position_cmp(r->src, ev.position, r->stored) <= 0;
             break;
@@ -584,7 +590,8 @@ static int stream(struct cdc_run *r, struct arus_error *err)
                 break;
             if (!r->pending[0])
                 r->since = arus_monotonic();
-            copy_pos(r->pending, ev.position);
+            if ((rc = copy_pos(r->pending, ev.position, err)))
+                return rc;
             if (r->npending >= (size_t)r->p->batch_size || arus_monotonic() - r->since >= latency)
                 if ((rc = commit_point(r, err)))
                     return rc;
@@ -603,8 +610,8 @@ static int stream(struct cdc_run *r, struct arus_error *err)
 
 static int store_position(struct cdc_run *r, const char *pos, struct arus_error *err)
 {
-    copy_pos(r->pending, pos);
-    return commit_point(r, err);
+    int rc = copy_pos(r->pending, pos, err);
+    return rc ? rc : commit_point(r, err);
 }
 
 /* The destination's table for t (columns from the source, key from the pipeline), checked to
@@ -667,7 +674,8 @@ static int run(struct cdc_run *r, struct arus_error *err)
                                             &st, err);
     if (rc)
         return rc;
-    copy_pos(r->stored, st.watermark);
+    if ((rc = copy_pos(r->stored, st.watermark, err)))
+        return rc;
     const char **names = arus_arena_calloc(r->arena, r->ntables + 1, sizeof *names);
     for (size_t i = 0; i < r->ntables; i++)
         names[i] = r->tables[i].name;
