@@ -220,14 +220,33 @@ static bool my_cdc_mentions(const char *stmt, size_t n, const char *table)
     return false;
 }
 
-/* Whether a DDL statement only adds columns ("ALTER TABLE t ADD [COLUMN] ..."): the next
- * TABLE_MAP of the table carries them and the engine adds them downstream. */
+/* Whether the clause at p (lower case, after squeezing) adds a column: "add [column] ...",
+ * not an index, key or constraint. */
+static bool my_cdc_add_clause(const char *p)
+{
+    static const char *const not_columns[] = {"index", "key", "constraint", "primary",
+                                              "unique", "foreign", "fulltext", "spatial"};
+    if (strncmp(p, "add ", 4) != 0)
+        return false;
+    p += 4;
+    for (size_t i = 0; i < sizeof not_columns / sizeof *not_columns; i++) {
+        size_t n = strlen(not_columns[i]);
+        if (strncmp(p, not_columns[i], n) == 0 && (p[n] == ' ' || p[n] == '(' || !p[n]))
+            return false;
+    }
+    return true;
+}
+
+/* Whether a DDL statement only adds columns ("ALTER TABLE t ADD [COLUMN] ..., ADD ..."): the
+ * next TABLE_MAP of the table carries them and the engine adds them downstream. The whole
+ * statement is read, however long; clauses are split at commas outside quotes, backquotes and
+ * parentheses (DECIMAL(10,2), ENUM('a','b'), COMMENT 'x, y'). */
 static bool my_cdc_is_add_column(const char *stmt, size_t n)
 {
-    char buf[512];
+    /* squeezed (whitespace runs to one space) and lower-cased */
+    char *buf = arus_xmalloc(n + 1);
     size_t k = 0;
-    /* squeeze whitespace and lower-case the statement's head */
-    for (size_t i = 0; i < n && k + 1 < sizeof buf; i++) {
+    for (size_t i = 0; i < n; i++) {
         char ch = (char)tolower((unsigned char)stmt[i]);
         if (isspace((unsigned char)ch)) {
             if (k && buf[k - 1] != ' ')
@@ -237,21 +256,33 @@ static bool my_cdc_is_add_column(const char *stmt, size_t n)
         }
     }
     buf[k] = '\0';
-    if (strncmp(buf, "alter table ", 12) != 0)
-        return false;
-    const char *p = strchr(buf + 12, ' '); /* past the table name */
-    if (!p || strncmp(p, " add ", 5) != 0)
-        return false;
-    /* every further clause must be an ADD too */
-    for (const char *q = p + 5; (q = strchr(q, ',')); q++) {
-        while (*++q == ' ')
-            ;
-        if (strncmp(q, "add ", 4) != 0)
-            return false;
+    bool ok = strncmp(buf, "alter table ", 12) == 0;
+    const char *p = buf + (ok ? 12 : 0);
+    /* past the table name, [db.]name with backquoted parts */
+    for (char quote = 0; ok && *p && (quote || *p != ' '); p++)
+        if (*p == '`')
+            quote = quote ? 0 : '`';
+    ok = ok && *p == ' ' && my_cdc_add_clause(p + 1);
+    char quote = 0;
+    int depth = 0;
+    for (p++; ok && *p; p++) {
+        if (quote) {
+            if (*p == '\\' && quote != '`' && p[1])
+                p++;
+            else if (*p == quote)
+                quote = 0;
+        } else if (*p == '\'' || *p == '"' || *p == '`') {
+            quote = *p;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')') {
+            depth--;
+        } else if (*p == ',' && depth == 0) {
+            ok = my_cdc_add_clause(p + 1 + (p[1] == ' '));
+        }
     }
-    return strstr(p, " add index") == NULL && strstr(p, " add key") == NULL &&
-           strstr(p, " add constraint") == NULL && strstr(p, " add primary") == NULL &&
-           strstr(p, " add unique") == NULL && strstr(p, " add foreign") == NULL;
+    free(buf);
+    return ok;
 }
 
 /* A DDL transaction: its BEGIN (the COMMIT follows on the next call) unless it changes a
@@ -267,13 +298,14 @@ static int my_cdc_ddl(struct my_source *s, struct my_cdc *c, const struct my_cha
             continue;
         if (my_cdc_is_add_column(ch->statement, ch->statement_len))
             break;
+        /* a long statement shows its head and its tail, where a last clause often is */
+        size_t n = ch->statement_len, head = n > 300 ? 200 : n, tail = n > 300 ? 100 : 0;
         return arus_error_set(err, ARUS_ENOTSUP,
                               "source \"%s\": table \"%s\": the binlog has DDL the stream cannot "
-                              "apply at GTID %s: %.*s (only ALTER TABLE ... ADD COLUMN is "
+                              "apply at GTID %s: %.*s%s%.*s (only ALTER TABLE ... ADD COLUMN is "
                               "followed; take a new snapshot, see docs/cdc-mysql.md)",
-                              my_name(s), c->tables[i].name, ch->gtid,
-                              (int)(ch->statement_len > 300 ? 300 : ch->statement_len),
-                              ch->statement);
+                              my_name(s), c->tables[i].name, ch->gtid, (int)head, ch->statement,
+                              tail ? " ... " : "", (int)tail, ch->statement + n - tail);
     }
     snprintf(c->pos, sizeof c->pos, "%s", c->state);
     int rc = arus__my_gtid_state_merge(c->pos, sizeof c->pos, ch->gtid, err);
