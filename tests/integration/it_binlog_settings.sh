@@ -77,6 +77,12 @@ ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim timeout 30 "$TOOL" heartbeat "$HB" >"$WORK
     || fail "heartbeat: $(cat "$WORK/err")"
 grep -q '"kind":"insert".*"after":{"id":"1"}' "$WORK/hb" || fail "no insert before the heartbeat: $(cat "$WORK/hb")"
 [[ "$(tail -1 "$WORK/hb")" == *'"kind":"heartbeat"'* ]] || fail "no heartbeat: $(cat "$WORK/hb")"
+# With the server's heartbeats off, a read that waits at most 0.3 s still ends: the insert,
+# then the idle mark (cdc_next honours its timeout).
+ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim timeout 30 "$TOOL" idle "$HB" >"$WORK/idle" 2>"$WORK/err" \
+    || fail "idle: $(cat "$WORK/err")"
+grep -q '"kind":"insert".*"after":{"id":"1"}' "$WORK/idle" || fail "no insert before the idle mark: $(cat "$WORK/idle")"
+[[ "$(tail -1 "$WORK/idle")" == *'"kind":"heartbeat"'* ]] || fail "no idle mark: $(cat "$WORK/idle")"
 
 # Server restarted mid-stream: a follower resuming after its last committed GTID sees every
 # insert exactly once (50 before the restart, 50 after, in single-row and multi-row

@@ -16,8 +16,8 @@
 #include "connectors/mysql/binlog.h"
 #include "connectors/mysql/cdc.h"
 
-/* In follow mode the server sends a heartbeat this often when idle: cdc_next then returns
- * ARUS_CDC_IDLE, so the engine commits pending work and sees signals. */
+/* In follow mode the server sends a heartbeat this often when idle, so an idle stream is not
+ * taken for a dead one (cdc_next itself returns ARUS_CDC_IDLE after its timeout). */
 #define MY_CDC_HEARTBEAT 1
 
 /* A captured table: its columns as the current TABLE_MAP has them. */
@@ -365,9 +365,9 @@ int arus__my_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
 {
     struct my_source *s = my_src(base);
     struct my_cdc *c = s->cdc;
-    (void)timeout; /* the binlog read blocks; heartbeats bound the wait in follow mode */
     if (!c || !c->bl)
         return arus_error_set(err, ARUS_EINTERNAL, "cdc_next before cdc_stream");
+    arus__my_binlog_set_timeout(c->bl, timeout);
     arus_arena_reset(c->ev);
     memset(ev, 0, sizeof *ev);
     if (c->commit_next) {
