@@ -41,6 +41,7 @@ struct my_cdc {
     char pos[256];         /* the current transaction's position */
     bool commit_next;      /* a DDL transaction's BEGIN went out: its COMMIT follows */
     char acked[256];
+    char lock[80]; /* the user lock held while streaming (my_cdc_lock_name) */
 };
 
 static struct my_source *my_src(struct arus_source *base) { return (struct my_source *)base; }
@@ -139,6 +140,24 @@ static int my_cdc_on_tablemap(void *ctx, struct my_tablemap *tm, struct arus_err
     return ARUS_OK;
 }
 
+/* The user lock a run holds on its ordinary connection while it streams pipeline's binlog, so
+ * that `arus cdc status` tells an attached reader (MariaDB keeps no slot, and a dump
+ * connection does not show which pipeline it reads): the database and the pipeline, hashed
+ * when longer than the server's 64 characters for lock names. The server drops the lock with
+ * the connection, also when the run is killed. */
+static void my_cdc_lock_name(const struct my_source *s, const char *pipeline, char *out,
+                             size_t n)
+{
+    int len = snprintf(out, n, "arus_cdc:%s:%s", s->cfg.database ? s->cfg.database : "",
+                       pipeline ? pipeline : "");
+    if (len <= 64)
+        return;
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = out; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    snprintf(out, n, "arus_cdc:%016llx", (unsigned long long)h);
+}
+
 int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *o,
                        struct arus_cdc_start *out, struct arus_error *err)
 {
@@ -149,6 +168,7 @@ int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *
     c->tables = arus_xcalloc(o->ntables + 1, sizeof *c->tables);
     for (size_t i = 0; i < o->ntables; i++)
         c->tables[c->ntables++].name = arus_xstrdup(o->tables[i]);
+    my_cdc_lock_name(s, o->pipeline, c->lock, sizeof c->lock);
     memset(out, 0, sizeof *out);
     int rc = arus__my_cdc_check_server(s->db, NULL, err);
     if (rc)
@@ -198,6 +218,14 @@ int arus__my_cdc_stream(struct arus_source *base, const char *from, bool follow,
     };
     if ((rc = arus__my_binlog_open(db, &bo, &c->bl, err)))
         return arus_error_prefix(err, "source \"%s\"", my_name(s));
+    struct my_param lk = my_str(c->lock);
+    struct my_rows got;
+    if ((rc = arus__my_query(s->db, "SELECT GET_LOCK(?, 0)", &lk, 1, c->ev, &got, NULL, err,
+                             "mark the pipeline as streaming")))
+        return rc;
+    if (!got.nrows || !got.cells[0] || strcmp(got.cells[0], "1") != 0)
+        arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": another run streams this pipeline too",
+                 my_name(s));
     arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": streaming the binlog from GTID %s%s", my_name(s),
              c->state[0] ? c->state : "(start)", follow ? "" : " to the current end");
     return ARUS_OK;
@@ -501,6 +529,25 @@ int arus__my_cdc_position_cmp(const char *a, const char *b)
 
 /* ---- status, drop */
 
+/* Transactions in `current` past `stored`: the sequence differences of the domains where current
+ * is ahead; -1 when either is not a GTID state. */
+static int64_t my_gtid_behind(const char *current, const char *stored)
+{
+    unsigned long long x;
+    if (!my_gtid_seq(current, (unsigned long)-1, &x) || !my_gtid_seq(stored, (unsigned long)-1, &x))
+        return -1;
+    int64_t n = 0;
+    for (const char *p = current; *p;) {
+        unsigned long d;
+        unsigned long long cur, st;
+        my_gtid_entry(&p, &d, &cur);
+        my_gtid_seq(stored, d, &st);
+        if (cur > st)
+            n += (int64_t)(cur - st);
+    }
+    return n;
+}
+
 int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options *o,
                         struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err)
 {
@@ -508,11 +555,16 @@ int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options 
     memset(out, 0, sizeof *out);
     out->slot = "(none: MariaDB keeps no replication slot)";
     out->publication = "(none)";
+    out->lag_unit = "transactions";
+    out->log_name = "binlog";
     out->lag_bytes = out->retained_bytes = -1;
     out->lag_seconds = -1;
+    char lock[80];
+    my_cdc_lock_name(s, o->pipeline, lock, sizeof lock);
+    struct my_param lk = my_str(lock);
     struct my_rows r, logs;
-    int rc = arus__my_query(s->db, "SELECT @@global.gtid_binlog_pos", NULL, 0, a, &r, NULL, err,
-                            "read the binlog position");
+    int rc = arus__my_query(s->db, "SELECT @@global.gtid_binlog_pos, IS_USED_LOCK(?)", &lk, 1, a,
+                            &r, NULL, err, "read the binlog position");
     if (rc == ARUS_OK)
         rc = arus__my_query(s->db, "SHOW BINARY LOGS", NULL, 0, a, &logs, NULL, err,
                             "list the binlogs");
@@ -520,7 +572,10 @@ int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options 
         return rc;
     out->exists = true;
     out->current = r.nrows ? r.cells[0] : NULL;
+    out->active = r.nrows && r.cells[1];
     out->confirmed = o->position ? arus_arena_strdup(a, o->position) : NULL;
+    if (out->current && o->position)
+        out->lag_bytes = my_gtid_behind(out->current, o->position);
     int64_t total = 0;
     for (size_t i = 0; i < logs.nrows; i++)
         total += strtoll(logs.cells[i * logs.ncols + 1], NULL, 10);
