@@ -7,8 +7,9 @@
 # binlog files piped into `mariadb` (the target holding the same starting data) and `arus sync`
 # of a cdc pipeline applying the same events into that target (MariaDB -> MariaDB) and into the
 # shared PostgreSQL (MariaDB -> PostgreSQL). The initial copies are made before the workload and
-# not timed. Prints changes/s both ways, the ratio, arus's peak RSS and CPU seconds, and the
-# target server's CPU seconds per run (/proc of its mariadbd).
+# not timed. Prints changes/s both ways, the ratio, arus's peak RSS, and CPU seconds per run of
+# the client side (arus; mariadb-binlog + mariadb), of the source and of the target server
+# (/proc of each mariadbd; PostgreSQL's is not counted).
 # Usage: bench/my_cdc_replay.sh [UPDATES] [ROWS]   (defaults 1000000 and 100000; ARUS=path/to/
 # arus, default build/arus; BATCH=batch_size, default 10000; DURABLE=1 (default) keeps
 # innodb_flush_log_at_trx_commit=1 on the target, 0 sets it to 0). Not a test.
@@ -118,33 +119,37 @@ bytes=$(at "$SRC_PORT" -e "SHOW BINARY LOGS" | awk -v f="$first" '$1 >= f { s +=
 want=$(at "$SRC_PORT" -e "SELECT SUM(balance), MAX(updated_at) FROM bench.acct")
 echo "  binlog: $(echo $files) ($bytes bytes)"
 
-report() { # label seconds rss_kb arus_cpu server_cpu
-    awk -v l="$1" -v n="$UPDATES" -v a="$2" -v r="$3" -v c="$4" -v d="$5" 'BEGIN {
-        printf "  %-34s %7.2f s %9.0f changes/s", l, a, n / a
-        if (r != "") printf "  peak RSS %5.1f MB  arus CPU %6.2f s", r / 1024, c
-        printf "  target CPU %6.2f s\n", d }'
+report() { # label seconds rss_kb client_cpu source_cpu target_cpu
+    awk -v l="$1" -v n="$UPDATES" -v a="$2" -v r="$3" -v c="$4" -v s="$5" -v d="$6" 'BEGIN {
+        printf "  %-27s %7.2f s %8.0f changes/s  client CPU %6.2f s", l, a, n / a, c
+        printf "  source CPU %6.2f s  target CPU %6.2f s", s, d
+        if (r != "") printf "  peak RSS %5.1f MB", r / 1024
+        printf "\n" }'
 }
 replay() {
-    local c0 t0 t1
+    local c0 s0
     c0=$(cpu_of "$PID_dst")
-    t0=$(date +%s.%N)
+    s0=$(cpu_of "$PID_src")
     # shellcheck disable=SC2086
-    mariadb-binlog --no-defaults --read-from-remote-server --protocol=TCP -h 127.0.0.1 \
-        -P "$SRC_PORT" -u root $files | at "$DST_PORT"
-    t1=$(date +%s.%N)
-    REPLAY_S=$(sub "$t0" "$t1")
-    report "mariadb-binlog | mariadb" "$REPLAY_S" "" "" "$(sub "$c0" "$(cpu_of "$PID_dst")")"
+    /usr/bin/time -f "%e %U %S" -o "$WORK/replay.txt" bash -c \
+        "mariadb-binlog --no-defaults --read-from-remote-server --protocol=TCP -h 127.0.0.1 \
+         -P $SRC_PORT -u root $files | mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P $DST_PORT -u root"
+    REPLAY_S=$(cut -d' ' -f1 "$WORK/replay.txt")
+    report "mariadb-binlog | mariadb" "$REPLAY_S" "" "$(awk '{ print $2 + $3 }' "$WORK/replay.txt")" \
+        "$(sub "$s0" "$(cpu_of "$PID_src")")" "$(sub "$c0" "$(cpu_of "$PID_dst")")"
     [ "$(at "$DST_PORT" -e "SELECT SUM(balance), MAX(updated_at) FROM bench.acct")" = "$want" ] \
         || echo "WARNING: the replay's table differs from the source"
 }
 arus_run() { # pipeline label
-    local c0 s rss cpu
+    local c0 s0 s rss cpu
     c0=$(cpu_of "$PID_dst")
+    s0=$(cpu_of "$PID_src")
     /usr/bin/time -v -o "$WORK/time.txt" "$ARUS" -c "$WORK/arus.yml" sync "$1" >/dev/null
     s=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$WORK/time.txt")
     rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.txt")
     cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { print u + s }' "$WORK/time.txt")
-    report "$2" "$s" "$rss" "$cpu" "$([ "$1" = my ] && sub "$c0" "$(cpu_of "$PID_dst")" || echo 0)"
+    report "$2" "$s" "$rss" "$cpu" "$(sub "$s0" "$(cpu_of "$PID_src")")" \
+        "$([ "$1" = my ] && sub "$c0" "$(cpu_of "$PID_dst")" || echo 0)"
     ARUS_S=$s
 }
 
