@@ -3,8 +3,8 @@
 # single-row updates made in transactions of 100 (a table of ROWS rows) while nothing reads the
 # binlog, then the time `arus sync` of a cdc pipeline takes to apply them all into PostgreSQL and
 # into MariaDB, with arus's peak RSS (/usr/bin/time -v). The issue's yardstick (mariadb-binlog
-# piped into mariadb replaying the same binlog) is not run here: on the shared server a replay
-# would re-apply other tests' events and write GTIDs behind the current ones.
+# piped into mariadb replaying the same binlog) is bench/my_cdc_replay.sh, on private servers:
+# on the shared server a replay would re-apply other tests' events.
 # Usage: bench/my_cdc.sh [UPDATES] [ROWS]   (defaults 1000000 and 100000; ARUS=path/to/arus,
 # default build/arus; BATCH=batch_size, default 10000). Not a test: prints figures, drops its
 # databases at the end.

@@ -206,6 +206,9 @@ struct arus_cdc_status {
                                  the destination last committed when the slot is behind */
     int64_t retained_bytes;   /* log kept for the slot */
     const char *warning;      /* NULL, or a line when retained_bytes passes warn_retained */
+    /* Sources whose log is not WAL bytes (MariaDB) name their units; NULL: "bytes", "WAL". */
+    const char *lag_unit;     /* what lag_bytes counts, e.g. "transactions" */
+    const char *log_name;     /* the retained log, e.g. "binlog" */
 };
 
 struct arus_source_ops {

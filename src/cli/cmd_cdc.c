@@ -14,7 +14,8 @@ static const char cdc_help[] =
     "status: the pipeline's replication slot, the position the source knows as applied, lag\n"
     "in bytes and seconds, and the log the slot retains (a warning past\n"
     "cdc.warn_retained_bytes). drop: drop the slot and the publication (the next sync copies\n"
-    "every table again).";
+    "every table again). MariaDB keeps no slot: status shows the stored GTID, lag in\n"
+    "transactions and whether a run is streaming the pipeline now (active).";
 
 /* Seconds since the destination last committed a position (ts: its stored state), when the
  * source is behind. */
@@ -46,6 +47,8 @@ static void print_status(const struct cli *cli, const char *pipeline,
         json_field(stdout, "current", st->current, false);
         printf(",\"lag_bytes\":%lld,\"lag_seconds\":%.0f,\"retained_bytes\":%lld",
                (long long)st->lag_bytes, lag, (long long)st->retained_bytes);
+        if (st->lag_unit)
+            json_field(stdout, "lag_unit", st->lag_unit, false);
         json_field(stdout, "warning", st->warning, false);
         printf("}\n");
         return;
@@ -54,11 +57,12 @@ static void print_status(const struct cli *cli, const char *pipeline,
         printf("slot %s: does not exist (publication %s)\n", st->slot, st->publication);
         return;
     }
-    printf("slot %s (%s), publication %s\nconfirmed %s, current %s\nlag %lld bytes, %.0f s\n"
-           "retained WAL %lld bytes\n",
+    printf("slot %s (%s), publication %s\nconfirmed %s, current %s\nlag %lld %s, %.0f s\n"
+           "retained %s %lld bytes\n",
            st->slot, st->active ? "active" : "inactive", st->publication,
            st->confirmed ? st->confirmed : "-", st->current ? st->current : "-",
-           (long long)st->lag_bytes, lag, (long long)st->retained_bytes);
+           (long long)st->lag_bytes, st->lag_unit ? st->lag_unit : "bytes", lag,
+           st->log_name ? st->log_name : "WAL", (long long)st->retained_bytes);
 }
 
 /* The verb's arguments, passed through cli_run(). */

@@ -233,6 +233,7 @@ int arus_source_cdc_status(struct arus_source *src, const struct arus_cdc_option
 {
     if (!arus_source_can_cdc(src))
         return no_cdc(src, err);
+    memset(out, 0, sizeof *out); /* fields a connector does not know stay NULL / 0 */
     return checked(src, "read change capture status", src->ops->cdc_status(src, o, a, out, err),
                    err);
 }

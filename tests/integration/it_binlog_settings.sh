@@ -77,6 +77,12 @@ ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim timeout 30 "$TOOL" heartbeat "$HB" >"$WORK
     || fail "heartbeat: $(cat "$WORK/err")"
 grep -q '"kind":"insert".*"after":{"id":"1"}' "$WORK/hb" || fail "no insert before the heartbeat: $(cat "$WORK/hb")"
 [[ "$(tail -1 "$WORK/hb")" == *'"kind":"heartbeat"'* ]] || fail "no heartbeat: $(cat "$WORK/hb")"
+# With the server's heartbeats off, a read that waits at most 0.3 s still ends: the insert,
+# then the idle mark (cdc_next honours its timeout).
+ARUS_MY_USER=lim ARUS_MY_PASSWORD=lim timeout 30 "$TOOL" idle "$HB" >"$WORK/idle" 2>"$WORK/err" \
+    || fail "idle: $(cat "$WORK/err")"
+grep -q '"kind":"insert".*"after":{"id":"1"}' "$WORK/idle" || fail "no insert before the idle mark: $(cat "$WORK/idle")"
+[[ "$(tail -1 "$WORK/idle")" == *'"kind":"heartbeat"'* ]] || fail "no idle mark: $(cat "$WORK/idle")"
 
 # Server restarted mid-stream: a follower resuming after its last committed GTID sees every
 # insert exactly once (50 before the restart, 50 after, in single-row and multi-row
@@ -148,6 +154,40 @@ kill -TERM "$FQ"
 wait "$FQ" || fail "sync --follow across a restart exited $?: $(cat "$WORK/follow.err")"
 grep -q "retry 1 of" "$WORK/follow.err" || fail "no retry logged after the restart: $(cat "$WORK/follow.err")"
 assert_eq "$(sqlite_sql "$WORK/lite2.db" "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(id) FROM analytics__t")" "40 40 820" "rows after the restart"
+
+# arus cdc status on MariaDB: the stored GTID, the server's, lag in transactions, active while a
+# run streams the pipeline (the seconds and the binlog size vary: masked).
+status_is() { # what, expected text
+    arus_ok -c "$WORK/arus.yml" cdc status q
+    assert_eq "$(sed -E 's/, [0-9]+ s$/, S s/; s/^(retained binlog) [0-9]+ bytes$/\1 N bytes/' "$WORK/out")" "$2" "cdc status $1"
+}
+Q0=$(priv -e "SELECT @@gtid_binlog_pos")
+status_is "after a sync" "slot (none: MariaDB keeps no replication slot) (inactive), publication (none)
+confirmed $Q0, current $Q0
+lag 0 transactions, S s
+retained binlog N bytes"
+priv -e "CREATE DATABASE other; CREATE TABLE other.t (id INT PRIMARY KEY); INSERT INTO other.t VALUES (1)"
+Q1=$(priv -e "SELECT @@gtid_binlog_pos")
+status_is "3 transactions behind" "slot (none: MariaDB keeps no replication slot) (inactive), publication (none)
+confirmed $Q0, current $Q1
+lag 3 transactions, S s
+retained binlog N bytes"
+"$ARUS" -c "$WORK/arus.yml" sync q --follow >"$WORK/follow.out" 2>"$WORK/follow.err" &
+FQ=$!
+on_exit "kill -9 $FQ"
+for _ in $(seq 1 100); do
+    arus -c "$WORK/arus.yml" cdc status q
+    grep -q "^lag 0 transactions" "$WORK/out" && grep -q "(active)" "$WORK/out" && break
+    sleep 0.2
+done
+status_is "while following" "slot (none: MariaDB keeps no replication slot) (active), publication (none)
+confirmed $Q1, current $Q1
+lag 0 transactions, S s
+retained binlog N bytes"
+arus_ok -c "$WORK/arus.yml" --json cdc status q
+assert_eq "$(jq -r '"\(.active) \(.lag_bytes) \(.lag_unit)"' "$WORK/out")" "true 0 transactions" "cdc status --json"
+kill -TERM "$FQ"
+wait "$FQ" || fail "sync --follow exited $?: $(cat "$WORK/follow.err")"
 
 # Binlog off.
 stop

@@ -6,17 +6,12 @@
 # are equal and no key is duplicated.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
-command -v sysbench >/dev/null || fail "sysbench not installed (scripts/install-deps.sh)"
+CDC_SOURCE=pg CDC_TABLES=2 CDC_TABLE_SIZE=2000
+source "$(dirname "$0")/cdc_lib.sh"
 on_exit "pg_sql -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$PG_IT_DB'\""
 
 export PGPASSWORD=$ARUS_PG_PASSWORD
-sb() { # sysbench TEST ACTION [options]: the workload against the test database (password from PGPASSWORD)
-    local test=$1 action=$2
-    shift 2
-    sysbench "$test" --db-driver=pgsql --pgsql-host="$ARUS_PG_HOST" --pgsql-port="$ARUS_PG_PORT" \
-        --pgsql-user="$ARUS_PG_USER" --pgsql-db="$PG_IT_DB" --tables=2 --table-size=2000 "$@" "$action"
-}
-sb oltp_write_only prepare >/dev/null
+cdc_sb oltp_write_only prepare >/dev/null
 pg_sql -c "CREATE TABLE ticks (k int PRIMARY KEY)"
 
 pg_write_config public "    sync_mode: cdc
@@ -25,33 +20,14 @@ pg_write_config public "    sync_mode: cdc
     cdc: {max_latency: 0.2s, slot: cdc_kill_$$, publication: cdc_kill}"
 arus_ok -c "$WORK/arus.yml" sync p
 
-# The tick writer: after each committed tick, the WAL insert position, which is past the
-# tick's commit record. A stored position at or past it means the tick must be applied.
-touch "$WORK/ticks.log"
-(
-    k=0
-    while [ ! -e "$WORK/stop" ]; do
-        k=$((k + 1))
-        pg_sql -c "INSERT INTO ticks VALUES ($k)" -c "SELECT pg_current_wal_insert_lsn()" |
-            sed "s/^/$k\t/" >>"$WORK/ticks.log"
-    done
-) &
-writer=$!
-sb oltp_write_only run --time=25 --threads=2 >/dev/null 2>&1 &
-sb1=$!
-sb oltp_delete run --time=25 --threads=1 >/dev/null 2>&1 &
-sb2=$!
-on_exit "touch $WORK/stop; pkill -P $sb1; pkill -P $sb2"
+# A tick's position: the WAL insert position after its commit, which is past the tick's commit
+# record. A stored position at or past it means the tick must be applied.
+tick() { pg_sql -c "INSERT INTO ticks VALUES ($1)" -c "SELECT pg_current_wal_insert_lsn()"; }
+cdc_kill_workload tick
 
 pg_sql -c "CREATE TABLE tick_log (k int, lsn pg_lsn)"
-for i in $(seq 1 22); do
-    "$ARUS" -c "$WORK/arus.yml" sync p --follow >/dev/null 2>"$WORK/follow.err" &
-    pid=$!
-    sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.3 + (r % 120) / 100 }')"
-    kill -KILL "$pid" 2>/dev/null || fail "kill $i: arus had already exited: $(cat "$WORK/follow.err")"
-    wait "$pid" 2>/dev/null || true
-    cp "$WORK/ticks.log" "$WORK/ticks.snap"
-    pg_sql -c "TRUNCATE tick_log" -c "\\copy tick_log FROM '$WORK/ticks.snap'"
+check() { # kill number
+    local ahead
     ahead=$(pg_sql <<'SQL'
 SELECT count(*) FROM tick_log l
 WHERE l.lsn <= (SELECT watermark::pg_lsn FROM arus_state.watermarks
@@ -59,11 +35,10 @@ WHERE l.lsn <= (SELECT watermark::pg_lsn FROM arus_state.watermarks
   AND NOT EXISTS (SELECT 1 FROM analytics.ticks t WHERE t.k = l.k)
 SQL
 )
-    assert_eq "$ahead" 0 "ticks below the stored position missing after kill $i"
-done
-touch "$WORK/stop"
-wait "$writer" "$sb1" "$sb2" || fail "the workload failed"
-arus_ok -c "$WORK/arus.yml" sync p
+    assert_eq "$ahead" 0 "ticks below the stored position missing after kill $1"
+}
+cdc_kill_loop 22 check
+cdc_kill_end
 
 for t in sbtest1 sbtest2; do
     assert_eq "$(pg_sql -c "SELECT count(*) FROM public.$t s FULL JOIN analytics.$t d USING (id) WHERE s.id IS NULL OR d.id IS NULL OR (s.k, s.c, s.pad) IS DISTINCT FROM (d.k, d.c, d.pad)")" 0 "$t differing"

@@ -8,6 +8,8 @@
  *                                   compare it cell by cell with the watermark extract path
  *   heartbeat GTID                  follow (blocking) from GTID with 1 s heartbeats until the
  *                                   first heartbeat, printing the changes before it
+ *   idle GTID                       the same with the server's heartbeats off and reads that
+ *                                   wait at most 0.3 s: until the first read that times out
  *   follow GTID DB N                follow (blocking) until N inserts into DB were committed,
  *                                   resuming after the last committed transaction whenever the
  *                                   connection drops (what an apply loop does across a server
@@ -57,6 +59,9 @@ static int tool_connect(MYSQL **db, struct arus_error *err)
  * (stop) or an error. The collations the reader read are handed to done() before closing. */
 typedef int (*tool_each_fn)(void *ctx, const struct my_change *c, struct arus_error *err);
 
+/* How long each read waits (idle: 0.3 s); negative: as long as it takes. */
+static double tool_timeout = -1;
+
 static int tool_stream(const struct my_binlog_opts *o, tool_each_fn each, void *ctx,
                        void (*done)(void *ctx, const struct my_collations *cl),
                        struct arus_error *err)
@@ -69,6 +74,7 @@ static int tool_stream(const struct my_binlog_opts *o, tool_each_fn each, void *
         rc = arus__my_binlog_open(db, o, &b, err);
     while (rc == ARUS_OK) {
         struct my_change c;
+        arus__my_binlog_set_timeout(b, tool_timeout);
         rc = arus__my_binlog_next(b, a, &c, err);
         if (rc != ARUS_OK || c.kind == MY_CH_END)
             break;
@@ -186,12 +192,13 @@ static int peek_change(void *ctx, const struct my_change *c, struct arus_error *
     return c->kind == MY_CH_HEARTBEAT && pk->follow;
 }
 
-static int cmd_peek(const char *gtid, const char *database, bool follow, struct arus_error *err)
+static int cmd_peek(const char *gtid, const char *database, bool follow, unsigned heartbeat,
+                    struct arus_error *err)
 {
     struct peek pk = {.database = database, .follow = follow};
     struct my_binlog_opts o = {.gtid = gtid,
                                .non_block = !follow,
-                               .heartbeat_seconds = follow ? 1 : 0,
+                               .heartbeat_seconds = heartbeat,
                                .on_tablemap = skip_other_db,
                                .ctx = &pk};
     return tool_stream(&o, peek_change, &pk, NULL, err);
@@ -627,11 +634,15 @@ int main(int argc, char **argv)
     if (argc == 6 && strcmp(argv[1], "capture") == 0)
         rc = cmd_capture(argv[2], argv[3], argv[4], argv[5], &err);
     else if (argc == 3 && strcmp(argv[1], "peek") == 0)
-        rc = cmd_peek(argv[2], NULL, false, &err);
+        rc = cmd_peek(argv[2], NULL, false, 0, &err);
     else if (argc == 4 && strcmp(argv[1], "peek") == 0)
-        rc = cmd_peek(argv[2], argv[3], false, &err);
+        rc = cmd_peek(argv[2], argv[3], false, 0, &err);
     else if (argc == 3 && strcmp(argv[1], "heartbeat") == 0)
-        rc = cmd_peek(argv[2], NULL, true, &err);
+        rc = cmd_peek(argv[2], NULL, true, 1, &err);
+    else if (argc == 3 && strcmp(argv[1], "idle") == 0) {
+        tool_timeout = 0.3;
+        rc = cmd_peek(argv[2], NULL, true, 0, &err);
+    }
     else if (argc == 4 && strcmp(argv[1], "decode") == 0)
         rc = cmd_decode(argv[2], argv[3], false, &err);
     else if (argc == 4 && strcmp(argv[1], "decode-quiet") == 0)
@@ -649,10 +660,10 @@ int main(int argc, char **argv)
     else {
         fprintf(
             stderr,
-            "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID [DB] | heartbeat GTID | decode "
-            "FILE.bin "
-            "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | "
-            "snapcount[-locked] DB TABLE N\n",
+            "usage: %s capture GTID DB OUT.bin OUT.coll | peek GTID [DB] | heartbeat GTID | "
+            "idle GTID | decode FILE.bin "
+            "FILE.coll | roundtrip GTID DB TABLE... | follow GTID DB N | check | snapcount[-locked] DB "
+            "TABLE N\n",
             argv[0]);
         return 2;
     }

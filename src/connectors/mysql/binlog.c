@@ -6,12 +6,14 @@
 #include "connectors/mysql/binlog.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include <ma_pvio.h>
 #include <mariadb_rpl.h>
 #include <mysqld_error.h>
 #include <zlib.h>
@@ -513,6 +515,7 @@ struct my_binlog {
     bool end;
     void (*on_event)(void *ctx, const uint8_t *ev, size_t len);
     void *ctx;
+    double deadline; /* arus_monotonic() past which a read waits no more (0: blocks) */
 };
 
 /* Every collation id the server knows, for the row decoder's charset conversion. */
@@ -624,6 +627,28 @@ static int my_dump_error(struct my_binlog *b, struct arus_error *err)
     return arus__my_fail(b->db, ARUS_ECONNECT, err, "read the binlog");
 }
 
+void arus__my_binlog_set_timeout(struct my_binlog *b, double timeout)
+{
+    b->deadline = timeout >= 0 ? arus_monotonic() + timeout : 0;
+}
+
+/* Whether the next packet arrives before the deadline: bytes already in libmariadb's read-ahead
+ * cache (ma_pvio.h: cache_pos up to cache + cache_size; an uncompressed connection buffers
+ * nothing else), or the socket readable in time. A TLS or compressed connection keeps buffers
+ * of its own that cannot be looked into: its read blocks (the heartbeats bound it). */
+static bool my_readable(struct my_binlog *b)
+{
+    MARIADB_PVIO *pvio = b->db->net.pvio;
+    if (!b->deadline || !pvio || pvio->ctls || b->db->net.compress)
+        return true;
+    if (pvio->cache && pvio->cache_pos < pvio->cache + pvio->cache_size)
+        return true;
+    double left = b->deadline - arus_monotonic();
+    struct pollfd pfd = {.fd = (int)mysql_get_socket(b->db), .events = POLLIN};
+    /* a poll error is left to the read, which reports it */
+    return poll(&pfd, 1, left > 0 ? (int)(left * 1000 + 0.999) : 0) != 0;
+}
+
 int arus__my_binlog_next(struct my_binlog *b, struct arus_arena *a, struct my_change *out,
                          struct arus_error *err)
 {
@@ -637,6 +662,13 @@ int arus__my_binlog_next(struct my_binlog *b, struct arus_arena *a, struct my_ch
             memset(out, 0, sizeof *out);
             out->kind = MY_CH_END;
             out->gtid = b->stream.gtid;
+            out->file = b->stream.file;
+            out->pos = b->stream.pos;
+            return ARUS_OK;
+        }
+        if (!my_readable(b)) { /* nothing within the timeout: idle, like a heartbeat */
+            memset(out, 0, sizeof *out);
+            out->kind = MY_CH_HEARTBEAT;
             out->file = b->stream.file;
             out->pos = b->stream.pos;
             return ARUS_OK;

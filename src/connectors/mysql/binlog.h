@@ -187,6 +187,10 @@ struct my_binlog_opts {
  * server's text. */
 int arus__my_binlog_open(MYSQL *db, const struct my_binlog_opts *opts, struct my_binlog **out,
                          struct arus_error *err);
+/* The next arus__my_binlog_next waits for the server at most timeout seconds from now, then
+ * hands out MY_CH_HEARTBEAT (nothing arrived); a negative timeout waits as long as it takes.
+ * Over TLS or compression the wait is bounded by the heartbeat period instead. */
+void arus__my_binlog_set_timeout(struct my_binlog *b, double timeout);
 /* Next change from the server (blocking unless non_block). MY_CH_END once a non-blocking dump
  * is done. A GTID no longer in the server's binlogs fails with ARUS_ENOTFOUND and a message
  * naming the fix (a new snapshot); a lost connection with ARUS_ECONNECT. */

@@ -18,8 +18,8 @@
 #include "connectors/mysql/cdc.h"
 #include "connectors/mysql/position.h"
 
-/* In follow mode the server sends a heartbeat this often when idle: cdc_next then returns
- * ARUS_CDC_IDLE, so the engine commits pending work and sees signals. */
+/* In follow mode the server sends a heartbeat this often when idle, so an idle stream is not
+ * taken for a dead one (cdc_next itself returns ARUS_CDC_IDLE after its timeout). */
 #define MY_CDC_HEARTBEAT 1
 
 /* A captured table: its columns as the current TABLE_MAP has them. */
@@ -44,6 +44,7 @@ struct my_cdc {
     char pos[ARUS_CDC_POSITION_MAX];   /* the current transaction's position */
     bool commit_next;      /* a DDL transaction's BEGIN went out: its COMMIT follows */
     char acked[ARUS_CDC_POSITION_MAX];
+    char lock[80]; /* the user lock held while streaming (my_cdc_lock_name) */
 };
 
 static struct my_source *my_src(struct arus_source *base) { return (struct my_source *)base; }
@@ -142,6 +143,24 @@ static int my_cdc_on_tablemap(void *ctx, struct my_tablemap *tm, struct arus_err
     return ARUS_OK;
 }
 
+/* The user lock a run holds on its ordinary connection while it streams pipeline's binlog, so
+ * that `arus cdc status` tells an attached reader (MariaDB keeps no slot, and a dump
+ * connection does not show which pipeline it reads): the database and the pipeline, hashed
+ * when longer than the server's 64 characters for lock names. The server drops the lock with
+ * the connection, also when the run is killed. */
+static void my_cdc_lock_name(const struct my_source *s, const char *pipeline, char *out,
+                             size_t n)
+{
+    int len = snprintf(out, n, "arus_cdc:%s:%s", s->cfg.database ? s->cfg.database : "",
+                       pipeline ? pipeline : "");
+    if (len <= 64)
+        return;
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = out; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    snprintf(out, n, "arus_cdc:%016llx", (unsigned long long)h);
+}
+
 int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *o,
                        struct arus_cdc_start *out, struct arus_error *err)
 {
@@ -152,6 +171,7 @@ int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *
     c->tables = arus_xcalloc(o->ntables + 1, sizeof *c->tables);
     for (size_t i = 0; i < o->ntables; i++)
         c->tables[c->ntables++].name = arus_xstrdup(o->tables[i]);
+    my_cdc_lock_name(s, o->pipeline, c->lock, sizeof c->lock);
     memset(out, 0, sizeof *out);
     /* MariaDB resumes at a GTID by default; MySQL only by file/position (libmariadb cannot send
      * COM_BINLOG_DUMP_GTID, docs/cdc-mysql.md) */
@@ -228,6 +248,14 @@ int arus__my_cdc_stream(struct arus_source *base, const char *from, bool follow,
     };
     if ((rc = arus__my_binlog_open(db, &bo, &c->bl, err)))
         return arus_error_prefix(err, "source \"%s\"", my_name(s));
+    struct my_param lk = my_str(c->lock);
+    struct my_rows got;
+    if ((rc = arus__my_query(s->db, "SELECT GET_LOCK(?, 0)", &lk, 1, c->ev, &got, NULL, err,
+                             "mark the pipeline as streaming")))
+        return rc;
+    if (!got.nrows || !got.cells[0] || strcmp(got.cells[0], "1") != 0)
+        arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": another run streams this pipeline too",
+                 my_name(s));
     arus_log(ARUS_LOG_INFO, "cdc", "source \"%s\": streaming the binlog from %s %s%s", my_name(s),
              c->file_mode ? "position" : "GTID", c->state[0] ? c->state : "(start)",
              follow ? "" : " to the current end");
@@ -265,14 +293,33 @@ static bool my_cdc_mentions(const char *stmt, size_t n, const char *table)
     return false;
 }
 
-/* Whether a DDL statement only adds columns ("ALTER TABLE t ADD [COLUMN] ..."): the next
- * TABLE_MAP of the table carries them and the engine adds them downstream. */
+/* Whether the clause at p (lower case, after squeezing) adds a column: "add [column] ...",
+ * not an index, key or constraint. */
+static bool my_cdc_add_clause(const char *p)
+{
+    static const char *const not_columns[] = {"index", "key", "constraint", "primary",
+                                              "unique", "foreign", "fulltext", "spatial"};
+    if (strncmp(p, "add ", 4) != 0)
+        return false;
+    p += 4;
+    for (size_t i = 0; i < sizeof not_columns / sizeof *not_columns; i++) {
+        size_t n = strlen(not_columns[i]);
+        if (strncmp(p, not_columns[i], n) == 0 && (p[n] == ' ' || p[n] == '(' || !p[n]))
+            return false;
+    }
+    return true;
+}
+
+/* Whether a DDL statement only adds columns ("ALTER TABLE t ADD [COLUMN] ..., ADD ..."): the
+ * next TABLE_MAP of the table carries them and the engine adds them downstream. The whole
+ * statement is read, however long; clauses are split at commas outside quotes, backquotes and
+ * parentheses (DECIMAL(10,2), ENUM('a','b'), COMMENT 'x, y'). */
 static bool my_cdc_is_add_column(const char *stmt, size_t n)
 {
-    char buf[512];
+    /* squeezed (whitespace runs to one space) and lower-cased */
+    char *buf = arus_xmalloc(n + 1);
     size_t k = 0;
-    /* squeeze whitespace and lower-case the statement's head */
-    for (size_t i = 0; i < n && k + 1 < sizeof buf; i++) {
+    for (size_t i = 0; i < n; i++) {
         char ch = (char)tolower((unsigned char)stmt[i]);
         if (isspace((unsigned char)ch)) {
             if (k && buf[k - 1] != ' ')
@@ -282,21 +329,33 @@ static bool my_cdc_is_add_column(const char *stmt, size_t n)
         }
     }
     buf[k] = '\0';
-    if (strncmp(buf, "alter table ", 12) != 0)
-        return false;
-    const char *p = strchr(buf + 12, ' '); /* past the table name */
-    if (!p || strncmp(p, " add ", 5) != 0)
-        return false;
-    /* every further clause must be an ADD too */
-    for (const char *q = p + 5; (q = strchr(q, ',')); q++) {
-        while (*++q == ' ')
-            ;
-        if (strncmp(q, "add ", 4) != 0)
-            return false;
+    bool ok = strncmp(buf, "alter table ", 12) == 0;
+    const char *p = buf + (ok ? 12 : 0);
+    /* past the table name, [db.]name with backquoted parts */
+    for (char quote = 0; ok && *p && (quote || *p != ' '); p++)
+        if (*p == '`')
+            quote = quote ? 0 : '`';
+    ok = ok && *p == ' ' && my_cdc_add_clause(p + 1);
+    char quote = 0;
+    int depth = 0;
+    for (p++; ok && *p; p++) {
+        if (quote) {
+            if (*p == '\\' && quote != '`' && p[1])
+                p++;
+            else if (*p == quote)
+                quote = 0;
+        } else if (*p == '\'' || *p == '"' || *p == '`') {
+            quote = *p;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')') {
+            depth--;
+        } else if (*p == ',' && depth == 0) {
+            ok = my_cdc_add_clause(p + 1 + (p[1] == ' '));
+        }
     }
-    return strstr(p, " add index") == NULL && strstr(p, " add key") == NULL &&
-           strstr(p, " add constraint") == NULL && strstr(p, " add primary") == NULL &&
-           strstr(p, " add unique") == NULL && strstr(p, " add foreign") == NULL;
+    free(buf);
+    return ok;
 }
 
 /* A DDL transaction: its BEGIN (the COMMIT follows on the next call) unless it changes a
@@ -312,13 +371,14 @@ static int my_cdc_ddl(struct my_source *s, struct my_cdc *c, const struct my_cha
             continue;
         if (my_cdc_is_add_column(ch->statement, ch->statement_len))
             break;
+        /* a long statement shows its head and its tail, where a last clause often is */
+        size_t n = ch->statement_len, head = n > 300 ? 200 : n, tail = n > 300 ? 100 : 0;
         return arus_error_set(err, ARUS_ENOTSUP,
                               "source \"%s\": table \"%s\": the binlog has DDL the stream cannot "
-                              "apply at GTID %s: %.*s (only ALTER TABLE ... ADD COLUMN is "
+                              "apply at GTID %s: %.*s%s%.*s (only ALTER TABLE ... ADD COLUMN is "
                               "followed; take a new snapshot, see docs/cdc-mysql.md)",
-                              my_name(s), c->tables[i].name, ch->gtid,
-                              (int)(ch->statement_len > 300 ? 300 : ch->statement_len),
-                              ch->statement);
+                              my_name(s), c->tables[i].name, ch->gtid, (int)head, ch->statement,
+                              tail ? " ... " : "", (int)tail, ch->statement + n - tail);
     }
     int rc = my_cdc_position(c, ch, err);
     if (rc)
@@ -377,9 +437,9 @@ int arus__my_cdc_next(struct arus_source *base, struct arus_cdc_event *ev, doubl
 {
     struct my_source *s = my_src(base);
     struct my_cdc *c = s->cdc;
-    (void)timeout; /* the binlog read blocks; heartbeats bound the wait in follow mode */
     if (!c || !c->bl)
         return arus_error_set(err, ARUS_EINTERNAL, "cdc_next before cdc_stream");
+    arus__my_binlog_set_timeout(c->bl, timeout);
     arus_arena_reset(c->ev);
     memset(ev, 0, sizeof *ev);
     if (c->commit_next) {
@@ -518,6 +578,56 @@ int arus__my_cdc_position_cmp(const char *a, const char *b)
 
 /* ---- status, drop */
 
+/* Transactions in `current` past `stored`: the sequence differences of the domains where current
+ * is ahead; -1 when either is not a GTID state. */
+static int64_t my_gtid_behind(const char *current, const char *stored)
+{
+    unsigned long long x;
+    if (!my_gtid_seq(current, (unsigned long)-1, &x) || !my_gtid_seq(stored, (unsigned long)-1, &x))
+        return -1;
+    int64_t n = 0;
+    for (const char *p = current; *p;) {
+        unsigned long d;
+        unsigned long long cur, st;
+        my_gtid_entry(&p, &d, &cur);
+        my_gtid_seq(stored, d, &st);
+        if (cur > st)
+            n += (int64_t)(cur - st);
+    }
+    return n;
+}
+
+/* A file position's status: the binlog end as "file:size" and the bytes between the stored
+ * position and it (the files after the stored one whole, the rest of the stored one). */
+static void my_filepos_status(const struct my_rows *logs, const char *position,
+                              struct arus_arena *a, struct arus_cdc_status *out)
+{
+    struct my_filepos at;
+    struct arus_error ignored;
+    arus_error_clear(&ignored);
+    if (!logs->nrows || arus__my_filepos_parse(position, &at, &ignored) != ARUS_OK)
+        return;
+    char *const *last = &logs->cells[(logs->nrows - 1) * logs->ncols];
+    struct arus_strbuf end;
+    arus_strbuf_init(&end);
+    arus_strbuf_appendf(&end, "%s:%s", last[0], last[1]);
+    out->current = arus_arena_strdup(a, end.data);
+    arus_strbuf_cleanup(&end);
+    out->lag_unit = "bytes";
+    int64_t behind = 0;
+    for (size_t i = 0; i < logs->nrows; i++) {
+        struct my_filepos f = {.pos = 0};
+        snprintf(f.file, sizeof f.file, "%s", logs->cells[i * logs->ncols]);
+        int64_t size = strtoll(logs->cells[i * logs->ncols + 1], NULL, 10);
+        int c = arus__my_filepos_cmp(&f, &at);
+        if (strcmp(f.file, at.file) == 0)
+            behind += size > (int64_t)at.pos ? size - (int64_t)at.pos : 0;
+        else if (c > 0)
+            behind += size;
+    }
+    out->lag_bytes = behind;
+}
+
 int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options *o,
                         struct arus_arena *a, struct arus_cdc_status *out, struct arus_error *err)
 {
@@ -525,15 +635,20 @@ int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options 
     memset(out, 0, sizeof *out);
     out->slot = "(none: MariaDB keeps no replication slot)";
     out->publication = "(none)";
+    out->lag_unit = "transactions";
+    out->log_name = "binlog";
     out->lag_bytes = out->retained_bytes = -1;
     out->lag_seconds = -1;
+    char lock[80];
+    my_cdc_lock_name(s, o->pipeline, lock, sizeof lock);
+    struct my_param lk = my_str(lock);
     struct my_rows r, logs;
     /* MySQL has no gtid_binlog_pos: its executed GTID set stands for it */
     bool mysql = arus__my_flavour(mysql_get_server_info(s->db)) == MY_FLAVOUR_MYSQL;
     int rc = arus__my_query(s->db,
-                            mysql ? "SELECT @@global.gtid_executed"
-                                  : "SELECT @@global.gtid_binlog_pos",
-                            NULL, 0, a, &r, NULL, err, "read the binlog position");
+                            mysql ? "SELECT @@global.gtid_executed, IS_USED_LOCK(?)"
+                                  : "SELECT @@global.gtid_binlog_pos, IS_USED_LOCK(?)",
+                            &lk, 1, a, &r, NULL, err, "read the binlog position");
     if (rc == ARUS_OK)
         rc = arus__my_query(s->db, "SHOW BINARY LOGS", NULL, 0, a, &logs, NULL, err,
                             "list the binlogs");
@@ -541,7 +656,12 @@ int arus__my_cdc_status(struct arus_source *base, const struct arus_cdc_options 
         return rc;
     out->exists = true;
     out->current = r.nrows ? r.cells[0] : NULL;
+    out->active = r.nrows && r.cells[1];
     out->confirmed = o->position ? arus_arena_strdup(a, o->position) : NULL;
+    if (o->position && arus__my_pos_kind(o->position) == MY_POS_FILE)
+        my_filepos_status(&logs, o->position, a, out);
+    else if (out->current && o->position)
+        out->lag_bytes = my_gtid_behind(out->current, o->position);
     int64_t total = 0;
     for (size_t i = 0; i < logs.nrows; i++)
         total += strtoll(logs.cells[i * logs.ncols + 1], NULL, 10);
