@@ -88,20 +88,11 @@ void arus__pg_bin_header(struct arus_strbuf *sb)
     pg_put(sb, 0, 4); /* header extension length */
 }
 
-void arus__pg_bin_row(struct arus_strbuf *sb, int fields)
-{
-    pg_put(sb, (uint64_t)fields, 2);
-}
+void arus__pg_bin_row(struct arus_strbuf *sb, int fields) { pg_put(sb, (uint64_t)fields, 2); }
 
-void arus__pg_bin_trailer(struct arus_strbuf *sb)
-{
-    pg_put(sb, 0xffff, 2);
-}
+void arus__pg_bin_trailer(struct arus_strbuf *sb) { pg_put(sb, 0xffff, 2); }
 
-static bool pg_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static bool pg_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Decimal integer text within [-max - 1, max] (two's complement bounds). */
 static bool pg_parse_int(const char *p, size_t n, uint64_t max, int64_t *out)
@@ -311,9 +302,10 @@ static bool pg_text_ok(const char *s, size_t n)
             p++;
             continue;
         }
-        size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                                               : c >= 0xf0 && c <= 0xf4 ? 4
-                                                                        : 0;
+        size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                     : c >= 0xe0 && c <= 0xef ? 3
+                     : c >= 0xf0 && c <= 0xf4 ? 4
+                                              : 0;
         if (!len || (size_t)(e - p) < len)
             return false;
         unsigned lo = 0x80, hi = 0xbf;

@@ -1,9 +1,10 @@
 /* PostgreSQL destination (libpq): raw JSONB landing tables and typed tables loaded with
- * COPY FROM STDIN (binary format where every column's type allows it, else text). Tables with a primary key take a plain COPY until a batch
- * meets an existing key, then merge: COPY into a temporary table, INSERT ... ON CONFLICT (pk)
- * DO UPDATE. Tables without a key and the empty shadow table of a full refresh are appended.
- * State, run history, dead letters and the pipeline's advisory lock live in the same database,
- * so a batch and its watermark commit together. */
+ * COPY FROM STDIN (binary format where every column's type allows it, else text). Tables with
+ * a primary key take a plain COPY until a batch meets an existing key, then merge: COPY into a
+ * temporary table, INSERT ... ON CONFLICT (pk) DO UPDATE. Tables without a key and the empty
+ * shadow table of a full refresh are appended. State, run history, dead letters and the
+ * pipeline's advisory lock live in the same database, so a batch and its watermark commit
+ * together. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

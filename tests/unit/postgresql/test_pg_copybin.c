@@ -95,9 +95,9 @@ static void test_left_to_text(void)
         {ARUS_T_UUID, "0c8f6e0e1d0f4d5e9f5e2c8b1a8f0e11"},
         {ARUS_T_UUID, "0c8f6e0e-1d0f-4d5e-9f5e-2c8b1a8f0e1g"},
         {ARUS_T_STRING, "\xff"},
-        {ARUS_T_STRING, "\xed\xa0\x80"},   /* a UTF-16 surrogate */
-        {ARUS_T_STRING, "\xc0\x80"},       /* an overlong NUL */
-        {ARUS_T_STRING, "\xe2\x82"},       /* cut short */
+        {ARUS_T_STRING, "\xed\xa0\x80"}, /* a UTF-16 surrogate */
+        {ARUS_T_STRING, "\xc0\x80"},     /* an overlong NUL */
+        {ARUS_T_STRING, "\xe2\x82"},     /* cut short */
         {ARUS_T_TIME, "12:00:00"},
         {ARUS_T_INTERVAL, "P1D"},
     };
