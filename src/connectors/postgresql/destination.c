@@ -30,11 +30,15 @@ struct pg_dest {
     struct arus_strbuf sql;             /* statement text, reused */
     struct arus_strbuf data;            /* COPY payload of one batch, reused */
     char merging[2 * PG_MAX_IDENT + 2]; /* "schema.table" whose direct COPY hit an existing key */
-    /* Whether the table bin_key ("schema.table", "" = nothing checked) of the columns
-     * bin_schema takes binary COPY; forgotten by every statement that may change its types. */
-    char bin_key[2 * PG_MAX_IDENT + 2];
-    const struct arus_table_schema *bin_schema;
-    bool bin_ok;
+    /* Whether a table ("schema.table", "" = unused slot) of the columns schema takes binary
+     * COPY; a few tables remembered (change capture alternates between tables), all forgotten
+     * by every statement that may change column types. */
+    struct {
+        char key[2 * PG_MAX_IDENT + 2];
+        const struct arus_table_schema *schema;
+        bool ok;
+    } bin[8];
+    size_t bin_next; /* slot the next table takes */
 };
 
 static int pg_create(const struct arus_endpoint *ep, struct arus_destination **out,
@@ -478,7 +482,7 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
                             const struct arus_table_schema *s, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
-    d->bin_key[0] = '\0'; /* column types may change */
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     const char *raw_schema = pg_raw_schema(d, t), *target_schema = pg_target_schema(d, t);
     struct pg_names n;
     struct arus_strbuf *sql = &d->sql;
@@ -647,12 +651,13 @@ static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_on
 static int pg_bin_ready(struct pg_dest *d, const char *schema, const char *table,
                         const struct arus_table_schema *s, bool *ok, struct arus_error *err)
 {
-    char key[sizeof d->bin_key];
+    char key[sizeof d->bin[0].key];
     snprintf(key, sizeof key, "%s.%s", schema, table);
-    if (d->bin_schema == s && strcmp(d->bin_key, key) == 0) {
-        *ok = d->bin_ok;
-        return ARUS_OK;
-    }
+    for (size_t i = 0; i < sizeof d->bin / sizeof d->bin[0]; i++)
+        if (d->bin[i].schema == s && strcmp(d->bin[i].key, key) == 0) {
+            *ok = d->bin[i].ok;
+            return ARUS_OK;
+        }
     const char *params[2] = {schema, table};
     PGresult *r;
     int rc = arus__pg_query(
@@ -677,9 +682,10 @@ static int pg_bin_ready(struct pg_dest *d, const char *schema, const char *table
         all = fits;
     }
     PQclear(r);
-    snprintf(d->bin_key, sizeof d->bin_key, "%s", key);
-    d->bin_schema = s;
-    *ok = d->bin_ok = all;
+    size_t slot = d->bin_next++ % (sizeof d->bin / sizeof d->bin[0]);
+    snprintf(d->bin[slot].key, sizeof d->bin[slot].key, "%s", key);
+    d->bin[slot].schema = s;
+    *ok = d->bin[slot].ok = all;
     return ARUS_OK;
 }
 
@@ -1000,7 +1006,7 @@ static int pg_swap_shadow(struct arus_destination *base, const struct arus_targe
                           struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
-    d->bin_key[0] = '\0'; /* column types may change */
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     const char *schema = pg_target_schema(d, t);
     struct pg_names n;
     struct arus_strbuf *sql = &d->sql;
@@ -1028,7 +1034,7 @@ static int pg_drop_shadow(struct arus_destination *base, const struct arus_targe
                           struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
-    d->bin_key[0] = '\0'; /* column types may change */
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     struct pg_names n;
     int rc;
     if ((rc = pg_names(t, &n, err)))
@@ -1523,7 +1529,7 @@ static int pg_alter_column_type(struct arus_destination *base, const struct arus
                                 const struct arus_column *c, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
-    d->bin_key[0] = '\0'; /* column types may change */
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     struct pg_names n;
     int rc = pg_live_statement(d, t, "ALTER TABLE", &n, err);
     if (rc)
