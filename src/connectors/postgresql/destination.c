@@ -1,9 +1,10 @@
 /* PostgreSQL destination (libpq): raw JSONB landing tables and typed tables loaded with
- * COPY FROM STDIN (text format). Tables with a primary key take a plain COPY until a batch
- * meets an existing key, then merge: COPY into a temporary table, INSERT ... ON CONFLICT (pk)
- * DO UPDATE. Tables without a key and the empty shadow table of a full refresh are appended.
- * State, run history, dead letters and the pipeline's advisory lock live in the same database,
- * so a batch and its watermark commit together. */
+ * COPY FROM STDIN (binary format where every column's type allows it, else text). Tables with
+ * a primary key take a plain COPY until a batch meets an existing key, then merge: COPY into a
+ * temporary table, INSERT ... ON CONFLICT (pk) DO UPDATE. Tables without a key and the empty
+ * shadow table of a full refresh are appended. State, run history, dead letters and the
+ * pipeline's advisory lock live in the same database, so a batch and its watermark commit
+ * together. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "arus/state.h"
 #include "arus/strbuf.h"
 #include "connectors/postgresql/conn.h"
+#include "connectors/postgresql/copybin.h"
 #include "connectors/postgresql/typemap.h"
 
 #define PG_MAX_IDENT 63 /* NAMEDATALEN - 1: longer names would be truncated silently */
@@ -28,6 +30,15 @@ struct pg_dest {
     struct arus_strbuf sql;             /* statement text, reused */
     struct arus_strbuf data;            /* COPY payload of one batch, reused */
     char merging[2 * PG_MAX_IDENT + 2]; /* "schema.table" whose direct COPY hit an existing key */
+    /* Whether a table ("schema.table", "" = unused slot) of the columns schema takes binary
+     * COPY; a few tables remembered (change capture alternates between tables), all forgotten
+     * by every statement that may change column types. */
+    struct {
+        char key[2 * PG_MAX_IDENT + 2];
+        const struct arus_table_schema *schema;
+        bool ok;
+    } bin[8];
+    size_t bin_next; /* slot the next table takes */
 };
 
 static int pg_create(const struct arus_endpoint *ep, struct arus_destination **out,
@@ -471,6 +482,7 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
                             const struct arus_table_schema *s, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     const char *raw_schema = pg_raw_schema(d, t), *target_schema = pg_target_schema(d, t);
     struct pg_names n;
     struct arus_strbuf *sql = &d->sql;
@@ -633,6 +645,104 @@ static int pg_copy_rows(const char *what, const struct arus_batch *b, bool pk_on
     return rc;
 }
 
+/* Whether schema.table takes binary COPY of the columns s: every column present with the type
+ * OID its binary encoding is for (a table made elsewhere or altered may differ), and the run
+ * id a uuid. Asked once per table and column set, then remembered. */
+static int pg_bin_ready(struct pg_dest *d, const char *schema, const char *table,
+                        const struct arus_table_schema *s, bool *ok, struct arus_error *err)
+{
+    char key[sizeof d->bin[0].key];
+    snprintf(key, sizeof key, "%s.%s", schema, table);
+    for (size_t i = 0; i < sizeof d->bin / sizeof d->bin[0]; i++)
+        if (d->bin[i].schema == s && strcmp(d->bin[i].key, key) == 0) {
+            *ok = d->bin[i].ok;
+            return ARUS_OK;
+        }
+    const char *params[2] = {schema, table};
+    PGresult *r;
+    int rc = arus__pg_query(
+        d->conn,
+        "SELECT a.attname, a.atttypid::int8 FROM pg_attribute a JOIN pg_class c ON "
+        "c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+        "AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+        2, params, &r, "read destination column types", err);
+    if (rc)
+        return rc;
+    static const struct arus_type uuid = {.ltype = ARUS_T_UUID};
+    bool all = true;
+    for (size_t i = 0; i <= s->ncolumns && all; i++) {
+        if (i < s->ncolumns && pg_is_meta(&s->columns[i]))
+            continue;
+        const char *name = i < s->ncolumns ? s->columns[i].name : "_arus_run_id";
+        const struct arus_type *type = i < s->ncolumns ? &s->columns[i].type : &uuid;
+        bool fits = false;
+        for (int k = 0; k < PQntuples(r); k++)
+            if (strcmp(PQgetvalue(r, k, 0), name) == 0)
+                fits = arus__pg_bin_fits(type, (uint32_t)strtoll(PQgetvalue(r, k, 1), NULL, 10));
+        all = fits;
+    }
+    PQclear(r);
+    size_t slot = d->bin_next++ % (sizeof d->bin / sizeof d->bin[0]);
+    snprintf(d->bin[slot].key, sizeof d->bin[slot].key, "%s", key);
+    d->bin[slot].schema = s;
+    *ok = d->bin[slot].ok = all;
+    return ARUS_OK;
+}
+
+/* The batch as binary COPY (columns as pg_copy_rows). Returns false when a cell is not in the
+ * form the binary encoder takes, or a decimal would round: the caller then encodes the batch
+ * as text, which reports or lets the server judge the value exactly as before. */
+static bool pg_bin_rows(const struct arus_batch *b, bool pk_only, const char *run_id,
+                        struct arus_strbuf *sb)
+{
+    const struct arus_table_schema *s = b->schema;
+    unsigned char *kind = arus_xcalloc(b->ncolumns + 1, 1);
+    int fields = run_id != NULL;
+    for (size_t c = 0; c < b->ncolumns; c++)
+        if (!(pk_only && s->columns[c].pk_ordinal == 0) && !pg_is_meta(&s->columns[c])) {
+            kind[c] = pg_copy_kind(&s->columns[c].type);
+            fields++;
+        }
+    struct arus_strbuf rid;
+    arus_strbuf_init(&rid);
+    static const struct arus_type uuid = {.ltype = ARUS_T_UUID};
+    bool ok = !run_id || arus__pg_bin_cell(&rid, &uuid, run_id, strlen(run_id));
+    arus_strbuf_reset(sb);
+    arus__pg_bin_header(sb);
+    for (size_t r = 0; r < b->nrows && ok; r++) {
+        const struct arus_cell *row = arus_batch_row(b, r);
+        arus__pg_bin_row(sb, fields);
+        for (size_t c = 0; c < b->ncolumns && ok; c++) {
+            if (!kind[c])
+                continue;
+            ok = !(row[c].data && kind[c] == PG_COPY_SCALED &&
+                   pg_decimal_rounds(&row[c], s->columns[c].type.scale)) &&
+                 arus__pg_bin_cell(sb, &s->columns[c].type, row[c].data, row[c].len);
+        }
+        if (run_id)
+            arus_strbuf_append(sb, rid.data, rid.len);
+    }
+    arus__pg_bin_trailer(sb);
+    arus_strbuf_cleanup(&rid);
+    free(kind);
+    return ok;
+}
+
+/* Encode the batch for a COPY into schema.table: binary when the table and every cell allow
+ * it (*binary set), else text. */
+static int pg_encode(struct pg_dest *d, const char *schema, const char *table, const char *what,
+                     const struct arus_batch *b, bool pk_only, const char *run_id, bool *binary,
+                     struct arus_error *err)
+{
+    int rc = pg_bin_ready(d, schema, table, b->schema, binary, err);
+    if (rc)
+        return rc;
+    if (*binary && pg_bin_rows(b, pk_only, run_id, &d->data))
+        return ARUS_OK;
+    *binary = false;
+    return pg_copy_rows(what, b, pk_only, run_id, &d->data, err);
+}
+
 /* ---- loads */
 
 static int pg_load_raw(struct arus_destination *base, const struct arus_target *t,
@@ -682,7 +792,8 @@ static int pg_stage(struct pg_dest *d, const char *schema, const char *table,
                     const struct arus_batch *b, bool pk_only, const char *what,
                     struct arus_error *err)
 {
-    int rc = pg_copy_rows(what, b, pk_only, NULL, &d->data, err);
+    bool binary;
+    int rc = pg_encode(d, schema, table, what, b, pk_only, NULL, &binary, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
@@ -698,7 +809,7 @@ static int pg_stage(struct pg_dest *d, const char *schema, const char *table,
     arus_strbuf_reset(sql);
     arus_strbuf_puts(sql, "COPY pg_temp._arus_stage (");
     pg_column_list(sql, b->schema, pk_only ? PG_KEY : PG_ALL, NULL);
-    arus_strbuf_puts(sql, ") FROM STDIN");
+    arus_strbuf_puts(sql, binary ? ") FROM STDIN WITH (FORMAT binary)" : ") FROM STDIN");
     return arus__pg_copy_in(d->conn, arus_strbuf_cstr(sql), &d->data, what, err);
 }
 
@@ -756,7 +867,8 @@ static int pg_append(struct pg_dest *d, const struct arus_target *t, const char 
                      const struct pg_names *n, const struct arus_batch *b, int64_t *loaded,
                      const char *what, struct arus_error *err)
 {
-    int rc = pg_copy_rows(what, b, false, t->run_id, &d->data, err);
+    bool binary;
+    int rc = pg_encode(d, schema, n->table, what, b, false, t->run_id, &binary, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
@@ -765,7 +877,8 @@ static int pg_append(struct pg_dest *d, const struct arus_target *t, const char 
     arus__pg_qualified(sql, schema, n->table);
     arus_strbuf_puts(sql, " (");
     pg_column_list(sql, b->schema, PG_ALL, NULL);
-    arus_strbuf_puts(sql, ", \"_arus_run_id\") FROM STDIN");
+    arus_strbuf_puts(sql, binary ? ", \"_arus_run_id\") FROM STDIN WITH (FORMAT binary)"
+                                 : ", \"_arus_run_id\") FROM STDIN");
     if ((rc = arus__pg_copy_in(d->conn, arus_strbuf_cstr(sql), &d->data, what, err)))
         return rc;
     *loaded = (int64_t)b->nrows;
@@ -893,6 +1006,7 @@ static int pg_swap_shadow(struct arus_destination *base, const struct arus_targe
                           struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     const char *schema = pg_target_schema(d, t);
     struct pg_names n;
     struct arus_strbuf *sql = &d->sql;
@@ -920,6 +1034,7 @@ static int pg_drop_shadow(struct arus_destination *base, const struct arus_targe
                           struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     struct pg_names n;
     int rc;
     if ((rc = pg_names(t, &n, err)))
@@ -1414,6 +1529,7 @@ static int pg_alter_column_type(struct arus_destination *base, const struct arus
                                 const struct arus_column *c, struct arus_error *err)
 {
     struct pg_dest *d = (struct pg_dest *)base;
+    memset(d->bin, 0, sizeof d->bin); /* column types may change */
     struct pg_names n;
     int rc = pg_live_statement(d, t, "ALTER TABLE", &n, err);
     if (rc)
