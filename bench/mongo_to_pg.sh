@@ -37,6 +37,24 @@ cleanup() { drop_data; rm -rf "$WORK"; }
 trap cleanup EXIT
 # CPU seconds (user + system) the test server has used so far
 srv_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$SRV_PID/stat"; }
+# "cpu_ns runqueue_wait_ns" summed over the threads of a process (/proc/PID/task/*/schedstat):
+# the time it ran and the time it was ready to run but waited for a core
+sched() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{c += $1; w += $2} END {print c + 0, w + 0}'; }
+# sched_sample PID: while PID (/usr/bin/time running arus) runs, keep the last schedstat of each of its threads and of
+# its PostgreSQL backends (found by the target schema in their query) under $WORK/s.*: both end
+# with arus, so they are read up to the last 50 ms
+sched_sample() {
+    local t pid
+    rm -f "$WORK"/s.*
+    while kill -0 "$1" 2>/dev/null; do
+        for t in /proc/"$(pgrep -P "$1" | head -1)"/task/*; do cp "$t/schedstat" "$WORK/s.a${t##*/}" 2>/dev/null || true; done
+        for pid in $(psqlx -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%${S}_%' AND pid <> pg_backend_pid()"); do
+            cp "/proc/$pid/schedstat" "$WORK/s.p$pid" 2>/dev/null || true
+        done
+        sleep 0.05
+    done
+}
+sched_sum() { cat "$WORK"/s."$1"* 2>/dev/null | awk '{c += $1; w += $2} END {printf "cpu %.2f s, waited for a core %.2f s", c / 1e9, w / 1e9}'; }
 
 cat >"$WORK/arus.yml" <<YML
 sources:
@@ -57,10 +75,12 @@ for n in "${SIZES[@]}"; do
     read_s=$(echo "$t1 - $t0" | bc -l)
     printf '  plain sorted read (libmongoc)    %8.2f s %10.0f docs/s\n' "$read_s" \
         "$(echo "$n / $read_s" | bc -l)"
-    c0=$(srv_cpu); t0=$(date +%s.%N)
-    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "$S" 2>"$WORK/time.txt" >/dev/null ||
-        { cat "$WORK/time.txt" >&2; exit 1; }
-    t1=$(date +%s.%N); c1=$(srv_cpu)
+    c0=$(srv_cpu); q0=$(sched "$SRV_PID"); t0=$(date +%s.%N)
+    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "$S" 2>"$WORK/time.txt" >/dev/null &
+    apid=$!
+    sched_sample "$apid"
+    wait "$apid" || { cat "$WORK/time.txt" >&2; exit 1; }
+    t1=$(date +%s.%N); c1=$(srv_cpu); q1=$(sched "$SRV_PID")
     rows=$(psqlx -c "SELECT count(*) FROM ${S}_an.bench")
     [ "$rows" = "$n" ] || { echo "arus loaded $rows rows, expected $n" >&2; exit 1; }
     wall=$(echo "$t1 - $t0" | bc -l)
@@ -71,6 +91,9 @@ for n in "${SIZES[@]}"; do
     printf '  time shares of the sync: arus CPU %.0f%%, test server CPU %.0f%%, plain read = %.0f%% of the wall time\n' \
         "$(echo "100 * $cpu / $wall" | bc -l)" "$(echo "100 * ($c1 - $c0) / $wall" | bc -l)" \
         "$(echo "100 * $read_s / $wall" | bc -l)"
+    echo "$q0 $q1" | awk '{printf "  test server: cpu %.2f s, waited for a core %.2f s\n", ($3 - $1) / 1e9, ($4 - $2) / 1e9}'
+    echo "  arus: $(sched_sum a)"
+    echo "  arus's PostgreSQL backends: $(sched_sum p)"
 done
 [ -z "${BENCH_RESULTS:-}" ] || printf '%s\t%s\t%.2f\t-\t-\t%.2f\t%.2f\t%.1f\t%s\t%s\n' "MongoDB -> PostgreSQL" \
     "mongo_load read (libmongoc sorted read, no load)" "$read_s" "$wall" "$(echo "$read_s / $wall" | bc -l)" \

@@ -31,6 +31,11 @@ bool arus_time_cell(enum arus_ltype t, int64_t micros, char *buf, size_t n);
  * formatting calls it for every integer of every row, where snprintf's format parsing costs
  * more than the conversion. */
 int arus_format_integer(char *buf, long long v, bool is_unsigned);
+/* d as the shortest of "%.15g", "%.16g", "%.17g" that strtod reads back as d (byte for byte
+ * what trying them in that order prints), NUL-terminated into buf of n bytes (32 are always
+ * enough); returns the length. By hand with integer arithmetic (src/core/dtoa.c): cell
+ * formatting calls it for every double of every row. */
+int arus_format_double(char *buf, size_t n, double d);
 /* Days since 1970-01-01 <-> civil date. */
 int64_t arus_days_from_civil(int64_t y, unsigned m, unsigned d);
 void arus_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

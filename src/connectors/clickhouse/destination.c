@@ -615,9 +615,12 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
     }
     arus_strbuf_puts(&d->sql, "_arus_run_id, _arus_version, _arus_deleted) FORMAT TabSeparated");
 
-    char tail[128];
-    int tn = snprintf(tail, sizeof tail, "%llu\t%c\n", (unsigned long long)arus__ch_next_version(d),
-                      deleted ? '1' : '0');
+    /* every row ends with the same run id, version and flag: escaped once per batch */
+    struct arus_strbuf tail;
+    arus_strbuf_init(&tail);
+    arus__ch_tsv_escape(&tail, t->run_id, strlen(t->run_id));
+    arus_strbuf_appendf(&tail, "\t%llu\t%c\n", (unsigned long long)arus__ch_next_version(d),
+                        deleted ? '1' : '0');
     int rc = ARUS_OK;
     arus_strbuf_reset(&d->body);
     for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
@@ -640,9 +643,7 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
             }
             arus_strbuf_putc(&d->body, '\t');
         }
-        arus__ch_tsv_escape(&d->body, t->run_id, strlen(t->run_id));
-        arus_strbuf_putc(&d->body, '\t');
-        arus_strbuf_append(&d->body, tail, (size_t)tn);
+        arus_strbuf_append(&d->body, tail.data, tail.len);
     }
     if (rc == ARUS_OK && b->nrows && deleted) {
         rc = arus__ch_exec(d, d->sql.data, d->body.data, d->body.len, err,
@@ -654,6 +655,7 @@ static int ch_insert_versioned(struct ch_dest *d, const struct arus_target *t, c
                                   b, err);
     }
     arus_strbuf_cleanup(&type);
+    arus_strbuf_cleanup(&tail);
     free(vs);
     free(use);
     return rc;

@@ -222,12 +222,7 @@ static void mongo_put_double(double d, struct arus_strbuf *sb)
         return;
     }
     /* Shortest of 15..17 significant digits that reads back as the same double. */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    arus_strbuf_puts(sb, buf);
+    arus_strbuf_append(sb, buf, (size_t)arus_format_double(buf, sizeof buf, d));
 }
 
 /* BSON datetimes outside years 1..9999 have no canonical timestamp text. */

@@ -249,6 +249,8 @@ int arus__my_format_double(char *buf, size_t n, double d, bool is_float)
      * same. */
     if (n >= 22 && d == trunc(d) && fabs(d) < (is_float ? 1e6 : 1e15) && d != 0)
         return arus_format_integer(buf, (long long)d, false);
+    if (!is_float)
+        return arus_format_double(buf, n, d);
     int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
     for (int p = lo; p < hi; p++) {
         int len = snprintf(buf, n, "%.*g", p, d);

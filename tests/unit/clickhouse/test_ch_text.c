@@ -23,6 +23,31 @@ static void test_tsv_escape(void)
     CHECK_STR(esc("a\tb\nc\\d\re", 9), "a\\tb\\nc\\\\d\\re");
     CHECK_STR(esc("x\0y", 3), "x\\0y");
     CHECK_STR(esc("\\N", 2), "\\\\N"); /* the text \N is not NULL */
+    /* the eight-bytes-at-a-time path against byte-by-byte escaping: every length up to 40,
+     * special bytes at every position, among bytes just above and below them and UTF-8 */
+    static const char alphabet[] = {'a', '\t', '\n', '\r', '\0', '\\', 8, 11, 12, 14, 31, 'N',
+                                    '[', ']', (char)0xc3, (char)0xbc, (char)0xff, (char)0x80};
+    char in[40], want[81];
+    unsigned seed = 7;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)round % 41, k = 0;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (seed >> 16) % 4 ? 'x' : alphabet[(seed >> 8) % sizeof alphabet];
+        }
+        for (size_t i = 0; i < n; i++) {
+            const char *from = "\t\n\r\\", *to = "tnr\\";
+            const char *hit = in[i] ? strchr(from, in[i]) : NULL;
+            if (in[i] == '\0' || hit) {
+                want[k++] = '\\';
+                want[k++] = in[i] == '\0' ? '0' : to[hit - from];
+            } else {
+                want[k++] = in[i];
+            }
+        }
+        esc(in, n);
+        CHECK(out.len == k && memcmp(out.data, want, k) == 0);
+    }
 }
 
 static void test_tsv_split(void)
