@@ -103,6 +103,11 @@ assert_eq "$(pg_sql -c "SELECT count(*) FROM fpraw.mysrc_ticks_raw WHERE _data->
 
 arus_ok -c "$WORK/arus.yml" cdc status "$PIPE"
 grep -q "no longer" "$WORK/out" "$WORK/err" && fail "cdc status warns about a live file position: $(cat "$WORK/out" "$WORK/err")"
+# a file position's status: the binlog end as file:size and the bytes still to read (other
+# tests write to the shared server's binlog, so only the shape is fixed)
+grep -Eq '^confirmed [^ ]+\.[0-9]+:[0-9]+, current [^ ]+\.[0-9]+:[0-9]+$' "$WORK/out" ||
+    fail "cdc status in file mode: $(cat "$WORK/out")"
+grep -Eq '^lag [0-9]+ bytes, ' "$WORK/out" || fail "cdc status lag in bytes: $(cat "$WORK/out")"
 
 # MySQL's consistent start (FLUSH TABLES WITH READ LOCK .. SHOW MASTER STATUS, what a MySQL
 # server gets), run on MariaDB: the snapshot's rows plus the inserts streamed from its file
