@@ -143,7 +143,8 @@ static void test_not_null_watermark(void)
 #define ORDER_ASC " ORDER BY \"updated_at\", \"id\", \"re\"\"gi`on\") TO STDOUT"
     CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL" ORDER_ASC);
     p.lower = (struct arus_extract_bound){.watermark = "2024-01-02 03:04:05", .inclusive = true};
-    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL AND \"updated_at\" >= " WM ORDER_ASC);
+    CHECK_STR(copy_of(&p),
+              SELECT " WHERE \"deleted_at\" IS NULL AND \"updated_at\" >= " WM ORDER_ASC);
     p.lower = (struct arus_extract_bound){0};
     p.nulls = ARUS_NULLS_EXCLUDED;
     CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL" ORDER_ASC);
