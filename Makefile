@@ -11,13 +11,16 @@
 #   make bench [BENCH_ROWS=1000000] [ROUNDS=2]
 #               build, then every pair's bench/*.sh against the engines' own pipe on the
 #               running test servers, one table at the end (bench/run_all.sh, bench/README.md)
+#   make bench-scale
+#               build, then bench/scale.sh: 1M and 10M rows PostgreSQL/MariaDB -> PostgreSQL,
+#               linearity, peak RSS, incremental runs on the 10M-row table (~15 min)
 #   make clean  remove build/, build-asan/ and demo/
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 BENCH_ROWS ?= 1000000
 CONFIGURE = cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build demo test install deb bench clean
+.PHONY: all build demo test install deb bench bench-scale clean
 
 all: build
 
@@ -44,6 +47,9 @@ deb: build
 
 bench: build
 	BENCH_ROWS="$(BENCH_ROWS)" bash bench/run_all.sh
+
+bench-scale: build
+	bash bench/scale.sh
 
 clean:
 	rm -rf build build-asan demo

@@ -17,7 +17,7 @@ struct arus_sql_dialect {
                               turns into an index range; false: expand into the equivalent
                               "wm" >= x AND ("wm" > x OR ("wm" = x AND "k" >= y)) */
     bool nulls_sort_first; /* ascending order already puts NULLs first (MySQL, SQLite); false:
-                              write NULLS FIRST after the watermark (PostgreSQL) */
+                              write NULLS FIRST after a nullable watermark (PostgreSQL) */
     /* Prefix and suffix that make a string column sort in byte order of its UTF-8 text, for
      * plans ordered by the key alone (arus verify merges them with the destination's rows);
      * NULLs: the column's own order already is byte order. */

@@ -52,7 +52,9 @@ struct arus_arena;
  *
  * Order: when `ordered`, rows come by (watermark ascending with NULLs first, key[0], ...),
  * omitting the watermark when watermark < 0. When not ordered, in any order the server streams
- * fastest: no ORDER BY, no sort.
+ * fastest: no ORDER BY, no sort. A watermark column that is not nullable holds no NULL to place:
+ * SQL sources then spell neither the NULL arm nor NULLS FIRST (arus/extract_sql.h), so an
+ * ascending index on the column serves the range and the order.
  *
  * The plans the engine builds (so a source sees nothing else today):
  *   incremental run   LIVE (ALL without deleted_at), lower = stored watermark minus lookback,

@@ -79,6 +79,14 @@ static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_d
     return false;
 }
 
+/* Whether the watermark column can hold NULL. A NOT NULL one needs no NULL arm and no NULLS
+ * FIRST (same rows, same order): with them PostgreSQL cannot walk an ascending index on the
+ * column and sorts the whole range instead (an external sort of the table on a first load). */
+static bool wm_nullable(const struct arus_extract_plan *p)
+{
+    return p->table->columns[p->watermark].nullable;
+}
+
 /* The range on the watermark (arus/source.h) into sql; nothing when every row qualifies. */
 static void put_range(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
                       void *ctx, struct arus_strbuf *sql)
@@ -96,7 +104,7 @@ static void put_range(const struct arus_extract_plan *p, const struct arus_sql_d
         simple = put_bound(p, d, ctx, &r, &p->upper, false) && nparts == 0;
         nparts++;
     }
-    bool or_null = p->nulls == ARUS_NULLS_FIRST && nparts;
+    bool or_null = p->nulls == ARUS_NULLS_FIRST && nparts && wm_nullable(p);
     bool or_deleted = p->deleted_at_bounded && p->lower.watermark; /* meaningless without one */
     if (or_null || or_deleted)
         arus_strbuf_putc(sql, '(');
@@ -104,7 +112,7 @@ static void put_range(const struct arus_extract_plan *p, const struct arus_sql_d
         put_col(p, d, sql, (size_t)p->watermark);
         arus_strbuf_puts(sql, " IS NULL OR ");
     }
-    if (nparts == 0 && p->nulls == ARUS_NULLS_EXCLUDED) {
+    if (nparts == 0 && p->nulls == ARUS_NULLS_EXCLUDED && wm_nullable(p)) {
         put_col(p, d, sql, (size_t)p->watermark);
         arus_strbuf_puts(sql, " IS NOT NULL");
     } else if (nparts) {
@@ -162,7 +170,7 @@ void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct ar
     arus_strbuf_puts(sql, " ORDER BY ");
     if (p->watermark >= 0) {
         put_col(p, d, sql, (size_t)p->watermark);
-        arus_strbuf_puts(sql, d->nulls_sort_first ? "" : " NULLS FIRST");
+        arus_strbuf_puts(sql, d->nulls_sort_first || !wm_nullable(p) ? "" : " NULLS FIRST");
     }
     for (size_t i = 0; i < p->nkey; i++) {
         /* Only without a watermark: keyset bounds on (watermark, key) compare in the column's

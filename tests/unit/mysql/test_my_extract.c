@@ -111,6 +111,12 @@ static void test_nulls(void)
     p.upper = (struct arus_extract_bound){0};
     p.nulls = ARUS_NULLS_EXCLUDED;
     CHECK_STR(sql_of(&p), SELECT " WHERE `updated_at` IS NOT NULL");
+    /* a NOT NULL watermark has no NULL arm: a plain range on its index */
+    p.table = &fx_orders_wm_not_null;
+    CHECK_STR(sql_of(&p), SELECT);
+    p.nulls = ARUS_NULLS_FIRST;
+    p.lower = (struct arus_extract_bound){"2024-02-01", NULL, true};
+    CHECK_STR(sql_of(&p), SELECT " WHERE `updated_at` >= ?");
 }
 
 int main(void)

@@ -134,6 +134,23 @@ static void test_unordered_and_single_key(void)
                                   " ORDER BY \"updated_at\" NULLS FIRST) TO STDOUT");
 }
 
+/* A NOT NULL watermark: no NULL arm and no NULLS FIRST, so an ascending index on the column
+ * serves both the range and the order (a first load or a 1,000-row incremental of a 10M-row
+ * table is then no sort of the table: bench/scale.sh). */
+static void test_not_null_watermark(void)
+{
+    struct arus_extract_plan p = fx_first_run(&fx_orders_wm_not_null, fx_key2, 2);
+#define ORDER_ASC " ORDER BY \"updated_at\", \"id\", \"re\"\"gi`on\") TO STDOUT"
+    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL" ORDER_ASC);
+    p.lower = (struct arus_extract_bound){.watermark = "2024-01-02 03:04:05", .inclusive = true};
+    CHECK_STR(copy_of(&p),
+              SELECT " WHERE \"deleted_at\" IS NULL AND \"updated_at\" >= " WM ORDER_ASC);
+    p.lower = (struct arus_extract_bound){0};
+    p.nulls = ARUS_NULLS_EXCLUDED;
+    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL" ORDER_ASC);
+#undef ORDER_ASC
+}
+
 static void test_other_schema(void)
 {
     /* discovery names tables outside the configured schema "schema.relation" */
@@ -158,6 +175,7 @@ int main(void)
     RUN(test_keyset_bounds);
     RUN(test_nulls_excluded_without_bound);
     RUN(test_unordered_and_single_key);
+    RUN(test_not_null_watermark);
     RUN(test_other_schema);
     arus__pg_extract_sql_cleanup(&q);
     return check_exit();

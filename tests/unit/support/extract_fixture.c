@@ -6,7 +6,8 @@ static const struct arus_column fx_columns[] = {
     {.name = "re\"gi`on", .source_type = "text", .type = {.ltype = ARUS_T_STRING}, .pk_ordinal = 2},
     {.name = "updated_at",
      .source_type = "timestamp without time zone",
-     .type = {.ltype = ARUS_T_TIMESTAMP}},
+     .type = {.ltype = ARUS_T_TIMESTAMP},
+     .nullable = true},
     {.name = "deleted_at",
      .source_type = "timestamp(3) without time zone",
      .type = {.ltype = ARUS_T_TIMESTAMP}},
@@ -18,6 +19,25 @@ const struct arus_table_schema fx_orders = {
     .name = "or\"d`ers",
     .columns = (struct arus_column *)fx_columns,
     .ncolumns = sizeof fx_columns / sizeof *fx_columns,
+};
+
+static const struct arus_column fx_columns_wm_not_null[] = {
+    {.name = "id", .source_type = "bigint", .type = {.ltype = ARUS_T_INT64}, .pk_ordinal = 1},
+    {.name = "re\"gi`on", .source_type = "text", .type = {.ltype = ARUS_T_STRING}, .pk_ordinal = 2},
+    {.name = "updated_at",
+     .source_type = "timestamp without time zone",
+     .type = {.ltype = ARUS_T_TIMESTAMP}},
+    {.name = "deleted_at",
+     .source_type = "timestamp(3) without time zone",
+     .type = {.ltype = ARUS_T_TIMESTAMP}},
+    {.name = "tags", .source_type = "text[]", .type = {.ltype = ARUS_T_JSON}},
+};
+
+const struct arus_table_schema fx_orders_wm_not_null = {
+    .schema_name = "public",
+    .name = "or\"d`ers",
+    .columns = (struct arus_column *)fx_columns_wm_not_null,
+    .ncolumns = sizeof fx_columns_wm_not_null / sizeof *fx_columns_wm_not_null,
 };
 
 const size_t fx_key1[1] = {0}, fx_key2[2] = {0, 1};

@@ -6,9 +6,11 @@
 
 #include "arus/source.h"
 
-/* or"d`ers(id bigint, re"gi`on text, updated_at timestamp, deleted_at timestamp(3),
+/* or"d`ers(id bigint, re"gi`on text, updated_at timestamp NULL, deleted_at timestamp(3),
  * tags text[] as JSON) in schema "public", primary key (id, re"gi`on). */
 extern const struct arus_table_schema fx_orders;
+/* The same with updated_at NOT NULL. */
+extern const struct arus_table_schema fx_orders_wm_not_null;
 extern const size_t fx_key1[1], fx_key2[2];                  /* (id), (id, re"gi`on) */
 extern const char *const fx_lowkey[2], *const fx_highkey[2]; /* ("7", "eu"), ("9", "us") */
 
