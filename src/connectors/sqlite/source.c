@@ -83,8 +83,17 @@ static int sqlite_load_columns(struct sqlite_source *s, struct arus_arena *a,
         c->source_type = arus_arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
         arus__sqlite_type_from_native(c->source_type, &c->type);
         c->pk_ordinal = sqlite3_column_int(st, 3);
-        c->nullable = sqlite3_column_int(st, 2) == 0 && c->pk_ordinal == 0;
+        c->nullable = sqlite3_column_int(st, 2) == 0;
     }
+    /* SQLite lets a PRIMARY KEY column hold NULL unless it is the rowid (a lone INTEGER key):
+     * only that one is known not to, which lets the extract drop its NULL arm. */
+    struct arus_column *key = NULL;
+    size_t nkeys = 0;
+    for (size_t i = 0; i < t->ncolumns; i++)
+        if (t->columns[i].pk_ordinal > 0 && nkeys++ == 0)
+            key = &t->columns[i];
+    if (nkeys == 1 && sqlite3_stricmp(key->source_type, "INTEGER") == 0)
+        key->nullable = false;
     if (step != SQLITE_DONE)
         rc = arus__sqlite_fail(s->db, ARUS_EQUERY, err, "read columns");
     sqlite3_finalize(st);
