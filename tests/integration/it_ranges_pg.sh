@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 
-ROWS=240000
+ROWS=160000
 pg_sql -c "CREATE SCHEMA src;
            CREATE TABLE src.big (id bigint PRIMARY KEY, v text, n numeric(12,2),
                                  updated_at timestamptz NOT NULL);
