@@ -7,6 +7,7 @@
 #include "arus/sync.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,8 +543,10 @@ static const char *split_check(struct table_job *j, int key, const char **min, c
         return "empty";
     /* the source's statistics; without them the key span, which bounds the row count */
     int64_t rows = j->schema->row_count_estimate;
-    if (rows <= 0)
-        rows = strtoll(*max, NULL, 10) - strtoll(*min, NULL, 10) + 1;
+    if (rows <= 0) {
+        uint64_t span = (uint64_t)strtoll(*max, NULL, 10) - (uint64_t)strtoll(*min, NULL, 10);
+        rows = span >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span + 1;
+    }
     if (rows < threshold)
         return "below split_min_rows";
     *cap = NULL;
