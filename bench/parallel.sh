@@ -50,19 +50,25 @@ SQL
     done
 } >"$WORK/arus.yml"
 
-# pg_cpu_watch OUT: until killed, poll the backends of application "arus" in this database every
-# 0.2 s and keep each one's CPU ticks (utime + stime from /proc) and its role: "src" once it ran
+# pg_cpu_watch OUT PARENT: until killed, poll every 0.2 s the PostgreSQL backends serving the
+# arus process that PARENT (/usr/bin/time) runs (matched by its sockets' ports, `ss -p`), and
+# keep each one's CPU ticks (utime + stime from /proc) and its role: "src" once it ran
 # COPY ... TO STDOUT, else "dst". Writes "role ticks" lines to OUT when stopped.
 pg_cpu_watch() {
-    local out=$1 pid q
+    local out=$1 parent=$2 pid q apid ports
     declare -A tick role
     trap 'for pid in "${!tick[@]}"; do echo "${role[$pid]:-dst} ${tick[$pid]}"; done >"$out"; exit 0' TERM
     while :; do
-        while IFS='|' read -r pid q; do
-            [ -r "/proc/$pid/stat" ] || continue
-            tick[$pid]=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "${tick[$pid]:-0}")
-            [[ $q == *"TO STDOUT"* ]] && role[$pid]=src
-        done < <(psqlx -c "SELECT pid, left(query, 300) FROM pg_stat_activity WHERE application_name = 'arus' AND datname = current_database()" 2>/dev/null)
+        apid=$(pgrep -P "$parent" | head -1 || true)
+        ports=$([ -n "$apid" ] && ss -tnpH state established "( dport = :$ARUS_PG_PORT )" 2>/dev/null |
+            awk -v p="pid=$apid," 'index($0, p) {n = split($3, a, ":"); printf "%s%s", sep, a[n]; sep = ","}')
+        if [ -n "$ports" ]; then
+            while IFS='|' read -r pid q; do
+                [ -r "/proc/$pid/stat" ] || continue
+                tick[$pid]=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "${tick[$pid]:-0}")
+                [[ $q == *"TO STDOUT"* ]] && role[$pid]=src
+            done < <(psqlx -c "SELECT pid, left(query, 300) FROM pg_stat_activity WHERE client_port IN ($ports)" 2>/dev/null)
+        fi
         sleep 0.2
     done
 }
@@ -72,12 +78,12 @@ run() { # LABEL N MODE ARGS...
     shift 3
     dst_drop "$label$n"
     "$ARUS" -q -c "$WORK/arus.yml" reset "${B}_$label$n" --yes >/dev/null 2>&1 || true
-    pg_cpu_watch "$WORK/pgcpu.txt" &
-    watch=$!
     t0=$(now)
-    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "${B}_$label$n" "$@" 2>"$WORK/time.txt" >/dev/null ||
-        { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
-    local secs
+    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "${B}_$label$n" "$@" 2>"$WORK/time.txt" >/dev/null &
+    local arus_pid=$! secs
+    pg_cpu_watch "$WORK/pgcpu.txt" "$arus_pid" &
+    watch=$!
+    wait "$arus_pid" || { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
     secs=$(calc "$(now) - $t0")
     kill -TERM "$watch"
     wait "$watch" 2>/dev/null || true

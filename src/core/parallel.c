@@ -102,6 +102,7 @@ struct tables_run {
     const char *const *tables;
     struct arus_table_report *const *reps;
     bool *horizon_warned; /* one per worker */
+    bool among_tables;    /* more than one table: the pairs are spent on tables */
 };
 
 static void sync_one(void *ctx, struct arus_source *src, struct arus_destination *dst,
@@ -109,7 +110,7 @@ static void sync_one(void *ctx, struct arus_source *src, struct arus_destination
 {
     struct tables_run *r = ctx;
     arus__sync_table(src, dst, r->p, r->opt, r->run_id, r->tables[i], &r->horizon_warned[worker],
-                     r->reps[i]);
+                     r->among_tables, r->reps[i]);
 }
 
 void arus__sync_tables_parallel(struct arus_source *src, struct arus_destination *dst,
@@ -120,7 +121,8 @@ void arus__sync_tables_parallel(struct arus_source *src, struct arus_destination
 {
     size_t nw = (size_t)p->parallelism;
     struct tables_run run = {.p = p, .opt = opt, .run_id = run_id, .tables = tables, .reps = reps,
-                             .horizon_warned = arus_xcalloc(nw, sizeof(bool))};
+                             .horizon_warned = arus_xcalloc(nw, sizeof(bool)),
+                             .among_tables = n > 1};
     for (size_t i = 0; i < nw; i++)
         run.horizon_warned[i] = *horizon_warned;
     arus__run_on_pairs(src, dst, nw, n, sync_one, &run);

@@ -50,6 +50,7 @@ struct table_job {
     long pending_k;      /* its ranges */
     const char *pending_cap; /* its watermark cap (arena) */
     const char *state_updated_at; /* when the table's state was last written (arena) */
+    bool among_tables;   /* synced beside other tables (arus__sync_table) */
     struct split *split_clear; /* store_state also marks this split finished (first load) */
 };
 
@@ -504,11 +505,14 @@ static void split_forget(struct table_job *j, long k, bool drop_shadow)
     }
 }
 
-/* The parallelism of this table: its own `parallelism:`, else the pipeline's. */
+/* The connection pairs of this table's split load: its own `parallelism:`, else the
+ * pipeline's unless other tables share those pairs now. */
 static int64_t table_parallelism(const struct table_job *j)
 {
     const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
-    return o && o->parallelism > 0 ? o->parallelism : j->p->parallelism;
+    if (o && o->parallelism > 0)
+        return o->parallelism;
+    return j->among_tables ? 1 : j->p->parallelism;
 }
 
 /* The key column a split load cuts on: the single integer primary-key column (not hashed);
@@ -1193,7 +1197,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
 int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
                      const char *run_id, const char *table, bool *horizon_warned,
-                     struct arus_table_report *rep)
+                     bool among_tables, struct arus_table_report *rep)
 {
     struct table_job j = {
         .src = src,
@@ -1210,6 +1214,7 @@ int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                    .run_id = run_id},
         .wm_index = -1,
         .horizon_warned = horizon_warned,
+        .among_tables = among_tables,
         .started = arus_monotonic(),
     };
     struct arus_error err;
@@ -1293,7 +1298,7 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
             par_reps[npar++] = &report->tables[i];
         } else {
             arus__sync_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
-                             &report->tables[i]);
+                             false, &report->tables[i]);
         }
     }
     if (npar)

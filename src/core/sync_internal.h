@@ -116,13 +116,15 @@ int arus__stream(struct arus_source *src, const struct arus_extract_plan *plan,
 
 /* Sync one table end to end (the engine's per-table job), filling rep; with opt->full_refresh
  * it reloads the table into a shadow and swaps it in (change data capture's initial copy).
- * horizon_warned (run-wide, may be NULL) keeps the missing-horizon warning to one per run. */
+ * horizon_warned (run-wide, may be NULL) keeps the missing-horizon warning to one per run.
+ * among_tables: other tables run on the pipeline's other connection pairs meanwhile, so only a
+ * table's own `parallelism` splits it (the pipeline's is spent on the tables). */
 struct arus_table_report;
 struct arus_sync_options;
 int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
                      const char *run_id, const char *table, bool *horizon_warned,
-                     struct arus_table_report *rep);
+                     bool among_tables, struct arus_table_report *rep);
 
 /* Split loads (core/ranges.c). Cut the integer keys [min, max] into at most k ranges of equal
  * width: writes the n - 1 inner cut points (ascending; range i is [cuts[i-1], cuts[i])) to cuts
