@@ -50,22 +50,42 @@ grep -q 'split into 12 key ranges' "$WORK/err" || fail "refresh not split: $(cat
 check_copy "split full refresh"
 assert_eq "$(range_rows)" 0 "progress rows after the refresh"
 
-# kill_loop ARGS...: SIGKILL `arus sync p ARGS` mid-load until some ranges were done before a
-# kill (at most 8 tries); then a run that must resume.
-kill_loop() {
-    local try resumed=0
-    for try in 1 2 3 4 5 6 7 8; do
-        "$ARUS" -c "$WORK/arus.yml" sync p "$@" >/dev/null 2>"$WORK/kill.err" &
-        local pid=$!
-        sleep "0.$((3 + RANDOM % 7))"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        if grep -q 'resuming split load' "$WORK/kill.err"; then resumed=$((resumed + 1)); fi
-        local done_ranges
-        done_ranges=$(pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE table_name LIKE 'big#arus_range:%' AND watermark = 'done'")
-        [ "$done_ranges" -gt 0 ] && [ "$try" -ge 3 ] && break
+done_ranges() { pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE table_name LIKE 'big#arus_range:%' AND watermark = 'done'"; }
+# kill_at N ARGS...: run `arus sync p ARGS` and SIGKILL it once N ranges are done; fails (1)
+# when the run ended first.
+kill_at() {
+    local want=$1 pid
+    shift
+    "$ARUS" -c "$WORK/arus.yml" sync p "$@" >/dev/null 2>>"$WORK/kill.err" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$(done_ranges)" -ge "$want" ]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            return 0
+        fi
+        sleep 0.02
     done
-    [ "$(range_rows)" -gt 0 ] || fail "no unfinished split left by the kills ($*)"
+    wait "$pid" 2>/dev/null || true
+    return 1
+}
+# kill_loop REARM ARGS...: SIGKILL `arus sync p ARGS` three times, once 1, 4 and 7 of the 12
+# ranges are done (each run resuming the last); when a run ends before its kill, REARM makes
+# the table need the load again and the kills start over. Then a run that must resume.
+kill_loop() {
+    local rearm=$1 try kills=0
+    shift
+    : >"$WORK/kill.err"
+    for try in 1 2 3 4 5; do
+        kills=0
+        for want in 1 4 7; do
+            kill_at "$want" "$@" && kills=$((kills + 1)) || break
+        done
+        [ "$kills" = 3 ] && break
+        $rearm
+    done
+    [ "$kills" = 3 ] || fail "the load ended before three kills in five tries ($*)"
+    grep -q 'resuming split load' "$WORK/kill.err" || fail "killed runs did not resume: $(cat "$WORK/kill.err")"
     remaining=$(pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE table_name LIKE 'big#arus_range:%' AND watermark IS DISTINCT FROM 'done'")
     arus_ok -c "$WORK/arus.yml" sync p "$@"
     grep -q "resuming split load: $remaining of 12 key ranges remain" "$WORK/err" ||
@@ -74,19 +94,23 @@ kill_loop() {
     [ "$extracted" -lt "$(pg_sql -c "SELECT count(*) FROM src.big")" ] ||
         fail "the resumed run read $extracted rows: finished ranges were read again"
     assert_eq "$(range_rows)" 0 "progress rows after the resumed run ($*)"
-    echo "kill loop $*: $try kill(s), $remaining of 12 ranges resumed, $extracted rows read"
+    echo "kill loop $*: 3 kills, $remaining of 12 ranges resumed, $extracted rows read"
+}
+rearm_refresh() { :; }
+rearm_first() {
+    arus_ok -c "$WORK/arus.yml" reset p --yes
+    pg_sql -c "DROP TABLE analytics.big"
 }
 
 pg_sql -c "UPDATE src.big SET v = 'before kills' WHERE id % 501 = 0"
-kill_loop --full-refresh
+kill_loop rearm_refresh --full-refresh
 check_copy "full refresh resumed after SIGKILLs"
 # the shadow was swapped in once: no shadow table left
 assert_eq "$(pg_sql -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'big__arus%'")" 0 "shadow left"
 
 # a first load again (reset forgets the state; the typed table is dropped so it is a first load)
-arus_ok -c "$WORK/arus.yml" reset p --yes
-pg_sql -c "DROP TABLE analytics.big"
-kill_loop
+rearm_first
+kill_loop rearm_first
 check_copy "first load resumed after SIGKILLs"
 arus_ok -c "$WORK/arus.yml" sync p
 assert_eq "$(pg_last_run big | cut -d' ' -f4)" "ok" "incremental after the resumed first load"
