@@ -56,6 +56,7 @@ SQL
 # COPY ... TO STDOUT, else "dst". Writes "role ticks" lines to OUT when stopped.
 pg_cpu_watch() {
     local out=$1 parent=$2 pid q apid ports
+    set +e # a poll that finds nothing must not end the watch
     declare -A tick role
     trap 'for pid in "${!tick[@]}"; do echo "${role[$pid]:-dst} ${tick[$pid]}"; done >"$out"; exit 0' TERM
     while :; do
@@ -85,7 +86,7 @@ run() { # LABEL N MODE ARGS...
     watch=$!
     wait "$arus_pid" || { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
     secs=$(calc "$(now) - $t0")
-    kill -TERM "$watch"
+    kill -TERM "$watch" 2>/dev/null || true
     wait "$watch" 2>/dev/null || true
     local key=$label$mode$n
     if [ -z "${BEST[$key]:-}" ] || (($(calc "$secs < ${BEST[$key]}"))); then
@@ -94,8 +95,8 @@ run() { # LABEL N MODE ARGS...
         CPU[$key]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$WORK/time.txt")
         local hz
         hz=$(getconf CLK_TCK)
-        SRCCPU[$key]=$(awk -v hz="$hz" '$1 == "src" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt")
-        DSTCPU[$key]=$(awk -v hz="$hz" '$1 == "dst" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt")
+        SRCCPU[$key]=$(awk -v hz="$hz" '$1 == "src" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
+        DSTCPU[$key]=$(awk -v hz="$hz" '$1 == "dst" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
     fi
 }
 declare -A SRCCPU DSTCPU
