@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # bench/parallel.sh - `parallelism: N` for N = 1, 2, 4 on a PostgreSQL -> PostgreSQL pipeline
 # of TABLES tables (default 4) sharing ROWS rows (default 1,000,000; the pg_to_pg.sh shape),
-# full refresh and first incremental load, best of ROUNDS alternating rounds: seconds, the
-# speed-up over N = 1, peak RSS and arus's CPU. See bench/lib.sh for ROUNDS, ARUS.
+# and on ONE table of ROWS rows (split into key ranges for N > 1), full refresh and first
+# incremental load, best of ROUNDS alternating rounds: seconds, rows/s, the speed-up over N = 1,
+# peak RSS, arus's CPU and the CPU seconds of the PostgreSQL backends that served the run
+# (source: the ones that ran COPY ... TO STDOUT; destination: the others), sampled from /proc.
+# See bench/lib.sh for ROUNDS, ARUS.
 # Usage: bench/parallel.sh [ROWS]
 source "$(dirname "$0")/lib.sh"
 bench_init pg pg "$@"
@@ -25,6 +28,14 @@ FROM generate_series(1, $ROWS / $TABLES) i;
 VACUUM ANALYZE ${B}_src.t$t;
 SQL
 done
+psqlx <<SQL
+CREATE TABLE ${B}_src.one (LIKE ${B}_src.t1 INCLUDING ALL);
+INSERT INTO ${B}_src.one SELECT s.i, t.customer_id, t.amount, t.ratio, t.status, t.note, t.active,
+       t.ref, t.created_at, t.updated_at
+FROM generate_series(1, $ROWS) s(i) JOIN ${B}_src.t1 t ON t.id = 1 + (s.i - 1) % ($ROWS / $TABLES);
+UPDATE ${B}_src.one SET updated_at = updated_at + id * interval '1 millisecond';
+VACUUM ANALYZE ${B}_src.one;
+SQL
 {
     echo "sources:"
     echo "  src: $(yml_src_pg "${B}_src")"
@@ -33,34 +44,81 @@ done
     echo "pipelines:"
     for n in "${NS[@]}"; do
         echo "  ${B}_n$n: {source: src, destination: dst, tables: ['t*'], target_schema: ${B}_n$n, parallelism: $n}"
+        echo "  ${B}_o$n: {source: src, destination: dst, tables: [one], target_schema: ${B}_o$n, parallelism: $n}"
         bench_at_exit "psqlx -c 'DROP SCHEMA IF EXISTS ${B}_n$n CASCADE'"
+        bench_at_exit "psqlx -c 'DROP SCHEMA IF EXISTS ${B}_o$n CASCADE'"
     done
 } >"$WORK/arus.yml"
 
-run() { # N MODE ARGS...
-    local n=$1 mode=$2 t0
-    shift 2
-    dst_drop "n$n"
-    "$ARUS" -q -c "$WORK/arus.yml" reset "${B}_n$n" --yes >/dev/null 2>&1 || true
-    t0=$(now)
-    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "${B}_n$n" "$@" 2>"$WORK/time.txt" >/dev/null ||
-        { cat "$WORK/time.txt" >&2; exit 1; }
-    best "$mode$n" "$(calc "$(now) - $t0")"
-    RSS[$mode$n]=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/time.txt")
-    CPU[$mode$n]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$WORK/time.txt")
+# pg_cpu_watch OUT PARENT: until killed, poll every 0.2 s the PostgreSQL backends serving the
+# arus process that PARENT (/usr/bin/time) runs (matched by its sockets' ports, `ss -p`), and
+# keep each one's CPU ticks (utime + stime from /proc) and its role: "src" once it ran
+# COPY ... TO STDOUT, else "dst". Writes "role ticks" lines to OUT when stopped.
+pg_cpu_watch() {
+    local out=$1 parent=$2 pid q apid ports
+    set +e # a poll that finds nothing must not end the watch
+    declare -A tick role
+    trap 'for pid in "${!tick[@]}"; do echo "${role[$pid]:-dst} ${tick[$pid]}"; done >"$out"; exit 0' TERM
+    while :; do
+        apid=$(pgrep -P "$parent" | head -1 || true)
+        ports=$([ -n "$apid" ] && ss -tnpH state established "( dport = :$ARUS_PG_PORT )" 2>/dev/null |
+            awk -v p="pid=$apid," 'index($0, p) {n = split($3, a, ":"); printf "%s%s", sep, a[n]; sep = ","}')
+        if [ -n "$ports" ]; then
+            while IFS='|' read -r pid q; do
+                [ -r "/proc/$pid/stat" ] || continue
+                tick[$pid]=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "${tick[$pid]:-0}")
+                [[ $q == *"TO STDOUT"* ]] && role[$pid]=src
+            done < <(psqlx -c "SELECT pid, left(query, 300) FROM pg_stat_activity WHERE client_port IN ($ports)" 2>/dev/null)
+        fi
+        sleep 0.2
+    done
 }
+
+run() { # LABEL N MODE ARGS...
+    local label=$1 n=$2 mode=$3 t0 watch
+    shift 3
+    dst_drop "$label$n"
+    "$ARUS" -q -c "$WORK/arus.yml" reset "${B}_$label$n" --yes >/dev/null 2>&1 || true
+    t0=$(now)
+    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "${B}_$label$n" "$@" 2>"$WORK/time.txt" >/dev/null &
+    local arus_pid=$! secs
+    pg_cpu_watch "$WORK/pgcpu.txt" "$arus_pid" &
+    watch=$!
+    wait "$arus_pid" || { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
+    secs=$(calc "$(now) - $t0")
+    kill -TERM "$watch" 2>/dev/null || true
+    wait "$watch" 2>/dev/null || true
+    local key=$label$mode$n
+    if [ -z "${BEST[$key]:-}" ] || (($(calc "$secs < ${BEST[$key]}"))); then
+        BEST[$key]=$secs
+        RSS[$key]=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/time.txt")
+        CPU[$key]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$WORK/time.txt")
+        local hz
+        hz=$(getconf CLK_TCK)
+        SRCCPU[$key]=$(awk -v hz="$hz" '$1 == "src" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
+        DSTCPU[$key]=$(awk -v hz="$hz" '$1 == "dst" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
+    fi
+}
+declare -A SRCCPU DSTCPU
 for round in $(seq "$ROUNDS"); do
     for n in "${NS[@]}"; do
         echo "round $round: parallelism $n ..."
-        run "$n" refresh --full-refresh
-        run "$n" incremental
+        run n "$n" refresh --full-refresh
+        run n "$n" incremental
+        run o "$n" refresh --full-refresh
+        run o "$n" incremental
     done
 done
 echo
-echo "PostgreSQL -> PostgreSQL, $ROWS rows in $TABLES tables, best of $ROUNDS rounds; $(nproc) cores; load: $(uptime | sed 's/.*load average: //')"
-for mode in refresh incremental; do
-    for n in "${NS[@]}"; do
-        printf '%-12s parallelism %d: %7.2f s  %.2fx N=1  peak RSS %6s MB  arus CPU %s s\n' "$mode" "$n" \
-            "${BEST[$mode$n]}" "$(calc "${BEST[${mode}1]} / ${BEST[$mode$n]}")" "${RSS[$mode$n]}" "${CPU[$mode$n]}"
+echo "PostgreSQL -> PostgreSQL, best of $ROUNDS rounds; $(nproc) cores; load: $(uptime | sed 's/.*load average: //')"
+for label in n o; do
+    if [ "$label" = n ]; then echo "$ROWS rows in $TABLES tables:"; else echo "one table of $ROWS rows (key ranges for N > 1):"; fi
+    for mode in refresh incremental; do
+        for n in "${NS[@]}"; do
+            k=$label$mode$n
+            printf '  %-12s N=%d: %7.2f s %9.0f rows/s  %.2fx N=1  peak RSS %6s MB  CPU s: arus %s, source backends %s, destination backends %s\n' \
+                "$mode" "$n" "${BEST[$k]}" "$(calc "$ROWS / ${BEST[$k]}")" "$(calc "${BEST[${label}${mode}1]} / ${BEST[$k]}")" \
+                "${RSS[$k]}" "${CPU[$k]}" "${SRCCPU[$k]}" "${DSTCPU[$k]}"
+        done
     done
 done

@@ -89,6 +89,8 @@ struct arus_table_override {
     size_t nrename;
     enum arus_load_mode load_mode; /* 0 = the pipeline's */
     bool disabled;                 /* enabled: false: never synced */
+    int64_t parallelism;           /* connection pairs for this table's split load; 0 = the
+                                      pipeline's parallelism */
 };
 
 struct arus_endpoint {
@@ -141,8 +143,16 @@ struct arus_pipeline {
     const char *cdc_position;         /* cdc.position: "gtid" | "file" (MySQL/MariaDB binlog
                                          positions); NULL = the source's default */
     int64_t parallelism;              /* tables synced at once, each on its own connection
-                                         pair; default 1 */
+                                         pair; default 1. Also how many key ranges of one
+                                         large table load at once (a table's own wins) */
+    int64_t split_min_rows;           /* a full refresh or first load of a table estimated
+                                         at this many rows or more is split into key ranges
+                                         (when parallelism > 1); default ARUS_SPLIT_MIN_ROWS */
 };
+
+/* Default split_min_rows: below this a table loads as one stream (a split costs a min/max
+ * query, K range queries and K state rows; worth it from a few seconds of load on). */
+#define ARUS_SPLIT_MIN_ROWS 200000
 
 /* The table is captured from the change log (sync_mode cdc, its own or the pipeline's). */
 bool arus_pipeline_table_cdc(const struct arus_pipeline *p, const char *table);

@@ -70,6 +70,17 @@
  *         go to the raw table; ARUS_EDATA bisects as above, without the watermark tx)
  *       tx{ swap_shadow, update_watermark }
  *       any failure from ensure_schema(shadow) on: drop_shadow, outside a transaction
+ *     split loads (parallelism > 1, a large table; docs/consistency.md "Split loads"): the
+ *       table's get_watermark is followed by get_watermark of its split header row; a new
+ *       split writes tx{ update_watermark(header), update_watermark(range row) per range }
+ *       (after ensure_schema(shadow) for a refresh), a resumed one reads each range row
+ *       (get_watermark) and keeps the shadow. Each range then loads on one of N connection
+ *       pairs (other instances: connect, then only the calls below): per batch
+ *       tx{ load_raw, load_normalized, update_watermark(range row) }, at the range's end
+ *       tx{ update_watermark(range row) }. Then on the table's own connection as above:
+ *       refresh tx{ swap_shadow, update_watermark, update_watermark(header) }, first load
+ *       the state-only commit tx{ update_watermark, update_watermark(header) }; then
+ *       forget_state of each split row (best effort). A failed split keeps its shadow.
  *     tx{ record_run(ok | failed) }  (whenever the source's columns were read; a failure of
  *       record_run is only logged)
  *   unlock(pipeline)  (once lock succeeded, also after failures; its result is ignored)

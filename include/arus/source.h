@@ -19,8 +19,9 @@
  * abi_version reaches the slot's version: an older connector's table ends before it.
  * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum
  * is 2). 3: the optional commit_horizon slot. 4: change data capture (cdc_start ... cdc_drop).
+ * 5: the optional column_bounds slot; plans may carry a key range (key_range).
  */
-#define ARUS_SOURCE_ABI 4
+#define ARUS_SOURCE_ABI 5
 #define ARUS_SOURCE_ABI_MIN 2
 
 struct arus_source;
@@ -67,6 +68,10 @@ struct arus_arena;
  *   soft deletes      DELETED, lower = the deletes watermark minus lookback, ordered likewise;
  *                     NULL watermarks FIRST on the first run only.
  *   full refresh      LIVE or ALL, watermark -1, no bound, not ordered.
+ *   key range         (one range of a split full refresh or first load, src/core/ranges.c)
+ *                     LIVE or ALL, watermark -1, ordered by the whole primary key, with
+ *                     key_range set: rows whose key tuple lies in [lower, upper) (lower
+ *                     exclusive when resuming after the last key a batch loaded).
  *   by key            LIVE or ALL, watermark -1, no bound, ordered by the whole primary key
  *                     (arus verify and delete_missing merge it with the destination's rows
  *                     read by key; plan->table may then hold only the key columns and
@@ -109,6 +114,16 @@ struct arus_extract_bound {
     bool inclusive;         /* >= / <= rather than > / < */
 };
 
+/* A range of the primary key (plan->key, plan->nkey columns): rows whose key tuple k has
+ * lower <= k (lower < k when !lower_inclusive) and k < upper, compared as tuples in
+ * lexicographic order, each column as its own type. An absent end (NULL) is unbounded. Only in
+ * plans with watermark -1; texts are canonical cell text of the key columns. */
+struct arus_extract_key_range {
+    const char *const *lower; /* NULL or plan->nkey texts */
+    bool lower_inclusive;
+    const char *const *upper; /* NULL or plan->nkey texts; always exclusive */
+};
+
 /* What one extract stream reads, resolved against the table (all column references are
  * indexes into table->columns). Built by the engine; see the rules above. */
 struct arus_extract_plan {
@@ -127,6 +142,7 @@ struct arus_extract_plan {
     bool deleted_at_bounded; /* ARUS_ROWS_DELETED with a lower bound only: a row also
                                 qualifies when deleted_at >= lower.watermark */
     bool ordered;            /* ORDER BY (watermark NULLS FIRST, key...) required */
+    struct arus_extract_key_range key_range; /* AND the key lies in it (ABI 5) */
 };
 
 /* ---- Change data capture
@@ -305,6 +321,18 @@ struct arus_source_ops {
                     struct arus_error *err);
     /* Order two positions: <0, 0, >0; a malformed position sorts before every valid one. */
     int (*cdc_position_cmp)(const char *a, const char *b);
+
+    /* ---- ABI 5 ---- */
+
+    /* The smallest and largest non-NULL value of column t->columns[column] in table t (live
+     * and deleted rows alike), as text allocated in a: decimal digits for integer columns,
+     * text arus_parse_timestamp reads for DATE/TIMESTAMP/TIMESTAMPTZ (UTC for TIMESTAMPTZ);
+     * both NULL when the table holds no such value. One cheap query (an index's ends for a
+     * key); called outside any transaction of the source, before a split load reads its
+     * ranges (src/core/ranges.c). The wrapper answers ARUS_ENOTSUP for other column types. */
+    int (*column_bounds)(struct arus_source *src, const struct arus_table_schema *t,
+                         size_t column, struct arus_arena *a, const char **min,
+                         const char **max, struct arus_error *err);
 };
 
 /* Base of every source instance: the connector's private struct embeds this first. */
@@ -358,6 +386,13 @@ int arus_source_discover_schemas(struct arus_source *src, struct arus_arena *a, 
 int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_schema *t,
                                size_t watermark, struct arus_arena *a, const char **out,
                                struct arus_error *err);
+/* The column_bounds slot: *min / *max as canonical cell text of the column (allocated in a),
+ * both NULL for an empty table. ARUS_ENOTSUP naming the source when it has no such slot, or
+ * naming the column when it is not an integer, DATE, TIMESTAMP or TIMESTAMPTZ; ARUS_EDATA
+ * when the source's text is not of the column's type. */
+int arus_source_column_bounds(struct arus_source *src, const struct arus_table_schema *t,
+                              size_t column, struct arus_arena *a, const char **min,
+                              const char **max, struct arus_error *err);
 /* Change data capture wrappers (the slots above; ARUS_ENOTSUP naming the source when it has
  * none). arus_source_can_cdc: all the cdc_* slots are there. */
 bool arus_source_can_cdc(const struct arus_source *src);

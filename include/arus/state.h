@@ -70,6 +70,30 @@ struct arus_state_table {
  * changes (src/core/cdc.c). */
 #define ARUS_CDC_POSITION_ROW "_arus_cdc_position"
 
+/* Split loads (src/core/ranges.c, docs/consistency.md "Split loads"). A full refresh or first
+ * load cut into K primary-key ranges keeps its progress as watermarks rows of the pipeline, so
+ * every destination stores it with the batches it covers, in the same transaction:
+ *   "<table>#arus_ranges"      the header. watermark: "<kind> <K>" (kind "refresh" or "first")
+ *                              while the split load is under way, NULL once it finished (set
+ *                              in the transaction that swaps the shadow or stores the
+ *                              table's watermark); deletes_watermark: the watermark cap taken
+ *                              before any range was read (NULL: the table has no watermark).
+ *   "<table>#arus_range:<k>"   range k of K (k from 0). deletes_watermark: its bounds
+ *                              "<lower> <upper>", lower inclusive, upper exclusive, decimal
+ *                              key values, "-" for an open end; watermark: its progress, NULL
+ *                              (nothing loaded), the last key a committed batch loaded, or
+ *                              "done"; held_from: the newest watermark the range has read.
+ * Rows of a finished split are deleted afterwards (forget_state, best effort); until then the
+ * NULL header says they are void. arus_destination_list_state leaves these rows out. */
+#define ARUS_RANGE_HEADER_SUFFIX "#arus_ranges"
+#define ARUS_RANGE_ROW_INFIX     "#arus_range:"
+#define ARUS_RANGE_DONE          "done"
+
+/* The name of range k's row of table into buf (k < 0: the header's). */
+void arus_state_range_name(char *buf, size_t n, const char *table, long k);
+/* Whether a watermarks row's table_name is a split-load row (header or range). */
+bool arus_state_is_range_row(const char *table_name);
+
 #define ARUS_STATE_PIPELINE_COLUMN "pipeline"
 #define ARUS_STATE_TABLE_COLUMN    "table_name" /* the synced table; part of both keys */
 

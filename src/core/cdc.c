@@ -658,7 +658,7 @@ static int copy_table(struct cdc_run *r, struct cdc_table *t, struct arus_error 
     struct arus_table_report rep;
     memset(&rep, 0, sizeof rep);
     arus_log(ARUS_LOG_INFO, "cdc", "table \"%s\": initial copy", t->name);
-    int rc = arus__sync_table(r->src, r->dst, r->p, &opt, r->run_id, t->name, NULL, &rep);
+    int rc = arus__sync_table(r->src, r->dst, r->p, &opt, r->run_id, t->name, NULL, false, &rep);
     t->rep->rows_extracted += rep.rows_extracted;
     t->rep->rows_loaded += rep.rows_loaded;
     if (rc)

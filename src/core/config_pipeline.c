@@ -19,7 +19,7 @@ static const char *const pipeline_keys[] = {
     "target_schema", "raw_schema",  "lookback", "max_dead_letters", "max_retries",
     "initial_backoff", "max_backoff", "commit_horizon", "delete_missing", "sync_mode", "cdc",
     "exclude", "hash_key", "schema_changes", "dropped_columns", "schedule", "timezone", "paused",
-    "depends_on", "parallelism", NULL,
+    "depends_on", "parallelism", "split_min_rows", NULL,
 };
 static const char *const cdc_keys[] = {
     "slot", "publication", "create", "warn_retained_bytes", "max_latency", "position", NULL,
@@ -27,7 +27,7 @@ static const char *const cdc_keys[] = {
 static const char *const override_keys[] = {
     "name", "watermark_column", "primary_key", "sync_mode", "deleted_at_column",
     "commit_horizon", "delete_missing", "columns", "exclude_columns", "hash_columns", "rename",
-    "load_mode", "enabled", NULL,
+    "load_mode", "enabled", "parallelism", NULL,
 };
 
 /* Reject any key of map not in keys (NULL-terminated), listing the known ones. */
@@ -234,6 +234,17 @@ static int column_rules(struct arus_arena *a, const struct arus_cfg_node *item, 
 }
 
 /* One `tables:` item given as a map: selects `name` and records its override. */
+/* `parallelism:` of a pipeline or a table (connection pairs): an integer from 1 to 64. */
+static int parallelism(const struct arus_cfg_node *node, const char *prefix, int64_t *out,
+                       struct arus_error *err)
+{
+    int rc = arus__cfg_int(node, prefix, "parallelism", out, err);
+    if (rc == ARUS_OK && (*out < 1 || *out > PARALLELISM_MAX))
+        rc = arus__cfg_fail(arus_cfg_get(node, "parallelism"), prefix, "parallelism", err,
+                            "expected an integer from 1 to 64");
+    return rc;
+}
+
 static int table_override(struct arus_arena *a, const struct arus_cfg_node *item,
                           const char *prefix, struct arus_table_override *o, struct arus_error *err)
 {
@@ -262,6 +273,8 @@ static int table_override(struct arus_arena *a, const struct arus_cfg_node *item
     if (rc == ARUS_OK && arus_cfg_get(item, "commit_horizon") &&
         (rc = arus__cfg_bool(item, prefix, "commit_horizon", &horizon, err)) == ARUS_OK)
         o->commit_horizon = horizon;
+    if (rc == ARUS_OK && arus_cfg_get(item, "parallelism"))
+        rc = parallelism(item, prefix, &o->parallelism, err);
     if (rc == ARUS_OK)
         rc = column_rules(a, item, prefix, o, err);
     return rc;
@@ -311,10 +324,12 @@ static int load_options(struct arus_pipeline *p, const char *prefix, struct arus
         rc = arus__cfg_fail(arus_cfg_get(p->node, "batch_size"), prefix, "batch_size", err,
                             "expected an integer from 1 to 10000000");
     if (rc == ARUS_OK)
-        rc = arus__cfg_int(p->node, prefix, "parallelism", &p->parallelism, err);
-    if (rc == ARUS_OK && (p->parallelism < 1 || p->parallelism > PARALLELISM_MAX))
-        rc = arus__cfg_fail(arus_cfg_get(p->node, "parallelism"), prefix, "parallelism", err,
-                            "expected an integer from 1 to 64");
+        rc = parallelism(p->node, prefix, &p->parallelism, err);
+    if (rc == ARUS_OK)
+        rc = arus__cfg_int(p->node, prefix, "split_min_rows", &p->split_min_rows, err);
+    if (rc == ARUS_OK && p->split_min_rows < 1)
+        rc = arus__cfg_fail(arus_cfg_get(p->node, "split_min_rows"), prefix, "split_min_rows",
+                            err, "expected a positive integer");
     if (rc == ARUS_OK)
         rc = load_mode(p->node, prefix, &p->load_mode, err);
     if (rc == ARUS_OK)
@@ -515,6 +530,7 @@ int arus__cfg_load_pipelines(struct arus_config *cfg, const struct arus_cfg_node
             .cdc_warn_retained = (int64_t)1 << 30,
             .cdc_max_latency = 0.5,
             .parallelism = 1,
+            .split_min_rows = ARUS_SPLIT_MIN_ROWS,
         };
         rc = check_keys(n, prefix, pipeline_keys, "pipeline setting", err);
         if (rc == ARUS_OK)

@@ -163,8 +163,20 @@ int arus_destination_list_state(struct arus_destination *dst, const char *pipeli
                                 struct arus_arena *a, const char ***tables,
                                 struct arus_table_state **states, size_t *n, struct arus_error *err)
 {
-    return checked(dst, "read state",
-                   dst->ops->list_state(dst, pipeline, a, tables, states, n, err), err);
+    int rc = checked(dst, "read state",
+                     dst->ops->list_state(dst, pipeline, a, tables, states, n, err), err);
+    if (rc != ARUS_OK)
+        return rc;
+    /* split-load progress rows (arus/state.h) are the engine's, not tables */
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (arus_state_is_range_row((*tables)[i]))
+            continue;
+        (*tables)[kept] = (*tables)[i];
+        (*states)[kept++] = (*states)[i];
+    }
+    *n = kept;
+    return ARUS_OK;
 }
 
 bool arus_destination_ops_can_delete_rows(const struct arus_destination_ops *ops)
@@ -248,8 +260,18 @@ int arus_destination_forget_state(struct arus_destination *dst, const char *pipe
 {
     if (dst->ops->abi_version < ABI_TABLE_ROWS || !dst->ops->forget_state)
         return unsupported(dst, "forget stored state", err);
-    return checked(dst, "forget state",
-                   dst->ops->forget_state(dst, pipeline, table, forgotten, err), err);
+    int rc = checked(dst, "forget state",
+                     dst->ops->forget_state(dst, pipeline, table, forgotten, err), err);
+    /* a table's unfinished split load goes with its state: without its header row the
+     * range rows are void (arus/state.h) */
+    if (rc == ARUS_OK && table && !arus_state_is_range_row(table)) {
+        char header[512];
+        int64_t n = 0;
+        arus_state_range_name(header, sizeof header, table, -1);
+        rc = checked(dst, "forget state", dst->ops->forget_state(dst, pipeline, header, &n, err),
+                     err);
+    }
+    return rc;
 }
 
 int arus_destination_list_dead_letters(struct arus_destination *dst, const struct arus_target *t,

@@ -15,7 +15,10 @@
  *   full refresh live rows (or all), no bound and no order: the refreshed table replaces the
  *                old one whole, so the server may stream a plain scan.
  *   by key       live rows (or all), no bound, ordered by the primary key alone: what arus
- *                verify and delete_missing merge with the destination's rows read by key. */
+ *                verify and delete_missing merge with the destination's rows read by key.
+ *   key range    a by-key plan restricted to [lower, upper) of the key: one range of a split
+ *                full refresh or first load (src/core/ranges.c); ordered, so the last key a
+ *                batch loaded is where a resumed range starts (exclusive). */
 #include "core/extract_plan.h"
 
 #include <string.h>
@@ -119,6 +122,23 @@ int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_ta
     p.deleted_at_bounded =
         kind == ARUS__EXTRACT_SOFT_DELETES && from && p.deleted_at != p.watermark &&
         t->columns[p.deleted_at].type.ltype == t->columns[p.watermark].type.ltype;
+    *out = p;
+    return ARUS_OK;
+}
+
+int arus__extract_plan_range(struct arus_extract_plan *out, const struct arus_table_schema *t,
+                             const struct arus_sync_mode *m, const char *const *lower,
+                             bool lower_inclusive, const char *const *upper, size_t batch_size,
+                             struct arus_arena *a, struct arus_error *err)
+{
+    struct arus_extract_plan p;
+    int rc = arus__extract_plan_build(&p, t, m, ARUS__EXTRACT_BY_KEY, NULL, NULL, 0, batch_size,
+                                      a, err);
+    if (rc != ARUS_OK)
+        return rc;
+    p.key_range.lower = lower;
+    p.key_range.lower_inclusive = lower_inclusive;
+    p.key_range.upper = upper;
     *out = p;
     return ARUS_OK;
 }

@@ -46,4 +46,15 @@ int arus__extract_plan_build(struct arus_extract_plan *out, const struct arus_ta
                              double lookback_seconds, size_t batch_size, struct arus_arena *a,
                              struct arus_error *err);
 
+/* The plan of one key range of a split load (src/core/ranges.c): the ARUS__EXTRACT_BY_KEY plan
+ * of t (live rows, or all, ordered by the primary key) restricted to keys in [lower, upper),
+ * lower exclusive when !lower_inclusive (a resumed range starts after the last key loaded).
+ * lower and upper are NULL (unbounded) or hold one canonical text per primary-key column, in
+ * key order; they and t, m are borrowed for the stream's life, the key array is allocated in a.
+ * Errors as arus__extract_plan_build for ARUS__EXTRACT_BY_KEY. */
+int arus__extract_plan_range(struct arus_extract_plan *out, const struct arus_table_schema *t,
+                             const struct arus_sync_mode *m, const char *const *lower,
+                             bool lower_inclusive, const char *const *upper, size_t batch_size,
+                             struct arus_arena *a, struct arus_error *err);
+
 #endif

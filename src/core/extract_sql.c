@@ -13,70 +13,120 @@ static void put_col(const struct arus_extract_plan *p, const struct arus_sql_dia
     arus_sql_quote_ident(sql, p->table->columns[col].name, d->quote, false);
 }
 
-/* Position i of a bound's tuple: 0 is the watermark, then the key columns. */
-static size_t tuple_col(const struct arus_extract_plan *p, size_t i)
+/* The columns of a compared tuple and the bound values they are compared with (pointers into
+ * the plan). */
+struct tuple {
+    size_t n;
+    size_t *cols;
+    const char **vals;
+};
+
+static void tuple_init(struct tuple *t, size_t n)
 {
-    return i == 0 ? (size_t)p->watermark : p->key[i - 1];
+    t->n = 0;
+    t->cols = arus_xcalloc(n ? n : 1, sizeof *t->cols);
+    t->vals = arus_xcalloc(n ? n : 1, sizeof *t->vals);
 }
 
-static const char *tuple_val(const struct arus_extract_bound *b, size_t i)
+static void tuple_add(struct tuple *t, size_t col, const char *val)
 {
-    return i == 0 ? b->watermark : b->key[i - 1];
+    t->cols[t->n] = col;
+    t->vals[t->n++] = val;
+}
+
+static void tuple_cleanup(struct tuple *t)
+{
+    free(t->cols);
+    free(t->vals);
 }
 
 static void put_cmp(const struct arus_extract_plan *p, const struct arus_sql_dialect *d, void *ctx,
-                    struct arus_strbuf *sql, const struct arus_extract_bound *b, size_t i,
-                    const char *op)
+                    struct arus_strbuf *sql, const struct tuple *t, size_t i, const char *op)
 {
-    put_col(p, d, sql, tuple_col(p, i));
+    put_col(p, d, sql, t->cols[i]);
     arus_strbuf_puts(sql, op);
-    d->param(ctx, sql, tuple_col(p, i), tuple_val(b, i));
+    d->param(ctx, sql, t->cols[i], t->vals[i]);
 }
 
-/* (watermark[, key...]) against bound b, from below (lower) or above. Returns whether the text
- * is a single comparison (no top-level AND). */
-static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
-                      void *ctx, struct arus_strbuf *sql, const struct arus_extract_bound *b,
-                      bool lower)
+/* Tuple t against its values, from below (lower) or above. Returns whether the text is a
+ * single comparison (no top-level AND). */
+static bool put_tuple(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                      void *ctx, struct arus_strbuf *sql, const struct tuple *t, bool lower,
+                      bool inclusive)
 {
-    size_t n = b->key ? 1 + p->nkey : 1;
+    size_t n = t->n;
     const char *strict = lower ? " > " : " < ";
-    const char *last = b->inclusive ? (lower ? " >= " : " <= ") : strict;
+    const char *last = inclusive ? (lower ? " >= " : " <= ") : strict;
     if (n == 1) {
-        put_cmp(p, d, ctx, sql, b, 0, last);
+        put_cmp(p, d, ctx, sql, t, 0, last);
         return true;
     }
     if (d->row_values) {
         arus_strbuf_putc(sql, '(');
         for (size_t i = 0; i < n; i++) {
             arus_strbuf_puts(sql, i ? ", " : "");
-            put_col(p, d, sql, tuple_col(p, i));
+            put_col(p, d, sql, t->cols[i]);
         }
         arus_strbuf_puts(sql, ")");
         arus_strbuf_puts(sql, last);
         arus_strbuf_putc(sql, '(');
         for (size_t i = 0; i < n; i++) {
             arus_strbuf_puts(sql, i ? ", " : "");
-            d->param(ctx, sql, tuple_col(p, i), tuple_val(b, i));
+            d->param(ctx, sql, t->cols[i], t->vals[i]);
         }
         arus_strbuf_putc(sql, ')');
         return true;
     }
     /* The leading non-strict comparison gives the planner its index range; the nested
      * OR/AND decides the rows that share a watermark. */
-    put_cmp(p, d, ctx, sql, b, 0, lower ? " >= " : " <= ");
+    put_cmp(p, d, ctx, sql, t, 0, lower ? " >= " : " <= ");
     arus_strbuf_puts(sql, " AND ");
     for (size_t i = 0; i + 1 < n; i++) {
         arus_strbuf_putc(sql, '(');
-        put_cmp(p, d, ctx, sql, b, i, strict);
+        put_cmp(p, d, ctx, sql, t, i, strict);
         arus_strbuf_puts(sql, " OR (");
-        put_cmp(p, d, ctx, sql, b, i, " = ");
+        put_cmp(p, d, ctx, sql, t, i, " = ");
         arus_strbuf_puts(sql, " AND ");
     }
-    put_cmp(p, d, ctx, sql, b, n - 1, last);
+    put_cmp(p, d, ctx, sql, t, n - 1, last);
     for (size_t i = 0; i + 1 < n; i++)
         arus_strbuf_puts(sql, "))");
     return false;
+}
+
+/* (watermark[, key...]) against bound b, from below (lower) or above; as put_tuple. */
+static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                      void *ctx, struct arus_strbuf *sql, const struct arus_extract_bound *b,
+                      bool lower)
+{
+    struct tuple t;
+    tuple_init(&t, 1 + p->nkey);
+    tuple_add(&t, (size_t)p->watermark, b->watermark);
+    for (size_t i = 0; b->key && i < p->nkey; i++)
+        tuple_add(&t, p->key[i], b->key[i]);
+    bool simple = put_tuple(p, d, ctx, sql, &t, lower, b->inclusive);
+    tuple_cleanup(&t);
+    return simple;
+}
+
+/* The key range (arus_extract_key_range) into sql as conditions joined by AND; nothing when
+ * both ends are open. */
+static void put_key_range(const struct arus_extract_plan *p, const struct arus_sql_dialect *d,
+                          void *ctx, struct arus_strbuf *sql)
+{
+    const struct arus_extract_key_range *r = &p->key_range;
+    const char *const *ends[2] = {r->lower, r->upper};
+    for (size_t e = 0; e < 2; e++) {
+        if (!ends[e])
+            continue;
+        struct tuple t;
+        tuple_init(&t, p->nkey);
+        for (size_t i = 0; i < p->nkey; i++)
+            tuple_add(&t, p->key[i], ends[e][i]);
+        arus_strbuf_puts(sql, sql->len ? " AND " : "");
+        put_tuple(p, d, ctx, sql, &t, e == 0, e == 0 && r->lower_inclusive);
+        tuple_cleanup(&t);
+    }
 }
 
 /* Whether the watermark column can hold NULL. A NOT NULL one needs no NULL arm and no NULLS
@@ -84,7 +134,7 @@ static bool put_bound(const struct arus_extract_plan *p, const struct arus_sql_d
  * column and sorts the whole range instead (an external sort of the table on a first load). */
 static bool wm_nullable(const struct arus_extract_plan *p)
 {
-    return p->table->columns[p->watermark].nullable;
+    return p->watermark >= 0 && p->table->columns[p->watermark].nullable;
 }
 
 /* The range on the watermark (arus/source.h) into sql; nothing when every row qualifies. */
@@ -155,6 +205,7 @@ void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct ar
     }
     if (p->watermark >= 0)
         put_range(p, d, ctx, &range);
+    put_key_range(p, d, ctx, &range);
     if (range.len) {
         arus_strbuf_puts(&where, where.len ? " AND " : "");
         arus_strbuf_append(&where, range.data, range.len);

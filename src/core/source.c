@@ -177,6 +177,56 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
     return ARUS_OK;
 }
 
+/* One end of column_bounds as canonical cell text of type (arus_source_column_bounds). */
+static int bound_cell(const struct arus_source *src, const struct arus_column *c, const char *in,
+                      struct arus_arena *a, const char **out, struct arus_error *err)
+{
+    enum arus_ltype type = c->type.ltype;
+    int64_t micros;
+    char buf[64];
+    if (!in) {
+        *out = NULL;
+        return ARUS_OK;
+    }
+    if (!arus_ltype_is_time(type)) {
+        if (!arus_is_integer_text(in, strlen(in)))
+            return arus_error_set(err, ARUS_EDATA, "bound \"%s\" of column \"%s\" from source "
+                                  "\"%s\" is not an integer", in, c->name, src->endpoint->name);
+        *out = in;
+        return ARUS_OK;
+    }
+    if (!arus_parse_timestamp(in, strlen(in), &micros) ||
+        !arus_time_cell(type, micros, buf, sizeof buf))
+        return arus_error_set(err, ARUS_EDATA, "bound \"%s\" of column \"%s\" from source "
+                              "\"%s\" is not a timestamp", in, c->name, src->endpoint->name);
+    *out = arus_arena_strdup(a, buf);
+    return ARUS_OK;
+}
+
+int arus_source_column_bounds(struct arus_source *src, const struct arus_table_schema *t,
+                              size_t column, struct arus_arena *a, const char **min,
+                              const char **max, struct arus_error *err)
+{
+    const struct arus_column *c = &t->columns[column];
+    enum arus_ltype type = c->type.ltype;
+    if (src->ops->abi_version < 5 || !src->ops->column_bounds)
+        return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot read a column's "
+                              "bounds", src->endpoint->name, src->ops->name);
+    bool integer = type >= ARUS_T_INT16 && type <= ARUS_T_UINT64;
+    if (!integer && !arus_ltype_is_time(type))
+        return arus_error_set(err, ARUS_ENOTSUP, "column \"%s\" is %s: no bounds read", c->name,
+                              arus_ltype_name(type));
+    const char *lo = NULL, *hi = NULL;
+    int rc = checked(src, "read a column's bounds",
+                     src->ops->column_bounds(src, t, column, a, &lo, &hi, err), err);
+    if (rc == ARUS_OK && (rc = bound_cell(src, c, lo, a, &lo, err)) == ARUS_OK &&
+        (rc = bound_cell(src, c, hi, a, &hi, err)) == ARUS_OK) {
+        *min = lo;
+        *max = hi;
+    }
+    return rc;
+}
+
 /* The cdc_* slots exist only in tables of ABI 4 and later: an older table ends before them. */
 bool arus_source_ops_can_cdc(const struct arus_source_ops *ops)
 {

@@ -208,6 +208,21 @@ void arus_state_run_from_values(const char *const *v, struct arus_arena *a,
     r->error = dup(a, v[RUN_ERROR]);
 }
 
+void arus_state_range_name(char *buf, size_t n, const char *table, long k)
+{
+    if (k < 0)
+        snprintf(buf, n, "%s" ARUS_RANGE_HEADER_SUFFIX, table);
+    else
+        snprintf(buf, n, "%s" ARUS_RANGE_ROW_INFIX "%ld", table, k);
+}
+
+bool arus_state_is_range_row(const char *table_name)
+{
+    size_t n = strlen(table_name), h = strlen(ARUS_RANGE_HEADER_SUFFIX);
+    return strstr(table_name, ARUS_RANGE_ROW_INFIX) ||
+           (n > h && strcmp(table_name + n - h, ARUS_RANGE_HEADER_SUFFIX) == 0);
+}
+
 void arus_run_mark_aborted(struct arus_run_record *r, const char *finished_at)
 {
     r->status = ARUS_RUN_ABORTED;

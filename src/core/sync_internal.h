@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arus/config.h"
 #include "arus/destination.h"
@@ -115,13 +116,34 @@ int arus__stream(struct arus_source *src, const struct arus_extract_plan *plan,
 
 /* Sync one table end to end (the engine's per-table job), filling rep; with opt->full_refresh
  * it reloads the table into a shadow and swaps it in (change data capture's initial copy).
- * horizon_warned (run-wide, may be NULL) keeps the missing-horizon warning to one per run. */
+ * horizon_warned (run-wide, may be NULL) keeps the missing-horizon warning to one per run.
+ * among_tables: other tables run on the pipeline's other connection pairs meanwhile, so only a
+ * table's own `parallelism` splits it (the pipeline's is spent on the tables). */
 struct arus_table_report;
 struct arus_sync_options;
 int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
                      const char *run_id, const char *table, bool *horizon_warned,
-                     struct arus_table_report *rep);
+                     bool among_tables, struct arus_table_report *rep);
+
+/* Split loads (core/ranges.c). Cut the integer keys [min, max] into at most k ranges of equal
+ * width: writes the n - 1 inner cut points (ascending; range i is [cuts[i-1], cuts[i])) to cuts
+ * (room for k - 1) and returns n (1 when max < min; fewer than k when the span is smaller). */
+size_t arus__split_keys(int64_t min, int64_t max, size_t k, int64_t *cuts);
+/* The text of a range's bounds, "<lo> <hi>" with "-" for an open (NULL) end, into buf. */
+void arus__range_bounds_format(char *buf, size_t n, const char *lo, const char *hi);
+/* The inverse: *lo, *hi heap copies (NULL for an open end; caller frees). False when text is
+ * not two integers or "-" separated by one space. */
+bool arus__range_bounds_parse(const char *text, char **lo, char **hi);
+
+/* Call fn(ctx, src, dst, worker, i) once for each i in [0, n), on up to npairs connection
+ * pairs at once: worker 0 is the calling thread on the caller's src/dst, workers 1.. run on
+ * threads of their own on fresh pairs from the same endpoints (a pair that cannot connect is
+ * skipped with a warning). Returns when every item is done; fn reports its own outcome. */
+typedef void (*arus__pair_fn)(void *ctx, struct arus_source *src, struct arus_destination *dst,
+                              size_t worker, size_t i);
+void arus__run_on_pairs(struct arus_source *src, struct arus_destination *dst, size_t npairs,
+                        size_t n, arus__pair_fn fn, void *ctx);
 
 /* Sync the n tables concurrently on up to p->parallelism connection pairs: the caller's src/dst
  * (which hold the pipeline lock) and fresh pairs from the same endpoints; a pair that cannot

@@ -163,6 +163,34 @@ static void test_full_refresh(void)
     CHECK_INT(p.deleted_at, -1);
 }
 
+/* one range of a split load: the by-key plan (live rows by the whole key, no watermark) with
+ * the key range; other plans have none */
+static void test_key_range(void)
+{
+    static const char *const lo[] = {"100"}, *const hi[] = {"200"};
+    struct arus_extract_plan p;
+    memset(&p, 0xa5, sizeof p);
+    arus_error_clear(&err);
+    REQUIRE(arus__extract_plan_range(&p, &table, &with_deletes, lo, false, hi, 500, arena, &err) ==
+            ARUS_OK);
+    CHECK_INT(p.watermark, -1);
+    CHECK(p.ordered);
+    CHECK_INT(p.nkey, 1);
+    CHECK_INT(p.key[0], 0);
+    CHECK_INT(p.rows, ARUS_ROWS_LIVE);
+    CHECK(p.lower.watermark == NULL);
+    no_upper(&p);
+    CHECK(p.key_range.lower == lo);
+    CHECK(!p.key_range.lower_inclusive);
+    CHECK(p.key_range.upper == hi);
+    REQUIRE(build(&p, &with_deletes, ARUS__EXTRACT_FULL_REFRESH, NULL, 0) == ARUS_OK);
+    CHECK(p.key_range.lower == NULL && p.key_range.upper == NULL);
+    set_pk(0, 0, 0);
+    CHECK_INT(arus__extract_plan_range(&p, &table, &with_deletes, lo, true, hi, 500, arena, &err),
+              ARUS_EINVAL);
+    set_pk(1, 0, 0);
+}
+
 static void test_no_primary_key(void)
 {
     set_pk(0, 0, 0);
@@ -261,6 +289,7 @@ int main(void)
     RUN(test_soft_deletes_other_type);
     RUN(test_soft_deletes_without_lower_bound);
     RUN(test_full_refresh);
+    RUN(test_key_range);
     RUN(test_no_primary_key);
     RUN(test_keyless);
     RUN(test_composite_primary_key);

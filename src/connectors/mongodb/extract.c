@@ -211,6 +211,35 @@ static int mongo_range(const struct arus_extract_plan *p, struct mongo_conds *ou
     return rc;
 }
 
+/* The key range (arus_extract_key_range) as one condition per end in out: {k: {$gte: lo}},
+ * {k: {$lt: hi}}. A key here is one field (MongoDB's _id). */
+static int mongo_key_range(const struct arus_extract_plan *p, struct mongo_conds *out,
+                           struct arus_error *err)
+{
+    const struct arus_extract_key_range *r = &p->key_range;
+    const char *const *ends[2] = {r->lower, r->upper};
+    if (!r->lower && !r->upper)
+        return ARUS_OK;
+    if (p->nkey != 1)
+        return arus_error_set(err, ARUS_EINVAL,
+                              "key range of \"%s\" over %zu key fields: MongoDB ranges take one",
+                              p->table->name, p->nkey);
+    for (size_t e = 0; e < 2; e++) {
+        if (!ends[e])
+            continue;
+        bson_value_t v;
+        bool exact;
+        int rc = mongo_value(p, p->key[0], ends[e][0], e == 0, &v, &exact, err);
+        if (rc != ARUS_OK)
+            return rc;
+        /* a value no document can hold was moved inside the range (mongo_value) */
+        bool inclusive = (e == 0 && r->lower_inclusive) || !exact;
+        const char *op = e == 0 ? (inclusive ? "$gte" : "$gt") : (inclusive ? "$lte" : "$lt");
+        mongo_op(mongo_cond(out), mongo_name(p, p->key[0]), op, &v);
+    }
+    return ARUS_OK;
+}
+
 int arus__mongo_extract_filter(const struct arus_extract_plan *p, bson_t *filter, bson_t *sort,
                                struct arus_error *err)
 {
@@ -223,6 +252,8 @@ int arus__mongo_extract_filter(const struct arus_extract_plan *p, bson_t *filter
                     "}");
     if (p->watermark >= 0)
         rc = mongo_range(p, &conds, err);
+    if (rc == ARUS_OK)
+        rc = mongo_key_range(p, &conds, err);
     if (rc == ARUS_OK)
         mongo_join(filter, "$and", &conds);
     mongo_conds_cleanup(&conds);

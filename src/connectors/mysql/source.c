@@ -484,6 +484,36 @@ static int my_src_commit_horizon(struct arus_source *base, const struct arus_tab
     return ARUS_OK;
 }
 
+/* MIN and MAX of one column: two ends of its index when it has one (TIMESTAMP in the session's
+ * UTC). */
+static int my_src_column_bounds(struct arus_source *base, const struct arus_table_schema *t,
+                                size_t column, struct arus_arena *a, const char **min,
+                                const char **max, struct arus_error *err)
+{
+    struct my_source *s = (struct my_source *)base;
+    struct arus_strbuf sql, col;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&col);
+    arus_sql_quote_ident(&col, t->columns[column].name, '`', false);
+    arus_strbuf_appendf(&sql, "SELECT MIN(%s), MAX(%s) FROM ", arus_strbuf_cstr(&col),
+                        arus_strbuf_cstr(&col));
+    arus_sql_quote_ident(&sql, s->cfg.database, '`', false);
+    arus_strbuf_putc(&sql, '.');
+    arus_sql_quote_ident(&sql, t->name, '`', false);
+    struct my_rows r;
+    int rc = arus__my_query(s->db, arus_strbuf_cstr(&sql), NULL, 0, a, &r, NULL, err,
+                            "read column bounds");
+    if (rc == ARUS_OK && r.nrows == 1) {
+        *min = r.cells[0];
+        *max = r.cells[1];
+    } else if (rc == ARUS_OK) {
+        *min = *max = NULL;
+    }
+    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_mysql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mysql",
@@ -505,4 +535,5 @@ const struct arus_source_ops arus_source_mysql = {
     .cdc_status = arus__my_cdc_status,
     .cdc_drop = arus__my_cdc_drop,
     .cdc_position_cmp = arus__my_cdc_position_cmp,
+    .column_bounds = my_src_column_bounds,
 };

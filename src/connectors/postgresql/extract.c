@@ -23,6 +23,13 @@ static const char *pg_relname(const char *default_schema, const struct arus_tabl
     return t->name;
 }
 
+void arus__pg_relation(struct arus_strbuf *sql, const struct arus_table_schema *t,
+                       const char *default_schema)
+{
+    arus__pg_qualified(sql, t->schema_name ? t->schema_name : default_schema,
+                       pg_relname(default_schema, t));
+}
+
 static bool pg_is_json_type(const char *source_type)
 {
     return source_type && (strcmp(source_type, "json") == 0 || strcmp(source_type, "jsonb") == 0);
@@ -83,8 +90,7 @@ void arus__pg_extract_sql(const struct arus_extract_plan *plan, const char *defa
         arus_strbuf_puts(sql, to_json ? ")" : "");
     }
     arus_strbuf_puts(sql, " FROM ");
-    arus__pg_qualified(sql, t->schema_name ? t->schema_name : default_schema,
-                       pg_relname(default_schema, t));
+    arus__pg_relation(sql, t, default_schema);
     struct pg_param_ctx pc = {.q = out, .table = t};
     arus_extract_sql_clauses(plan, &pg_dialect, &pc, sql);
     arus_strbuf_puts(sql, ") TO STDOUT");

@@ -27,6 +27,9 @@ struct pg_extract_sql {
 void arus__pg_extract_sql(const struct arus_extract_plan *plan, const char *default_schema,
                           struct pg_extract_sql *out);
 void arus__pg_extract_sql_cleanup(struct pg_extract_sql *q);
+/* Append the quoted relation of table t (schema-qualified; default_schema for a plain name). */
+void arus__pg_relation(struct arus_strbuf *sql, const struct arus_table_schema *t,
+                       const char *default_schema);
 
 /* Turn one field of column col, already unescaped text at p[0..n) in memory the caller owns
  * (writable, with room for a NUL at p[n]), into canonical cell text in place: booleans to

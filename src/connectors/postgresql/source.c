@@ -510,6 +510,37 @@ static int pg_commit_horizon(struct arus_source *base, const struct arus_table_s
     return rc;
 }
 
+/* min and max of one column: two ends of its index when it has one. TIMESTAMPTZ as UTC text
+ * without zone, the form arus_parse_timestamp reads. */
+static int pg_column_bounds(struct arus_source *base, const struct arus_table_schema *t,
+                            size_t column, struct arus_arena *a, const char **min,
+                            const char **max, struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    const struct arus_column *c = &t->columns[column];
+    bool tz = c->type.ltype == ARUS_T_TIMESTAMPTZ;
+    struct arus_strbuf sql, col;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&col);
+    arus_sql_quote_ident(&col, c->name, '"', false);
+    for (int i = 0; i < 2; i++)
+        arus_strbuf_appendf(&sql, "%s%s(%s)%s::text", i ? ", " : "SELECT ", i ? "max" : "min",
+                            arus_strbuf_cstr(&col), tz ? " AT TIME ZONE 'UTC'" : "");
+    arus_strbuf_puts(&sql, " FROM ");
+    arus__pg_relation(&sql, t, s->schema);
+    PGresult *r = NULL;
+    int rc = arus__pg_query(s->conn, arus_strbuf_cstr(&sql), 0, NULL, &r, "read column bounds",
+                            err);
+    if (rc == ARUS_OK) {
+        *min = PQgetisnull(r, 0, 0) ? NULL : arus_arena_strdup(a, PQgetvalue(r, 0, 0));
+        *max = PQgetisnull(r, 0, 1) ? NULL : arus_arena_strdup(a, PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_postgresql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "postgresql",
@@ -532,4 +563,5 @@ const struct arus_source_ops arus_source_postgresql = {
     .cdc_status = arus__pg_cdc_status,
     .cdc_drop = arus__pg_cdc_drop,
     .cdc_position_cmp = arus__pg_cdc_position_cmp,
+    .column_bounds = pg_column_bounds,
 };

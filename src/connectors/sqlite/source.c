@@ -352,6 +352,34 @@ out:
     return rc;
 }
 
+/* min and max of one column (an index's ends when it has one); the wrapper refuses values not
+ * of the column's type (times stored as numbers, say), and the table is then not split. */
+static int sqlite_column_bounds(struct arus_source *base, const struct arus_table_schema *t,
+                                size_t column, struct arus_arena *a, const char **min,
+                                const char **max, struct arus_error *err)
+{
+    struct sqlite_source *s = (struct sqlite_source *)base;
+    struct arus_strbuf sql, col;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&col);
+    arus_sql_quote_ident(&col, t->columns[column].name, '"', false);
+    arus_strbuf_appendf(&sql, "SELECT min(%s), max(%s) FROM ", arus_strbuf_cstr(&col),
+                        arus_strbuf_cstr(&col));
+    arus_sql_quote_ident(&sql, t->name, '"', false);
+    sqlite3_stmt *st = NULL;
+    int rc = arus__sqlite_prepare(s->db, arus_strbuf_cstr(&sql), &st, err);
+    if (rc == ARUS_OK && sqlite3_step(st) != SQLITE_ROW)
+        rc = arus__sqlite_fail(s->db, ARUS_EQUERY, err, "read column bounds");
+    for (int i = 0; rc == ARUS_OK && i < 2; i++) {
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        *(i ? max : min) = v ? arus_arena_strdup(a, v) : NULL;
+    }
+    sqlite3_finalize(st);
+    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_sqlite = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "sqlite",
@@ -366,4 +394,5 @@ const struct arus_source_ops arus_source_sqlite = {
     .extract_close = sqlite_extract_close,
     .extract_soft_deletes = sqlite_extract_open,
     .commit_horizon = sqlite_commit_horizon,
+    .column_bounds = sqlite_column_bounds,
 };

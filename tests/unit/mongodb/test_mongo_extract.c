@@ -135,6 +135,31 @@ static void test_upper_bounds_and_nulls(void)
     CHECK_STR(sort_json, "{ }");
 }
 
+/* a split load's key range on _id: $gte / $gt the lower end, $lt the upper one, by key */
+static void test_key_range(void)
+{
+    static const char *const highkey[] = {"65a0f00000000000000000ff"};
+    static const size_t key_seq[] = {4};
+    static const char *const seq_lo[] = {"100"}, *const seq_hi[] = {"200"};
+    struct arus_extract_plan p = {.table = &table, .watermark = -1, .deleted_at = 3,
+                                  .rows = ARUS_ROWS_LIVE, .key = key1, .nkey = 1, .ordered = true,
+                                  .key_range = {lowkey, true, highkey}};
+    REQUIRE(translate(&p) == ARUS_OK);
+    CHECK_STR(filter_json, "{ \"$and\" : [ { \"deleted_at\" : null }, { \"_id\" : { \"$gte\" : "
+                           "{ \"$oid\" : \"65a0f00000000000000000aa\" } } }, { \"_id\" : { "
+                           "\"$lt\" : { \"$oid\" : \"65a0f00000000000000000ff\" } } } ] }");
+    CHECK_STR(sort_json, "{ \"_id\" : 1 }");
+    p.rows = ARUS_ROWS_ALL;
+    p.key = key_seq;
+    p.key_range = (struct arus_extract_key_range){seq_lo, false, seq_hi};
+    REQUIRE(translate(&p) == ARUS_OK);
+    CHECK_STR(filter_json, "{ \"$and\" : [ { \"seq\" : { \"$gt\" : 100 } }, { \"seq\" : { "
+                           "\"$lt\" : 200 } } ] }");
+    p.key_range.upper = NULL;
+    REQUIRE(translate(&p) == ARUS_OK);
+    CHECK_STR(filter_json, "{ \"seq\" : { \"$gt\" : 100 } }");
+}
+
 static void test_hostile_names(void)
 {
     struct arus_extract_plan p = fx_first_run(&table, key1, 1);
@@ -167,6 +192,7 @@ int main(void)
     RUN(test_full_refresh_unordered);
     RUN(test_keyset_bounds);
     RUN(test_upper_bounds_and_nulls);
+    RUN(test_key_range);
     RUN(test_hostile_names);
     RUN(test_bad_values);
     return check_exit();

@@ -97,6 +97,27 @@ static void test_keyset_bounds(void)
                                  "(`updated_at` = ? AND `id` <= ?)) ORDER BY `updated_at`, `id`");
 }
 
+/* a split load's key range: [lower, upper) on the key, lower exclusive when a range resumes;
+ * a composite key expands like a keyset bound */
+static void test_key_range(void)
+{
+    struct arus_extract_plan p = fx_by_key();
+    p.key = fx_key1;
+    p.nkey = 1;
+    p.key_range = (struct arus_extract_key_range){fx_lowkey, true, fx_highkey};
+    CHECK_STR(sql_of(&p), SELECT " WHERE `deleted_at` IS NULL AND `id` >= ? AND `id` < ? "
+                                 "ORDER BY `id`");
+    CHECK_STR(params_of(), "0=7,0=9");
+    p.key_range = (struct arus_extract_key_range){fx_lowkey, false, NULL};
+    CHECK_STR(sql_of(&p), SELECT " WHERE `deleted_at` IS NULL AND `id` > ? ORDER BY `id`");
+    p = fx_by_key();
+    p.key_range = (struct arus_extract_key_range){fx_lowkey, true, NULL};
+    CHECK_STR(sql_of(&p), SELECT " WHERE `deleted_at` IS NULL AND `id` >= ? AND (`id` > ? OR "
+                                 "(`id` = ? AND `re\"gi``on` >= ?)) ORDER BY `id`, "
+                                 "CONVERT(`re\"gi``on` USING utf8mb4) COLLATE utf8mb4_bin");
+    CHECK_STR(params_of(), "0=7,0=7,0=7,1=eu");
+}
+
 static void test_nulls(void)
 {
     struct arus_extract_plan p = fx_first_run(&fx_orders, fx_key2, 2);
@@ -126,6 +147,7 @@ int main(void)
     RUN(test_full_refresh_unordered);
     RUN(test_by_key_byte_order);
     RUN(test_keyset_bounds);
+    RUN(test_key_range);
     RUN(test_nulls);
     arus__my_extract_sql_cleanup(&q);
     return check_exit();

@@ -108,6 +108,31 @@ static void test_keyset_bounds(void)
               SELECT " WHERE (\"updated_at\" IS NULL OR \"updated_at\" <= " WM ")" ORDER);
 }
 
+/* a split load's key range: [lower, upper) on the key, lower exclusive when a range resumes
+ * after the last key loaded; a composite key compares as a row value */
+static void test_key_range(void)
+{
+    struct arus_extract_plan p = fx_by_key();
+    p.key = fx_key1;
+    p.nkey = 1;
+    p.key_range = (struct arus_extract_key_range){fx_lowkey, true, fx_highkey};
+    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL AND \"id\" >= "
+                                  "current_setting('arus.p1')::bigint AND \"id\" < "
+                                  "current_setting('arus.p2')::bigint ORDER BY \"id\") TO STDOUT");
+    REQUIRE(q.nparams == 2);
+    CHECK_STR(q.params[0], "7");
+    CHECK_STR(q.params[1], "9");
+    p.key_range = (struct arus_extract_key_range){fx_lowkey, false, NULL};
+    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL AND \"id\" > "
+                                  "current_setting('arus.p1')::bigint ORDER BY \"id\") TO STDOUT");
+    p = fx_by_key();
+    p.key_range = (struct arus_extract_key_range){NULL, true, fx_highkey};
+    CHECK_STR(copy_of(&p), SELECT " WHERE \"deleted_at\" IS NULL AND (\"id\", \"re\"\"gi`on\") < "
+                                  "(current_setting('arus.p1')::bigint, "
+                                  "current_setting('arus.p2')::text) ORDER BY \"id\", "
+                                  "\"re\"\"gi`on\" COLLATE \"C\") TO STDOUT");
+}
+
 static void test_nulls_excluded_without_bound(void)
 {
     struct arus_extract_plan p = fx_first_run(&fx_orders, fx_key2, 2);
@@ -173,6 +198,7 @@ int main(void)
     RUN(test_soft_deletes);
     RUN(test_full_refresh);
     RUN(test_keyset_bounds);
+    RUN(test_key_range);
     RUN(test_nulls_excluded_without_bound);
     RUN(test_unordered_and_single_key);
     RUN(test_not_null_watermark);
