@@ -49,6 +49,9 @@ void arus_uuid_v4(char *buf);
 /* Standard base64 (with padding) of n bytes, appended to sb. */
 void arus_base64_append(struct arus_strbuf *sb, const unsigned char *p, size_t n);
 
+/* The value of hex digit c (either case), or -1 when c is not one. */
+int arus_hex_value(char c);
+
 /* True if s[0..n) is a decimal integer / a plain exact decimal number (canonical forms). */
 bool arus_is_integer_text(const char *s, size_t n);
 bool arus_is_decimal_text(const char *s, size_t n);

@@ -262,6 +262,17 @@ void arus_base64_append(struct arus_strbuf *sb, const unsigned char *p, size_t n
     }
 }
 
+int arus_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 bool arus_is_integer_text(const char *s, size_t n)
 {
     size_t i = (n > 0 && s[0] == '-') ? 1 : 0;

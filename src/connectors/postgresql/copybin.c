@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arus/strbuf.h"
+#include "arus/util.h"
 
 enum {
     PG_OID_BOOL = 16,
@@ -257,17 +258,6 @@ static bool pg_bin_timestamp(struct arus_strbuf *sb, const char *p, size_t n)
     return true;
 }
 
-static int pg_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool pg_bin_uuid(struct arus_strbuf *sb, const char *p, size_t n)
 {
     unsigned char u[16];
@@ -280,7 +270,7 @@ static bool pg_bin_uuid(struct arus_strbuf *sb, const char *p, size_t n)
                 return false;
             continue;
         }
-        int hi = pg_hexval(p[i]), lo = pg_hexval(p[i + 1]);
+        int hi = arus_hex_value(p[i]), lo = arus_hex_value(p[i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         u[k++] = (unsigned char)(hi << 4 | lo);

@@ -439,18 +439,25 @@ static void pg_create_sql(struct arus_strbuf *sql, const char *schema, const str
     arus_strbuf_puts(sql, ");");
 }
 
+/* The live columns of schema.table as rows (name, type oid); the caller PQclear's *out. */
+static int pg_table_columns(struct pg_dest *d, const char *schema, const char *table,
+                            PGresult **out, struct arus_error *err)
+{
+    const char *params[2] = {schema, table};
+    return arus__pg_query(
+        d->conn,
+        "SELECT a.attname, a.atttypid::int8 FROM pg_attribute a JOIN pg_class c ON "
+        "c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+        "AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        2, params, out, "read destination columns", err);
+}
+
 /* Schema drift: add the source columns the table lacks (nullable: old rows have no value). */
 static int pg_add_missing_columns(struct pg_dest *d, const char *schema, const char *table,
                                   const struct arus_table_schema *s, struct arus_error *err)
 {
-    const char *params[2] = {schema, table};
     PGresult *r;
-    int rc = arus__pg_query(
-        d->conn,
-        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
-        "AND a.attnum > 0 AND NOT a.attisdropped",
-        2, params, &r, "read destination columns", err);
+    int rc = pg_table_columns(d, schema, table, &r, err);
     if (rc)
         return rc;
     struct arus_strbuf *sql = &d->sql;
@@ -658,14 +665,8 @@ static int pg_bin_ready(struct pg_dest *d, const char *schema, const char *table
             *ok = d->bin[i].ok;
             return ARUS_OK;
         }
-    const char *params[2] = {schema, table};
     PGresult *r;
-    int rc = arus__pg_query(
-        d->conn,
-        "SELECT a.attname, a.atttypid::int8 FROM pg_attribute a JOIN pg_class c ON "
-        "c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
-        "AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
-        2, params, &r, "read destination column types", err);
+    int rc = pg_table_columns(d, schema, table, &r, err);
     if (rc)
         return rc;
     static const struct arus_type uuid = {.ltype = ARUS_T_UUID};

@@ -10,6 +10,7 @@
 #include "arus/arena.h"
 #include "arus/source.h"
 #include "arus/strbuf.h"
+#include "arus/util.h"
 #include "connectors/postgresql/cdc.h"
 #include "connectors/postgresql/conn.h"
 #include "connectors/postgresql/extract.h"
@@ -261,17 +262,6 @@ out:
     return rc;
 }
 
-static int pg_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Undo COPY text escaping of p[0..n) in place; returns the new length. */
 static size_t pg_unescape(char *p, size_t n)
 {
@@ -339,7 +329,7 @@ int arus__pg_canonical(const struct arus_column *col, const char *what, struct a
         if (n >= 2 && p[0] == '\\' && p[1] == 'x' && n % 2 == 0) {
             size_t o = 0;
             for (size_t i = 2; i < n; i += 2) {
-                int hi = pg_hex(p[i]), lo = pg_hex(p[i + 1]);
+                int hi = arus_hex_value(p[i]), lo = arus_hex_value(p[i + 1]);
                 if (hi < 0 || lo < 0)
                     return arus_error_set(err, ARUS_EDATA, "%s: column \"%s\": bad bytea text",
                                           what, col->name);
