@@ -1,6 +1,6 @@
 /* Key ranges of a split load (docs/consistency.md "Split loads"): how one integer primary key
  * is cut into ranges from its minimum and maximum, and the text of a range's bounds as its
- * state row keeps it (arus/state.h). The engine's use of them is in sync.c. */
+ * state row keeps it (arus/state.h). The engine's use of them is in split.c. */
 #include "core/sync_internal.h"
 
 #include <stdio.h>

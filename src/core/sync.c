@@ -6,7 +6,6 @@
  * written in include/arus/destination.h (and checked by tests/unit/test_engine.c). */
 #include "arus/sync.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,59 +20,7 @@
 #include "core/sync_internal.h"
 #include "core/verify_internal.h"
 
-struct table_job {
-    struct arus_source *src;
-    struct arus_destination *dst;
-    const struct arus_pipeline *p;
-    const struct arus_sync_options *opt;
-    struct arus_table_report *rep;
-    struct arus_arena *arena;
-    struct arus_table_schema *schema; /* what the source reads (cols.extract) */
-    struct arus__columns cols;        /* column rules: the destination's schema, hashing */
-    struct arus_sync_mode mode;
-    struct arus_target target;
-    int wm_index;            /* watermark column in the schema, -1 if none */
-    bool keyless;            /* no primary key: read each row once (extract_plan.c) */
-    bool *horizon_warned;    /* run-wide: the unreadable-horizon warning was given */
-    char *horizon;           /* this run's commit horizon (heap), NULL if none */
-    const char *from;        /* --from: the main stream starts here (canonical, in arena) */
-    char *watermark;         /* newest committed watermark (heap), NULL if none */
-    char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
-    struct arus_strbuf notes;   /* reload reason, schema changes: output and run history */
-    const char **dropped;       /* dropped_columns: null: set NULL on the rows this run wrote */
-    size_t ndropped;
-    double started;
-    char started_at[32]; /* wall clock, for run history */
-    struct split *split; /* a split load's ranges (NULL: one stream) */
-    size_t range;        /* range worker jobs: the range being loaded */
-    int pending;         /* a split load left unfinished by an earlier run: SPLIT_* */
-    long pending_k;      /* its ranges */
-    const char *pending_cap; /* its watermark cap (arena) */
-    const char *state_updated_at; /* when the table's state was last written (arena) */
-    bool among_tables;   /* synced beside other tables (arus__sync_table) */
-    struct split *split_clear; /* store_state also marks this split finished (first load) */
-};
-
-/* Kinds of split load (the header row of arus/state.h). */
-enum { SPLIT_NONE, SPLIT_REFRESH, SPLIT_FIRST };
-static const char *const split_kind[] = {"", "refresh", "first"};
-
-/* One key range of a split load: its bounds, progress and newest watermark read. */
-struct split_range {
-    char *lo, *hi;               /* heap; NULL = open end */
-    char *progress;              /* heap: NULL, the last key loaded, or ARUS_RANGE_DONE */
-    struct full_refresh_max max; /* the newest watermark the range read */
-};
-
-struct split {
-    int kind;
-    size_t k;
-    struct split_range *r;
-    char *cap; /* heap: the watermark cap taken before any range was read; NULL: none */
-    int key;   /* the key column */
-};
-
-static void set_heap_str(char **slot, const char *p, size_t n)
+void arus__set_heap_str(char **slot, const char *p, size_t n)
 {
     free(*slot);
     *slot = NULL;
@@ -98,9 +45,6 @@ static void report_progress(const struct table_job *j, bool done)
         j->opt->progress(j->opt->progress_ctx, j->rep, done);
 }
 
-static int store_split_header(struct table_job *j, const struct split *s, bool finished,
-                              struct arus_error *err);
-
 /* Store the state of this table; called inside the batch transaction. */
 static int store_state(struct table_job *j, struct arus_error *err)
 {
@@ -116,50 +60,18 @@ static int store_state(struct table_job *j, struct arus_error *err)
     int rc = arus_destination_update_watermark(j->dst, &j->target, &st, err);
     /* a split first load ends with the table's first watermark (arus/state.h) */
     if (rc == ARUS_OK && j->split_clear)
-        rc = store_split_header(j, j->split_clear, true, err);
+        rc = arus__store_split_header(j, j->split_clear, true, err);
     return rc;
 }
 
-/* Write the header row of a split load: "<kind> <k>" and the cap, or NULL once finished. */
-static int store_split_header(struct table_job *j, const struct split *s, bool finished,
-                              struct arus_error *err)
-{
-    char name[512], head[32];
-    arus_state_range_name(name, sizeof name, j->target.table, -1);
-    snprintf(head, sizeof head, "%s %zu", split_kind[s->kind], s->k);
-    struct arus_target t = j->target;
-    t.table = name;
-    struct arus_table_state st = {.watermark = finished ? NULL : head,
-                                  .deletes_watermark = finished ? NULL : s->cap,
-                                  .run_id = j->target.run_id};
-    return arus_destination_update_watermark(j->dst, &t, &st, err);
-}
-
-/* Write range k's row: bounds, progress, newest watermark read. */
-static int store_range(struct table_job *j, const struct split *s, size_t k,
-                       struct arus_error *err)
-{
-    const struct split_range *r = &s->r[k];
-    char name[512], bounds[64];
-    arus_state_range_name(name, sizeof name, j->target.table, (long)k);
-    arus__range_bounds_format(bounds, sizeof bounds, r->lo, r->hi);
-    struct arus_target t = j->target;
-    t.table = name;
-    struct arus_table_state st = {.watermark = r->progress,
-                                  .deletes_watermark = bounds,
-                                  .run_id = j->target.run_id,
-                                  .held_from = r->max.value};
-    return arus_destination_update_watermark(j->dst, &t, &st, err);
-}
-
 /* The state a committed batch carries: its range's row in a split load, else the table's. */
-static int store_progress(struct table_job *j, struct arus_error *err)
+int arus__store_progress(struct table_job *j, struct arus_error *err)
 {
-    return j->split ? store_range(j, j->split, j->range, err) : store_state(j, err);
+    return j->split ? arus__store_range(j, j->split, j->range, err) : store_state(j, err);
 }
 
 /* Roll back after a failure inside a transaction, keeping the first error. */
-static void rollback_quietly(struct table_job *j)
+void arus__rollback_quietly(struct table_job *j)
 {
     struct arus_error ignored;
     arus_error_clear(&ignored);
@@ -167,7 +79,7 @@ static void rollback_quietly(struct table_job *j)
 }
 
 /* Order two watermark texts of this table's watermark column. */
-static int wm_compare(const struct table_job *j, const char *a, const char *b)
+int arus__wm_compare(const struct table_job *j, const char *a, const char *b)
 {
     return arus__cell_compare(j->schema->columns[j->wm_index].type.ltype, a, strlen(a), b,
                               strlen(b));
@@ -178,10 +90,10 @@ static int wm_compare(const struct table_job *j, const char *a, const char *b)
  * merge makes re-reading the rows above harmless). */
 static void reach_watermark(struct table_job *j, const char *value, size_t len)
 {
-    set_heap_str(&j->watermark, value, len);
-    if (j->horizon && wm_compare(j, j->watermark, j->horizon) > 0) {
+    arus__set_heap_str(&j->watermark, value, len);
+    if (j->horizon && arus__wm_compare(j, j->watermark, j->horizon) > 0) {
         snprintf(j->rep->delivered, sizeof j->rep->delivered, "%.*s", (int)len, value);
-        set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
+        arus__set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
     }
 }
 
@@ -253,7 +165,7 @@ static int load_bisecting(struct table_job *j, const struct arus_batch *b, struc
         j->rep->rows_loaded += loaded;
         return ARUS_OK;
     }
-    rollback_quietly(j);
+    arus__rollback_quietly(j);
     if (rc != ARUS_EDATA) {
         *err = why;
         return rc;
@@ -274,7 +186,7 @@ static int load_bisecting(struct table_job *j, const struct arus_batch *b, struc
         rc = arus_destination_commit(j->dst, err);
     arus_strbuf_cleanup(&json);
     if (rc != ARUS_OK) {
-        rollback_quietly(j);
+        arus__rollback_quietly(j);
         return rc;
     }
     if (++j->rep->rows_dead_lettered > j->p->max_dead_letters)
@@ -297,7 +209,7 @@ static int load_batch(struct table_job *j, const struct arus_batch *b, bool full
     if ((rc = load_rows(j, b, &loaded, err)))
         goto fail;
     if (j->split) {
-        if ((rc = store_progress(j, err)))
+        if ((rc = arus__store_progress(j, err)))
             goto fail;
     } else if (!full_refresh && j->wm_index >= 0) {
         advance_watermark(j, b);
@@ -309,7 +221,7 @@ static int load_batch(struct table_job *j, const struct arus_batch *b, bool full
     j->rep->rows_loaded += loaded;
     return inject("after_commit", err);
 fail:
-    rollback_quietly(j);
+    arus__rollback_quietly(j);
     if (rc != ARUS_EDATA || !arus_destination_can_dead_letter(j->dst))
         return rc;
     /* Some row was refused: find it, keep the rest, then store the watermark. */
@@ -319,20 +231,14 @@ fail:
         return ARUS_OK;
     if (!j->split)
         advance_watermark(j, b);
-    if (!(rc = arus_destination_begin(j->dst, err)) && !(rc = store_progress(j, err)))
+    if (!(rc = arus_destination_begin(j->dst, err)) && !(rc = arus__store_progress(j, err)))
         rc = arus_destination_commit(j->dst, err);
     if (rc)
-        rollback_quietly(j);
+        arus__rollback_quietly(j);
     return rc;
 }
 
-/* Each stream's batches reach the table job through arus__stream with this context. */
-struct stream_ctx {
-    struct table_job *job;
-    struct full_refresh_max *max; /* full refresh only */
-};
-
-static int on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
+int arus__on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
 {
     struct table_job *j = ((struct stream_ctx *)ctx)->job;
     struct full_refresh_max *max = ((struct stream_ctx *)ctx)->max;
@@ -341,7 +247,7 @@ static int on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
         /* rows come by key: the last one is where a resumed range starts (before hashing) */
         struct split_range *r = &j->split->r[j->range];
         const struct arus_cell *c = &arus_batch_row(b, b->nrows - 1)[j->split->key];
-        set_heap_str(&r->progress, c->data, c->len);
+        arus__set_heap_str(&r->progress, c->data, c->len);
         arus__track_max(&r->max, b);
     } else if (!max) {
         count_null_watermarks(j, b);
@@ -373,7 +279,7 @@ static int on_deleted_batch(void *ctx, struct arus_batch *b, struct arus_error *
     rc = arus_destination_delete_rows(j->dst, &j->target, b, &deleted, err);
     b->schema = read;
     if (rc || (rc = inject("soft_delete", err)) || (rc = arus_destination_commit(j->dst, err))) {
-        rollback_quietly(j);
+        arus__rollback_quietly(j);
         return rc;
     }
     j->rep->rows_deleted += deleted;
@@ -423,7 +329,7 @@ static double read_horizon(struct table_job *j)
     const char *h = NULL;
     int rc = arus_source_commit_horizon(j->src, j->schema, (size_t)j->wm_index, j->arena, &h, &e);
     if (rc == ARUS_OK) {
-        set_heap_str(&j->horizon, h, strlen(h));
+        arus__set_heap_str(&j->horizon, h, strlen(h));
         snprintf(j->rep->horizon, sizeof j->rep->horizon, "%s", h);
         return lookback;
     }
@@ -455,318 +361,6 @@ static void warn_keyless(const struct table_job *j)
                  j->target.table, wm->name);
 }
 
-/* ---- Split loads (docs/consistency.md "Split loads"; the state rows in arus/state.h) */
-
-static void split_free(struct split *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->k; i++) {
-        free(s->r[i].lo);
-        free(s->r[i].hi);
-        free(s->r[i].progress);
-        free(s->r[i].max.value);
-    }
-    free(s->r);
-    free(s->cap);
-    free(s);
-}
-
-static struct split *split_new(struct table_job *j, int kind, size_t k, int key)
-{
-    struct split *s = arus_xcalloc(1, sizeof *s);
-    s->kind = kind;
-    s->k = k;
-    s->key = key;
-    s->r = arus_xcalloc(k, sizeof *s->r);
-    for (size_t i = 0; i < k; i++)
-        s->r[i].max.column = j->wm_index;
-    return s;
-}
-
-/* Forget the state rows of a split load of k ranges (best effort: a NULL header already voids
- * them); with the shadow of a refresh when drop_shadow. */
-static void split_forget(struct table_job *j, long k, bool drop_shadow)
-{
-    struct arus_error ignored;
-    char name[512];
-    int64_t n;
-    for (long i = -1; i < k; i++) {
-        arus_error_clear(&ignored);
-        arus_state_range_name(name, sizeof name, j->target.table, i);
-        if (arus_destination_forget_state(j->dst, j->p->name, name, &n, &ignored) == ARUS_ENOTSUP)
-            break;
-    }
-    if (drop_shadow) {
-        struct arus_target t = j->target;
-        t.shadow = true;
-        arus_error_clear(&ignored);
-        arus_destination_drop_shadow(j->dst, &t, &ignored);
-    }
-}
-
-/* The connection pairs of this table's split load: its own `parallelism:`, else the
- * pipeline's unless other tables share those pairs now. */
-static int64_t table_parallelism(const struct table_job *j)
-{
-    const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
-    if (o && o->parallelism > 0)
-        return o->parallelism;
-    return j->among_tables ? 1 : j->p->parallelism;
-}
-
-/* The key column a split load cuts on: the single integer primary-key column (not hashed);
- * -1 when the table has none. Composite and text keys are not split (docs/consistency.md). */
-static int split_key(const struct table_job *j)
-{
-    size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
-    if (arus_schema_pk(j->schema, key) != 1)
-        return -1;
-    enum arus_ltype t = j->schema->columns[key[0]].type.ltype;
-    if (t < ARUS_T_INT16 || t > ARUS_T_INT64)
-        return -1;
-    for (size_t i = 0; i < j->cols.nhashed; i++)
-        if (j->cols.hashed[i] == key[0])
-            return -1;
-    return (int)key[0];
-}
-
-/* Why this load is not split, for the debug log; NULL when it is to be. Reads the key's bounds
- * into *min, *max and the watermark cap into *cap (arena). */
-static const char *split_check(struct table_job *j, int key, const char **min, const char **max,
-                               const char **cap)
-{
-    struct arus_error e;
-    arus_error_clear(&e);
-    int64_t threshold = j->p->split_min_rows > 0 ? j->p->split_min_rows : ARUS_SPLIT_MIN_ROWS;
-    if (key < 0)
-        return "no single integer primary key";
-    if (arus_source_column_bounds(j->src, j->schema, (size_t)key, j->arena, min, max, &e))
-        return arus_arena_strdup(j->arena, e.msg);
-    if (!*min)
-        return "empty";
-    /* the source's statistics; without them the key span, which bounds the row count */
-    int64_t rows = j->schema->row_count_estimate;
-    if (rows <= 0) {
-        uint64_t span = (uint64_t)strtoll(*max, NULL, 10) - (uint64_t)strtoll(*min, NULL, 10);
-        rows = span >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span + 1;
-    }
-    if (rows < threshold)
-        return "below split_min_rows";
-    *cap = NULL;
-    if (j->wm_index < 0)
-        return NULL;
-    const char *wmin = NULL, *wmax = NULL;
-    if (arus_source_column_bounds(j->src, j->schema, (size_t)j->wm_index, j->arena, &wmin, &wmax,
-                                  &e))
-        return arus_arena_strdup(j->arena, e.msg);
-    if (!wmax)
-        return "no watermark value to cap the stored watermark with";
-    *cap = j->horizon && wm_compare(j, j->horizon, wmax) < 0 ? j->horizon : wmax;
-    return NULL;
-}
-
-/* Decide whether this full refresh (kind SPLIT_REFRESH: the shadow exists, empty) or first
- * load is split, and if so cut the key and store the header and range rows in one
- * transaction. *out NULL: load as one stream. */
-static int split_prepare(struct table_job *j, int kind, struct split **out, struct arus_error *err)
-{
-    *out = NULL;
-    int64_t n = table_parallelism(j);
-    if (n <= 1 || j->keyless)
-        return ARUS_OK;
-    int key = split_key(j);
-    const char *min = NULL, *max = NULL, *cap = NULL;
-    const char *why = split_check(j, key, &min, &max, &cap);
-    if (why) {
-        arus_log(ARUS_LOG_DEBUG, "sync", "table \"%s\": not split: %s", j->target.table, why);
-        return ARUS_OK;
-    }
-    /* a few ranges per connection pair, so that one slow range does not leave the others idle */
-    size_t want = (size_t)n * 4;
-    int64_t *cuts = arus_xcalloc(want, sizeof *cuts);
-    size_t k = arus__split_keys(strtoll(min, NULL, 10), strtoll(max, NULL, 10), want, cuts);
-    if (k < 2) {
-        free(cuts);
-        return ARUS_OK;
-    }
-    struct split *s = split_new(j, kind, k, key);
-    char buf[32];
-    for (size_t i = 0; i + 1 < k; i++) {
-        /* the first range's lower and the last one's upper end stay open: rows inserted
-         * outside [min, max] meanwhile still belong to a range */
-        snprintf(buf, sizeof buf, "%lld", (long long)cuts[i]);
-        s->r[i].hi = arus_xstrdup(buf);
-        s->r[i + 1].lo = arus_xstrdup(buf);
-    }
-    free(cuts);
-    s->cap = cap ? arus_xstrdup(cap) : NULL;
-    int rc = arus_destination_begin(j->dst, err);
-    if (rc == ARUS_OK)
-        rc = store_split_header(j, s, false, err);
-    for (size_t i = 0; rc == ARUS_OK && i < k; i++)
-        rc = store_range(j, s, i, err);
-    if (rc == ARUS_OK)
-        rc = arus_destination_commit(j->dst, err);
-    if (rc != ARUS_OK) {
-        rollback_quietly(j);
-        split_free(s);
-        return rc;
-    }
-    arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": split into %zu key ranges on \"%s\"",
-             j->target.table, k, j->schema->columns[key].name);
-    *out = s;
-    return ARUS_OK;
-}
-
-/* Read back the split load an earlier run left unfinished (j->pending). *out NULL when its
- * rows do not hold a usable split (then they are forgotten, and a refresh's shadow dropped). */
-static int split_resume(struct table_job *j, struct split **out, struct arus_error *err)
-{
-    *out = NULL;
-    int key = split_key(j);
-    struct split *s = key < 0 ? NULL : split_new(j, j->pending, (size_t)j->pending_k, key);
-    size_t todo = 0;
-    bool ok = s != NULL;
-    for (size_t i = 0; ok && i < s->k; i++) {
-        char name[512];
-        struct arus_table_state st;
-        memset(&st, 0, sizeof st);
-        arus_state_range_name(name, sizeof name, j->target.table, (long)i);
-        int rc = arus_destination_get_watermark(j->dst, j->p->name, name, j->arena, &st, err);
-        if (rc != ARUS_OK) {
-            split_free(s);
-            return rc;
-        }
-        ok = arus__range_bounds_parse(st.deletes_watermark, &s->r[i].lo, &s->r[i].hi);
-        s->r[i].progress = st.watermark ? arus_xstrdup(st.watermark) : NULL;
-        s->r[i].max.value = st.held_from ? arus_xstrdup(st.held_from) : NULL;
-        todo += !st.watermark || strcmp(st.watermark, ARUS_RANGE_DONE) != 0;
-    }
-    /* every range done: the crash came between the last range and the swap's commit (mysql's
-     * RENAME commits by itself); the shadow may be gone, so start over */
-    if (!ok || todo == 0) {
-        arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": unfinished split load not resumable: "
-                 "starting over", j->target.table);
-        split_free(s);
-        split_forget(j, j->pending_k, j->pending == SPLIT_REFRESH);
-        return ARUS_OK;
-    }
-    s->cap = j->pending_cap ? arus_xstrdup(j->pending_cap) : NULL;
-    arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": resuming split load: %zu of %zu key ranges "
-             "remain", j->target.table, todo, s->k);
-    *out = s;
-    return ARUS_OK;
-}
-
-struct split_run {
-    struct split *s;
-    size_t *todo;            /* indexes of the ranges to load */
-    struct table_job *jobs;  /* one per connection pair */
-    pthread_mutex_t mu;
-    int rc;
-    struct arus_error err;
-};
-
-/* Load range i of the run on the pair (src, dst): one ordered stream from where it stopped,
- * each batch committed with the range's progress; "done" once the stream ended. */
-static void load_range(void *ctx, struct arus_source *src, struct arus_destination *dst,
-                       size_t worker, size_t i)
-{
-    struct split_run *sr = ctx;
-    struct table_job *w = &sr->jobs[worker];
-    pthread_mutex_lock(&sr->mu);
-    bool stop = sr->rc != ARUS_OK;
-    pthread_mutex_unlock(&sr->mu);
-    if (stop)
-        return;
-    w->src = src;
-    w->dst = dst;
-    w->range = sr->todo[i];
-    struct split_range *r = &sr->s->r[w->range];
-    struct arus_error err;
-    arus_error_clear(&err);
-    /* the plan borrows its bounds while on_batch replaces r->progress: a copy */
-    const char *lower[1] = {r->progress ? arus_arena_strdup(w->arena, r->progress) : r->lo};
-    const char *upper[1] = {r->hi};
-    struct arus_extract_plan plan;
-    struct stream_ctx sc = {.job = w};
-    int rc = arus__extract_plan_range(&plan, w->schema, &w->mode, lower[0] ? lower : NULL,
-                                      !r->progress, r->hi ? upper : NULL,
-                                      (size_t)w->p->batch_size, w->arena, &err);
-    if (rc == ARUS_OK)
-        rc = arus__stream(src, &plan, on_batch, &sc, &err);
-    if (rc == ARUS_OK) {
-        set_heap_str(&r->progress, ARUS_RANGE_DONE, strlen(ARUS_RANGE_DONE));
-        if (!(rc = arus_destination_begin(dst, &err)) && !(rc = store_progress(w, &err)))
-            rc = arus_destination_commit(dst, &err);
-        if (rc != ARUS_OK)
-            rollback_quietly(w);
-    }
-    if (rc == ARUS_OK)
-        return;
-    pthread_mutex_lock(&sr->mu);
-    if (sr->rc == ARUS_OK) {
-        sr->rc = rc;
-        sr->err = err;
-    }
-    pthread_mutex_unlock(&sr->mu);
-}
-
-/* Load the unfinished ranges of s on up to the table's parallelism connection pairs, then set
- * the watermark the table may store: the newest one read, no later than the cap (taken before
- * any range was read: a row changed meanwhile in a range already loaded carries a newer one,
- * and the next incremental run reads it). */
-static int run_split(struct table_job *j, struct split *s, struct arus_error *err)
-{
-    size_t npairs = (size_t)table_parallelism(j), ntodo = 0;
-    struct split_run sr = {.s = s, .todo = arus_xcalloc(s->k, sizeof(size_t))};
-    for (size_t i = 0; i < s->k; i++)
-        if (!s->r[i].progress || strcmp(s->r[i].progress, ARUS_RANGE_DONE) != 0)
-            sr.todo[ntodo++] = i;
-    npairs = npairs < ntodo ? npairs : ntodo;
-    /* each pair has a job of its own: its arena, report and connections; no live progress */
-    struct arus_sync_options quiet = {0};
-    if (j->opt)
-        quiet = *j->opt;
-    quiet.progress = NULL;
-    struct arus_table_report *reps = arus_xcalloc(npairs ? npairs : 1, sizeof *reps);
-    sr.jobs = arus_xcalloc(npairs ? npairs : 1, sizeof *sr.jobs);
-    for (size_t i = 0; i < npairs; i++) {
-        sr.jobs[i] = *j;
-        sr.jobs[i].arena = arus_arena_create(0);
-        sr.jobs[i].rep = &reps[i];
-        sr.jobs[i].opt = &quiet;
-        sr.jobs[i].split = s;
-        sr.jobs[i].watermark = sr.jobs[i].deletes_watermark = sr.jobs[i].horizon = NULL;
-    }
-    pthread_mutex_init(&sr.mu, NULL);
-    arus__run_on_pairs(j->src, j->dst, npairs, ntodo, load_range, &sr);
-    pthread_mutex_destroy(&sr.mu);
-    for (size_t i = 0; i < npairs; i++) {
-        j->rep->rows_extracted += reps[i].rows_extracted;
-        j->rep->rows_loaded += reps[i].rows_loaded;
-        j->rep->rows_dead_lettered += reps[i].rows_dead_lettered;
-        arus_arena_destroy(sr.jobs[i].arena);
-    }
-    free(sr.jobs);
-    free(reps);
-    free(sr.todo);
-    if (sr.rc != ARUS_OK) {
-        *err = sr.err;
-        return sr.rc;
-    }
-    const char *seen = NULL;
-    for (size_t i = 0; i < s->k; i++)
-        if (s->r[i].max.value && (!seen || wm_compare(j, s->r[i].max.value, seen) > 0))
-            seen = s->r[i].max.value;
-    if (seen && s->cap && wm_compare(j, s->cap, seen) < 0)
-        seen = s->cap;
-    if (j->wm_index >= 0 && seen)
-        set_heap_str(&j->watermark, seen, strlen(seen));
-    return ARUS_OK;
-}
-
 static int run_incremental(struct table_job *j, struct arus_error *err)
 {
     struct arus_extract_plan plan;
@@ -779,19 +373,19 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
     int rc = ARUS_OK;
     /* a first load may be split into key ranges: a re-read merges by key, no watermark yet */
     if (first_run && !j->from && !j->keyless)
-        rc = j->pending == SPLIT_FIRST ? split_resume(j, &split, err)
-                                       : split_prepare(j, SPLIT_FIRST, &split, err);
+        rc = j->pending == SPLIT_FIRST ? arus__split_resume(j, &split, err)
+                                       : arus__split_prepare(j, SPLIT_FIRST, &split, err);
     if (rc == ARUS_OK && split) {
-        rc = run_split(j, split, err);
+        rc = arus__run_split(j, split, err);
         j->split_clear = split;
     } else if (rc == ARUS_OK) {
         rc = plan_stream(j, ARUS__EXTRACT_INCREMENTAL, j->from ? j->from : j->watermark, lookback,
                          &plan, err);
         if (rc == ARUS_OK)
-            rc = arus__stream(j->src, &plan, on_batch, &sc, err);
+            rc = arus__stream(j->src, &plan, arus__on_batch, &sc, err);
     }
     if (rc != ARUS_OK) {
-        split_free(split);
+        arus__split_free(split);
         return rc;
     }
     if (j->rep->rows_null_watermark >= ARUS_NULL_WATERMARK_WARN_ROWS)
@@ -801,8 +395,9 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
                  j->target.table, (long long)j->rep->rows_null_watermark,
                  j->schema->columns[j->wm_index].name);
     /* A keyless table read every row below the horizon: the next run starts there. */
-    if (j->keyless && j->horizon && (!j->watermark || wm_compare(j, j->horizon, j->watermark) > 0))
-        set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
+    if (j->keyless && j->horizon &&
+        (!j->watermark || arus__wm_compare(j, j->horizon, j->watermark) > 0))
+        arus__set_heap_str(&j->watermark, j->horizon, strlen(j->horizon));
     /* Rows soft-deleted after this point carry a watermark above the one the main stream
      * reached, so the next delete phase may start there. */
     char *reached = j->watermark ? arus_xstrdup(j->watermark) : NULL;
@@ -823,17 +418,17 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
      * when unchanged: this last commit is where a destination that buffers writes
      * (ClickHouse streams batches into one INSERT) must show that everything arrived. */
     if (rc == ARUS_OK && reached) {
-        set_heap_str(&j->deletes_watermark, reached, strlen(reached));
+        arus__set_heap_str(&j->deletes_watermark, reached, strlen(reached));
         if (!(rc = arus_destination_begin(j->dst, err)) && !(rc = store_state(j, err)))
             rc = arus_destination_commit(j->dst, err);
         if (rc != ARUS_OK)
-            rollback_quietly(j);
+            arus__rollback_quietly(j);
     }
     free(reached);
     if (rc == ARUS_OK && split)
-        split_forget(j, (long)split->k, false);
+        arus__split_forget(j, (long)split->k, false);
     j->split_clear = NULL;
-    split_free(split);
+    arus__split_free(split);
     /* Hard deletes: keys the source no longer has go away downstream (a full refresh needs
      * none of this: it replaces the table). */
     if (rc == ARUS_OK && arus_pipeline_delete_missing(j->p, j->target.table)) {
@@ -860,42 +455,43 @@ static int run_full_refresh(struct table_job *j, struct arus_error *err)
         return rc;
     j->target.shadow = true;
     /* the shadow of an unfinished split refresh holds its finished ranges: kept */
-    if (j->pending == SPLIT_REFRESH && (rc = split_resume(j, &split, err)))
+    if (j->pending == SPLIT_REFRESH && (rc = arus__split_resume(j, &split, err)))
         goto fail;
     if (!split && ((rc = arus_destination_ensure_schema(j->dst, &j->target, j->cols.load, err)) ||
-                   (rc = split_prepare(j, SPLIT_REFRESH, &split, err))))
+                   (rc = arus__split_prepare(j, SPLIT_REFRESH, &split, err))))
         goto fail;
     struct stream_ctx sc = {.job = j, .max = &max};
-    if (split && (rc = run_split(j, split, err))) {
+    if (split && (rc = arus__run_split(j, split, err))) {
         /* shadow and progress stay: the next full refresh resumes the unfinished ranges */
         j->target.shadow = false;
-        split_free(split);
+        arus__split_free(split);
         return rc;
     }
-    if (!split && (rc = arus__stream(j->src, &plan, on_batch, &sc, err)))
+    if (!split && (rc = arus__stream(j->src, &plan, arus__on_batch, &sc, err)))
         goto fail;
     /* The refreshed table replaces the old one and the state moves to the newest watermark
      * seen, in one transaction (where the destination has them). */
     if (max.value)
         reach_watermark(j, max.value, strlen(max.value));
-    set_heap_str(&j->deletes_watermark, j->watermark, j->watermark ? strlen(j->watermark) : 0);
+    arus__set_heap_str(&j->deletes_watermark, j->watermark,
+                       j->watermark ? strlen(j->watermark) : 0);
     if ((rc = arus_destination_begin(j->dst, err)))
         goto fail;
     if ((rc = arus_destination_swap_shadow(j->dst, &j->target, err)) ||
         (rc = inject("swap", err)) || (rc = store_state(j, err)) ||
-        (split && (rc = store_split_header(j, split, true, err))) ||
+        (split && (rc = arus__store_split_header(j, split, true, err))) ||
         (rc = arus_destination_commit(j->dst, err))) {
-        rollback_quietly(j);
+        arus__rollback_quietly(j);
         goto fail;
     }
     j->target.shadow = false;
     if (split)
-        split_forget(j, (long)split->k, false);
-    split_free(split);
+        arus__split_forget(j, (long)split->k, false);
+    arus__split_free(split);
     free(max.value);
     return ARUS_OK;
 fail:
-    split_free(split);
+    arus__split_free(split);
     free(max.value);
     {
         struct arus_error ignored;
@@ -1088,46 +684,13 @@ static int null_dropped(struct table_job *j, struct arus_error *err)
     if (rc == ARUS_OK)
         rc = arus_destination_commit(j->dst, err);
     if (rc != ARUS_OK) {
-        rollback_quietly(j);
+        arus__rollback_quietly(j);
         return rc;
     }
     for (size_t i = 0; changed && i < j->ndropped; i++)
         arus_strbuf_appendf(&j->notes, "%scolumn \"%s\" dropped in the source: set NULL on %lld "
                             "changed row(s)", j->notes.len ? "; " : "", j->dropped[i],
                             (long long)changed);
-    return ARUS_OK;
-}
-
-/* The header row of a split load an earlier run left unfinished (arus/state.h) into
- * j->pending, pending_k, pending_cap; SPLIT_NONE when there is none or it is malformed. */
-static int read_pending(struct table_job *j, struct arus_error *err)
-{
-    char name[512];
-    struct arus_table_state st;
-    memset(&st, 0, sizeof st);
-    /* only split loads write these rows: no extra read for tables loaded as one stream */
-    if (table_parallelism(j) <= 1)
-        return ARUS_OK;
-    arus_state_range_name(name, sizeof name, j->target.table, -1);
-    int rc = arus_destination_get_watermark(j->dst, j->p->name, name, j->arena, &st, err);
-    if (rc != ARUS_OK || !st.watermark)
-        return rc;
-    /* the table's state written after the header: a later run (with parallelism 1, which
-     * does not look here) finished the table, and the split is void */
-    if (j->state_updated_at && st.updated_at && strcmp(j->state_updated_at, st.updated_at) > 0)
-        return ARUS_OK;
-    for (int kind = SPLIT_REFRESH; kind <= SPLIT_FIRST; kind++) {
-        size_t n = strlen(split_kind[kind]);
-        char *end;
-        if (strncmp(st.watermark, split_kind[kind], n) != 0 || st.watermark[n] != ' ')
-            continue;
-        long k = strtol(st.watermark + n + 1, &end, 10);
-        if (*end || k < 1 || k > 100000)
-            break;
-        j->pending = kind;
-        j->pending_k = k;
-        j->pending_cap = st.deletes_watermark;
-    }
     return ARUS_OK;
 }
 
@@ -1168,11 +731,11 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     if ((rc = arus_destination_get_watermark(j->dst, j->p->name, j->target.table, j->arena, &st,
                                              err)))
         return rc;
-    set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
+    arus__set_heap_str(&j->watermark, st.watermark, st.watermark ? strlen(st.watermark) : 0);
     j->state_updated_at = st.updated_at;
-    set_heap_str(&j->deletes_watermark, st.deletes_watermark,
-                 st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
-    if ((rc = read_pending(j, err)))
+    arus__set_heap_str(&j->deletes_watermark, st.deletes_watermark,
+                       st.deletes_watermark ? strlen(st.deletes_watermark) : 0);
+    if ((rc = arus__read_pending(j, err)))
         return rc;
     check_drift(j, &seen);
     if (j->opt && j->opt->from && j->mode.mode == ARUS_SYNC_INCREMENTAL &&
@@ -1182,7 +745,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
     bool first = !j->watermark && !j->deletes_watermark && !j->from;
     if ((j->pending == SPLIT_REFRESH && j->mode.mode != ARUS_SYNC_FULL_REFRESH) ||
         (j->pending == SPLIT_FIRST && (j->mode.mode != ARUS_SYNC_INCREMENTAL || !first))) {
-        split_forget(j, j->pending_k, j->pending == SPLIT_REFRESH);
+        arus__split_forget(j, j->pending_k, j->pending == SPLIT_REFRESH);
         j->pending = SPLIT_NONE;
     }
     record_run(j, ARUS_RUN_RUNNING, NULL);

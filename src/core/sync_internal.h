@@ -10,6 +10,7 @@
 #include "arus/config.h"
 #include "arus/destination.h"
 #include "arus/source.h"
+#include "arus/strbuf.h"
 #include "arus/types.h"
 
 struct arus_arena;
@@ -167,5 +168,100 @@ int arus__cdc_run(struct arus_source *src, struct arus_destination *dst,
                   const struct arus_pipeline *p, const struct arus_sync_options *opt,
                   const char *run_id, const char **tables, struct arus_table_report **reps,
                   size_t n, struct arus_error *err);
+
+/* ---- One table's sync job (core/sync.c) and its split loads (core/split.c) */
+
+/* Kinds of split load (the header row of arus/state.h). */
+enum { SPLIT_NONE, SPLIT_REFRESH, SPLIT_FIRST };
+
+/* One key range of a split load: its bounds, progress and newest watermark read. */
+struct split_range {
+    char *lo, *hi;               /* heap; NULL = open end */
+    char *progress;              /* heap: NULL, the last key loaded, or ARUS_RANGE_DONE */
+    struct full_refresh_max max; /* the newest watermark the range read */
+};
+
+struct split {
+    int kind;
+    size_t k;
+    struct split_range *r;
+    char *cap; /* heap: the watermark cap taken before any range was read; NULL: none */
+    int key;   /* the key column */
+};
+
+struct table_job {
+    struct arus_source *src;
+    struct arus_destination *dst;
+    const struct arus_pipeline *p;
+    const struct arus_sync_options *opt;
+    struct arus_table_report *rep;
+    struct arus_arena *arena;
+    struct arus_table_schema *schema; /* what the source reads (cols.extract) */
+    struct arus__columns cols;        /* column rules: the destination's schema, hashing */
+    struct arus_sync_mode mode;
+    struct arus_target target;
+    int wm_index;            /* watermark column in the schema, -1 if none */
+    bool keyless;            /* no primary key: read each row once (extract_plan.c) */
+    bool *horizon_warned;    /* run-wide: the unreadable-horizon warning was given */
+    char *horizon;           /* this run's commit horizon (heap), NULL if none */
+    const char *from;        /* --from: the main stream starts here (canonical, in arena) */
+    char *watermark;         /* newest committed watermark (heap), NULL if none */
+    char *deletes_watermark; /* heap: where the last completed run ended, NULL if none */
+    struct arus_strbuf notes;   /* reload reason, schema changes: output and run history */
+    const char **dropped;       /* dropped_columns: null: set NULL on the rows this run wrote */
+    size_t ndropped;
+    double started;
+    char started_at[32]; /* wall clock, for run history */
+    struct split *split; /* a split load's ranges (NULL: one stream) */
+    size_t range;        /* range worker jobs: the range being loaded */
+    int pending;         /* a split load left unfinished by an earlier run: SPLIT_* */
+    long pending_k;      /* its ranges */
+    const char *pending_cap; /* its watermark cap (arena) */
+    const char *state_updated_at; /* when the table's state was last written (arena) */
+    bool among_tables;   /* synced beside other tables (arus__sync_table) */
+    struct split *split_clear; /* store_state also marks this split finished (first load) */
+};
+
+/* Each stream's batches reach the table job through arus__stream with this context. */
+struct stream_ctx {
+    struct table_job *job;
+    struct full_refresh_max *max; /* full refresh only */
+};
+
+/* Replace the heap string *slot by a copy of p[0, n) (NULL when p is NULL). */
+void arus__set_heap_str(char **slot, const char *p, size_t n);
+/* Roll back after a failure inside a transaction, keeping the first error. */
+void arus__rollback_quietly(struct table_job *j);
+/* Order two watermark texts of this table's watermark column. */
+int arus__wm_compare(const struct table_job *j, const char *a, const char *b);
+/* The state a committed batch carries: its range's row in a split load, else the table's. */
+int arus__store_progress(struct table_job *j, struct arus_error *err);
+/* The arus__batch_fn of the main stream (ctx a struct stream_ctx): loads each batch. */
+int arus__on_batch(void *ctx, struct arus_batch *b, struct arus_error *err);
+
+/* Split loads (core/split.c). Write the header row of a split load: "<kind> <k>" and the cap,
+ * or NULL once finished. */
+int arus__store_split_header(struct table_job *j, const struct split *s, bool finished,
+                             struct arus_error *err);
+/* Write range k's row: bounds, progress, newest watermark read. */
+int arus__store_range(struct table_job *j, const struct split *s, size_t k, struct arus_error *err);
+/* Free s and its ranges; NULL is a no-op. */
+void arus__split_free(struct split *s);
+/* Forget the state rows of a split load of k ranges (best effort); with the shadow of a
+ * refresh when drop_shadow. */
+void arus__split_forget(struct table_job *j, long k, bool drop_shadow);
+/* Decide whether this full refresh (kind SPLIT_REFRESH: the shadow exists, empty) or first
+ * load is split, and if so cut the key and store the header and range rows in one
+ * transaction. *out NULL: load as one stream. */
+int arus__split_prepare(struct table_job *j, int kind, struct split **out, struct arus_error *err);
+/* Read back the split load an earlier run left unfinished (j->pending). *out NULL when its
+ * rows do not hold a usable split (then they are forgotten, and a refresh's shadow dropped). */
+int arus__split_resume(struct table_job *j, struct split **out, struct arus_error *err);
+/* Load the unfinished ranges of s on up to the table's parallelism connection pairs, then set
+ * the watermark the table may store (the newest one read, no later than the cap). */
+int arus__run_split(struct table_job *j, struct split *s, struct arus_error *err);
+/* The header row of a split load an earlier run left unfinished (arus/state.h) into
+ * j->pending, pending_k, pending_cap; SPLIT_NONE when there is none or it is malformed. */
+int arus__read_pending(struct table_job *j, struct arus_error *err);
 
 #endif

@@ -1,0 +1,396 @@
+/* Split loads (docs/consistency.md "Split loads"; the state rows in arus/state.h): a full
+ * refresh or first load of one table cut into key ranges, loaded on up to the table's
+ * parallelism connection pairs, each range's batches committed with the range's progress. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arus/arena.h"
+#include "arus/log.h"
+#include "arus/state.h"
+#include "arus/sync.h"
+#include "arus/util.h"
+#include "core/extract_plan.h"
+#include "core/sync_internal.h"
+
+static const char *const split_kind[] = {"", "refresh", "first"};
+
+/* Write the header row of a split load: "<kind> <k>" and the cap, or NULL once finished. */
+int arus__store_split_header(struct table_job *j, const struct split *s, bool finished,
+                             struct arus_error *err)
+{
+    char name[512], head[32];
+    arus_state_range_name(name, sizeof name, j->target.table, -1);
+    snprintf(head, sizeof head, "%s %zu", split_kind[s->kind], s->k);
+    struct arus_target t = j->target;
+    t.table = name;
+    struct arus_table_state st = {.watermark = finished ? NULL : head,
+                                  .deletes_watermark = finished ? NULL : s->cap,
+                                  .run_id = j->target.run_id};
+    return arus_destination_update_watermark(j->dst, &t, &st, err);
+}
+
+/* Write range k's row: bounds, progress, newest watermark read. */
+int arus__store_range(struct table_job *j, const struct split *s, size_t k, struct arus_error *err)
+{
+    const struct split_range *r = &s->r[k];
+    char name[512], bounds[64];
+    arus_state_range_name(name, sizeof name, j->target.table, (long)k);
+    arus__range_bounds_format(bounds, sizeof bounds, r->lo, r->hi);
+    struct arus_target t = j->target;
+    t.table = name;
+    struct arus_table_state st = {.watermark = r->progress,
+                                  .deletes_watermark = bounds,
+                                  .run_id = j->target.run_id,
+                                  .held_from = r->max.value};
+    return arus_destination_update_watermark(j->dst, &t, &st, err);
+}
+
+void arus__split_free(struct split *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->k; i++) {
+        free(s->r[i].lo);
+        free(s->r[i].hi);
+        free(s->r[i].progress);
+        free(s->r[i].max.value);
+    }
+    free(s->r);
+    free(s->cap);
+    free(s);
+}
+
+static struct split *split_new(struct table_job *j, int kind, size_t k, int key)
+{
+    struct split *s = arus_xcalloc(1, sizeof *s);
+    s->kind = kind;
+    s->k = k;
+    s->key = key;
+    s->r = arus_xcalloc(k, sizeof *s->r);
+    for (size_t i = 0; i < k; i++)
+        s->r[i].max.column = j->wm_index;
+    return s;
+}
+
+/* Forget the state rows of a split load of k ranges (best effort: a NULL header already voids
+ * them); with the shadow of a refresh when drop_shadow. */
+void arus__split_forget(struct table_job *j, long k, bool drop_shadow)
+{
+    struct arus_error ignored;
+    char name[512];
+    int64_t n;
+    for (long i = -1; i < k; i++) {
+        arus_error_clear(&ignored);
+        arus_state_range_name(name, sizeof name, j->target.table, i);
+        if (arus_destination_forget_state(j->dst, j->p->name, name, &n, &ignored) == ARUS_ENOTSUP)
+            break;
+    }
+    if (drop_shadow) {
+        struct arus_target t = j->target;
+        t.shadow = true;
+        arus_error_clear(&ignored);
+        arus_destination_drop_shadow(j->dst, &t, &ignored);
+    }
+}
+
+/* The connection pairs of this table's split load: its own `parallelism:`, else the
+ * pipeline's unless other tables share those pairs now. */
+static int64_t table_parallelism(const struct table_job *j)
+{
+    const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
+    if (o && o->parallelism > 0)
+        return o->parallelism;
+    return j->among_tables ? 1 : j->p->parallelism;
+}
+
+/* The key column a split load cuts on: the single integer primary-key column (not hashed);
+ * -1 when the table has none. Composite and text keys are not split (docs/consistency.md). */
+static int split_key(const struct table_job *j)
+{
+    size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
+    if (arus_schema_pk(j->schema, key) != 1)
+        return -1;
+    enum arus_ltype t = j->schema->columns[key[0]].type.ltype;
+    if (t < ARUS_T_INT16 || t > ARUS_T_INT64)
+        return -1;
+    for (size_t i = 0; i < j->cols.nhashed; i++)
+        if (j->cols.hashed[i] == key[0])
+            return -1;
+    return (int)key[0];
+}
+
+/* Why this load is not split, for the debug log; NULL when it is to be. Reads the key's bounds
+ * into *min, *max and the watermark cap into *cap (arena). */
+static const char *split_check(struct table_job *j, int key, const char **min, const char **max,
+                               const char **cap)
+{
+    struct arus_error e;
+    arus_error_clear(&e);
+    int64_t threshold = j->p->split_min_rows > 0 ? j->p->split_min_rows : ARUS_SPLIT_MIN_ROWS;
+    if (key < 0)
+        return "no single integer primary key";
+    if (arus_source_column_bounds(j->src, j->schema, (size_t)key, j->arena, min, max, &e))
+        return arus_arena_strdup(j->arena, e.msg);
+    if (!*min)
+        return "empty";
+    /* the source's statistics; without them the key span, which bounds the row count */
+    int64_t rows = j->schema->row_count_estimate;
+    if (rows <= 0) {
+        uint64_t span = (uint64_t)strtoll(*max, NULL, 10) - (uint64_t)strtoll(*min, NULL, 10);
+        rows = span >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span + 1;
+    }
+    if (rows < threshold)
+        return "below split_min_rows";
+    *cap = NULL;
+    if (j->wm_index < 0)
+        return NULL;
+    const char *wmin = NULL, *wmax = NULL;
+    if (arus_source_column_bounds(j->src, j->schema, (size_t)j->wm_index, j->arena, &wmin, &wmax,
+                                  &e))
+        return arus_arena_strdup(j->arena, e.msg);
+    if (!wmax)
+        return "no watermark value to cap the stored watermark with";
+    *cap = j->horizon && arus__wm_compare(j, j->horizon, wmax) < 0 ? j->horizon : wmax;
+    return NULL;
+}
+
+/* Decide whether this full refresh (kind SPLIT_REFRESH: the shadow exists, empty) or first
+ * load is split, and if so cut the key and store the header and range rows in one
+ * transaction. *out NULL: load as one stream. */
+int arus__split_prepare(struct table_job *j, int kind, struct split **out, struct arus_error *err)
+{
+    *out = NULL;
+    int64_t n = table_parallelism(j);
+    if (n <= 1 || j->keyless)
+        return ARUS_OK;
+    int key = split_key(j);
+    const char *min = NULL, *max = NULL, *cap = NULL;
+    const char *why = split_check(j, key, &min, &max, &cap);
+    if (why) {
+        arus_log(ARUS_LOG_DEBUG, "sync", "table \"%s\": not split: %s", j->target.table, why);
+        return ARUS_OK;
+    }
+    /* a few ranges per connection pair, so that one slow range does not leave the others idle */
+    size_t want = (size_t)n * 4;
+    int64_t *cuts = arus_xcalloc(want, sizeof *cuts);
+    size_t k = arus__split_keys(strtoll(min, NULL, 10), strtoll(max, NULL, 10), want, cuts);
+    if (k < 2) {
+        free(cuts);
+        return ARUS_OK;
+    }
+    struct split *s = split_new(j, kind, k, key);
+    char buf[32];
+    for (size_t i = 0; i + 1 < k; i++) {
+        /* the first range's lower and the last one's upper end stay open: rows inserted
+         * outside [min, max] meanwhile still belong to a range */
+        snprintf(buf, sizeof buf, "%lld", (long long)cuts[i]);
+        s->r[i].hi = arus_xstrdup(buf);
+        s->r[i + 1].lo = arus_xstrdup(buf);
+    }
+    free(cuts);
+    s->cap = cap ? arus_xstrdup(cap) : NULL;
+    int rc = arus_destination_begin(j->dst, err);
+    if (rc == ARUS_OK)
+        rc = arus__store_split_header(j, s, false, err);
+    for (size_t i = 0; rc == ARUS_OK && i < k; i++)
+        rc = arus__store_range(j, s, i, err);
+    if (rc == ARUS_OK)
+        rc = arus_destination_commit(j->dst, err);
+    if (rc != ARUS_OK) {
+        arus__rollback_quietly(j);
+        arus__split_free(s);
+        return rc;
+    }
+    arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": split into %zu key ranges on \"%s\"",
+             j->target.table, k, j->schema->columns[key].name);
+    *out = s;
+    return ARUS_OK;
+}
+
+/* Read back the split load an earlier run left unfinished (j->pending). *out NULL when its
+ * rows do not hold a usable split (then they are forgotten, and a refresh's shadow dropped). */
+int arus__split_resume(struct table_job *j, struct split **out, struct arus_error *err)
+{
+    *out = NULL;
+    int key = split_key(j);
+    struct split *s = key < 0 ? NULL : split_new(j, j->pending, (size_t)j->pending_k, key);
+    size_t todo = 0;
+    bool ok = s != NULL;
+    for (size_t i = 0; ok && i < s->k; i++) {
+        char name[512];
+        struct arus_table_state st;
+        memset(&st, 0, sizeof st);
+        arus_state_range_name(name, sizeof name, j->target.table, (long)i);
+        int rc = arus_destination_get_watermark(j->dst, j->p->name, name, j->arena, &st, err);
+        if (rc != ARUS_OK) {
+            arus__split_free(s);
+            return rc;
+        }
+        ok = arus__range_bounds_parse(st.deletes_watermark, &s->r[i].lo, &s->r[i].hi);
+        s->r[i].progress = st.watermark ? arus_xstrdup(st.watermark) : NULL;
+        s->r[i].max.value = st.held_from ? arus_xstrdup(st.held_from) : NULL;
+        todo += !st.watermark || strcmp(st.watermark, ARUS_RANGE_DONE) != 0;
+    }
+    /* every range done: the crash came between the last range and the swap's commit (mysql's
+     * RENAME commits by itself); the shadow may be gone, so start over */
+    if (!ok || todo == 0) {
+        arus_log(ARUS_LOG_INFO, "sync",
+                 "table \"%s\": unfinished split load not resumable: "
+                 "starting over",
+                 j->target.table);
+        arus__split_free(s);
+        arus__split_forget(j, j->pending_k, j->pending == SPLIT_REFRESH);
+        return ARUS_OK;
+    }
+    s->cap = j->pending_cap ? arus_xstrdup(j->pending_cap) : NULL;
+    arus_log(ARUS_LOG_INFO, "sync",
+             "table \"%s\": resuming split load: %zu of %zu key ranges "
+             "remain",
+             j->target.table, todo, s->k);
+    *out = s;
+    return ARUS_OK;
+}
+
+struct split_run {
+    struct split *s;
+    size_t *todo;           /* indexes of the ranges to load */
+    struct table_job *jobs; /* one per connection pair */
+    pthread_mutex_t mu;
+    int rc;
+    struct arus_error err;
+};
+
+/* Load range i of the run on the pair (src, dst): one ordered stream from where it stopped,
+ * each batch committed with the range's progress; "done" once the stream ended. */
+static void load_range(void *ctx, struct arus_source *src, struct arus_destination *dst,
+                       size_t worker, size_t i)
+{
+    struct split_run *sr = ctx;
+    struct table_job *w = &sr->jobs[worker];
+    pthread_mutex_lock(&sr->mu);
+    bool stop = sr->rc != ARUS_OK;
+    pthread_mutex_unlock(&sr->mu);
+    if (stop)
+        return;
+    w->src = src;
+    w->dst = dst;
+    w->range = sr->todo[i];
+    struct split_range *r = &sr->s->r[w->range];
+    struct arus_error err;
+    arus_error_clear(&err);
+    /* the plan borrows its bounds while arus__on_batch replaces r->progress: a copy */
+    const char *lower[1] = {r->progress ? arus_arena_strdup(w->arena, r->progress) : r->lo};
+    const char *upper[1] = {r->hi};
+    struct arus_extract_plan plan;
+    struct stream_ctx sc = {.job = w};
+    int rc =
+        arus__extract_plan_range(&plan, w->schema, &w->mode, lower[0] ? lower : NULL, !r->progress,
+                                 r->hi ? upper : NULL, (size_t)w->p->batch_size, w->arena, &err);
+    if (rc == ARUS_OK)
+        rc = arus__stream(src, &plan, arus__on_batch, &sc, &err);
+    if (rc == ARUS_OK) {
+        arus__set_heap_str(&r->progress, ARUS_RANGE_DONE, strlen(ARUS_RANGE_DONE));
+        if (!(rc = arus_destination_begin(dst, &err)) && !(rc = arus__store_progress(w, &err)))
+            rc = arus_destination_commit(dst, &err);
+        if (rc != ARUS_OK)
+            arus__rollback_quietly(w);
+    }
+    if (rc == ARUS_OK)
+        return;
+    pthread_mutex_lock(&sr->mu);
+    if (sr->rc == ARUS_OK) {
+        sr->rc = rc;
+        sr->err = err;
+    }
+    pthread_mutex_unlock(&sr->mu);
+}
+
+/* Load the unfinished ranges of s on up to the table's parallelism connection pairs, then set
+ * the watermark the table may store: the newest one read, no later than the cap (taken before
+ * any range was read: a row changed meanwhile in a range already loaded carries a newer one,
+ * and the next incremental run reads it). */
+int arus__run_split(struct table_job *j, struct split *s, struct arus_error *err)
+{
+    size_t npairs = (size_t)table_parallelism(j), ntodo = 0;
+    struct split_run sr = {.s = s, .todo = arus_xcalloc(s->k, sizeof(size_t))};
+    for (size_t i = 0; i < s->k; i++)
+        if (!s->r[i].progress || strcmp(s->r[i].progress, ARUS_RANGE_DONE) != 0)
+            sr.todo[ntodo++] = i;
+    npairs = npairs < ntodo ? npairs : ntodo;
+    /* each pair has a job of its own: its arena, report and connections; no live progress */
+    struct arus_sync_options quiet = {0};
+    if (j->opt)
+        quiet = *j->opt;
+    quiet.progress = NULL;
+    struct arus_table_report *reps = arus_xcalloc(npairs ? npairs : 1, sizeof *reps);
+    sr.jobs = arus_xcalloc(npairs ? npairs : 1, sizeof *sr.jobs);
+    for (size_t i = 0; i < npairs; i++) {
+        sr.jobs[i] = *j;
+        sr.jobs[i].arena = arus_arena_create(0);
+        sr.jobs[i].rep = &reps[i];
+        sr.jobs[i].opt = &quiet;
+        sr.jobs[i].split = s;
+        sr.jobs[i].watermark = sr.jobs[i].deletes_watermark = sr.jobs[i].horizon = NULL;
+    }
+    pthread_mutex_init(&sr.mu, NULL);
+    arus__run_on_pairs(j->src, j->dst, npairs, ntodo, load_range, &sr);
+    pthread_mutex_destroy(&sr.mu);
+    for (size_t i = 0; i < npairs; i++) {
+        j->rep->rows_extracted += reps[i].rows_extracted;
+        j->rep->rows_loaded += reps[i].rows_loaded;
+        j->rep->rows_dead_lettered += reps[i].rows_dead_lettered;
+        arus_arena_destroy(sr.jobs[i].arena);
+    }
+    free(sr.jobs);
+    free(reps);
+    free(sr.todo);
+    if (sr.rc != ARUS_OK) {
+        *err = sr.err;
+        return sr.rc;
+    }
+    const char *seen = NULL;
+    for (size_t i = 0; i < s->k; i++)
+        if (s->r[i].max.value && (!seen || arus__wm_compare(j, s->r[i].max.value, seen) > 0))
+            seen = s->r[i].max.value;
+    if (seen && s->cap && arus__wm_compare(j, s->cap, seen) < 0)
+        seen = s->cap;
+    if (j->wm_index >= 0 && seen)
+        arus__set_heap_str(&j->watermark, seen, strlen(seen));
+    return ARUS_OK;
+}
+
+/* The header row of a split load an earlier run left unfinished (arus/state.h) into
+ * j->pending, pending_k, pending_cap; SPLIT_NONE when there is none or it is malformed. */
+int arus__read_pending(struct table_job *j, struct arus_error *err)
+{
+    char name[512];
+    struct arus_table_state st;
+    memset(&st, 0, sizeof st);
+    /* only split loads write these rows: no extra read for tables loaded as one stream */
+    if (table_parallelism(j) <= 1)
+        return ARUS_OK;
+    arus_state_range_name(name, sizeof name, j->target.table, -1);
+    int rc = arus_destination_get_watermark(j->dst, j->p->name, name, j->arena, &st, err);
+    if (rc != ARUS_OK || !st.watermark)
+        return rc;
+    /* the table's state written after the header: a later run (with parallelism 1, which
+     * does not look here) finished the table, and the split is void */
+    if (j->state_updated_at && st.updated_at && strcmp(j->state_updated_at, st.updated_at) > 0)
+        return ARUS_OK;
+    for (int kind = SPLIT_REFRESH; kind <= SPLIT_FIRST; kind++) {
+        size_t n = strlen(split_kind[kind]);
+        char *end;
+        if (strncmp(st.watermark, split_kind[kind], n) != 0 || st.watermark[n] != ' ')
+            continue;
+        long k = strtol(st.watermark + n + 1, &end, 10);
+        if (*end || k < 1 || k > 100000)
+            break;
+        j->pending = kind;
+        j->pending_k = k;
+        j->pending_cap = st.deletes_watermark;
+    }
+    return ARUS_OK;
+}
