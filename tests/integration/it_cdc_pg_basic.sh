@@ -13,6 +13,9 @@ source "$(dirname "$0")/pg_lib.sh"
 # arus_r on the shared server (the other cdc tests name theirs after their process).
 # Slots pin their database: drop them before pg_lib's DROP DATABASE (cleanups run last first).
 on_exit "pg_sql -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$PG_IT_DB'\""
+# A run of this test killed before its cleanup leaves arus_p/arus_r behind in a database that no
+# longer exists: drop such idle leftovers first, or this run would stream from them.
+pg_sql -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('arus_p', 'arus_r') AND NOT active" >/dev/null
 
 pg_sql <<'SQL'
 CREATE SCHEMA src;
