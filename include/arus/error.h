@@ -21,6 +21,7 @@ enum arus_code {
     ARUS_EFAULT = -10,  /* test-only injected fault (ARUS_FAULT) */
     ARUS_ETIMEOUT = -11,/* a connect or statement timeout expired */
     ARUS_EINTERNAL = -12,
+    ARUS_ESTOPPED = -13, /* a stop was asked for (signal, pause) before the work finished */
 };
 
 #define ARUS_ERROR_MSG_MAX 1024

@@ -58,6 +58,9 @@ struct arus_sync_options {
                                   end seen at start) */
     const volatile sig_atomic_t *stop; /* set by a signal handler: finish the source
                                           transaction in progress, commit, return ARUS_OK */
+    const volatile sig_atomic_t *abandon; /* checked before each batch of a table's load: when
+                                             set the load ends with ARUS_ESTOPPED, keeping what
+                                             was committed (a CDC initial copy sets it to stop) */
     const char *run_id;        /* the run's id (36-char UUID text) chosen by the caller, e.g.
                                   `arus serve` answering a trigger; NULL = a new random one */
 };

@@ -654,11 +654,13 @@ static int copy_table(struct cdc_run *r, struct cdc_table *t, struct arus_error 
     if (r->opt) {
         opt.progress = r->opt->progress;
         opt.progress_ctx = r->opt->progress_ctx;
+        opt.abandon = r->opt->stop; /* a long copy ends at the next batch, not at its end */
     }
     struct arus_table_report rep;
     memset(&rep, 0, sizeof rep);
     arus_log(ARUS_LOG_INFO, "cdc", "table \"%s\": initial copy", t->name);
-    int rc = arus__sync_table(r->src, r->dst, r->p, &opt, r->run_id, t->name, NULL, false, &rep);
+    int rc = arus__sync_table(r->src, r->dst, r->p, &opt, r->run_id, t->name, NULL, ARUS__PAIRS_NONE,
+                              &rep);
     t->rep->rows_extracted += rep.rows_extracted;
     t->rep->rows_loaded += rep.rows_loaded;
     if (rc)
@@ -763,14 +765,21 @@ int arus__cdc_run(struct arus_source *src, struct arus_destination *dst,
     int rc = run(&r, err);
     if (rc != ARUS_OK && r.open)
         rollback_quietly(&r);
+    /* Stopped during the initial copy: no position is stored, so the next run copies again;
+     * the run is recorded as aborted and ends like any stopped follow (ARUS_OK). */
+    bool stopped = rc == ARUS_ESTOPPED;
+    if (stopped)
+        arus_log(ARUS_LOG_WARN, "cdc", "pipeline \"%s\": %s; the next run copies again",
+                 p->name, err->msg);
     for (size_t i = 0; i < n; i++) {
         struct cdc_table *t = &r.tables[i];
-        t->rep->status = rc;
+        t->rep->status = stopped ? ARUS_OK : rc;
         t->rep->seconds = arus_monotonic() - t0;
-        if (rc)
+        if (rc && !stopped)
             snprintf(t->rep->error, sizeof t->rep->error, "%s", err->msg);
         arus__record_run(dst, p, run_id, t->name, t->rep, started_at,
-                         rc ? ARUS_RUN_FAILED : ARUS_RUN_OK, rc ? err->msg : NULL);
+                         stopped ? ARUS_RUN_ABORTED : rc ? ARUS_RUN_FAILED : ARUS_RUN_OK,
+                         rc ? err->msg : NULL);
         if (opt && opt->progress)
             opt->progress(opt->progress_ctx, t->rep, true);
         pending_free(t);
@@ -779,5 +788,7 @@ int arus__cdc_run(struct arus_source *src, struct arus_destination *dst,
     }
     free(r.tables);
     arus_arena_destroy(r.arena);
-    return rc;
+    if (stopped)
+        arus_error_clear(err);
+    return stopped ? ARUS_OK : rc;
 }

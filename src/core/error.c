@@ -79,6 +79,7 @@ const char *arus_code_name(int code)
     case ARUS_EDATA: return "data";
     case ARUS_EFAULT: return "fault";
     case ARUS_ETIMEOUT: return "timeout";
+    case ARUS_ESTOPPED: return "stopped";
     default: return "internal";
     }
 }

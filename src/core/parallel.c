@@ -102,7 +102,7 @@ struct tables_run {
     const char *const *tables;
     struct arus_table_report *const *reps;
     bool *horizon_warned; /* one per worker */
-    bool among_tables;    /* more than one table: the pairs are spent on tables */
+    enum arus__pairs pairs; /* SHARED with more than one table: the pairs go to tables */
 };
 
 static void sync_one(void *ctx, struct arus_source *src, struct arus_destination *dst,
@@ -110,7 +110,7 @@ static void sync_one(void *ctx, struct arus_source *src, struct arus_destination
 {
     struct tables_run *r = ctx;
     arus__sync_table(src, dst, r->p, r->opt, r->run_id, r->tables[i], &r->horizon_warned[worker],
-                     r->among_tables, r->reps[i]);
+                     r->pairs, r->reps[i]);
 }
 
 void arus__sync_tables_parallel(struct arus_source *src, struct arus_destination *dst,
@@ -122,7 +122,7 @@ void arus__sync_tables_parallel(struct arus_source *src, struct arus_destination
     size_t nw = (size_t)p->parallelism;
     struct tables_run run = {.p = p, .opt = opt, .run_id = run_id, .tables = tables, .reps = reps,
                              .horizon_warned = arus_xcalloc(nw, sizeof(bool)),
-                             .among_tables = n > 1};
+                             .pairs = n > 1 ? ARUS__PAIRS_SHARED : ARUS__PAIRS_PIPELINE};
     for (size_t i = 0; i < nw; i++)
         run.horizon_warned[i] = *horizon_warned;
     arus__run_on_pairs(src, dst, nw, n, sync_one, &run);

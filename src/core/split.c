@@ -100,10 +100,12 @@ void arus__split_forget(struct table_job *j, long k, bool drop_shadow)
  * pipeline's unless other tables share those pairs now. */
 static int64_t table_parallelism(const struct table_job *j)
 {
+    if (j->pairs == ARUS__PAIRS_NONE)
+        return 1;
     const struct arus_table_override *o = arus_pipeline_override(j->p, j->target.table);
     if (o && o->parallelism > 0)
         return o->parallelism;
-    return j->among_tables ? 1 : j->p->parallelism;
+    return j->pairs == ARUS__PAIRS_SHARED ? 1 : j->p->parallelism;
 }
 
 /* The key column a split load cuts on: the single integer primary-key column (not hashed);

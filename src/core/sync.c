@@ -242,6 +242,8 @@ int arus__on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
 {
     struct table_job *j = ((struct stream_ctx *)ctx)->job;
     struct full_refresh_max *max = ((struct stream_ctx *)ctx)->max;
+    if (j->opt && j->opt->abandon && *j->opt->abandon)
+        return arus_error_set(err, ARUS_ESTOPPED, "stopped before the load finished");
     j->rep->rows_extracted += (int64_t)b->nrows;
     if (j->split) {
         /* rows come by key: the last one is where a resumed range starts (before hashing) */
@@ -760,7 +762,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
 int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
                      const char *run_id, const char *table, bool *horizon_warned,
-                     bool among_tables, struct arus_table_report *rep)
+                     enum arus__pairs pairs, struct arus_table_report *rep)
 {
     struct table_job j = {
         .src = src,
@@ -777,7 +779,7 @@ int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                    .run_id = run_id},
         .wm_index = -1,
         .horizon_warned = horizon_warned,
-        .among_tables = among_tables,
+        .pairs = pairs,
         .started = arus_monotonic(),
     };
     struct arus_error err;
@@ -861,7 +863,7 @@ int arus_sync_run(struct arus_source *src, struct arus_destination *dst,
             par_reps[npar++] = &report->tables[i];
         } else {
             arus__sync_table(src, dst, p, opt, report->run_id, tables[i], &horizon_warned,
-                             false, &report->tables[i]);
+                             ARUS__PAIRS_PIPELINE, &report->tables[i]);
         }
     }
     if (npar)

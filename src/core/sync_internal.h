@@ -118,14 +118,20 @@ int arus__stream(struct arus_source *src, const struct arus_extract_plan *plan,
 /* Sync one table end to end (the engine's per-table job), filling rep; with opt->full_refresh
  * it reloads the table into a shadow and swaps it in (change data capture's initial copy).
  * horizon_warned (run-wide, may be NULL) keeps the missing-horizon warning to one per run.
- * among_tables: other tables run on the pipeline's other connection pairs meanwhile, so only a
- * table's own `parallelism` splits it (the pipeline's is spent on the tables). */
+ * pairs says which `parallelism` may split the table into key ranges (split.c). */
+enum arus__pairs {
+    ARUS__PAIRS_PIPELINE, /* the table alone: its own parallelism, else the pipeline's */
+    ARUS__PAIRS_SHARED,   /* other tables run on the pipeline's other pairs meanwhile: only the
+                             table's own parallelism (the pipeline's is spent on the tables) */
+    ARUS__PAIRS_NONE,     /* one stream on this connection: it reads inside a snapshot no other
+                             connection shares (change data capture's initial copy) */
+};
 struct arus_table_report;
 struct arus_sync_options;
 int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
                      const struct arus_pipeline *p, const struct arus_sync_options *opt,
                      const char *run_id, const char *table, bool *horizon_warned,
-                     bool among_tables, struct arus_table_report *rep);
+                     enum arus__pairs pairs, struct arus_table_report *rep);
 
 /* Split loads (core/ranges.c). Cut the integer keys [min, max] into at most k ranges of equal
  * width: writes the n - 1 inner cut points (ascending; range i is [cuts[i-1], cuts[i])) to cuts
@@ -218,7 +224,7 @@ struct table_job {
     long pending_k;      /* its ranges */
     const char *pending_cap; /* its watermark cap (arena) */
     const char *state_updated_at; /* when the table's state was last written (arena) */
-    bool among_tables;   /* synced beside other tables (arus__sync_table) */
+    enum arus__pairs pairs; /* which parallelism may split it (arus__sync_table) */
     struct split *split_clear; /* store_state also marks this split finished (first load) */
 };
 
