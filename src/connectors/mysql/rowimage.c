@@ -825,18 +825,19 @@ static size_t my_fixed_size(const struct my_tm_column *c, size_t *prefix)
     }
 }
 
-/* DECIMAL's binary format (decimal2bin): sign in the top bit, 9 digits per 4 bytes. */
+/* DECIMAL's binary format (decimal2bin): sign in the top bit, 9 digits per 4 bytes; a group
+ * of 0-9 leftover digits takes my_dig2bytes[n] bytes. */
+static const uint8_t my_dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
+
 size_t arus__my_decimal_size(unsigned prec, unsigned scale)
 {
-    static const uint8_t dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
     unsigned intg = prec > scale ? prec - scale : 0;
-    return (intg / 9) * 4 + dig2bytes[intg % 9] + (scale / 9) * 4 + dig2bytes[scale % 9];
+    return (intg / 9) * 4 + my_dig2bytes[intg % 9] + (scale / 9) * 4 + my_dig2bytes[scale % 9];
 }
 
 void arus__my_decimal_text(const uint8_t *src, size_t size, unsigned prec, unsigned scale,
                            struct arus_strbuf *sb)
 {
-    static const uint8_t dig2bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
     uint8_t b[64];
     unsigned intg = prec > scale ? prec - scale : 0;
     memcpy(b, src, size);
@@ -856,7 +857,7 @@ void arus__my_decimal_text(const uint8_t *src, size_t size, unsigned prec, unsig
             unsigned ndig = partial ? groups[part][g] : 9;
             if (partial && ndig == 0)
                 continue;
-            size_t nb = partial ? dig2bytes[ndig] : 4;
+            size_t nb = partial ? my_dig2bytes[ndig] : 4;
             for (unsigned k = 0; k < count; k++) {
                 nd += (size_t)snprintf(digits + nd, sizeof digits - nd, "%0*u", (int)ndig,
                                        (unsigned)my_be(b + pos, nb));
