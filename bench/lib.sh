@@ -183,6 +183,30 @@ dst_drop() {
     esac
 }
 
+# pg_cpu_watch OUT PARENT: until killed, poll every 0.2 s the PostgreSQL backends serving the
+# arus process that PARENT (/usr/bin/time) runs (matched by its sockets' ports, `ss -p`), and
+# keep each one's CPU ticks (utime + stime from /proc) and its role: "src" once it ran
+# COPY ... TO STDOUT, else "dst". Writes "role ticks" lines to OUT when stopped.
+pg_cpu_watch() {
+    local out=$1 parent=$2 pid q apid ports
+    set +e # a poll that finds nothing must not end the watch
+    declare -A tick role
+    trap 'for pid in "${!tick[@]}"; do echo "${role[$pid]:-dst} ${tick[$pid]}"; done >"$out"; exit 0' TERM
+    while :; do
+        apid=$(pgrep -P "$parent" | head -1 || true)
+        ports=$([ -n "$apid" ] && ss -tnpH state established "( dport = :$ARUS_PG_PORT )" 2>/dev/null |
+            awk -v p="pid=$apid," 'index($0, p) {n = split($3, a, ":"); printf "%s%s", sep, a[n]; sep = ","}')
+        if [ -n "$ports" ]; then
+            while IFS='|' read -r pid q; do
+                [ -r "/proc/$pid/stat" ] || continue
+                tick[$pid]=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "${tick[$pid]:-0}")
+                [[ $q == *"TO STDOUT"* ]] && role[$pid]=src
+            done < <(psqlx -c "SELECT pid, left(query, 300) FROM pg_stat_activity WHERE client_port IN ($ports)" 2>/dev/null)
+        fi
+        sleep 0.2
+    done
+}
+
 # best NAME SECONDS: keep the fastest time of each contestant (shared machines are noisy)
 best() { if [ -z "${BEST[$1]:-}" ] || (($(calc "$2 < ${BEST[$1]}"))); then BEST[$1]=$2; fi; }
 

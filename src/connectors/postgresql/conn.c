@@ -254,26 +254,33 @@ int arus__pg_query(PGconn *c, const char *sql, int n, const char *const *values,
     return rc;
 }
 
-int arus__pg_copy_in(PGconn *c, const char *sql, const struct arus_strbuf *data, const char *what,
-                     struct arus_error *err)
+int arus__pg_copy_start(PGconn *c, const char *sql, const char *what, struct arus_error *err)
 {
     PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        int rc = arus__pg_fail(c, r, err, what);
-        PQclear(r);
-        return rc;
-    }
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? ARUS_OK : arus__pg_fail(c, r, err, what);
     PQclear(r);
+    return rc;
+}
+
+bool arus__pg_copy_send(PGconn *c, struct arus_strbuf *data)
+{
     /* libpq buffers what it cannot send yet; big pieces avoid per-call overhead while the
      * blocking connection keeps the socket full. */
     const size_t piece = 1u << 20;
-    int ok = 1;
+    bool ok = true;
     for (size_t off = 0; ok && off < data->len; off += piece) {
         size_t n = data->len - off < piece ? data->len - off : piece;
         ok = PQputCopyData(c, data->data + off, (int)n) == 1;
     }
+    arus_strbuf_reset(data);
+    return ok;
+}
+
+int arus__pg_copy_end(PGconn *c, bool ok, const char *what, struct arus_error *err)
+{
     ok = PQputCopyEnd(c, ok ? NULL : "arus: send failed") == 1 && ok;
     int rc = ARUS_OK;
+    PGresult *r;
     while ((r = PQgetResult(c))) {
         if (rc == ARUS_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
             rc = arus__pg_fail(c, r, err, what);
@@ -282,6 +289,13 @@ int arus__pg_copy_in(PGconn *c, const char *sql, const struct arus_strbuf *data,
     if (rc == ARUS_OK && !ok)
         rc = arus__pg_fail(c, NULL, err, what);
     return rc;
+}
+
+int arus__pg_copy_in(PGconn *c, const char *sql, struct arus_strbuf *data, const char *what,
+                     struct arus_error *err)
+{
+    int rc = arus__pg_copy_start(c, sql, what, err);
+    return rc ? rc : arus__pg_copy_end(c, arus__pg_copy_send(c, data), what, err);
 }
 
 void arus__pg_qualified(struct arus_strbuf *sb, const char *schema, const char *table)

@@ -5,6 +5,8 @@
 #ifndef ARUS_PG_CONN_H
 #define ARUS_PG_CONN_H
 
+#include <stdbool.h>
+
 #include <libpq-fe.h>
 
 #include "arus/config.h"
@@ -63,10 +65,17 @@ int arus__pg_exec(PGconn *c, const char *sql, const char *what, struct arus_erro
 int arus__pg_query(PGconn *c, const char *sql, int n, const char *const *values, PGresult **out,
                    const char *what, struct arus_error *err);
 
-/* Start `COPY ... FROM STDIN` (sql), send data->len bytes of COPY text, finish, and check the
- * outcome. */
-int arus__pg_copy_in(PGconn *c, const char *sql, const struct arus_strbuf *data, const char *what,
+/* Start `COPY ... FROM STDIN` (sql), send data->len bytes of COPY payload (data is reset),
+ * finish, and check the outcome. */
+int arus__pg_copy_in(PGconn *c, const char *sql, struct arus_strbuf *data, const char *what,
                      struct arus_error *err);
+/* The same in steps, so a payload can be sent while the rest is still being encoded (the
+ * server parses one piece while arus encodes the next): start the COPY; send the pieces
+ * (each reset after sending; false when the connection failed); end it with ok = whether every
+ * send succeeded, which reports the server's verdict (a failed send aborts the COPY). */
+int arus__pg_copy_start(PGconn *c, const char *sql, const char *what, struct arus_error *err);
+bool arus__pg_copy_send(PGconn *c, struct arus_strbuf *data);
+int arus__pg_copy_end(PGconn *c, bool ok, const char *what, struct arus_error *err);
 
 /* "schema"."table" into sb (both quoted). */
 void arus__pg_qualified(struct arus_strbuf *sb, const char *schema, const char *table);

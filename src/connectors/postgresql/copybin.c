@@ -281,9 +281,7 @@ static bool pg_bin_uuid(struct arus_strbuf *sb, const char *p, size_t n)
     return true;
 }
 
-/* Text the server stores without complaint in a UTF-8 database: no NUL, well-formed UTF-8
- * (the sequences pg_utf8_islegal accepts). */
-static bool pg_text_ok(const char *s, size_t n)
+bool arus__pg_text_ok(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
@@ -372,7 +370,7 @@ bool arus__pg_bin_cell(struct arus_strbuf *sb, const struct arus_type *t, const 
         return pg_bin_uuid(sb, p, n);
     case ARUS_T_STRING:
     case ARUS_T_JSON:
-        if (!pg_text_ok(p, n) || n > INT32_MAX - 1)
+        if (!arus__pg_text_ok(p, n) || n > INT32_MAX - 1)
             return false;
         pg_put(sb, n + (t->ltype == ARUS_T_JSON), 4);
         if (t->ltype == ARUS_T_JSON)

@@ -23,6 +23,9 @@ void arus__pg_bin_header(struct arus_strbuf *sb);
 void arus__pg_bin_row(struct arus_strbuf *sb, int fields);
 /* Append the end-of-data marker. */
 void arus__pg_bin_trailer(struct arus_strbuf *sb);
+/* Text the server stores without complaint in a UTF-8 database: no NUL, well-formed UTF-8
+ * (the sequences pg_utf8_islegal accepts). */
+bool arus__pg_text_ok(const char *s, size_t n);
 /* Append one field: a NULL cell (p == NULL) as length -1, else the value of canonical text
  * p[0..n) of logical type t. Returns false, leaving sb partly written, when the text is not in
  * the strict form encoded here (a NUL byte, invalid UTF-8, NaN, out of range, ...): the caller
