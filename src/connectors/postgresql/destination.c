@@ -485,6 +485,43 @@ static int pg_add_missing_columns(struct pg_dest *d, const char *schema, const c
     return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), what, err);
 }
 
+/* The raw table's _arus_id sequence hands each session blocks of PG_RAW_ID_CACHE numbers
+ * instead of one per nextval (which locks the sequence's buffer for every row): 10% of the
+ * server's CPU on a raw load (measured: binary COPY of 300k raw documents, 1.73-1.93 s ->
+ * 1.50-1.71 s). The ids stay unique and increasing per session; a session's unused rest
+ * of a block is skipped, as after any rollback. Set once (the table keeps it), and only
+ * where arus may: a raw table made by another role keeps its sequence as it is. */
+#define PG_RAW_ID_CACHE "1000"
+static int pg_raw_id_cache(struct pg_dest *d, const char *schema, const char *table,
+                           struct arus_error *err)
+{
+    struct arus_strbuf qualified;
+    arus_strbuf_init(&qualified);
+    arus__pg_qualified(&qualified, schema, table);
+    const char *params[1] = {arus_strbuf_cstr(&qualified)};
+    PGresult *r;
+    int rc = arus__pg_query(d->conn,
+                            "SELECT n.nspname, c.relname FROM pg_sequence s JOIN pg_class c ON "
+                            "c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE s.seqrelid = pg_get_serial_sequence($1, '_arus_id')::regclass "
+                            "AND s.seqcache < " PG_RAW_ID_CACHE " AND pg_has_role(c.relowner, 'USAGE')",
+                            1, params, &r, "read the raw table's id sequence", err);
+    arus_strbuf_cleanup(&qualified);
+    if (rc || PQntuples(r) == 0) {
+        if (!rc)
+            PQclear(r);
+        return rc;
+    }
+    struct arus_strbuf *sql = &d->sql;
+    arus_strbuf_reset(sql);
+    arus_strbuf_puts(sql, "ALTER SEQUENCE ");
+    arus__pg_qualified(sql, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+    arus_strbuf_puts(sql, " CACHE " PG_RAW_ID_CACHE);
+    PQclear(r);
+    return arus__pg_exec(d->conn, arus_strbuf_cstr(sql), "set the raw table's id sequence cache",
+                         err);
+}
+
 static int pg_ensure_schema(struct arus_destination *base, const struct arus_target *t,
                             const struct arus_table_schema *s, struct arus_error *err)
 {
@@ -516,7 +553,8 @@ static int pg_ensure_schema(struct arus_destination *base, const struct arus_tar
     }
     pg_create_sql(sql, target_schema, &n, s, !t->shadow);
     snprintf(what, sizeof what, "create tables for \"%s\" in \"%s\"", t->table, target_schema);
-    if ((rc = pg_exec_ddl(d, arus_strbuf_cstr(sql), what, err)))
+    if ((rc = pg_exec_ddl(d, arus_strbuf_cstr(sql), what, err)) ||
+        (rc = pg_raw_id_cache(d, raw_schema, n.raw, err)))
         return rc;
     return t->shadow ? ARUS_OK : pg_add_missing_columns(d, target_schema, n.table, s, err);
 }
