@@ -5,7 +5,8 @@
 # table (bench/lib.sh), full refresh and first incremental load, best of ROUNDS alternating
 # rounds: seconds, the ratio raw+normalized / normalized (issue 15 asks at most 1.5), peak RSS,
 # arus's CPU and the CPU seconds of the destination backends (sampled from /proc).
-# Usage: bench/raw_normalized.sh [ROWS]   (ROUNDS, ARUS as in bench/lib.sh)
+# Usage: bench/raw_normalized.sh [ROWS]   (ROUNDS, ARUS as in bench/lib.sh; with BENCH_RESULTS
+# set, as under bench/run_all.sh, the summary line also goes to $BENCH_RESULTS.raw)
 source "$(dirname "$0")/lib.sh"
 bench_init my pg "$@"
 gen_my_orders "${B}_src"
@@ -68,3 +69,7 @@ for kind in refresh incremental; do
     done
     printf '  %-11s raw+normalized / normalized: %.2fx the time\n' "$kind" "$(calc "${BEST[1$kind]} / ${BEST[0$kind]}")"
 done
+[ -z "${BENCH_RESULTS:-}" ] || printf 'raw+normalized / normalized, MariaDB -> PostgreSQL `orders` (`BENCH_ROWS=%s bench/raw_normalized.sh`): full refresh %.2f / %.2f s = %.2fx, first incremental load %.2f / %.2f s = %.2fx (destination backend CPU %s / %s s and %s / %s s)\n' \
+    "$ROWS" "${BEST[1refresh]}" "${BEST[0refresh]}" "$(calc "${BEST[1refresh]} / ${BEST[0refresh]}")" \
+    "${BEST[1incremental]}" "${BEST[0incremental]}" "$(calc "${BEST[1incremental]} / ${BEST[0incremental]}")" \
+    "${DSTCPU[1refresh]}" "${DSTCPU[0refresh]}" "${DSTCPU[1incremental]}" "${DSTCPU[0incremental]}" >>"$BENCH_RESULTS.raw"
