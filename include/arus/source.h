@@ -20,8 +20,9 @@
  * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum
  * is 2). 3: the optional commit_horizon slot. 4: change data capture (cdc_start ... cdc_drop).
  * 5: the optional column_bounds slot; plans may carry a key range (key_range).
+ * 6: the optional key_cuts slot (split loads of tables whose key is not an integer).
  */
-#define ARUS_SOURCE_ABI 5
+#define ARUS_SOURCE_ABI 6
 #define ARUS_SOURCE_ABI_MIN 2
 
 struct arus_source;
@@ -71,7 +72,9 @@ struct arus_arena;
  *   key range         (one range of a split full refresh or first load, src/core/ranges.c)
  *                     LIVE or ALL, watermark -1, ordered by the whole primary key, with
  *                     key_range set: rows whose key tuple lies in [lower, upper) (lower
- *                     exclusive when resuming after the last key a batch loaded).
+ *                     exclusive when resuming after the last key a batch loaded). Keys
+ *                     compare and sort in their columns' own collation here, as the bounds
+ *                     (key_cuts) were chosen: the range then walks the key's index.
  *   by key            LIVE or ALL, watermark -1, no bound, ordered by the whole primary key
  *                     (arus verify and delete_missing merge it with the destination's rows
  *                     read by key; plan->table may then hold only the key columns and
@@ -333,6 +336,19 @@ struct arus_source_ops {
     int (*column_bounds)(struct arus_source *src, const struct arus_table_schema *t,
                          size_t column, struct arus_arena *a, const char **min,
                          const char **max, struct arus_error *err);
+
+    /* ---- ABI 6 ---- */
+
+    /* Values of the single-column primary key t->columns[column] that cut table t into about
+     * k ranges of equal rows: at most k - 1 distinct values, ascending in the column's own
+     * order (its collation: the order its index and its comparisons use), as text the
+     * source's extract compares the column with (UTC for TIMESTAMPTZ), allocated in a; *n
+     * of them (0 when the table is too small to cut). A sample of the keys is enough: the
+     * cuts only balance the ranges, any values make a correct split. Called like
+     * column_bounds, before a split load reads its ranges. */
+    int (*key_cuts)(struct arus_source *src, const struct arus_table_schema *t, size_t column,
+                    size_t k, struct arus_arena *a, const char ***cuts, size_t *n,
+                    struct arus_error *err);
 };
 
 /* Base of every source instance: the connector's private struct embeds this first. */
@@ -393,6 +409,19 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
 int arus_source_column_bounds(struct arus_source *src, const struct arus_table_schema *t,
                               size_t column, struct arus_arena *a, const char **min,
                               const char **max, struct arus_error *err);
+/* For key_cuts slots: sample one row in every *returned* of a table of about rows rows (its
+ * statistics; <= 0 unknown) to cut it into k ranges (1: read every row). */
+int64_t arus_key_sample_every(int64_t rows, size_t k);
+/* For key_cuts slots: of m sampled key values sorted in the column's order, the at most k - 1
+ * values evenly spaced among them, without repeats, into cuts (room for k - 1); returns how
+ * many. */
+size_t arus_key_cuts_pick(const char *const *sorted, size_t m, size_t k, const char **cuts);
+/* The key_cuts slot: ARUS_ENOTSUP naming the source when it has no such slot, or naming the
+ * column when its type cannot be cut (bytes, floats, booleans, JSON); ARUS_EDATA when a cut is
+ * not of the column's type or the cuts are not ascending distinct text. */
+int arus_source_key_cuts(struct arus_source *src, const struct arus_table_schema *t,
+                         size_t column, size_t k, struct arus_arena *a, const char ***cuts,
+                         size_t *n, struct arus_error *err);
 /* Change data capture wrappers (the slots above; ARUS_ENOTSUP naming the source when it has
  * none). arus_source_can_cdc: all the cdc_* slots are there. */
 bool arus_source_can_cdc(const struct arus_source *src);

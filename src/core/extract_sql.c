@@ -224,10 +224,11 @@ void arus_extract_sql_clauses(const struct arus_extract_plan *p, const struct ar
         arus_strbuf_puts(sql, d->nulls_sort_first || !wm_nullable(p) ? "" : " NULLS FIRST");
     }
     for (size_t i = 0; i < p->nkey; i++) {
-        /* Only without a watermark: keyset bounds on (watermark, key) compare in the column's
-         * collation, and their order must stay the same. */
-        bool bytes = p->watermark < 0 && d->byte_order[0] &&
-                     p->table->columns[p->key[i]].type.ltype == ARUS_T_STRING;
+        /* Only without a watermark and without a key range: keyset bounds on (watermark,
+         * key) and key ranges compare in the column's collation, and their order must stay
+         * the same. */
+        bool bytes = p->watermark < 0 && !p->key_range.lower && !p->key_range.upper &&
+                     d->byte_order[0] && p->table->columns[p->key[i]].type.ltype == ARUS_T_STRING;
         arus_strbuf_puts(sql, i || p->watermark >= 0 ? ", " : "");
         arus_strbuf_puts(sql, bytes ? d->byte_order[0] : "");
         put_col(p, d, sql, p->key[i]);

@@ -1,5 +1,6 @@
 /* Key ranges of a split load (docs/consistency.md "Split loads"): how one integer primary key
- * is cut into ranges from its minimum and maximum, and the text of a range's bounds as its
+ * is cut into ranges from its minimum and maximum, how other keys are cut at a sample's
+ * quantiles (the helpers of the key_cuts source slot), and the text of a range's bounds as its
  * state row keeps it (arus/state.h). The engine's use of them is in split.c. */
 #include "core/sync_internal.h"
 
@@ -7,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "arus/arena.h"
+#include "arus/strbuf.h"
+#include "arus/source.h"
 #include "arus/util.h"
 
 size_t arus__split_keys(int64_t min, int64_t max, size_t k, int64_t *cuts)
@@ -26,9 +31,46 @@ size_t arus__split_keys(int64_t min, int64_t max, size_t k, int64_t *cuts)
     return k;
 }
 
-void arus__range_bounds_format(char *buf, size_t n, const char *lo, const char *hi)
+/* Sampled keys per range: enough for ranges within a few percent of equal size. */
+#define KEYS_PER_RANGE 1000
+
+int64_t arus_key_sample_every(int64_t rows, size_t k)
 {
-    snprintf(buf, n, "%s %s", lo ? lo : "-", hi ? hi : "-");
+    int64_t want = (int64_t)(k ? k : 1) * KEYS_PER_RANGE;
+    return rows > want ? rows / want : 1;
+}
+
+size_t arus_key_cuts_pick(const char *const *sorted, size_t m, size_t k, const char **cuts)
+{
+    size_t n = 0;
+    for (size_t i = 1; i < k && m; i++) {
+        const char *v = sorted[m * i / k];
+        if (!n || strcmp(v, cuts[n - 1]) != 0)
+            cuts[n++] = v;
+    }
+    return n;
+}
+
+/* An end as the integer form writes it: open, or integer text ("-" alone is open). */
+static bool integer_end(const char *v) { return !v || arus_is_integer_text(v, strlen(v)); }
+
+void arus__range_bounds_format(struct arus_strbuf *sb, const char *lo, const char *hi)
+{
+    arus_strbuf_reset(sb);
+    if (integer_end(lo) && integer_end(hi)) {
+        arus_strbuf_appendf(sb, "%s %s", lo ? lo : "-", hi ? hi : "-");
+        return;
+    }
+    const char *ends[2] = {lo, hi};
+    arus_strbuf_putc(sb, '[');
+    for (int i = 0; i < 2; i++) {
+        arus_strbuf_puts(sb, i ? ", " : "");
+        if (ends[i])
+            arus_json_quote(sb, ends[i], strlen(ends[i]));
+        else
+            arus_strbuf_puts(sb, "null");
+    }
+    arus_strbuf_putc(sb, ']');
 }
 
 /* One end: "-" is open (NULL), else an integer copied to the heap. */
@@ -46,8 +88,34 @@ static bool bound_end(const char *s, size_t len, char **out)
     return true;
 }
 
+/* The JSON form: an array of two ends, each a string or null. */
+static bool bounds_json(const char *text, char **lo, char **hi)
+{
+    struct json_object *o = json_tokener_parse(text);
+    bool ok = o && json_object_is_type(o, json_type_array) && json_object_array_length(o) == 2;
+    char *ends[2] = {NULL, NULL};
+    for (size_t i = 0; ok && i < 2; i++) {
+        struct json_object *e = json_object_array_get_idx(o, i);
+        if (json_object_is_type(e, json_type_string))
+            ends[i] = arus_xstrdup(json_object_get_string(e));
+        else
+            ok = e == NULL; /* json-c gives NULL for a JSON null */
+    }
+    json_object_put(o);
+    if (!ok) {
+        free(ends[0]);
+        free(ends[1]);
+        return false;
+    }
+    *lo = ends[0];
+    *hi = ends[1];
+    return true;
+}
+
 bool arus__range_bounds_parse(const char *text, char **lo, char **hi)
 {
+    if (text && text[0] == '[')
+        return bounds_json(text, lo, hi);
     const char *sp = text ? strchr(text, ' ') : NULL;
     char *a = NULL, *b = NULL;
     if (!sp || !bound_end(text, (size_t)(sp - text), &a))

@@ -177,7 +177,8 @@ int arus_source_commit_horizon(struct arus_source *src, const struct arus_table_
     return ARUS_OK;
 }
 
-/* One end of column_bounds as canonical cell text of type (arus_source_column_bounds). */
+/* A value column_bounds or key_cuts read, as canonical cell text of the column: integers
+ * checked, times rewritten by arus_time_cell, other text as the source gave it. */
 static int bound_cell(const struct arus_source *src, const struct arus_column *c, const char *in,
                       struct arus_arena *a, const char **out, struct arus_error *err)
 {
@@ -189,7 +190,7 @@ static int bound_cell(const struct arus_source *src, const struct arus_column *c
         return ARUS_OK;
     }
     if (!arus_ltype_is_time(type)) {
-        if (!arus_is_integer_text(in, strlen(in)))
+        if (type >= ARUS_T_INT16 && type <= ARUS_T_UINT64 && !arus_is_integer_text(in, strlen(in)))
             return arus_error_set(err, ARUS_EDATA, "bound \"%s\" of column \"%s\" from source "
                                   "\"%s\" is not an integer", in, c->name, src->endpoint->name);
         *out = in;
@@ -223,6 +224,39 @@ int arus_source_column_bounds(struct arus_source *src, const struct arus_table_s
         (rc = bound_cell(src, c, hi, a, &hi, err)) == ARUS_OK) {
         *min = lo;
         *max = hi;
+    }
+    return rc;
+}
+
+int arus_source_key_cuts(struct arus_source *src, const struct arus_table_schema *t,
+                         size_t column, size_t k, struct arus_arena *a, const char ***cuts,
+                         size_t *n, struct arus_error *err)
+{
+    const struct arus_column *c = &t->columns[column];
+    enum arus_ltype type = c->type.ltype;
+    *cuts = NULL;
+    *n = 0;
+    if (src->ops->abi_version < 6 || !src->ops->key_cuts)
+        return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot cut a key into "
+                              "ranges", src->endpoint->name, src->ops->name);
+    if (type == ARUS_T_BOOL || type == ARUS_T_FLOAT32 || type == ARUS_T_FLOAT64 ||
+        type == ARUS_T_BYTES || type == ARUS_T_JSON)
+        return arus_error_set(err, ARUS_ENOTSUP, "column \"%s\" is %s: not cut into ranges",
+                              c->name, arus_ltype_name(type));
+    const char **got = NULL;
+    size_t ngot = 0;
+    int rc = checked(src, "cut a key into ranges",
+                     src->ops->key_cuts(src, t, column, k, a, &got, &ngot, err), err);
+    for (size_t i = 0; rc == ARUS_OK && i < ngot; i++) {
+        if (!got[i] || (i && strcmp(got[i], got[i - 1]) == 0) || ngot >= k)
+            return arus_error_set(err, ARUS_EDATA, "source \"%s\" cut column \"%s\" into "
+                                  "ranges at a NULL, repeated or surplus value",
+                                  src->endpoint->name, c->name);
+        rc = bound_cell(src, c, got[i], a, &got[i], err);
+    }
+    if (rc == ARUS_OK) {
+        *cuts = got;
+        *n = ngot;
     }
     return rc;
 }

@@ -36,16 +36,20 @@ int arus__store_split_header(struct table_job *j, const struct split *s, bool fi
 int arus__store_range(struct table_job *j, const struct split *s, size_t k, struct arus_error *err)
 {
     const struct split_range *r = &s->r[k];
-    char name[512], bounds[64];
+    char name[512];
     arus_state_range_name(name, sizeof name, j->target.table, (long)k);
-    arus__range_bounds_format(bounds, sizeof bounds, r->lo, r->hi);
+    struct arus_strbuf bounds;
+    arus_strbuf_init(&bounds);
+    arus__range_bounds_format(&bounds, r->lo, r->hi);
     struct arus_target t = j->target;
     t.table = name;
     struct arus_table_state st = {.watermark = r->progress,
-                                  .deletes_watermark = bounds,
+                                  .deletes_watermark = arus_strbuf_cstr(&bounds),
                                   .run_id = j->target.run_id,
                                   .held_from = r->max.value};
-    return arus_destination_update_watermark(j->dst, &t, &st, err);
+    int rc = arus_destination_update_watermark(j->dst, &t, &st, err);
+    arus_strbuf_cleanup(&bounds);
+    return rc;
 }
 
 void arus__split_free(struct split *s)
@@ -108,44 +112,90 @@ static int64_t table_parallelism(const struct table_job *j)
     return j->pairs == ARUS__PAIRS_SHARED ? 1 : j->p->parallelism;
 }
 
-/* The key column a split load cuts on: the single integer primary-key column (not hashed);
- * -1 when the table has none. Composite and text keys are not split (docs/consistency.md). */
+/* The key column a split load cuts on: the single primary-key column (not hashed) of a type
+ * with an order to cut (integers by their bounds, strings, uuids, decimals and times at a
+ * sample's quantiles: arus_source_key_cuts); -1 when the table has none. Composite keys are
+ * not split (docs/consistency.md). */
 static int split_key(const struct table_job *j)
 {
     size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
     if (arus_schema_pk(j->schema, key) != 1)
         return -1;
-    enum arus_ltype t = j->schema->columns[key[0]].type.ltype;
-    if (t < ARUS_T_INT16 || t > ARUS_T_INT64)
+    switch (j->schema->columns[key[0]].type.ltype) {
+    case ARUS_T_BOOL:
+    case ARUS_T_FLOAT32:
+    case ARUS_T_FLOAT64:
+    case ARUS_T_BYTES:
+    case ARUS_T_JSON:
         return -1;
+    default:
+        break;
+    }
     for (size_t i = 0; i < j->cols.nhashed; i++)
         if (j->cols.hashed[i] == key[0])
             return -1;
     return (int)key[0];
 }
 
-/* Why this load is not split, for the debug log; NULL when it is to be. Reads the key's bounds
- * into *min, *max and the watermark cap into *cap (arena). */
-static const char *split_check(struct table_job *j, int key, const char **min, const char **max,
-                               const char **cap)
+static bool int_key(const struct table_job *j, int key)
+{
+    enum arus_ltype t = j->schema->columns[key].type.ltype;
+    return t >= ARUS_T_INT16 && t <= ARUS_T_INT64;
+}
+
+/* The inner cut points of the key (at most want - 1, ascending) into *cuts (heap strings in
+ * a heap array), *n of them, or why the table is not split. An integer key is cut into equal
+ * spans between its bounds; others at the quantiles of a sample, which needs the source's
+ * row count estimate. */
+static const char *split_cuts(struct table_job *j, int key, size_t want, char ***cuts, size_t *n)
 {
     struct arus_error e;
     arus_error_clear(&e);
     int64_t threshold = j->p->split_min_rows > 0 ? j->p->split_min_rows : ARUS_SPLIT_MIN_ROWS;
-    if (key < 0)
-        return "no single integer primary key";
-    if (arus_source_column_bounds(j->src, j->schema, (size_t)key, j->arena, min, max, &e))
-        return arus_arena_strdup(j->arena, e.msg);
-    if (!*min)
-        return "empty";
-    /* the source's statistics; without them the key span, which bounds the row count */
+    /* the source's statistics; without them an integer key's span, which bounds the count */
     int64_t rows = j->schema->row_count_estimate;
+    *cuts = arus_xcalloc(want, sizeof **cuts);
+    *n = 0;
+    if (!int_key(j, key)) {
+        const char **got;
+        if (rows <= 0)
+            return "no row count estimate for a key that is not an integer";
+        if (rows < threshold)
+            return "below split_min_rows";
+        if (arus_source_key_cuts(j->src, j->schema, (size_t)key, want, j->arena, &got, n, &e))
+            return arus_arena_strdup(j->arena, e.msg);
+        for (size_t i = 0; i < *n; i++)
+            (*cuts)[i] = arus_xstrdup(got[i]);
+        return *n ? NULL : "no key sampled";
+    }
+    const char *min = NULL, *max = NULL;
+    if (arus_source_column_bounds(j->src, j->schema, (size_t)key, j->arena, &min, &max, &e))
+        return arus_arena_strdup(j->arena, e.msg);
+    if (!min)
+        return "empty";
     if (rows <= 0) {
-        uint64_t span = (uint64_t)strtoll(*max, NULL, 10) - (uint64_t)strtoll(*min, NULL, 10);
+        uint64_t span = (uint64_t)strtoll(max, NULL, 10) - (uint64_t)strtoll(min, NULL, 10);
         rows = span >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span + 1;
     }
     if (rows < threshold)
         return "below split_min_rows";
+    int64_t *at = arus_xcalloc(want, sizeof *at);
+    *n = arus__split_keys(strtoll(min, NULL, 10), strtoll(max, NULL, 10), want, at) - 1;
+    char buf[32];
+    for (size_t i = 0; i < *n; i++) {
+        snprintf(buf, sizeof buf, "%lld", (long long)at[i]);
+        (*cuts)[i] = arus_xstrdup(buf);
+    }
+    free(at);
+    return *n ? NULL : "a single key";
+}
+
+/* The watermark cap of a split load into *cap (arena; NULL: no watermark), or why the table is
+ * not split. */
+static const char *split_cap(struct table_job *j, const char **cap)
+{
+    struct arus_error e;
+    arus_error_clear(&e);
     *cap = NULL;
     if (j->wm_index < 0)
         return NULL;
@@ -169,28 +219,28 @@ int arus__split_prepare(struct table_job *j, int kind, struct split **out, struc
     if (n <= 1 || j->keyless)
         return ARUS_OK;
     int key = split_key(j);
-    const char *min = NULL, *max = NULL, *cap = NULL;
-    const char *why = split_check(j, key, &min, &max, &cap);
+    /* a few ranges per connection pair, so that one slow range does not leave the others idle */
+    size_t want = (size_t)n * 4, ncuts = 0;
+    char **cuts = NULL;
+    const char *cap = NULL;
+    const char *why = key < 0 ? "no single-column primary key of a type to cut"
+                              : split_cuts(j, key, want, &cuts, &ncuts);
+    if (!why)
+        why = split_cap(j, &cap);
     if (why) {
         arus_log(ARUS_LOG_DEBUG, "sync", "table \"%s\": not split: %s", j->target.table, why);
-        return ARUS_OK;
-    }
-    /* a few ranges per connection pair, so that one slow range does not leave the others idle */
-    size_t want = (size_t)n * 4;
-    int64_t *cuts = arus_xcalloc(want, sizeof *cuts);
-    size_t k = arus__split_keys(strtoll(min, NULL, 10), strtoll(max, NULL, 10), want, cuts);
-    if (k < 2) {
+        for (size_t i = 0; i < ncuts; i++)
+            free(cuts[i]);
         free(cuts);
         return ARUS_OK;
     }
+    size_t k = ncuts + 1;
     struct split *s = split_new(j, kind, k, key);
-    char buf[32];
-    for (size_t i = 0; i + 1 < k; i++) {
+    for (size_t i = 0; i < ncuts; i++) {
         /* the first range's lower and the last one's upper end stay open: rows inserted
-         * outside [min, max] meanwhile still belong to a range */
-        snprintf(buf, sizeof buf, "%lld", (long long)cuts[i]);
-        s->r[i].hi = arus_xstrdup(buf);
-        s->r[i + 1].lo = arus_xstrdup(buf);
+         * outside the cuts meanwhile still belong to a range */
+        s->r[i].hi = cuts[i];
+        s->r[i + 1].lo = arus_xstrdup(cuts[i]);
     }
     free(cuts);
     s->cap = cap ? arus_xstrdup(cap) : NULL;

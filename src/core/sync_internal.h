@@ -137,10 +137,11 @@ int arus__sync_table(struct arus_source *src, struct arus_destination *dst,
  * width: writes the n - 1 inner cut points (ascending; range i is [cuts[i-1], cuts[i])) to cuts
  * (room for k - 1) and returns n (1 when max < min; fewer than k when the span is smaller). */
 size_t arus__split_keys(int64_t min, int64_t max, size_t k, int64_t *cuts);
-/* The text of a range's bounds, "<lo> <hi>" with "-" for an open (NULL) end, into buf. */
-void arus__range_bounds_format(char *buf, size_t n, const char *lo, const char *hi);
+/* The text of a range's bounds into sb: "<lo> <hi>" with "-" for an open (NULL) end when
+ * both are integers or open, else a JSON array of two strings or nulls (keys of any text). */
+void arus__range_bounds_format(struct arus_strbuf *sb, const char *lo, const char *hi);
 /* The inverse: *lo, *hi heap copies (NULL for an open end; caller frees). False when text is
- * not two integers or "-" separated by one space. */
+ * neither two integers or "-" separated by one space nor such a JSON array. */
 bool arus__range_bounds_parse(const char *text, char **lo, char **hi);
 
 /* Call fn(ctx, src, dst, worker, i) once for each i in [0, n), on up to npairs connection

@@ -50,25 +50,6 @@ grep -q 'split into 12 key ranges' "$WORK/err" || fail "refresh not split: $(cat
 check_copy "split full refresh"
 assert_eq "$(range_rows)" 0 "progress rows after the refresh"
 
-done_ranges() { pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE table_name LIKE 'big#arus_range:%' AND watermark = 'done'"; }
-# kill_at N ARGS...: run `arus sync p ARGS` and SIGKILL it once N ranges are done; fails (1)
-# when the run ended first.
-kill_at() {
-    local want=$1 pid
-    shift
-    "$ARUS" -c "$WORK/arus.yml" sync p "$@" >/dev/null 2>>"$WORK/kill.err" &
-    pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ "$(done_ranges)" -ge "$want" ]; then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-            return 0
-        fi
-        sleep 0.02
-    done
-    wait "$pid" 2>/dev/null || true
-    return 1
-}
 # kill_loop REARM ARGS...: SIGKILL `arus sync p ARGS` three times, once 1, 4 and 7 of the 12
 # ranges are done (each run resuming the last); when a run ends before its kill, REARM makes
 # the table need the load again and the kills start over. Then a run that must resume.
@@ -79,7 +60,7 @@ kill_loop() {
     for try in 1 2 3 4 5; do
         kills=0
         for want in 1 4 7; do
-            kill_at "$want" "$@" && kills=$((kills + 1)) || break
+            pg_split_kill_at p big "$want" "$@" && kills=$((kills + 1)) || break
         done
         [ "$kills" = 3 ] && break
         $rearm

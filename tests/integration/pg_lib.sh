@@ -99,3 +99,23 @@ SQL
 arus_err_lines() {
     grep -v ' mongoc: Falling back to malloc for counters' "$WORK/err" | grep -c . || true
 }
+
+# pg_split_kill_at PIPELINE TABLE N [ARGS...]: run `arus sync PIPELINE ARGS` (config
+# $WORK/arus.yml, stderr appended to $WORK/kill.err) and SIGKILL it once N of TABLE's split-load
+# key ranges are done in the destination's state; fails (1) when the run ended first.
+pg_split_kill_at() {
+    local pipe=$1 table=$2 want=$3 pid
+    shift 3
+    "$ARUS" -c "$WORK/arus.yml" sync "$pipe" "$@" >/dev/null 2>>"$WORK/kill.err" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$(pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE pipeline = '$pipe' AND table_name LIKE '$table#arus_range:%' AND watermark = 'done'")" -ge "$want" ]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            return 0
+        fi
+        sleep 0.02
+    done
+    wait "$pid" 2>/dev/null || true
+    return 1
+}

@@ -1,8 +1,9 @@
 /* Split loads' key ranges (src/core/ranges.c): even cuts of an integer key span, spans smaller
- * than the ranges wanted, the whole int64 range, and the bounds text a range's state row keeps
- * read back. */
+ * than the ranges wanted, the whole int64 range, cuts at a sample's quantiles, and the bounds
+ * text a range's state row keeps read back (integers, and keys of any text as JSON). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "core/sync_internal.h"
@@ -46,11 +47,12 @@ static void test_whole_int64_range(void)
 
 static void test_bounds_text(void)
 {
-    char buf[64];
+    struct arus_strbuf buf;
+    arus_strbuf_init(&buf);
     char *lo = NULL, *hi = NULL;
-    arus__range_bounds_format(buf, sizeof buf, NULL, "26");
-    CHECK_STR(buf, "- 26");
-    REQUIRE(arus__range_bounds_parse(buf, &lo, &hi));
+    arus__range_bounds_format(&buf, NULL, "26");
+    CHECK_STR(arus_strbuf_cstr(&buf), "- 26");
+    REQUIRE(arus__range_bounds_parse(arus_strbuf_cstr(&buf), &lo, &hi));
     CHECK(lo == NULL);
     CHECK_STR(hi, "26");
     free(hi);
@@ -62,6 +64,52 @@ static void test_bounds_text(void)
     CHECK(!arus__range_bounds_parse("a 3", &lo, &hi));
     CHECK(!arus__range_bounds_parse("3 4 5", &lo, &hi));
     CHECK(!arus__range_bounds_parse(NULL, &lo, &hi));
+    arus_strbuf_cleanup(&buf);
+}
+
+/* Keys of any text (spaces, "-", quotes, UTF-8) go as a JSON array and come back the same. */
+static void test_bounds_text_keys(void)
+{
+    static const char *const ends[][2] = {
+        {"a b", NULL}, {NULL, "-"}, {"x\"y\\z", "\xc3\xa9t\xc3\xa9"}, {"12", "ab"}};
+    struct arus_strbuf buf;
+    arus_strbuf_init(&buf);
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        char *lo = NULL, *hi = NULL;
+        arus__range_bounds_format(&buf, ends[i][0], ends[i][1]);
+        CHECK(buf.data[0] == '[');
+        REQUIRE(arus__range_bounds_parse(arus_strbuf_cstr(&buf), &lo, &hi));
+        CHECK(ends[i][0] ? lo && strcmp(lo, ends[i][0]) == 0 : lo == NULL);
+        CHECK(ends[i][1] ? hi && strcmp(hi, ends[i][1]) == 0 : hi == NULL);
+        free(lo);
+        free(hi);
+    }
+    arus__range_bounds_format(&buf, "a", NULL);
+    CHECK_STR(arus_strbuf_cstr(&buf), "[\"a\", null]");
+    char *lo = NULL, *hi = NULL;
+    CHECK(!arus__range_bounds_parse("[\"a\"]", &lo, &hi));
+    CHECK(!arus__range_bounds_parse("[1, 2]", &lo, &hi));
+    CHECK(!arus__range_bounds_parse("[\"a\", null", &lo, &hi));
+    arus_strbuf_cleanup(&buf);
+}
+
+/* Cuts at a sorted sample's quantiles: evenly spaced, no repeats, fewer when the sample is
+ * small. */
+static void test_sample_cuts(void)
+{
+    const char *sample[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    const char *cuts[8];
+    REQUIRE(arus_key_cuts_pick(sample, 8, 4, cuts) == 3);
+    CHECK_STR(cuts[0], "c");
+    CHECK_STR(cuts[1], "e");
+    CHECK_STR(cuts[2], "g");
+    REQUIRE(arus_key_cuts_pick(sample, 2, 8, cuts) == 2);
+    CHECK_STR(cuts[0], "a");
+    CHECK_STR(cuts[1], "b");
+    CHECK(arus_key_cuts_pick(sample, 0, 8, cuts) == 0);
+    CHECK(arus_key_sample_every(0, 8) == 1);
+    CHECK(arus_key_sample_every(8000, 8) == 1);
+    CHECK(arus_key_sample_every(10000000, 8) == 1250);
 }
 
 int main(void)
@@ -70,5 +118,7 @@ int main(void)
     RUN(test_small_spans);
     RUN(test_whole_int64_range);
     RUN(test_bounds_text);
+    RUN(test_bounds_text_keys);
+    RUN(test_sample_cuts);
     return check_exit();
 }

@@ -514,6 +514,37 @@ static int my_src_column_bounds(struct arus_source *base, const struct arus_tabl
     return rc;
 }
 
+/* A row sample of the key (one row in `every`, chosen by RAND(): a scan of the key, which
+ * MariaDB has no cheaper way to sample), sorted in the column's collation, cut at its
+ * quantiles. */
+static int my_src_key_cuts(struct arus_source *base, const struct arus_table_schema *t,
+                           size_t column, size_t k, struct arus_arena *a, const char ***cuts,
+                           size_t *n, struct arus_error *err)
+{
+    struct my_source *s = (struct my_source *)base;
+    struct arus_strbuf sql, col;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&col);
+    arus_sql_quote_ident(&col, t->columns[column].name, '`', false);
+    arus_strbuf_appendf(&sql, "SELECT %s FROM ", arus_strbuf_cstr(&col));
+    arus_sql_quote_ident(&sql, s->cfg.database, '`', false);
+    arus_strbuf_putc(&sql, '.');
+    arus_sql_quote_ident(&sql, t->name, '`', false);
+    arus_strbuf_appendf(&sql, " WHERE %s IS NOT NULL AND FLOOR(RAND() * ?) = 0 ORDER BY %s",
+                        arus_strbuf_cstr(&col), arus_strbuf_cstr(&col));
+    struct my_param every = my_int(arus_key_sample_every(t->row_count_estimate, k));
+    struct my_rows r;
+    int rc = arus__my_query(s->db, arus_strbuf_cstr(&sql), &every, 1, a, &r, NULL, err,
+                            "sample the key");
+    if (rc == ARUS_OK) {
+        *cuts = arus_arena_calloc(a, k, sizeof **cuts);
+        *n = arus_key_cuts_pick((const char *const *)r.cells, r.nrows, k, *cuts);
+    }
+    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_mysql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "mysql",
@@ -536,4 +567,5 @@ const struct arus_source_ops arus_source_mysql = {
     .cdc_drop = arus__my_cdc_drop,
     .cdc_position_cmp = arus__my_cdc_position_cmp,
     .column_bounds = my_src_column_bounds,
+    .key_cuts = my_src_key_cuts,
 };

@@ -531,6 +531,46 @@ static int pg_column_bounds(struct arus_source *base, const struct arus_table_sc
     return rc;
 }
 
+/* A block sample of the key (TABLESAMPLE SYSTEM: a few pages read, not the table), sorted in
+ * the column's collation, cut at its quantiles. */
+static int pg_key_cuts(struct arus_source *base, const struct arus_table_schema *t, size_t column,
+                       size_t k, struct arus_arena *a, const char ***cuts, size_t *n,
+                       struct arus_error *err)
+{
+    struct pg_source *s = (struct pg_source *)base;
+    const struct arus_column *c = &t->columns[column];
+    struct arus_strbuf sql, col;
+    arus_strbuf_init(&sql);
+    arus_strbuf_init(&col);
+    arus_sql_quote_ident(&col, c->name, '"', false);
+    arus_strbuf_appendf(&sql, "SELECT (%s%s)::text FROM ", arus_strbuf_cstr(&col),
+                        c->type.ltype == ARUS_T_TIMESTAMPTZ ? " AT TIME ZONE 'UTC'" : "");
+    arus__pg_relation(&sql, t, s->schema);
+    arus_strbuf_appendf(&sql, " TABLESAMPLE SYSTEM (100.0 / $1) WHERE %s IS NOT NULL ORDER BY %s",
+                        arus_strbuf_cstr(&col), arus_strbuf_cstr(&col));
+    char every[32];
+    snprintf(every, sizeof every, "%lld",
+             (long long)arus_key_sample_every(t->row_count_estimate, k));
+    const char *params[1] = {every};
+    PGresult *r = NULL;
+    int rc = arus__pg_query(s->conn, arus_strbuf_cstr(&sql), 1, params, &r, "sample the key",
+                            err);
+    if (rc == ARUS_OK) {
+        size_t m = (size_t)PQntuples(r);
+        const char **sorted = arus_arena_calloc(a, m + 1, sizeof *sorted);
+        for (size_t i = 0; i < m; i++)
+            sorted[i] = PQgetvalue(r, (int)i, 0);
+        *cuts = arus_arena_calloc(a, k, sizeof **cuts);
+        *n = arus_key_cuts_pick(sorted, m, k, *cuts);
+        for (size_t i = 0; i < *n; i++)
+            (*cuts)[i] = arus_arena_strdup(a, (*cuts)[i]);
+    }
+    PQclear(r);
+    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&sql);
+    return rc;
+}
+
 const struct arus_source_ops arus_source_postgresql = {
     .abi_version = ARUS_SOURCE_ABI,
     .name = "postgresql",
@@ -554,4 +594,5 @@ const struct arus_source_ops arus_source_postgresql = {
     .cdc_drop = arus__pg_cdc_drop,
     .cdc_position_cmp = arus__pg_cdc_position_cmp,
     .column_bounds = pg_column_bounds,
+    .key_cuts = pg_key_cuts,
 };
