@@ -112,14 +112,15 @@ static int64_t table_parallelism(const struct table_job *j)
     return j->pairs == ARUS__PAIRS_SHARED ? 1 : j->p->parallelism;
 }
 
-/* The key column a split load cuts on: the single primary-key column (not hashed) of a type
- * with an order to cut (integers by their bounds, strings, uuids, decimals and times at a
+/* The key column a split load cuts on: the single primary-key column (not hashed, NOT NULL:
+ * no range holds a NULL key, and SQLite lets a key column other than the rowid hold NULL) of a
+ * type with an order to cut (integers by their bounds, strings, uuids, decimals and times at a
  * sample's quantiles: arus_source_key_cuts); -1 when the table has none. Composite keys are
  * not split (docs/consistency.md). */
 static int split_key(const struct table_job *j)
 {
     size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
-    if (arus_schema_pk(j->schema, key) != 1)
+    if (arus_schema_pk(j->schema, key) != 1 || j->schema->columns[key[0]].nullable)
         return -1;
     switch (j->schema->columns[key[0]].type.ltype) {
     case ARUS_T_BOOL:
@@ -223,7 +224,7 @@ int arus__split_prepare(struct table_job *j, int kind, struct split **out, struc
     size_t want = (size_t)n * 4, ncuts = 0;
     char **cuts = NULL;
     const char *cap = NULL;
-    const char *why = key < 0 ? "no single-column primary key of a type to cut"
+    const char *why = key < 0 ? "no single-column NOT NULL primary key of a type to cut"
                               : split_cuts(j, key, want, &cuts, &ncuts);
     if (!why)
         why = split_cap(j, &cap);
