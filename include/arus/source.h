@@ -20,7 +20,7 @@
  * 2: extract_open and extract_soft_deletes take a struct arus_extract_plan (so the minimum
  * is 2). 3: the optional commit_horizon slot. 4: change data capture (cdc_start ... cdc_drop).
  * 5: the optional column_bounds slot; plans may carry a key range (key_range).
- * 6: the optional key_cuts slot (split loads of tables whose key is not an integer).
+ * 6: the optional key_cuts slot (split loads of keys other than one integer column).
  */
 #define ARUS_SOURCE_ABI 6
 #define ARUS_SOURCE_ABI_MIN 2
@@ -339,15 +339,16 @@ struct arus_source_ops {
 
     /* ---- ABI 6 ---- */
 
-    /* Values of the single-column primary key t->columns[column] that cut table t into about
-     * k ranges of equal rows: at most k - 1 distinct values, ascending in the column's own
-     * order (its collation: the order its index and its comparisons use), as text the
-     * source's extract compares the column with (UTC for TIMESTAMPTZ), allocated in a; *n
-     * of them (0 when the table is too small to cut). A sample of the keys is enough: the
-     * cuts only balance the ranges, any values make a correct split. Called like
-     * column_bounds, before a split load reads its ranges. */
-    int (*key_cuts)(struct arus_source *src, const struct arus_table_schema *t, size_t column,
-                    size_t k, struct arus_arena *a, const char ***cuts, size_t *n,
+    /* Keys of table t (its primary-key columns t->columns[key[0..nkey)], all NOT NULL) that
+     * cut it into about k ranges of equal rows: at most k - 1 distinct key tuples, ascending
+     * in the key's own order (its columns' collations: the order its index and its
+     * comparisons use), nkey texts each, row-major in *cuts, as text the source's extract
+     * compares the columns with (UTC for TIMESTAMPTZ), allocated in a; *n tuples (0 when the
+     * table is too small to cut). A sample of the keys is enough: the cuts only balance the
+     * ranges, any values make a correct split. Called like column_bounds, before a split load
+     * reads its ranges. */
+    int (*key_cuts)(struct arus_source *src, const struct arus_table_schema *t, const size_t *key,
+                    size_t nkey, size_t k, struct arus_arena *a, const char ***cuts, size_t *n,
                     struct arus_error *err);
 };
 
@@ -412,16 +413,16 @@ int arus_source_column_bounds(struct arus_source *src, const struct arus_table_s
 /* For key_cuts slots: sample one row in every *returned* of a table of about rows rows (its
  * statistics; <= 0 unknown) to cut it into k ranges (1: read every row). */
 int64_t arus_key_sample_every(int64_t rows, size_t k);
-/* For key_cuts slots: of m sampled key values sorted in the column's order, the at most k - 1
- * values evenly spaced among them, without repeats, into cuts (room for k - 1); returns how
- * many. */
-size_t arus_key_cuts_pick(const char *const *sorted, size_t m, size_t k, const char **cuts);
-/* The key_cuts slot: ARUS_ENOTSUP naming the source when it has no such slot, or naming the
- * column when its type cannot be cut (bytes, floats, booleans, JSON); ARUS_EDATA when a cut is
- * not of the column's type or the cuts are not ascending distinct text. */
+/* For key_cuts slots: of m sampled keys sorted in the key's order, the indexes of the at most
+ * k - 1 evenly spaced among them, ascending and distinct, into at (room for k - 1); returns
+ * how many. */
+size_t arus_key_cuts_pick(size_t m, size_t k, size_t *at);
+/* The key_cuts slot: ARUS_ENOTSUP naming the source when it has no such slot, or naming a
+ * column whose type cannot be cut (bytes, floats, booleans, JSON); ARUS_EDATA when a cut is
+ * NULL or not of its column's type. */
 int arus_source_key_cuts(struct arus_source *src, const struct arus_table_schema *t,
-                         size_t column, size_t k, struct arus_arena *a, const char ***cuts,
-                         size_t *n, struct arus_error *err);
+                         const size_t *key, size_t nkey, size_t k, struct arus_arena *a,
+                         const char ***cuts, size_t *n, struct arus_error *err);
 /* Change data capture wrappers (the slots above; ARUS_ENOTSUP naming the source when it has
  * none). arus_source_can_cdc: all the cdc_* slots are there. */
 bool arus_source_can_cdc(const struct arus_source *src);

@@ -94,7 +94,10 @@ static int do_reset(const struct cli *cli, const struct arus_config *cfg,
         rc = arus_error_set(err, ARUS_ENOTFOUND,
                             "reset: pipeline \"%s\" has no stored state for table \"%s\"",
                             a->pipeline, a->table);
-    if (rc == ARUS_OK && n)
+    /* a whole pipeline's reset also forgets what no listed table shows: the rows of a split
+     * load that never finished a table (its next run would resume into a shadow the user may
+     * have dropped since) */
+    if (rc == ARUS_OK && (n || !a->table))
         rc = arus_destination_forget_state(dst, a->pipeline, a->table, &forgotten, err);
     if (rc == ARUS_OK && cli->json) {
         printf("{");

@@ -40,15 +40,49 @@ int64_t arus_key_sample_every(int64_t rows, size_t k)
     return rows > want ? rows / want : 1;
 }
 
-size_t arus_key_cuts_pick(const char *const *sorted, size_t m, size_t k, const char **cuts)
+size_t arus_key_cuts_pick(size_t m, size_t k, size_t *at)
 {
     size_t n = 0;
     for (size_t i = 1; i < k && m; i++) {
-        const char *v = sorted[m * i / k];
-        if (!n || strcmp(v, cuts[n - 1]) != 0)
-            cuts[n++] = v;
+        size_t r = m * i / k;
+        if (!n || r != at[n - 1])
+            at[n++] = r;
     }
     return n;
+}
+
+void arus__key_tuple_text(struct arus_strbuf *sb, const char *const *vals, size_t n)
+{
+    arus_strbuf_reset(sb);
+    if (n == 1) {
+        arus_strbuf_puts(sb, vals[0]);
+        return;
+    }
+    arus_strbuf_putc(sb, '[');
+    for (size_t i = 0; i < n; i++) {
+        arus_strbuf_puts(sb, i ? ", " : "");
+        arus_json_quote(sb, vals[i], strlen(vals[i]));
+    }
+    arus_strbuf_putc(sb, ']');
+}
+
+const char **arus__key_tuple_values(const char *text, size_t n, struct arus_arena *a)
+{
+    const char **vals = arus_arena_calloc(a, n, sizeof *vals);
+    if (n == 1) {
+        vals[0] = text;
+        return vals;
+    }
+    struct json_object *o = json_tokener_parse(text);
+    bool ok = o && json_object_is_type(o, json_type_array) && json_object_array_length(o) == n;
+    for (size_t i = 0; ok && i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(o, i);
+        ok = json_object_is_type(e, json_type_string);
+        if (ok)
+            vals[i] = arus_arena_strdup(a, json_object_get_string(e));
+    }
+    json_object_put(o);
+    return ok ? vals : NULL;
 }
 
 /* An end as the integer form writes it: open, or integer text ("-" alone is open). */

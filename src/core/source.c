@@ -229,29 +229,33 @@ int arus_source_column_bounds(struct arus_source *src, const struct arus_table_s
 }
 
 int arus_source_key_cuts(struct arus_source *src, const struct arus_table_schema *t,
-                         size_t column, size_t k, struct arus_arena *a, const char ***cuts,
-                         size_t *n, struct arus_error *err)
+                         const size_t *key, size_t nkey, size_t k, struct arus_arena *a,
+                         const char ***cuts, size_t *n, struct arus_error *err)
 {
-    const struct arus_column *c = &t->columns[column];
-    enum arus_ltype type = c->type.ltype;
     *cuts = NULL;
     *n = 0;
     if (src->ops->abi_version < 6 || !src->ops->key_cuts)
         return arus_error_set(err, ARUS_ENOTSUP, "source \"%s\" (%s) cannot cut a key into "
                               "ranges", src->endpoint->name, src->ops->name);
-    if (type == ARUS_T_BOOL || type == ARUS_T_FLOAT32 || type == ARUS_T_FLOAT64 ||
-        type == ARUS_T_BYTES || type == ARUS_T_JSON)
-        return arus_error_set(err, ARUS_ENOTSUP, "column \"%s\" is %s: not cut into ranges",
-                              c->name, arus_ltype_name(type));
+    for (size_t c = 0; c < nkey; c++) {
+        enum arus_ltype type = t->columns[key[c]].type.ltype;
+        if (type == ARUS_T_BOOL || type == ARUS_T_FLOAT32 || type == ARUS_T_FLOAT64 ||
+            type == ARUS_T_BYTES || type == ARUS_T_JSON)
+            return arus_error_set(err, ARUS_ENOTSUP, "column \"%s\" is %s: not cut into "
+                                  "ranges", t->columns[key[c]].name, arus_ltype_name(type));
+    }
     const char **got = NULL;
     size_t ngot = 0;
     int rc = checked(src, "cut a key into ranges",
-                     src->ops->key_cuts(src, t, column, k, a, &got, &ngot, err), err);
-    for (size_t i = 0; rc == ARUS_OK && i < ngot; i++) {
-        if (!got[i] || (i && strcmp(got[i], got[i - 1]) == 0) || ngot >= k)
+                     src->ops->key_cuts(src, t, key, nkey, k, a, &got, &ngot, err), err);
+    if (rc == ARUS_OK && ngot >= k)
+        return arus_error_set(err, ARUS_EDATA, "source \"%s\" cut a key into more ranges than "
+                              "asked", src->endpoint->name);
+    for (size_t i = 0; rc == ARUS_OK && i < ngot * nkey; i++) {
+        const struct arus_column *c = &t->columns[key[i % nkey]];
+        if (!got[i])
             return arus_error_set(err, ARUS_EDATA, "source \"%s\" cut column \"%s\" into "
-                                  "ranges at a NULL, repeated or surplus value",
-                                  src->endpoint->name, c->name);
+                                  "ranges at NULL", src->endpoint->name, c->name);
         rc = bound_cell(src, c, got[i], a, &got[i], err);
     }
     if (rc == ARUS_OK) {

@@ -64,15 +64,19 @@ void arus__split_free(struct split *s)
     }
     free(s->r);
     free(s->cap);
+    free(s->key);
     free(s);
 }
 
-static struct split *split_new(struct table_job *j, int kind, size_t k, int key)
+static struct split *split_new(struct table_job *j, int kind, size_t k, const size_t *key,
+                               size_t nkey)
 {
     struct split *s = arus_xcalloc(1, sizeof *s);
     s->kind = kind;
     s->k = k;
-    s->key = key;
+    s->key = arus_xcalloc(nkey, sizeof *s->key);
+    memcpy(s->key, key, nkey * sizeof *key);
+    s->nkey = nkey;
     s->r = arus_xcalloc(k, sizeof *s->r);
     for (size_t i = 0; i < k; i++)
         s->r[i].max.column = j->wm_index;
@@ -112,65 +116,68 @@ static int64_t table_parallelism(const struct table_job *j)
     return j->pairs == ARUS__PAIRS_SHARED ? 1 : j->p->parallelism;
 }
 
-/* The key column a split load cuts on: the single primary-key column (not hashed, NOT NULL:
- * no range holds a NULL key, and SQLite lets a key column other than the rowid hold NULL) of a
- * type with an order to cut (integers by their bounds, strings, uuids, decimals and times at a
- * sample's quantiles: arus_source_key_cuts); -1 when the table has none. Composite keys are
- * not split (docs/consistency.md). */
-static int split_key(const struct table_job *j)
+/* The key columns a split load cuts on into key (room for every column): the primary key's,
+ * none hashed or of a type without an order to cut, none that may hold NULL (no range holds a
+ * NULL key, and SQLite lets a key column other than the rowid hold NULL). Returns how many;
+ * 0 when the table has no such key. */
+static size_t split_key(const struct table_job *j, size_t *key)
 {
-    size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
-    if (arus_schema_pk(j->schema, key) != 1 || j->schema->columns[key[0]].nullable)
-        return -1;
-    switch (j->schema->columns[key[0]].type.ltype) {
-    case ARUS_T_BOOL:
-    case ARUS_T_FLOAT32:
-    case ARUS_T_FLOAT64:
-    case ARUS_T_BYTES:
-    case ARUS_T_JSON:
-        return -1;
-    default:
-        break;
+    size_t nkey = arus_schema_pk(j->schema, key);
+    for (size_t c = 0; c < nkey; c++) {
+        const struct arus_column *col = &j->schema->columns[key[c]];
+        switch (col->type.ltype) {
+        case ARUS_T_BOOL:
+        case ARUS_T_FLOAT32:
+        case ARUS_T_FLOAT64:
+        case ARUS_T_BYTES:
+        case ARUS_T_JSON:
+            return 0;
+        default:
+            break;
+        }
+        if (col->nullable)
+            return 0;
+        for (size_t i = 0; i < j->cols.nhashed; i++)
+            if (j->cols.hashed[i] == key[c])
+                return 0;
     }
-    for (size_t i = 0; i < j->cols.nhashed; i++)
-        if (j->cols.hashed[i] == key[0])
-            return -1;
-    return (int)key[0];
+    return nkey;
 }
 
-static bool int_key(const struct table_job *j, int key)
-{
-    enum arus_ltype t = j->schema->columns[key].type.ltype;
-    return t >= ARUS_T_INT16 && t <= ARUS_T_INT64;
-}
-
-/* The inner cut points of the key (at most want - 1, ascending) into *cuts (heap strings in
- * a heap array), *n of them, or why the table is not split. An integer key is cut into equal
- * spans between its bounds; others at the quantiles of a sample, which needs the source's
- * row count estimate. */
-static const char *split_cuts(struct table_job *j, int key, size_t want, char ***cuts, size_t *n)
+/* The inner cut points of the key (at most want - 1, ascending) into *cuts (heap key tuple
+ * texts in a heap array), *n of them, or why the table is not split. A single integer column
+ * is cut into equal spans between its bounds; other keys at the quantiles of a sample, which
+ * needs the source's row count estimate. */
+static const char *split_cuts(struct table_job *j, const size_t *key, size_t nkey, size_t want,
+                              char ***cuts, size_t *n)
 {
     struct arus_error e;
     arus_error_clear(&e);
     int64_t threshold = j->p->split_min_rows > 0 ? j->p->split_min_rows : ARUS_SPLIT_MIN_ROWS;
     /* the source's statistics; without them an integer key's span, which bounds the count */
     int64_t rows = j->schema->row_count_estimate;
+    enum arus_ltype t = j->schema->columns[key[0]].type.ltype;
     *cuts = arus_xcalloc(want, sizeof **cuts);
     *n = 0;
-    if (!int_key(j, key)) {
+    if (nkey > 1 || t < ARUS_T_INT16 || t > ARUS_T_INT64) {
         const char **got;
         if (rows <= 0)
-            return "no row count estimate for a key that is not an integer";
+            return "no row count estimate for a key that is not one integer column";
         if (rows < threshold)
             return "below split_min_rows";
-        if (arus_source_key_cuts(j->src, j->schema, (size_t)key, want, j->arena, &got, n, &e))
+        if (arus_source_key_cuts(j->src, j->schema, key, nkey, want, j->arena, &got, n, &e))
             return arus_arena_strdup(j->arena, e.msg);
-        for (size_t i = 0; i < *n; i++)
-            (*cuts)[i] = arus_xstrdup(got[i]);
+        struct arus_strbuf text;
+        arus_strbuf_init(&text);
+        for (size_t i = 0; i < *n; i++) {
+            arus__key_tuple_text(&text, got + i * nkey, nkey);
+            (*cuts)[i] = arus_xstrdup(arus_strbuf_cstr(&text));
+        }
+        arus_strbuf_cleanup(&text);
         return *n ? NULL : "no key sampled";
     }
     const char *min = NULL, *max = NULL;
-    if (arus_source_column_bounds(j->src, j->schema, (size_t)key, j->arena, &min, &max, &e))
+    if (arus_source_column_bounds(j->src, j->schema, key[0], j->arena, &min, &max, &e))
         return arus_arena_strdup(j->arena, e.msg);
     if (!min)
         return "empty";
@@ -219,13 +226,14 @@ int arus__split_prepare(struct table_job *j, int kind, struct split **out, struc
     int64_t n = table_parallelism(j);
     if (n <= 1 || j->keyless)
         return ARUS_OK;
-    int key = split_key(j);
+    size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
+    size_t nkey = split_key(j, key);
     /* a few ranges per connection pair, so that one slow range does not leave the others idle */
     size_t want = (size_t)n * 4, ncuts = 0;
     char **cuts = NULL;
     const char *cap = NULL;
-    const char *why = key < 0 ? "no single-column NOT NULL primary key of a type to cut"
-                              : split_cuts(j, key, want, &cuts, &ncuts);
+    const char *why = !nkey ? "no NOT NULL primary key of types to cut"
+                            : split_cuts(j, key, nkey, want, &cuts, &ncuts);
     if (!why)
         why = split_cap(j, &cap);
     if (why) {
@@ -236,7 +244,7 @@ int arus__split_prepare(struct table_job *j, int kind, struct split **out, struc
         return ARUS_OK;
     }
     size_t k = ncuts + 1;
-    struct split *s = split_new(j, kind, k, key);
+    struct split *s = split_new(j, kind, k, key, nkey);
     for (size_t i = 0; i < ncuts; i++) {
         /* the first range's lower and the last one's upper end stay open: rows inserted
          * outside the cuts meanwhile still belong to a range */
@@ -257,8 +265,13 @@ int arus__split_prepare(struct table_job *j, int kind, struct split **out, struc
         arus__split_free(s);
         return rc;
     }
-    arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": split into %zu key ranges on \"%s\"",
-             j->target.table, k, j->schema->columns[key].name);
+    struct arus_strbuf names;
+    arus_strbuf_init(&names);
+    for (size_t c = 0; c < nkey; c++)
+        arus_strbuf_appendf(&names, "%s\"%s\"", c ? ", " : "", j->schema->columns[key[c]].name);
+    arus_log(ARUS_LOG_INFO, "sync", "table \"%s\": split into %zu key ranges on %s",
+             j->target.table, k, arus_strbuf_cstr(&names));
+    arus_strbuf_cleanup(&names);
     *out = s;
     return ARUS_OK;
 }
@@ -268,8 +281,9 @@ int arus__split_prepare(struct table_job *j, int kind, struct split **out, struc
 int arus__split_resume(struct table_job *j, struct split **out, struct arus_error *err)
 {
     *out = NULL;
-    int key = split_key(j);
-    struct split *s = key < 0 ? NULL : split_new(j, j->pending, (size_t)j->pending_k, key);
+    size_t *key = arus_arena_calloc(j->arena, j->schema->ncolumns + 1, sizeof *key);
+    size_t nkey = split_key(j, key);
+    struct split *s = !nkey ? NULL : split_new(j, j->pending, (size_t)j->pending_k, key, nkey);
     size_t todo = 0;
     bool ok = s != NULL;
     for (size_t i = 0; ok && i < s->k; i++) {
@@ -334,14 +348,17 @@ static void load_range(void *ctx, struct arus_source *src, struct arus_destinati
     struct split_range *r = &sr->s->r[w->range];
     struct arus_error err;
     arus_error_clear(&err);
-    /* the plan borrows its bounds while arus__on_batch replaces r->progress: a copy */
-    const char *lower[1] = {r->progress ? arus_arena_strdup(w->arena, r->progress) : r->lo};
-    const char *upper[1] = {r->hi};
+    /* the plan borrows its bounds (arena copies: arus__on_batch replaces r->progress) */
+    const char *from = r->progress ? r->progress : r->lo;
+    const char **lower = from ? arus__key_tuple_values(from, sr->s->nkey, w->arena) : NULL;
+    const char **upper = r->hi ? arus__key_tuple_values(r->hi, sr->s->nkey, w->arena) : NULL;
     struct arus_extract_plan plan;
     struct stream_ctx sc = {.job = w};
-    int rc =
-        arus__extract_plan_range(&plan, w->schema, &w->mode, lower[0] ? lower : NULL, !r->progress,
-                                 r->hi ? upper : NULL, (size_t)w->p->batch_size, w->arena, &err);
+    int rc = (from && !lower) || (r->hi && !upper)
+                 ? arus_error_set(&err, ARUS_EINTERNAL, "key range %zu: malformed bounds",
+                                  w->range)
+                 : arus__extract_plan_range(&plan, w->schema, &w->mode, lower, !r->progress,
+                                            upper, (size_t)w->p->batch_size, w->arena, &err);
     if (rc == ARUS_OK)
         rc = arus__stream(src, &plan, arus__on_batch, &sc, &err);
     if (rc == ARUS_OK) {

@@ -121,6 +121,23 @@ static void count_null_watermarks(struct table_job *j, const struct arus_batch *
         j->rep->rows_null_watermark++;
 }
 
+/* A split load's range has loaded up to b's last row: rows come by key, so its key is where
+ * a resumed range starts. The key is never hashed, so before or after hashing alike. */
+static void set_range_progress(struct table_job *j, const struct arus_batch *b)
+{
+    const struct arus_cell *last = arus_batch_row(b, b->nrows - 1);
+    const char **vals = arus_arena_calloc(j->arena, j->split->nkey, sizeof *vals);
+    for (size_t c = 0; c < j->split->nkey; c++) {
+        const struct arus_cell *cell = &last[j->split->key[c]];
+        vals[c] = arus_arena_memdup(j->arena, cell->data, cell->len);
+    }
+    struct arus_strbuf text;
+    arus_strbuf_init(&text);
+    arus__key_tuple_text(&text, vals, j->split->nkey);
+    arus__set_heap_str(&j->split->r[j->range].progress, text.data, text.len);
+    arus_strbuf_cleanup(&text);
+}
+
 /* Load rows of b (raw and/or normalized per load_mode) inside the current transaction. */
 static int load_rows(struct table_job *j, const struct arus_batch *b, int64_t *loaded,
                      struct arus_error *err)
@@ -150,9 +167,24 @@ static struct arus_batch slice(const struct arus_batch *b, size_t first, size_t 
     return s;
 }
 
+/* A piece of a refused batch committed: in a split load with its range's progress (a range
+ * may load into a refresh's shadow, where a re-delivered row would be a duplicate key). */
+static int commit_piece(struct table_job *j, const struct arus_batch *piece,
+                        struct arus_error *err)
+{
+    int rc = ARUS_OK;
+    if (j->split) {
+        set_range_progress(j, piece);
+        rc = arus__store_progress(j, err);
+    }
+    return rc ? rc : arus_destination_commit(j->dst, err);
+}
+
 /* A batch the destination refused: load it in halves, each in its own transaction, down to the
  * single rows at fault, which go to the dead-letter table. Good rows commit without the
- * watermark; a crash here only re-delivers them (merge makes that harmless). */
+ * watermark; a crash here only re-delivers them (merge makes that harmless; a split load's
+ * good pieces commit with their range's progress instead, a refused row without: a run that
+ * stops at it reads it again, as an unsplit one does). */
 static int load_bisecting(struct table_job *j, const struct arus_batch *b, struct arus_error *err)
 {
     struct arus_error why;
@@ -160,7 +192,7 @@ static int load_bisecting(struct table_job *j, const struct arus_batch *b, struc
     int64_t loaded = 0;
     int rc = arus_destination_begin(j->dst, err);
     if (rc == ARUS_OK && (rc = load_rows(j, b, &loaded, &why)) == ARUS_OK)
-        rc = arus_destination_commit(j->dst, &why);
+        rc = commit_piece(j, b, &why);
     if (rc == ARUS_OK) {
         j->rep->rows_loaded += loaded;
         return ARUS_OK;
@@ -183,7 +215,7 @@ static int load_bisecting(struct table_job *j, const struct arus_batch *b, struc
     if (!(rc = arus_destination_begin(j->dst, err)) &&
         !(rc = arus_destination_write_dead_letter(j->dst, &j->target, arus_strbuf_cstr(&json),
                                                   why.msg, err)))
-        rc = arus_destination_commit(j->dst, err);
+        rc = arus_destination_commit(j->dst, err); /* progress stays before a refused row */
     arus_strbuf_cleanup(&json);
     if (rc != ARUS_OK) {
         arus__rollback_quietly(j);
@@ -246,11 +278,8 @@ int arus__on_batch(void *ctx, struct arus_batch *b, struct arus_error *err)
         return arus_error_set(err, ARUS_ESTOPPED, "stopped before the load finished");
     j->rep->rows_extracted += (int64_t)b->nrows;
     if (j->split) {
-        /* rows come by key: the last one is where a resumed range starts (before hashing) */
-        struct split_range *r = &j->split->r[j->range];
-        const struct arus_cell *c = &arus_batch_row(b, b->nrows - 1)[j->split->key];
-        arus__set_heap_str(&r->progress, c->data, c->len);
-        arus__track_max(&r->max, b);
+        set_range_progress(j, b);
+        arus__track_max(&j->split->r[j->range].max, b);
     } else if (!max) {
         count_null_watermarks(j, b);
     }

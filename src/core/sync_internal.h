@@ -144,6 +144,12 @@ void arus__range_bounds_format(struct arus_strbuf *sb, const char *lo, const cha
  * neither two integers or "-" separated by one space nor such a JSON array. */
 bool arus__range_bounds_parse(const char *text, char **lo, char **hi);
 
+/* A key tuple of n values as one text (a range's bound or progress): the value itself for a
+ * single-column key, else a JSON array of the n values as strings. */
+void arus__key_tuple_text(struct arus_strbuf *sb, const char *const *vals, size_t n);
+/* The inverse, values in a; NULL when text is not such a tuple of n values. */
+const char **arus__key_tuple_values(const char *text, size_t n, struct arus_arena *a);
+
 /* Call fn(ctx, src, dst, worker, i) once for each i in [0, n), on up to npairs connection
  * pairs at once: worker 0 is the calling thread on the caller's src/dst, workers 1.. run on
  * threads of their own on fresh pairs from the same endpoints (a pair that cannot connect is
@@ -183,7 +189,7 @@ enum { SPLIT_NONE, SPLIT_REFRESH, SPLIT_FIRST };
 
 /* One key range of a split load: its bounds, progress and newest watermark read. */
 struct split_range {
-    char *lo, *hi;               /* heap; NULL = open end */
+    char *lo, *hi;               /* heap key tuple texts (arus__key_tuple_text); NULL = open */
     char *progress;              /* heap: NULL, the last key loaded, or ARUS_RANGE_DONE */
     struct full_refresh_max max; /* the newest watermark the range read */
 };
@@ -192,8 +198,9 @@ struct split {
     int kind;
     size_t k;
     struct split_range *r;
-    char *cap; /* heap: the watermark cap taken before any range was read; NULL: none */
-    int key;   /* the key column */
+    char *cap;   /* heap: the watermark cap taken before any range was read; NULL: none */
+    size_t *key; /* heap: the key columns */
+    size_t nkey;
 };
 
 struct table_job {

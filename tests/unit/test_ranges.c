@@ -1,10 +1,12 @@
 /* Split loads' key ranges (src/core/ranges.c): even cuts of an integer key span, spans smaller
  * than the ranges wanted, the whole int64 range, cuts at a sample's quantiles, and the bounds
- * text a range's state row keeps read back (integers, and keys of any text as JSON). */
+ * text a range's state row keeps read back (integers, and keys of any text as JSON), and key
+ * tuples as one text. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arus/arena.h"
 #include "check.h"
 #include "core/sync_internal.h"
 
@@ -93,23 +95,45 @@ static void test_bounds_text_keys(void)
     arus_strbuf_cleanup(&buf);
 }
 
-/* Cuts at a sorted sample's quantiles: evenly spaced, no repeats, fewer when the sample is
- * small. */
+/* Cuts at a sorted sample's quantiles: evenly spaced indexes, no repeats, fewer when the
+ * sample is small. */
 static void test_sample_cuts(void)
 {
-    const char *sample[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
-    const char *cuts[8];
-    REQUIRE(arus_key_cuts_pick(sample, 8, 4, cuts) == 3);
-    CHECK_STR(cuts[0], "c");
-    CHECK_STR(cuts[1], "e");
-    CHECK_STR(cuts[2], "g");
-    REQUIRE(arus_key_cuts_pick(sample, 2, 8, cuts) == 2);
-    CHECK_STR(cuts[0], "a");
-    CHECK_STR(cuts[1], "b");
-    CHECK(arus_key_cuts_pick(sample, 0, 8, cuts) == 0);
+    size_t at[8];
+    REQUIRE(arus_key_cuts_pick(8, 4, at) == 3);
+    CHECK(at[0] == 2 && at[1] == 4 && at[2] == 6);
+    REQUIRE(arus_key_cuts_pick(2, 8, at) == 2);
+    CHECK(at[0] == 0 && at[1] == 1);
+    CHECK(arus_key_cuts_pick(0, 8, at) == 0);
     CHECK(arus_key_sample_every(0, 8) == 1);
     CHECK(arus_key_sample_every(8000, 8) == 1);
     CHECK(arus_key_sample_every(10000000, 8) == 1250);
+}
+
+/* A key tuple as one text: the value itself for one column, a JSON array for several, and
+ * back; a text that is not a tuple of the key's width is refused. */
+static void test_key_tuple_text(void)
+{
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_strbuf t;
+    arus_strbuf_init(&t);
+    const char *one[] = {"a b"}, *two[] = {"x\"y", "-3"};
+    arus__key_tuple_text(&t, one, 1);
+    CHECK_STR(arus_strbuf_cstr(&t), "a b");
+    const char **v = arus__key_tuple_values(arus_strbuf_cstr(&t), 1, a);
+    REQUIRE(v);
+    CHECK_STR(v[0], "a b");
+    arus__key_tuple_text(&t, two, 2);
+    CHECK_STR(arus_strbuf_cstr(&t), "[\"x\\\"y\", \"-3\"]");
+    v = arus__key_tuple_values(arus_strbuf_cstr(&t), 2, a);
+    REQUIRE(v);
+    CHECK_STR(v[0], "x\"y");
+    CHECK_STR(v[1], "-3");
+    CHECK(!arus__key_tuple_values(arus_strbuf_cstr(&t), 3, a));
+    CHECK(!arus__key_tuple_values("[1, 2]", 2, a));
+    CHECK(!arus__key_tuple_values("a", 2, a));
+    arus_strbuf_cleanup(&t);
+    arus_arena_destroy(a);
 }
 
 int main(void)
@@ -120,5 +144,6 @@ int main(void)
     RUN(test_bounds_text);
     RUN(test_bounds_text_keys);
     RUN(test_sample_cuts);
+    RUN(test_key_tuple_text);
     return check_exit();
 }

@@ -515,32 +515,37 @@ static int my_src_column_bounds(struct arus_source *base, const struct arus_tabl
 }
 
 /* A row sample of the key (one row in `every`, chosen by RAND(): a scan of the key, which
- * MariaDB has no cheaper way to sample), sorted in the column's collation, cut at its
+ * MariaDB has no cheaper way to sample), sorted in its columns' collations, cut at its
  * quantiles. */
 static int my_src_key_cuts(struct arus_source *base, const struct arus_table_schema *t,
-                           size_t column, size_t k, struct arus_arena *a, const char ***cuts,
-                           size_t *n, struct arus_error *err)
+                           const size_t *key, size_t nkey, size_t k, struct arus_arena *a,
+                           const char ***cuts, size_t *n, struct arus_error *err)
 {
     struct my_source *s = (struct my_source *)base;
-    struct arus_strbuf sql, col;
+    struct arus_strbuf sql, cols;
     arus_strbuf_init(&sql);
-    arus_strbuf_init(&col);
-    arus_sql_quote_ident(&col, t->columns[column].name, '`', false);
-    arus_strbuf_appendf(&sql, "SELECT %s FROM ", arus_strbuf_cstr(&col));
+    arus_strbuf_init(&cols);
+    for (size_t c = 0; c < nkey; c++) {
+        arus_strbuf_puts(&cols, c ? ", " : "");
+        arus_sql_quote_ident(&cols, t->columns[key[c]].name, '`', false);
+    }
+    arus_strbuf_appendf(&sql, "SELECT %s FROM ", arus_strbuf_cstr(&cols));
     arus_sql_quote_ident(&sql, s->cfg.database, '`', false);
     arus_strbuf_putc(&sql, '.');
     arus_sql_quote_ident(&sql, t->name, '`', false);
-    arus_strbuf_appendf(&sql, " WHERE %s IS NOT NULL AND FLOOR(RAND() * ?) = 0 ORDER BY %s",
-                        arus_strbuf_cstr(&col), arus_strbuf_cstr(&col));
+    arus_strbuf_appendf(&sql, " WHERE FLOOR(RAND() * ?) = 0 ORDER BY %s", arus_strbuf_cstr(&cols));
     struct my_param every = my_int(arus_key_sample_every(t->row_count_estimate, k));
     struct my_rows r;
     int rc = arus__my_query(s->db, arus_strbuf_cstr(&sql), &every, 1, a, &r, NULL, err,
                             "sample the key");
     if (rc == ARUS_OK) {
-        *cuts = arus_arena_calloc(a, k, sizeof **cuts);
-        *n = arus_key_cuts_pick((const char *const *)r.cells, r.nrows, k, *cuts);
+        size_t *at = arus_arena_calloc(a, k, sizeof *at);
+        *n = arus_key_cuts_pick(r.nrows, k, at);
+        *cuts = arus_arena_calloc(a, *n * nkey + 1, sizeof **cuts);
+        for (size_t i = 0; i < *n * nkey; i++)
+            (*cuts)[i] = r.cells[at[i / nkey] * nkey + i % nkey];
     }
-    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&cols);
     arus_strbuf_cleanup(&sql);
     return rc;
 }

@@ -532,22 +532,30 @@ static int pg_column_bounds(struct arus_source *base, const struct arus_table_sc
 }
 
 /* A block sample of the key (TABLESAMPLE SYSTEM: a few pages read, not the table), sorted in
- * the column's collation, cut at its quantiles. */
-static int pg_key_cuts(struct arus_source *base, const struct arus_table_schema *t, size_t column,
-                       size_t k, struct arus_arena *a, const char ***cuts, size_t *n,
-                       struct arus_error *err)
+ * its columns' collations, cut at its quantiles. */
+static int pg_key_cuts(struct arus_source *base, const struct arus_table_schema *t,
+                       const size_t *key, size_t nkey, size_t k, struct arus_arena *a,
+                       const char ***cuts, size_t *n, struct arus_error *err)
 {
     struct pg_source *s = (struct pg_source *)base;
-    const struct arus_column *c = &t->columns[column];
-    struct arus_strbuf sql, col;
+    struct arus_strbuf sql, cols;
     arus_strbuf_init(&sql);
-    arus_strbuf_init(&col);
-    arus_sql_quote_ident(&col, c->name, '"', false);
-    arus_strbuf_appendf(&sql, "SELECT (%s%s)::text FROM ", arus_strbuf_cstr(&col),
-                        c->type.ltype == ARUS_T_TIMESTAMPTZ ? " AT TIME ZONE 'UTC'" : "");
+    arus_strbuf_init(&cols);
+    arus_strbuf_puts(&sql, "SELECT ");
+    for (size_t c = 0; c < nkey; c++) {
+        const struct arus_column *col = &t->columns[key[c]];
+        /* qualified: a bare name in ORDER BY would name the text column of the output */
+        arus_strbuf_puts(&cols, c ? ", s." : "s.");
+        arus_sql_quote_ident(&cols, col->name, '"', false);
+        arus_strbuf_puts(&sql, c ? ", (" : "(");
+        arus_sql_quote_ident(&sql, col->name, '"', false);
+        arus_strbuf_puts(&sql, col->type.ltype == ARUS_T_TIMESTAMPTZ ? " AT TIME ZONE 'UTC')::text"
+                                                                     : ")::text");
+    }
+    arus_strbuf_puts(&sql, " FROM ");
     arus__pg_relation(&sql, t, s->schema);
-    arus_strbuf_appendf(&sql, " TABLESAMPLE SYSTEM (100.0 / $1) WHERE %s IS NOT NULL ORDER BY %s",
-                        arus_strbuf_cstr(&col), arus_strbuf_cstr(&col));
+    arus_strbuf_appendf(&sql, " AS s TABLESAMPLE SYSTEM (100.0 / $1) ORDER BY %s",
+                        arus_strbuf_cstr(&cols));
     char every[32];
     snprintf(every, sizeof every, "%lld",
              (long long)arus_key_sample_every(t->row_count_estimate, k));
@@ -556,17 +564,14 @@ static int pg_key_cuts(struct arus_source *base, const struct arus_table_schema 
     int rc = arus__pg_query(s->conn, arus_strbuf_cstr(&sql), 1, params, &r, "sample the key",
                             err);
     if (rc == ARUS_OK) {
-        size_t m = (size_t)PQntuples(r);
-        const char **sorted = arus_arena_calloc(a, m + 1, sizeof *sorted);
-        for (size_t i = 0; i < m; i++)
-            sorted[i] = PQgetvalue(r, (int)i, 0);
-        *cuts = arus_arena_calloc(a, k, sizeof **cuts);
-        *n = arus_key_cuts_pick(sorted, m, k, *cuts);
-        for (size_t i = 0; i < *n; i++)
-            (*cuts)[i] = arus_arena_strdup(a, (*cuts)[i]);
+        size_t *at = arus_arena_calloc(a, k, sizeof *at);
+        *n = arus_key_cuts_pick((size_t)PQntuples(r), k, at);
+        *cuts = arus_arena_calloc(a, *n * nkey + 1, sizeof **cuts);
+        for (size_t i = 0; i < *n * nkey; i++)
+            (*cuts)[i] = arus_arena_strdup(a, PQgetvalue(r, (int)at[i / nkey], (int)(i % nkey)));
     }
     PQclear(r);
-    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&cols);
     arus_strbuf_cleanup(&sql);
     return rc;
 }

@@ -380,23 +380,25 @@ static int sqlite_column_bounds(struct arus_source *base, const struct arus_tabl
     return rc;
 }
 
-/* A row sample of the key (one row in `every`, by random()), sorted in the column's
- * collation, cut at its quantiles. */
+/* A row sample of the key (one row in `every`, by random()), sorted in its columns'
+ * collations, cut at its quantiles. */
 static int sqlite_key_cuts(struct arus_source *base, const struct arus_table_schema *t,
-                           size_t column, size_t k, struct arus_arena *a, const char ***cuts,
-                           size_t *n, struct arus_error *err)
+                           const size_t *key, size_t nkey, size_t k, struct arus_arena *a,
+                           const char ***cuts, size_t *n, struct arus_error *err)
 {
     struct sqlite_source *s = (struct sqlite_source *)base;
-    struct arus_strbuf sql, col;
+    struct arus_strbuf sql, cols;
     arus_strbuf_init(&sql);
-    arus_strbuf_init(&col);
-    arus_sql_quote_ident(&col, t->columns[column].name, '"', false);
-    arus_strbuf_appendf(&sql, "SELECT %s FROM ", arus_strbuf_cstr(&col));
+    arus_strbuf_init(&cols);
+    for (size_t c = 0; c < nkey; c++) {
+        arus_strbuf_puts(&cols, c ? ", " : "");
+        arus_sql_quote_ident(&cols, t->columns[key[c]].name, '"', false);
+    }
+    arus_strbuf_appendf(&sql, "SELECT %s FROM ", arus_strbuf_cstr(&cols));
     arus_sql_quote_ident(&sql, t->name, '"', false);
-    arus_strbuf_appendf(&sql, " WHERE %s IS NOT NULL AND random() %% ?1 = 0 ORDER BY %s",
-                        arus_strbuf_cstr(&col), arus_strbuf_cstr(&col));
+    arus_strbuf_appendf(&sql, " WHERE random() %% ?1 = 0 ORDER BY %s", arus_strbuf_cstr(&cols));
     sqlite3_stmt *st = NULL;
-    struct arus_strbuf sample; /* the sampled values, NUL-separated */
+    struct arus_strbuf sample; /* the sampled values, NUL-terminated, row after row */
     arus_strbuf_init(&sample);
     size_t m = 0;
     int rc = arus__sqlite_prepare(s->db, arus_strbuf_cstr(&sql), &st, err);
@@ -404,23 +406,28 @@ static int sqlite_key_cuts(struct arus_source *base, const struct arus_table_sch
         sqlite3_bind_int64(st, 1, arus_key_sample_every(t->row_count_estimate, k));
     int step;
     while (rc == ARUS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        arus_strbuf_append(&sample, v ? v : "", v ? strlen(v) + 1 : 1);
+        for (size_t c = 0; c < nkey; c++) {
+            const char *v = (const char *)sqlite3_column_text(st, (int)c);
+            arus_strbuf_append(&sample, v ? v : "", v ? strlen(v) + 1 : 1);
+        }
         m++;
     }
     if (rc == ARUS_OK && step != SQLITE_DONE)
         rc = arus__sqlite_fail(s->db, ARUS_EQUERY, err, "sample the key");
     if (rc == ARUS_OK) {
-        const char **sorted = arus_arena_calloc(a, m + 1, sizeof *sorted);
+        const char **values = arus_arena_calloc(a, m * nkey + 1, sizeof *values);
         const char *p = arus_arena_memdup(a, sample.data, sample.len);
-        for (size_t i = 0; i < m; p += strlen(p) + 1)
-            sorted[i++] = p;
-        *cuts = arus_arena_calloc(a, k, sizeof **cuts);
-        *n = arus_key_cuts_pick(sorted, m, k, *cuts);
+        for (size_t i = 0; i < m * nkey; p += strlen(p) + 1)
+            values[i++] = p;
+        size_t *at = arus_arena_calloc(a, k, sizeof *at);
+        *n = arus_key_cuts_pick(m, k, at);
+        *cuts = arus_arena_calloc(a, *n * nkey + 1, sizeof **cuts);
+        for (size_t i = 0; i < *n * nkey; i++)
+            (*cuts)[i] = values[at[i / nkey] * nkey + i % nkey];
     }
     sqlite3_finalize(st);
     arus_strbuf_cleanup(&sample);
-    arus_strbuf_cleanup(&col);
+    arus_strbuf_cleanup(&cols);
     arus_strbuf_cleanup(&sql);
     return rc;
 }
