@@ -89,6 +89,10 @@ assert_eq "$(columns rules_listed)" "id,a,_arus_run_id,_arus_synced_at" "new col
 "$ARUS" -c "$WORK/arus.yml" sync rules_p --follow >/dev/null 2>"$WORK/follow.err" &
 follower=$!
 on_exit "kill -9 $follower"
+for _ in $(seq 1 100); do # streaming: past its start, which reads the table's columns
+    [ "$(pg_sql -c "SELECT active FROM pg_replication_slots WHERE slot_name = 'arus_rules_p'")" = t ] && break
+    sleep 0.1
+done
 pg_sql -c "ALTER TABLE src.rules_items DROP COLUMN secret" -c "UPDATE src.rules_items SET n = n + 100 WHERE id <= 20; INSERT INTO src.rules_items (id, v) VALUES (102, 'after drop')"
 for _ in $(seq 1 100); do
     [ "$(pg_sql -c "SELECT count(*) FROM analytics.rules_things WHERE id = 102")" = 1 ] && break
