@@ -383,6 +383,28 @@ static int grow(struct cdc_run *r, struct cdc_table *t, const struct arus_table_
     return ARUS_OK;
 }
 
+/* Of the event's new columns (as[i] set), forget those the table no longer has: the log is
+ * behind, they were dropped since. Their values of older changes are not kept, whatever the
+ * rules say now: a left-out column whose rule went with its drop must not come back. */
+static int drop_gone(struct cdc_run *r, struct cdc_table *t, const struct arus_table_schema *es,
+                     const char **as, size_t *added, struct arus_error *err)
+{
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_table_schema *now = NULL;
+    int rc = arus_source_get_table_columns(r->src, t->name, a, &now, err);
+    for (size_t i = 0; rc == ARUS_OK && i < es->ncolumns; i++)
+        if (as[i] && arus_schema_find(now, es->columns[i].name) < 0) {
+            arus_log(ARUS_LOG_INFO, "cdc",
+                     "table \"%s\": column \"%s\" of older changes was dropped since: not "
+                     "added",
+                     t->name, es->columns[i].name);
+            as[i] = NULL;
+            (*added)--;
+        }
+    arus_arena_destroy(a);
+    return rc ? arus_error_prefix(err, "table \"%s\"", t->name) : ARUS_OK;
+}
+
 /* Map the event's columns onto the destination's; columns the log has and the destination
  * lacks are added (ADD COLUMN through ensure_schema, as in watermark mode) when the column rules
  * keep them, under their destination names (hashed ones as text); the others are left out. */
@@ -394,19 +416,21 @@ static int remap(struct cdc_run *r, struct cdc_table *t, const struct arus_cdc_e
     bool *hashed = arus_xcalloc(es->ncolumns + 1, sizeof *hashed);
     size_t added = 0;
     int rc = ARUS_OK;
-    for (size_t i = 0; i < es->ncolumns && rc == ARUS_OK; i++) {
+    for (size_t i = 0; i < es->ncolumns; i++) {
         if (arus_schema_find(t->src, es->columns[i].name) >= 0 ||
-            !arus__column_rule(r->p, t->name, &es->columns[i], &as[i], &hashed[i])) {
+            !arus__column_rule(r->p, t->name, &es->columns[i], &as[i], &hashed[i]))
             as[i] = NULL;
-            continue;
-        }
-        added++;
-        if (arus_schema_find(t->schema, as[i]) >= 0)
+        else
+            added++;
+    }
+    if (added)
+        rc = drop_gone(r, t, es, as, &added, err);
+    for (size_t i = 0; i < es->ncolumns && rc == ARUS_OK; i++)
+        if (as[i] && arus_schema_find(t->schema, as[i]) >= 0)
             rc = arus_error_set(err, ARUS_ECONFIG,
                                 "table \"%s\": new column \"%s\" would land as \"%s\", which "
                                 "the destination already has (rename)",
                                 t->name, es->columns[i].name, as[i]);
-    }
     if (rc == ARUS_OK && added)
         rc = grow(r, t, es, as, hashed, added, err);
     free(as);
