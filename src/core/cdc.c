@@ -29,6 +29,8 @@ struct cdc_table {
     struct arus__columns cols;        /* the table's column rules, applied at the start */
     struct arus_table_schema *schema; /* destination columns (grows when the log adds some) */
     struct arus_table_schema *src;    /* the same columns under their source names */
+    struct arus_table_schema *dest;   /* the destination's table at the start (describe_table;
+                                         NULL: it cannot tell) */
     bool *hashed;                     /* per column of schema: loaded as its HMAC */
     char *hex;                        /* 2 x ncolumns HMAC texts: scratch of hash_row */
     size_t *pk;                       /* key columns of schema */
@@ -383,9 +385,23 @@ static int grow(struct cdc_run *r, struct cdc_table *t, const struct arus_table_
     return ARUS_OK;
 }
 
-/* Of the event's new columns (as[i] set), forget those the table no longer has: the log is
- * behind, they were dropped since. Their values of older changes are not kept, whatever the
- * rules say now: a left-out column whose rule went with its drop must not come back. */
+/* Whether column col of the source, which t's changes do not carry now (not in t->src),
+ * reaches the destination: the rules keep it and the destination's table has it under its
+ * destination name (or cannot tell). A left-out column does not, nor one dropped from the
+ * source before the start that never got downstream. */
+static bool reaches(const struct cdc_run *r, const struct cdc_table *t,
+                    const struct arus_column *col)
+{
+    const char *as;
+    bool hashed;
+    return arus__column_rule(r->p, t->name, col, &as, &hashed) &&
+           (!t->dest || arus_schema_find(t->dest, as) >= 0);
+}
+
+/* Of the event's new columns (as[i] set), forget those the table no longer has (the log is
+ * behind: they were dropped since) and the destination never got: their values of older
+ * changes go nowhere, whatever the rules say now (a left-out column whose rule went with its
+ * drop must not come back). */
 static int drop_gone(struct cdc_run *r, struct cdc_table *t, const struct arus_table_schema *es,
                      const char **as, size_t *added, struct arus_error *err)
 {
@@ -393,7 +409,8 @@ static int drop_gone(struct cdc_run *r, struct cdc_table *t, const struct arus_t
     struct arus_table_schema *now = NULL;
     int rc = arus_source_get_table_columns(r->src, t->name, a, &now, err);
     for (size_t i = 0; rc == ARUS_OK && i < es->ncolumns; i++)
-        if (as[i] && arus_schema_find(now, es->columns[i].name) < 0) {
+        if (as[i] && arus_schema_find(now, es->columns[i].name) < 0 &&
+            !reaches(r, t, &es->columns[i])) {
             arus_log(ARUS_LOG_INFO, "cdc",
                      "table \"%s\": column \"%s\" of older changes was dropped since: not "
                      "added",
@@ -724,6 +741,12 @@ static int table_init(struct cdc_run *r, struct cdc_table *t, struct arus_error 
     t->hashed = arus_arena_calloc(r->arena, t->schema->ncolumns + 1, sizeof *t->hashed);
     for (size_t i = 0; i < t->cols.nhashed; i++)
         t->hashed[t->cols.hashed[i]] = true;
+    t->dest = NULL;
+    rc = arus_destination_describe_table(r->dst, &t->target, r->arena, &t->dest, err);
+    if (rc == ARUS_ENOTSUP)
+        arus_error_clear(err); /* it cannot tell: columns reach it as the rules say */
+    else if (rc)
+        return arus_error_prefix(err, "table \"%s\"", t->name);
     size_t *pk = arus_xcalloc(t->schema->ncolumns + 1, sizeof *pk);
     size_t npk = arus_schema_pk(t->schema, pk);
     free(pk);
@@ -768,6 +791,15 @@ static int copy_table(struct cdc_run *r, struct cdc_table *t, struct arus_error 
     return ARUS_OK;
 }
 
+/* arus_cdc_options.column_moves: whether a column of a captured table reaches the destination:
+ * one the table's changes carry, or one the destination has (see reaches). */
+static bool column_moves(void *ctx, const char *table, const char *column)
+{
+    struct cdc_table *t = find_table(ctx, table);
+    const struct arus_column c = {.name = (char *)column};
+    return !t || !t->src || arus_schema_find(t->src, column) >= 0 || reaches(ctx, t, &c);
+}
+
 static int run(struct cdc_run *r, struct arus_error *err)
 {
     struct arus_table_state st;
@@ -791,6 +823,8 @@ static int run(struct cdc_run *r, struct arus_error *err)
         .position = r->stored[0] ? r->stored : NULL,
         .warn_retained = r->p->cdc_warn_retained,
         .position_kind = r->p->cdc_position,
+        .column_moves = column_moves,
+        .column_ctx = r,
     };
     struct arus_cdc_start start;
     memset(&start, 0, sizeof start);

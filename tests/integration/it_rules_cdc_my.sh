@@ -3,17 +3,21 @@
 # every captured change (insert, update, delete, a key change, an update of a left-out column
 # only) carry only the kept columns, hashed ones as their HMAC, under their destination names,
 # into the renamed table; a column added to the source is followed unless columns: lists the
-# kept ones; arus verify agrees at the end. What the destination must hold is computed in
-# PostgreSQL (pgcrypto's hmac) from the source's rows.
+# kept ones; DROP COLUMN of a left-out column is followed (while streaming, and while stopped
+# with its rule gone: older changes still carrying it are decoded, the column never lands);
+# arus verify agrees; a DROP COLUMN of a kept column still stops. What the destination must
+# hold is computed in PostgreSQL (pgcrypto's hmac) from the source's rows.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/my_lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/verify_lib.sh"
 
 mys "$MY_SRC" <<'SQL'
-CREATE TABLE rules_items (id INT PRIMARY KEY, v VARCHAR(40), secret VARCHAR(40), email VARCHAR(60), n INT);
+CREATE TABLE rules_items (id INT PRIMARY KEY, v VARCHAR(40), secret VARCHAR(40), email VARCHAR(60), n INT,
+                          secret2 VARCHAR(40));
 INSERT INTO rules_items
-SELECT seq, CONCAT('v', seq), CONCAT('s', seq), IF(seq % 7 <> 0, CONCAT('m', seq, '@x.org'), NULL), seq
+SELECT seq, CONCAT('v', seq), CONCAT('s', seq), IF(seq % 7 <> 0, CONCAT('m', seq, '@x.org'), NULL), seq,
+       CONCAT('t', seq)
 FROM seq_1_to_60;
 CREATE TABLE rules_listed (id INT PRIMARY KEY, a VARCHAR(20), b VARCHAR(20));
 INSERT INTO rules_listed SELECT seq, CONCAT('a', seq), CONCAT('b', seq) FROM seq_1_to_20;
@@ -34,7 +38,7 @@ pipelines:
     batch_size: 16
     hash_key: ${RULES_HASH_KEY}
     tables:
-      - {name: rules_items, exclude_columns: [secret], hash_columns: [email], rename: {table: rules_things, columns: {v: value}}}
+      - {name: rules_items, exclude_columns: [secret, secret2], hash_columns: [email], rename: {table: rules_things, columns: {v: value}}}
       - {name: rules_listed, columns: [id, a]}
 YML
 } >"$WORK/arus.yml"
@@ -70,7 +74,7 @@ assert_eq "$(columns rules_things)" "id,value,email,n,_arus_run_id,_arus_synced_
 assert_eq "$(columns rules_listed)" "id,a,_arus_run_id,_arus_synced_at" "copied columns of the listed table"
 
 mys "$MY_SRC" <<'SQL'
-INSERT INTO rules_items VALUES (100, 'new', 'hidden', 'new@x.org', 1), (101, 'new2', NULL, NULL, 2);
+INSERT INTO rules_items VALUES (100, 'new', 'hidden', 'new@x.org', 1, 'h'), (101, 'new2', NULL, NULL, 2, NULL);
 UPDATE rules_items SET v = 'upd', email = 'upd@x.org' WHERE id IN (1, 2, 3);
 UPDATE rules_items SET secret = 'only the secret' WHERE id = 4;
 DELETE FROM rules_items WHERE id IN (5, 6);
@@ -99,9 +103,49 @@ check_equal "after a new column" extra
 assert_eq "$(columns rules_things)" "id,value,email,n,_arus_run_id,_arus_synced_at,extra" "new column followed"
 assert_eq "$(columns rules_listed)" "id,a,_arus_run_id,_arus_synced_at" "new column left out (columns: lists the kept ones)"
 
+# DROP COLUMN of a left-out column while a follower streams: followed (other DDL stops the
+# stream), nothing changes downstream, changes keep flowing. The next start refuses the rule
+# naming a column the table no longer has: the rule goes, then it runs.
+"$ARUS" -c "$WORK/arus.yml" sync rules_my --follow >/dev/null 2>"$WORK/follow.err" &
+follower=$!
+on_exit "kill -9 $follower"
+streaming() { # VALUE: v of row 60 set to VALUE has arrived downstream
+    for _ in $(seq 1 100); do
+        [ "$(pg_sql -c "SELECT value FROM analytics.rules_things WHERE id = 60")" = "$1" ] && return
+        sleep 0.1
+    done
+    fail "v = $1 did not arrive: $(cat "$WORK/follow.err")"
+}
+mys "$MY_SRC" -e "UPDATE rules_items SET v = 'marker' WHERE id = 60"
+streaming marker
+mys "$MY_SRC" -e "UPDATE rules_items SET secret = 'pre-drop', v = 'pre-drop' WHERE id <= 10; ALTER TABLE rules_items DROP COLUMN secret; UPDATE rules_items SET v = 'post-drop' WHERE id BETWEEN 11 AND 15; UPDATE rules_items SET v = 'marker2' WHERE id = 60"
+streaming marker2
+kill -TERM "$follower"
+wait "$follower" || fail "sync --follow exited $? after SIGTERM: $(cat "$WORK/follow.err")"
+check_equal "after dropping a left-out column" extra
+assert_eq "$(columns rules_things)" "id,value,email,n,_arus_run_id,_arus_synced_at,extra" "columns after the drop"
+arus_fails 3 "a rule naming a dropped column" 'table "rules_items": exclude_columns: unknown column "secret"' -c "$WORK/arus.yml" sync rules_my
+sed -i 's/exclude_columns: \[secret, secret2\]/exclude_columns: [secret2]/' "$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" sync rules_my
+
+# The other left-out column changes, then is dropped while nothing runs; its rule goes before
+# the next start. The binlog still carries it in the changes before the drop: they are decoded,
+# the column is not added downstream (the table no longer has it), its values never move, and
+# its DROP COLUMN is followed.
+mys "$MY_SRC" -e "UPDATE rules_items SET secret2 = 'leak?', v = 'before the drop' WHERE id <= 30; ALTER TABLE rules_items DROP COLUMN secret2; UPDATE rules_items SET v = 'after the drop' WHERE id = 31"
+arus_fails 3 "a rule naming a dropped column" 'table "rules_items": exclude_columns: unknown column "secret2"' -c "$WORK/arus.yml" sync rules_my
+sed -i 's/exclude_columns: \[secret2\], //' "$WORK/arus.yml"
+arus_ok -c "$WORK/arus.yml" sync rules_my
+check_equal "after a left-out column dropped while stopped" extra
+assert_eq "$(columns rules_things)" "id,value,email,n,_arus_run_id,_arus_synced_at,extra" "dropped left-out column not added from older changes"
+
 # Nothing new: a run applies nothing; verify compares what the rules say.
 arus_ok -c "$WORK/arus.yml" sync rules_my --json
 assert_eq "$(jq -r '[.tables[].rows_extracted] | add' "$WORK/out")" 0 "changes applied by an idle run"
 arus_ok -c "$WORK/arus.yml" verify rules_my --json
 assert_eq "$(verify_tables)" "rules_items:equal:60 rules_listed:equal:19" "verify after capture"
+
+# A DROP COLUMN of a column that moves still stops the stream (take a new snapshot).
+mys "$MY_SRC" -e "ALTER TABLE rules_items DROP COLUMN n"
+arus_fails 7 "DROP COLUMN of a kept column" 'ALTER TABLE rules_items DROP COLUMN n (only ALTER TABLE ... ADD COLUMN is followed' -c "$WORK/arus.yml" sync rules_my
 echo ok
