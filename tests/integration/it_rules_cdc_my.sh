@@ -118,7 +118,7 @@ streaming() { # VALUE: v of row 60 set to VALUE has arrived downstream
 }
 mys "$MY_SRC" -e "UPDATE rules_items SET v = 'marker' WHERE id = 60"
 streaming marker
-mys "$MY_SRC" -e "UPDATE rules_items SET secret = 'pre-drop', v = 'pre-drop' WHERE id <= 10; ALTER TABLE rules_items DROP COLUMN secret; UPDATE rules_items SET v = 'post-drop' WHERE id BETWEEN 11 AND 15; UPDATE rules_items SET v = 'marker2' WHERE id = 60"
+mys "$MY_SRC" -e "UPDATE rules_items SET secret = 'pre-drop', v = 'pre-drop' WHERE id <= 10; ALTER TABLE rules_items DROP secret; UPDATE rules_items SET v = 'post-drop' WHERE id BETWEEN 11 AND 15; UPDATE rules_items SET v = 'marker2' WHERE id = 60"
 streaming marker2
 kill -TERM "$follower"
 wait "$follower" || fail "sync --follow exited $? after SIGTERM: $(cat "$WORK/follow.err")"
@@ -132,7 +132,7 @@ arus_ok -c "$WORK/arus.yml" sync rules_my
 # the next start. The binlog still carries it in the changes before the drop: they are decoded,
 # the column is not added downstream (the table no longer has it), its values never move, and
 # its DROP COLUMN is followed.
-mys "$MY_SRC" -e "UPDATE rules_items SET secret2 = 'leak?', v = 'before the drop' WHERE id <= 30; ALTER TABLE rules_items DROP COLUMN secret2; UPDATE rules_items SET v = 'after the drop' WHERE id = 31"
+mys "$MY_SRC" -e "UPDATE rules_items SET secret2 = 'leak?', v = 'before the drop' WHERE id <= 30; ALTER TABLE \`rules_items\` DROP COLUMN IF EXISTS \`secret2\`; UPDATE rules_items SET v = 'after the drop' WHERE id = 31"
 arus_fails 3 "a rule naming a dropped column" 'table "rules_items": exclude_columns: unknown column "secret2"' -c "$WORK/arus.yml" sync rules_my
 sed -i 's/exclude_columns: \[secret2\], //' "$WORK/arus.yml"
 arus_ok -c "$WORK/arus.yml" sync rules_my
