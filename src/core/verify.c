@@ -638,15 +638,33 @@ static struct arus_table_schema *key_schema(struct arus_arena *a, const struct a
     return k;
 }
 
-int arus__delete_missing_check(const struct arus_destination *dst,
-                               const struct arus_table_schema *schema, struct arus_error *err)
+/* The destination's rows follow its key order: a hashed key column would not come in the
+ * source's, and the merge needs one order on both sides. what: "verify cannot compare a table
+ * whose" or "delete_missing cannot compare keys when". */
+static int check_hashed_key(const struct arus__columns *c, int code, const char *what,
+                            struct arus_error *err)
+{
+    for (size_t h = 0; h < c->nhashed; h++)
+        if (c->extract->columns[c->hashed[h]].pk_ordinal)
+            return arus_error_set(err, code,
+                                  "%s primary key column \"%s\" is hashed (hash_columns): the "
+                                  "destination's rows do not come in the source's key order",
+                                  what, c->extract->columns[c->hashed[h]].name);
+    return ARUS_OK;
+}
+
+int arus__delete_missing_check(const struct arus_destination *dst, const struct arus__columns *c,
+                               struct arus_error *err)
 {
     bool keyed = false;
-    for (size_t i = 0; i < schema->ncolumns; i++)
-        keyed |= schema->columns[i].pk_ordinal > 0;
+    for (size_t i = 0; i < c->extract->ncolumns; i++)
+        keyed |= c->extract->columns[i].pk_ordinal > 0;
     if (!keyed)
         return arus_error_set(err, ARUS_ECONFIG,
                               "delete_missing needs a primary key (set primary_key for the table)");
+    int rc = check_hashed_key(c, ARUS_ECONFIG, "delete_missing cannot compare keys when", err);
+    if (rc)
+        return rc;
     if (!arus_destination_can_read_rows(dst) || !arus_destination_can_delete_rows(dst))
         return arus_error_set(err, ARUS_ENOTSUP,
                               "delete_missing: destination \"%s\" (%s) cannot read rows back or "
@@ -657,23 +675,29 @@ int arus__delete_missing_check(const struct arus_destination *dst,
 
 int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
                          const struct arus_pipeline *p, const struct arus_target *t,
-                         const struct arus_table_schema *schema, const struct arus_sync_mode *mode,
+                         const struct arus__columns *c, const struct arus_sync_mode *mode,
                          int64_t *deleted, struct arus_error *err)
 {
+    const struct arus_table_schema *schema = c->extract;
     size_t *key = arus_xcalloc(schema->ncolumns + 1, sizeof *key);
     size_t nkey = arus_schema_pk(schema, key);
     struct arus_arena *a = arus_arena_create(0);
     struct arus_verify_table rep;
     memset(&rep, 0, sizeof rep);
-    int rc = arus__delete_missing_check(dst, schema, err);
+    int rc = arus__delete_missing_check(dst, c, err);
     if (rc == ARUS_OK) {
         struct arus_table_schema *ks = key_schema(a, schema, key, nkey, mode);
         struct vjob v = vjob_make(src, dst, p, t, ks, key, nkey, &rep);
         v.ncmp = nkey;
         v.delete_extra = true;
+        /* the destination's key columns under their own names (rename) */
+        v.dschema.columns = arus_arena_calloc(a, nkey + 1, sizeof *v.dschema.columns);
         v.dschema.ncolumns = nkey;
-        for (size_t i = 0; i < nkey; i++)
+        for (size_t i = 0; i < nkey; i++) {
+            v.dschema.columns[i] = ks->columns[i];
+            v.dschema.columns[i].name = c->load->columns[key[i]].name;
             key[i] = i;
+        }
         rc = compare_table(&v, mode, err);
     }
     if (rc == ARUS_OK)
@@ -724,20 +748,6 @@ static void compared_columns(struct arus_arena *a, struct arus__columns *c)
     c->nhashed = nhashed;
 }
 
-/* The destination's rows follow its key order: a hashed key column would not come in the
- * source's, and the merge needs one order on both sides. */
-static int check_hashed_key(const struct arus__columns *c, struct arus_error *err)
-{
-    for (size_t h = 0; h < c->nhashed; h++)
-        if (c->extract->columns[c->hashed[h]].pk_ordinal)
-            return arus_error_set(err, ARUS_ENOTSUP,
-                                  "verify cannot compare a table whose primary key column \"%s\" "
-                                  "is hashed (hash_columns): the destination's rows do not come "
-                                  "in the source's key order",
-                                  c->extract->columns[c->hashed[h]].name);
-    return ARUS_OK;
-}
-
 /* Compare one table as its column rules say the destination holds it: the kept columns, hashed
  * ones as their HMAC, under their destination names, in the renamed table. */
 static int verify_table(struct arus_source *src, struct arus_destination *dst,
@@ -765,7 +775,8 @@ static int verify_table(struct arus_source *src, struct arus_destination *dst,
             arus_log(ARUS_LOG_WARN, "verify",
                      "table \"%s\": no primary key, not verified (set primary_key for it)",
                      t->table);
-        } else if ((rc = check_hashed_key(&cols, err)) == ARUS_OK) {
+        } else if ((rc = check_hashed_key(&cols, ARUS_ENOTSUP,
+                                          "verify cannot compare a table whose", err)) == ARUS_OK) {
             struct vjob v = vjob_make(src, dst, p, &dt, cols.extract, key, nkey, rep);
             v.dschema = *cols.load;
             v.cols = &cols;

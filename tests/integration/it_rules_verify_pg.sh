@@ -24,6 +24,8 @@ SELECT i, i * 1.5, 'note ' || i, timestamptz '2024-01-01 00:00:00+00' + i * inte
 FROM generate_series(1, 100) i;
 CREATE TABLE src.rules_keys (email text PRIMARY KEY, v text);
 INSERT INTO src.rules_keys VALUES ('a@x.org', 'a');
+CREATE TABLE src.rules_dm (id int PRIMARY KEY, v text, updated_at timestamptz NOT NULL);
+INSERT INTO src.rules_dm SELECT i, 'd' || i, '2024-01-01' FROM generate_series(1, 30) i;
 SQL
 export RULES_HASH_KEY=rules-k3y
 pg_write_config src '    batch_size: 64
@@ -82,4 +84,23 @@ YML
 arus_ok -c "$WORK/arus.yml" sync k
 arus_fails 7 "verify with a hashed key" 'table "rules_keys": verify cannot compare a table whose primary key column "email" is hashed' \
     -c "$WORK/arus.yml" verify k
+
+# delete_missing compares keys the same way: a renamed key column is read back under its
+# destination name; a hashed one is refused before anything moves (every destination key would
+# look vanished).
+cat >>"$WORK/arus.yml" <<'YML'
+  dm:
+    source: pgsrc
+    destination: pgdst
+    target_schema: dm
+    hash_key: ${RULES_HASH_KEY}
+    tables: [{name: rules_dm, delete_missing: true, rename: {table: rules_gone, columns: {id: dm_id}}}]
+YML
+arus_ok -c "$WORK/arus.yml" sync dm
+pg_sql -c "DELETE FROM src.rules_dm WHERE id IN (3, 30)"
+arus_ok -c "$WORK/arus.yml" sync dm
+assert_eq "$(pg_sql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE dm_id IN (3, 30)) FROM dm.rules_gone")" "28 0" "delete_missing with a renamed key"
+sed -i 's/tables: \[{name: rules_keys, hash_columns: \[email\]}\]/tables: [{name: rules_keys, hash_columns: [email], delete_missing: true}]/' "$WORK/arus.yml"
+arus_fails 3 "delete_missing with a hashed key" 'delete_missing cannot compare keys when primary key column "email" is hashed' -c "$WORK/arus.yml" sync k
+assert_eq "$(pg_sql -c "SELECT count(*) FROM analytics.rules_keys")" 1 "hashed-key rows kept"
 echo ok
