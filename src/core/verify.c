@@ -141,8 +141,8 @@ static int key_compare_canon(const struct vjob *v, const struct arus_cell *a,
                 return a[i].data ? 1 : -1;
             continue;
         }
-        int c = arus__cell_compare(v->dschema.columns[v->key[i]].type.ltype, a[i].data,
-                                   a[i].len, b[i].data, b[i].len);
+        int c = arus__cell_compare(v->dschema.columns[v->key[i]].type.ltype, a[i].data, a[i].len,
+                                   b[i].data, b[i].len);
         if (c)
             return c;
     }
@@ -435,10 +435,9 @@ static void log_changed(struct vjob *v, const struct arus_cell *srow, const stru
                  "destination %s%.100s%s",
                  v->target->table, key, name, strcmp(name, from) ? " (source \"" : "",
                  strcmp(name, from) ? from : "", strcmp(name, from) ? "\")" : "",
-                 srow[i].data ? "\"" : "",
-                 srow[i].data ? arus_strbuf_cstr(&a) : "NULL", srow[i].data ? "\"" : "",
-                 drow[i].data ? "\"" : "", drow[i].data ? arus_strbuf_cstr(&b) : "NULL",
-                 drow[i].data ? "\"" : "");
+                 srow[i].data ? "\"" : "", srow[i].data ? arus_strbuf_cstr(&a) : "NULL",
+                 srow[i].data ? "\"" : "", drow[i].data ? "\"" : "",
+                 drow[i].data ? arus_strbuf_cstr(&b) : "NULL", drow[i].data ? "\"" : "");
     }
     free(key);
     arus_strbuf_cleanup(&a);

@@ -332,9 +332,9 @@ static bool my_cdc_add_clause(const char *p)
  * or partition. Such a drop changes nothing downstream, so the stream follows it. */
 static bool my_cdc_drop_left_out(const struct my_cdc *c, const char *table, const char *p)
 {
-    static const char *const not_columns[] = {"index",   "key",       "constraint", "primary",
-                                              "foreign", "check",     "partition",  "unique",
-                                              "period",  "system",    "fulltext",   "spatial"};
+    static const char *const not_columns[] = {"index",   "key",    "constraint", "primary",
+                                              "foreign", "check",  "partition",  "unique",
+                                              "period",  "system", "fulltext",   "spatial"};
     if (!c->column_moves || strncmp(p, "drop ", 5) != 0)
         return false;
     p += 5;
@@ -377,8 +377,7 @@ static bool my_cdc_clause(const struct my_cdc *c, const char *table, const char 
  * engine adds them downstream) or drops columns that do not reach the destination. The whole
  * statement is read, however long; clauses are split at commas outside quotes, backquotes and
  * parentheses (DECIMAL(10,2), ENUM('a','b'), COMMENT 'x, y'). */
-static bool my_cdc_followed(const struct my_cdc *c, const char *table, const char *stmt,
-                            size_t n)
+static bool my_cdc_followed(const struct my_cdc *c, const char *table, const char *stmt, size_t n)
 {
     /* squeezed (whitespace runs to one space) and lower-cased */
     char *buf = arus_xmalloc(n + 1);
