@@ -2,7 +2,7 @@
 # PostgreSQL change data capture into PostgreSQL with column rules: the initial copy and every
 # captured change (insert, update, delete, a key change, an update of a left-out column only)
 # carry only the kept columns, hashed ones as their HMAC, under their destination names, into
-# the renamed table; a column added to the source is followed unless columns: lists the kept
+# the renamed table, raw landing documents too; a column added to the source is followed unless columns: lists the kept
 # ones; dropping a left-out column changes nothing downstream, while streaming and while
 # stopped with its rule gone (older changes still carrying it never make it land); arus verify
 # agrees at the end.
@@ -28,6 +28,7 @@ INSERT INTO src.rules_listed SELECT i, 'a' || i, 'b' || i FROM generate_series(1
 SQL
 export RULES_HASH_KEY=cdc-k3y
 pg_write_config src '    sync_mode: cdc
+    load_mode: raw+normalized
     batch_size: 16
     hash_key: ${RULES_HASH_KEY}
     tables:
@@ -73,6 +74,12 @@ check_equal "after inserts, updates, deletes and a key change"
 assert_eq "$(pg_sql -c "SELECT email FROM analytics.rules_things WHERE id = 100")" \
     "$(printf 'new@x.org' | openssl dgst -sha256 -hmac "$RULES_HASH_KEY" -r | cut -d' ' -f1)" "captured insert hashed"
 assert_eq "$(pg_sql -c "SELECT count(*) FROM analytics.rules_things WHERE id IN (5, 6, 8)")" 0 "deleted and moved keys gone"
+# raw landing: the change documents hold the same columns, names and values
+assert_eq "$(pg_sql -c "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'staging'")" \
+    "pgsrc_rules_listed_raw,pgsrc_rules_things_raw" "raw tables"
+assert_eq "$(pg_sql -c "SELECT string_agg(_data->>'_arus_op' || ':' || (_data->>'value') || ':' || (_data->>'email'), ',') FROM staging.pgsrc_rules_things_raw WHERE _data->>'id' = '100'")" \
+    "i:new:$(printf 'new@x.org' | openssl dgst -sha256 -hmac "$RULES_HASH_KEY" -r | cut -d' ' -f1)" "raw change document"
+assert_eq "$(pg_sql -c "SELECT count(*) FROM staging.pgsrc_rules_things_raw WHERE _data ?| ARRAY['v', 'secret', 'secret2']")" 0 "raw documents without left-out or source-named columns"
 
 # A new column: followed on rules_items (exclude_columns), not on rules_listed (columns:).
 pg_sql <<'SQL'
