@@ -2,10 +2,10 @@
 # PostgreSQL change data capture into PostgreSQL with column rules: the initial copy and every
 # captured change (insert, update, delete, a key change, an update of a left-out column only)
 # carry only the kept columns, hashed ones as their HMAC, under their destination names, into
-# the renamed table, raw landing documents too; a column added to the source is followed unless columns: lists the kept
-# ones; dropping a left-out column changes nothing downstream, while streaming and while
-# stopped with its rule gone (older changes still carrying it never make it land); arus verify
-# agrees at the end.
+# the renamed table (raw landing documents too); a column added to the source is followed
+# unless columns: lists the kept ones; dropping a left-out column changes nothing downstream,
+# while streaming and while stopped with its rule gone (older changes still carrying it never
+# make it land); arus verify agrees at the end.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/verify_lib.sh"
