@@ -302,6 +302,39 @@ static void test_column_rules_applied(void)
     pipe.hash_key = NULL;
 }
 
+/* A hashed key: the old and the new key are hashed alike, so deletes and key changes find the
+ * destination's row. */
+static void test_hashed_key(void)
+{
+    setup(100);
+    static const char *hashed[] = {"id"};
+    struct arus_table_override o = {.name = "t", .hash_columns = hashed, .nhash_columns = 1};
+    pipe.overrides = &o;
+    pipe.noverrides = 1;
+    pipe.hash_key = "k";
+    struct arus_sync_report rep;
+    struct arus_error err;
+    REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    CHECK_STR(dest(hmac("1"), 1), "a");
+    begin("8");
+    row('u', "1", "a1", NULL);
+    row('d', "2", NULL, NULL);
+    fake_cdc_push((struct fake_cdc_event){
+        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"30", "c", NULL}, .old = {"3"}});
+    commit("8");
+    REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    CHECK_INT((int)fake_dest_table.nrows, 2);
+    CHECK_STR(dest(hmac("1"), 1), "a1");
+    CHECK(fake_dest_row(hmac("2")) == NULL);
+    CHECK(fake_dest_row(hmac("3")) == NULL);
+    CHECK_STR(dest(hmac("30"), 1), "c");
+    arus_sync_report_cleanup(&rep);
+    pipe.overrides = NULL;
+    pipe.noverrides = 0;
+    pipe.hash_key = NULL;
+}
+
 int main(void)
 {
     fake_register();
@@ -312,6 +345,7 @@ int main(void)
     RUN(test_follow_stops_between_transactions);
     RUN(test_follow_needs_cdc_tables);
     RUN(test_column_rules_applied);
+    RUN(test_hashed_key);
     fake_reset();
     return check_exit();
 }
