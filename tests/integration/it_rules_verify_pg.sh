@@ -4,6 +4,7 @@
 # equal right after the sync; a tampered kept column and a tampered hashed column are reported
 # changed (exit 8, -vv names the column by its destination name and its source name); --repair
 # writes the HMAC back; a source change in a column the rules leave out is no difference; a
+# renamed key verifies and works with delete_missing (which refuses a hashed key, exit 3); a
 # hashed primary key is refused (exit 7).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
@@ -100,6 +101,10 @@ arus_ok -c "$WORK/arus.yml" sync dm
 pg_sql -c "DELETE FROM src.rules_dm WHERE id IN (3, 30)"
 arus_ok -c "$WORK/arus.yml" sync dm
 assert_eq "$(pg_sql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE dm_id IN (3, 30)) FROM dm.rules_gone")" "28 0" "delete_missing with a renamed key"
+arus_ok -c "$WORK/arus.yml" verify dm
+pg_sql -c "UPDATE dm.rules_gone SET v = 'x' WHERE dm_id = 4"
+arus_exit 8 "verify with a renamed key" -c "$WORK/arus.yml" verify dm --json
+assert_eq "$(verify_drift rules_dm)" "0 0 1   4" "renamed key: the changed row"
 sed -i 's/tables: \[{name: rules_keys, hash_columns: \[email\]}\]/tables: [{name: rules_keys, hash_columns: [email], delete_missing: true}]/' "$WORK/arus.yml"
 arus_fails 3 "delete_missing with a hashed key" 'delete_missing cannot compare keys when primary key column "email" is hashed' -c "$WORK/arus.yml" sync k
 assert_eq "$(pg_sql -c "SELECT count(*) FROM analytics.rules_keys")" 1 "hashed-key rows kept"
