@@ -188,9 +188,6 @@ const struct arus_pipeline *arus_config_pipeline(const struct arus_config *cfg, 
 /* The override that applies to `table` (first match by exact name, then glob), or NULL. */
 const struct arus_table_override *arus_pipeline_override(const struct arus_pipeline *p,
                                                          const char *table);
-/* Whether `table` has column rules (columns, exclude_columns, hash_columns, rename): paths that
- * do not apply them yet (verify, change data capture) refuse such a table. */
-bool arus_pipeline_has_column_rules(const struct arus_pipeline *p, const char *table);
 /* Whether delete_missing is on for `table` (its override, else the pipeline's default). */
 bool arus_pipeline_delete_missing(const struct arus_pipeline *p, const char *table);
 /* Why `table` is left out of the pipeline although tables: names it: "excluded by exclude:

@@ -173,6 +173,14 @@ struct arus_cdc_options {
     const char *position;      /* the stored position, NULL when none (first start) */
     int64_t warn_retained;     /* cdc_status warns past this many bytes of retained log */
     const char *position_kind; /* "gtid" | "file" (MySQL/MariaDB binlog); NULL = default */
+    /* Whether column `column` of captured table `table` reaches the destination now (false:
+     * the pipeline's column rules leave it out, or it was dropped from the source before the
+     * run started), asked with column_ctx while streaming; NULL: every column does. A source
+     * whose log carries DDL may follow a change of such a column that would stop it otherwise
+     * (MariaDB: DROP COLUMN), and decode older changes that still carry it. Appended after
+     * ABI 5; a connector that does not read it is unaffected. */
+    bool (*column_moves)(void *column_ctx, const char *table, const char *column);
+    void *column_ctx;
 };
 
 /* Room for a position text: MySQL GTID sets name one uuid (37 bytes + intervals) per server

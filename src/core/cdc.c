@@ -4,6 +4,7 @@
  * still-open destination transaction, and the position of the last whole source transaction is
  * stored in arus_state in that same transaction. The server hears of it (cdc_ack) only after
  * the commit; on restart every transaction at or below the stored position is skipped. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,19 @@ struct cdc_table {
     const char *name;
     struct arus_target target;
     struct arus_table_report *rep;
+    struct arus__columns cols;        /* the table's column rules, applied at the start */
     struct arus_table_schema *schema; /* destination columns (grows when the log adds some) */
+    struct arus_table_schema *src;    /* the same columns under their source names */
+    struct arus_table_schema *dest;   /* the destination's table at the start (describe_table;
+                                         NULL: it cannot tell) */
+    bool *hashed;                     /* per column of schema: loaded as its HMAC */
+    char *hex;                        /* 2 x ncolumns HMAC texts: scratch of hash_row */
     size_t *pk;                       /* key columns of schema */
     size_t npk;
     const struct arus_table_schema *seen; /* event schema the map was built for */
     unsigned seen_version;
     bool mapped;
-    size_t *map; /* event column -> schema column */
+    size_t *map; /* event column -> schema column, SIZE_MAX: left out by the column rules */
     size_t nmap;
     /* pending changes, one row per key */
     struct arus_batch *rows;
@@ -139,6 +146,8 @@ static void pending_free(struct cdc_table *t)
     free(t->ops);
     free(t->unchanged);
     free(t->index);
+    free(t->hex);
+    t->hex = NULL;
     t->rows = t->raw = NULL;
     t->ops = NULL;
     t->unchanged = NULL;
@@ -155,6 +164,7 @@ static void pending_init(struct cdc_run *r, struct cdc_table *t)
     t->unchanged = arus_xcalloc(cap * (nc ? nc : 1), sizeof *t->unchanged);
     t->nindex = 2 * cap + 1;
     t->index = arus_xcalloc(t->nindex, sizeof *t->index);
+    t->hex = arus_xcalloc(2 * (nc ? nc : 1), ARUS__HMAC_HEX + 1);
     free(t->pk);
     t->pk = arus_xcalloc(nc ? nc : 1, sizeof *t->pk);
     t->npk = arus_schema_pk(t->schema, t->pk);
@@ -325,47 +335,132 @@ static int commit_point(struct cdc_run *r, struct arus_error *err)
 
 /* ---- events */
 
+/* A copy of t's schema s with room for n more columns (arena). */
+static struct arus_table_schema *schema_room(struct cdc_run *r, const struct arus_table_schema *s,
+                                             size_t n)
+{
+    struct arus_table_schema *g = arus_arena_calloc(r->arena, 1, sizeof *g);
+    *g = *s;
+    g->columns = arus_arena_calloc(r->arena, s->ncolumns + n, sizeof *g->columns);
+    memcpy(g->columns, s->columns, s->ncolumns * sizeof *g->columns);
+    return g;
+}
+
+/* Add the event's columns named in as (their destination names; NULL: not added) to the
+ * destination's table, and to t's schemas. */
+static int grow(struct cdc_run *r, struct cdc_table *t, const struct arus_table_schema *es,
+                const char *const *as, const bool *hashed, size_t added, struct arus_error *err)
+{
+    /* Pending rows follow the old columns: write them first. */
+    int rc = flush_table(r, t, err);
+    if (rc)
+        return rc;
+    struct arus_table_schema *grown = schema_room(r, t->schema, added);
+    struct arus_table_schema *src = schema_room(r, t->src, added);
+    bool *h = arus_arena_calloc(r->arena, t->schema->ncolumns + added, sizeof *h);
+    memcpy(h, t->hashed, t->schema->ncolumns * sizeof *h);
+    for (size_t i = 0; i < es->ncolumns; i++) {
+        if (!as[i])
+            continue;
+        struct arus_column *c = &grown->columns[grown->ncolumns];
+        *c = es->columns[i];
+        c->name = arus_arena_strdup(r->arena, as[i]);
+        c->source_type = c->source_type ? arus_arena_strdup(r->arena, c->source_type) : NULL;
+        c->pk_ordinal = 0;
+        c->nullable = true;
+        src->columns[src->ncolumns] = *c;
+        src->columns[src->ncolumns++].name = arus_arena_strdup(r->arena, es->columns[i].name);
+        if (hashed[i])
+            arus__hashed_column(c);
+        h[grown->ncolumns++] = hashed[i];
+    }
+    arus_log(ARUS_LOG_INFO, "cdc", "table \"%s\": %zu new column(s)", t->name, added);
+    if ((rc = ensure_open(r, err)) ||
+        (rc = arus_destination_ensure_schema(r->dst, &t->target, grown, err)))
+        return rc;
+    t->schema = grown;
+    t->src = src;
+    t->hashed = h;
+    pending_init(r, t);
+    return ARUS_OK;
+}
+
+/* Whether column col of the source, which t's changes do not carry now (not in t->src),
+ * reaches the destination: the rules keep it and the destination's table has it under its
+ * destination name (or cannot tell). A left-out column does not, nor one dropped from the
+ * source before the start that never got downstream. */
+static bool reaches(const struct cdc_run *r, const struct cdc_table *t,
+                    const struct arus_column *col)
+{
+    const char *as;
+    bool hashed;
+    return arus__column_rule(r->p, t->name, col, &as, &hashed) &&
+           (!t->dest || arus_schema_find(t->dest, as) >= 0);
+}
+
+/* Of the event's new columns (as[i] set), forget those the table no longer has (the log is
+ * behind: they were dropped since) and the destination never got: their values of older
+ * changes go nowhere, whatever the rules say now (a left-out column whose rule went with its
+ * drop must not come back). */
+static int drop_gone(struct cdc_run *r, struct cdc_table *t, const struct arus_table_schema *es,
+                     const char **as, size_t *added, struct arus_error *err)
+{
+    struct arus_arena *a = arus_arena_create(0);
+    struct arus_table_schema *now = NULL;
+    int rc = arus_source_get_table_columns(r->src, t->name, a, &now, err);
+    for (size_t i = 0; rc == ARUS_OK && i < es->ncolumns; i++)
+        if (as[i] && arus_schema_find(now, es->columns[i].name) < 0 &&
+            !reaches(r, t, &es->columns[i])) {
+            arus_log(ARUS_LOG_INFO, "cdc",
+                     "table \"%s\": column \"%s\" of older changes was dropped since: not "
+                     "added",
+                     t->name, es->columns[i].name);
+            as[i] = NULL;
+            (*added)--;
+        }
+    arus_arena_destroy(a);
+    return rc ? arus_error_prefix(err, "table \"%s\"", t->name) : ARUS_OK;
+}
+
 /* Map the event's columns onto the destination's; columns the log has and the destination
- * lacks are added (ADD COLUMN through ensure_schema, as in watermark mode). */
+ * lacks are added (ADD COLUMN through ensure_schema, as in watermark mode) when the column rules
+ * keep them, under their destination names (hashed ones as text); the others are left out. */
 static int remap(struct cdc_run *r, struct cdc_table *t, const struct arus_cdc_event *ev,
                  struct arus_error *err)
 {
     const struct arus_table_schema *es = ev->schema;
+    const char **as = arus_xcalloc(es->ncolumns + 1, sizeof *as); /* new kept: its name */
+    bool *hashed = arus_xcalloc(es->ncolumns + 1, sizeof *hashed);
     size_t added = 0;
-    for (size_t i = 0; i < es->ncolumns; i++)
-        added += arus_schema_find(t->schema, es->columns[i].name) < 0;
-    int rc;
-    if (added) {
-        /* Pending rows follow the old columns: write them first. */
-        if ((rc = flush_table(r, t, err)))
-            return rc;
-        struct arus_table_schema *grown = arus_arena_calloc(r->arena, 1, sizeof *grown);
-        *grown = *t->schema;
-        grown->columns =
-            arus_arena_calloc(r->arena, t->schema->ncolumns + added, sizeof *grown->columns);
-        memcpy(grown->columns, t->schema->columns, t->schema->ncolumns * sizeof *grown->columns);
-        for (size_t i = 0; i < es->ncolumns; i++)
-            if (arus_schema_find(t->schema, es->columns[i].name) < 0) {
-                struct arus_column *c = &grown->columns[grown->ncolumns++];
-                *c = es->columns[i];
-                c->name = arus_arena_strdup(r->arena, c->name);
-                c->source_type =
-                    c->source_type ? arus_arena_strdup(r->arena, c->source_type) : NULL;
-                c->pk_ordinal = 0;
-                c->nullable = true;
-            }
-        arus_log(ARUS_LOG_INFO, "cdc", "table \"%s\": %zu new column(s)", t->name, added);
-        if ((rc = ensure_open(r, err)) ||
-            (rc = arus_destination_ensure_schema(r->dst, &t->target, grown, err)))
-            return rc;
-        t->schema = grown;
-        pending_init(r, t);
+    int rc = ARUS_OK;
+    for (size_t i = 0; i < es->ncolumns; i++) {
+        if (arus_schema_find(t->src, es->columns[i].name) >= 0 ||
+            !arus__column_rule(r->p, t->name, &es->columns[i], &as[i], &hashed[i]))
+            as[i] = NULL;
+        else
+            added++;
     }
+    if (added)
+        rc = drop_gone(r, t, es, as, &added, err);
+    for (size_t i = 0; i < es->ncolumns && rc == ARUS_OK; i++)
+        if (as[i] && arus_schema_find(t->schema, as[i]) >= 0)
+            rc = arus_error_set(err, ARUS_ECONFIG,
+                                "table \"%s\": new column \"%s\" would land as \"%s\", which "
+                                "the destination already has (rename)",
+                                t->name, es->columns[i].name, as[i]);
+    if (rc == ARUS_OK && added)
+        rc = grow(r, t, es, as, hashed, added, err);
+    free(as);
+    free(hashed);
+    if (rc)
+        return rc;
     free(t->map);
     t->map = arus_xcalloc(es->ncolumns + 1, sizeof *t->map);
     t->nmap = es->ncolumns;
-    for (size_t i = 0; i < es->ncolumns; i++)
-        t->map[i] = (size_t)arus_schema_find(t->schema, es->columns[i].name);
+    for (size_t i = 0; i < es->ncolumns; i++) {
+        int k = arus_schema_find(t->src, es->columns[i].name);
+        t->map[i] = k >= 0 ? (size_t)k : SIZE_MAX;
+    }
     t->seen = es;
     t->seen_version = ev->schema_version;
     t->mapped = true;
@@ -382,8 +477,24 @@ static void to_schema(const struct cdc_table *t, const struct arus_cell *cells,
         mask[c] = true;
     }
     for (size_t i = 0; i < t->nmap; i++) {
+        if (t->map[i] == SIZE_MAX)
+            continue;
         row[t->map[i]] = cells[i];
         mask[t->map[i]] = unchanged && unchanged[i];
+    }
+}
+
+/* Replace the hashed columns' values of row by their HMAC (the same text the watermark path
+ * writes), into scratch texts `which` (0 or 1) of t. */
+static void hash_row(const struct cdc_table *t, struct arus_cell *row, int which)
+{
+    size_t nc = t->schema->ncolumns;
+    for (size_t c = 0; c < nc; c++) {
+        if (!t->hashed[c] || !row[c].data)
+            continue; /* NULL stays NULL */
+        char *text = &t->hex[((size_t)which * nc + c) * (ARUS__HMAC_HEX + 1)];
+        arus__hmac_hex(t->cols.key, row[c].data, row[c].len, text);
+        row[c] = (struct arus_cell){.data = text, .len = ARUS__HMAC_HEX};
     }
 }
 
@@ -489,6 +600,8 @@ static int apply_row(struct cdc_run *r, const struct arus_cdc_event *ev, struct 
         bool *omask = arus_xcalloc(nc + 1, sizeof *omask);
         to_schema(t, ev->old_cells, NULL, old, omask);
         to_schema(t, ev->cells, ev->unchanged, row, mask);
+        hash_row(t, old, 0);
+        hash_row(t, row, 1);
         if (!key_equal(t, old, row))
             rc = pend(r, t, CDC_DELETE, old, omask, err);
         free(old);
@@ -499,10 +612,11 @@ static int apply_row(struct cdc_run *r, const struct arus_cdc_event *ev, struct 
         /* An unchanged value the old row carries (REPLICA IDENTITY FULL) is written as is:
          * destinations without transactions cannot merge a row without it. */
         for (size_t i = 0; ev->op == 'u' && ev->unchanged && ev->old_cells && i < t->nmap; i++)
-            if (ev->unchanged[i] && ev->old_cells[i].data) {
+            if (t->map[i] != SIZE_MAX && ev->unchanged[i] && ev->old_cells[i].data) {
                 row[t->map[i]] = ev->old_cells[i];
                 mask[t->map[i]] = false;
             }
+        hash_row(t, row, 1);
         for (size_t k = 0; normalized && k < t->npk && rc == ARUS_OK; k++)
             if (!row[t->pk[k]].data)
                 rc = arus_error_set(err, ARUS_EDATA,
@@ -614,15 +728,24 @@ static int store_position(struct cdc_run *r, const char *pos, struct arus_error 
     return rc ? rc : commit_point(r, err);
 }
 
-/* The destination's table for t (columns from the source, key from the pipeline), checked to
- * have a key: changes are applied by key. */
+/* The destination's table for t (columns from the source through the pipeline's column rules,
+ * key from the pipeline), checked to have a key: changes are applied by key. */
 static int table_init(struct cdc_run *r, struct cdc_table *t, struct arus_error *err)
 {
-    int rc = arus_source_get_table_columns(r->src, t->name, r->arena, &t->schema, err);
-    const struct arus_table_override *o = arus_pipeline_override(r->p, t->name);
-    if (rc == ARUS_OK && o && o->primary_key)
-        rc = arus__apply_primary_key(t->schema, o->primary_key, err);
+    int rc = arus__table_columns(r->src, r->p, t->name, r->arena, &t->cols, err);
     if (rc)
+        return arus_error_prefix(err, "table \"%s\"", t->name);
+    t->schema = t->cols.load;
+    t->src = t->cols.extract;
+    t->target.dest_table = t->cols.dest_table;
+    t->hashed = arus_arena_calloc(r->arena, t->schema->ncolumns + 1, sizeof *t->hashed);
+    for (size_t i = 0; i < t->cols.nhashed; i++)
+        t->hashed[t->cols.hashed[i]] = true;
+    t->dest = NULL;
+    rc = arus_destination_describe_table(r->dst, &t->target, r->arena, &t->dest, err);
+    if (rc == ARUS_ENOTSUP)
+        arus_error_clear(err); /* it cannot tell: columns reach it as the rules say */
+    else if (rc)
         return arus_error_prefix(err, "table \"%s\"", t->name);
     size_t *pk = arus_xcalloc(t->schema->ncolumns + 1, sizeof *pk);
     size_t npk = arus_schema_pk(t->schema, pk);
@@ -668,6 +791,15 @@ static int copy_table(struct cdc_run *r, struct cdc_table *t, struct arus_error 
     return ARUS_OK;
 }
 
+/* arus_cdc_options.column_moves: whether a column of a captured table reaches the destination:
+ * one the table's changes carry, or one the destination has (see reaches). */
+static bool column_moves(void *ctx, const char *table, const char *column)
+{
+    struct cdc_table *t = find_table(ctx, table);
+    const struct arus_column c = {.name = (char *)column};
+    return !t || !t->src || arus_schema_find(t->src, column) >= 0 || reaches(ctx, t, &c);
+}
+
 static int run(struct cdc_run *r, struct arus_error *err)
 {
     struct arus_table_state st;
@@ -691,15 +823,9 @@ static int run(struct cdc_run *r, struct arus_error *err)
         .position = r->stored[0] ? r->stored : NULL,
         .warn_retained = r->p->cdc_warn_retained,
         .position_kind = r->p->cdc_position,
+        .column_moves = column_moves,
+        .column_ctx = r,
     };
-    /* Hashing and renaming are applied on the watermark path only: a captured change must
-     * never carry a column the pipeline hashes or leaves out. Checked before anything moves. */
-    for (size_t i = 0; i < r->ntables; i++)
-        if (arus_pipeline_has_column_rules(r->p, r->tables[i].name))
-            return arus_error_set(err, ARUS_ENOTSUP,
-                                  "table \"%s\": sync_mode cdc does not apply column rules "
-                                  "(columns, exclude_columns, hash_columns, rename) yet",
-                                  r->tables[i].name);
     struct arus_cdc_start start;
     memset(&start, 0, sizeof start);
     if ((rc = arus_source_cdc_start(r->src, &o, &start, err)))

@@ -64,6 +64,33 @@ static bool kept(const struct arus_table_override *o, const struct arus_table_sc
     return o->columns ? in : !in;
 }
 
+void arus__hashed_column(struct arus_column *c)
+{
+    /* 64 hex digits, whatever the source type was */
+    c->type = (struct arus_type){.ltype = ARUS_T_STRING, .length = ARUS__HMAC_HEX};
+    c->source_type = "hmac-sha256";
+}
+
+bool arus__column_rule(const struct arus_pipeline *p, const char *table,
+                       const struct arus_column *col, const char **as, bool *hashed)
+{
+    const struct arus_table_override *o = arus_pipeline_override(p, table);
+    /* the column alone: the rules' names match it as they match a discovered schema's */
+    const struct arus_table_schema one = {.columns = (struct arus_column *)col, .ncolumns = 1};
+    *as = col->name;
+    *hashed = false;
+    if (!o)
+        return true;
+    if (!kept(o, &one, col->name))
+        return false;
+    for (size_t i = 0; i < o->nhash_columns; i++)
+        *hashed |= strcmp(column_of(&one, o->hash_columns[i]), col->name) == 0;
+    for (size_t i = 0; i < o->nrename; i++)
+        if (strcmp(column_of(&one, o->rename_from[i]), col->name) == 0)
+            *as = o->rename_to[i];
+    return true;
+}
+
 int arus__apply_column_rules(const struct arus_pipeline *p, struct arus_table_schema *t,
                              struct arus_arena *a, struct arus__columns *out,
                              struct arus_error *err)
@@ -100,9 +127,7 @@ int arus__apply_column_rules(const struct arus_pipeline *p, struct arus_table_sc
                                   "by columns/exclude_columns)",
                                   t->name, o->hash_columns[i]);
         out->hashed[out->nhashed++] = (size_t)k;
-        /* 64 hex digits, whatever the source type was */
-        l->columns[k].type = (struct arus_type){.ltype = ARUS_T_STRING, .length = 64};
-        l->columns[k].source_type = "hmac-sha256";
+        arus__hashed_column(&l->columns[k]);
     }
     for (size_t i = 0; o && i < o->nrename; i++) {
         int k = arus_schema_find(l, column_of(t, o->rename_from[i]));
@@ -130,26 +155,30 @@ int arus__table_columns(struct arus_source *src, const struct arus_pipeline *p, 
     return rc ? rc : arus__apply_column_rules(p, t, a, out, err);
 }
 
-void arus__hash_cells(const struct arus__columns *c, struct arus_batch *b)
+void arus__hmac_hex(const char *key, const char *data, size_t len, char *out)
 {
     static const char hex[] = "0123456789abcdef";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &n);
+    for (unsigned int k = 0; k < n; k++) {
+        out[2 * k] = hex[mac[k] >> 4];
+        out[2 * k + 1] = hex[mac[k] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void arus__hash_cells(const struct arus__columns *c, struct arus_batch *b)
+{
     for (size_t r = 0; c->nhashed && r < b->nrows; r++) {
         struct arus_cell *row = arus_batch_row(b, r);
         for (size_t i = 0; i < c->nhashed; i++) {
             struct arus_cell *cell = &row[c->hashed[i]];
             if (!cell->data)
                 continue; /* NULL stays NULL */
-            unsigned char mac[EVP_MAX_MD_SIZE];
-            unsigned int n = 0;
-            HMAC(EVP_sha256(), c->key, (int)strlen(c->key), (const unsigned char *)cell->data,
-                 cell->len, mac, &n);
-            char *text = arus_arena_alloc(b->arena, 2 * n + 1);
-            for (unsigned int k = 0; k < n; k++) {
-                text[2 * k] = hex[mac[k] >> 4];
-                text[2 * k + 1] = hex[mac[k] & 15];
-            }
-            text[2 * n] = '\0';
-            arus_cell_set_borrowed(cell, text, 2 * n);
+            char *text = arus_arena_alloc(b->arena, ARUS__HMAC_HEX + 1);
+            arus__hmac_hex(c->key, cell->data, cell->len, text);
+            arus_cell_set_borrowed(cell, text, ARUS__HMAC_HEX);
         }
     }
 }

@@ -222,13 +222,6 @@ const struct arus_table_override *arus_pipeline_override(const struct arus_pipel
     return NULL;
 }
 
-bool arus_pipeline_has_column_rules(const struct arus_pipeline *p, const char *table)
-{
-    const struct arus_table_override *o = arus_pipeline_override(p, table);
-    return o && (o->columns || o->exclude_columns || o->hash_columns || o->rename_table ||
-                 o->nrename);
-}
-
 bool arus_pipeline_delete_missing(const struct arus_pipeline *p, const char *table)
 {
     const struct arus_table_override *o = arus_pipeline_override(p, table);

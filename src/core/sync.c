@@ -464,7 +464,7 @@ static int run_incremental(struct table_job *j, struct arus_error *err)
      * none of this: it replaces the table). */
     if (rc == ARUS_OK && arus_pipeline_delete_missing(j->p, j->target.table)) {
         int64_t deleted = 0;
-        rc = arus__delete_missing(j->src, j->dst, j->p, &j->target, j->schema, &j->mode,
+        rc = arus__delete_missing(j->src, j->dst, j->p, &j->target, &j->cols, &j->mode,
                                   &deleted, err);
         j->rep->rows_deleted += deleted;
     }
@@ -751,7 +751,7 @@ static int sync_table(struct table_job *j, struct arus_error *err)
                                   j->mode.watermark_column);
     j->keyless = arus__extract_keyless(j->schema);
     if (arus_pipeline_delete_missing(j->p, j->target.table) &&
-        (rc = arus__delete_missing_check(j->dst, j->schema, err)))
+        (rc = arus__delete_missing_check(j->dst, &j->cols, err)))
         return rc;
     j->rep->mode = j->mode.mode == ARUS_SYNC_FULL_REFRESH ? "full_refresh" : "incremental";
     j->rep->rows_estimate = j->schema->row_count_estimate;

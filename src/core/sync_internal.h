@@ -83,6 +83,18 @@ int arus__table_columns(struct arus_source *src, const struct arus_pipeline *p, 
                         struct arus_arena *a, struct arus__columns *out, struct arus_error *err);
 /* Replace the hashed columns' cells of b by HMAC-SHA256(key, value) in hex (batch arena). */
 void arus__hash_cells(const struct arus__columns *c, struct arus_batch *b);
+/* The text a hashed value becomes: HMAC-SHA256(key, data[0..len)) in lower-case hex, into out
+ * (ARUS__HMAC_HEX + 1 bytes, NUL-terminated). What arus__hash_cells writes, one cell. */
+#define ARUS__HMAC_HEX 64
+void arus__hmac_hex(const char *key, const char *data, size_t len, char *out);
+/* Make c the destination's column of a hashed value (64-character text, "hmac-sha256"). */
+void arus__hashed_column(struct arus_column *c);
+/* p's rules for one column col of table that was not in the schema the rules were applied to
+ * (a column the source added while change data capture runs): false when it does not move
+ * (left out by columns: or exclude_columns:), else *as is its destination name (rename:) and
+ * *hashed whether hash_columns names it. */
+bool arus__column_rule(const struct arus_pipeline *p, const char *table,
+                       const struct arus_column *col, const char **as, bool *hashed);
 
 /* How a destination column of type have relates to the source's type want. */
 enum arus__widening {

@@ -70,7 +70,10 @@ struct vjob {
     const struct arus_target *target;
     const struct arus_table_schema *schema; /* source columns; the destination reads the
                                                first ncmp of them */
-    struct arus_table_schema dschema;       /* what read_rows reads */
+    struct arus_table_schema dschema;       /* what read_rows reads: the same columns under
+                                               their destination names and types, which are
+                                               the ones compared */
+    const struct arus__columns *cols;       /* column rules: hashing (NULL: none) */
     size_t *key;                            /* key columns in key order */
     size_t nkey;
     size_t ncmp; /* columns compared (and hashed): all, or only the key */
@@ -118,7 +121,7 @@ static void keycopy_set(const struct vjob *v, struct keycopy *k, const struct ar
         const struct arus_cell *c = &row[v->key[i]];
         arus_strbuf_reset(&k->text[i]);
         if (c->data && canon)
-            arus__verify_canon(v->schema->columns[v->key[i]].type.ltype, c->data, c->len,
+            arus__verify_canon(v->dschema.columns[v->key[i]].type.ltype, c->data, c->len,
                                &k->text[i]);
         else if (c->data)
             arus_strbuf_append(&k->text[i], c->data, c->len);
@@ -138,7 +141,7 @@ static int key_compare_canon(const struct vjob *v, const struct arus_cell *a,
                 return a[i].data ? 1 : -1;
             continue;
         }
-        int c = arus__cell_compare(v->schema->columns[v->key[i]].type.ltype, a[i].data, a[i].len,
+        int c = arus__cell_compare(v->dschema.columns[v->key[i]].type.ltype, a[i].data, a[i].len,
                                    b[i].data, b[i].len);
         if (c)
             return c;
@@ -193,7 +196,7 @@ static uint64_t row_hash(struct vjob *v, const struct arus_cell *row)
 {
     uint64_t h = HASH_SEED;
     for (size_t i = 0; i < v->ncmp; i++) {
-        uint64_t ch = row[i].data ? cell_hash(v, v->schema->columns[i].type.ltype, &row[i]) : 0;
+        uint64_t ch = row[i].data ? cell_hash(v, v->dschema.columns[i].type.ltype, &row[i]) : 0;
         h = hash_bytes(h, &ch, sizeof ch);
     }
     return mix(h);
@@ -244,7 +247,7 @@ static char *key_text(struct vjob *v, const struct arus_cell *row)
         const struct arus_cell *c = &row[v->key[i]];
         arus_strbuf_puts(&sb, i ? ", " : "");
         if (c->data)
-            arus__verify_canon(v->schema->columns[v->key[i]].type.ltype, c->data, c->len, &sb);
+            arus__verify_canon(v->dschema.columns[v->key[i]].type.ltype, c->data, c->len, &sb);
         else
             arus_strbuf_puts(&sb, "NULL");
     }
@@ -416,7 +419,8 @@ static void log_changed(struct vjob *v, const struct arus_cell *srow, const stru
     arus_strbuf_init(&b);
     char *key = key_text(v, srow);
     for (size_t i = 0; i < v->ncmp; i++) {
-        enum arus_ltype t = v->schema->columns[i].type.ltype;
+        enum arus_ltype t = v->dschema.columns[i].type.ltype;
+        const char *name = v->dschema.columns[i].name, *from = v->schema->columns[i].name;
         arus_strbuf_reset(&a);
         arus_strbuf_reset(&b);
         if (srow[i].data)
@@ -427,12 +431,13 @@ static void log_changed(struct vjob *v, const struct arus_cell *srow, const stru
             (a.len == 0 || memcmp(a.data, b.data, a.len) == 0))
             continue;
         arus_log(ARUS_LOG_DEBUG, "verify",
-                 "table \"%s\" key [%s] column \"%s\": source %s%.100s%s, "
+                 "table \"%s\" key [%s] column \"%s\"%s%s%s: source %s%.100s%s, "
                  "destination %s%.100s%s",
-                 v->target->table, key, v->schema->columns[i].name, srow[i].data ? "\"" : "",
-                 srow[i].data ? arus_strbuf_cstr(&a) : "NULL", srow[i].data ? "\"" : "",
-                 drow[i].data ? "\"" : "", drow[i].data ? arus_strbuf_cstr(&b) : "NULL",
-                 drow[i].data ? "\"" : "");
+                 v->target->table, key, name, strcmp(name, from) ? " (source \"" : "",
+                 strcmp(name, from) ? from : "", strcmp(name, from) ? "\")" : "",
+                 srow[i].data ? "\"" : "", srow[i].data ? arus_strbuf_cstr(&a) : "NULL",
+                 srow[i].data ? "\"" : "", drow[i].data ? "\"" : "",
+                 drow[i].data ? arus_strbuf_cstr(&b) : "NULL", drow[i].data ? "\"" : "");
     }
     free(key);
     arus_strbuf_cleanup(&a);
@@ -486,6 +491,8 @@ static int on_source_batch(void *ctx, struct arus_batch *b, struct arus_error *e
 {
     struct vjob *v = ctx;
     int rc = ARUS_OK;
+    if (v->cols)
+        arus__hash_cells(v->cols, b); /* what the sync writes, so what the destination holds */
     range_begin(v);
     for (size_t r = 0; r < b->nrows && rc == ARUS_OK; r++) {
         const struct arus_cell *srow = arus_batch_row(b, r);
@@ -534,7 +541,7 @@ static int compare_table(struct vjob *v, const struct arus_sync_mode *mode, stru
     size_t batch = (size_t)v->p->batch_size;
     v->page = arus_batch_create(&v->dschema, batch);
     if (v->repair)
-        v->fix = arus_batch_create(v->schema, batch);
+        v->fix = arus_batch_create(&v->dschema, batch);
     if (v->delete_extra)
         v->gone = arus_batch_create(&v->dschema, batch);
     keycopy_init(&v->after, v->nkey);
@@ -630,15 +637,33 @@ static struct arus_table_schema *key_schema(struct arus_arena *a, const struct a
     return k;
 }
 
-int arus__delete_missing_check(const struct arus_destination *dst,
-                               const struct arus_table_schema *schema, struct arus_error *err)
+/* The destination's rows follow its key order: a hashed key column would not come in the
+ * source's, and the merge needs one order on both sides. what: "verify cannot compare a table
+ * whose" or "delete_missing cannot compare keys when". */
+static int check_hashed_key(const struct arus__columns *c, int code, const char *what,
+                            struct arus_error *err)
+{
+    for (size_t h = 0; h < c->nhashed; h++)
+        if (c->extract->columns[c->hashed[h]].pk_ordinal)
+            return arus_error_set(err, code,
+                                  "%s primary key column \"%s\" is hashed (hash_columns): the "
+                                  "destination's rows do not come in the source's key order",
+                                  what, c->extract->columns[c->hashed[h]].name);
+    return ARUS_OK;
+}
+
+int arus__delete_missing_check(const struct arus_destination *dst, const struct arus__columns *c,
+                               struct arus_error *err)
 {
     bool keyed = false;
-    for (size_t i = 0; i < schema->ncolumns; i++)
-        keyed |= schema->columns[i].pk_ordinal > 0;
+    for (size_t i = 0; i < c->extract->ncolumns; i++)
+        keyed |= c->extract->columns[i].pk_ordinal > 0;
     if (!keyed)
         return arus_error_set(err, ARUS_ECONFIG,
                               "delete_missing needs a primary key (set primary_key for the table)");
+    int rc = check_hashed_key(c, ARUS_ECONFIG, "delete_missing cannot compare keys when", err);
+    if (rc)
+        return rc;
     if (!arus_destination_can_read_rows(dst) || !arus_destination_can_delete_rows(dst))
         return arus_error_set(err, ARUS_ENOTSUP,
                               "delete_missing: destination \"%s\" (%s) cannot read rows back or "
@@ -649,23 +674,29 @@ int arus__delete_missing_check(const struct arus_destination *dst,
 
 int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
                          const struct arus_pipeline *p, const struct arus_target *t,
-                         const struct arus_table_schema *schema, const struct arus_sync_mode *mode,
+                         const struct arus__columns *c, const struct arus_sync_mode *mode,
                          int64_t *deleted, struct arus_error *err)
 {
+    const struct arus_table_schema *schema = c->extract;
     size_t *key = arus_xcalloc(schema->ncolumns + 1, sizeof *key);
     size_t nkey = arus_schema_pk(schema, key);
     struct arus_arena *a = arus_arena_create(0);
     struct arus_verify_table rep;
     memset(&rep, 0, sizeof rep);
-    int rc = arus__delete_missing_check(dst, schema, err);
+    int rc = arus__delete_missing_check(dst, c, err);
     if (rc == ARUS_OK) {
         struct arus_table_schema *ks = key_schema(a, schema, key, nkey, mode);
         struct vjob v = vjob_make(src, dst, p, t, ks, key, nkey, &rep);
         v.ncmp = nkey;
         v.delete_extra = true;
+        /* the destination's key columns under their own names (rename) */
+        v.dschema.columns = arus_arena_calloc(a, nkey + 1, sizeof *v.dschema.columns);
         v.dschema.ncolumns = nkey;
-        for (size_t i = 0; i < nkey; i++)
+        for (size_t i = 0; i < nkey; i++) {
+            v.dschema.columns[i] = ks->columns[i];
+            v.dschema.columns[i].name = c->load->columns[key[i]].name;
             key[i] = i;
+        }
         rc = compare_table(&v, mode, err);
     }
     if (rc == ARUS_OK)
@@ -684,53 +715,70 @@ const char *arus_verify_kind_name(enum arus_verify_kind k)
     return k < ARUS_VERIFY__KINDS ? names[k] : "?";
 }
 
-/* The columns verify compares, allocated in a: all but those named like the metadata every
- * typed table gets from its own load (_arus_run_id, _arus_synced_at), which a source that is
- * itself an arus destination (a chained pipeline) has too: they differ by design. */
-static struct arus_table_schema *compared_columns(struct arus_arena *a,
-                                                  const struct arus_table_schema *t)
+/* Whether name is one of the metadata columns every typed table gets from its own load
+ * (_arus_run_id, _arus_synced_at), which a source that is itself an arus destination (a chained
+ * pipeline) has too: they differ by design, verify does not compare them. */
+static bool own_metadata(const char *name)
 {
-    struct arus_table_schema *c = arus_schema_copy(a, t);
-    size_t n = 0;
-    for (size_t i = 0; i < c->ncolumns; i++)
-        if (strcmp(c->columns[i].name, "_arus_run_id") != 0 &&
-            strcmp(c->columns[i].name, "_arus_synced_at") != 0)
-            c->columns[n++] = c->columns[i];
-    c->ncolumns = n;
-    return c;
+    return strcmp(name, "_arus_run_id") == 0 || strcmp(name, "_arus_synced_at") == 0;
 }
 
+/* The columns verify compares: c (the table's column rules) without the metadata columns, the
+ * extract and load schemas and the hashed indexes kept in step (allocated in a). */
+static void compared_columns(struct arus_arena *a, struct arus__columns *c)
+{
+    struct arus_table_schema *x = arus_schema_copy(a, c->extract);
+    struct arus_table_schema *l = arus_schema_copy(a, c->load);
+    size_t *hashed = arus_arena_calloc(a, x->ncolumns + 1, sizeof *hashed);
+    size_t n = 0, nhashed = 0;
+    for (size_t i = 0; i < x->ncolumns; i++) {
+        if (own_metadata(x->columns[i].name))
+            continue;
+        for (size_t h = 0; h < c->nhashed; h++)
+            if (c->hashed[h] == i)
+                hashed[nhashed++] = n;
+        x->columns[n] = x->columns[i];
+        l->columns[n++] = l->columns[i];
+    }
+    x->ncolumns = l->ncolumns = n;
+    c->extract = x;
+    c->load = l;
+    c->hashed = hashed;
+    c->nhashed = nhashed;
+}
+
+/* Compare one table as its column rules say the destination holds it: the kept columns, hashed
+ * ones as their HMAC, under their destination names, in the renamed table. */
 static int verify_table(struct arus_source *src, struct arus_destination *dst,
                         const struct arus_pipeline *p, const struct arus_verify_options *opt,
                         const struct arus_target *t, struct arus_verify_table *rep,
                         struct arus_error *err)
 {
     struct arus_arena *a = arus_arena_create(0);
-    struct arus_table_schema *schema = NULL;
+    struct arus__columns cols;
     struct arus_sync_mode mode;
+    struct arus_target dt = *t;
     int wm = -1;
     size_t *key = NULL;
-    int rc = ARUS_OK;
-    if (arus_pipeline_has_column_rules(p, t->table))
-        rc = arus_error_set(err, ARUS_ENOTSUP,
-                            "verify does not apply column rules (columns, exclude_columns, "
-                            "hash_columns, rename) yet");
+    int rc = arus__table_columns(src, p, t->table, a, &cols, err);
     if (rc == ARUS_OK)
-        rc = arus_source_get_table_columns(src, t->table, a, &schema, err);
-    if (rc == ARUS_OK)
-        rc = arus__resolve_mode(src, p, t->table, false, schema, &mode, &wm, err);
+        rc = arus__resolve_mode(src, p, t->table, false, cols.extract, &mode, &wm, err);
     if (rc == ARUS_OK) {
-        schema = compared_columns(a, schema);
-        key = arus_xcalloc(schema->ncolumns + 1, sizeof *key);
-        size_t nkey = arus_schema_pk(schema, key);
+        compared_columns(a, &cols);
+        dt.dest_table = cols.dest_table;
+        key = arus_xcalloc(cols.extract->ncolumns + 1, sizeof *key);
+        size_t nkey = arus_schema_pk(cols.extract, key);
         if (nkey == 0) {
             /* Rows without a key cannot be matched one to one; docs/consistency.md. */
             rep->skipped = true;
             arus_log(ARUS_LOG_WARN, "verify",
                      "table \"%s\": no primary key, not verified (set primary_key for it)",
                      t->table);
-        } else {
-            struct vjob v = vjob_make(src, dst, p, t, schema, key, nkey, rep);
+        } else if ((rc = check_hashed_key(&cols, ARUS_ENOTSUP,
+                                          "verify cannot compare a table whose", err)) == ARUS_OK) {
+            struct vjob v = vjob_make(src, dst, p, &dt, cols.extract, key, nkey, rep);
+            v.dschema = *cols.load;
+            v.cols = &cols;
             v.repair = v.delete_extra = opt->repair;
             v.max_keys = opt->max_keys ? opt->max_keys : 10;
             rc = compare_table(&v, &mode, err);

@@ -21,20 +21,25 @@
  * copied as it is. */
 void arus__verify_canon(enum arus_ltype t, const char *p, size_t n, struct arus_strbuf *out);
 
-/* Whether delete_missing can run on a table of schema into dst, checked before its sync:
- * ARUS_ECONFIG "delete_missing needs a primary key ..." without a primary key, ARUS_ENOTSUP
- * when dst cannot read rows back or delete them. */
-int arus__delete_missing_check(const struct arus_destination *dst,
-                               const struct arus_table_schema *schema, struct arus_error *err);
+struct arus__columns;
+
+/* Whether delete_missing can run on a table of columns c (core/sync_internal.h: the extract
+ * schema and the column rules) into dst, checked before its sync: ARUS_ECONFIG "delete_missing
+ * needs a primary key ..." without a primary key or "delete_missing cannot compare keys when
+ * primary key column ... is hashed" (the destination's keys would not come in the source's
+ * order), ARUS_ENOTSUP when dst cannot read rows back or delete them. */
+int arus__delete_missing_check(const struct arus_destination *dst, const struct arus__columns *c,
+                               struct arus_error *err);
 
 /* delete_missing for one table after its sync: compare the primary keys of the source's live
  * rows with the destination's (ordered streams, bounded memory) and delete the destination
- * rows whose key the source no longer has, one delete_rows transaction per batch. schema and
- * mode are the table's as the sync resolved them; t is its target. *deleted counts the rows
- * deleted. Fails as arus__delete_missing_check does first. */
+ * rows whose key the source no longer has, one delete_rows transaction per batch. c (columns
+ * and rules: keys read back under their destination names) and mode are the table's as the
+ * sync resolved them; t is its target. *deleted counts the rows deleted. Fails as
+ * arus__delete_missing_check does first. */
 int arus__delete_missing(struct arus_source *src, struct arus_destination *dst,
                          const struct arus_pipeline *p, const struct arus_target *t,
-                         const struct arus_table_schema *schema, const struct arus_sync_mode *mode,
+                         const struct arus__columns *c, const struct arus_sync_mode *mode,
                          int64_t *deleted, struct arus_error *err);
 
 #endif

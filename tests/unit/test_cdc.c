@@ -5,12 +5,13 @@
  * transaction larger than batch_size written in pieces before one commit; last image per key;
  * key changes; unchanged TOASTed values kept; TRUNCATE; a failed commit applies nothing and
  * the rerun applies everything once; --follow stops at a transaction boundary; a table with
- * column rules (hash_columns...) is refused before anything is captured. */
+ * column rules gets only its kept columns, hashed and renamed, from the copy and the changes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "arus/arus.h"
 #include "check.h"
+#include "core/sync_internal.h"
 #include "unit/support/fake.h"
 
 static const char *tables[] = {"t"};
@@ -246,23 +247,92 @@ static void test_follow_needs_cdc_tables(void)
     arus_sync_report_cleanup(&rep);
 }
 
-static void test_column_rules_refused(void)
+/* HMAC-SHA256("k", s) in hex, as the destination should hold it. */
+static const char *hmac(const char *s)
+{
+    static char out[2][ARUS__HMAC_HEX + 1];
+    static int n;
+    char *o = out[n++ % 2];
+    arus__hmac_hex("k", s, strlen(s), o);
+    return o;
+}
+
+static void test_column_rules_applied(void)
 {
     setup(100);
-    static const char *hashed[] = {"v"};
-    struct arus_table_override o = {.name = "t", .hash_columns = hashed, .nhash_columns = 1};
+    static const char *hashed[] = {"v"}, *left_out[] = {"big"}, *from[] = {"v"}, *to[] = {"hv"};
+    struct arus_table_override o = {.name = "t",
+                                    .hash_columns = hashed,
+                                    .nhash_columns = 1,
+                                    .exclude_columns = left_out,
+                                    .nexclude_columns = 1,
+                                    .rename_from = from,
+                                    .rename_to = to,
+                                    .nrename = 1};
     pipe.overrides = &o;
     pipe.noverrides = 1;
+    pipe.hash_key = "k";
     struct arus_sync_report rep;
     struct arus_error err;
-    CHECK_INT(sync_once(&rep, &err), ARUS_ENOTSUP);
-    CHECK_STR(err.msg, "table \"t\": sync_mode cdc does not apply column rules (columns, "
-                       "exclude_columns, hash_columns, rename) yet");
-    CHECK_INT(fake_cdc_starts_with_snapshot, 0);
-    CHECK_INT((int)fake_dest_table.nrows, 0);
+    REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    int hv = fake_dest_col("hv");
+    REQUIRE(hv > 0);
+    CHECK_INT(fake_dest_col("v"), -1);
+    CHECK_INT(fake_dest_col("big"), -1);
+    CHECK_STR(dest("1", hv), hmac("a"));
+    begin("7");
+    row('u', "1", "a1", "IGNORED");
+    row('i', "5", "e", "IGNORED");
+    row('d', "2", NULL, NULL);
+    /* key 3 becomes 30 */
+    fake_cdc_push((struct fake_cdc_event){
+        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"30", "c", "x"}, .old = {"3"}});
+    commit("7");
+    REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    CHECK_STR(dest("1", hv), hmac("a1"));
+    CHECK_STR(dest("5", hv), hmac("e"));
+    CHECK(fake_dest_row("2") == NULL);
+    CHECK(fake_dest_row("3") == NULL);
+    CHECK_STR(dest("30", hv), hmac("c"));
+    CHECK_INT(fake_dest_col("big"), -1);
     arus_sync_report_cleanup(&rep);
     pipe.overrides = NULL;
     pipe.noverrides = 0;
+    pipe.hash_key = NULL;
+}
+
+/* A hashed key: the old and the new key are hashed alike, so deletes and key changes find the
+ * destination's row. */
+static void test_hashed_key(void)
+{
+    setup(100);
+    static const char *hashed[] = {"id"};
+    struct arus_table_override o = {.name = "t", .hash_columns = hashed, .nhash_columns = 1};
+    pipe.overrides = &o;
+    pipe.noverrides = 1;
+    pipe.hash_key = "k";
+    struct arus_sync_report rep;
+    struct arus_error err;
+    REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    arus_sync_report_cleanup(&rep);
+    CHECK_STR(dest(hmac("1"), 1), "a");
+    begin("8");
+    row('u', "1", "a1", NULL);
+    row('d', "2", NULL, NULL);
+    fake_cdc_push((struct fake_cdc_event){
+        .kind = ARUS_CDC_ROW, .op = 'u', .values = {"30", "c", NULL}, .old = {"3"}});
+    commit("8");
+    REQUIRE(sync_once(&rep, &err) == ARUS_OK);
+    CHECK_INT((int)fake_dest_table.nrows, 2);
+    CHECK_STR(dest(hmac("1"), 1), "a1");
+    CHECK(fake_dest_row(hmac("2")) == NULL);
+    CHECK(fake_dest_row(hmac("3")) == NULL);
+    CHECK_STR(dest(hmac("30"), 1), "c");
+    arus_sync_report_cleanup(&rep);
+    pipe.overrides = NULL;
+    pipe.noverrides = 0;
+    pipe.hash_key = NULL;
 }
 
 int main(void)
@@ -274,7 +344,8 @@ int main(void)
     RUN(test_failed_commit_applies_nothing);
     RUN(test_follow_stops_between_transactions);
     RUN(test_follow_needs_cdc_tables);
-    RUN(test_column_rules_refused);
+    RUN(test_column_rules_applied);
+    RUN(test_hashed_key);
     fake_reset();
     return check_exit();
 }

@@ -43,6 +43,8 @@ struct my_cdc {
     char state[ARUS_CDC_POSITION_MAX]; /* the position after the last COMMIT handed out */
     char pos[ARUS_CDC_POSITION_MAX];   /* the current transaction's position */
     bool commit_next;      /* a DDL transaction's BEGIN went out: its COMMIT follows */
+    bool (*column_moves)(void *, const char *, const char *); /* arus_cdc_options' */
+    void *column_ctx;
     char acked[ARUS_CDC_POSITION_MAX];
     char lock[80]; /* the user lock held while streaming (my_cdc_lock_name) */
 };
@@ -84,7 +86,10 @@ static bool my_cdc_same_columns(const struct my_cdc_table *t, const struct my_ta
 }
 
 /* Resolve the TABLE_MAP's columns against information_schema (read again when a column is
- * missing there, e.g. added since the last read): the event schema, a new version. */
+ * missing there, e.g. added since the last read): the event schema, a new version. A column
+ * the table no longer has is an error, unless it does not reach the destination (the engine's
+ * column_moves: left out by the pipeline, dropped since): its values, decoded by the
+ * TABLE_MAP's types, go nowhere. */
 static int my_cdc_resolve(struct my_source *s, struct my_cdc *c, struct my_cdc_table *t,
                           const struct my_tablemap *tm, struct arus_error *err)
 {
@@ -100,9 +105,18 @@ static int my_cdc_resolve(struct my_source *s, struct my_cdc *c, struct my_cdc_t
         size_t i = 0;
         for (; i < tm->ncolumns; i++) {
             int k = arus_schema_find(t->info, tm->columns[i].name);
-            if (k < 0)
+            if (k >= 0) {
+                cols[i] = t->info->columns[k];
+            } else if (attempt && c->column_moves &&
+                       !c->column_moves(c->column_ctx, t->name, tm->columns[i].name)) {
+                cols[i] = (struct arus_column){
+                    .name = arus_arena_strdup(t->arena, tm->columns[i].name),
+                    .type = {.ltype = tm->columns[i].ltype},
+                    .nullable = true,
+                };
+            } else {
                 break;
-            cols[i] = t->info->columns[k];
+            }
         }
         if (i < tm->ncolumns)
             continue;
@@ -171,6 +185,8 @@ int arus__my_cdc_start(struct arus_source *base, const struct arus_cdc_options *
     c->tables = arus_xcalloc(o->ntables + 1, sizeof *c->tables);
     for (size_t i = 0; i < o->ntables; i++)
         c->tables[c->ntables++].name = arus_xstrdup(o->tables[i]);
+    c->column_moves = o->column_moves;
+    c->column_ctx = o->column_ctx;
     my_cdc_lock_name(s, o->pipeline, c->lock, sizeof c->lock);
     memset(out, 0, sizeof *out);
     /* MariaDB resumes at a GTID by default; MySQL only by file/position (libmariadb cannot send
@@ -310,11 +326,58 @@ static bool my_cdc_add_clause(const char *p)
     return true;
 }
 
-/* Whether a DDL statement only adds columns ("ALTER TABLE t ADD [COLUMN] ..., ADD ..."): the
- * next TABLE_MAP of the table carries them and the engine adds them downstream. The whole
+/* Whether the clause at p (as for my_cdc_add_clause) drops a column that does not reach the
+ * destination (column_moves; the name compared in lower case, as MySQL compares column
+ * names): "drop [column] [if exists] name", bare or backquoted; not an index, key, constraint
+ * or partition. Such a drop changes nothing downstream, so the stream follows it. */
+static bool my_cdc_drop_left_out(const struct my_cdc *c, const char *table, const char *p)
+{
+    static const char *const not_columns[] = {"index",   "key",    "constraint", "primary",
+                                              "foreign", "check",  "partition",  "unique",
+                                              "period",  "system", "fulltext",   "spatial"};
+    if (!c->column_moves || strncmp(p, "drop ", 5) != 0)
+        return false;
+    p += 5;
+    if (strncmp(p, "column ", 7) == 0) {
+        p += 7;
+    } else {
+        for (size_t i = 0; i < sizeof not_columns / sizeof *not_columns; i++) {
+            size_t n = strlen(not_columns[i]);
+            if (strncmp(p, not_columns[i], n) == 0 && strchr(" (,", p[n]))
+                return false; /* also at p[n] == '\0' */
+        }
+    }
+    if (strncmp(p, "if exists ", 10) == 0)
+        p += 10;
+    char name[256];
+    size_t n = 0;
+    if (*p == '`') {
+        for (p++; *p && !(p[0] == '`' && p[1] != '`') && n < sizeof name - 1; p++) {
+            p += p[0] == '`'; /* `` is one backquote */
+            name[n++] = *p;
+        }
+        if (*p++ != '`')
+            return false;
+    } else {
+        while (*p && *p != ' ' && *p != ',' && n < sizeof name - 1)
+            name[n++] = *p++;
+    }
+    name[n] = '\0';
+    p += *p == ' ';
+    return n && (!*p || *p == ',') && !c->column_moves(c->column_ctx, table, name);
+}
+
+static bool my_cdc_clause(const struct my_cdc *c, const char *table, const char *p)
+{
+    return my_cdc_add_clause(p) || my_cdc_drop_left_out(c, table, p);
+}
+
+/* Whether the stream follows a DDL statement of table: one that only adds columns ("ALTER
+ * TABLE t ADD [COLUMN] ..., ADD ...": the next TABLE_MAP of the table carries them and the
+ * engine adds them downstream) or drops columns that do not reach the destination. The whole
  * statement is read, however long; clauses are split at commas outside quotes, backquotes and
  * parentheses (DECIMAL(10,2), ENUM('a','b'), COMMENT 'x, y'). */
-static bool my_cdc_is_add_column(const char *stmt, size_t n)
+static bool my_cdc_followed(const struct my_cdc *c, const char *table, const char *stmt, size_t n)
 {
     /* squeezed (whitespace runs to one space) and lower-cased */
     char *buf = arus_xmalloc(n + 1);
@@ -335,7 +398,7 @@ static bool my_cdc_is_add_column(const char *stmt, size_t n)
     for (char quote = 0; ok && *p && (quote || *p != ' '); p++)
         if (*p == '`')
             quote = quote ? 0 : '`';
-    ok = ok && *p == ' ' && my_cdc_add_clause(p + 1);
+    ok = ok && *p == ' ' && my_cdc_clause(c, table, p + 1);
     char quote = 0;
     int depth = 0;
     for (p++; ok && *p; p++) {
@@ -351,7 +414,7 @@ static bool my_cdc_is_add_column(const char *stmt, size_t n)
         } else if (*p == ')') {
             depth--;
         } else if (*p == ',' && depth == 0) {
-            ok = my_cdc_add_clause(p + 1 + (p[1] == ' '));
+            ok = my_cdc_clause(c, table, p + 1 + (p[1] == ' '));
         }
     }
     free(buf);
@@ -369,7 +432,7 @@ static int my_cdc_ddl(struct my_source *s, struct my_cdc *c, const struct my_cha
             continue;
         if (!ours && !my_cdc_mentions(ch->statement, ch->statement_len, s->cfg.database))
             continue;
-        if (my_cdc_is_add_column(ch->statement, ch->statement_len))
+        if (my_cdc_followed(c, c->tables[i].name, ch->statement, ch->statement_len))
             break;
         /* a long statement shows its head and its tail, where a last clause often is */
         size_t n = ch->statement_len, head = n > 300 ? 200 : n, tail = n > 300 ? 100 : 0;

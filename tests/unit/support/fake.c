@@ -822,7 +822,7 @@ static int dst_load(struct arus_destination *d, const struct arus_target *t,
     tx_wrote_rows = true;
     for (size_t r = 0; r < b->nrows; r++) {
         const struct arus_cell *row = arus_batch_row(b, r);
-        char key[64];
+        char key[128]; /* a hashed key is 64 characters */
         snprintf(key, sizeof key, "%.*s", (int)row[0].len, row[0].data);
         /* A table without key appends, as the real destinations do. */
         long at = b->schema->columns[0].pk_ordinal ? find_row(tab, key) : -1;
