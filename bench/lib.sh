@@ -207,6 +207,32 @@ pg_cpu_watch() {
     done
 }
 
+# bench_watched KEY PIPELINE ARGS...: one timed `arus sync PIPELINE ARGS` (the caller resets
+# what it needs first) with pg_cpu_watch on the PostgreSQL backends serving it; the fastest run
+# per KEY is kept: BEST, RSS, CPU (arus), SRCCPU and DSTCPU (backends, CPU seconds).
+declare -A SRCCPU DSTCPU
+bench_watched() {
+    local key=$1 pipe=$2 t0 watch arus_pid secs hz
+    shift 2
+    t0=$(now)
+    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "$pipe" "$@" 2>"$WORK/time.txt" >/dev/null &
+    arus_pid=$!
+    pg_cpu_watch "$WORK/pgcpu.txt" "$arus_pid" &
+    watch=$!
+    wait "$arus_pid" || { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
+    secs=$(calc "$(now) - $t0")
+    kill -TERM "$watch" 2>/dev/null || true
+    wait "$watch" 2>/dev/null || true
+    if [ -z "${BEST[$key]:-}" ] || (($(calc "$secs < ${BEST[$key]}"))); then
+        BEST[$key]=$secs
+        RSS[$key]=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/time.txt")
+        CPU[$key]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$WORK/time.txt")
+        hz=$(getconf CLK_TCK)
+        SRCCPU[$key]=$(awk -v hz="$hz" '$1 == "src" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
+        DSTCPU[$key]=$(awk -v hz="$hz" '$1 == "dst" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
+    fi
+}
+
 # best NAME SECONDS: keep the fastest time of each contestant (shared machines are noisy)
 best() { if [ -z "${BEST[$1]:-}" ] || (($(calc "$2 < ${BEST[$1]}"))); then BEST[$1]=$2; fi; }
 

@@ -51,31 +51,12 @@ SQL
 } >"$WORK/arus.yml"
 
 run() { # LABEL N MODE ARGS...
-    local label=$1 n=$2 mode=$3 t0 watch
+    local label=$1 n=$2 mode=$3
     shift 3
     dst_drop "$label$n"
     "$ARUS" -q -c "$WORK/arus.yml" reset "${B}_$label$n" --yes >/dev/null 2>&1 || true
-    t0=$(now)
-    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "${B}_$label$n" "$@" 2>"$WORK/time.txt" >/dev/null &
-    local arus_pid=$! secs
-    pg_cpu_watch "$WORK/pgcpu.txt" "$arus_pid" &
-    watch=$!
-    wait "$arus_pid" || { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
-    secs=$(calc "$(now) - $t0")
-    kill -TERM "$watch" 2>/dev/null || true
-    wait "$watch" 2>/dev/null || true
-    local key=$label$mode$n
-    if [ -z "${BEST[$key]:-}" ] || (($(calc "$secs < ${BEST[$key]}"))); then
-        BEST[$key]=$secs
-        RSS[$key]=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/time.txt")
-        CPU[$key]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$WORK/time.txt")
-        local hz
-        hz=$(getconf CLK_TCK)
-        SRCCPU[$key]=$(awk -v hz="$hz" '$1 == "src" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
-        DSTCPU[$key]=$(awk -v hz="$hz" '$1 == "dst" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
-    fi
+    bench_watched "$label$mode$n" "${B}_$label$n" "$@"
 }
-declare -A SRCCPU DSTCPU
 for round in $(seq "$ROUNDS"); do
     for n in "${NS[@]}"; do
         echo "round $round: parallelism $n ..."

@@ -23,33 +23,17 @@ MODES=(normalized raw+normalized)
     done
 } >"$WORK/arus.yml"
 
-declare -A DSTCPU
 run() { # MODE_INDEX KIND ARGS...
-    local i=$1 kind=$2 t0 watch arus_pid secs key=$1$2 hz
+    local i=$1 kind=$2
     shift 2
     dst_drop "m$i"
     psqlx -c "DROP TABLE IF EXISTS ${B}_stg.src_orders_raw" 2>/dev/null
     "$ARUS" -q -c "$WORK/arus.yml" reset "${B}_m$i" --yes >/dev/null 2>&1 || true
-    t0=$(now)
-    /usr/bin/time -v "$ARUS" -q -c "$WORK/arus.yml" sync "${B}_m$i" "$@" 2>"$WORK/time.txt" >/dev/null &
-    arus_pid=$!
-    pg_cpu_watch "$WORK/pgcpu.txt" "$arus_pid" &
-    watch=$!
-    wait "$arus_pid" || { cat "$WORK/time.txt" >&2; kill "$watch"; exit 1; }
-    secs=$(calc "$(now) - $t0")
-    kill -TERM "$watch" 2>/dev/null || true
-    wait "$watch" 2>/dev/null || true
+    bench_watched "$i$kind" "${B}_m$i" "$@"
     [ "$(psqlx -c "SELECT count(*) FROM ${B}_m$i.orders")" = "$ROWS" ] || { echo "m$i: wrong row count" >&2; exit 1; }
     if [ "$i" = 1 ] && [ "$(psqlx -c "SELECT count(*) FROM ${B}_stg.src_orders_raw")" != "$ROWS" ]; then
         echo "raw+normalized: wrong raw row count" >&2
         exit 1
-    fi
-    if [ -z "${BEST[$key]:-}" ] || (($(calc "$secs < ${BEST[$key]}"))); then
-        BEST[$key]=$secs
-        RSS[$key]=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/time.txt")
-        CPU[$key]=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$WORK/time.txt")
-        hz=$(getconf CLK_TCK)
-        DSTCPU[$key]=$(awk -v hz="$hz" '$1 == "dst" {s += $2} END {printf "%.1f", s / hz}' "$WORK/pgcpu.txt" 2>/dev/null || echo "?")
     fi
 }
 for round in $(seq "$ROUNDS"); do
