@@ -1,13 +1,11 @@
-/* Leases of scheduled runs in PostgreSQL (serve.coordination), so several arus serve processes
- * with the same config run each tick once. Table arus_state.serve_leases holds one row per
- * (pipeline, tick): the first process to insert it runs the tick; its holder renews expires_at
- * (heartbeat) while it runs and sets done at the end. A row left unfinished past expires_at
- * (holder killed) is claimed by another process with FOR UPDATE SKIP LOCKED and run again from
- * the committed watermarks. A follow pipeline (sync_mode cdc) has one row with tick 0: whoever
- * holds it follows; it is taken again (serve_lease_follow) once done or expired, never by the
- * tick take-over. The connection settings are the PostgreSQL connector's
- * (arus__pg_settings_read / arus__pg_connect), so coordination reads an endpoint exactly as a
- * sync does. */
+/* Leases of scheduled runs (serve.coordination), so several arus serve processes with the same
+ * config run each tick once. The lease table lives in PostgreSQL (include/arus/lease.h; the
+ * connector's src/connectors/postgresql/lease.c): the first process to insert a (pipeline,
+ * tick) row runs the tick; its holder renews expires_at (heartbeat) while it runs and sets done
+ * at the end. A row left unfinished past expires_at (holder killed) is claimed by another
+ * process and run again from the committed watermarks. A follow pipeline (sync_mode cdc) has
+ * one row with tick 0: whoever holds it follows; it is taken again (serve_lease_follow) once
+ * done or expired, never by the tick take-over. */
 #include "serve/lease.h"
 
 #include <pthread.h>
@@ -21,53 +19,17 @@
 #include "serve/serve.h"
 
 #ifdef ARUS_SERVE_LEASE
-#include "connectors/postgresql/conn.h"
-
-/* Several processes start together: the advisory lock keeps their CREATEs from racing. */
-static const char create_sql[] =
-    "BEGIN; SELECT pg_advisory_xact_lock(hashtext('arus_state.serve_leases'));"
-    "CREATE SCHEMA IF NOT EXISTS arus_state;"
-    "CREATE TABLE IF NOT EXISTS arus_state.serve_leases ("
-    " pipeline text NOT NULL, tick bigint NOT NULL, holder text NOT NULL,"
-    " expires_at timestamptz NOT NULL, done boolean NOT NULL DEFAULT false,"
-    " run_id text, status text,"
-    " PRIMARY KEY (pipeline, tick)); COMMIT";
+#include "arus/lease.h"
 
 struct serve_lease {
-    pthread_mutex_t mu; /* one libpq connection, used by the main loop, workers, heartbeat */
-    PGconn *conn;
-    struct pg_settings settings;
+    pthread_mutex_t mu; /* one store (connection), used by the main loop, workers, heartbeat */
+    struct arus_lease_store *store;
     char holder[128]; /* host:pid:random, unique per process */
-    char seconds[32]; /* lease_time as text, a statement parameter */
     double lease_seconds;
     pthread_t heartbeat;
     pthread_cond_t stop_cv;
     bool stopping;
 };
-
-static int ensure_connected(struct serve_lease *l, struct arus_error *err)
-{
-    if (l->conn && PQstatus(l->conn) == CONNECTION_OK)
-        return ARUS_OK;
-    PQfinish(l->conn);
-    l->conn = NULL;
-    return arus__pg_connect(&l->settings, &l->conn, err);
-}
-
-/* Run sql with params on the shared connection (l->mu held); reconnects once when the
- * connection was lost. *out gets the result on success (caller PQclear's it). */
-static int lease_query(struct serve_lease *l, const char *sql, int n, const char *const *params,
-                       PGresult **out, const char *what, struct arus_error *err)
-{
-    for (int attempt = 0;; attempt++) {
-        int rc = ensure_connected(l, err);
-        if (rc)
-            return rc;
-        rc = arus__pg_query(l->conn, sql, n, params, out, what, err);
-        if (rc != ARUS_ECONNECT || attempt > 0)
-            return rc;
-    }
-}
 
 static void *heartbeat_main(void *arg)
 {
@@ -86,16 +48,10 @@ static void *heartbeat_main(void *arg)
         pthread_cond_timedwait(&l->stop_cv, &l->mu, &ts);
         if (l->stopping)
             break;
-        const char *p[] = {l->holder, l->seconds};
-        PGresult *r = NULL;
         struct arus_error err;
         arus_error_clear(&err);
-        if (lease_query(l,
-                        "UPDATE arus_state.serve_leases SET expires_at = now() + $2 * interval "
-                        "'1 second' WHERE holder = $1 AND NOT done",
-                        2, p, &r, "renew leases", &err) != ARUS_OK)
+        if (arus_lease_renew(l->store, l->holder, l->lease_seconds, &err) != ARUS_OK)
             arus_log(ARUS_LOG_WARN, "lease", "%s", err.msg);
-        PQclear(r);
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
@@ -116,21 +72,16 @@ int serve_lease_create(const struct arus_config *cfg, const char *endpoint, doub
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->stop_cv, NULL);
     l->lease_seconds = lease_seconds;
-    snprintf(l->seconds, sizeof l->seconds, "%.3f", lease_seconds);
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     char rnd[37];
     arus_uuid_v4(rnd);
     snprintf(l->holder, sizeof l->holder, "%s:%d:%.8s", host, (int)getpid(), rnd);
-    int rc = arus__pg_settings_read(ep, &l->settings, err);
-    if (rc == ARUS_OK)
-        rc = ensure_connected(l, err);
-    if (rc == ARUS_OK)
-        rc = arus__pg_exec(l->conn, create_sql, "create arus_state.serve_leases", err);
+    int rc = arus_lease_store_open(ep, &l->store, err);
     if (rc == ARUS_OK && pthread_create(&l->heartbeat, NULL, heartbeat_main, l) != 0)
         rc = arus_error_set(err, ARUS_EINTERNAL, "cannot start the lease heartbeat thread");
     if (rc) {
-        PQfinish(l->conn);
+        arus_lease_store_close(l->store);
         free(l);
         return rc;
     }
@@ -148,96 +99,50 @@ void serve_lease_destroy(struct serve_lease *l)
     pthread_cond_broadcast(&l->stop_cv);
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->heartbeat, NULL);
-    PQfinish(l->conn);
+    arus_lease_store_close(l->store);
     free(l);
 }
 
 bool serve_lease_acquire(struct serve_lease *l, const char *pipeline, int64_t tick,
                          struct arus_error *err)
 {
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)tick);
-    const char *p[] = {pipeline, t, l->holder, l->seconds};
-    PGresult *r = NULL;
+    bool ours = false;
     pthread_mutex_lock(&l->mu);
-    int rc = lease_query(l,
-                         "INSERT INTO arus_state.serve_leases (pipeline, tick, holder, expires_at)"
-                         " VALUES ($1, $2, $3, now() + $4 * interval '1 second')"
-                         " ON CONFLICT DO NOTHING",
-                         4, p, &r, "lease a run", err);
-    bool ours = rc == ARUS_OK && strcmp(PQcmdTuples(r), "1") == 0;
-    PQclear(r);
+    arus_lease_acquire(l->store, pipeline, tick, l->holder, l->lease_seconds, &ours, err);
     pthread_mutex_unlock(&l->mu);
     return ours;
 }
 
 bool serve_lease_follow(struct serve_lease *l, const char *pipeline, struct arus_error *err)
 {
-    const char *p[] = {pipeline, l->holder, l->seconds};
-    PGresult *r = NULL;
+    bool ours = false;
     pthread_mutex_lock(&l->mu);
-    int rc = lease_query(l,
-                         "INSERT INTO arus_state.serve_leases AS o (pipeline, tick, holder,"
-                         " expires_at) VALUES ($1, 0, $2, now() + $3 * interval '1 second')"
-                         " ON CONFLICT (pipeline, tick) DO UPDATE SET holder = excluded.holder,"
-                         " expires_at = excluded.expires_at, done = false, run_id = NULL,"
-                         " status = NULL"
-                         " WHERE o.done OR o.expires_at < now() OR o.holder = excluded.holder",
-                         3, p, &r, "lease a follow run", err);
-    bool ours = rc == ARUS_OK && strcmp(PQcmdTuples(r), "1") == 0;
-    PQclear(r);
+    arus_lease_follow(l->store, pipeline, l->holder, l->lease_seconds, &ours, err);
     pthread_mutex_unlock(&l->mu);
     return ours;
 }
 
-/* UPDATE the lease row of run (held by this process) with sql, whose $1..$3 are pipeline,
- * tick, holder and $4 status (may be unused). */
-static void lease_update(struct serve_lease *l, const struct serve_run *run, const char *sql,
-                         const char *status, const char *what)
+void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status)
 {
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)run->tick);
-    const char *p[] = {run->pipeline, t, l->holder, run->id, status};
-    PGresult *r = NULL;
     struct arus_error err;
     arus_error_clear(&err);
     pthread_mutex_lock(&l->mu);
-    if (lease_query(l, sql, status ? 5 : 3, p, &r, what, &err) != ARUS_OK)
-        arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": %s", run->pipeline, err.msg);
-    PQclear(r);
+    int rc =
+        arus_lease_release(l->store, run->pipeline, run->tick, l->holder, run->id, status, &err);
     pthread_mutex_unlock(&l->mu);
-}
-
-void serve_lease_release(struct serve_lease *l, const struct serve_run *run, const char *status)
-{
-    lease_update(l, run,
-                 "UPDATE arus_state.serve_leases SET done = true, expires_at = now(),"
-                 " run_id = $4, status = $5 WHERE pipeline = $1 AND tick = $2 AND holder = $3",
-                 status, "end a lease");
+    if (rc != ARUS_OK)
+        arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": %s", run->pipeline, err.msg);
 }
 
 void serve_lease_hand_back(struct serve_lease *l, const struct serve_run *run)
 {
-    lease_update(l, run,
-                 "UPDATE arus_state.serve_leases SET expires_at = now()"
-                 " WHERE pipeline = $1 AND tick = $2 AND holder = $3 AND NOT done",
-                 NULL, "hand a lease back");
-}
-
-/* A PostgreSQL text[] literal of names: {"a","b"} with " and \ escaped. */
-static void array_literal(struct arus_strbuf *sb, const char *const *names, size_t n)
-{
-    arus_strbuf_putc(sb, '{');
-    for (size_t i = 0; i < n; i++) {
-        arus_strbuf_puts(sb, i ? ",\"" : "\"");
-        for (const char *c = names[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                arus_strbuf_putc(sb, '\\');
-            arus_strbuf_putc(sb, *c);
-        }
-        arus_strbuf_putc(sb, '"');
-    }
-    arus_strbuf_putc(sb, '}');
+    struct arus_error err;
+    arus_error_clear(&err);
+    pthread_mutex_lock(&l->mu);
+    int rc = arus_lease_hand_back(l->store, run->pipeline, run->tick, l->holder, &err);
+    pthread_mutex_unlock(&l->mu);
+    if (rc != ARUS_OK)
+        arus_log(ARUS_LOG_WARN, "lease", "pipeline \"%s\": %s", run->pipeline, err.msg);
 }
 
 void serve_lease_take_over(struct serve_lease *l, struct serve *s)
@@ -250,31 +155,20 @@ void serve_lease_take_over(struct serve_lease *l, struct serve *s)
         if (s->sched.jobs[i].state == SERVE_IDLE && !s->sched.jobs[i].paused)
             idle[n++] = arus_xstrdup(s->sched.jobs[i].name);
     pthread_mutex_unlock(&s->mu);
-    struct arus_strbuf names;
-    arus_strbuf_init(&names);
-    array_literal(&names, idle, n);
-    const char *p[] = {l->holder, l->seconds, arus_strbuf_cstr(&names)};
-    PGresult *r = NULL;
     struct arus_error err;
     arus_error_clear(&err);
+    bool found = false;
+    size_t which = 0;
+    int64_t tick = 0;
     pthread_mutex_lock(&l->mu);
     int rc = n == 0 ? ARUS_OK
-                    : lease_query(l,
-                                  "UPDATE arus_state.serve_leases l SET holder = $1,"
-                                  " expires_at = now() + $2 * interval '1 second'"
-                                  " FROM (SELECT pipeline, tick FROM arus_state.serve_leases"
-                                  " WHERE NOT done AND expires_at < now() AND tick <> 0"
-                                  " AND pipeline = ANY ($3::text[])"
-                                  " ORDER BY tick LIMIT 1 FOR UPDATE SKIP LOCKED) x"
-                                  " WHERE l.pipeline = x.pipeline AND l.tick = x.tick"
-                                  " RETURNING l.pipeline, l.tick",
-                                  3, p, &r, "take over an expired lease", &err);
+                    : arus_lease_take_over(l->store, l->holder, l->lease_seconds, idle, n, &found,
+                                           &which, &tick, &err);
     pthread_mutex_unlock(&l->mu);
     if (rc != ARUS_OK)
         arus_log(ARUS_LOG_WARN, "lease", "%s", err.msg);
-    for (int i = 0; r && rc == ARUS_OK && i < PQntuples(r); i++) {
-        const char *pipeline = PQgetvalue(r, i, 0);
-        int64_t tick = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+    if (rc == ARUS_OK && found) {
+        const char *pipeline = idle[which];
         pthread_mutex_lock(&s->mu);
         int j = serve_sched_find(&s->sched, pipeline);
         if (j >= 0 && serve_sched_trigger(&s->sched, (size_t)j) == ARUS_OK) {
@@ -287,8 +181,6 @@ void serve_lease_take_over(struct serve_lease *l, struct serve *s)
         }
         pthread_mutex_unlock(&s->mu);
     }
-    PQclear(r);
-    arus_strbuf_cleanup(&names);
     for (size_t i = 0; i < n; i++)
         free((char *)idle[i]);
     free(idle);

@@ -47,12 +47,6 @@ struct my_event_header {
     uint16_t flags;
 };
 
-/* Split a raw event (header, body, and a CRC32 trailer when checksum is true) into header and
- * body, verifying the CRC32. ARUS_EDATA when truncated, the size field disagrees with len, or
- * the checksum does not match. *body borrows from ev. */
-int arus__my_event_split(const uint8_t *ev, size_t len, bool checksum, struct my_event_header *h,
-                         const uint8_t **body, size_t *body_len, struct arus_error *err);
-
 enum my_change_kind {
     MY_CH_NONE = 0,
     MY_CH_BEGIN,     /* a transaction starts; gtid is its GTID */
@@ -127,7 +121,8 @@ void arus__my_stream_init(struct my_stream *s, bool checksum, const struct my_co
 void arus__my_stream_cleanup(struct my_stream *s);
 
 /* Take one raw event (header .. checksum; borrowed until the next feed). Verifies the
- * checksum, updates position, GTID and table maps. ARUS_EDATA on a corrupt event. */
+ * checksum (except for a rows event of a table map marked skip: it is not read), updates
+ * position, GTID and table maps. ARUS_EDATA on a corrupt event. */
 int arus__my_stream_feed(struct my_stream *s, const uint8_t *ev, size_t len,
                          struct arus_error *err);
 /* The next change of the fed event: 1 with *out filled (row cells allocated in a), 0 when the

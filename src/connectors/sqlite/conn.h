@@ -16,6 +16,17 @@ int arus__sqlite_config_path(const struct arus_endpoint *ep, const char **path,
 /* Open path (read-only or read-write/create) with a busy timeout; errors name the endpoint. */
 int arus__sqlite_open(const struct arus_endpoint *ep, const char *path, bool writable,
                       sqlite3 **out, struct arus_error *err);
+/* Turns on one database file among this process's destination connections (turn.c), so
+ * writers on several connection pairs never starve in SQLite's busy polling. get returns the
+ * file's turn (path made absolute; shared by every caller naming the same file), put drops the
+ * caller's reference (NULL: no-op). take blocks until it is the caller's turn, first come first
+ * served; give passes it on. A caller holding the turn must not wait for another thread that
+ * needs it. */
+struct arus__sqlite_turn;
+struct arus__sqlite_turn *arus__sqlite_turn_get(const char *path);
+void arus__sqlite_turn_put(struct arus__sqlite_turn *t);
+void arus__sqlite_turn_take(struct arus__sqlite_turn *t);
+void arus__sqlite_turn_give(struct arus__sqlite_turn *t);
 /* Set err from the connection's last error: "<what>: <sqlite message>". Returns code. */
 int arus__sqlite_fail(sqlite3 *db, int code, struct arus_error *err, const char *what);
 /* Prepare sql; on failure err says what failed. */

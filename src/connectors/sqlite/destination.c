@@ -1,7 +1,8 @@
 /* SQLite destination, the embedded default. SQLite has no schemas, so the spec's schemas become
  * table-name prefixes: <target_schema>__<table>, <raw_schema>__<source>_<table>_raw and
  * arus_state__watermarks / arus_state__runs. Every batch and its watermark commit in one
- * transaction; the pipeline lock is an flock(2) on "<path>.<pipeline>.arus-lock". */
+ * transaction; the pipeline lock is an flock(2) on "<path>.<pipeline>.arus-lock". The
+ * connections of one run (`parallelism`) take turns on the file (turn.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -29,6 +30,9 @@ struct sqlite_dest {
     const char *target_schema;
     sqlite3 *db;
     int lock_fd;
+    struct arus__sqlite_turn *turn; /* this file's turn among our connections, once open */
+    unsigned depth;                 /* nested sqlite_enter calls */
+    bool holding, in_tx;
 };
 
 static struct sqlite_dest *sqlite_of(struct arus_destination *d) { return (struct sqlite_dest *)d; }
@@ -54,7 +58,41 @@ static int sqlite_create(const struct arus_endpoint *ep, struct arus_destination
 /* Open the database file, creating it when missing. */
 static int sqlite_open_db(struct sqlite_dest *d, struct arus_error *err)
 {
-    return d->db ? ARUS_OK : arus__sqlite_open(d->base.endpoint, d->path, true, &d->db, err);
+    if (d->db)
+        return ARUS_OK;
+    int rc = arus__sqlite_open(d->base.endpoint, d->path, true, &d->db, err);
+    if (rc == ARUS_OK)
+        d->turn = arus__sqlite_turn_get(d->path);
+    return rc;
+}
+
+/* Hold this connection's turn on the file (turn.c) around a slot that touches it, and from
+ * begin to the end of the transaction; inner calls find it held. Connections of other threads
+ * wait in line instead of polling SQLite's lock, so none starves. Without a file yet (the
+ * first call opens it) there is nobody to wait for. */
+static void sqlite_enter(struct sqlite_dest *d)
+{
+    if (d->depth++ == 0 && d->turn) {
+        arus__sqlite_turn_take(d->turn);
+        d->holding = true;
+    }
+}
+
+static void sqlite_leave(struct sqlite_dest *d)
+{
+    if (--d->depth == 0 && d->holding) {
+        d->holding = false;
+        arus__sqlite_turn_give(d->turn);
+    }
+}
+
+/* After COMMIT or ROLLBACK: once SQLite is back in autocommit the transaction's turn ends. */
+static void sqlite_tx_ended(struct sqlite_dest *d)
+{
+    if (d->in_tx && sqlite3_get_autocommit(d->db)) {
+        d->in_tx = false;
+        sqlite_leave(d);
+    }
 }
 
 /* A file that does not exist yet is only opened (and so created) by the first call that needs
@@ -78,6 +116,9 @@ static int sqlite_connect(struct arus_destination *base, struct arus_error *err)
 static void sqlite_close(struct arus_destination *base)
 {
     struct sqlite_dest *d = sqlite_of(base);
+    if (d->holding)
+        arus__sqlite_turn_give(d->turn);
+    arus__sqlite_turn_put(d->turn);
     sqlite3_close(d->db);
     if (d->lock_fd >= 0)
         close(d->lock_fd);
@@ -434,19 +475,32 @@ static int sqlite_ensure_schema(struct arus_destination *base, const struct arus
 
 static int sqlite_begin(struct arus_destination *base, struct arus_error *err)
 {
-    return arus__sqlite_exec(sqlite_of(base)->db, "BEGIN IMMEDIATE", NULL, 0, err);
+    struct sqlite_dest *d = sqlite_of(base);
+    sqlite_enter(d);
+    int rc = arus__sqlite_exec(d->db, "BEGIN IMMEDIATE", NULL, 0, err);
+    if (rc == ARUS_OK)
+        d->in_tx = true;
+    else
+        sqlite_leave(d);
+    return rc;
 }
 
 static int sqlite_commit(struct arus_destination *base, struct arus_error *err)
 {
-    return arus__sqlite_exec(sqlite_of(base)->db, "COMMIT", NULL, 0, err);
+    struct sqlite_dest *d = sqlite_of(base);
+    int rc = arus__sqlite_exec(d->db, "COMMIT", NULL, 0, err);
+    sqlite_tx_ended(d);
+    return rc;
 }
 
 static int sqlite_rollback(struct arus_destination *base, struct arus_error *err)
 {
-    if (sqlite3_get_autocommit(sqlite_of(base)->db))
-        return ARUS_OK;
-    return arus__sqlite_exec(sqlite_of(base)->db, "ROLLBACK", NULL, 0, err);
+    struct sqlite_dest *d = sqlite_of(base);
+    int rc = ARUS_OK;
+    if (!sqlite3_get_autocommit(d->db))
+        rc = arus__sqlite_exec(d->db, "ROLLBACK", NULL, 0, err);
+    sqlite_tx_ended(d);
+    return rc;
 }
 
 static int sqlite_load_raw(struct arus_destination *base, const struct arus_target *t,
@@ -1091,6 +1145,102 @@ static int sqlite_null_columns(struct arus_destination *base, const struct arus_
     return rc;
 }
 
+/* Each slot that touches the file runs on this connection's turn (sqlite_enter). */
+#define SQLITE_ON_TURN(slot, params, args)                                                         \
+    static int slot##_on_turn params                                                               \
+    {                                                                                              \
+        struct sqlite_dest *d = sqlite_of(base);                                                   \
+        sqlite_enter(d);                                                                           \
+        int rc = slot args;                                                                        \
+        sqlite_leave(d);                                                                           \
+        return rc;                                                                                 \
+    }
+SQLITE_ON_TURN(sqlite_test, (struct arus_destination *base, struct arus_error *err), (base, err))
+SQLITE_ON_TURN(sqlite_ensure_state, (struct arus_destination *base, struct arus_error *err),
+               (base, err))
+SQLITE_ON_TURN(sqlite_ensure_schema,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_table_schema *s, struct arus_error *err),
+               (base, t, s, err))
+SQLITE_ON_TURN(sqlite_load_raw,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_batch *b, int64_t *loaded, struct arus_error *err),
+               (base, t, b, loaded, err))
+SQLITE_ON_TURN(sqlite_load_normalized,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_batch *b, int64_t *loaded, struct arus_error *err),
+               (base, t, b, loaded, err))
+SQLITE_ON_TURN(sqlite_update_watermark,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_table_state *st, struct arus_error *err),
+               (base, t, st, err))
+SQLITE_ON_TURN(sqlite_get_watermark,
+               (struct arus_destination *base, const char *pipeline, const char *table,
+                struct arus_arena *a, struct arus_table_state *out, struct arus_error *err),
+               (base, pipeline, table, a, out, err))
+SQLITE_ON_TURN(sqlite_swap_shadow,
+               (struct arus_destination *base, const struct arus_target *t,
+                struct arus_error *err),
+               (base, t, err))
+SQLITE_ON_TURN(sqlite_drop_shadow,
+               (struct arus_destination *base, const struct arus_target *t,
+                struct arus_error *err),
+               (base, t, err))
+SQLITE_ON_TURN(sqlite_record_run,
+               (struct arus_destination *base, const struct arus_run_record *r,
+                struct arus_error *err),
+               (base, r, err))
+SQLITE_ON_TURN(sqlite_list_runs,
+               (struct arus_destination *base, const char *pipeline, size_t limit,
+                struct arus_arena *a, struct arus_run_record **out, size_t *n,
+                struct arus_error *err),
+               (base, pipeline, limit, a, out, n, err))
+SQLITE_ON_TURN(sqlite_list_state,
+               (struct arus_destination *base, const char *pipeline, struct arus_arena *a,
+                const char ***tables, struct arus_table_state **states, size_t *n,
+                struct arus_error *err),
+               (base, pipeline, a, tables, states, n, err))
+SQLITE_ON_TURN(sqlite_delete_rows,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_batch *b, int64_t *deleted, struct arus_error *err),
+               (base, t, b, deleted, err))
+SQLITE_ON_TURN(sqlite_truncate_table,
+               (struct arus_destination *base, const struct arus_target *t,
+                struct arus_error *err),
+               (base, t, err))
+SQLITE_ON_TURN(sqlite_write_dead_letter,
+               (struct arus_destination *base, const struct arus_target *t, const char *row_json,
+                const char *error, struct arus_error *err),
+               (base, t, row_json, error, err))
+SQLITE_ON_TURN(sqlite_read_rows,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_cell *after, struct arus_batch *b, struct arus_error *err),
+               (base, t, after, b, err))
+SQLITE_ON_TURN(sqlite_table_rows,
+               (struct arus_destination *base, const struct arus_target *t, bool raw,
+                int64_t *rows, struct arus_error *err),
+               (base, t, raw, rows, err))
+SQLITE_ON_TURN(sqlite_forget_state,
+               (struct arus_destination *base, const char *pipeline, const char *table,
+                int64_t *forgotten, struct arus_error *err),
+               (base, pipeline, table, forgotten, err))
+SQLITE_ON_TURN(sqlite_list_dead_letters,
+               (struct arus_destination *base, const struct arus_target *t, struct arus_arena *a,
+                struct arus_dead_letter **out, size_t *n, struct arus_error *err),
+               (base, t, a, out, n, err))
+SQLITE_ON_TURN(sqlite_delete_dead_letter,
+               (struct arus_destination *base, const struct arus_target *t,
+                const struct arus_dead_letter *dl, struct arus_error *err),
+               (base, t, dl, err))
+SQLITE_ON_TURN(sqlite_describe_table,
+               (struct arus_destination *base, const struct arus_target *t, struct arus_arena *a,
+                struct arus_table_schema **out, struct arus_error *err),
+               (base, t, a, out, err))
+SQLITE_ON_TURN(sqlite_null_columns,
+               (struct arus_destination *base, const struct arus_target *t,
+                const char *const *names, size_t n, int64_t *changed, struct arus_error *err),
+               (base, t, names, n, changed, err))
+
 const struct arus_destination_ops arus_destination_sqlite = {
     .abi_version = ARUS_DESTINATION_ABI,
     .name = "sqlite",
@@ -1098,31 +1248,31 @@ const struct arus_destination_ops arus_destination_sqlite = {
     .create = sqlite_create,
     .connect = sqlite_connect,
     .close = sqlite_close,
-    .test_connection = sqlite_test,
-    .ensure_state = sqlite_ensure_state,
+    .test_connection = sqlite_test_on_turn,
+    .ensure_state = sqlite_ensure_state_on_turn,
     .lock = sqlite_lock,
     .unlock = sqlite_unlock,
-    .ensure_schema = sqlite_ensure_schema,
+    .ensure_schema = sqlite_ensure_schema_on_turn,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
-    .load_raw = sqlite_load_raw,
-    .load_normalized = sqlite_load_normalized,
-    .update_watermark = sqlite_update_watermark,
-    .get_watermark = sqlite_get_watermark,
-    .swap_shadow = sqlite_swap_shadow,
-    .drop_shadow = sqlite_drop_shadow,
-    .record_run = sqlite_record_run,
-    .list_runs = sqlite_list_runs,
-    .list_state = sqlite_list_state,
-    .delete_rows = sqlite_delete_rows,
-    .truncate_table = sqlite_truncate_table,
-    .write_dead_letter = sqlite_write_dead_letter,
-    .read_rows = sqlite_read_rows,
-    .table_rows = sqlite_table_rows,
-    .forget_state = sqlite_forget_state,
-    .list_dead_letters = sqlite_list_dead_letters,
-    .delete_dead_letter = sqlite_delete_dead_letter,
-    .describe_table = sqlite_describe_table,
-    .null_columns = sqlite_null_columns,
+    .load_raw = sqlite_load_raw_on_turn,
+    .load_normalized = sqlite_load_normalized_on_turn,
+    .update_watermark = sqlite_update_watermark_on_turn,
+    .get_watermark = sqlite_get_watermark_on_turn,
+    .swap_shadow = sqlite_swap_shadow_on_turn,
+    .drop_shadow = sqlite_drop_shadow_on_turn,
+    .record_run = sqlite_record_run_on_turn,
+    .list_runs = sqlite_list_runs_on_turn,
+    .list_state = sqlite_list_state_on_turn,
+    .delete_rows = sqlite_delete_rows_on_turn,
+    .truncate_table = sqlite_truncate_table_on_turn,
+    .write_dead_letter = sqlite_write_dead_letter_on_turn,
+    .read_rows = sqlite_read_rows_on_turn,
+    .table_rows = sqlite_table_rows_on_turn,
+    .forget_state = sqlite_forget_state_on_turn,
+    .list_dead_letters = sqlite_list_dead_letters_on_turn,
+    .delete_dead_letter = sqlite_delete_dead_letter_on_turn,
+    .describe_table = sqlite_describe_table_on_turn,
+    .null_columns = sqlite_null_columns_on_turn,
 };

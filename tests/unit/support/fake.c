@@ -4,6 +4,7 @@
  * copies until a commit sends them, as ClickHouse's INSERT streams do. Both log their calls. */
 #include "fake.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,32 @@ static bool tx_wrote_rows;
 static struct arus_strbuf call_log;
 
 static char *dup_or_null(const char *s) { return s ? arus_xstrdup(s) : NULL; }
+
+/* State rows of other names than the table's, e.g. a split load's "t#arus_ranges" and
+ * "t#arus_range:<k>": written at once (a rollback does not undo them). */
+#define FAKE_MAX_SIDE_ROWS 64
+static struct {
+    char *table, *watermark, *deletes_watermark;
+} side_rows[FAKE_MAX_SIDE_ROWS];
+static size_t nside_rows;
+
+static size_t side_row(const char *table)
+{
+    size_t i = 0;
+    while (i < nside_rows && strcmp(side_rows[i].table, table) != 0)
+        i++;
+    return i;
+}
+
+static void side_rows_clear(void)
+{
+    while (nside_rows) {
+        nside_rows--;
+        free(side_rows[nside_rows].table);
+        free(side_rows[nside_rows].watermark);
+        free(side_rows[nside_rows].deletes_watermark);
+    }
+}
 
 static void table_clear(struct fake_table *t)
 {
@@ -159,6 +186,9 @@ void fake_reset(void)
     fake_cdc_starts_with_snapshot = 0;
     fake_cdc_stop = NULL;
     fake_dest_probe = false;
+    fake_one_connection = false;
+    fake_extract_hook = NULL;
+    side_rows_clear();
     held_commits = 0;
     tx_wrote_rows = false;
     arus_strbuf_cleanup(&call_log);
@@ -317,6 +347,7 @@ static int src_discover(struct arus_source *s, struct arus_arena *a, struct arus
 
 /* The fake honours the plan the way a database would (arus/source.h), in memory. */
 static const struct arus_extract_plan *sort_plan;
+void (*fake_extract_hook)(const struct arus_extract_plan *plan);
 
 /* The source table's column that column i of the plan's table names (plans may read a subset
  * of the columns, e.g. only the key for delete_missing). */
@@ -365,8 +396,22 @@ static bool in_range(const struct arus_extract_plan *p, size_t r)
            (hi < 0 || (hi == 0 && p->upper.inclusive));
 }
 
+/* Row r's key tuple against key texts k: <0, 0, >0. */
+static int key_cmp(const struct arus_extract_plan *p, size_t r, const char *const *k)
+{
+    int c = 0;
+    for (size_t i = 0; c == 0 && i < p->nkey; i++)
+        c = cell_cmp(p, p->key[i], src_cell(p, r, p->key[i]), k[i]);
+    return c;
+}
+
 static bool row_matches(const struct arus_extract_plan *p, size_t r)
 {
+    const struct arus_extract_key_range *kr = &p->key_range;
+    if (kr->lower && key_cmp(p, r, kr->lower) < (kr->lower_inclusive ? 0 : 1))
+        return false;
+    if (kr->upper && key_cmp(p, r, kr->upper) >= 0)
+        return false;
     if (p->rows != ARUS_ROWS_ALL) {
         bool deleted = src_cell(p, r, (size_t)p->deleted_at) != NULL;
         if (deleted != (p->rows == ARUS_ROWS_DELETED))
@@ -402,6 +447,8 @@ static int src_open(struct arus_source *s, const struct arus_extract_plan *plan,
 {
     (void)s;
     (void)err;
+    if (fake_extract_hook)
+        fake_extract_hook(plan);
     struct arus_extract *x = arus_xcalloc(1, sizeof *x);
     x->schema = plan->table;
     x->order = arus_xcalloc(fake_source_table.nrows + 1, sizeof *x->order);
@@ -441,6 +488,28 @@ static void src_close_x(struct arus_extract *x)
 
 const char *fake_horizon;
 bool fake_keyless;
+
+static int src_bounds(struct arus_source *s, const struct arus_table_schema *t, size_t column,
+                      struct arus_arena *a, const char **min, const char **max,
+                      struct arus_error *err)
+{
+    (void)s;
+    (void)err;
+    enum arus_ltype type = t->columns[column].type.ltype;
+    const char *lo = NULL, *hi = NULL;
+    for (size_t r = 0; r < fake_source_table.nrows; r++) {
+        const char *v = fake_source_table.cells[r][src_col(t, column)];
+        if (!v)
+            continue;
+        if (!lo || arus__cell_compare(type, v, strlen(v), lo, strlen(lo)) < 0)
+            lo = v;
+        if (!hi || arus__cell_compare(type, v, strlen(v), hi, strlen(hi)) > 0)
+            hi = v;
+    }
+    *min = lo ? arus_arena_strdup(a, lo) : NULL;
+    *max = hi ? arus_arena_strdup(a, hi) : NULL;
+    return ARUS_OK;
+}
 
 static int src_horizon(struct arus_source *s, const struct arus_table_schema *t, size_t watermark,
                        struct arus_arena *a, const char **out, struct arus_error *err)
@@ -600,6 +669,7 @@ static const struct arus_source_ops fake_source_ops = {
     .cdc_status = src_cdc_status,
     .cdc_drop = src_cdc_drop,
     .cdc_position_cmp = src_cdc_cmp,
+    .column_bounds = src_bounds,
 };
 
 /* ---------------------------------------------------------------- destination */
@@ -649,11 +719,16 @@ static void discard_pending(void)
     held_commits = 0;
 }
 
+bool fake_one_connection;
+static bool dst_open;
+
 static int dst_create(const struct arus_endpoint *ep, struct arus_destination **out,
                       struct arus_error *err)
 {
     (void)ep;
-    (void)err;
+    if (fake_one_connection && dst_open)
+        return arus_error_set(err, ARUS_ECONNECT, "fake: one connection at a time");
+    dst_open = true;
     *out = &fake_dst_instance;
     return ARUS_OK;
 }
@@ -675,6 +750,7 @@ NOTE_ONLY_SLOT(buf_rollback, "rollback") /* fake_buffered: nothing to undo */
 static void dst_close(struct arus_destination *d)
 {
     (void)d;
+    dst_open = false;
     note("close");
 }
 
@@ -892,6 +968,19 @@ static int dst_update_wm(struct arus_destination *d, const struct arus_target *t
                          const struct arus_table_state *st, struct arus_error *err)
 {
     (void)err;
+    if (strchr(t->table, '#')) {
+        note("update_watermark(side)");
+        size_t i = side_row(t->table);
+        if (i == nside_rows) {
+            assert(nside_rows < FAKE_MAX_SIDE_ROWS);
+            side_rows[nside_rows++].table = arus_xstrdup(t->table);
+        }
+        free(side_rows[i].watermark);
+        free(side_rows[i].deletes_watermark);
+        side_rows[i].watermark = dup_or_null(st->watermark);
+        side_rows[i].deletes_watermark = dup_or_null(st->deletes_watermark);
+        return ARUS_OK;
+    }
     struct fake_dest_state s = *work_state(d);
     if (strcmp(t->table, ARUS_CDC_POSITION_ROW) == 0) {
         note("update_watermark(position)");
@@ -915,6 +1004,15 @@ static int dst_get_wm(struct arus_destination *d, const char *p, const char *tab
     note("get_watermark");
     apply_pending(d);
     memset(out, 0, sizeof *out);
+    if (strchr(table, '#')) {
+        size_t i = side_row(table);
+        if (i < nside_rows) {
+            out->watermark = arus_arena_strdup(a, side_rows[i].watermark);
+            out->deletes_watermark = arus_arena_strdup(a, side_rows[i].deletes_watermark);
+            out->updated_at = "2024-01-01 00:00:00";
+        }
+        return ARUS_OK;
+    }
     if (strcmp(table, ARUS_CDC_POSITION_ROW) == 0) {
         out->watermark = arus_arena_strdup(a, fake_dest_state.cdc_position);
         return ARUS_OK;
@@ -1056,9 +1154,19 @@ static int dst_forget_state(struct arus_destination *d, const char *pipeline, co
                             int64_t *forgotten, struct arus_error *err)
 {
     (void)pipeline;
-    (void)table;
     (void)err;
     note("forget_state");
+    if (strchr(table, '#')) {
+        size_t i = side_row(table);
+        *forgotten = i < nside_rows;
+        if (i < nside_rows) {
+            free(side_rows[i].table);
+            free(side_rows[i].watermark);
+            free(side_rows[i].deletes_watermark);
+            side_rows[i] = side_rows[--nside_rows];
+        }
+        return ARUS_OK;
+    }
     apply_pending(d);
     *forgotten = fake_dest_state.watermark || fake_dest_state.deletes_watermark;
     struct fake_dest_state none = {NULL, NULL};

@@ -57,6 +57,17 @@ extern size_t fake_dead_letters;
  * that cannot tell, so the golden sequences stay without it. Cleared by fake_reset. */
 extern bool fake_dest_probe;
 
+/* Split loads (src/core/split.c): the source answers column_bounds and key ranges; the
+ * destination keeps state rows of other names than "t" (a split's header and range rows) apart
+ * from the table's, outside its transactions (a rollback keeps them). With fake_one_connection
+ * a second destination instance cannot be created while one is open, so a parallel run stays
+ * on the calling thread's pair (the fakes are not thread-safe) and reads its ranges in key
+ * order. fake_extract_hook, when set, is called as each extract opens, before it reads
+ * fake_source_table (a change that lands during a load). Both cleared by fake_reset. */
+extern bool fake_one_connection;
+struct arus_extract_plan;
+extern void (*fake_extract_hook)(const struct arus_extract_plan *plan);
+
 /* Someone dropped the destination's live table (keep_columns false) or deleted its rows. */
 void fake_drop_dest_table(bool keep_columns);
 
