@@ -18,6 +18,7 @@ struct my_loader {
     bool mariadb;
     bool no_local_infile;       /* the server refused LOCAL INFILE once: INSERT from now on */
     struct arus_strbuf payload; /* the LOAD DATA file of the current statement */
+    struct arus_strbuf run_id;  /* what the session's @arus_run_id holds ("" = not set yet) */
     size_t pos;                 /* read position of the infile handler */
     uint64_t written;           /* rows inserted or changed by the last my_load_* call */
 };
