@@ -1,6 +1,7 @@
 /* Bulk writes for the MySQL/MariaDB destination. The fast path is LOAD DATA LOCAL INFILE whose
- * "file" is a memory buffer handed to the driver by mysql_set_local_infile_handler; merges
- * load into a session temporary table and then INSERT ... SELECT ... ON DUPLICATE KEY UPDATE.
+ * "file" is written from the batch's cells as the driver reads it (a handler installed with
+ * mysql_set_local_infile_handler); merges load into a session temporary table and then
+ * INSERT ... SELECT ... ON DUPLICATE KEY UPDATE.
  * When the server refuses LOCAL INFILE, multi-row prepared INSERTs carry the same rows. */
 #include "connectors/mysql/load.h"
 
