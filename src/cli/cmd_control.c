@@ -109,11 +109,16 @@ static int do_reset(const struct cli *cli, const struct arus_config *cfg,
                 json_str(stdout, names[i]);
             }
         printf("]}\n");
+    } else if (rc == ARUS_OK && n == 0 && forgotten) {
+        printf("reset pipeline \"%s\": forgot an unfinished split load; the next sync starts "
+               "over\n",
+               a->pipeline);
     } else if (rc == ARUS_OK && n == 0) {
         printf("pipeline \"%s\" has no stored state: nothing to reset\n", a->pipeline);
     } else if (rc == ARUS_OK) {
-        printf("reset pipeline \"%s\": forgot the stored state of %lld table(s):", a->pipeline,
-               (long long)(a->table ? 1 : forgotten));
+        /* tables, not rows: split-load rows go with them */
+        printf("reset pipeline \"%s\": forgot the stored state of %zu table(s):", a->pipeline,
+               a->table ? (size_t)1 : n);
         for (size_t i = 0; i < n; i++)
             if (!a->table || strcmp(names[i], a->table) == 0)
                 printf(" %s", names[i]);

@@ -52,6 +52,7 @@ grep -q 'split into 8 key ranges' "$WORK/err" || fail "first load not split: $(c
 pg_sql -c "DROP SCHEMA analytics CASCADE"
 sqlite_sql "$LITE" "UPDATE t SET s = 'fixed' WHERE id = 25000"
 arus_ok -c "$WORK/arus.yml" reset p --yes
+assert_eq "$(cat "$WORK/out")" 'reset pipeline "p": forgot an unfinished split load; the next sync starts over' "reset message"
 assert_eq "$(pg_sql -c "SELECT count(*) FROM arus_state.watermarks WHERE pipeline = 'p'")" 0 "state rows after reset"
 arus_ok -c "$WORK/arus.yml" sync p
 grep -q 'resuming' "$WORK/err" && fail "a reset split load resumed: $(cat "$WORK/err")"
