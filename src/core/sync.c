@@ -126,16 +126,25 @@ static void count_null_watermarks(struct table_job *j, const struct arus_batch *
 static void set_range_progress(struct table_job *j, const struct arus_batch *b)
 {
     const struct arus_cell *last = arus_batch_row(b, b->nrows - 1);
-    const char **vals = arus_arena_calloc(j->arena, j->split->nkey, sizeof *vals);
-    for (size_t c = 0; c < j->split->nkey; c++) {
-        const struct arus_cell *cell = &last[j->split->key[c]];
-        vals[c] = arus_arena_memdup(j->arena, cell->data, cell->len);
+    char **progress = &j->split->r[j->range].progress;
+    size_t nkey = j->split->nkey;
+    if (nkey == 1) {
+        const struct arus_cell *cell = &last[j->split->key[0]];
+        arus__set_heap_str(progress, cell->data, cell->len);
+        return;
     }
+    /* heap copies freed here: the job's arena would grow with every batch */
+    char **vals = arus_xcalloc(nkey, sizeof *vals);
+    for (size_t c = 0; c < nkey; c++)
+        arus__set_heap_str(&vals[c], last[j->split->key[c]].data, last[j->split->key[c]].len);
     struct arus_strbuf text;
     arus_strbuf_init(&text);
-    arus__key_tuple_text(&text, vals, j->split->nkey);
-    arus__set_heap_str(&j->split->r[j->range].progress, text.data, text.len);
+    arus__key_tuple_text(&text, (const char *const *)vals, nkey);
+    arus__set_heap_str(progress, text.data, text.len);
     arus_strbuf_cleanup(&text);
+    for (size_t c = 0; c < nkey; c++)
+        free(vals[c]);
+    free(vals);
 }
 
 /* Load rows of b (raw and/or normalized per load_mode) inside the current transaction. */

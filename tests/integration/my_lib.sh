@@ -57,3 +57,24 @@ my_last_run() {
 
 # Fingerprint of a query's full output (ordered rows).
 my_fp() { mys -e "$1" | md5sum | cut -d' ' -f1; }
+
+# MariaDB -> SQLite tests of (id, v, updated_at) tables: my_sqlite_config WAREHOUSE KEYS writes
+# $WORK/arus.yml with mysrc, a SQLite destination `wh` at WAREHOUSE and pipeline
+# $PIPE: {source: mysrc, destination: wh, KEYS}; my_sqlite_same WAREHOUSE TABLE WHAT asserts the
+# copy of TABLE equals the source (timestamps to the second).
+my_sqlite_config() {
+    {
+        echo "sources:"
+        my_endpoint mysrc mysql "$MY_SRC"
+        echo "destinations:"
+        echo "  wh: {type: sqlite, path: \"$1\"}"
+        echo "pipelines:"
+        echo "  $PIPE: {source: mysrc, destination: wh, $2}"
+    } >"$WORK/arus.yml"
+}
+my_sqlite_same() {
+    local src dst
+    src=$(mys "$MY_SRC" -e "SELECT id, v, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s') FROM $2 ORDER BY id" | md5sum)
+    dst=$(sqlite_sql -separator $'\t' "$1" "SELECT id, v, substr(updated_at, 1, 19) FROM analytics__$2 ORDER BY id" | md5sum)
+    assert_eq "$dst" "$src" "$3"
+}
